@@ -1,0 +1,49 @@
+// Shapes produced by parsing and chunking; pure data that crosses workers and lands in storage.
+import type { ErrorCode } from '../errors';
+
+export type DocumentKind = 'pdf' | 'docx' | 'html' | 'markdown' | 'text';
+
+export type BlockKind = 'heading' | 'paragraph' | 'code' | 'table' | 'list';
+
+/** A structural unit of a document; offsets index into ParsedDocument.text. */
+export interface Block {
+  kind: BlockKind;
+  text: string;
+  start: number;
+  end: number;
+  /** Heading level 1-6, for headings only. */
+  level?: number;
+  /** 1-based page number where the block starts, for paged formats. */
+  page?: number;
+}
+
+export interface ParsedDocument {
+  kind: DocumentKind;
+  title: string;
+  /** Normalized full text: the blocks joined by blank lines. Citations index into it. */
+  text: string;
+  blocks: Block[];
+  pageCount?: number;
+  warnings: ErrorCode[];
+}
+
+export interface ChunkDraft {
+  ordinal: number;
+  text: string;
+  /** Character offsets into ParsedDocument.text. */
+  start: number;
+  end: number;
+  headingPath: string[];
+  pageStart?: number;
+  pageEnd?: number;
+  tokenCount: number;
+  /** Hex SHA-256 of the chunk text. */
+  hash: string;
+}
+
+export interface ChunkOptions {
+  /** Token budget per chunk, measured with the embedding model's tokenizer. */
+  maxTokens: number;
+  overlapTokens: number;
+  countTokens: (text: string) => number;
+}

@@ -1,0 +1,61 @@
+// The IndexedDB schema: store names, record shapes and the current version.
+import type { DBSchema } from 'idb';
+import type { DocumentKind } from '../ingest/types';
+
+export const DB_NAME = 'lectern';
+export const DB_VERSION = 1;
+
+export type DocumentStatus = 'ready';
+
+export interface DocumentRecord {
+  id: string;
+  name: string;
+  kind: DocumentKind;
+  size: number;
+  /** Hex SHA-256 of the file bytes: recognizes the same file added twice. */
+  hash: string;
+  title: string;
+  /** Normalized text the chunk offsets point into. */
+  text: string;
+  pageCount: number | null;
+  chunkCount: number;
+  addedAt: number;
+  status: DocumentStatus;
+  /** Registry id of the embedder whose vectors were stored. */
+  embedderId: string;
+}
+
+export interface ChunkRecord {
+  id: string;
+  docId: string;
+  ordinal: number;
+  text: string;
+  start: number;
+  end: number;
+  headingPath: string[];
+  pageStart: number | null;
+  pageEnd: number | null;
+  tokenCount: number;
+  hash: string;
+}
+
+export interface VectorRecord {
+  chunkId: string;
+  docId: string;
+  embedderId: string;
+  dims: number;
+  /** L2-normalized float32 embedding, stored as compact binary. */
+  data: ArrayBuffer;
+}
+
+export interface SettingRecord {
+  key: string;
+  value: unknown;
+}
+
+export interface LecternDB extends DBSchema {
+  documents: { key: string; value: DocumentRecord; indexes: { byHash: string; byName: string } };
+  chunks: { key: string; value: ChunkRecord; indexes: { byDoc: string } };
+  vectors: { key: string; value: VectorRecord; indexes: { byDoc: string } };
+  settings: { key: string; value: SettingRecord };
+}

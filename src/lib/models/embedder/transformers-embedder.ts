@@ -1,0 +1,154 @@
+// The embedder implemented with transformers.js; runs in-thread or inside the embedder worker.
+import { AutoModel, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AppError } from '../../errors';
+import type { Device, Dtype, EmbedderSpec } from '../../config/registry-types';
+import type { Handlers } from '../../rpc';
+import { configureRuntime, loadError } from '../runtime';
+import { forwardProgress, type ModelProgress } from '../progress';
+import { asFloat32, cosine, normalizeRows, pool, type TensorLike } from '../tensors';
+import type { EmbedKind, EmbedderLoadParams, EmbedderLoadResult, EmbedderMethods } from './types';
+
+const SELF_TEST_INPUT = 'Lectern self-test: the quick brown fox jumps over the lazy dog near the river bank.';
+const SELF_TEST_MIN_COSINE = 0.99;
+const BATCH = 16;
+
+interface Loaded {
+  spec: EmbedderSpec;
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  result: EmbedderLoadResult;
+}
+
+export class TransformersEmbedder {
+  private loading: Promise<Loaded> | null = null;
+  private loadKey = '';
+
+  /** Loads once; concurrent callers share the same promise. */
+  load(params: EmbedderLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
+    const key = `${params.spec.id}|${params.device}|${params.dtype}|${params.runtime.modelBaseUrl}`;
+    if (this.loading && this.loadKey === key) return this.loading;
+    this.loadKey = key;
+    this.loading = this.doLoad(params, onProgress);
+    this.loading.catch(() => {
+      if (this.loadKey === key) this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async doLoad(params: EmbedderLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
+    const { spec, runtime } = params;
+    configureRuntime(runtime);
+    const progress_callback = forwardProgress(spec.id, onProgress);
+    try {
+      const tokenizer = await AutoTokenizer.from_pretrained(spec.id, { revision: spec.revision, progress_callback });
+      const open = (device: Device, dtype: Dtype) => {
+        onProgress({ status: 'compiling', model: spec.id, device, dtype });
+        return AutoModel.from_pretrained(spec.id, { revision: spec.revision, device, dtype, progress_callback });
+      };
+      let model = await open(params.device, params.dtype);
+      let result: EmbedderLoadResult = {
+        device: params.device,
+        dtype: params.dtype,
+        selfTestCosine: null,
+        reason: params.device === 'webgpu' ? 'WebGPU adapter available.' : 'WASM chosen.',
+      };
+      if (params.device === 'webgpu' && params.selfTest) {
+        onProgress({ status: 'selftest', model: spec.id });
+        const reference = await open('wasm', params.dtype);
+        const [gpu, cpu] = [
+          await this.run(spec, tokenizer, model, [SELF_TEST_INPUT], 'document'),
+          await this.run(spec, tokenizer, reference, [SELF_TEST_INPUT], 'document'),
+        ];
+        const cos = cosine(gpu, cpu);
+        if (cos < SELF_TEST_MIN_COSINE) {
+          await model.dispose();
+          model = reference;
+          result = {
+            device: 'wasm',
+            dtype: params.dtype,
+            selfTestCosine: cos,
+            reason: `WebGPU gave different numbers from WASM on the self-test (cosine ${cos.toFixed(4)} < ${SELF_TEST_MIN_COSINE}), so WASM is used.`,
+          };
+        } else {
+          await reference.dispose();
+          result = { ...result, selfTestCosine: cos, reason: `WebGPU passed the self-test (cosine ${cos.toFixed(4)} with WASM).` };
+        }
+      }
+      onProgress({ status: 'ready', model: spec.id, device: result.device, dtype: result.dtype });
+      return { spec, tokenizer, model, result };
+    } catch (err) {
+      throw loadError(err, spec.id, runtime.modelBaseUrl);
+    }
+  }
+
+  private async loaded(): Promise<Loaded> {
+    if (!this.loading) throw new AppError('MODEL_LOAD_FAILED', 'The embedding model is not loaded yet.');
+    return this.loading;
+  }
+
+  private async run(
+    spec: EmbedderSpec,
+    tokenizer: PreTrainedTokenizer,
+    model: PreTrainedModel,
+    texts: string[],
+    kind: EmbedKind,
+  ): Promise<Float32Array> {
+    const prefix = kind === 'query' ? spec.queryPrefix : spec.documentPrefix;
+    const inputs = tokenizer(
+      texts.map((t) => prefix + t),
+      { padding: true, truncation: true, max_length: spec.maxTokens },
+    );
+    const outputs = (await model(inputs)) as Record<string, TensorLike>;
+    const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
+    if (!hidden) throw new AppError('MODEL_RUN_FAILED', 'The embedding model returned no last_hidden_state.');
+    const [batch, seq, dims] = hidden.dims as [number, number, number];
+    if (dims !== spec.dims) {
+      throw new AppError(
+        'EMBEDDING_DIMS_MISMATCH',
+        `The model returned ${dims}-dimensional vectors but the registry says ${spec.dims}.`,
+      );
+    }
+    const mask = (inputs as { attention_mask: TensorLike }).attention_mask.data;
+    const pooled = pool(asFloat32(hidden), mask, batch, seq, dims, spec.pooling);
+    return spec.normalize ? normalizeRows(pooled, dims) : pooled;
+  }
+
+  async embed(
+    texts: string[],
+    kind: EmbedKind,
+    signal?: AbortSignal,
+    onProgress: (p: { done: number; total: number }) => void = () => {},
+  ): Promise<Float32Array> {
+    const { spec, tokenizer, model } = await this.loaded();
+    const out = new Float32Array(texts.length * spec.dims);
+    for (let i = 0; i < texts.length; i += BATCH) {
+      if (signal?.aborted) throw new AppError('ABORTED');
+      const batch = texts.slice(i, i + BATCH);
+      try {
+        out.set(await this.run(spec, tokenizer, model, batch, kind), i * spec.dims);
+      } catch (err) {
+        throw err instanceof AppError ? err : new AppError('MODEL_RUN_FAILED', undefined, { cause: String(err) });
+      }
+      onProgress({ done: Math.min(texts.length, i + BATCH), total: texts.length });
+    }
+    return out;
+  }
+
+  async countTokens(texts: string[]): Promise<number[]> {
+    const { tokenizer } = await this.loaded();
+    return texts.map((t) => tokenizer.encode(t, { add_special_tokens: false }).length);
+  }
+}
+
+/** RPC handlers over one embedder instance: what the worker serves and tests call in-thread. */
+export function embedderHandlers(embedder = new TransformersEmbedder()): Handlers<EmbedderMethods> {
+  return {
+    load: async (params, ctx) => (await embedder.load(params, ctx.progress)).result,
+    embed: async ({ texts, kind }, ctx) => {
+      const vectors = await embedder.embed(texts, kind, ctx.signal, ctx.progress);
+      ctx.transfer(vectors.buffer);
+      return vectors;
+    },
+    countTokens: async ({ texts }) => embedder.countTokens(texts),
+  };
+}

@@ -1,0 +1,127 @@
+// The generator implemented with transformers.js: chat template, streaming and prompt stop.
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  InterruptableStoppingCriteria,
+  TextStreamer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import { AppError } from '../../errors';
+import type { Handlers } from '../../rpc';
+import { configureRuntime, loadError } from '../runtime';
+import type { ModelProgress } from '../progress';
+import { forwardProgress } from '../progress';
+import type { ChatMessage, GenerateParams, GenerateResult, GeneratorLoadParams, GeneratorLoadResult, GeneratorMethods } from './types';
+
+interface Loaded {
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  result: GeneratorLoadResult;
+}
+
+export class TransformersGenerator {
+  private loading: Promise<Loaded> | null = null;
+  private loadKey = '';
+
+  load(params: GeneratorLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
+    const key = `${params.spec.id}|${params.device}|${params.dtype}|${params.runtime.modelBaseUrl}`;
+    if (this.loading && this.loadKey === key) return this.loading;
+    this.loadKey = key;
+    this.loading = this.doLoad(params, onProgress);
+    this.loading.catch(() => {
+      if (this.loadKey === key) this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async doLoad(params: GeneratorLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
+    const { spec, runtime, device, dtype } = params;
+    configureRuntime(runtime);
+    const progress_callback = forwardProgress(spec.id, onProgress);
+    try {
+      const tokenizer = await AutoTokenizer.from_pretrained(spec.id, { revision: spec.revision, progress_callback });
+      onProgress({ status: 'compiling', model: spec.id, device, dtype });
+      const model = await AutoModelForCausalLM.from_pretrained(spec.id, {
+        revision: spec.revision,
+        device,
+        dtype,
+        progress_callback,
+      });
+      onProgress({ status: 'ready', model: spec.id, device, dtype });
+      return { tokenizer, model, result: { device, dtype } };
+    } catch (err) {
+      throw loadError(err, spec.id, runtime.modelBaseUrl);
+    }
+  }
+
+  private async loaded(): Promise<Loaded> {
+    if (!this.loading) throw new AppError('MODEL_LOAD_FAILED', 'The answer model is not loaded yet.');
+    return this.loading;
+  }
+
+  private prompt(tokenizer: PreTrainedTokenizer, messages: ChatMessage[]): string {
+    return tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;
+  }
+
+  async countTokens(messages: ChatMessage[]): Promise<number> {
+    const { tokenizer } = await this.loaded();
+    return tokenizer.encode(this.prompt(tokenizer, messages), { add_special_tokens: false }).length;
+  }
+
+  async generate(
+    params: GenerateParams,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+  ): Promise<GenerateResult> {
+    const { tokenizer, model } = await this.loaded();
+    const inputs = tokenizer(this.prompt(tokenizer, params.messages), { add_special_tokens: false });
+    const stopper = new InterruptableStoppingCriteria();
+    const onAbort = () => stopper.interrupt();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const started = performance.now();
+    let firstTokenMs = -1;
+    let tokens = 0;
+    let text = '';
+    const streamer = new TextStreamer(tokenizer, {
+      skip_prompt: true,
+      skip_special_tokens: true,
+      token_callback_function: () => {
+        tokens++;
+        if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+      },
+      callback_function: (piece: string) => {
+        text += piece;
+        onText(piece);
+      },
+    });
+    try {
+      await model.generate({
+        ...inputs,
+        max_new_tokens: params.maxNewTokens,
+        do_sample: false,
+        streamer,
+        stopping_criteria: stopper,
+      });
+    } catch (err) {
+      throw new AppError('MODEL_RUN_FAILED', undefined, { cause: err instanceof Error ? err.message : String(err) });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    return {
+      text,
+      tokens,
+      firstTokenMs: Math.max(0, firstTokenMs),
+      totalMs: performance.now() - started,
+      stopped: signal.aborted,
+    };
+  }
+}
+
+export function generatorHandlers(generator = new TransformersGenerator()): Handlers<GeneratorMethods> {
+  return {
+    load: async (params, ctx) => (await generator.load(params, ctx.progress)).result,
+    generate: (params, ctx) => generator.generate(params, ctx.signal, (text) => ctx.progress({ text })),
+    countTokens: async ({ messages }) => generator.countTokens(messages),
+  };
+}

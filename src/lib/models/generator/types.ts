@@ -1,0 +1,42 @@
+// The generator's contract: its RPC method map, shared by the in-thread and worker implementations.
+import type { Device, Dtype, GeneratorSpec } from '../../config/registry-types';
+import type { RuntimeConfig } from '../runtime';
+import type { ModelProgress } from '../progress';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GeneratorLoadParams {
+  spec: GeneratorSpec;
+  device: Device;
+  dtype: Dtype;
+  runtime: RuntimeConfig;
+}
+
+export interface GeneratorLoadResult {
+  device: Device;
+  dtype: Dtype;
+}
+
+export interface GenerateParams {
+  messages: ChatMessage[];
+  maxNewTokens: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  /** Milliseconds to the first streamed token and in total. */
+  firstTokenMs: number;
+  totalMs: number;
+  stopped: boolean;
+}
+
+export type GeneratorMethods = {
+  load: { params: GeneratorLoadParams; result: GeneratorLoadResult; progress: ModelProgress };
+  /** Streams decoded text pieces as progress. */
+  generate: { params: GenerateParams; result: GenerateResult; progress: { text: string } };
+  countTokens: { params: { messages: ChatMessage[] }; result: number; progress: never };
+};

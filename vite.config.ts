@@ -1,12 +1,53 @@
-// Vite build for the static app, plus the Vitest configuration.
-import { defineConfig } from 'vitest/config';
+// Vite build for the static app (served from any path), the self-hosted ORT binaries, and Vitest.
+import { createReadStream, copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
+const require = createRequire(import.meta.url);
+// The exact onnxruntime-web build transformers.js imports, so its wasm matches its JS.
+const ortDist = dirname(require.resolve('onnxruntime-web/webgpu', { paths: [dirname(require.resolve('@huggingface/transformers'))] }));
+const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+
+/** Serves and emits ONNX Runtime's WASM under ort/, so the app never fetches it from a CDN. */
+function selfHostedOrt(): Plugin {
+  let outDir = '';
+  return {
+    name: 'lectern-self-hosted-ort',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const name = req.url?.split('?')[0]?.split('/ort/')[1];
+        if (!name || !ORT_FILES.includes(name)) return next();
+        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        createReadStream(join(ortDist, name)).pipe(res);
+      });
+    },
+    closeBundle() {
+      mkdirSync(join(outDir, 'ort'), { recursive: true });
+      for (const f of ORT_FILES) copyFileSync(join(ortDist, f), join(outDir, 'ort', f));
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [svelte()],
+  root: 'src',
   base: './',
+  publicDir: '../public',
+  plugins: [svelte(), selfHostedOrt()],
   worker: { format: 'es' },
+  build: {
+    outDir: '../dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+  },
+  preview: { port: 4173 },
   test: {
+    root: '.',
     include: ['test/unit/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,

@@ -1,0 +1,30 @@
+// User settings with their defaults; everything here is adjustable in Settings and persisted.
+import type { DevicePreference } from './capabilities';
+import { DEFAULT_REGISTRY_URL } from './registry';
+
+export interface Settings {
+  registryUrl: string;
+  /** Overrides the registry's modelBaseUrl (self-hosted models); empty means use the registry's. */
+  modelBaseUrl: string;
+  device: DevicePreference;
+  embedderKey: string | null;
+  lateInteractionKey: string | null;
+  generatorKey: string | null;
+  chunkTokens: number;
+  chunkOverlapTokens: number;
+  topK: number;
+  maxFileMB: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  registryUrl: DEFAULT_REGISTRY_URL,
+  modelBaseUrl: '',
+  device: 'auto',
+  embedderKey: null,
+  lateInteractionKey: null,
+  generatorKey: null,
+  chunkTokens: 256,
+  chunkOverlapTokens: 32,
+  topK: 5,
+  maxFileMB: 200,
+};

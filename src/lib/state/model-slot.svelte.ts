@@ -1,0 +1,67 @@
+// Reactive loading state of one model: per-file download progress, totals, device and errors.
+import type { ModelProgress } from '../models/progress';
+import type { AppError } from '../errors';
+import type { Device, Dtype } from '../config/registry-types';
+
+export type SlotStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface FileProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  done: boolean;
+}
+
+export class ModelSlot {
+  status = $state<SlotStatus>('idle');
+  stage = $state('');
+  files = $state<FileProgress[]>([]);
+  device = $state<Device | null>(null);
+  dtype = $state<Dtype | null>(null);
+  error = $state<AppError | null>(null);
+  modelId = $state('');
+
+  loaded = $derived(this.files.reduce((s, f) => s + f.loaded, 0));
+  total = $derived(this.files.reduce((s, f) => s + f.total, 0));
+  fraction = $derived(this.total > 0 ? this.loaded / this.total : 0);
+
+  constructor(readonly label: string) {}
+
+  start(modelId: string): void {
+    this.modelId = modelId;
+    this.status = 'loading';
+    this.stage = 'Downloading';
+    this.error = null;
+    this.files = [];
+  }
+
+  onProgress = (p: ModelProgress): void => {
+    if (p.status === 'file' || p.status === 'file-done') {
+      const existing = this.files.find((f) => f.file === p.file);
+      const next: FileProgress =
+        p.status === 'file'
+          ? { file: p.file, loaded: p.loaded, total: p.total, done: existing?.done ?? false }
+          : { file: p.file, loaded: existing?.total ?? 0, total: existing?.total ?? 0, done: true };
+      this.files = existing ? this.files.map((f) => (f.file === p.file ? next : f)) : [...this.files, next];
+    } else if (p.status === 'compiling') {
+      this.stage = `Preparing on ${p.device}`;
+    } else if (p.status === 'selftest') {
+      this.stage = 'Checking WebGPU numbers against WASM';
+    } else if (p.status === 'ready') {
+      this.stage = 'Ready';
+    }
+  };
+
+  ready(device: Device, dtype: Dtype): void {
+    this.status = 'ready';
+    this.device = device;
+    this.dtype = dtype;
+    this.stage = 'Ready';
+  }
+
+  fail(err: AppError): void {
+    this.status = 'error';
+    this.error = err;
+    this.stage = '';
+  }
+}

@@ -1,0 +1,36 @@
+// Shared e2e fixtures: every test fails if any request leaves localhost, and knows its project's device.
+import { test as base, expect, type Page } from '@playwright/test';
+
+export const STANDIN_URL = '/?registry=standin/registry.json';
+
+interface Fixtures {
+  /** Requests the page tried to send anywhere but localhost (they are blocked). */
+  externalRequests: string[];
+  expectedDevice: 'wasm' | 'webgpu';
+}
+
+export const test = base.extend<Fixtures>({
+  externalRequests: async ({ context }, use) => {
+    const external: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (['localhost', '127.0.0.1'].includes(url.hostname) || url.protocol === 'blob:' || url.protocol === 'data:') {
+        return route.continue();
+      }
+      external.push(route.request().url());
+      return route.abort('blockedbyclient');
+    });
+    await use(external);
+  },
+  expectedDevice: async ({}, use, testInfo) => {
+    await use(testInfo.project.metadata.device as 'wasm' | 'webgpu');
+  },
+});
+
+export { expect };
+
+/** Opens the app on the stand-in registry and waits until the embedder is ready. */
+export async function openApp(page: Page, url = STANDIN_URL): Promise<void> {
+  await page.goto(url);
+  await expect(page.getByText(/Ready on (wasm|webgpu)/).first()).toBeVisible({ timeout: 180_000 });
+}

@@ -1,0 +1,39 @@
+// The walking skeleton end to end: add files, ask, read a cited answer, reload and still have it all.
+import { fileURLToPath } from 'node:url';
+import { expect, openApp, test } from './fixtures';
+
+const doc = (name: string) => fileURLToPath(new URL(`../fixtures/docs/skeleton/${name}`, import.meta.url));
+
+test('file to cited answer, surviving a reload', async ({ page, externalRequests, expectedDevice }) => {
+  await openApp(page);
+  await expect(page.getByTestId('device')).toHaveText(expectedDevice);
+
+  await page.getByLabel('Add documents').setInputFiles([doc('lighthouses.md'), doc('sourdough.txt')]);
+  const library = page.getByRole('list', { name: 'Documents in your library' });
+  await expect(library.getByText('lighthouses.md')).toBeVisible();
+  await expect(library.getByText('sourdough.txt')).toBeVisible();
+
+  await page.getByRole('textbox', { name: 'Ask' }).fill('How does a Fresnel lens focus the lamp light?');
+  await page.getByRole('button', { name: 'Ask' }).click();
+
+  const sources = page.getByRole('list', { name: 'Sources' });
+  await expect(sources.getByRole('listitem').first()).toContainText('lighthouses.md');
+  await expect(sources.getByRole('listitem').first()).toContainText('Fresnel');
+  await expect(sources.getByRole('listitem').first()).toContainText(/score \d\.\d{3}/);
+
+  const answer = page.getByRole('region', { name: 'Answer' });
+  const cite = answer.getByRole('link', { name: 'Source 1' });
+  await expect(cite).toBeVisible({ timeout: 180_000 });
+  await cite.click();
+  await expect(page.locator('#source-1')).toBeFocused();
+  await expect(page.getByText(`Ready on ${expectedDevice}`)).toHaveCount(2);
+
+  await page.reload();
+  await expect(page.getByText(/Ready on (wasm|webgpu)/).first()).toBeVisible({ timeout: 180_000 });
+  await expect(library.getByText('lighthouses.md')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Ask' }).fill('sourdough starter wild yeast');
+  await page.getByRole('button', { name: 'Ask' }).click();
+  await expect(sources.getByRole('listitem').first()).toContainText('sourdough.txt');
+
+  expect(externalRequests).toEqual([]);
+});

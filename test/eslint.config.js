@@ -1,0 +1,39 @@
+// ESLint flat config for the whole repo (kept under test/ so the top level stays small).
+import js from '@eslint/js';
+import ts from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import svelteConfig from '../svelte.config.js';
+
+export default ts.config(
+  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'test/fixtures/models/'] },
+  js.configs.recommended,
+  ...ts.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.worker, ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "AssignmentExpression[left.property.name='innerHTML']", message: 'Never assign innerHTML.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], parser: ts.parser, svelteConfig } },
+  },
+  {
+    // UI code reaches storage, workers and the network only through lib/state.
+    files: ['src/ui/**'],
+    rules: {
+      'no-restricted-globals': ['error', 'fetch', 'indexedDB', 'Worker', 'postMessage'],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/lib/persistence/**', '**/lib/rpc/**', '**/lib/models/**', '**/workers/**', 'idb'] },
+      ],
+      'svelte/no-at-html-tags': 'error',
+    },
+  },
+);

@@ -1,0 +1,27 @@
+// Public surface of the persistence module: open the database, then use the repositories.
+export {
+  DB_NAME,
+  DB_VERSION,
+  type ChunkRecord,
+  type DocumentRecord,
+  type DocumentStatus,
+  type LecternDB,
+  type SettingRecord,
+  type VectorRecord,
+} from './schema';
+export { openLecternDB, type LecternDatabase, type OpenHooks } from './db';
+export { MIGRATIONS, type Migration, type UpgradeTx } from './migrations';
+export {
+  saveDocumentWithChunks,
+  deleteDocument,
+  listDocuments,
+  getDocument,
+  findByHash,
+  findByName,
+  getChunks,
+  getChunksByDoc,
+} from './documents-repo';
+export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';
+export { getSetting, setSetting, deleteSetting, type SettingGuard } from './settings-repo';
+export { repairOnStartup, type RepairReport } from './consistency';
+export { isQuotaError, toStorageError } from './storage-errors';

@@ -1,0 +1,42 @@
+// Ordered schema migrations run in `upgrade`; append one entry per new DB_VERSION, never edit old ones.
+import type { IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { LecternDB } from './schema';
+
+export type UpgradeTx = IDBPTransaction<LecternDB, StoreNames<LecternDB>[], 'versionchange'>;
+
+/**
+ * Moves the schema from version `index` to `index + 1`. Runs synchronously inside the upgrade
+ * transaction: issue requests through `tx` only, never await other work, or the transaction ends.
+ * `oldVersion` is the version the database was opened at (0 for a fresh one).
+ */
+export type Migration = (db: IDBPDatabase<LecternDB>, tx: UpgradeTx, oldVersion: number) => void;
+
+/** MIGRATIONS[i] upgrades version i to i + 1, so MIGRATIONS.length is the latest version. */
+export const MIGRATIONS: readonly Migration[] = [
+  // v1: documents, their chunks and vectors, and key/value settings.
+  (db) => {
+    const documents = db.createObjectStore('documents', { keyPath: 'id' });
+    documents.createIndex('byHash', 'hash');
+    documents.createIndex('byName', 'name');
+    db.createObjectStore('chunks', { keyPath: 'id' }).createIndex('byDoc', 'docId');
+    db.createObjectStore('vectors', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
+    db.createObjectStore('settings', { keyPath: 'key' });
+  },
+];
+
+/** Applies every migration after oldVersion up to newVersion, in order. */
+export function runMigrations(
+  db: IDBPDatabase<LecternDB>,
+  tx: UpgradeTx,
+  oldVersion: number,
+  newVersion: number,
+): void {
+  // A failed upgrade already rejects the open; keep the aborted tx.done from also surfacing as unhandled.
+  tx.done.catch(() => {});
+  for (let version = oldVersion; version < newVersion; version++) {
+    const migration = MIGRATIONS[version];
+    // Throwing aborts the upgrade, so the database stays at oldVersion.
+    if (!migration) throw new Error(`No migration from schema version ${version} to ${version + 1}.`);
+    migration(db, tx, oldVersion);
+  }
+}

@@ -1,0 +1,82 @@
+// Opening, migrating and yielding the Lectern database to other tabs' upgrades.
+import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../../src/lib/errors';
+import {
+  DB_VERSION,
+  MIGRATIONS,
+  openLecternDB,
+  type LecternDB,
+  type LecternDatabase,
+} from '../../../src/lib/persistence';
+import { runMigrations } from '../../../src/lib/persistence/migrations';
+import { uniqueDbName } from './fixtures';
+
+const open: LecternDatabase[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+describe('openLecternDB', () => {
+  it('has one migration per schema version', () => {
+    expect(MIGRATIONS).toHaveLength(DB_VERSION);
+  });
+
+  it('creates the v1 stores and indexes on an empty database', async () => {
+    const db = await openLecternDB(uniqueDbName());
+    open.push(db);
+    expect(db.version).toBe(1);
+    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'documents', 'settings', 'vectors']);
+    const tx = db.transaction(['documents', 'chunks', 'vectors', 'settings']);
+    const documents = tx.objectStore('documents');
+    expect(documents.keyPath).toBe('id');
+    expect([...documents.indexNames].sort()).toEqual(['byHash', 'byName']);
+    expect(documents.index('byHash').keyPath).toBe('hash');
+    expect(documents.index('byName').keyPath).toBe('name');
+    expect(tx.objectStore('chunks').keyPath).toBe('id');
+    expect(tx.objectStore('chunks').index('byDoc').keyPath).toBe('docId');
+    expect(tx.objectStore('vectors').keyPath).toBe('chunkId');
+    expect(tx.objectStore('vectors').index('byDoc').keyPath).toBe('docId');
+    expect(tx.objectStore('settings').keyPath).toBe('key');
+    await tx.done;
+  });
+
+  it('reopens an existing database without migrating again', async () => {
+    const name = uniqueDbName();
+    (await openLecternDB(name)).close();
+    const db = await openLecternDB(name);
+    open.push(db);
+    expect(db.objectStoreNames).toHaveLength(4);
+  });
+
+  it('aborts the upgrade when a migration is missing, leaving no half-built version', async () => {
+    const name = uniqueDbName();
+    const upgrade = openDB<LecternDB>(name, DB_VERSION + 1, {
+      upgrade: (db, oldVersion, newVersion, tx) => runMigrations(db, tx, oldVersion, newVersion ?? 0),
+    });
+    await expect(upgrade).rejects.toBeDefined();
+    const db = await openLecternDB(name);
+    open.push(db);
+    expect(db.version).toBe(DB_VERSION);
+  });
+
+  it('closes itself when another tab upgrades, so that upgrade is not blocked', async () => {
+    const name = uniqueDbName();
+    const onClosed = vi.fn();
+    open.push(await openLecternDB(name, { onClosed }));
+    const newer = await openDB(name, DB_VERSION + 1);
+    expect(newer.version).toBe(DB_VERSION + 1);
+    expect(onClosed).toHaveBeenCalledWith('versionchange');
+    newer.close();
+  });
+
+  it('maps open failures (a newer database on disk) to STORAGE_FAILED', async () => {
+    const name = uniqueDbName();
+    (await openDB(name, DB_VERSION + 5)).close();
+    const err = await openLecternDB(name).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('STORAGE_FAILED');
+    expect((err as AppError).details.name).toBe('VersionError');
+  });
+});

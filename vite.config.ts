@@ -37,7 +37,7 @@ export default defineConfig({
   root: 'src',
   base: './',
   publicDir: '../public',
-  plugins: [svelte(), selfHostedOrt()],
+  plugins: [svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }), selfHostedOrt()],
   worker: { format: 'es' },
   build: {
     outDir: '../dist',
@@ -51,5 +51,6 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
+    benchmark: { include: ['test/bench/**/*.bench.ts'] },
   },
 });

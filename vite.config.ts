@@ -12,11 +12,12 @@ const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threade
 
 /** Serves and emits ONNX Runtime's WASM under ort/, so the app never fetches it from a CDN. */
 function selfHostedOrt(): Plugin {
-  let outDir = '';
+  let outDir: string | null = null;
   return {
     name: 'lectern-self-hosted-ort',
     configResolved(config) {
-      outDir = resolve(config.root, config.build.outDir);
+      // Vitest also runs build hooks, with a dummy outDir: copy only in real builds.
+      outDir = config.command === 'build' && !process.env.VITEST ? resolve(config.root, config.build.outDir) : null;
     },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
@@ -27,6 +28,7 @@ function selfHostedOrt(): Plugin {
       });
     },
     closeBundle() {
+      if (!outDir) return;
       mkdirSync(join(outDir, 'ort'), { recursive: true });
       for (const f of ORT_FILES) copyFileSync(join(ortDist, f), join(outDir, 'ort', f));
     },

@@ -1,0 +1,151 @@
+// Retrieval modes the evaluator can run; model-backed modes take their embedding backends from the caller.
+import { Bm25Index, type Bm25Options } from '../../src/lib/retrieval/bm25';
+import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
+import { maxSimRerank, type QueryTokens } from '../../src/lib/retrieval/maxsim';
+import type { ScoredDoc } from './metrics';
+
+export const MODES = ['bm25', 'dense', 'hybrid', 'rerank'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface EvalDoc {
+  id: string;
+  title: string;
+  text: string;
+}
+
+export interface Searcher {
+  index(docs: readonly EvalDoc[]): Promise<void>;
+  search(query: string, k: number): Promise<ScoredDoc[]>;
+}
+
+/** Single-vector embedder, e.g. the app's transformers.js embedder; rows are L2-normalized. */
+export interface DenseBackend {
+  dims: number;
+  embed(texts: string[], kind: 'query' | 'document'): Promise<Float32Array>;
+}
+
+/** Multi-vector (ColBERT-style) embedder; one L2-normalized token matrix per text. */
+export interface LateInteractionBackend {
+  embedTokens(texts: string[], kind: 'query' | 'document'): Promise<QueryTokens[]>;
+}
+
+export interface Backends {
+  dense?: DenseBackend;
+  lateInteraction?: LateInteractionBackend;
+}
+
+export class ModeUnavailableError extends Error {}
+
+/** How many candidates each first stage hands to fusion or reranking. */
+const CANDIDATES = 100;
+
+/** What gets indexed: title and body together, as BEIR's flat baselines do. */
+export function docText(doc: EvalDoc): string {
+  return doc.title ? `${doc.title} ${doc.text}` : doc.text;
+}
+
+/** Builds the searcher for `mode`; throws ModeUnavailableError before any work when a backend is missing. */
+export function createSearcher(mode: Mode, backends: Backends = {}, bm25?: Bm25Options): Searcher {
+  const need = <T>(backend: T | undefined): T => {
+    if (backend === undefined)
+      throw new ModeUnavailableError(`mode "${mode}" needs the browser runtime; not available in Node`);
+    return backend;
+  };
+  switch (mode) {
+    case 'bm25':
+      return new Bm25Searcher(bm25);
+    case 'dense':
+      return new DenseSearcher(need(backends.dense));
+    case 'hybrid':
+      return new HybridSearcher(new Bm25Searcher(bm25), new DenseSearcher(need(backends.dense)));
+    case 'rerank': {
+      const late = need(backends.lateInteraction);
+      const first = backends.dense
+        ? new HybridSearcher(new Bm25Searcher(bm25), new DenseSearcher(backends.dense))
+        : new Bm25Searcher(bm25);
+      return new RerankSearcher(first, late);
+    }
+  }
+}
+
+class Bm25Searcher implements Searcher {
+  private readonly bm25: Bm25Index;
+  constructor(options?: Bm25Options) {
+    this.bm25 = new Bm25Index(options);
+  }
+  async index(docs: readonly EvalDoc[]): Promise<void> {
+    for (const doc of docs) this.bm25.add(doc.id, docText(doc));
+  }
+  async search(query: string, k: number): Promise<ScoredDoc[]> {
+    return this.bm25.search(query, { k });
+  }
+}
+
+/** Exact (brute-force) cosine search: the evaluation reference, not the app's index. */
+class DenseSearcher implements Searcher {
+  private ids: string[] = [];
+  private vectors: Float32Array = new Float32Array(0);
+  constructor(private readonly backend: DenseBackend) {}
+  async index(docs: readonly EvalDoc[]): Promise<void> {
+    this.ids = docs.map((d) => d.id);
+    this.vectors = await this.backend.embed(docs.map(docText), 'document');
+  }
+  async search(query: string, k: number): Promise<ScoredDoc[]> {
+    const q = await this.backend.embed([query], 'query');
+    const dims = this.backend.dims;
+    const hits = this.ids.map((id, row) => {
+      let dot = 0;
+      for (let j = 0; j < dims; j++) dot += q[j]! * this.vectors[row * dims + j]!;
+      return { id, score: dot };
+    });
+    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+}
+
+class HybridSearcher implements Searcher {
+  constructor(
+    private readonly sparse: Searcher,
+    private readonly dense: Searcher,
+  ) {}
+  async index(docs: readonly EvalDoc[]): Promise<void> {
+    await this.sparse.index(docs);
+    await this.dense.index(docs);
+  }
+  async search(query: string, k: number): Promise<ScoredDoc[]> {
+    const n = Math.max(k, CANDIDATES);
+    const [s, d] = await Promise.all([this.sparse.search(query, n), this.dense.search(query, n)]);
+    return reciprocalRankFusion([s, d], { limit: k }).map(({ id, score }) => ({ id, score }));
+  }
+}
+
+/** First stage, then MaxSim over the candidates' token vectors (embedded lazily, cached). */
+class RerankSearcher implements Searcher {
+  private texts = new Map<string, string>();
+  private tokens = new Map<string, QueryTokens>();
+  constructor(
+    private readonly first: Searcher,
+    private readonly backend: LateInteractionBackend,
+  ) {}
+  async index(docs: readonly EvalDoc[]): Promise<void> {
+    for (const d of docs) this.texts.set(d.id, docText(d));
+    await this.first.index(docs);
+  }
+  async search(query: string, k: number): Promise<ScoredDoc[]> {
+    const candidates = await this.first.search(query, Math.max(k, CANDIDATES));
+    const missing = candidates.map((c) => c.id).filter((id) => !this.tokens.has(id));
+    if (missing.length > 0) {
+      const embedded = await this.backend.embedTokens(
+        missing.map((id) => this.texts.get(id) ?? ''),
+        'document',
+      );
+      missing.forEach((id, i) => this.tokens.set(id, embedded[i]!));
+    }
+    const [q] = await this.backend.embedTokens([query], 'query');
+    const docs = candidates.map((c) => ({
+      id: c.id,
+      data: this.tokens.get(c.id)!.data,
+      tokens: this.tokens.get(c.id)!.tokens,
+    }));
+    return maxSimRerank(q!, docs, k).map(({ id, score }) => ({ id, score }));
+  }
+}

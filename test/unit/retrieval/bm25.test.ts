@@ -1,0 +1,130 @@
+// BM25 index: hand-computed scores, incremental updates versus rebuild, snapshots and per-document postings.
+import { describe, expect, it } from 'vitest';
+import { Bm25Index, type Bm25Hit } from '../../../src/lib/retrieval/bm25';
+
+const plain = { tokenize: { stopWords: false, stem: false } };
+
+describe('Bm25Index scoring', () => {
+  // d1: apple×2 banana (dl 3); d2: banana cherry (dl 2); d3: cherry×3 date (dl 4). N = 3, avgdl = 3.
+  const index = new Bm25Index(plain);
+  index.add('d1', 'apple banana apple');
+  index.add('d2', 'banana cherry');
+  index.add('d3', 'cherry cherry cherry date');
+  const k1 = 0.9;
+  const b = 0.4;
+  const avgdl = 3;
+  const idf = (df: number): number => Math.log(1 + (3 - df + 0.5) / (df + 0.5));
+  const tfPart = (tf: number, dl: number): number => (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * dl) / avgdl));
+
+  it('matches the Lucene BM25 formula computed by hand', () => {
+    const hits = index.search('apple cherry', { k: 10 });
+    const expected: Bm25Hit[] = [
+      { id: 'd1', score: idf(1) * tfPart(2, 3) }, // ln(8/3)·3.8/2.9 ≈ 1.2852
+      { id: 'd3', score: idf(2) * tfPart(3, 4) }, // ln(1.6)·5.7/4.02 ≈ 0.6664
+      { id: 'd2', score: idf(2) * tfPart(1, 2) }, // ln(1.6)·1.9/1.78 ≈ 0.5017
+    ];
+    expect(hits.map((h) => h.id)).toEqual(expected.map((h) => h.id));
+    hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i]!.score, 12));
+    expect(hits[0]!.score).toBeCloseTo(1.28523, 4);
+  });
+
+  it('counts a repeated query term once per occurrence and ignores unknown terms', () => {
+    const [hit] = index.search('banana banana zebra', { k: 1 });
+    expect(hit!.id).toBe('d2'); // shorter document wins at equal tf
+    expect(hit!.score).toBeCloseTo(2 * idf(2) * tfPart(1, 2), 12);
+    expect(index.search('zebra')).toEqual([]);
+  });
+
+  it('honours k and the filter', () => {
+    expect(index.search('apple cherry', { k: 1 }).map((h) => h.id)).toEqual(['d1']);
+    expect(index.search('apple cherry', { filter: (id) => id !== 'd1' }).map((h) => h.id)).toEqual(['d3', 'd2']);
+    expect(index.search('apple', { k: 0 })).toEqual([]);
+  });
+});
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomText(rand: () => number, words: number): string {
+  const vocab = Array.from({ length: 300 }, (_, i) => `w${i.toString(36)}`);
+  // Skewed word choice so some terms are common and some rare, as in real text.
+  return Array.from({ length: words }, () => vocab[Math.floor(vocab.length * rand() ** 2)]!).join(' ');
+}
+
+function expectSameResults(a: Bm25Index, b: Bm25Index, queries: string[]): void {
+  for (const q of queries) {
+    const ha = a.search(q, { k: 20 });
+    const hb = b.search(q, { k: 20 });
+    expect(ha.map((h) => h.id)).toEqual(hb.map((h) => h.id));
+    ha.forEach((h, i) => expect(h.score).toBeCloseTo(hb[i]!.score, 10));
+  }
+}
+
+describe('Bm25Index updates and persistence', () => {
+  const rand = prng(42);
+  const docs = new Map<string, string>();
+  for (let i = 0; i < 600; i++) docs.set(`doc${i}`, randomText(rand, 5 + Math.floor(rand() * 40)));
+  const queries = Array.from({ length: 25 }, () => randomText(rand, 1 + Math.floor(rand() * 4)));
+
+  it('gives the same results after incremental add/remove/replace as a fresh build', () => {
+    const live = new Bm25Index();
+    for (const [id, text] of docs) live.add(id, text);
+    const final = new Map(docs);
+    // Remove two thirds (enough to trigger compaction), then replace and re-add some.
+    for (let i = 0; i < 600; i++) {
+      if (i % 3 !== 0) {
+        expect(live.remove(`doc${i}`)).toBe(true);
+        final.delete(`doc${i}`);
+      }
+    }
+    live.search('w1'); // compaction happens lazily on search
+    for (let i = 0; i < 600; i += 9) {
+      const text = randomText(rand, 20);
+      live.add(`doc${i}`, text); // replaces
+      final.set(`doc${i}`, text);
+    }
+    for (let i = 1; i < 600; i += 30) {
+      live.add(`doc${i}`, docs.get(`doc${i}`)!);
+      final.set(`doc${i}`, docs.get(`doc${i}`)!);
+    }
+    expect(live.remove('missing')).toBe(false);
+
+    const rebuilt = new Bm25Index();
+    for (const [id, text] of final) rebuilt.add(id, text);
+    expect(live.size).toBe(final.size);
+    expectSameResults(live, rebuilt, queries);
+  });
+
+  it('round-trips through toJSON/fromJSON (via a JSON string)', () => {
+    const index = new Bm25Index({ k1: 1.2, b: 0.75 });
+    for (const [id, text] of docs) index.add(id, text);
+    for (let i = 0; i < 600; i += 7) index.remove(`doc${i}`);
+    const restored = Bm25Index.fromJSON(JSON.parse(JSON.stringify(index)) as ReturnType<Bm25Index['toJSON']>);
+    expect(restored.k1).toBe(1.2);
+    expect(restored.b).toBe(0.75);
+    expect(restored.size).toBe(index.size);
+    expectSameResults(index, restored, queries);
+  });
+
+  it('restores from per-document exports (exportDoc/importDoc)', () => {
+    const index = new Bm25Index();
+    for (const [id, text] of docs) index.add(id, text);
+    const stored = [...docs.keys()].map((id) => structuredClone(index.exportDoc(id)!));
+    const restored = new Bm25Index();
+    for (const doc of stored) restored.importDoc(doc);
+    expectSameResults(index, restored, queries);
+
+    const one = new Bm25Index(plain);
+    one.add('x', 'apple banana apple');
+    expect(one.exportDoc('x')).toEqual({ id: 'x', length: 3, terms: ['apple', 'banana'], freqs: [2, 1] });
+    expect(one.exportDoc('nope')).toBeUndefined();
+  });
+});

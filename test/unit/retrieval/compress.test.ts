@@ -1,0 +1,145 @@
+// Token-vector compression: int8/1-bit/pooling shapes, and their top-10 agreement with float32 MaxSim.
+import { describe, expect, it } from 'vitest';
+import {
+  binarize,
+  dequantizeInt8,
+  measureAgreement,
+  poolTokens,
+  quantizeInt8,
+  topKAgreement,
+  type FloatTokens,
+} from '../../../src/lib/retrieval/compress';
+import type { QueryTokens } from '../../../src/lib/retrieval/maxsim';
+
+function gaussian(seed: number): () => number {
+  let s = seed >>> 0;
+  const uniform = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+function normalizeRows(data: Float32Array, dims: number): Float32Array {
+  for (let r = 0; r < data.length / dims; r++) {
+    let n = 0;
+    for (let j = 0; j < dims; j++) n += data[r * dims + j]! ** 2;
+    n = Math.sqrt(n);
+    for (let j = 0; j < dims; j++) data[r * dims + j]! /= n;
+  }
+  return data;
+}
+
+const DIMS = 96;
+const DOCS = 200;
+const TOKENS = 100;
+const QUERIES = 12;
+const QTOKENS = 24;
+
+interface Corpus {
+  docs: { id: string; data: Float32Array; tokens: number }[];
+  queries: QueryTokens[];
+}
+
+/**
+ * Seeded corpus. `clusters` = 0: every token an independent random unit vector. Otherwise each document's tokens
+ * scatter around that many centres, closer to real ColBERT output where neighbouring tokens are similar.
+ * Each query token is a noisy copy of a token from one of three target documents, so rankings carry signal.
+ */
+function corpus(seed: number, clusters: number): Corpus {
+  const g = gaussian(seed);
+  const docs = Array.from({ length: DOCS }, (_, i) => {
+    const data = new Float32Array(TOKENS * DIMS);
+    const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: DIMS }, g));
+    for (let t = 0; t < TOKENS; t++) {
+      const c = clusters > 0 ? centres[t % clusters]! : undefined;
+      for (let j = 0; j < DIMS; j++) data[t * DIMS + j] = (c ? c[j]! : 0) + g() * (c ? 0.6 : 1);
+    }
+    return { id: `d${i}`, data: normalizeRows(data, DIMS), tokens: TOKENS };
+  });
+  const queries = Array.from({ length: QUERIES }, (_, qi) => {
+    const targets = [0, 1, 2].map((k) => docs[(qi * 17 + k * 61) % DOCS]!);
+    const data = new Float32Array(QTOKENS * DIMS);
+    for (let i = 0; i < QTOKENS; i++) {
+      const src = targets[i % 3]!;
+      const t = Math.floor(Math.abs(g() * 1000)) % TOKENS;
+      for (let j = 0; j < DIMS; j++) data[i * DIMS + j] = src.data[t * DIMS + j]! + g() * 0.15;
+    }
+    return { data: normalizeRows(data, DIMS), tokens: QTOKENS, dims: DIMS };
+  });
+  return { docs, queries };
+}
+
+describe('compression', () => {
+  it('quantizes to int8 with per-token scales and small reconstruction error', () => {
+    const { docs } = corpus(1, 0);
+    const m: FloatTokens = { data: docs[0]!.data, tokens: TOKENS, dims: DIMS };
+    const q = quantizeInt8(m);
+    expect(q.data).toHaveLength(TOKENS * DIMS);
+    expect(q.scales).toHaveLength(TOKENS);
+    const back = dequantizeInt8(q);
+    let maxErr = 0;
+    for (let i = 0; i < back.data.length; i++) maxErr = Math.max(maxErr, Math.abs(back.data[i]! - m.data[i]!));
+    expect(maxErr).toBeLessThanOrEqual(Math.max(...q.scales) / 2 + 1e-7);
+    expect(binarize(m).data).toHaveLength(TOKENS * (DIMS / 8));
+  });
+
+  it('pools tokens by merging the most similar ones, halving the count', () => {
+    // Two near-duplicate pairs and one loner, in 2-D.
+    const m: FloatTokens = {
+      data: normalizeRows(Float32Array.from([1, 0, 0, 1, 0.99, 0.1, 0.1, 0.99, -1, 0]), 2),
+      tokens: 5,
+      dims: 2,
+    };
+    const pooled = poolTokens(m);
+    expect(pooled.tokens).toBe(3);
+    // Clusters {0,2}, {1,3}, {4}, listed by first token; each row re-normalized.
+    const rows = [0, 1, 2].map((r) => [pooled.data[r * 2]!, pooled.data[r * 2 + 1]!]);
+    expect(rows[0]![0]).toBeGreaterThan(0.99);
+    expect(rows[1]![1]).toBeGreaterThan(0.99);
+    expect(rows[2]![0]).toBeCloseTo(-1, 6);
+    for (const [x, y] of rows) expect(Math.hypot(x!, y!)).toBeCloseTo(1, 5);
+  });
+
+  it('measures top-k agreement', () => {
+    expect(topKAgreement(['a', 'b', 'c'], ['c', 'x', 'a'], 3)).toBeCloseTo(2 / 3, 12);
+    expect(topKAgreement(['a', 'b'], ['b', 'a'], 10)).toBe(1);
+  });
+
+  it('keeps ≥ 95% top-10 agreement with int8 on random normalized vectors (and reports 1-bit and pooling)', () => {
+    const random = corpus(7, 0);
+    const clustered = corpus(11, 30);
+    const variants = {
+      int8: quantizeInt8,
+      '1-bit': binarize,
+      pool2: (d: FloatTokens) => poolTokens(d),
+      'pool2+int8': (d: FloatTokens) => quantizeInt8(poolTokens(d)),
+    };
+    const figures: Record<string, number> = {};
+    for (const [name, c] of [
+      ['random', random],
+      ['clustered', clustered],
+    ] as const) {
+      for (const [v, a] of Object.entries(measureAgreement(c.queries, c.docs, variants))) figures[`${name} ${v}`] = a;
+    }
+    console.log(
+      `top-10 agreement vs float32 MaxSim (${DOCS} docs × ${TOKENS} tokens × ${DIMS} d, ${QUERIES} queries):\n` +
+        Object.entries(figures)
+          .map(([k, v]) => `  ${k}: ${(v * 100).toFixed(1)}%`)
+          .join('\n'),
+    );
+    expect(figures['random int8']).toBeGreaterThanOrEqual(0.95);
+    expect(figures['clustered int8']).toBeGreaterThanOrEqual(0.95);
+    // Past the three planted matches the top 10 is near-random filler, so lossy variants reshuffle it; the
+    // planted matches themselves must survive every variant.
+    const top3 = measureAgreement(clustered.queries, clustered.docs, { '1-bit': binarize, pool2: variants.pool2 }, 3);
+    console.log(
+      `top-3 agreement, clustered: 1-bit ${(top3['1-bit'] * 100).toFixed(1)}%, pool2 ${(top3.pool2 * 100).toFixed(1)}%`,
+    );
+    expect(top3['1-bit']).toBe(1);
+    expect(top3.pool2).toBe(1);
+  });
+});

@@ -18,11 +18,6 @@ import { ModelSlot } from './model-slot.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
 
-export interface StatusMessage {
-  kind: 'info' | 'error';
-  text: string;
-  code?: string;
-}
 
 const SETTINGS_KEY = 'settings';
 
@@ -34,7 +29,10 @@ export class AppState {
   device = $state<Device | null>(null);
   deviceReason = $state('');
   selfTestCosine = $state<number | null>(null);
-  status = $state<StatusMessage | null>(null);
+  /** The latest progress or confirmation line (role=status). */
+  status = $state('');
+  /** The latest error (role=alert); stays until dismissed or replaced by another error. */
+  error = $state<AppError | null>(null);
   indexReady = $state(false);
   started = $state(false);
 
@@ -206,10 +204,14 @@ export class AppState {
   }
 
   info(text: string): void {
-    this.status = { kind: 'info', text };
+    this.status = text;
   }
 
   fail(err: AppError): void {
-    this.status = { kind: 'error', text: err.message, code: err.code };
+    this.error = err;
+  }
+
+  dismissError(): void {
+    this.error = null;
   }
 }

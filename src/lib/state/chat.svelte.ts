@@ -51,7 +51,11 @@ export class ChatState {
       await this.latest.run(async (signal) => {
         const app = this.app;
         if (!app.db) throw new AppError('STORAGE_FAILED');
-        if (app.library.documents.length === 0) throw new AppError('INDEX_EMPTY');
+        if (app.library.documents.length === 0) {
+          throw app.library.busy
+            ? new AppError('INDEX_EMPTY', 'Your documents are still being added. Ask again once they are ready.')
+            : new AppError('INDEX_EMPTY');
+        }
         if (app.embedder.status !== 'ready' || !app.embedderRpc || !app.indexRpc || !app.indexReady) {
           throw app.embedder.error ?? new AppError('MODEL_LOAD_FAILED', 'The embedding model is not ready yet.');
         }

@@ -7,7 +7,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 const require = createRequire(import.meta.url);
 // The exact onnxruntime-web build transformers.js imports, so its wasm matches its JS.
-const ortDist = dirname(require.resolve('onnxruntime-web/webgpu', { paths: [dirname(require.resolve('@huggingface/transformers'))] }));
+const ortDist = dirname(
+  require.resolve('onnxruntime-web/webgpu', { paths: [dirname(require.resolve('@huggingface/transformers'))] }),
+);
 const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
 /** Serves and emits ONNX Runtime's WASM under ort/, so the app never fetches it from a CDN. */

@@ -22,7 +22,9 @@ export default ts.config(
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
-    languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], parser: ts.parser, svelteConfig } },
+    languageOptions: {
+      parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], parser: ts.parser, svelteConfig },
+    },
     // State classes keep some bookkeeping (controllers, URL maths) deliberately non-reactive.
     rules: { 'svelte/prefer-svelte-reactivity': 'off' },
   },

@@ -46,7 +46,8 @@ async function detect(): Promise<Capabilities> {
         caps.webgpu = true;
         caps.shaderF16 = adapter.features.has('shader-f16');
         const info = adapter.info;
-        caps.adapterName = [info?.vendor, info?.architecture || info?.description].filter(Boolean).join(' ') || 'unknown';
+        caps.adapterName =
+          [info?.vendor, info?.architecture || info?.description].filter(Boolean).join(' ') || 'unknown';
         caps.webgpuNote = `WebGPU adapter found (${caps.adapterName}${caps.shaderF16 ? ', shader-f16' : ', no shader-f16'}).`;
       } else {
         caps.webgpuNote = 'WebGPU is present but no adapter is available (no usable GPU).';

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   STORAGE_QUOTA: 'The browser storage is full. Delete documents or free space, then try again.',
   INDEX_EMPTY: 'Your library is empty. Add documents first.',
   QUESTION_EMPTY: 'Type a question first.',
+  PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -54,7 +54,10 @@ export class VoyIndex implements VectorIndex {
 
   add(ids: string[], vectors: Float32Array): void {
     if (vectors.length !== ids.length * this.dims) {
-      throw new AppError('EMBEDDING_DIMS_MISMATCH', `Expected ${ids.length}×${this.dims} values, got ${vectors.length}.`);
+      throw new AppError(
+        'EMBEDDING_DIMS_MISMATCH',
+        `Expected ${ids.length}×${this.dims} values, got ${vectors.length}.`,
+      );
     }
     const fresh: VoyResource = { embeddings: [] };
     ids.forEach((id, i) => {

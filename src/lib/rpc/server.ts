@@ -29,16 +29,18 @@ export function serve<M extends MethodMap>(endpoint: Endpoint, handlers: Handler
           }),
         )
       : Promise.reject(new AppError('UNKNOWN', `Unknown method "${method}".`));
-    work.then(
-      (result) => {
-        if (controller.signal.aborted) post({ kind: 'error', id, error: toWire(new AppError('ABORTED')) });
-        else post({ kind: 'result', id, result }, transfer);
-      },
-      (err: unknown) => {
-        const appErr = controller.signal.aborted ? new AppError('ABORTED') : toAppError(err);
-        post({ kind: 'error', id, error: toWire(appErr) });
-      },
-    ).finally(() => running.delete(id));
+    work
+      .then(
+        (result) => {
+          if (controller.signal.aborted) post({ kind: 'error', id, error: toWire(new AppError('ABORTED')) });
+          else post({ kind: 'result', id, result }, transfer);
+        },
+        (err: unknown) => {
+          const appErr = controller.signal.aborted ? new AppError('ABORTED') : toAppError(err);
+          post({ kind: 'error', id, error: toWire(appErr) });
+        },
+      )
+      .finally(() => running.delete(id));
   };
   endpoint.addEventListener('message', onMessage);
   return () => endpoint.removeEventListener('message', onMessage);

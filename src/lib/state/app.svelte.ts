@@ -18,7 +18,6 @@ import { ModelSlot } from './model-slot.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
 
-
 const SETTINGS_KEY = 'settings';
 
 export class AppState {
@@ -72,8 +71,12 @@ export class AppState {
     } catch (err) {
       this.fail(toAppError(err, 'STORAGE_FAILED'));
     }
-    this.ingestRpc = connectWorker(new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module' }));
-    this.indexRpc = connectWorker(new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module' }));
+    this.ingestRpc = connectWorker(
+      new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module' }),
+    );
+    this.indexRpc = connectWorker(
+      new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module' }),
+    );
     this.caps = await detectCapabilities();
     const choice = chooseDevice(this.caps, this.settings.device);
     this.device = choice.device;

@@ -63,25 +63,33 @@ export class ChatState {
         this.app.info('Searching your documents…');
         const vector = await app.embedderRpc.call('embed', { texts: [question], kind: 'query' }, { signal });
         const hits = await app.indexRpc.call('search', { vector, k: app.settings.topK }, { signal });
-        const chunks = await getChunks(app.db, hits.map((h) => h.id));
+        const chunks = await getChunks(
+          app.db,
+          hits.map((h) => h.id),
+        );
         const names = new Map<string, string>();
         for (const c of chunks) {
-          if (c && !names.has(c.docId)) names.set(c.docId, (await getDocument(app.db, c.docId))?.name ?? 'Unknown document');
+          if (c && !names.has(c.docId))
+            names.set(c.docId, (await getDocument(app.db, c.docId))?.name ?? 'Unknown document');
         }
-        this.sources = hits.flatMap((h, i) => {
-          const c = chunks[i];
-          if (!c) return [];
-          return [{
-            n: 0,
-            chunkId: c.id,
-            docId: c.docId,
-            docName: names.get(c.docId) ?? '',
-            text: c.text,
-            score: h.score,
-            headingPath: c.headingPath,
-            pageStart: c.pageStart,
-          }];
-        }).map((s, i) => ({ ...s, n: i + 1 }));
+        this.sources = hits
+          .flatMap((h, i) => {
+            const c = chunks[i];
+            if (!c) return [];
+            return [
+              {
+                n: 0,
+                chunkId: c.id,
+                docId: c.docId,
+                docName: names.get(c.docId) ?? '',
+                text: c.text,
+                score: h.score,
+                headingPath: c.headingPath,
+                pageStart: c.pageStart,
+              },
+            ];
+          })
+          .map((s, i) => ({ ...s, n: i + 1 }));
         this.phase = 'loading-model';
         this.app.info('Loading the answer model…');
         await app.ensureGenerator();

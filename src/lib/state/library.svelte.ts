@@ -7,7 +7,8 @@ import type { AppState } from './app.svelte';
 
 export type DocumentSummary = Omit<DocumentRecord, 'text'>;
 
-export type QueueStage = 'waiting' | 'reading' | 'parsing' | 'chunking' | 'embedding' | 'saving' | 'done' | 'error' | 'cancelled';
+export type QueueStage =
+  'waiting' | 'reading' | 'parsing' | 'chunking' | 'embedding' | 'saving' | 'done' | 'error' | 'cancelled';
 
 export interface QueueItem {
   key: number;
@@ -42,9 +43,7 @@ export class LibraryState {
   documents = $state<DocumentSummary[]>([]);
   queue = $state<QueueItem[]>([]);
   busy = $derived(this.queue.some((q) => !['done', 'error', 'cancelled'].includes(q.stage)));
-  totalFraction = $derived(
-    this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0,
-  );
+  totalFraction = $derived(this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0);
 
   private readonly controllers = new Map<number, AbortController>();
   private running: Promise<void> = Promise.resolve();
@@ -60,7 +59,14 @@ export class LibraryState {
   /** Queues files; they are processed one at a time so the tab stays responsive. */
   add(files: File[]): void {
     for (const file of files) {
-      const item: QueueItem = { key: nextKey++, name: file.name, size: file.size, stage: 'waiting', fraction: 0, error: null };
+      const item: QueueItem = {
+        key: nextKey++,
+        name: file.name,
+        size: file.size,
+        stage: 'waiting',
+        fraction: 0,
+        error: null,
+      };
       this.queue = [...this.queue, item];
       const controller = new AbortController();
       this.controllers.set(item.key, controller);
@@ -111,9 +117,13 @@ export class LibraryState {
       const bytes = await file.arrayBuffer();
       const hash = await sha256Hex(bytes);
       const existing = await findByHash(app.db, hash);
-      if (existing) throw new AppError('FILE_DUPLICATE', `"${file.name}" is already in your library as "${existing.name}".`);
+      if (existing)
+        throw new AppError('FILE_DUPLICATE', `"${file.name}" is already in your library as "${existing.name}".`);
       if (app.embedder.status !== 'ready' || !app.embedderRpc || !app.indexReady) {
-        throw app.embedder.error ?? new AppError('MODEL_LOAD_FAILED', 'The embedding model is not ready yet. Try again once it has loaded.');
+        throw (
+          app.embedder.error ??
+          new AppError('MODEL_LOAD_FAILED', 'The embedding model is not ready yet. Try again once it has loaded.')
+        );
       }
       this.setStage(key, 'parsing');
       const { doc, chunks } = await app.ingestRpc!.call(

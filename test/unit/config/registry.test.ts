@@ -21,7 +21,12 @@ describe('default registry', () => {
   });
   it('keeps the ColBERT projection outside the ONNX graph, 384 to 96', () => {
     const colbert = pickModel(reg, 'late-interaction');
-    expect(colbert.projection).toEqual({ file: '1_Dense/model.safetensors', tensor: 'linear.weight', in: 384, out: 96 });
+    expect(colbert.projection).toEqual({
+      file: '1_Dense/model.safetensors',
+      tensor: 'linear.weight',
+      in: 384,
+      out: 96,
+    });
   });
   it('never asks SmolLM2 for a q8 file it does not ship', () => {
     const smol = reg.models.find((m) => m.id === 'HuggingFaceTB/SmolLM2-135M-Instruct')!;
@@ -77,7 +82,9 @@ describe('validateRegistry', () => {
   });
 
   it('accepts the stand-in registry', () => {
-    const raw: unknown = JSON.parse(readFileSync(new URL('../../fixtures/standin/registry.json', import.meta.url), 'utf8'));
+    const raw: unknown = JSON.parse(
+      readFileSync(new URL('../../fixtures/standin/registry.json', import.meta.url), 'utf8'),
+    );
     const reg = validateRegistry(raw, 'http://localhost/standin/registry.json');
     expect(reg.models.map((m) => m.role).sort()).toEqual(['embedder', 'generator', 'late-interaction']);
   });

@@ -71,7 +71,11 @@ export class TransformersEmbedder {
           };
         } else {
           await reference.dispose();
-          result = { ...result, selfTestCosine: cos, reason: `WebGPU passed the self-test (cosine ${cos.toFixed(4)} with WASM).` };
+          result = {
+            ...result,
+            selfTestCosine: cos,
+            reason: `WebGPU passed the self-test (cosine ${cos.toFixed(4)} with WASM).`,
+          };
         }
       }
       onProgress({ status: 'ready', model: spec.id, device: result.device, dtype: result.dtype });

@@ -26,6 +26,10 @@ export type EmbedKind = 'query' | 'document';
 export type EmbedderMethods = {
   load: { params: EmbedderLoadParams; result: EmbedderLoadResult; progress: ModelProgress };
   /** Returns row-major L2-normalized vectors, texts.length × dims. */
-  embed: { params: { texts: string[]; kind: EmbedKind }; result: Float32Array; progress: { done: number; total: number } };
+  embed: {
+    params: { texts: string[]; kind: EmbedKind };
+    result: Float32Array;
+    progress: { done: number; total: number };
+  };
   countTokens: { params: { texts: string[] }; result: number[]; progress: never };
 };

@@ -12,7 +12,14 @@ import type { Handlers } from '../../rpc';
 import { configureRuntime, loadError } from '../runtime';
 import type { ModelProgress } from '../progress';
 import { forwardProgress } from '../progress';
-import type { ChatMessage, GenerateParams, GenerateResult, GeneratorLoadParams, GeneratorLoadResult, GeneratorMethods } from './types';
+import type {
+  ChatMessage,
+  GenerateParams,
+  GenerateResult,
+  GeneratorLoadParams,
+  GeneratorLoadResult,
+  GeneratorMethods,
+} from './types';
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;
@@ -69,11 +76,7 @@ export class TransformersGenerator {
     return tokenizer.encode(this.prompt(tokenizer, messages), { add_special_tokens: false }).length;
   }
 
-  async generate(
-    params: GenerateParams,
-    signal: AbortSignal,
-    onText: (text: string) => void,
-  ): Promise<GenerateResult> {
+  async generate(params: GenerateParams, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
     const { tokenizer, model } = await this.loaded();
     const inputs = tokenizer(this.prompt(tokenizer, params.messages), { add_special_tokens: false });
     const stopper = new InterruptableStoppingCriteria();

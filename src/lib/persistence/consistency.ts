@@ -1,5 +1,6 @@
-// Startup self-check: removes chunks and vectors whose document row is missing.
+// Startup self-check: removes derived rows (chunks, vectors, keywords, token vectors) whose document row is missing.
 import type { LecternDatabase } from './db';
+import { DERIVED_STORES } from './documents-repo';
 import { guardStorage } from './storage-errors';
 import { runInTransaction } from './transaction';
 
@@ -19,23 +20,19 @@ export async function repairOnStartup(db: LecternDatabase): Promise<RepairReport
   const candidates = await guardStorage('repairOnStartup', () => findOrphanDocIds(db));
   if (candidates.length === 0) return { removedChunks: 0, removedVectors: 0, orphanDocIds: [] };
   return guardStorage('repairOnStartup', () => {
-    const tx = db.transaction(['documents', 'chunks', 'vectors'], 'readwrite');
-    const chunkIndex = tx.objectStore('chunks').index('byDoc');
-    const vectorIndex = tx.objectStore('vectors').index('byDoc');
+    const tx = db.transaction(['documents', ...DERIVED_STORES], 'readwrite');
     return runInTransaction(tx, 'repairOnStartup', async (track) => {
       const report: RepairReport = { removedChunks: 0, removedVectors: 0, orphanDocIds: [] };
       for (const docId of candidates) {
         // Re-check under the write lock: another tab may have saved this document meanwhile.
         if ((await tx.objectStore('documents').count(docId)) > 0) continue;
-        const [chunkKeys, vectorKeys] = await Promise.all([
-          chunkIndex.getAllKeys(docId),
-          vectorIndex.getAllKeys(docId),
-        ]);
-        for (const key of chunkKeys) track(tx.objectStore('chunks').delete(key));
-        for (const key of vectorKeys) track(tx.objectStore('vectors').delete(key));
-        report.removedChunks += chunkKeys.length;
-        report.removedVectors += vectorKeys.length;
-        if (chunkKeys.length + vectorKeys.length > 0) report.orphanDocIds.push(docId);
+        const keys = await Promise.all(DERIVED_STORES.map((s) => tx.objectStore(s).index('byDoc').getAllKeys(docId)));
+        DERIVED_STORES.forEach((store, i) => {
+          for (const key of keys[i] ?? []) track(tx.objectStore(store).delete(key));
+        });
+        report.removedChunks += keys[0]?.length ?? 0;
+        report.removedVectors += keys[1]?.length ?? 0;
+        if (keys.some((k) => k.length > 0)) report.orphanDocIds.push(docId);
       }
       return report;
     });
@@ -44,10 +41,10 @@ export async function repairOnStartup(db: LecternDatabase): Promise<RepairReport
 
 /** Distinct docIds referenced by chunks or vectors that have no document row. */
 async function findOrphanDocIds(db: LecternDatabase): Promise<string[]> {
-  const tx = db.transaction(['documents', 'chunks', 'vectors']);
+  const tx = db.transaction(['documents', ...DERIVED_STORES]);
   const known = new Set(await tx.objectStore('documents').getAllKeys());
   const orphans = new Set<string>();
-  for (const store of ['chunks', 'vectors'] as const) {
+  for (const store of DERIVED_STORES) {
     // 'nextunique' visits each docId once rather than every row.
     let cursor = await tx.objectStore(store).index('byDoc').openKeyCursor(null, 'nextunique');
     while (cursor) {

@@ -1,11 +1,20 @@
 // Documents with their chunks and vectors: atomic save/delete and the lookups the UI and retrieval need.
+import type { IDBPTransaction } from 'idb';
 import { AppError } from '../errors';
 import type { LecternDatabase } from './db';
-import type { ChunkRecord, DocumentRecord, VectorRecord } from './schema';
+import type { ChunkRecord, DocumentRecord, KeywordRecord, LecternDB, TokenVectorRecord, VectorRecord } from './schema';
 import { guardStorage } from './storage-errors';
 import { runInTransaction } from './transaction';
 
-const DOC_STORES = ['documents', 'chunks', 'vectors'] as const;
+/** Every store whose rows belong to one document, keyed so that byDoc finds them. */
+export const DERIVED_STORES = ['chunks', 'vectors', 'keywords', 'tokenVectors'] as const;
+const DOC_STORES = ['documents', ...DERIVED_STORES] as const;
+
+/** Optional derived rows saved with a document (keyword counts, token vectors). */
+export interface DerivedRows {
+  keywords?: readonly KeywordRecord[];
+  tokenVectors?: readonly TokenVectorRecord[];
+}
 
 /**
  * Stores a document with all its chunks and vectors in ONE readwrite transaction, replacing any
@@ -18,25 +27,31 @@ export async function saveDocumentWithChunks(
   doc: DocumentRecord,
   chunks: readonly ChunkRecord[],
   vectors: readonly VectorRecord[],
+  derived: DerivedRows = {},
 ): Promise<void> {
   validateBatch(doc, chunks, vectors);
+  validateDerived(doc, chunks, derived);
   await guardStorage('saveDocument', () => {
     const tx = db.transaction(DOC_STORES, 'readwrite');
-    const chunkStore = tx.objectStore('chunks');
-    const vectorStore = tx.objectStore('vectors');
     return runInTransaction(tx, 'saveDocument', async (track) => {
       // Replace semantics: drop rows from an earlier save of this id (none for a new document).
-      const [oldChunks, oldVectors] = await Promise.all([
-        chunkStore.index('byDoc').getAllKeys(doc.id),
-        vectorStore.index('byDoc').getAllKeys(doc.id),
-      ]);
-      for (const key of oldChunks) track(chunkStore.delete(key));
-      for (const key of oldVectors) track(vectorStore.delete(key));
+      await deleteDerived(tx, doc.id, track);
       // add, not put: a duplicate id is a bug and must abort rather than overwrite silently.
-      for (const chunk of chunks) track(chunkStore.add(chunk));
-      for (const vector of vectors) track(vectorStore.add(vector));
+      for (const chunk of chunks) track(tx.objectStore('chunks').add(chunk));
+      for (const vector of vectors) track(tx.objectStore('vectors').add(vector));
+      for (const row of derived.keywords ?? []) track(tx.objectStore('keywords').add(row));
+      for (const row of derived.tokenVectors ?? []) track(tx.objectStore('tokenVectors').add(row));
       track(tx.objectStore('documents').put(doc));
     });
+  });
+}
+
+type DocTx = IDBPTransaction<LecternDB, (typeof DOC_STORES)[number][], 'readwrite'>;
+
+async function deleteDerived(tx: DocTx, docId: string, track: (r: Promise<unknown>) => void): Promise<void> {
+  const keys = await Promise.all(DERIVED_STORES.map((s) => tx.objectStore(s).index('byDoc').getAllKeys(docId)));
+  DERIVED_STORES.forEach((store, i) => {
+    for (const key of keys[i] ?? []) track(tx.objectStore(store).delete(key));
   });
 }
 
@@ -44,16 +59,9 @@ export async function saveDocumentWithChunks(
 export async function deleteDocument(db: LecternDatabase, id: string): Promise<void> {
   await guardStorage('deleteDocument', () => {
     const tx = db.transaction(DOC_STORES, 'readwrite');
-    const chunkStore = tx.objectStore('chunks');
-    const vectorStore = tx.objectStore('vectors');
     return runInTransaction(tx, 'deleteDocument', async (track) => {
       track(tx.objectStore('documents').delete(id));
-      const [chunkKeys, vectorKeys] = await Promise.all([
-        chunkStore.index('byDoc').getAllKeys(id),
-        vectorStore.index('byDoc').getAllKeys(id),
-      ]);
-      for (const key of chunkKeys) track(chunkStore.delete(key));
-      for (const key of vectorKeys) track(vectorStore.delete(key));
+      await deleteDerived(tx, id, track);
     });
   });
 }
@@ -98,6 +106,19 @@ export async function getChunksByDoc(db: LecternDatabase, docId: string): Promis
 
 function byAddedAt(a: DocumentRecord, b: DocumentRecord): number {
   return a.addedAt - b.addedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function validateDerived(doc: DocumentRecord, chunks: readonly ChunkRecord[], derived: DerivedRows): void {
+  const chunkIds = new Set(chunks.map((c) => c.id));
+  for (const row of [...(derived.keywords ?? []), ...(derived.tokenVectors ?? [])]) {
+    if (row.docId !== doc.id || !chunkIds.has(row.chunkId)) {
+      throw new AppError('STORAGE_FAILED', undefined, {
+        operation: 'saveDocument',
+        docId: doc.id,
+        cause: `derived row ${row.chunkId} does not belong to a chunk of this document`,
+      });
+    }
+  }
 }
 
 /** Rejects batches that would break "a document row implies complete, matching derived rows". */

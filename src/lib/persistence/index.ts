@@ -6,7 +6,9 @@ export {
   type DocumentRecord,
   type DocumentStatus,
   type LecternDB,
+  type KeywordRecord,
   type SettingRecord,
+  type TokenVectorRecord,
   type VectorRecord,
 } from './schema';
 export { openLecternDB, type LecternDatabase, type OpenHooks } from './db';
@@ -20,7 +22,10 @@ export {
   findByName,
   getChunks,
   getChunksByDoc,
+  DERIVED_STORES,
+  type DerivedRows,
 } from './documents-repo';
+export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';
 export { getSetting, setSetting, deleteSetting, type SettingGuard } from './settings-repo';
 export { repairOnStartup, type RepairReport } from './consistency';

@@ -22,6 +22,11 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('vectors', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
     db.createObjectStore('settings', { keyPath: 'key' });
   },
+  // v2: per-chunk keyword counts (BM25) and late-interaction token vectors.
+  (db) => {
+    db.createObjectStore('keywords', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
+    db.createObjectStore('tokenVectors', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
+  },
 ];
 
 /** Applies every migration after oldVersion up to newVersion, in order. */

@@ -3,7 +3,7 @@ import type { DBSchema } from 'idb';
 import type { DocumentKind } from '../ingest/types';
 
 export const DB_NAME = 'lectern';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export type DocumentStatus = 'ready';
 
@@ -48,6 +48,30 @@ export interface VectorRecord {
   data: ArrayBuffer;
 }
 
+/** One chunk's BM25 term counts: the keyword index is rebuilt from these rows (v2). */
+export interface KeywordRecord {
+  chunkId: string;
+  docId: string;
+  length: number;
+  terms: string[];
+  freqs: number[];
+}
+
+/** One chunk's late-interaction token vectors, int8 with one scale per token (v2). */
+export interface TokenVectorRecord {
+  chunkId: string;
+  docId: string;
+  modelId: string;
+  tokens: number;
+  dims: number;
+  /** Int8 values, tokens × dims. */
+  data: ArrayBuffer;
+  /** Float32 scale per token. */
+  scales: ArrayBuffer;
+  /** The token strings, so a match can be shown to a person. */
+  tokenTexts: string[];
+}
+
 export interface SettingRecord {
   key: string;
   value: unknown;
@@ -58,4 +82,6 @@ export interface LecternDB extends DBSchema {
   chunks: { key: string; value: ChunkRecord; indexes: { byDoc: string } };
   vectors: { key: string; value: VectorRecord; indexes: { byDoc: string } };
   settings: { key: string; value: SettingRecord };
+  keywords: { key: string; value: KeywordRecord; indexes: { byDoc: string } };
+  tokenVectors: { key: string; value: TokenVectorRecord; indexes: { byDoc: string } };
 }

@@ -23,11 +23,24 @@ describe('openLecternDB', () => {
     expect(MIGRATIONS).toHaveLength(DB_VERSION);
   });
 
-  it('creates the v1 stores and indexes on an empty database', async () => {
+  it('creates every store and index on an empty database', async () => {
     const db = await openLecternDB(uniqueDbName());
     open.push(db);
-    expect(db.version).toBe(1);
-    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'documents', 'settings', 'vectors']);
+    expect(db.version).toBe(DB_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'chunks',
+      'documents',
+      'keywords',
+      'settings',
+      'tokenVectors',
+      'vectors',
+    ]);
+    const v2 = db.transaction(['keywords', 'tokenVectors']);
+    expect(v2.objectStore('keywords').keyPath).toBe('chunkId');
+    expect(v2.objectStore('keywords').index('byDoc').keyPath).toBe('docId');
+    expect(v2.objectStore('tokenVectors').keyPath).toBe('chunkId');
+    expect(v2.objectStore('tokenVectors').index('byDoc').keyPath).toBe('docId');
+    await v2.done;
     const tx = db.transaction(['documents', 'chunks', 'vectors', 'settings']);
     const documents = tx.objectStore('documents');
     expect(documents.keyPath).toBe('id');
@@ -47,7 +60,7 @@ describe('openLecternDB', () => {
     (await openLecternDB(name)).close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.objectStoreNames).toHaveLength(4);
+    expect(db.objectStoreNames).toHaveLength(6);
   });
 
   it('aborts the upgrade when a migration is missing, leaving no half-built version', async () => {
@@ -78,5 +91,22 @@ describe('openLecternDB', () => {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('STORAGE_FAILED');
     expect((err as AppError).details.name).toBe('VersionError');
+  });
+});
+
+describe('migration v1 → v2', () => {
+  it('keeps v1 rows and adds the keyword and token-vector stores', async () => {
+    const name = uniqueDbName();
+    const v1 = await openDB(name, 1, {
+      upgrade: (db, _old, _new, tx) => MIGRATIONS[0]!(db as never, tx as never, 0),
+    });
+    await v1.put('settings', { key: 'k', value: 42 });
+    v1.close();
+    const db = await openLecternDB(name);
+    open.push(db);
+    expect(db.version).toBe(2);
+    expect(await db.get('settings', 'k')).toEqual({ key: 'k', value: 42 });
+    expect(await db.count('keywords')).toBe(0);
+    expect(await db.count('tokenVectors')).toBe(0);
   });
 });

@@ -8,7 +8,39 @@ export interface ParsedAnswer {
   invalid: number[];
 }
 
+/** One bracketed marker such as `[2]` or `[1, 3]`, with its offsets in the answer text. */
+export interface CitationMarker {
+  start: number;
+  end: number;
+  /** Every number inside the brackets, in order, valid or not. */
+  numbers: number[];
+}
+
+// Up to 3 digits: "[2024]" is a year, not a citation.
 const MARKER = /\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]/g;
+
+/** Finds every citation marker in text, whether or not the passages it names exist. */
+export function findCitationMarkers(text: string): CitationMarker[] {
+  return Array.from(text.matchAll(MARKER), (m) => ({
+    start: m.index,
+    end: m.index + m[0].length,
+    numbers: (m[1] ?? '').split(/[,;]/).map((part) => Number(part.trim())),
+  }));
+}
+
+/**
+ * Text with [n] markers removed, with the spaces before each (so "years [1]." reads "years."). Earlier turns'
+ * markers point at passages that are no longer numbered that way; scorers want the bare sentence.
+ */
+export function stripCitations(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of findCitationMarkers(text)) {
+    out += text.slice(last, m.start).replace(/[ \t]+$/, '');
+    last = m.end;
+  }
+  return out + text.slice(last);
+}
 
 export function parseCitations(text: string, passageCount: number): ParsedAnswer {
   const segments: AnswerSegment[] = [];
@@ -20,14 +52,13 @@ export function parseCitations(text: string, passageCount: number): ParsedAnswer
     if (prev?.kind === 'text') prev.text += t;
     else segments.push({ kind: 'text', text: t });
   };
-  for (const m of text.matchAll(MARKER)) {
-    pushText(text.slice(last, m.index));
-    for (const part of (m[1] ?? '').split(/[,;]/)) {
-      const n = Number(part.trim());
+  for (const marker of findCitationMarkers(text)) {
+    pushText(text.slice(last, marker.start));
+    for (const n of marker.numbers) {
       if (n >= 1 && n <= passageCount) segments.push({ kind: 'cite', n });
       else if (!invalid.includes(n)) invalid.push(n);
     }
-    last = (m.index ?? 0) + m[0].length;
+    last = marker.end;
   }
   pushText(text.slice(last));
   return { segments, invalid };

@@ -1,0 +1,110 @@
+// When to answer "Your documents do not say." without the model, and how to recognise the model saying it.
+import { findCitationMarkers, stripCitations } from './citations';
+import { splitSentences } from './sentences';
+
+/** The exact refusal the grounded-answer prompt asks for, and the one shown when retrieval finds nothing. */
+export const NO_ANSWER_TEXT = 'Your documents do not say.';
+
+/**
+ * Top dense-retrieval cosine below which no passage is taken to be about the question, by embedder. Starting
+ * points, not calibrated on Lectern data: bge-small-en-v1.5 scores unrelated query/passage pairs around
+ * 0.3–0.5 and related ones 0.6+; all-MiniLM-L6-v2 unrelated near 0.0–0.15. They err low on purpose: a wrong
+ * refusal hides a real answer, while a missed one only costs a generation that the prompt lets refuse itself.
+ */
+export const REFUSAL_THRESHOLDS: Readonly<Record<string, number>> = {
+  'Xenova/bge-small-en-v1.5': 0.45,
+  'Xenova/all-MiniLM-L6-v2': 0.15,
+};
+
+/** For an embedder not listed: only an anti-correlated best match (cosine < 0) is refused on score alone. */
+export const DEFAULT_REFUSAL_THRESHOLD = 0;
+
+export function refusalThreshold(embedderId: string): number {
+  return REFUSAL_THRESHOLDS[embedderId] ?? DEFAULT_REFUSAL_THRESHOLD;
+}
+
+/** True when retrieval found nothing (null) or its best score is below the threshold: skip the model. */
+export function shouldRefuse(topScore: number | null, threshold: number): boolean {
+  return topScore === null || Number.isNaN(topScore) || topScore < threshold;
+}
+
+export interface RefusalAnswer {
+  /** Shown in place of a generated answer. */
+  text: string;
+  /** Introduces the passages still listed under Sources; null when there are none to show. */
+  closestNote: string | null;
+  /** Numbers of the passages offered as the closest, best first. */
+  closest: number[];
+}
+
+/** The refusal answer, framing whatever was retrieved as "closest", not as an answer. */
+export function refusalAnswer(passages: readonly { n: number }[], limit = 3): RefusalAnswer {
+  const closest = passages.slice(0, limit).map((p) => p.n);
+  return {
+    text: NO_ANSWER_TEXT,
+    closestNote:
+      closest.length === 0
+        ? null
+        : closest.length === 1
+          ? 'This is the closest passage found, but it does not seem to answer the question.'
+          : `These are the ${closest.length} closest passages found, but none of them seems to answer the question.`,
+    closest,
+  };
+}
+
+const SUBJECT = String.raw`(?:(?:your|the|these|those|my|our|provided|given|available|retrieved|cited|above)\s+)*(?:documents?|passages?|sources?|context|texts?|excerpts?|materials?)(?:\s+(?:provided|given|above|available))?`;
+const NOT = String.raw`(?:(?:do|does|did)\s+not|don't|doesn't|didn't)`;
+// Verbs of telling refuse on their own; verbs of having only with an information-like object, so that
+// "The documents do not need notarizing" or "The samples do not contain lead" stay claims.
+const TELL = String.raw`(?:say|state|mention|specify|answer|address|discuss|describe|explain|tell|indicate|clarify)`;
+const HAVE = String.raw`(?:contain|include|provide|give|have|offer)`;
+const INFO = String.raw`(?:information|answer|details?|mention|data|reference|specifics)`;
+const REFUSAL_PATTERNS = [
+  new RegExp(String.raw`^${SUBJECT}\s+${NOT}\s+(?:\w+\s+)?${TELL}\b`),
+  new RegExp(
+    String.raw`^${SUBJECT}\s+${NOT}\s+${HAVE}\s+(?:(?:any|an|the|enough|specific|such|this|that)\s+)*${INFO}\b`,
+  ),
+  new RegExp(
+    String.raw`^${SUBJECT}\s+(?:are|is)\s+silent\b|^${SUBJECT}\s+(?:says?|contains?|gives?|makes?)\s+(?:nothing|no\s+${INFO})\b`,
+  ),
+  new RegExp(String.raw`^(?:there\s+is|there's|i\s+(?:found|find|see))\s+no\s+${INFO}\b`),
+  /^i\s+(?:cannot|can't|could\s+not|couldn't|am\s+unable\s+to|was\s+unable\s+to)\s+(?:find|answer|tell|determine|say)\b/,
+  /^(?:the\s+)?answer\s+(?:is\s+not|isn't)\s+(?:in|found|given|provided|mentioned|stated)\b/,
+  /^(?:this|that|it)\s+(?:is\s+not|isn't)\s+(?:mentioned|stated|covered|specified|addressed|answered|discussed)\s+in\s+(?:your|the)\b/,
+];
+
+function normalize(sentence: string): string {
+  return stripCitations(sentence)
+    .toLowerCase()
+    .replace(/[’‘]/g, "'")
+    .replace(/^[\s"'“”*_-]+/, '')
+    .replace(/^(?:i'm\s+sorry|sorry|unfortunately|however)[,:]?\s+(?:but\s+)?/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * A sentence that only says the documents lack the answer ("Your documents do not say.", "The passages do not
+ * mention the price."). One that goes on with a claim ("…, but [2] says X") is not.
+ */
+export function isRefusalSentence(sentence: string): boolean {
+  const s = normalize(sentence);
+  if (
+    /[,;:]\s*(?:but|however|although|though|yet)\b/.test(s) ||
+    /\bbut\s+(?:\w+\s+){0,3}(?:says?|states?|mentions?)\b/.test(s)
+  ) {
+    return false;
+  }
+  return REFUSAL_PATTERNS.some((re) => re.test(s));
+}
+
+/**
+ * True when a generated answer as a whole declines to answer: every sentence is a refusal, or it opens with
+ * one and cites nothing (what follows is then commentary, not a grounded answer).
+ */
+export function isNoAnswer(text: string): boolean {
+  const sentences = splitSentences(text);
+  if (sentences.length === 0) return false;
+  if (sentences.every((s) => isRefusalSentence(s.text))) return true;
+  return isRefusalSentence(sentences[0]!.text) && findCitationMarkers(text).length === 0;
+}

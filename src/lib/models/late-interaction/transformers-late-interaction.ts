@@ -1,0 +1,281 @@
+// The ColBERT encoder implemented with transformers.js plus a safetensors projection; runs in-thread or in its worker.
+import {
+  AutoModel,
+  AutoTokenizer,
+  Tensor,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import { AppError } from '../../errors';
+import type { LateInteractionSpec } from '../../config/registry-types';
+import type { Handlers } from '../../rpc';
+import { configureRuntime, loadError, type RuntimeConfig } from '../runtime';
+import { forwardProgress, type ModelProgress } from '../progress';
+import { asFloat32, type TensorLike } from '../tensors';
+import { fetchModelFile } from './download';
+import {
+  buildDocumentInput,
+  buildQueryInput,
+  documentPositions,
+  padBatch,
+  queryPositions,
+  skiplistIds,
+  type ModelInput,
+  type SpecialIds,
+} from './inputs';
+import { tokenVectors, type Projection } from './project';
+import { parseSafetensors, readTensor } from './safetensors';
+import type {
+  LateInteractionLoadParams,
+  LateInteractionLoadResult,
+  LateInteractionMethods,
+  TokenVectors,
+} from './types';
+
+const BATCH = 8;
+
+interface Loaded {
+  spec: LateInteractionSpec;
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  projection: Projection | null;
+  query: SpecialIds;
+  document: SpecialIds;
+  skip: Set<number>;
+  /** Token text by id, for explanations. */
+  vocab: string[];
+  result: LateInteractionLoadResult;
+}
+
+/** Downloads and checks the projection: weight [out × in] matching the registry's dims. */
+async function loadProjection(
+  spec: LateInteractionSpec,
+  runtime: RuntimeConfig,
+  onProgress: (p: ModelProgress) => void,
+): Promise<Projection | null> {
+  const p = spec.projection;
+  if (!p) return null;
+  const url = `${runtime.modelBaseUrl}${spec.id}/resolve/${spec.revision}/${p.file}`;
+  const bytes = await fetchModelFile(url, (loaded, total) =>
+    onProgress({ status: 'file', model: spec.id, file: p.file, loaded, total }),
+  );
+  onProgress({ status: 'file-done', model: spec.id, file: p.file });
+  let tensor: { shape: number[]; data: Float32Array };
+  try {
+    tensor = readTensor(parseSafetensors(bytes), p.tensor);
+  } catch (err) {
+    throw new AppError('MODEL_LOAD_FAILED', `The projection ${p.file} of "${spec.id}" could not be read.`, {
+      model: spec.id,
+      cause: err instanceof Error ? err.message : String(err),
+    });
+  }
+  const [out, inn] = tensor.shape;
+  if (tensor.shape.length !== 2 || out !== p.out || inn !== p.in || out !== spec.dims || inn !== spec.hiddenSize) {
+    throw new AppError(
+      'MODEL_LOAD_FAILED',
+      `The projection ${p.tensor} of "${spec.id}" has shape [${tensor.shape.join(', ')}] but the registry says [${spec.dims}, ${spec.hiddenSize}].`,
+      { model: spec.id },
+    );
+  }
+  return { weight: tensor.data, in: inn, out };
+}
+
+/** The template, marker and expansion ids from the tokenizer, checked so a wrong registry entry fails at load. */
+export function specialIds(
+  tokenizer: PreTrainedTokenizer,
+  spec: LateInteractionSpec,
+): { query: SpecialIds; document: SpecialIds } {
+  const template = tokenizer.encode('');
+  if (template.length !== 2) {
+    throw new AppError('MODEL_LOAD_FAILED', `The tokenizer of "${spec.id}" does not wrap text as [CLS] … [SEP].`);
+  }
+  const [cls, sep] = template as [number, number];
+  const t = tokenizer as PreTrainedTokenizer & { mask_token_id?: number; eos_token_id?: number; pad_token_id?: number };
+  // PyLate's expansion/pad token: the mask token, else EOS, else the pad token.
+  const mask = t.mask_token_id ?? t.eos_token_id ?? t.pad_token_id;
+  if (mask === undefined || mask === null) {
+    throw new AppError('MODEL_LOAD_FAILED', `The tokenizer of "${spec.id}" has no mask token for query expansion.`);
+  }
+  const marker = (token: string): number | null => {
+    if (token === '') return null;
+    const id = tokenizer.convert_tokens_to_ids(token) as number | undefined;
+    if (id === undefined || id === null) {
+      throw new AppError('MODEL_LOAD_FAILED', `The marker token "${token}" is not in the vocabulary of "${spec.id}".`);
+    }
+    return id;
+  };
+  return {
+    query: { cls, sep, mask, marker: marker(spec.queryMarker) },
+    document: { cls, sep, mask, marker: marker(spec.documentMarker) },
+  };
+}
+
+function invertVocab(tokenizer: PreTrainedTokenizer): string[] {
+  const vocab: string[] = [];
+  for (const [text, id] of tokenizer.get_vocab()) vocab[id] = text;
+  return vocab;
+}
+
+export class TransformersLateInteraction {
+  private loading: Promise<Loaded> | null = null;
+  private loadKey = '';
+  /** ONNX Runtime sessions are not re-entrant, so model runs queue here. */
+  private running: Promise<unknown> = Promise.resolve();
+
+  /** Loads once; concurrent callers share the same promise. */
+  load(params: LateInteractionLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
+    const { spec } = params;
+    const key = `${spec.id}|${spec.revision}|${params.device}|${params.dtype}|${params.runtime.modelBaseUrl}`;
+    if (this.loading && this.loadKey === key) return this.loading;
+    this.loadKey = key;
+    this.loading = this.doLoad(params, onProgress);
+    this.loading.catch(() => {
+      if (this.loadKey === key) this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async doLoad(params: LateInteractionLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
+    const { spec, runtime, device, dtype } = params;
+    configureRuntime(runtime);
+    const progress_callback = forwardProgress(spec.id, onProgress);
+    try {
+      const [tokenizer, projection] = await Promise.all([
+        AutoTokenizer.from_pretrained(spec.id, { revision: spec.revision, progress_callback }),
+        loadProjection(spec, runtime, onProgress),
+      ]);
+      const ids = specialIds(tokenizer, spec);
+      onProgress({ status: 'compiling', model: spec.id, device, dtype });
+      const model = await AutoModel.from_pretrained(spec.id, {
+        revision: spec.revision,
+        device,
+        dtype,
+        progress_callback,
+      });
+      onProgress({ status: 'ready', model: spec.id, device, dtype });
+      return {
+        spec,
+        tokenizer,
+        model,
+        projection,
+        ...ids,
+        skip: skiplistIds(spec.skiplist, (w) => tokenizer.convert_tokens_to_ids(w) as number | undefined),
+        vocab: invertVocab(tokenizer),
+        result: { device, dtype, dims: spec.dims },
+      };
+    } catch (err) {
+      throw loadError(err, spec.id, runtime.modelBaseUrl);
+    }
+  }
+
+  private async loaded(): Promise<Loaded> {
+    if (!this.loading) throw new AppError('MODEL_LOAD_FAILED', 'The reranking model is not loaded yet.');
+    return this.loading;
+  }
+
+  /** Runs one padded batch and keeps, per input, the rows at `positions[i]`. */
+  private run(loaded: Loaded, inputs: ModelInput[], positions: number[][]): Promise<TokenVectors[]> {
+    const job = this.running.then(() => this.runNow(loaded, inputs, positions));
+    this.running = job.catch(() => {});
+    return job;
+  }
+
+  private async runNow(loaded: Loaded, inputs: ModelInput[], positions: number[][]): Promise<TokenVectors[]> {
+    const { spec, model, projection, vocab } = loaded;
+    const { inputIds, attentionMask, seq } = padBatch(inputs, loaded.query.mask);
+    const batch = inputs.length;
+    let outputs: Record<string, TensorLike>;
+    try {
+      outputs = (await model({
+        input_ids: new Tensor('int64', inputIds, [batch, seq]),
+        attention_mask: new Tensor('int64', attentionMask, [batch, seq]),
+      })) as Record<string, TensorLike>;
+    } catch (err) {
+      throw new AppError('MODEL_RUN_FAILED', undefined, { cause: err instanceof Error ? err.message : String(err) });
+    }
+    const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
+    if (!hidden) throw new AppError('MODEL_RUN_FAILED', 'The reranking model returned no last_hidden_state.');
+    const hiddenSize = hidden.dims[2]!;
+    const expected = projection ? projection.in : spec.dims;
+    if (hiddenSize !== expected) {
+      throw new AppError(
+        'EMBEDDING_DIMS_MISMATCH',
+        `The reranking model returned ${hiddenSize}-dimensional hidden states but the registry says ${expected}.`,
+      );
+    }
+    const h = asFloat32(hidden);
+    return inputs.map((input, b) => {
+      const rows = positions[b]!;
+      const tokenIds = Int32Array.from(rows, (p) => input.inputIds[p]!);
+      return {
+        data: tokenVectors(h, b * seq * hiddenSize, hiddenSize, rows, projection),
+        tokens: rows.length,
+        dims: spec.dims,
+        tokenIds,
+        tokenTexts: Array.from(tokenIds, (id) => vocab[id] ?? `[${id}]`),
+      };
+    });
+  }
+
+  async encodeQuery(text: string): Promise<TokenVectors> {
+    const loaded = await this.loaded();
+    const { spec, tokenizer } = loaded;
+    const input = buildQueryInput(
+      tokenizer.encode(text, { add_special_tokens: false }),
+      loaded.query,
+      spec.queryLength,
+    );
+    const [result] = await this.run(loaded, [input], [queryPositions(input)]);
+    return result!;
+  }
+
+  async encodeDocuments(
+    texts: string[],
+    signal?: AbortSignal,
+    onProgress: (p: { done: number; total: number }) => void = () => {},
+  ): Promise<TokenVectors[]> {
+    const loaded = await this.loaded();
+    const { spec, tokenizer, skip } = loaded;
+    const inputs = texts.map((t) =>
+      buildDocumentInput(tokenizer.encode(t, { add_special_tokens: false }), loaded.document, spec.documentLength),
+    );
+    // Longest first, as PyLate does, so each batch pads little.
+    const order = inputs.map((_, i) => i).sort((a, b) => inputs[b]!.inputIds.length - inputs[a]!.inputIds.length);
+    const out = new Array<TokenVectors>(texts.length);
+    for (let i = 0; i < order.length; i += BATCH) {
+      if (signal?.aborted) throw new AppError('ABORTED');
+      const idx = order.slice(i, i + BATCH);
+      const batch = idx.map((j) => inputs[j]!);
+      const vectors = await this.run(
+        loaded,
+        batch,
+        batch.map((x) => documentPositions(x, skip)),
+      );
+      idx.forEach((j, k) => (out[j] = vectors[k]!));
+      onProgress({ done: Math.min(texts.length, i + BATCH), total: texts.length });
+    }
+    return out;
+  }
+}
+
+/** RPC handlers over one encoder instance: what the worker serves and tests call in-thread. */
+export function lateInteractionHandlers(encoder = new TransformersLateInteraction()): Handlers<LateInteractionMethods> {
+  // Every result owns its buffers, so they can be transferred rather than copied.
+  const transfer = (v: TokenVectors, ctx: { transfer: (t: Transferable) => void }) => {
+    ctx.transfer(v.data.buffer);
+    ctx.transfer(v.tokenIds.buffer);
+  };
+  return {
+    load: async (params, ctx) => (await encoder.load(params, ctx.progress)).result,
+    encodeQuery: async ({ text }, ctx) => {
+      const vectors = await encoder.encodeQuery(text);
+      transfer(vectors, ctx);
+      return vectors;
+    },
+    encodeDocuments: async ({ texts }, ctx) => {
+      const list = await encoder.encodeDocuments(texts, ctx.signal, ctx.progress);
+      for (const v of list) transfer(v, ctx);
+      return list;
+    },
+  };
+}

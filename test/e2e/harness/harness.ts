@@ -1,0 +1,69 @@
+// Bundles app modules for e2e tests at test time (Vite, in memory) and serves them to the page under /__harness/.
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { build } from 'vite';
+import type { Harness } from './page-entry';
+
+export type { Harness };
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./page-entry.ts', import.meta.url));
+export const HARNESS_BASE = '/__harness/';
+
+type Files = Map<string, string | Uint8Array>;
+let bundled: Promise<Files> | null = null;
+
+/** Builds page-entry.ts (and, through `new Worker(new URL(…))`, the workers it starts) without touching dist/. */
+function bundle(): Promise<Files> {
+  bundled ??= (async () => {
+    const result = await build({
+      configFile: false,
+      root: ROOT,
+      base: HARNESS_BASE,
+      logLevel: 'warn',
+      publicDir: false,
+      worker: { format: 'es' },
+      build: {
+        write: false,
+        target: 'es2022',
+        minify: false,
+        modulePreload: false,
+        copyPublicDir: false,
+        emptyOutDir: false,
+        chunkSizeWarningLimit: 100_000,
+        rollupOptions: { input: ENTRY, output: { entryFileNames: 'page.js' }, preserveEntrySignatures: 'strict' },
+      },
+    });
+    const outputs = (Array.isArray(result) ? result : [result]) as {
+      output: { fileName: string; type: 'chunk' | 'asset'; code?: string; source?: string | Uint8Array }[];
+    }[];
+    const files: Files = new Map();
+    for (const out of outputs) {
+      for (const f of out.output) files.set(f.fileName, f.type === 'chunk' ? f.code! : f.source!);
+    }
+    return files;
+  })();
+  return bundled;
+}
+
+/**
+ * Opens a page of the served app origin (so WebGPU, the Cache API and the stand-in models are same-origin) and
+ * injects the harness; `window.lectern` is then ready for `page.evaluate`.
+ */
+export async function openHarness(page: Page): Promise<void> {
+  const files = await bundle();
+  // Registered after the privacy guard's catch-all, so it is consulted first; unknown paths fall through to it.
+  await page.context().route(`**${HARNESS_BASE}**`, (route) => {
+    const name = new URL(route.request().url()).pathname.slice(HARNESS_BASE.length);
+    const body = files.get(name);
+    if (body === undefined) return route.fallback();
+    return route.fulfill({
+      status: 200,
+      contentType: name.endsWith('.js') ? 'text/javascript' : name.endsWith('.wasm') ? 'application/wasm' : undefined,
+      body: typeof body === 'string' ? body : Buffer.from(body),
+    });
+  });
+  await page.goto('/standin/registry.json');
+  await page.addScriptTag({ url: `${HARNESS_BASE}page.js`, type: 'module' });
+  await page.waitForFunction(() => 'lectern' in globalThis);
+}

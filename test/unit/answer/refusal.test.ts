@@ -1,0 +1,88 @@
+// Refusal: when retrieval is too weak to answer, the refusal text, and recognising a model's own refusal.
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_REFUSAL_THRESHOLD,
+  isNoAnswer,
+  isRefusalSentence,
+  NO_ANSWER_TEXT,
+  refusalAnswer,
+  refusalThreshold,
+  shouldRefuse,
+} from '../../../src/lib/answer/refusal';
+import { groundedAnswerV1 } from '../../../src/lib/answer/prompts';
+
+describe('shouldRefuse', () => {
+  it('refuses with no hit, a NaN score or a score under the threshold', () => {
+    expect(shouldRefuse(null, 0.4)).toBe(true);
+    expect(shouldRefuse(Number.NaN, 0.4)).toBe(true);
+    expect(shouldRefuse(0.39, 0.4)).toBe(true);
+    expect(shouldRefuse(0.4, 0.4)).toBe(false);
+    expect(shouldRefuse(0.9, 0.4)).toBe(false);
+  });
+
+  it('has per-embedder thresholds and refuses only anti-correlated hits for unknown ones', () => {
+    expect(refusalThreshold('Xenova/bge-small-en-v1.5')).toBe(0.45);
+    expect(refusalThreshold('Xenova/all-MiniLM-L6-v2')).toBe(0.15);
+    expect(refusalThreshold('lectern-standin/bert-embedder')).toBe(DEFAULT_REFUSAL_THRESHOLD);
+    expect(shouldRefuse(0.01, DEFAULT_REFUSAL_THRESHOLD)).toBe(false);
+    expect(shouldRefuse(-0.01, DEFAULT_REFUSAL_THRESHOLD)).toBe(true);
+  });
+});
+
+describe('refusalAnswer', () => {
+  it('is the prompt’s refusal phrase, with the closest passages framed as such', () => {
+    expect(groundedAnswerV1.system).toContain(NO_ANSWER_TEXT);
+    expect(refusalAnswer([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }])).toEqual({
+      text: 'Your documents do not say.',
+      closestNote: 'These are the 3 closest passages found, but none of them seems to answer the question.',
+      closest: [1, 2, 3],
+    });
+    expect(refusalAnswer([{ n: 5 }]).closestNote).toBe(
+      'This is the closest passage found, but it does not seem to answer the question.',
+    );
+    expect(refusalAnswer([])).toEqual({ text: NO_ANSWER_TEXT, closestNote: null, closest: [] });
+  });
+});
+
+describe('isRefusalSentence', () => {
+  it.each([
+    'Your documents do not say.',
+    'your documents don’t say.',
+    '"Your documents do not say."',
+    'Your documents do not say [1].',
+    'The passages do not mention the price.',
+    'The provided documents do not explicitly state who pays for shipping.',
+    'The passages do not contain any information about batteries.',
+    "I'm sorry, but the documents do not say.",
+    'Unfortunately, the context does not provide an answer.',
+    'There is no information about shipping in the passages.',
+    'I cannot find the answer in your documents.',
+    'The answer is not in the passages.',
+    'This is not mentioned in the documents.',
+    'The documents are silent on shipping.',
+  ])('recognises %j', (s) => expect(isRefusalSentence(s)).toBe(true));
+
+  it.each([
+    'The warranty lasts two years [1].',
+    'The documents do not need to be notarized [1].',
+    'The samples do not contain lead [2].',
+    'The passages do not mention the price, but [2] says it is free.',
+    'Your documents do not say who pays; however, returns are free [1].',
+    'Documents must be signed.',
+  ])('does not take %j for a refusal', (s) => expect(isRefusalSentence(s)).toBe(false));
+});
+
+describe('isNoAnswer', () => {
+  it('is true for a whole-answer refusal, also with uncited commentary after it', () => {
+    expect(isNoAnswer('Your documents do not say.')).toBe(true);
+    expect(isNoAnswer('  Your documents do not say.\n')).toBe(true);
+    expect(isNoAnswer('The passages do not mention batteries. They only discuss the warranty.')).toBe(true);
+  });
+
+  it('is false for answers, partial answers and an empty text', () => {
+    expect(isNoAnswer('The warranty lasts two years [1].')).toBe(false);
+    expect(isNoAnswer('Your documents do not say who pays. Returns are free [1].')).toBe(false);
+    expect(isNoAnswer('The warranty lasts two years [1]. Your documents do not say more.')).toBe(false);
+    expect(isNoAnswer('')).toBe(false);
+  });
+});

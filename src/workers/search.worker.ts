@@ -1,5 +1,5 @@
-// Dense-index worker entry: serves the Voy index over RPC.
+// Search worker entry: serves the dense, keyword and rerank indexes over RPC.
 import { serve } from '../lib/rpc';
-import { indexHandlers } from '../lib/services/index-service';
+import { searchHandlers } from '../lib/services/search-service';
 
-serve(self, indexHandlers());
+serve(self, searchHandlers());

@@ -29,8 +29,8 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 
-/** Opens the app on the stand-in registry and waits until the embedder is ready. */
+/** Opens the app on the stand-in registry and waits until the embedder and the reranker are ready. */
 export async function openApp(page: Page, url = STANDIN_URL): Promise<void> {
   await page.goto(url);
-  await expect(page.getByText(/Ready on (wasm|webgpu)/).first()).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
 }

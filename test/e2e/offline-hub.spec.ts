@@ -7,6 +7,7 @@ test('explains an unreachable model hub with the self-hosting hint', async ({ pa
   await expect(alert).toContainText('could not be downloaded', { timeout: 120_000 });
   await expect(alert).toContainText(/self-host/i);
   await expect(page.getByText('No documents yet.')).toBeVisible();
+  await expect(page.getByTestId('keyword-only')).toContainText('search uses keywords only');
 
   // Only model files were asked for, and only from the registry's model host.
   expect(externalRequests.length).toBeGreaterThan(0);
@@ -17,7 +18,7 @@ test('explains an unreachable model hub with the self-hosting hint', async ({ pa
   // Things that need no model still work: Settings opens and shows the registry's models.
   await page.getByRole('button', { name: 'Settings' }).click();
   const dialog = page.getByRole('dialog', { name: 'Settings' });
-  await expect(dialog.getByLabel('Embedding model')).toContainText('BGE small');
+  await expect(dialog.getByRole('combobox', { name: 'Embedding model' })).toContainText('BGE small');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
 });

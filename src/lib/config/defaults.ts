@@ -13,6 +13,14 @@ export interface Settings {
   chunkTokens: number;
   chunkOverlapTokens: number;
   topK: number;
+  /** How many fused candidates the late-interaction model reranks. */
+  rerankCandidates: number;
+  /** Mean per-query-token MaxSim below which results count as "nothing relevant". */
+  relevanceThreshold: number;
+  denseWeight: number;
+  keywordWeight: number;
+  /** Appended to queries for embedders that accept instructions (Promptriever-style). */
+  searchInstructions: string;
   maxFileMB: number;
 }
 
@@ -26,5 +34,10 @@ export const DEFAULT_SETTINGS: Settings = {
   chunkTokens: 256,
   chunkOverlapTokens: 32,
   topK: 5,
+  rerankCandidates: 50,
+  relevanceThreshold: 0.5,
+  denseWeight: 1,
+  keywordWeight: 1,
+  searchInstructions: '',
   maxFileMB: 200,
 };

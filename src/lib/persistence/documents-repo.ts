@@ -14,6 +14,8 @@ const DOC_STORES = ['documents', ...DERIVED_STORES] as const;
 export interface DerivedRows {
   keywords?: readonly KeywordRecord[];
   tokenVectors?: readonly TokenVectorRecord[];
+  /** An older document this one replaces: removed in the same transaction, so no state has both or neither. */
+  replaces?: string;
 }
 
 /**
@@ -36,6 +38,10 @@ export async function saveDocumentWithChunks(
     return runInTransaction(tx, 'saveDocument', async (track) => {
       // Replace semantics: drop rows from an earlier save of this id (none for a new document).
       await deleteDerived(tx, doc.id, track);
+      if (derived.replaces && derived.replaces !== doc.id) {
+        track(tx.objectStore('documents').delete(derived.replaces));
+        await deleteDerived(tx, derived.replaces, track);
+      }
       // add, not put: a duplicate id is a bug and must abort rather than overwrite silently.
       for (const chunk of chunks) track(tx.objectStore('chunks').add(chunk));
       for (const vector of vectors) track(tx.objectStore('vectors').add(vector));

@@ -93,6 +93,16 @@ export class VoyIndex implements VectorIndex {
     }
   }
 
+  /** Exact cosine for chosen ids only: filtered search ranks within the filter, not after Voy's cut. */
+  scoreIds(query: Float32Array, ids: Iterable<string>, k: number): VectorHit[] {
+    const hits: VectorHit[] = [];
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row) hits.push({ id, score: dot(query, row) });
+    }
+    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
   search(query: Float32Array, k: number): VectorHit[] {
     if (this.rows.size === 0 || k <= 0) return [];
     if (query.length !== this.dims) {

@@ -4,9 +4,13 @@ import type { Handlers } from '../rpc';
 import { chunkDocument, parseFile } from '../ingest';
 import type { ChunkDraft, ParsedDocument } from '../ingest/types';
 import { loadTokenCounter } from '../models/tokenizer';
+import type { Bm25DocPostings } from '../retrieval/bm25';
+import { keywordCounts } from '../retrieval/keywords';
 import type { RuntimeConfig } from '../models/runtime';
 
 export interface ProcessParams {
+  /** Chunk ids are `${docId}:${ordinal}`. */
+  docId: string;
   bytes: ArrayBuffer;
   name: string;
   mimeType: string;
@@ -21,6 +25,8 @@ export interface ProcessParams {
 export interface ProcessResult {
   doc: ParsedDocument;
   chunks: ChunkDraft[];
+  /** BM25 term counts per chunk, parallel to `chunks`. */
+  keywords: Bm25DocPostings[];
 }
 
 export type IngestMethods = {
@@ -42,7 +48,8 @@ export function ingestHandlers(): Handlers<IngestMethods> {
         overlapTokens: p.overlapTokens,
         countTokens,
       });
-      return { doc, chunks };
+      const keywords = chunks.map((c) => keywordCounts(`${p.docId}:${c.ordinal}`, c.text));
+      return { doc, chunks, keywords };
     },
   };
 }

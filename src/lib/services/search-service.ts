@@ -1,54 +1,252 @@
-// The dense-index service: holds the Voy index in its worker, built from vectors stored in IndexedDB.
+// The search service: dense (Voy) and keyword (BM25) indexes with filters and fusion, plus MaxSim rerank.
 import type { Handlers } from '../rpc';
-import { openLecternDB, loadAllVectors } from '../persistence';
+import { AppError } from '../errors';
+import type { DocumentKind } from '../ingest/types';
+import { forEachKeywordRow, getTokenVectors, listDocuments, loadAllVectors, openLecternDB } from '../persistence';
+import type { LecternDatabase } from '../persistence';
+import { Bm25Index, type Bm25DocPostings } from '../retrieval/bm25';
+import { reciprocalRankFusion } from '../retrieval/fusion';
+import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
+import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
 import { initVoy, VoyIndex } from '../retrieval/voy-index';
-import type { VectorHit } from '../retrieval/vector-index';
 
-export interface IndexOpenParams {
+export interface SearchOpenParams {
   dbName: string;
-  embedderId: string;
-  dims: number;
+  /** Null when no embedding model could load: keyword search still works. */
+  embedder: { id: string; dims: number } | null;
   voyWasmUrl: string;
 }
 
-export type IndexMethods = {
-  /** Cold start: reads every stored vector of this embedder and builds the index. */
-  open: { params: IndexOpenParams; result: { size: number; ms: number }; progress: never };
-  add: { params: { ids: string[]; vectors: Float32Array }; result: { size: number }; progress: never };
-  remove: { params: { ids: string[] }; result: { size: number }; progress: never };
-  search: { params: { vector: Float32Array; k: number }; result: VectorHit[]; progress: never };
+export interface ChunkMeta {
+  docId: string;
+  kind: DocumentKind;
+  addedAt: number;
+}
+
+export interface SearchFilters {
+  docIds?: string[];
+  kinds?: DocumentKind[];
+  /** Inclusive range on the date a document was added (ms since epoch). */
+  addedFrom?: number;
+  addedTo?: number;
+}
+
+export interface SearchParams {
+  /** Query embedding, or null for keyword-only search. */
+  vector: Float32Array | null;
+  text: string;
+  /** How many fused candidates to return. */
+  k: number;
+  filters: SearchFilters;
+  weights: { dense: number; keyword: number };
+}
+
+export interface SearchHit {
+  id: string;
+  /** Reciprocal-rank-fusion score. */
+  score: number;
+  dense: { rank: number; score: number } | null;
+  keyword: { rank: number; score: number } | null;
+}
+
+export interface QueryTokenVectors {
+  data: Float32Array;
+  tokens: number;
+  dims: number;
+  tokenTexts: string[];
+}
+
+export interface TokenMatch {
+  queryIndex: number;
+  queryToken: string;
+  /** -1 when the document had no tokens. */
+  docIndex: number;
+  docToken: string;
+  score: number;
+}
+
+export interface RerankHit {
+  id: string;
+  /** Σ best dot products over query tokens. */
+  score: number;
+  /** score / query tokens: a cosine-like value in [-1, 1] that thresholds compare against. */
+  meanScore: number;
+  matches: TokenMatch[];
+  /** The document's token strings, to map matches back onto its text. */
+  docTokens: string[];
+}
+
+export interface RerankParams {
+  query: QueryTokenVectors;
+  ids: string[];
+  topK: number;
+  gpu: boolean;
+}
+
+export interface AddParams {
+  ids: string[];
+  meta: ChunkMeta;
+  /** Row-major dense vectors for `ids`, or null when added without an embedder. */
+  vectors: Float32Array | null;
+  keywords: Bm25DocPostings[];
+}
+
+export type SearchMethods = {
+  /** Cold start: reads every stored vector and keyword row and builds both indexes. */
+  open: { params: SearchOpenParams; result: { chunks: number; ms: number }; progress: never };
+  add: { params: AddParams; result: { chunks: number }; progress: never };
+  remove: { params: { ids: string[] }; result: { chunks: number }; progress: never };
+  search: { params: SearchParams; result: SearchHit[]; progress: never };
+  rerank: { params: RerankParams; result: { hits: RerankHit[]; device: 'webgpu' | 'cpu' }; progress: never };
 };
 
-export function indexHandlers(): Handlers<IndexMethods> {
-  let index: VoyIndex | null = null;
-  const need = (): VoyIndex => {
-    if (!index) throw new Error('The dense index is not open.');
-    return index;
+const FIRST_STAGE = 100;
+
+export function searchHandlers(): Handlers<SearchMethods> {
+  let db: LecternDatabase | null = null;
+  let dense: VoyIndex | null = null;
+  let keyword = new Bm25Index();
+  const meta = new Map<string, ChunkMeta>();
+
+  const need = (): LecternDatabase => {
+    if (!db) throw new AppError('STORAGE_FAILED', 'The search index is not open yet.');
+    return db;
   };
+
+  const filterFor = (f: SearchFilters): ((id: string) => boolean) | null => {
+    const docs = f.docIds?.length ? new Set(f.docIds) : null;
+    const kinds = f.kinds?.length ? new Set(f.kinds) : null;
+    if (!docs && !kinds && f.addedFrom == null && f.addedTo == null) return null;
+    return (id) => {
+      const m = meta.get(id);
+      if (!m) return false;
+      if (docs && !docs.has(m.docId)) return false;
+      if (kinds && !kinds.has(m.kind)) return false;
+      if (f.addedFrom != null && m.addedAt < f.addedFrom) return false;
+      if (f.addedTo != null && m.addedAt > f.addedTo) return false;
+      return true;
+    };
+  };
+
   return {
-    open: async ({ dbName, embedderId, dims, voyWasmUrl }) => {
+    open: async ({ dbName, embedder, voyWasmUrl }) => {
       const started = performance.now();
-      await initVoy(voyWasmUrl);
-      const db = await openLecternDB(dbName);
-      try {
-        const stored = await loadAllVectors(db, embedderId);
-        index = new VoyIndex(dims);
-        if (stored.ids.length && stored.dims === dims) index.build(stored.ids, stored.data);
-      } finally {
-        db.close();
+      db?.close();
+      db = await openLecternDB(dbName);
+      meta.clear();
+      const docs = new Map((await listDocuments(db)).map((d) => [d.id, d]));
+      keyword = new Bm25Index();
+      await forEachKeywordRow(db, (row) => {
+        const doc = docs.get(row.docId);
+        if (!doc) return;
+        meta.set(row.chunkId, { docId: row.docId, kind: doc.kind, addedAt: doc.addedAt });
+        keyword.importDoc({ id: row.chunkId, length: row.length, terms: row.terms, freqs: row.freqs });
+      });
+      dense = null;
+      if (embedder) {
+        await initVoy(voyWasmUrl);
+        dense = new VoyIndex(embedder.dims);
+        const stored = await loadAllVectors(db, embedder.id);
+        if (stored.ids.length && stored.dims === embedder.dims) dense.build(stored.ids, stored.data);
       }
-      return { size: index.size, ms: performance.now() - started };
+      return { chunks: keyword.size, ms: performance.now() - started };
     },
-    add: async ({ ids, vectors }) => {
-      const idx = need();
-      idx.add(ids, vectors);
-      return { size: idx.size };
+
+    add: async ({ ids, meta: m, vectors, keywords }) => {
+      for (const id of ids) meta.set(id, m);
+      for (const row of keywords) keyword.importDoc(row);
+      if (vectors && dense) dense.add(ids, vectors);
+      return { chunks: keyword.size };
     },
+
     remove: async ({ ids }) => {
-      const idx = need();
-      idx.remove(ids);
-      return { size: idx.size };
+      for (const id of ids) {
+        meta.delete(id);
+        keyword.remove(id);
+      }
+      dense?.remove(ids);
+      return { chunks: keyword.size };
     },
-    search: async ({ vector, k }) => need().search(vector, k),
+
+    search: async ({ vector, text, k, filters, weights }) => {
+      const filter = filterFor(filters);
+      const keywordHits = keyword.search(text, { k: FIRST_STAGE, filter: filter ?? undefined });
+      let denseHits: { id: string; score: number }[] = [];
+      if (vector && dense) {
+        denseHits = filter
+          ? dense.scoreIds(vector, [...meta.keys()].filter(filter), FIRST_STAGE)
+          : dense.search(vector, FIRST_STAGE);
+      }
+      const fused = reciprocalRankFusion(
+        [
+          { hits: denseHits, weight: weights.dense },
+          { hits: keywordHits, weight: weights.keyword },
+        ],
+        { limit: k },
+      );
+      return fused.map((f) => {
+        const [d, kw] = f.ranks;
+        return {
+          id: f.id,
+          score: f.score,
+          dense: d ? { rank: d, score: denseHits[d - 1]!.score } : null,
+          keyword: kw ? { rank: kw, score: keywordHits[kw - 1]!.score } : null,
+        };
+      });
+    },
+
+    rerank: async ({ query, ids, topK, gpu }) => {
+      const rows = await getTokenVectors(need(), ids);
+      const docs: DocTokens[] = [];
+      const texts = new Map<string, string[]>();
+      rows.forEach((row, i) => {
+        if (!row || row.dims !== query.dims) return;
+        texts.set(ids[i]!, row.tokenTexts);
+        docs.push({
+          id: ids[i]!,
+          data: new Int8Array(row.data),
+          tokens: row.tokens,
+          scales: new Float32Array(row.scales),
+        });
+      });
+      const q = { data: query.data, tokens: query.tokens, dims: query.dims };
+      let hits: MaxSimHit[];
+      let device: 'webgpu' | 'cpu' = 'cpu';
+      if (gpu) {
+        try {
+          hits = await maxSimRerankWebGpu(q, docs, topK);
+          device = 'webgpu';
+        } catch {
+          hits = maxSimRerank(q, docs, topK);
+        }
+      } else {
+        hits = maxSimRerank(q, docs, topK);
+      }
+      // Chunks without token vectors (indexed while no reranker was available) keep their fused order after the rest.
+      const unscored = ids.filter((id) => !texts.has(id));
+      for (const id of unscored) {
+        if (hits.length >= topK) break;
+        hits.push({ id, score: -Infinity, bestToken: new Int32Array(0), bestScore: new Float32Array(0) });
+      }
+      return {
+        device,
+        hits: hits.map((h) => {
+          const docTokens = texts.get(h.id) ?? [];
+          return {
+            id: h.id,
+            score: h.score,
+            meanScore: h.score / Math.max(1, query.tokens),
+            docTokens,
+            matches: Array.from(h.bestToken, (docIndex, qi) => ({
+              queryIndex: qi,
+              queryToken: query.tokenTexts[qi] ?? '',
+              docIndex,
+              docToken: docTokens[docIndex] ?? '',
+              score: h.bestScore[qi]!,
+            })),
+          };
+        }),
+      };
+    },
   };
 }

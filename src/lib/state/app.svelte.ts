@@ -5,12 +5,13 @@ import { AppError, toAppError } from '../errors';
 import { chooseDevice, detectCapabilities, type Capabilities } from '../config/capabilities';
 import { DEFAULT_SETTINGS, type Settings } from '../config/defaults';
 import { defaultRegistry, dtypeFor, fetchRegistry, pickModel } from '../config/registry';
-import type { Device, EmbedderSpec, GeneratorSpec, Registry } from '../config/registry-types';
+import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec, Registry } from '../config/registry-types';
 import { connectWorker, type RpcClient } from '../rpc';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { GeneratorMethods } from '../models/generator/types';
+import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { RuntimeConfig } from '../models/runtime';
-import type { IndexMethods } from '../services/index-service';
+import type { SearchMethods } from '../services/search-service';
 import type { IngestMethods } from '../services/ingest-service';
 import { DB_NAME, type LecternDB } from '../persistence/schema';
 import { getSetting, openLecternDB, repairOnStartup, setSetting } from '../persistence';
@@ -20,6 +21,7 @@ import { ChatState } from './chat.svelte';
 
 const SETTINGS_KEY = 'settings';
 
+// Workers are created inline as `new Worker(new URL(…, import.meta.url))`: the form Vite bundles.
 export class AppState {
   settings = $state<Settings>({ ...DEFAULT_SETTINGS });
   registry = $state<Registry | null>(null);
@@ -32,23 +34,34 @@ export class AppState {
   status = $state('');
   /** The latest error (role=alert); stays until dismissed or replaced by another error. */
   error = $state<AppError | null>(null);
-  indexReady = $state(false);
+  /** True once the search indexes are open (keyword search works even without an embedder). */
+  searchReady = $state(false);
+  /** Why search runs on keywords only, when it does. */
+  keywordOnlyReason = $state<string | null>(null);
   started = $state(false);
 
   readonly embedder = new ModelSlot('Embedding model');
+  readonly lateInteraction = new ModelSlot('Reranking model');
   readonly generator = new ModelSlot('Answer model');
   readonly library: LibraryState;
   readonly chat: ChatState;
 
   embedderSpec = $derived(this.registry ? pickModel(this.registry, 'embedder', this.settings.embedderKey) : null);
+  lateSpec = $derived(
+    this.registry ? pickModel(this.registry, 'late-interaction', this.settings.lateInteractionKey) : null,
+  );
   generatorSpec = $derived(this.registry ? pickModel(this.registry, 'generator', this.settings.generatorKey) : null);
 
   db: IDBPDatabase<LecternDB> | null = null;
   embedderRpc: RpcClient<EmbedderMethods> | null = null;
+  lateRpc: RpcClient<LateInteractionMethods> | null = null;
   generatorRpc: RpcClient<GeneratorMethods> | null = null;
-  indexRpc: RpcClient<IndexMethods> | null = null;
+  searchRpc: RpcClient<SearchMethods> | null = null;
   ingestRpc: RpcClient<IngestMethods> | null = null;
   private generatorLoading: Promise<void> | null = null;
+  private settle: () => void = () => {};
+  /** Resolves once the embedder, the indexes and the reranker have loaded or failed. */
+  readonly modelsSettled = new Promise<void>((resolve) => (this.settle = resolve));
   private registryOverride: string | null = null;
 
   constructor(private readonly dbName = DB_NAME) {
@@ -56,7 +69,7 @@ export class AppState {
     this.chat = new ChatState(this);
   }
 
-  /** Starts the app: storage, settings, registry, capabilities, then the embedder and index. */
+  /** Starts the app: storage, settings, registry, capabilities, then the models and the indexes. */
   async start(url: URL): Promise<void> {
     this.registryOverride = url.searchParams.get('registry');
     try {
@@ -65,17 +78,18 @@ export class AppState {
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };
       await this.library.refresh();
-      if (repaired.removedChunks || repaired.removedVectors) {
-        this.info(`Cleaned up ${repaired.removedChunks} chunks left by an interrupted import.`);
+      if (repaired.orphanDocIds.length) {
+        this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }
+      await this.chat.restore();
     } catch (err) {
       this.fail(toAppError(err, 'STORAGE_FAILED'));
     }
     this.ingestRpc = connectWorker(
       new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module' }),
     );
-    this.indexRpc = connectWorker(
-      new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module' }),
+    this.searchRpc = connectWorker(
+      new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
     );
     this.caps = await detectCapabilities();
     const choice = chooseDevice(this.caps, this.settings.device);
@@ -83,7 +97,7 @@ export class AppState {
     this.deviceReason = choice.reason;
     await this.loadRegistry();
     this.started = true;
-    void this.loadEmbedder();
+    void this.loadModels();
   }
 
   get registryUrl(): string {
@@ -109,15 +123,25 @@ export class AppState {
     }
   }
 
-  /** Loads the embedder (with the WebGPU self-test) and opens the dense index for its vectors. */
-  async loadEmbedder(): Promise<void> {
+  /** The embedder decides the device (self-test); then the reranker loads and the indexes open. */
+  private async loadModels(): Promise<void> {
+    try {
+      const embedded = await this.loadEmbedder();
+      await this.openSearch(embedded ? this.embedderSpec : null);
+      await this.loadLateInteraction();
+    } finally {
+      this.settle();
+    }
+  }
+
+  /** Loads the embedder (with the WebGPU self-test); false when it cannot load. */
+  private async loadEmbedder(): Promise<boolean> {
     const spec = this.embedderSpec;
-    if (!spec || !this.device || !this.caps) return;
+    if (!spec || !this.device || !this.caps) return false;
     this.embedderRpc ??= connectWorker(
       new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
     );
     this.embedder.start(spec.id);
-    this.indexReady = false;
     try {
       const result = await this.embedderRpc.call(
         'load',
@@ -138,23 +162,56 @@ export class AppState {
       } else if (result.selfTestCosine !== null) {
         this.deviceReason = `${this.deviceReason} ${result.reason}`;
       }
-      await this.openIndex(spec);
+      return true;
     } catch (err) {
       const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.embedder.fail(e);
       this.fail(e);
+      this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
+      return false;
     }
   }
 
-  private async openIndex(spec: EmbedderSpec): Promise<void> {
-    if (!this.indexRpc) return;
-    await this.indexRpc.call('open', {
-      dbName: this.dbName,
-      embedderId: spec.id,
-      dims: spec.dims,
-      voyWasmUrl: new URL(voyWasmUrl, document.baseURI).href,
-    });
-    this.indexReady = true;
+  private async openSearch(spec: EmbedderSpec | null): Promise<void> {
+    if (!this.searchRpc) return;
+    try {
+      await this.searchRpc.call('open', {
+        dbName: this.dbName,
+        embedder: spec ? { id: spec.id, dims: spec.dims } : null,
+        voyWasmUrl: new URL(voyWasmUrl, document.baseURI).href,
+      });
+      this.searchReady = true;
+    } catch (err) {
+      this.fail(toAppError(err, 'STORAGE_FAILED'));
+    }
+  }
+
+  /** Loads the ColBERT-style reranker; search works without it (fused ranking only). */
+  private async loadLateInteraction(): Promise<void> {
+    const spec = this.lateSpec;
+    if (!spec || !this.device || !this.caps || this.embedder.status !== 'ready') return;
+    this.lateRpc ??= connectWorker(
+      new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
+    );
+    this.lateInteraction.start(spec.id);
+    const device = this.device;
+    try {
+      const result = await this.lateRpc.call(
+        'load',
+        {
+          spec: $state.snapshot(spec) as LateInteractionSpec,
+          device,
+          dtype: dtypeFor(spec, device, this.caps.shaderF16),
+          runtime: this.runtime(),
+        },
+        { onProgress: this.lateInteraction.onProgress },
+      );
+      this.lateInteraction.ready(result.device, result.dtype);
+    } catch (err) {
+      const e = toAppError(err, 'MODEL_LOAD_FAILED');
+      this.lateInteraction.fail(e);
+      this.fail(e);
+    }
   }
 
   /** Loads the generator on first use; later calls share the same load. */
@@ -194,16 +251,18 @@ export class AppState {
   }
 
   async saveSettings(next: Settings): Promise<void> {
-    const modelsChanged =
+    const reload =
       next.registryUrl !== this.settings.registryUrl ||
       next.modelBaseUrl !== this.settings.modelBaseUrl ||
       next.embedderKey !== this.settings.embedderKey ||
+      next.lateInteractionKey !== this.settings.lateInteractionKey ||
       next.generatorKey !== this.settings.generatorKey ||
       next.device !== this.settings.device;
     this.settings = { ...next };
     if (this.db) await setSetting(this.db, SETTINGS_KEY, $state.snapshot(this.settings));
     this.info('Settings saved.');
-    if (modelsChanged) location.reload();
+    // Models live in workers created at start: a clean restart is the simplest correct switch.
+    if (reload) location.reload();
   }
 
   info(text: string): void {

@@ -1,14 +1,44 @@
 // Library state: the documents list and the ingestion queue (read, parse, chunk, embed, save, index).
 import { AppError, isAbortError, toAppError } from '../errors';
 import { contextualText } from '../ingest';
-import type { ChunkRecord, DocumentRecord, VectorRecord } from '../persistence/schema';
-import { deleteDocument, findByHash, getChunksByDoc, listDocuments, saveDocumentWithChunks } from '../persistence';
+import type {
+  ChunkRecord,
+  DocumentRecord,
+  KeywordRecord,
+  TokenVectorRecord,
+  VectorRecord,
+} from '../persistence/schema';
+import {
+  deleteDocument,
+  findByHash,
+  findByName,
+  getChunksByDoc,
+  listDocuments,
+  saveDocumentWithChunks,
+} from '../persistence';
+import { quantizeInt8 } from '../retrieval/compress';
 import type { AppState } from './app.svelte';
 
 export type DocumentSummary = Omit<DocumentRecord, 'text'>;
 
 export type QueueStage =
-  'waiting' | 'reading' | 'parsing' | 'chunking' | 'embedding' | 'saving' | 'done' | 'error' | 'cancelled';
+  | 'waiting'
+  | 'reading'
+  | 'asking'
+  | 'parsing'
+  | 'chunking'
+  | 'embedding'
+  | 'tokens'
+  | 'saving'
+  | 'done'
+  | 'error'
+  | 'cancelled'
+  | 'skipped';
+
+/** A question the queue needs answered before a file can go on. */
+export type QueuePrompt = { kind: 'replace'; existing: string } | { kind: 'password'; wrong: boolean };
+
+export type PromptAnswer = { kind: 'replace'; replace: boolean } | { kind: 'password'; password: string | null };
 
 export interface QueueItem {
   key: number;
@@ -18,18 +48,24 @@ export interface QueueItem {
   /** 0..1 within the whole file's work. */
   fraction: number;
   error: AppError | null;
+  prompt: QueuePrompt | null;
 }
+
+const FINISHED: QueueStage[] = ['done', 'error', 'cancelled', 'skipped'];
 
 const STAGE_START: Record<QueueStage, number> = {
   waiting: 0,
   reading: 0.02,
+  asking: 0.04,
   parsing: 0.05,
   chunking: 0.15,
   embedding: 0.2,
+  tokens: 0.6,
   saving: 0.95,
   done: 1,
   error: 1,
   cancelled: 1,
+  skipped: 1,
 };
 
 async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
@@ -42,10 +78,11 @@ let nextKey = 1;
 export class LibraryState {
   documents = $state<DocumentSummary[]>([]);
   queue = $state<QueueItem[]>([]);
-  busy = $derived(this.queue.some((q) => !['done', 'error', 'cancelled'].includes(q.stage)));
+  busy = $derived(this.queue.some((q) => !FINISHED.includes(q.stage)));
   totalFraction = $derived(this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0);
 
   private readonly controllers = new Map<number, AbortController>();
+  private readonly answers = new Map<number, (a: PromptAnswer) => void>();
   private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly app: AppState) {}
@@ -66,6 +103,7 @@ export class LibraryState {
         stage: 'waiting',
         fraction: 0,
         error: null,
+        prompt: null,
       };
       this.queue = [...this.queue, item];
       const controller = new AbortController();
@@ -76,22 +114,29 @@ export class LibraryState {
 
   cancel(key: number): void {
     this.controllers.get(key)?.abort();
+    this.answers.get(key)?.({ kind: 'password', password: null });
     const item = this.queue.find((q) => q.key === key);
     if (item?.stage === 'waiting') this.update(key, { stage: 'cancelled', fraction: 1 });
   }
 
+  /** The UI's answer to a queue prompt (replace a changed file? the PDF's password?). */
+  answer(key: number, answer: PromptAnswer): void {
+    this.answers.get(key)?.(answer);
+  }
+
   clearFinished(): void {
-    this.queue = this.queue.filter((q) => !['done', 'error', 'cancelled'].includes(q.stage));
+    this.queue = this.queue.filter((q) => !FINISHED.includes(q.stage));
   }
 
   async remove(docId: string): Promise<void> {
     const db = this.app.db;
     if (!db) return;
+    const name = this.documents.find((d) => d.id === docId)?.name ?? 'Document';
     const chunks = await getChunksByDoc(db, docId);
     await deleteDocument(db, docId);
-    await this.app.indexRpc?.call('remove', { ids: chunks.map((c) => c.id) });
+    await this.app.searchRpc?.call('remove', { ids: chunks.map((c) => c.id) });
     await this.refresh();
-    this.app.info('Document deleted.');
+    this.app.info(`Deleted "${name}".`);
   }
 
   private update(key: number, patch: Partial<QueueItem>): void {
@@ -100,6 +145,17 @@ export class LibraryState {
 
   private setStage(key: number, stage: QueueStage): void {
     this.update(key, { stage, fraction: STAGE_START[stage] });
+  }
+
+  private ask(key: number, prompt: QueuePrompt): Promise<PromptAnswer> {
+    this.update(key, { stage: 'asking', prompt });
+    return new Promise((resolve) => {
+      this.answers.set(key, (a) => {
+        this.answers.delete(key);
+        this.update(key, { prompt: null });
+        resolve(a);
+      });
+    });
   }
 
   private async process(key: number, file: File, signal: AbortSignal): Promise<void> {
@@ -117,42 +173,91 @@ export class LibraryState {
       const bytes = await file.arrayBuffer();
       const hash = await sha256Hex(bytes);
       const existing = await findByHash(app.db, hash);
-      if (existing)
+      if (existing) {
         throw new AppError('FILE_DUPLICATE', `"${file.name}" is already in your library as "${existing.name}".`);
-      if (app.embedder.status !== 'ready' || !app.embedderRpc || !app.indexReady) {
+      }
+      // Index with every model that will load, so no document misses its token vectors.
+      await app.modelsSettled;
+      if (app.embedder.status !== 'ready' || !app.embedderRpc || !app.searchReady) {
         throw (
           app.embedder.error ??
           new AppError('MODEL_LOAD_FAILED', 'The embedding model is not ready yet. Try again once it has loaded.')
         );
       }
-      this.setStage(key, 'parsing');
-      const { doc, chunks } = await app.ingestRpc!.call(
-        'process',
-        {
-          bytes,
-          name: file.name,
-          mimeType: file.type,
-          spec: $state.snapshot(spec),
-          runtime: app.runtime(),
-          maxTokens: app.settings.chunkTokens,
-          overlapTokens: app.settings.chunkOverlapTokens,
-          maxBytes,
-        },
-        { signal, onProgress: (p) => this.setStage(key, p.stage === 'parse' ? 'parsing' : 'chunking') },
-      );
+      let replaces: string | undefined;
+      const sameName = (await findByName(app.db, file.name))[0];
+      if (sameName) {
+        const a = await this.ask(key, { kind: 'replace', existing: sameName.name });
+        if (a.kind !== 'replace' || !a.replace) {
+          this.update(key, { stage: 'skipped', fraction: 1 });
+          return;
+        }
+        replaces = sameName.id;
+      }
+      const docId = crypto.randomUUID();
+      let password: string | undefined;
+      let processed;
+      for (;;) {
+        this.setStage(key, 'parsing');
+        try {
+          processed = await app.ingestRpc!.call(
+            'process',
+            {
+              docId,
+              bytes: bytes.slice(0),
+              name: file.name,
+              mimeType: file.type,
+              spec: $state.snapshot(spec),
+              runtime: app.runtime(),
+              maxTokens: app.settings.chunkTokens,
+              overlapTokens: app.settings.chunkOverlapTokens,
+              maxBytes,
+              password,
+            },
+            { signal, onProgress: (p) => this.setStage(key, p.stage === 'parse' ? 'parsing' : 'chunking') },
+          );
+          break;
+        } catch (err) {
+          const e = toAppError(err);
+          if (e.code !== 'PDF_PASSWORD_REQUIRED' && e.code !== 'PDF_PASSWORD_INCORRECT') throw e;
+          const a = await this.ask(key, { kind: 'password', wrong: e.code === 'PDF_PASSWORD_INCORRECT' });
+          if (a.kind !== 'password' || a.password === null) throw e;
+          password = a.password;
+        }
+      }
+      const { doc, chunks, keywords } = processed;
       if (chunks.length === 0) throw new AppError('NO_TEXT', `No text could be extracted from "${file.name}".`);
       this.setStage(key, 'embedding');
       const vectors = await app.embedderRpc.call(
         'embed',
         { texts: chunks.map((c) => contextualText(c, doc.title)), kind: 'document' },
-        {
-          signal,
-          onProgress: (p) => this.update(key, { fraction: 0.2 + 0.75 * (p.done / p.total) }),
-        },
+        { signal, onProgress: (p) => this.update(key, { fraction: 0.2 + 0.4 * (p.done / p.total) }) },
       );
+      const tokenRecords: TokenVectorRecord[] = [];
+      const late = app.lateSpec;
+      if (app.lateInteraction.status === 'ready' && app.lateRpc && late) {
+        this.setStage(key, 'tokens');
+        const encoded = await app.lateRpc.call(
+          'encodeDocuments',
+          { texts: chunks.map((c) => c.text) },
+          { signal, onProgress: (p) => this.update(key, { fraction: 0.6 + 0.35 * (p.done / p.total) }) },
+        );
+        encoded.forEach((t, i) => {
+          const q = quantizeInt8(t);
+          tokenRecords.push({
+            chunkId: `${docId}:${chunks[i]!.ordinal}`,
+            docId,
+            modelId: late.id,
+            tokens: t.tokens,
+            dims: t.dims,
+            data: q.data.buffer as ArrayBuffer,
+            scales: q.scales.buffer as ArrayBuffer,
+            tokenTexts: t.tokenTexts,
+          });
+        });
+      }
       if (signal.aborted) throw new AppError('ABORTED');
       this.setStage(key, 'saving');
-      const docId = crypto.randomUUID();
       const chunkRecords: ChunkRecord[] = chunks.map((c) => ({
         id: `${docId}:${c.ordinal}`,
         docId,
@@ -173,6 +278,13 @@ export class LibraryState {
         dims: spec.dims,
         data: vectors.slice(i * spec.dims, (i + 1) * spec.dims).buffer,
       }));
+      const keywordRecords: KeywordRecord[] = keywords.map((k) => ({
+        chunkId: k.id,
+        docId,
+        length: k.length,
+        terms: k.terms,
+        freqs: k.freqs,
+      }));
       const record: DocumentRecord = {
         id: docId,
         name: file.name,
@@ -187,21 +299,34 @@ export class LibraryState {
         status: 'ready',
         embedderId: spec.id,
       };
-      await saveDocumentWithChunks(app.db, record, chunkRecords, vectorRecords);
-      await app.indexRpc!.call('add', { ids: chunkRecords.map((c) => c.id), vectors });
+      const replacedChunks = replaces ? (await getChunksByDoc(app.db, replaces)).map((c) => c.id) : [];
+      await saveDocumentWithChunks(app.db, record, chunkRecords, vectorRecords, {
+        keywords: keywordRecords,
+        tokenVectors: tokenRecords,
+        replaces,
+      });
+      if (replacedChunks.length) await app.searchRpc!.call('remove', { ids: replacedChunks });
+      await app.searchRpc!.call('add', {
+        ids: chunkRecords.map((c) => c.id),
+        meta: { docId, kind: doc.kind, addedAt: record.addedAt },
+        vectors,
+        keywords,
+      });
       this.setStage(key, 'done');
       await this.refresh();
-      app.info(`Added "${file.name}" (${chunks.length} chunks).`);
+      const warn = doc.warnings.length ? ' Some characters could not be decoded and were replaced.' : '';
+      app.info(`${replaces ? 'Replaced' : 'Added'} "${file.name}" (${chunks.length} passages).${warn}`);
     } catch (err) {
       if (isAbortError(err) || signal.aborted) {
         this.setStage(key, 'cancelled');
         return;
       }
       const e = toAppError(err);
-      this.update(key, { stage: 'error', fraction: 1, error: e });
+      this.update(key, { stage: 'error', fraction: 1, error: e, prompt: null });
       app.fail(e);
     } finally {
       this.controllers.delete(key);
+      this.answers.delete(key);
     }
   }
 }

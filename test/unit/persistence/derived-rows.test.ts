@@ -88,3 +88,30 @@ describe('derived rows (keywords, token vectors)', () => {
     expect(await d.count('keywords')).toBe(0);
   });
 });
+
+describe('replacing a document', () => {
+  it('swaps the old version for the new one in one transaction', async () => {
+    const d = await db();
+    await saveDocumentWithChunks(d, makeDoc('old', { chunkCount: 2 }), makeChunks('old', 2), [], {
+      keywords: keywords('old', 2),
+    });
+    await saveDocumentWithChunks(d, makeDoc('new', { chunkCount: 1 }), makeChunks('new', 1), [], {
+      keywords: keywords('new', 1),
+      replaces: 'old',
+    });
+    expect(await d.getAllKeys('documents')).toEqual(['new']);
+    expect(await d.getAllKeys('chunks')).toEqual(['new:0']);
+    expect(await d.getAllKeys('keywords')).toEqual(['new:0']);
+  });
+
+  it('keeps the old version when saving the new one fails', async () => {
+    const d = await db();
+    await saveDocumentWithChunks(d, makeDoc('old', { chunkCount: 1 }), makeChunks('old', 1), []);
+    const dup = [...makeChunks('new', 1), ...makeChunks('new', 1)];
+    await expect(
+      saveDocumentWithChunks(d, makeDoc('new', { chunkCount: 2 }), dup, [], { replaces: 'old' }),
+    ).rejects.toBeInstanceOf(AppError);
+    expect(await d.getAllKeys('documents')).toEqual(['old']);
+    expect(await d.getAllKeys('chunks')).toEqual(['old:0']);
+  });
+});

@@ -46,4 +46,9 @@ export interface ChunkOptions {
   maxTokens: number;
   overlapTokens: number;
   countTokens: (text: string) => number;
+  /**
+   * The document title passed to contextualText. When given, each chunk's budget leaves room for its
+   * "Title > Heading" prefix, so the embedded text (prefix included) fits maxTokens.
+   */
+  contextTitle?: string;
 }

@@ -47,6 +47,8 @@ export function ingestHandlers(): Handlers<IngestMethods> {
         maxTokens: Math.min(p.maxTokens, p.spec.maxTokens),
         overlapTokens: p.overlapTokens,
         countTokens,
+        // The embedded text carries a title prefix: leave room for it in the budget.
+        contextTitle: doc.title,
       });
       const keywords = chunks.map((c) => keywordCounts(`${p.docId}:${c.ordinal}`, c.text));
       return { doc, chunks, keywords };

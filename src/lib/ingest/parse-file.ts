@@ -1,0 +1,226 @@
+// The one entry point for parsing: enforces the size limit, picks a parser by magic bytes, extension or MIME type.
+import { AppError } from '../errors';
+import { fileExtension } from './assemble';
+import { parseDocx } from './docx';
+import { parseHtml } from './html';
+import { parseMarkdown } from './markdown';
+import { parsePdf, type PdfjsLoader } from './pdf';
+import { parseText } from './text';
+import type { DocumentKind, ParsedDocument } from './types';
+import { isZip, readZipDirectory } from './zip';
+
+export interface ParseOptions {
+  /** Larger files are refused with FILE_TOO_LARGE. Default 200 MB. */
+  maxBytes?: number;
+  /** Password for an encrypted PDF. */
+  password?: string;
+  /** How to load pdf.js; see PdfOptions.loadPdfjs. */
+  loadPdfjs?: PdfjsLoader;
+  /** Extra pdf.js getDocument parameters. */
+  pdfDocumentParams?: Record<string, unknown>;
+  /** Zip-bomb guard for DOCX. Default 200 MB. */
+  maxUncompressedBytes?: number;
+}
+
+export const DEFAULT_MAX_BYTES = 200 * 1024 * 1024;
+
+const SUPPORTED = 'Lectern reads PDF, Word (.docx), HTML, Markdown and plain text files.';
+
+const MARKDOWN_EXT = new Set(['md', 'markdown', 'mdown', 'mkd', 'mkdn', 'mdx', 'mdtext', 'mdwn']);
+const HTML_EXT = new Set(['html', 'htm', 'xhtml', 'xht', 'shtml']);
+const DOCX_EXT = new Set(['docx', 'docm', 'dotx', 'dotm']);
+const TEXT_EXT = new Set(
+  (
+    'txt text log csv tsv json jsonl ndjson xml yaml yml toml ini cfg conf env properties rst adoc asciidoc org tex ' +
+    'bib srt vtt nfo me readme js mjs cjs ts tsx jsx py rb rs go java kt kts scala c h cc cpp hpp cs swift m mm ' +
+    'php pl pm lua r jl sh bash zsh fish ps1 bat sql css scss less sass vue svelte graphql gql proto diff patch ' +
+    'dockerfile makefile cmake gradle ex exs erl hs ml clj dart zig nim'
+  ).split(' '),
+);
+/** Extensions we recognize but cannot read, by name. */
+const UNSUPPORTED_EXT: Record<string, string> = {
+  doc: 'Word 97-2003 document (.doc)',
+  rtf: 'RTF document',
+  odt: 'OpenDocument text (.odt)',
+  pages: 'Pages document',
+  xls: 'Excel workbook (.xls)',
+  xlsx: 'Excel workbook (.xlsx)',
+  ods: 'OpenDocument spreadsheet (.ods)',
+  ppt: 'PowerPoint presentation (.ppt)',
+  pptx: 'PowerPoint presentation (.pptx)',
+  odp: 'OpenDocument presentation (.odp)',
+  epub: 'EPUB e-book',
+  mobi: 'Mobipocket e-book',
+  djvu: 'DjVu document',
+  xps: 'XPS document',
+  ps: 'PostScript file',
+};
+
+const MIME_KIND: Record<string, DocumentKind> = {
+  'application/pdf': 'pdf',
+  'application/x-pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'text/html': 'html',
+  'application/xhtml+xml': 'html',
+  'text/markdown': 'markdown',
+  'text/x-markdown': 'markdown',
+  'text/plain': 'text',
+  'application/json': 'text',
+  'application/xml': 'text',
+  'text/xml': 'text',
+};
+
+function startsWith(bytes: Uint8Array, sig: readonly number[], at = 0): boolean {
+  return sig.every((b, i) => bytes[at + i] === b);
+}
+
+function ascii(bytes: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode(...bytes.subarray(from, to));
+}
+
+/** Names binary formats by their magic bytes; undefined when none matches. */
+function binaryFormatName(bytes: Uint8Array): string | undefined {
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47])) return 'PNG image';
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'JPEG image';
+  if (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a') return 'GIF image';
+  if (ascii(bytes, 0, 4) === 'RIFF') {
+    const sub = ascii(bytes, 8, 12);
+    return sub === 'WEBP'
+      ? 'WebP image'
+      : sub === 'WAVE'
+        ? 'WAV audio'
+        : sub === 'AVI '
+          ? 'AVI video'
+          : 'RIFF media file';
+  }
+  if (ascii(bytes, 4, 8) === 'ftyp') return 'MP4/QuickTime media file';
+  if (ascii(bytes, 0, 3) === 'ID3' || startsWith(bytes, [0xff, 0xfb])) return 'MP3 audio';
+  if (ascii(bytes, 0, 4) === 'OggS') return 'Ogg media file';
+  if (ascii(bytes, 0, 4) === 'fLaC') return 'FLAC audio';
+  if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return 'TIFF image';
+  if (startsWith(bytes, [0x1f, 0x8b])) return 'gzip archive';
+  if (ascii(bytes, 0, 4) === 'Rar!') return 'RAR archive';
+  if (startsWith(bytes, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7-Zip archive';
+  if (startsWith(bytes, [0x7f, 0x45, 0x4c, 0x46])) return 'ELF executable';
+  if (startsWith(bytes, [0x00, 0x61, 0x73, 0x6d])) return 'WebAssembly module';
+  if (ascii(bytes, 0, 15) === 'SQLite format 3') return 'SQLite database';
+  if (ascii(bytes, 0, 5) === '{\\rtf') return 'RTF document';
+  if (ascii(bytes, 0, 4) === '%!PS') return 'PostScript file';
+  if (ascii(bytes, 0, 8) === 'AT&TFORM') return 'DjVu document';
+  return undefined;
+}
+
+const CFB = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/** What kind of ZIP-based file this is, from the names inside it. */
+function zipKind(bytes: Uint8Array): DocumentKind | string {
+  try {
+    const names = readZipDirectory(bytes).map((e) => e.name);
+    if (names.some((n) => n.startsWith('word/'))) return 'docx';
+    if (names.some((n) => n.startsWith('xl/'))) return 'Excel workbook (.xlsx)';
+    if (names.some((n) => n.startsWith('ppt/'))) return 'PowerPoint presentation (.pptx)';
+    if (names.includes('mimetype') && names.some((n) => n.startsWith('META-INF/'))) return 'EPUB or OpenDocument file';
+    return 'ZIP archive';
+  } catch {
+    return 'damaged ZIP archive';
+  }
+}
+
+function hasPdfMagic(bytes: Uint8Array): boolean {
+  // The header may follow a little junk; readers accept it within the first kilobyte.
+  return new TextDecoder('latin1').decode(bytes.subarray(0, 1024)).includes('%PDF-');
+}
+
+/** Plain text, as far as the first 8 KB tell: no NUL bytes (unless UTF-16) and mostly valid UTF-8. */
+function looksLikeText(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 8192);
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return true;
+  if (head.includes(0)) return false;
+  const text = new TextDecoder('utf-8').decode(head);
+  const bad = text.match(/\uFFFD/g)?.length ?? 0;
+  return bad <= text.length * 0.05;
+}
+
+function unsupported(fileName: string, type: string): AppError {
+  return new AppError('FILE_UNSUPPORTED_TYPE', `“${fileName}” is a ${type}, which Lectern cannot read. ${SUPPORTED}`, {
+    fileName,
+    type,
+  });
+}
+
+/**
+ * Decides which parser reads the file. Content wins over names where it is unambiguous (a PDF or ZIP
+ * signature); otherwise the extension, then the MIME type, then a look at the bytes. Throws
+ * FILE_UNSUPPORTED_TYPE naming the type when none applies.
+ */
+export function detectKind(bytes: Uint8Array, fileName: string, mimeType = ''): DocumentKind {
+  const ext = fileExtension(fileName);
+  const mime = mimeType.split(';')[0]!.trim().toLowerCase();
+  if (hasPdfMagic(bytes)) return 'pdf';
+  if (isZip(bytes)) {
+    const kind = zipKind(bytes);
+    // A damaged archive named .docx is a damaged Word file: let the DOCX parser say so.
+    if (kind === 'docx' || DOCX_EXT.has(ext) || MIME_KIND[mime] === 'docx') return 'docx';
+    throw unsupported(fileName, kind);
+  }
+  if (startsWith(bytes, CFB)) {
+    if (DOCX_EXT.has(ext)) return 'docx'; // encrypted .docx files are CFB containers; the parser explains
+    throw unsupported(fileName, UNSUPPORTED_EXT[ext] ?? 'legacy Microsoft Office file');
+  }
+  const binary = binaryFormatName(bytes);
+  if (binary) throw unsupported(fileName, binary);
+  // Named as PDF or Word but not shaped like one: the parser reports the damage in its own terms.
+  if (ext === 'pdf') return 'pdf';
+  if (DOCX_EXT.has(ext)) return 'docx';
+  if (UNSUPPORTED_EXT[ext]) throw unsupported(fileName, UNSUPPORTED_EXT[ext]);
+  if (MARKDOWN_EXT.has(ext)) return 'markdown';
+  if (HTML_EXT.has(ext)) return 'html';
+  if (TEXT_EXT.has(ext)) return 'text';
+  const byMime = MIME_KIND[mime] ?? (mime.startsWith('text/') ? 'text' : undefined);
+  if (byMime) return byMime;
+  if (looksLikeText(bytes)) {
+    const head = new TextDecoder().decode(bytes.subarray(0, 1024)).trimStart().toLowerCase();
+    return head.startsWith('<!doctype html') || head.startsWith('<html') ? 'html' : 'text';
+  }
+  throw unsupported(fileName, ext ? `.${ext} file` : mime ? `${mime} file` : 'file of unknown type');
+}
+
+/** Parses any supported file into a ParsedDocument; AppError with a specific code on bad input. */
+export async function parseFile(
+  bytes: Uint8Array,
+  fileName: string,
+  mimeType = '',
+  opts: ParseOptions = {},
+): Promise<ParsedDocument> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length === 0) throw new AppError('FILE_EMPTY', undefined, { fileName });
+  if (bytes.length > maxBytes) {
+    const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+    throw new AppError('FILE_TOO_LARGE', `“${fileName}” is ${mb(bytes.length)} MB; the limit is ${mb(maxBytes)} MB.`, {
+      fileName,
+      bytes: bytes.length,
+      limit: maxBytes,
+    });
+  }
+  switch (detectKind(bytes, fileName, mimeType)) {
+    case 'pdf': {
+      const pdfOpts: Parameters<typeof parsePdf>[2] = {};
+      if (opts.password !== undefined) pdfOpts.password = opts.password;
+      if (opts.loadPdfjs) pdfOpts.loadPdfjs = opts.loadPdfjs;
+      if (opts.pdfDocumentParams) pdfOpts.documentParams = opts.pdfDocumentParams;
+      return parsePdf(bytes, fileName, pdfOpts);
+    }
+    case 'docx':
+      return parseDocx(
+        bytes,
+        fileName,
+        opts.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: opts.maxUncompressedBytes },
+      );
+    case 'html':
+      return parseHtml(bytes, fileName);
+    case 'markdown':
+      return parseMarkdown(bytes, fileName);
+    case 'text':
+      return parseText(bytes, fileName);
+  }
+}

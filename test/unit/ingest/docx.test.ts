@@ -1,0 +1,130 @@
+// DOCX: tables as rows, line breaks, the zip-bomb guard over the central directory, damaged archives.
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/lib/errors';
+import { parseDocx, vetDocxArchive } from '../../../src/lib/ingest/docx';
+import { readZipDirectory } from '../../../src/lib/ingest/zip';
+import { expectOffsets, makeZip, readFixture, utf8 } from './helpers';
+
+async function failure(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return err as AppError;
+  }
+  throw new Error('expected an AppError');
+}
+
+const CONTENT_TYPES = utf8(
+  '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+);
+const RELS = utf8(
+  '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+);
+const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
+const docXml = (body: string) => utf8(`<?xml version="1.0"?><w:document ${W}><w:body>${body}</w:body></w:document>`);
+const para = (text: string, style?: string) =>
+  `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t>${text}</w:t></w:r></w:p>`;
+
+function docx(body: string): Uint8Array {
+  return makeZip([
+    { name: '[Content_Types].xml', data: CONTENT_TYPES },
+    { name: '_rels/.rels', data: RELS },
+    { name: 'word/document.xml', data: docXml(body) },
+  ]);
+}
+
+describe('parseDocx', () => {
+  it('reads tables as rows, nested tables inside their cell', async () => {
+    const doc = await parseDocx(readFixture('docx-tables.docx'), 'docx-tables.docx');
+    expectOffsets(doc);
+    expect(doc.kind).toBe('docx');
+    expect(doc.title).toBe('docx-tables');
+    expect(doc.blocks.map((b) => [b.kind, b.text])).toEqual([
+      ['paragraph', 'Simple uniform table'],
+      ['table', 'Header Col 1 | Header Col 2\nLorem ipsum | A link example'],
+      ['paragraph', 'Nested Table'],
+      ['table', 'a | >b< | c\nd | e, f; g&t, h | i\nj | k | l'],
+      ['paragraph', 'Table with merged cells'],
+      ['table', 'a | b\nc | d\ne'],
+    ]);
+  });
+
+  it('keeps line breaks and text around page and section breaks', async () => {
+    const doc = await parseDocx(readFixture('page-breaks.docx'), 'page-breaks.docx');
+    expectOffsets(doc);
+    expect(doc.blocks[0]!.text).toBe(
+      'First page, tab here: followed by line-break here:\nhere:\nand here:no-break hyphen here:‑and hard page-break here>>',
+    );
+    expect(doc.text).toContain('<<producing two page-breaks to get from page-3 to page-5.');
+    const fake = await parseDocx(readFixture('fake.docx'), 'fake.docx');
+    expect(fake.text).toBe('Lorem ipsum dolor sit amet.');
+  });
+
+  it('maps Word heading styles to heading blocks and takes the title from Heading 1', async () => {
+    const doc = await parseDocx(
+      docx(para('Annual Report', 'Heading1') + para('Intro text.') + para('Details', 'Heading2') + para('More.')),
+      'r.docx',
+    );
+    expect(doc.title).toBe('Annual Report');
+    expect(doc.blocks.map((b) => [b.kind, b.level ?? null, b.text])).toEqual([
+      ['heading', 1, 'Annual Report'],
+      ['paragraph', null, 'Intro text.'],
+      ['heading', 2, 'Details'],
+      ['paragraph', null, 'More.'],
+    ]);
+  });
+
+  it('refuses archives that would inflate beyond the limit, before inflating anything', async () => {
+    const big = makeZip([
+      { name: '[Content_Types].xml', data: CONTENT_TYPES },
+      { name: 'word/document.xml', data: docXml(para('x')), claimedSize: 150 * 1024 * 1024 },
+      { name: 'word/media/blob.bin', data: new Uint8Array(64), claimedSize: 100 * 1024 * 1024 },
+    ]);
+    expect((await failure(parseDocx(big, 'big.docx'))).code).toBe('DOCX_TOO_LARGE_UNCOMPRESSED');
+    expect(() => vetDocxArchive(big, 'big.docx', 300 * 1024 * 1024)).toThrow(AppError); // still an absurd ratio
+    // Honest sizes, over a (lowered) limit.
+    const capped = await failure(parseDocx(readFixture('fake.docx'), 'fake.docx', { maxUncompressedBytes: 10_000 }));
+    expect(capped.code).toBe('DOCX_TOO_LARGE_UNCOMPRESSED');
+    expect(capped.details.limit).toBe(10_000);
+    const ratio = makeZip([
+      { name: '[Content_Types].xml', data: CONTENT_TYPES },
+      { name: 'word/document.xml', data: new Uint8Array(1000), claimedSize: 5 * 1024 * 1024 },
+    ]);
+    const err = await failure(parseDocx(ratio, 'bomb.docx'));
+    expect(err.code).toBe('DOCX_TOO_LARGE_UNCOMPRESSED');
+    expect(err.details.entry).toBe('word/document.xml');
+  });
+
+  it('calls non-archives, foreign archives and damaged ones invalid', async () => {
+    expect((await failure(parseDocx(utf8('just text, renamed'), 'renamed.docx'))).code).toBe('DOCX_INVALID');
+    const notWord = makeZip([{ name: 'readme.txt', data: utf8('hello') }]);
+    expect((await failure(parseDocx(notWord, 'archive.docx'))).code).toBe('DOCX_INVALID');
+    const real = readFixture('fake.docx');
+    expect((await failure(parseDocx(real.slice(0, real.length - 30), 'cut.docx'))).code).toBe('DOCX_INVALID');
+    const badXml = makeZip([
+      { name: '[Content_Types].xml', data: CONTENT_TYPES },
+      { name: '_rels/.rels', data: RELS },
+      { name: 'word/document.xml', data: utf8('<w:document><not-closed') },
+    ]);
+    expect((await failure(parseDocx(badXml, 'bad.docx'))).code).toBe('DOCX_INVALID');
+    const cfb = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Uint8Array(512)]);
+    const err = await failure(parseDocx(cfb, 'locked.docx'));
+    expect(err.code).toBe('DOCX_INVALID');
+    expect(err.message).toMatch(/password-protected or in the old \.doc format/);
+  });
+
+  it('refuses a document without text', async () => {
+    expect((await failure(parseDocx(docx('<w:p></w:p>'), 'blank.docx'))).code).toBe('NO_TEXT');
+  });
+});
+
+describe('readZipDirectory', () => {
+  it('lists names and sizes of a real DOCX', () => {
+    const entries = readZipDirectory(readFixture('docx-tables.docx'));
+    const doc = entries.find((e) => e.name === 'word/document.xml');
+    expect(doc).toBeDefined();
+    expect(doc!.uncompressedSize).toBeGreaterThan(doc!.compressedSize);
+    expect(entries.every((e) => !e.encrypted)).toBe(true);
+  });
+});

@@ -1,0 +1,163 @@
+// Shared by the ingestion tests: fixture paths, the offsets invariant, a pdf.js loader for Node, tiny PDF and ZIP writers.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { PdfjsModule } from '../../../src/lib/ingest/pdf';
+import type { ParsedDocument } from '../../../src/lib/ingest/types';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** CI checks out ../shared beside the clone; LECTERN_SHARED overrides. */
+export const sharedDir = process.env.LECTERN_SHARED ?? path.resolve(repoRoot, '../shared');
+
+export function readShared(rel: string): Uint8Array {
+  const file = path.join(sharedDir, 'data/docs', rel);
+  if (!existsSync(file)) throw new Error(`Missing shared test data ${file}; set LECTERN_SHARED to the shared/ folder.`);
+  return new Uint8Array(readFileSync(file));
+}
+
+export function readFixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(path.join(repoRoot, 'test/fixtures/docs/ingest', name)));
+}
+
+/** Node runs the legacy pdf.js build (the modern one needs newer runtime features). */
+export const loadPdfjs = () => import('pdfjs-dist/legacy/build/pdf.mjs') as Promise<PdfjsModule>;
+
+/** Whitespace word count: the stand-in tokenizer for chunking tests. */
+export const words = (text: string): number => text.split(/\s+/).filter(Boolean).length;
+
+export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** Every block's offsets index its text exactly, blocks are separated by blank lines, and nothing is empty. */
+export function expectOffsets(doc: ParsedDocument): void {
+  let expected = 0;
+  doc.blocks.forEach((b, i) => {
+    expect(doc.text.slice(b.start, b.end)).toBe(b.text);
+    expect(b.text.trim()).not.toBe('');
+    if (i > 0) expect(doc.text.slice(expected, b.start)).toBe('\n\n');
+    expected = b.end;
+  });
+  expect(doc.text.length).toBe(expected);
+  expect(doc.text).toBe(doc.blocks.map((b) => b.text).join('\n\n'));
+}
+
+export interface PdfText {
+  x: number;
+  y: number;
+  text: string;
+  size?: number;
+}
+
+/** Writes a minimal PDF (Helvetica, one content stream per page, US Letter) with text at given positions. */
+export function makePdf(pages: PdfText[][]): Uint8Array {
+  const objects: string[] = [];
+  const pageIds = pages.map((_, i) => 4 + i * 2);
+  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
+  objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages.length} >>`;
+  objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>';
+  pages.forEach((texts, i) => {
+    const esc = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
+    const stream = texts.map((t) => `BT /F1 ${t.size ?? 10} Tf ${t.x} ${t.y} Td (${esc(t.text)}) Tj ET`).join('\n');
+    objects[pageIds[i]!] =
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageIds[i]! + 1} 0 R >>`;
+    objects[pageIds[i]! + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  for (let id = 1; id < objects.length; id++) {
+    offsets[id] = out.length;
+    out += `${id} 0 obj\n${objects[id]}\nendobj\n`;
+  }
+  const xref = out.length;
+  out += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
+  for (let id = 1; id < objects.length; id++) out += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Uint8Array.from(out, (c) => c.charCodeAt(0));
+}
+
+function crc32(bytes: Uint8Array): number {
+  let crc = ~0;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+export interface ZipFile {
+  name: string;
+  data: Uint8Array;
+  /** Lie about the inflated size in the central directory (zip-bomb tests). */
+  claimedSize?: number;
+}
+
+/** Writes a ZIP with stored (uncompressed) entries. */
+export function makeZip(files: ZipFile[]): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  const u16 = (v: number) => [v & 0xff, (v >>> 8) & 0xff];
+  const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+  for (const f of files) {
+    const name = utf8(f.name);
+    const crc = crc32(f.data);
+    const size = f.data.length;
+    const local = Uint8Array.from([
+      ...u32(0x04034b50),
+      ...u16(20),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u32(crc),
+      ...u32(size),
+      ...u32(size),
+      ...u16(name.length),
+      ...u16(0),
+      ...name,
+    ]);
+    chunks.push(local, f.data);
+    central.push(
+      Uint8Array.from([
+        ...u32(0x02014b50),
+        ...u16(20),
+        ...u16(20),
+        ...u16(0),
+        ...u16(0),
+        ...u16(0),
+        ...u16(0),
+        ...u32(crc),
+        ...u32(size),
+        ...u32(f.claimedSize ?? size),
+        ...u16(name.length),
+        ...u16(0),
+        ...u16(0),
+        ...u16(0),
+        ...u16(0),
+        ...u32(0),
+        ...u32(offset),
+        ...name,
+      ]),
+    );
+    offset += local.length + size;
+  }
+  const cdSize = central.reduce((s, c) => s + c.length, 0);
+  const end = Uint8Array.from([
+    ...u32(0x06054b50),
+    ...u16(0),
+    ...u16(0),
+    ...u16(files.length),
+    ...u16(files.length),
+    ...u32(cdSize),
+    ...u32(offset),
+    ...u16(0),
+  ]);
+  const all = [...chunks, ...central, end];
+  const out = new Uint8Array(all.reduce((s, c) => s + c.length, 0));
+  let at = 0;
+  for (const c of all) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

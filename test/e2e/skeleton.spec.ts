@@ -25,7 +25,11 @@ test('file to cited answer, surviving a reload', async ({ page, externalRequests
   const cite = answer.getByRole('link', { name: 'Source 1' });
   await expect(cite).toBeVisible({ timeout: 180_000 });
   await cite.click();
-  await expect(page.locator('#source-1')).toBeFocused();
+  const viewer = page.getByRole('dialog', { name: /\[1\] lighthouses\.md/ });
+  await expect(viewer.getByTestId('cited-span')).toBeVisible();
+  await expect(viewer.getByRole('region', { name: 'Text of lighthouses.md' })).toContainText('Fresnel lens focuses');
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  await expect(viewer).toBeHidden();
   await expect(page.getByText(`Ready on ${expectedDevice}`)).toHaveCount(3);
 
   await page.reload();

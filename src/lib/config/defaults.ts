@@ -15,12 +15,14 @@ export interface Settings {
   topK: number;
   /** How many fused candidates the late-interaction model reranks. */
   rerankCandidates: number;
-  /** Mean per-query-token MaxSim below which results count as "nothing relevant". */
-  relevanceThreshold: number;
+  /** Overrides the reranker's own relevance threshold (registry); null uses the model's. */
+  relevanceThreshold: number | null;
   denseWeight: number;
   keywordWeight: number;
   /** Appended to queries for embedders that accept instructions (Promptriever-style). */
   searchInstructions: string;
+  /** Search with 2–3 model-written rewrites of the question too, fused by RRF. */
+  multiQuery: boolean;
   maxFileMB: number;
 }
 
@@ -35,9 +37,10 @@ export const DEFAULT_SETTINGS: Settings = {
   chunkOverlapTokens: 32,
   topK: 5,
   rerankCandidates: 50,
-  relevanceThreshold: 0.5,
+  relevanceThreshold: null,
   denseWeight: 1,
   keywordWeight: 1,
   searchInstructions: '',
+  multiQuery: false,
   maxFileMB: 200,
 };

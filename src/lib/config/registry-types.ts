@@ -43,6 +43,8 @@ export interface LateInteractionSpec extends ModelBase {
   /** Where the linear projection lives; null when the ONNX graph already projects. */
   projection: { file: string; tensor: string; in: number; out: number } | null;
   skiplist: string[];
+  /** Mean best-match over the query's words below which results count as "nothing relevant"; default 0.5. */
+  relevanceThreshold?: number;
 }
 
 export interface GeneratorSpec extends ModelBase {

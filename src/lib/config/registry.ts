@@ -66,6 +66,11 @@ function validateModel(raw: unknown, path: string): ModelSpec {
     str(o, 'documentMarker', path);
     if (!Array.isArray(o.skiplist) || !o.skiplist.every((s) => typeof s === 'string'))
       fail(`${path}.skiplist`, 'must be a list of strings');
+    if (
+      o.relevanceThreshold !== undefined &&
+      (typeof o.relevanceThreshold !== 'number' || Math.abs(o.relevanceThreshold) > 1)
+    )
+      fail(`${path}.relevanceThreshold`, 'must be a number between -1 and 1');
     const p = o.projection as Json | null | undefined;
     if (p !== null) {
       if (typeof p !== 'object' || p === undefined) fail(`${path}.projection`, 'must be an object or null');

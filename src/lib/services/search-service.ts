@@ -69,8 +69,10 @@ export interface RerankHit {
   id: string;
   /** Σ best dot products over query tokens. */
   score: number;
-  /** score / query tokens: a cosine-like value in [-1, 1] that thresholds compare against. */
+  /** score / query tokens: a cosine-like value in [-1, 1], shown to people. */
   meanScore: number;
+  /** Mean best match over the query's own words (markers and [MASK] expansions left out): what the threshold reads. */
+  relevance: number;
   matches: TokenMatch[];
   /** The document's token strings, to map matches back onto its text. */
   docTokens: string[];
@@ -101,6 +103,7 @@ export type SearchMethods = {
 };
 
 const FIRST_STAGE = 100;
+const SPECIAL_TOKEN = /^\[(CLS|SEP|MASK|PAD|UNK|unused\d+)\]$/;
 
 export function searchHandlers(): Handlers<SearchMethods> {
   let db: LecternDatabase | null = null;
@@ -232,7 +235,15 @@ export function searchHandlers(): Handlers<SearchMethods> {
         device,
         hits: hits.map((h) => {
           const docTokens = texts.get(h.id) ?? [];
+          let sum = 0;
+          let words = 0;
+          h.bestScore.forEach((v, qi) => {
+            if (SPECIAL_TOKEN.test(query.tokenTexts[qi] ?? '')) return;
+            sum += v;
+            words++;
+          });
           return {
+            relevance: words ? sum / words : h.score / Math.max(1, query.tokens),
             id: h.id,
             score: h.score,
             meanScore: h.score / Math.max(1, query.tokens),

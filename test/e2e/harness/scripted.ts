@@ -1,0 +1,43 @@
+// Swaps the app's generator worker for the scripted one (bundled at test time), without changing the app.
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { build } from 'vite';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./scripted-generator.ts', import.meta.url));
+let code: Promise<string> | null = null;
+
+function bundle(): Promise<string> {
+  code ??= (async () => {
+    const result = await build({
+      configFile: false,
+      root: ROOT,
+      logLevel: 'warn',
+      publicDir: false,
+      build: {
+        write: false,
+        target: 'es2022',
+        minify: false,
+        lib: { entry: ENTRY, formats: ['es'], fileName: 'scripted' },
+      },
+    });
+    const out = (Array.isArray(result) ? result[0] : result) as { output: { type: string; code?: string }[] };
+    return out.output.find((o) => o.type === 'chunk')!.code!;
+  })();
+  return code;
+}
+
+/** Serves the scripted generator in place of the built generator worker; returns a counter of generate calls. */
+export async function useScriptedGenerator(page: Page): Promise<{ calls: () => number }> {
+  const body = await bundle();
+  let calls = 0;
+  page.on('console', (m) => {
+    if (m.text() === 'scripted-generator: generate') calls++;
+  });
+  await page
+    .context()
+    .route('**/assets/generator.worker-*.js', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/javascript', body }),
+    );
+  return { calls: () => calls };
+}

@@ -1,0 +1,276 @@
+// Exact (brute-force) dense index over one contiguous matrix, float32 or int8: no tree, no WASM, no per-row objects.
+import { AppError } from '../errors';
+import type { VectorHit, VectorIndex } from './vector-index';
+
+export type ExactPrecision = 'f32' | 'int8';
+
+export interface ExactIndexOptions {
+  /**
+   * 'f32' keeps rows as given (4 bytes per dimension; scores exact). 'int8' keeps 1 byte per dimension plus one
+   * float32 scale per row (about 4× smaller; scores within ~0.01 of the cosine). Queries stay float32 either way.
+   * Default 'f32'.
+   */
+  precision?: ExactPrecision;
+}
+
+/** Smallest matrix add() allocates; past it capacity doubles, so repeated adds cost amortized O(1) per row. */
+const MIN_CAPACITY = 16;
+
+/**
+ * Scores every stored row against the query and keeps the best k in a fixed-size heap. Same contract as VoyIndex:
+ * ids are unique (re-adding an id is ignored, first vector wins), removing an unknown id is a no-op, a length that
+ * is not ids × dims throws EMBEDDING_DIMS_MISMATCH (before anything changes), and scores are dot products, i.e.
+ * cosines of normalized rows.
+ * Removal moves the last row into the gap, so rows stay dense and a scan never skips tombstones.
+ */
+export class ExactIndex implements VectorIndex {
+  readonly precision: ExactPrecision;
+  private f32 = new Float32Array(0);
+  private i8 = new Int8Array(0);
+  /** Per int8 row: value ≈ i8 · scale. */
+  private scales = new Float32Array(0);
+  private capacity = 0;
+  /** Row → id; its length is the number of rows. */
+  private ids: string[] = [];
+  private rowOf = new Map<string, number>();
+
+  constructor(
+    readonly dims: number,
+    options: ExactIndexOptions = {},
+  ) {
+    if (!Number.isInteger(dims) || dims <= 0) {
+      throw new AppError('EMBEDDING_DIMS_MISMATCH', `A dense index needs a positive whole number of dimensions.`);
+    }
+    const precision = options.precision ?? 'f32';
+    // Settings may come from stored JSON, so the type alone does not guarantee this.
+    if (precision !== 'f32' && precision !== 'int8')
+      throw new Error(`ExactIndex: unknown precision ${String(precision)}`);
+    this.precision = precision;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Bytes held for vectors (allocated capacity, scales included); ids and the id map come on top. */
+  get byteLength(): number {
+    return this.f32.byteLength + this.i8.byteLength + this.scales.byteLength;
+  }
+
+  build(ids: string[], vectors: Float32Array): void {
+    this.checkLength(ids, vectors);
+    this.ids = [];
+    this.rowOf.clear();
+    this.allocate(ids.length);
+    this.append(ids, vectors);
+  }
+
+  add(ids: string[], vectors: Float32Array): void {
+    this.checkLength(ids, vectors);
+    const needed = this.ids.length + ids.length;
+    if (needed > this.capacity) this.allocate(Math.max(needed, this.capacity * 2, MIN_CAPACITY));
+    this.append(ids, vectors);
+  }
+
+  remove(ids: string[]): void {
+    const dims = this.dims;
+    for (const id of ids) {
+      const row = this.rowOf.get(id);
+      if (row === undefined) continue;
+      const last = this.ids.length - 1;
+      if (row !== last) {
+        const moved = this.ids[last]!;
+        if (this.precision === 'f32') this.f32.copyWithin(row * dims, last * dims, (last + 1) * dims);
+        else {
+          this.i8.copyWithin(row * dims, last * dims, (last + 1) * dims);
+          this.scales[row] = this.scales[last]!;
+        }
+        this.ids[row] = moved;
+        this.rowOf.set(moved, row);
+      }
+      this.ids.pop();
+      this.rowOf.delete(id);
+    }
+    // Give memory back after a large delete, with slack so add/remove cycles do not reallocate each time.
+    if (this.capacity > 1024 && this.ids.length < this.capacity / 4) this.allocate(this.ids.length * 2);
+  }
+
+  search(query: Float32Array, k: number): VectorHit[] {
+    const n = this.ids.length;
+    if (n === 0 || !(k >= 1)) return [];
+    if (query.length !== this.dims) {
+      throw new AppError(
+        'EMBEDDING_DIMS_MISMATCH',
+        `The query has ${query.length} dimensions; the index has ${this.dims}.`,
+      );
+    }
+    const top = new TopK(Math.min(Math.floor(k), n), this.ids);
+    if (this.precision === 'f32') scanF32(this.f32, n, this.dims, query, top);
+    else scanInt8(this.i8, this.scales, n, this.dims, query, top);
+    return top.sorted();
+  }
+
+  private checkLength(ids: readonly string[], vectors: Float32Array): void {
+    if (vectors.length !== ids.length * this.dims) {
+      throw new AppError(
+        'EMBEDDING_DIMS_MISMATCH',
+        `Expected ${ids.length}×${this.dims} values, got ${vectors.length}.`,
+      );
+    }
+  }
+
+  /** Resizes the matrix to `rows` rows, keeping the rows in use. */
+  private allocate(rows: number): void {
+    const keep = this.ids.length * this.dims;
+    if (this.precision === 'f32') {
+      const next = new Float32Array(rows * this.dims);
+      next.set(this.f32.subarray(0, keep));
+      this.f32 = next;
+    } else {
+      const next = new Int8Array(rows * this.dims);
+      next.set(this.i8.subarray(0, keep));
+      this.i8 = next;
+      const scales = new Float32Array(rows);
+      scales.set(this.scales.subarray(0, this.ids.length));
+      this.scales = scales;
+    }
+    this.capacity = rows;
+  }
+
+  /** Writes the rows whose ids are new; capacity must already suffice. */
+  private append(ids: readonly string[], vectors: Float32Array): void {
+    const dims = this.dims;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (this.rowOf.has(id)) continue;
+      const row = this.ids.length;
+      const src = vectors.subarray(i * dims, (i + 1) * dims);
+      if (this.precision === 'f32') this.f32.set(src, row * dims);
+      else this.scales[row] = quantizeRow(src, this.i8, row * dims);
+      this.ids.push(id);
+      this.rowOf.set(id, row);
+    }
+  }
+}
+
+/** Symmetric int8 for one row: returns the scale (max |x| / 127) and writes round(x / scale) at `offset`. */
+function quantizeRow(src: Float32Array, out: Int8Array, offset: number): number {
+  let max = 0;
+  for (let j = 0; j < src.length; j++) max = Math.max(max, Math.abs(src[j]!));
+  // An all-zero row stays zero (scale 0) instead of dividing by zero.
+  const inv = max > 0 ? 127 / max : 0;
+  for (let j = 0; j < src.length; j++) out[offset + j] = Math.round(src[j]! * inv);
+  return max / 127;
+}
+
+/**
+ * The best k (score, row) pairs seen so far in a min-heap whose root is the weakest kept hit: once full, a row
+ * costs one compare against `floor`, so the scan stays O(n) with no per-row allocation. Equal scores rank by id.
+ */
+class TopK {
+  readonly scores: Float64Array;
+  readonly rows: Int32Array;
+  length = 0;
+  /** The score a row must reach to be considered: −∞ until the heap is full. */
+  floor = -Infinity;
+
+  constructor(
+    readonly k: number,
+    private readonly ids: readonly string[],
+  ) {
+    this.scores = new Float64Array(k);
+    this.rows = new Int32Array(k);
+  }
+
+  /** Callers pass only scores ≥ floor (so never NaN). */
+  offer(score: number, row: number): void {
+    const { scores, rows } = this;
+    if (this.length < this.k) {
+      let i = this.length++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.worse(score, row, scores[parent]!, rows[parent]!)) break;
+        scores[i] = scores[parent]!;
+        rows[i] = rows[parent]!;
+        i = parent;
+      }
+      scores[i] = score;
+      rows[i] = row;
+      if (this.length === this.k) this.floor = scores[0]!;
+      return;
+    }
+    if (!this.worse(scores[0]!, rows[0]!, score, row)) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.k) break;
+      const r = l + 1;
+      const c = r < this.k && this.worse(scores[r]!, rows[r]!, scores[l]!, rows[l]!) ? r : l;
+      if (!this.worse(scores[c]!, rows[c]!, score, row)) break;
+      scores[i] = scores[c]!;
+      rows[i] = rows[c]!;
+      i = c;
+    }
+    scores[i] = score;
+    rows[i] = row;
+    this.floor = scores[0]!;
+  }
+
+  sorted(): VectorHit[] {
+    const order = Array.from({ length: this.length }, (_, i) => i);
+    order.sort((a, b) =>
+      this.worse(this.scores[a]!, this.rows[a]!, this.scores[b]!, this.rows[b]!)
+        ? 1
+        : this.worse(this.scores[b]!, this.rows[b]!, this.scores[a]!, this.rows[a]!)
+          ? -1
+          : 0,
+    );
+    return order.map((i) => ({ id: this.ids[this.rows[i]!]!, score: this.scores[i]! }));
+  }
+
+  private worse(sa: number, ra: number, sb: number, rb: number): boolean {
+    return sa < sb || (sa === sb && this.ids[ra]! > this.ids[rb]!);
+  }
+}
+
+// The scans use four accumulators: about 1.7× faster than a single running sum in V8 (independent adds pipeline).
+
+function scanF32(data: Float32Array, n: number, dims: number, q: Float32Array, top: TopK): void {
+  const body = dims - (dims & 3);
+  for (let r = 0, o = 0; r < n; r++, o += dims) {
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let e = 0;
+    let j = 0;
+    for (; j < body; j += 4) {
+      a += data[o + j]! * q[j]!;
+      b += data[o + j + 1]! * q[j + 1]!;
+      c += data[o + j + 2]! * q[j + 2]!;
+      e += data[o + j + 3]! * q[j + 3]!;
+    }
+    for (; j < dims; j++) a += data[o + j]! * q[j]!;
+    const s = a + b + c + e;
+    if (s >= top.floor) top.offer(s, r);
+  }
+}
+
+function scanInt8(data: Int8Array, scales: Float32Array, n: number, dims: number, q: Float32Array, top: TopK): void {
+  const body = dims - (dims & 3);
+  for (let r = 0, o = 0; r < n; r++, o += dims) {
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let e = 0;
+    let j = 0;
+    for (; j < body; j += 4) {
+      a += data[o + j]! * q[j]!;
+      b += data[o + j + 1]! * q[j + 1]!;
+      c += data[o + j + 2]! * q[j + 2]!;
+      e += data[o + j + 3]! * q[j + 3]!;
+    }
+    for (; j < dims; j++) a += data[o + j]! * q[j]!;
+    const s = (a + b + c + e) * scales[r]!;
+    if (s >= top.floor) top.offer(s, r);
+  }
+}

@@ -80,6 +80,8 @@ export interface RerankHit {
 
 export interface RerankParams {
   query: QueryTokenVectors;
+  /** Query tokens the relevance score ignores (the model's punctuation skiplist: documents never keep them). */
+  skip: string[];
   ids: string[];
   topK: number;
   gpu: boolean;
@@ -198,7 +200,8 @@ export function searchHandlers(): Handlers<SearchMethods> {
       });
     },
 
-    rerank: async ({ query, ids, topK, gpu }) => {
+    rerank: async ({ query, ids, topK, gpu, skip }) => {
+      const skipped = new Set(skip);
       const rows = await getTokenVectors(need(), ids);
       const docs: DocTokens[] = [];
       const texts = new Map<string, string[]>();
@@ -238,7 +241,8 @@ export function searchHandlers(): Handlers<SearchMethods> {
           let sum = 0;
           let words = 0;
           h.bestScore.forEach((v, qi) => {
-            if (SPECIAL_TOKEN.test(query.tokenTexts[qi] ?? '')) return;
+            const tok = query.tokenTexts[qi] ?? '';
+            if (SPECIAL_TOKEN.test(tok) || skipped.has(tok)) return;
             sum += v;
             words++;
           });

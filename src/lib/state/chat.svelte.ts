@@ -276,6 +276,7 @@ export class ChatState {
               ids: fused.map((h) => h.id),
               topK: settings.topK,
               gpu: app.device === 'webgpu',
+              skip: app.lateSpec ? [...app.lateSpec.skiplist] : [],
             },
             { signal },
           );
@@ -293,6 +294,10 @@ export class ChatState {
         if (!relevant) {
           // Below the threshold the generator is not called: say so and show the nearest passages.
           this.phase = 'refused';
+          this.searchNote =
+            fused.length === 0 && this.filtersActive
+              ? 'No passage matches the current filters. Clear them to search everything.'
+              : this.searchNote;
           app.info('Nothing relevant found.');
           await this.persist();
           return;

@@ -1,0 +1,250 @@
+// Retrieval speed on the CPU: dense top-10 and index build (Voy is the baseline), BM25, MaxSim, hybrid + rerank.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe } from 'vitest';
+import { Bm25Index } from '../../src/lib/retrieval/bm25';
+import { quantizeInt8, poolTokens } from '../../src/lib/retrieval/compress';
+import { ExactIndex } from '../../src/lib/retrieval/exact-index';
+import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
+import { maxSimRerank, type DocTokens, type QueryTokens } from '../../src/lib/retrieval/maxsim';
+import type { VectorHit, VectorIndex } from '../../src/lib/retrieval/vector-index';
+import { initVoy, VoyIndex } from '../../src/lib/retrieval/voy-index';
+import {
+  buildVoy,
+  emit,
+  Group,
+  label,
+  results,
+  round2,
+  runOptions,
+  SIZES,
+  stats,
+  VOY_BATCH,
+  type Stats,
+} from './report';
+import { chunkIds, rng, rowAt, unitRows, ZipfCorpus } from './synthetic';
+
+const require = createRequire(import.meta.url);
+await initVoy(readFileSync(require.resolve('voy-search/voy_search_bg.wasm')));
+
+const DIMS = 384;
+const QUERIES = 32;
+const TOKEN_DIMS = 96;
+const DOC_TOKENS = 100;
+const QUERY_TOKENS = 32;
+const RERANK = 50;
+const FIRST_STAGE = 100;
+
+const denseQueries = unitRows(QUERIES, DIMS, 2);
+const corpus = new ZipfCorpus(50_000);
+const nextWord = rng(3);
+const textQueries = Array.from({ length: QUERIES }, () => corpus.query(nextWord));
+const queryTokens: QueryTokens[] = Array.from({ length: QUERIES }, (_, i) => ({
+  data: unitRows(QUERY_TOKENS, TOKEN_DIMS, 100 + i),
+  tokens: QUERY_TOKENS,
+  dims: TOKEN_DIMS,
+}));
+
+/**
+ * Token matrices for reranking. Chunk i uses pool entry i mod POOL: the arithmetic is what a real chunk costs, and
+ * 100k distinct matrices (1 GB as float32) would only measure the machine's memory.
+ */
+const POOL = 1024;
+const poolF32 = Array.from({ length: POOL }, (_, i) => ({
+  data: unitRows(DOC_TOKENS, TOKEN_DIMS, 10_000 + i),
+  tokens: DOC_TOKENS,
+  dims: TOKEN_DIMS,
+}));
+const poolInt8 = poolF32.map(quantizeInt8);
+const poolPooledInt8 = poolF32.slice(0, RERANK).map((m) => quantizeInt8(poolTokens(m)));
+const chunkNumber = (id: string) => Number(id.slice(1));
+const int8Doc = (id: string): DocTokens => {
+  const m = poolInt8[chunkNumber(id) % POOL]!;
+  return { id, data: m.data, tokens: m.tokens, scales: m.scales };
+};
+
+let q = 0;
+const nextQuery = () => q++ % QUERIES;
+
+/** The "naive" baseline a first implementation would write: score every row into objects, sort them all. */
+function naiveTopK(data: Float32Array, ids: string[], query: Float32Array, k: number): VectorHit[] {
+  return ids
+    .map((id, r) => {
+      let s = 0;
+      for (let d = 0, o = r * DIMS; d < DIMS; d++) s += data[o + d]! * query[d]!;
+      return { id, score: s };
+    })
+    .sort((a, b) => b.score - a.score)
+    .slice(0, k);
+}
+
+/** Share of the reference top-10 that a candidate index also returns, over all queries. */
+function recallAt10(reference: VectorIndex, candidate: VectorIndex): number {
+  let same = 0;
+  for (let i = 0; i < QUERIES; i++) {
+    const want = new Set(reference.search(rowAt(denseQueries, DIMS, i), 10).map((h) => h.id));
+    same += candidate.search(rowAt(denseQueries, DIMS, i), 10).filter((h) => want.has(h.id)).length;
+  }
+  return same / (10 * QUERIES);
+}
+
+function offHeapBytes(): number {
+  return process.memoryUsage().external;
+}
+
+// MaxSim does not depend on the library size: one group.
+describe(`MaxSim rerank · ${RERANK} candidates × ${DOC_TOKENS} tokens × ${TOKEN_DIMS} d, query ${QUERY_TOKENS} tokens`, () => {
+  const g = new Group('maxsim', { candidates: RERANK, doc_tokens: DOC_TOKENS, dims: TOKEN_DIMS });
+  const opts = runOptions(0);
+  const f32Docs: DocTokens[] = poolF32
+    .slice(0, RERANK)
+    .map((m, i) => ({ id: `c${i}`, data: m.data, tokens: m.tokens }));
+  const i8Docs: DocTokens[] = f32Docs.map((d) => int8Doc(d.id));
+  const pooledDocs: DocTokens[] = poolPooledInt8.map((m, i) => ({
+    id: `c${i}`,
+    data: m.data,
+    tokens: m.tokens,
+    scales: m.scales,
+  }));
+  g.add('float32 (baseline)', () => maxSimRerank(queryTokens[nextQuery()]!, f32Docs, RERANK), opts);
+  g.add('int8 + scales', () => maxSimRerank(queryTokens[nextQuery()]!, i8Docs, RERANK), opts);
+  g.add('int8 + scales, pooled ×2', () => maxSimRerank(queryTokens[nextQuery()]!, pooledDocs, RERANK), opts);
+});
+
+interface SizeState {
+  ids: string[];
+  data: Float32Array;
+  voy: VoyIndex;
+  exact: ExactIndex;
+  int8: ExactIndex;
+  bm25: Bm25Index;
+}
+
+/** Builds one library size's indexes and emits its memory and recall lines. */
+function setUp(size: number): SizeState {
+  const ids = chunkIds(size);
+  const data = unitRows(size, DIMS, 1);
+  // Voy first: its WASM memory only grows, so the growth is what Voy needed (peak included).
+  const before = offHeapBytes();
+  let t0 = performance.now();
+  const voy = new VoyIndex(DIMS);
+  buildVoy(voy, ids, data);
+  const voyBuildMs = performance.now() - t0;
+  const voyBytes = offHeapBytes() - before;
+  const exact = new ExactIndex(DIMS);
+  const int8 = new ExactIndex(DIMS, { precision: 'int8' });
+  exact.build(ids, data);
+  int8.build(ids, data);
+  emit({
+    group: 'dense index memory',
+    size,
+    note: 'off-heap bytes per vector (Voy: WASM memory growth + its per-id row copies; Exact: its matrix)',
+    voy_bytes_per_vector: Math.round(voyBytes / size),
+    exact_f32_bytes_per_vector: exact.byteLength / size,
+    exact_int8_bytes_per_vector: int8.byteLength / size,
+    voy_over_exact_f32: round2(voyBytes / exact.byteLength),
+    voy_over_exact_int8: round2(voyBytes / int8.byteLength),
+    voy_first_build_ms: Math.round(voyBuildMs),
+  });
+  emit({
+    group: 'dense recall@10 vs exact f32',
+    size,
+    voy: recallAt10(exact, voy),
+    exact_int8: recallAt10(exact, int8),
+  });
+
+  // BM25 over a Zipf corpus, imported as postings (tokenizing 10M synthetic words would only time the tokenizer).
+  const bm25 = new Bm25Index();
+  const nextTerm = rng(7);
+  t0 = performance.now();
+  for (const id of ids) bm25.importDoc(corpus.document(id, nextTerm));
+  emit({ group: 'bm25 import', size, vocabulary: corpus.vocabulary, ms: Math.round(performance.now() - t0) });
+  return { ids, data, voy, exact, int8, bm25 };
+}
+
+for (const size of SIZES) {
+  const n = label(size);
+  let state: SizeState | undefined;
+  const prepare = () => (state ??= setUp(size));
+  // Only called from bench bodies, which run after their group's prepare().
+  const S = (): SizeState => state ?? prepare();
+  const voyRaw = () => results.get(`dense top-10 · ${n} › voy (VoyIndex, baseline)`);
+
+  describe(`dense top-10 · ${n} × ${DIMS}`, () => {
+    const g = new Group(`dense top-10 · ${n}`, { size, dims: DIMS }, prepare);
+    const opts = runOptions(size);
+    g.add('voy (VoyIndex, baseline)', () => S().voy.search(rowAt(denseQueries, DIMS, nextQuery()), 10), opts);
+    g.add('ExactIndex f32', () => S().exact.search(rowAt(denseQueries, DIMS, nextQuery()), 10), opts);
+    g.add('ExactIndex int8', () => S().int8.search(rowAt(denseQueries, DIMS, nextQuery()), 10), opts);
+    g.add(
+      'naive JS (map + sort)',
+      () => naiveTopK(S().data, S().ids, rowAt(denseQueries, DIMS, nextQuery()), 10),
+      opts,
+    );
+  });
+
+  describe(`dense index build · ${n} × ${DIMS}`, () => {
+    const g = new Group(`dense build · ${n}`, { size, dims: DIMS }, prepare);
+    const opts = runOptions(size, true);
+    // Rebuilding the query index in place: a second Voy instance would double its (never returned) WASM memory.
+    g.add(`voy build, ${label(VOY_BATCH)}-row batches (baseline)`, () => buildVoy(S().voy, S().ids, S().data), opts);
+    g.add('ExactIndex f32 build', () => new ExactIndex(DIMS).build(S().ids, S().data), opts);
+    g.add('ExactIndex int8 build', () => new ExactIndex(DIMS, { precision: 'int8' }).build(S().ids, S().data), opts);
+  });
+
+  describe(`BM25 top-${FIRST_STAGE} · ${n} chunks, Zipf vocabulary ${corpus.vocabulary}, ~100 terms per chunk`, () => {
+    const g = new Group(`bm25 · ${n}`, { size, k: FIRST_STAGE }, prepare);
+    const name = 'bm25 search (4–8 word queries)';
+    g.add(name, () => S().bm25.search(textQueries[nextQuery()]!, { k: FIRST_STAGE }), runOptions(size), {
+      extra: () => ratioToVoyRaw(results.get(`bm25 · ${n} › ${name}`), voyRaw()),
+    });
+  });
+
+  describe(`hybrid + rerank · ${n}: BM25 top-${FIRST_STAGE} + dense top-${FIRST_STAGE} → RRF → MaxSim top-${RERANK} (int8)`, () => {
+    const g = new Group(`hybrid + rerank · ${n}`, { size }, prepare);
+    const variants: [string, (st: SizeState) => VectorIndex][] = [
+      ['hybrid + rerank · voy (baseline)', (st) => st.voy],
+      ['hybrid + rerank · ExactIndex f32', (st) => st.exact],
+      ['hybrid + rerank · ExactIndex int8', (st) => st.int8],
+    ];
+    for (const [name, pick] of variants) {
+      const stages = { bm25: [] as number[], dense: [] as number[], rrf: [] as number[], maxsim: [] as number[] };
+      const run = () => {
+        const i = nextQuery();
+        const st = S();
+        let t = performance.now();
+        const lexical = st.bm25.search(textQueries[i]!, { k: FIRST_STAGE });
+        let now = performance.now();
+        stages.bm25.push(now - t);
+        t = now;
+        const semantic = pick(st).search(rowAt(denseQueries, DIMS, i), FIRST_STAGE);
+        now = performance.now();
+        stages.dense.push(now - t);
+        t = now;
+        const fused = reciprocalRankFusion([lexical, semantic], { limit: RERANK });
+        now = performance.now();
+        stages.rrf.push(now - t);
+        t = now;
+        const hits = maxSimRerank(
+          queryTokens[i]!,
+          fused.map((h) => int8Doc(h.id)),
+          10,
+        );
+        stages.maxsim.push(performance.now() - t);
+        return hits;
+      };
+      g.add(name, run, runOptions(size), {
+        reset: () => Object.values(stages).forEach((v) => (v.length = 0)),
+        extra: () => ({
+          stage_p50_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, stats(v).p50_ms])),
+          ...ratioToVoyRaw(results.get(`hybrid + rerank · ${n} › ${name}`), voyRaw()),
+        }),
+      });
+    }
+  });
+}
+
+/** This bench's p50 as a multiple of the raw Voy dense query's p50 in the same run. */
+function ratioToVoyRaw(mine: Stats | undefined, voy: Stats | undefined): Record<string, number> {
+  return mine && voy ? { p50_over_voy_raw_p50: round2(mine.p50_ms / voy.p50_ms) } : {};
+}

@@ -5,6 +5,7 @@ import type { VectorHit, VectorIndex } from './vector-index';
 
 /** Voy stores 768 dims internally: shorter vectors are zero-padded, longer ones silently cut. */
 export const VOY_MAX_DIMS = 768;
+const VOY_BATCH = 10_000;
 
 type VoyInstance = InstanceType<typeof voyGlue.Voy>;
 type VoyResource = { embeddings: { id: string; title: string; url: string; embeddings: number[] }[] };
@@ -72,7 +73,10 @@ export class VoyIndex implements VectorIndex {
         fresh.embeddings.push(entry(id, row));
       }
     });
-    if (fresh.embeddings.length) this.voy.add(fresh);
+    // One add() of more than ~65k rows throws inside voy-search (measured): feed it in batches.
+    for (let i = 0; i < fresh.embeddings.length; i += VOY_BATCH) {
+      this.voy.add({ embeddings: fresh.embeddings.slice(i, i + VOY_BATCH) });
+    }
   }
 
   remove(ids: string[]): void {

@@ -78,6 +78,7 @@ export class AppState {
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };
       await this.library.refresh();
+      await this.library.recoverInterrupted();
       if (repaired.orphanDocIds.length) {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }

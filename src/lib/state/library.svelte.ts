@@ -10,11 +10,14 @@ import type {
 } from '../persistence/schema';
 import {
   deleteDocument,
+  deleteSetting,
   findByHash,
   findByName,
   getChunksByDoc,
+  getSetting,
   listDocuments,
   saveDocumentWithChunks,
+  setSetting,
 } from '../persistence';
 import { quantizeInt8 } from '../retrieval/compress';
 import type { AppState } from './app.svelte';
@@ -68,6 +71,10 @@ const STAGE_START: Record<QueueStage, number> = {
   skipped: 1,
 };
 
+/** Settings key naming the files still in the queue, so a reload can say which ones were lost. */
+const PENDING_KEY = 'pendingImports';
+const isNameList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
 async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -80,10 +87,13 @@ export class LibraryState {
   queue = $state<QueueItem[]>([]);
   busy = $derived(this.queue.some((q) => !FINISHED.includes(q.stage)));
   totalFraction = $derived(this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0);
+  /** Files that were still being added when the page last closed; none of them was kept. */
+  interrupted = $state<string[]>([]);
 
   private readonly controllers = new Map<number, AbortController>();
   private readonly answers = new Map<number, (a: PromptAnswer) => void>();
   private running: Promise<void> = Promise.resolve();
+  private pendingWrite: Promise<void> = Promise.resolve();
 
   constructor(private readonly app: AppState) {}
 
@@ -91,6 +101,35 @@ export class LibraryState {
     if (!this.app.db) return;
     const docs = await listDocuments(this.app.db);
     this.documents = docs.map(({ text: _text, ...rest }) => rest);
+  }
+
+  /**
+   * Reads the names a closed page left in the queue. Saves are atomic, so those files are simply absent;
+   * the user is told which to add again.
+   */
+  async recoverInterrupted(): Promise<void> {
+    const db = this.app.db;
+    if (!db) return;
+    const names = await getSetting<string[]>(db, PENDING_KEY, [], isNameList);
+    if (names.length === 0) return;
+    this.interrupted = names;
+    await deleteSetting(db, PENDING_KEY);
+  }
+
+  dismissInterrupted(): void {
+    this.interrupted = [];
+  }
+
+  /** Records the unfinished queue; writes are chained so the last state always wins. */
+  private persistPending(): void {
+    const db = this.app.db;
+    if (!db) return;
+    const names = this.queue.filter((q) => !FINISHED.includes(q.stage)).map((q) => q.name);
+    this.pendingWrite = this.pendingWrite
+      .then(() => (names.length ? setSetting(db, PENDING_KEY, names) : deleteSetting(db, PENDING_KEY)))
+      .catch(() => {
+        // Best effort: losing this marker only loses the notice, never data.
+      });
   }
 
   /** Queues files; they are processed one at a time so the tab stays responsive. */
@@ -110,13 +149,17 @@ export class LibraryState {
       this.controllers.set(item.key, controller);
       this.running = this.running.then(() => this.process(item.key, file, controller.signal));
     }
+    this.persistPending();
   }
 
   cancel(key: number): void {
     this.controllers.get(key)?.abort();
     this.answers.get(key)?.({ kind: 'password', password: null });
     const item = this.queue.find((q) => q.key === key);
-    if (item?.stage === 'waiting') this.update(key, { stage: 'cancelled', fraction: 1 });
+    if (item?.stage === 'waiting') {
+      this.update(key, { stage: 'cancelled', fraction: 1 });
+      this.persistPending();
+    }
   }
 
   /** The UI's answer to a queue prompt (replace a changed file? the PDF's password?). */
@@ -327,6 +370,7 @@ export class LibraryState {
     } finally {
       this.controllers.delete(key);
       this.answers.delete(key);
+      this.persistPending();
     }
   }
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe } from 'vitest';
 import { Bm25Index } from '../../src/lib/retrieval/bm25';
-import { quantizeInt8, poolTokens } from '../../src/lib/retrieval/compress';
+import { quantizeInt6, quantizeInt8, poolTokens, unpackInt6 } from '../../src/lib/retrieval/compress';
 import { ExactIndex } from '../../src/lib/retrieval/exact-index';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type DocTokens, type QueryTokens } from '../../src/lib/retrieval/maxsim';
@@ -62,6 +62,12 @@ const int8Doc = (id: string): DocTokens => {
   const m = poolInt8[chunkNumber(id) % POOL]!;
   return { id, data: m.data, tokens: m.tokens, scales: m.scales };
 };
+const poolInt6 = poolF32.map(quantizeInt6);
+/** What the app does per candidate: unpack the stored int6 row to int8, then score. */
+const int6Doc = (id: string): DocTokens => {
+  const m = unpackInt6(poolInt6[chunkNumber(id) % POOL]!);
+  return { id, data: m.data, tokens: m.tokens, scales: m.scales };
+};
 
 let q = 0;
 const nextQuery = () => q++ % QUERIES;
@@ -108,6 +114,16 @@ describe(`MaxSim rerank · ${RERANK} candidates × ${DOC_TOKENS} tokens × ${TOK
   }));
   g.add('float32 (baseline)', () => maxSimRerank(queryTokens[nextQuery()]!, f32Docs, RERANK), opts);
   g.add('int8 + scales', () => maxSimRerank(queryTokens[nextQuery()]!, i8Docs, RERANK), opts);
+  g.add(
+    'int6 packed (stored today): unpack + MaxSim',
+    () =>
+      maxSimRerank(
+        queryTokens[nextQuery()]!,
+        f32Docs.map((d) => int6Doc(d.id)),
+        RERANK,
+      ),
+    opts,
+  );
   g.add('int8 + scales, pooled ×2', () => maxSimRerank(queryTokens[nextQuery()]!, pooledDocs, RERANK), opts);
 });
 
@@ -200,7 +216,7 @@ for (const size of SIZES) {
     });
   });
 
-  describe(`hybrid + rerank · ${n}: BM25 top-${FIRST_STAGE} + dense top-${FIRST_STAGE} → RRF → MaxSim top-${RERANK} (int8)`, () => {
+  describe(`hybrid + rerank · ${n}: BM25 top-${FIRST_STAGE} + dense top-${FIRST_STAGE} → RRF → MaxSim top-${RERANK} (int6, as stored)`, () => {
     const g = new Group(`hybrid + rerank · ${n}`, { size }, prepare);
     const variants: [string, (st: SizeState) => VectorIndex][] = [
       ['hybrid + rerank · voy (baseline)', (st) => st.voy],
@@ -227,7 +243,7 @@ for (const size of SIZES) {
         t = now;
         const hits = maxSimRerank(
           queryTokens[i]!,
-          fused.map((h) => int8Doc(h.id)),
+          fused.map((h) => int6Doc(h.id)),
           10,
         );
         stages.maxsim.push(performance.now() - t);

@@ -13,7 +13,7 @@ import {
   type DocumentRecord,
   type LecternDatabase,
 } from '../../src/lib/persistence';
-import { binarize, poolTokens, quantizeInt8, type FloatTokens } from '../../src/lib/retrieval/compress';
+import { binarize, poolTokens, quantizeInt6, quantizeInt8, type FloatTokens } from '../../src/lib/retrieval/compress';
 import { ExactIndex, type ExactPrecision } from '../../src/lib/retrieval/exact-index';
 import type { VectorIndex } from '../../src/lib/retrieval/vector-index';
 import { initVoy, VoyIndex } from '../../src/lib/retrieval/voy-index';
@@ -35,6 +35,7 @@ const TARGET_TOKEN_BYTES = 8 * 1024;
   const tokens: FloatTokens = { data: unitRows(DOC_TOKENS, TOKEN_DIMS, 5), tokens: DOC_TOKENS, dims: TOKEN_DIMS };
   const pooled = poolTokens(tokens);
   const int8 = quantizeInt8(tokens);
+  const int6 = quantizeInt6(tokens);
   const pooledInt8 = quantizeInt8(pooled);
   /** Structured-clone size of a plausible stored record: roughly what IndexedDB writes before its own overhead. */
   const record = (...buffers: ArrayBufferView[]) =>
@@ -67,6 +68,12 @@ const TARGET_TOKEN_BYTES = 8 * 1024;
       `tokens int8 + scales`,
       int8.data.byteLength + int8.scales.byteLength,
       record(int8.data, int8.scales),
+      tokens.data.byteLength,
+    ],
+    [
+      `tokens int6 packed + scales (stored today)`,
+      int6.data.byteLength + int6.scales.byteLength,
+      record(int6.data, int6.scales),
       tokens.data.byteLength,
     ],
     [`tokens 1-bit`, bits.data.byteLength, record(bits.data), tokens.data.byteLength],
@@ -113,8 +120,12 @@ const TARGET_TOKEN_BYTES = 8 * 1024;
       ...(what.startsWith('tokens') ? { target_token_bytes: TARGET_TOKEN_BYTES } : {}),
     });
   }
-  const perChunk = dense.byteLength + int8.data.byteLength + int8.scales.byteLength;
-  emit({ group: 'bytes per chunk', what: 'dense f32 + tokens int8 + scales (total)', raw_bytes: perChunk });
+  const perChunk = dense.byteLength + int6.data.byteLength + int6.scales.byteLength;
+  emit({
+    group: 'bytes per chunk',
+    what: 'dense f32 + tokens int6 + scales (total, stored today)',
+    raw_bytes: perChunk,
+  });
 }
 
 // ── Cold start: vectors from IndexedDB (fake-indexeddb in Node) + dense index build ────────────────────────────

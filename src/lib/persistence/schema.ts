@@ -64,7 +64,9 @@ export interface TokenVectorRecord {
   modelId: string;
   tokens: number;
   dims: number;
-  /** Int8 values, tokens × dims. */
+  /** Bits per value: 6 = int6 packed four to three bytes (current); absent = one int8 per value (older rows). */
+  bits?: 6 | 8;
+  /** Quantized values, tokens × dims, in the layout `bits` names. */
   data: ArrayBuffer;
   /** Float32 scale per token. */
   scales: ArrayBuffer;

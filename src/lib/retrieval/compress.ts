@@ -1,4 +1,4 @@
-// Shrinks late-interaction token vectors (int8, 1-bit, token pooling) and measures what that costs in top-k agreement.
+// Shrinks late-interaction token vectors (int8, packed int6, 1-bit, token pooling) and measures what that costs in top-k agreement.
 import { maxSimRerank, type DocTokens, type QueryTokens } from './maxsim';
 
 /** Row-major [tokens × dims] float vectors, L2-normalized per token. */
@@ -23,8 +23,21 @@ export interface BinaryTokens {
   dims: number;
 }
 
+/** Int6 values (−31…31) packed four to three bytes, with the same per-token scales as int8. */
+export interface Int6Tokens {
+  data: Uint8Array;
+  scales: Float32Array;
+  tokens: number;
+  dims: number;
+}
+
 /** Symmetric int8 with one scale per token: 4× smaller, error ≈ scale/2 per component. */
 export function quantizeInt8(m: FloatTokens): Int8Tokens {
+  return quantizeSymmetric(m, 127);
+}
+
+/** Rounds each token to integers in −levels…levels times one per-token scale. */
+function quantizeSymmetric(m: FloatTokens, levels: number): Int8Tokens {
   const { data, tokens, dims } = m;
   const out = new Int8Array(tokens * dims);
   const scales = new Float32Array(tokens);
@@ -32,7 +45,7 @@ export function quantizeInt8(m: FloatTokens): Int8Tokens {
     const off = t * dims;
     let max = 0;
     for (let j = 0; j < dims; j++) max = Math.max(max, Math.abs(data[off + j]!));
-    const scale = max > 0 ? max / 127 : 1;
+    const scale = max > 0 ? max / levels : 1;
     scales[t] = scale;
     for (let j = 0; j < dims; j++) out[off + j] = Math.round(data[off + j]! / scale);
   }
@@ -46,6 +59,54 @@ export function dequantizeInt8(m: Int8Tokens): FloatTokens {
     for (let j = 0; j < m.dims; j++) out[t * m.dims + j] = m.data[t * m.dims + j]! * scale;
   }
   return { data: out, tokens: m.tokens, dims: m.dims };
+}
+
+/**
+ * Symmetric int6 with per-token scales, bit-packed: 5.3× smaller than float32, so 100 tokens × 96 d fit in 8 KB
+ * (int8 needs 10 KB). Stored packed; `unpackInt6` restores an Int8Tokens that the int8 MaxSim paths score as is.
+ */
+export function quantizeInt6(m: FloatTokens): Int6Tokens {
+  const q = quantizeSymmetric(m, 31);
+  const n = q.data.length;
+  const out = new Uint8Array(Math.ceil((n * 6) / 8));
+  for (let i = 0; i < n; i++) {
+    const v = q.data[i]! + 32; // 1…63 fits six bits unsigned
+    const bit = i * 6;
+    const byte = bit >> 3;
+    const shift = bit & 7;
+    out[byte]! |= (v << shift) & 0xff;
+    if (shift > 2) out[byte + 1]! |= v >> (8 - shift);
+  }
+  return { data: out, scales: q.scales, tokens: m.tokens, dims: m.dims };
+}
+
+export function unpackInt6(m: Int6Tokens): Int8Tokens {
+  const n = m.tokens * m.dims;
+  if (m.data.length < Math.ceil((n * 6) / 8)) throw new Error('unpackInt6: packed data is too short');
+  const out = new Int8Array(n);
+  for (let i = 0; i < n; i++) {
+    const bit = i * 6;
+    const byte = bit >> 3;
+    const shift = bit & 7;
+    let v = m.data[byte]! >> shift;
+    if (shift > 2) v |= m.data[byte + 1]! << (8 - shift);
+    out[i] = (v & 63) - 32;
+  }
+  return { data: out, scales: m.scales, tokens: m.tokens, dims: m.dims };
+}
+
+/** A stored token-vector row (the persistence layout) as int8 for MaxSim: int6 rows are unpacked, older int8 rows used as is. */
+export function storedToInt8(row: {
+  bits?: 6 | 8;
+  data: ArrayBuffer;
+  scales: ArrayBuffer;
+  tokens: number;
+  dims: number;
+}): Int8Tokens {
+  const base = { tokens: row.tokens, dims: row.dims, scales: new Float32Array(row.scales) };
+  return row.bits === 6
+    ? unpackInt6({ ...base, data: new Uint8Array(row.data) })
+    : { ...base, data: new Int8Array(row.data) };
 }
 
 /** 1-bit sign quantization: 32× smaller; scored asymmetrically against float queries by `maxSim`. */

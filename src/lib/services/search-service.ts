@@ -7,6 +7,7 @@ import type { LecternDatabase } from '../persistence';
 import { Bm25Index, type Bm25DocPostings } from '../retrieval/bm25';
 import { reciprocalRankFusion } from '../retrieval/fusion';
 import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
+import { storedToInt8 } from '../retrieval/compress';
 import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
 import { initVoy, VoyIndex } from '../retrieval/voy-index';
 
@@ -208,12 +209,8 @@ export function searchHandlers(): Handlers<SearchMethods> {
       rows.forEach((row, i) => {
         if (!row || row.dims !== query.dims) return;
         texts.set(ids[i]!, row.tokenTexts);
-        docs.push({
-          id: ids[i]!,
-          data: new Int8Array(row.data),
-          tokens: row.tokens,
-          scales: new Float32Array(row.scales),
-        });
+        const q8 = storedToInt8(row);
+        docs.push({ id: ids[i]!, data: q8.data, tokens: row.tokens, scales: q8.scales });
       });
       const q = { data: query.data, tokens: query.tokens, dims: query.dims };
       let hits: MaxSimHit[];

@@ -110,6 +110,34 @@ export class ExactIndex implements VectorIndex {
     return top.sorted();
   }
 
+  scoreIds(query: Float32Array, ids: Iterable<string>, k: number): VectorHit[] {
+    const rows: number[] = [];
+    for (const id of ids) {
+      const row = this.rowOf.get(id);
+      if (row !== undefined) rows.push(row);
+    }
+    if (rows.length === 0 || !(k >= 1)) return [];
+    if (query.length !== this.dims) {
+      throw new AppError(
+        'EMBEDDING_DIMS_MISMATCH',
+        `The query has ${query.length} dimensions; the index has ${this.dims}.`,
+      );
+    }
+    const hits = rows.map((row) => ({ id: this.ids[row]!, score: this.rowScore(query, row) }));
+    return hits.sort((a, b) => b.score - a.score).slice(0, Math.floor(k));
+  }
+
+  private rowScore(query: Float32Array, row: number): number {
+    const off = row * this.dims;
+    let s = 0;
+    if (this.precision === 'f32') for (let j = 0; j < this.dims; j++) s += query[j]! * this.f32[off + j]!;
+    else {
+      for (let j = 0; j < this.dims; j++) s += query[j]! * this.i8[off + j]!;
+      s *= this.scales[row]!;
+    }
+    return s;
+  }
+
   private checkLength(ids: readonly string[], vectors: Float32Array): void {
     if (vectors.length !== ids.length * this.dims) {
       throw new AppError(

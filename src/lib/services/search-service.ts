@@ -9,6 +9,9 @@ import { reciprocalRankFusion } from '../retrieval/fusion';
 import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
 import { storedToInt8 } from '../retrieval/compress';
 import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
+import { ExactIndex } from '../retrieval/exact-index';
+import type { DenseIndexPreference } from '../config/defaults';
+import { pickDenseIndex, type DenseIndexKind, type VectorIndex } from '../retrieval/vector-index';
 import { initVoy, VoyIndex } from '../retrieval/voy-index';
 
 export interface SearchOpenParams {
@@ -16,6 +19,8 @@ export interface SearchOpenParams {
   /** Null when no embedding model could load: keyword search still works. */
   embedder: { id: string; dims: number } | null;
   voyWasmUrl: string;
+  /** `auto` uses Voy up to VOY_AUTO_MAX_CHUNKS stored vectors, the exact scan above (see vector-index.ts). */
+  denseIndex: DenseIndexPreference;
 }
 
 export interface ChunkMeta {
@@ -98,7 +103,11 @@ export interface AddParams {
 
 export type SearchMethods = {
   /** Cold start: reads every stored vector and keyword row and builds both indexes. */
-  open: { params: SearchOpenParams; result: { chunks: number; ms: number }; progress: never };
+  open: {
+    params: SearchOpenParams;
+    result: { chunks: number; ms: number; dense: DenseIndexKind | null };
+    progress: never;
+  };
   add: { params: AddParams; result: { chunks: number }; progress: never };
   remove: { params: { ids: string[] }; result: { chunks: number }; progress: never };
   search: { params: SearchParams; result: SearchHit[]; progress: never };
@@ -110,7 +119,8 @@ const SPECIAL_TOKEN = /^\[(CLS|SEP|MASK|PAD|UNK|unused\d+)\]$/;
 
 export function searchHandlers(): Handlers<SearchMethods> {
   let db: LecternDatabase | null = null;
-  let dense: VoyIndex | null = null;
+  let dense: VectorIndex | null = null;
+  let denseKind: DenseIndexKind | null = null;
   let keyword = new Bm25Index();
   const meta = new Map<string, ChunkMeta>();
 
@@ -135,7 +145,7 @@ export function searchHandlers(): Handlers<SearchMethods> {
   };
 
   return {
-    open: async ({ dbName, embedder, voyWasmUrl }) => {
+    open: async ({ dbName, embedder, voyWasmUrl, denseIndex }) => {
       const started = performance.now();
       db?.close();
       db = await openLecternDB(dbName);
@@ -149,13 +159,15 @@ export function searchHandlers(): Handlers<SearchMethods> {
         keyword.importDoc({ id: row.chunkId, length: row.length, terms: row.terms, freqs: row.freqs });
       });
       dense = null;
+      denseKind = null;
       if (embedder) {
-        await initVoy(voyWasmUrl);
-        dense = new VoyIndex(embedder.dims);
         const stored = await loadAllVectors(db, embedder.id);
+        denseKind = pickDenseIndex(denseIndex, stored.ids.length);
+        if (denseKind === 'voy') await initVoy(voyWasmUrl);
+        dense = denseKind === 'voy' ? new VoyIndex(embedder.dims) : new ExactIndex(embedder.dims);
         if (stored.ids.length && stored.dims === embedder.dims) dense.build(stored.ids, stored.data);
       }
-      return { chunks: keyword.size, ms: performance.now() - started };
+      return { chunks: keyword.size, ms: performance.now() - started, dense: denseKind };
     },
 
     add: async ({ ids, meta: m, vectors, keywords }) => {

@@ -1,6 +1,7 @@
 // The root app state: settings, registry, capabilities, device, and the workers it owns.
 import type { IDBPDatabase } from 'idb';
 import voyWasmUrl from 'voy-search/voy_search_bg.wasm?url';
+import type { DenseIndexKind } from '../retrieval/vector-index';
 import { AppError, toAppError } from '../errors';
 import { chooseDevice, detectCapabilities, type Capabilities } from '../config/capabilities';
 import { DEFAULT_SETTINGS, type Settings } from '../config/defaults';
@@ -36,6 +37,8 @@ export class AppState {
   error = $state<AppError | null>(null);
   /** True once the search indexes are open (keyword search works even without an embedder). */
   searchReady = $state(false);
+  /** The dense index engine search opened with (null: keyword-only). */
+  denseIndex = $state<DenseIndexKind | null>(null);
   /** Why search runs on keywords only, when it does. */
   keywordOnlyReason = $state<string | null>(null);
   started = $state(false);
@@ -176,11 +179,13 @@ export class AppState {
   private async openSearch(spec: EmbedderSpec | null): Promise<void> {
     if (!this.searchRpc) return;
     try {
-      await this.searchRpc.call('open', {
+      const opened = await this.searchRpc.call('open', {
         dbName: this.dbName,
         embedder: spec ? { id: spec.id, dims: spec.dims } : null,
         voyWasmUrl: new URL(voyWasmUrl, document.baseURI).href,
+        denseIndex: this.settings.denseIndex,
       });
+      this.denseIndex = opened.dense;
       this.searchReady = true;
     } catch (err) {
       this.fail(toAppError(err, 'STORAGE_FAILED'));
@@ -258,7 +263,8 @@ export class AppState {
       next.embedderKey !== this.settings.embedderKey ||
       next.lateInteractionKey !== this.settings.lateInteractionKey ||
       next.generatorKey !== this.settings.generatorKey ||
-      next.device !== this.settings.device;
+      next.device !== this.settings.device ||
+      next.denseIndex !== this.settings.denseIndex;
     this.settings = { ...next };
     if (this.db) await setSetting(this.db, SETTINGS_KEY, $state.snapshot(this.settings));
     this.info('Settings saved.');

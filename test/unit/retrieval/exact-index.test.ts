@@ -1,7 +1,9 @@
-// ExactIndex: top-k equals a full sort (int8 close to it), and add/remove/build behave as VoyIndex's contract says.
+// ExactIndex: top-k equals a full sort (int8 close to it), add/remove/build/scoreIds follow VoyIndex; when auto picks which.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
 import { ExactIndex, type ExactPrecision } from '../../../src/lib/retrieval/exact-index';
+import { VOY_AUTO_MAX_CHUNKS } from '../../../src/lib/config/defaults';
+import { pickDenseIndex } from '../../../src/lib/retrieval/vector-index';
 
 /** Seeded rows of uniform noise, each L2-normalized. */
 function unitRows(count: number, dims: number, seed: number): Float32Array {
@@ -174,5 +176,30 @@ describe('ExactIndex contract (as VoyIndex)', () => {
     // A failed build leaves the previous contents in place.
     expect(code(() => idx.build(['x'], new Float32Array(3)))).toBe('EMBEDDING_DIMS_MISMATCH');
     expect(idx.size).toBe(1);
+  });
+});
+
+describe('ExactIndex scoreIds (filtered search)', () => {
+  it('ranks only the chosen ids, with the same scores a full search gives', () => {
+    for (const precision of ['f32', 'int8'] as ExactPrecision[]) {
+      const idx = new ExactIndex(DIMS, { precision });
+      idx.build(ids, data);
+      const chosen = ids.filter((_, i) => i % 7 === 3);
+      const got = idx.scoreIds(query(0), [...chosen, 'unknown'], 5);
+      const all = new Map(idx.search(query(0), N).map((h) => [h.id, h.score]));
+      const want = [...chosen].sort((a, b) => all.get(b)! - all.get(a)!).slice(0, 5);
+      expect(got.map((h) => h.id)).toEqual(want);
+      for (const h of got) expect(h.score).toBeCloseTo(all.get(h.id)!, 5);
+    }
+  });
+});
+
+describe('pickDenseIndex', () => {
+  it('keeps Voy up to the measured size limit under auto, and honours an explicit choice', () => {
+    expect(pickDenseIndex('auto', 0)).toBe('voy');
+    expect(pickDenseIndex('auto', VOY_AUTO_MAX_CHUNKS)).toBe('voy');
+    expect(pickDenseIndex('auto', VOY_AUTO_MAX_CHUNKS + 1)).toBe('exact');
+    expect(pickDenseIndex('voy', 1_000_000)).toBe('voy');
+    expect(pickDenseIndex('exact', 1)).toBe('exact');
   });
 });

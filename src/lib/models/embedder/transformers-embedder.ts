@@ -4,6 +4,7 @@ import { AppError } from '../../errors';
 import type { Device, Dtype, EmbedderSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
 import { configureRuntime, loadError } from '../runtime';
+import { LoadOnce, loadKey } from '../load-once';
 import { forwardProgress, type ModelProgress } from '../progress';
 import { asFloat32, cosine, normalizeRows, pool, type TensorLike } from '../tensors';
 import type { EmbedKind, EmbedderLoadParams, EmbedderLoadResult, EmbedderMethods } from './types';
@@ -20,19 +21,11 @@ interface Loaded {
 }
 
 export class TransformersEmbedder {
-  private loading: Promise<Loaded> | null = null;
-  private loadKey = '';
+  private readonly loads = new LoadOnce<Loaded>();
 
   /** Loads once; concurrent callers share the same promise. */
   load(params: EmbedderLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
-    const key = `${params.spec.id}|${params.device}|${params.dtype}|${params.runtime.modelBaseUrl}`;
-    if (this.loading && this.loadKey === key) return this.loading;
-    this.loadKey = key;
-    this.loading = this.doLoad(params, onProgress);
-    this.loading.catch(() => {
-      if (this.loadKey === key) this.loading = null;
-    });
-    return this.loading;
+    return this.loads.get(loadKey(params), () => this.doLoad(params, onProgress));
   }
 
   private async doLoad(params: EmbedderLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
@@ -86,8 +79,9 @@ export class TransformersEmbedder {
   }
 
   private async loaded(): Promise<Loaded> {
-    if (!this.loading) throw new AppError('MODEL_LOAD_FAILED', 'The embedding model is not loaded yet.');
-    return this.loading;
+    const loading = this.loads.current;
+    if (!loading) throw new AppError('MODEL_LOAD_FAILED', 'The embedding model is not loaded yet.');
+    return loading;
   }
 
   private async run(

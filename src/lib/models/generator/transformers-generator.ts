@@ -10,6 +10,7 @@ import {
 import { AppError } from '../../errors';
 import type { Handlers } from '../../rpc';
 import { configureRuntime, loadError } from '../runtime';
+import { LoadOnce, loadKey } from '../load-once';
 import type { ModelProgress } from '../progress';
 import { forwardProgress } from '../progress';
 import type {
@@ -28,18 +29,10 @@ interface Loaded {
 }
 
 export class TransformersGenerator {
-  private loading: Promise<Loaded> | null = null;
-  private loadKey = '';
+  private readonly loads = new LoadOnce<Loaded>();
 
   load(params: GeneratorLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
-    const key = `${params.spec.id}|${params.device}|${params.dtype}|${params.runtime.modelBaseUrl}`;
-    if (this.loading && this.loadKey === key) return this.loading;
-    this.loadKey = key;
-    this.loading = this.doLoad(params, onProgress);
-    this.loading.catch(() => {
-      if (this.loadKey === key) this.loading = null;
-    });
-    return this.loading;
+    return this.loads.get(loadKey(params), () => this.doLoad(params, onProgress));
   }
 
   private async doLoad(params: GeneratorLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
@@ -63,8 +56,9 @@ export class TransformersGenerator {
   }
 
   private async loaded(): Promise<Loaded> {
-    if (!this.loading) throw new AppError('MODEL_LOAD_FAILED', 'The answer model is not loaded yet.');
-    return this.loading;
+    const loading = this.loads.current;
+    if (!loading) throw new AppError('MODEL_LOAD_FAILED', 'The answer model is not loaded yet.');
+    return loading;
   }
 
   private prompt(tokenizer: PreTrainedTokenizer, messages: ChatMessage[]): string {

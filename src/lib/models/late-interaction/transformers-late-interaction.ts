@@ -10,6 +10,7 @@ import { AppError } from '../../errors';
 import type { LateInteractionSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
 import { configureRuntime, loadError, type RuntimeConfig } from '../runtime';
+import { LoadOnce, loadKey } from '../load-once';
 import { forwardProgress, type ModelProgress } from '../progress';
 import { asFloat32, type TensorLike } from '../tensors';
 import { fetchModelFile } from './download';
@@ -117,22 +118,13 @@ function invertVocab(tokenizer: PreTrainedTokenizer): string[] {
 }
 
 export class TransformersLateInteraction {
-  private loading: Promise<Loaded> | null = null;
-  private loadKey = '';
+  private readonly loads = new LoadOnce<Loaded>();
   /** ONNX Runtime sessions are not re-entrant, so model runs queue here. */
   private running: Promise<unknown> = Promise.resolve();
 
   /** Loads once; concurrent callers share the same promise. */
   load(params: LateInteractionLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
-    const { spec } = params;
-    const key = `${spec.id}|${spec.revision}|${params.device}|${params.dtype}|${params.runtime.modelBaseUrl}`;
-    if (this.loading && this.loadKey === key) return this.loading;
-    this.loadKey = key;
-    this.loading = this.doLoad(params, onProgress);
-    this.loading.catch(() => {
-      if (this.loadKey === key) this.loading = null;
-    });
-    return this.loading;
+    return this.loads.get(loadKey(params), () => this.doLoad(params, onProgress));
   }
 
   private async doLoad(params: LateInteractionLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
@@ -169,8 +161,9 @@ export class TransformersLateInteraction {
   }
 
   private async loaded(): Promise<Loaded> {
-    if (!this.loading) throw new AppError('MODEL_LOAD_FAILED', 'The reranking model is not loaded yet.');
-    return this.loading;
+    const loading = this.loads.current;
+    if (!loading) throw new AppError('MODEL_LOAD_FAILED', 'The reranking model is not loaded yet.');
+    return loading;
   }
 
   /** Runs one padded batch and keeps, per input, the rows at `positions[i]`. */

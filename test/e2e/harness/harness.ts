@@ -10,39 +10,44 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./page-entry.ts', import.meta.url));
 export const HARNESS_BASE = '/__harness/';
 
-type Files = Map<string, string | Uint8Array>;
+export type Files = Map<string, string | Uint8Array>;
 let bundled: Promise<Files> | null = null;
 
-/** Builds page-entry.ts (and, through `new Worker(new URL(…))`, the workers it starts) without touching dist/. */
+/**
+ * Builds `entry` (and, through `new Worker(new URL(…))`, the workers it starts) in memory, served under `base`,
+ * without touching dist/. Returns every output file by name.
+ */
+export async function bundleEntry(entry: string, base: string): Promise<Files> {
+  const result = await build({
+    configFile: false,
+    root: ROOT,
+    base,
+    logLevel: 'warn',
+    publicDir: false,
+    worker: { format: 'es' },
+    build: {
+      write: false,
+      target: 'es2022',
+      minify: false,
+      modulePreload: false,
+      copyPublicDir: false,
+      emptyOutDir: false,
+      chunkSizeWarningLimit: 100_000,
+      rollupOptions: { input: entry, output: { entryFileNames: 'page.js' }, preserveEntrySignatures: 'strict' },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as {
+    output: { fileName: string; type: 'chunk' | 'asset'; code?: string; source?: string | Uint8Array }[];
+  }[];
+  const files: Files = new Map();
+  for (const out of outputs) {
+    for (const f of out.output) files.set(f.fileName, f.type === 'chunk' ? f.code! : f.source!);
+  }
+  return files;
+}
+
 function bundle(): Promise<Files> {
-  bundled ??= (async () => {
-    const result = await build({
-      configFile: false,
-      root: ROOT,
-      base: HARNESS_BASE,
-      logLevel: 'warn',
-      publicDir: false,
-      worker: { format: 'es' },
-      build: {
-        write: false,
-        target: 'es2022',
-        minify: false,
-        modulePreload: false,
-        copyPublicDir: false,
-        emptyOutDir: false,
-        chunkSizeWarningLimit: 100_000,
-        rollupOptions: { input: ENTRY, output: { entryFileNames: 'page.js' }, preserveEntrySignatures: 'strict' },
-      },
-    });
-    const outputs = (Array.isArray(result) ? result : [result]) as {
-      output: { fileName: string; type: 'chunk' | 'asset'; code?: string; source?: string | Uint8Array }[];
-    }[];
-    const files: Files = new Map();
-    for (const out of outputs) {
-      for (const f of out.output) files.set(f.fileName, f.type === 'chunk' ? f.code! : f.source!);
-    }
-    return files;
-  })();
+  bundled ??= bundleEntry(ENTRY, HARNESS_BASE);
   return bundled;
 }
 

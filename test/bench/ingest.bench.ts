@@ -1,0 +1,263 @@
+// Ingest throughput without models: parse + chunk (real bge-small tokenizer) of the shared PDFs and the Rust book.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { describe } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
+import { defaultRegistry } from '../../src/lib/config/registry';
+import type { EmbedderSpec } from '../../src/lib/config/registry-types';
+import { AppError } from '../../src/lib/errors';
+import {
+  chunkDocument,
+  parseFile,
+  type ChunkOptions,
+  type ParsedDocument,
+  type PdfjsModule,
+} from '../../src/lib/ingest';
+import { keywordCounts } from '../../src/lib/retrieval/keywords';
+import { emit, Group, round2 } from './report';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** CI checks out ../shared beside the clone; LECTERN_SHARED overrides (as in the unit tests). */
+const sharedDir = process.env.LECTERN_SHARED ?? path.resolve(repoRoot, '../shared');
+const PDF_DIR = path.join(sharedDir, 'data/docs/pdf');
+const RUST_BOOK = path.join(sharedDir, 'data/docs/markdown/rust-book');
+const EMBEDDER_ID = 'Xenova/bge-small-en-v1.5';
+const TOKENIZER_DIR = path.join(sharedDir, 'models/cards');
+
+const TARGET_PAGES_PER_S = 50;
+/** password.pdf (from pdf.js's test files) opens with this user password, as in the unit tests. */
+const PASSWORDS: Record<string, string> = { 'password.pdf': 'password' };
+const MB = 1e6;
+
+for (const dir of [PDF_DIR, RUST_BOOK, path.join(TOKENIZER_DIR, EMBEDDER_ID)]) {
+  if (!existsSync(dir)) throw new Error(`Missing shared bench data ${dir}; set LECTERN_SHARED to the shared/ folder.`);
+}
+
+/**
+ * Node runs pdf.js's legacy build (the modern one needs DOMMatrix), its worker module registered in this thread as
+ * the app's loadPdfjsInWorker does. The legacy bundles' core-js replaces Array.prototype.push with a slow JS version
+ * on V8 <= 12.1 (Node 20), for every module in the process: it cost ~1.3x CPU time on the PDFs and ~1.4x on the
+ * Rust book. The app's modern build has no core-js, so browsers keep the native push; the bench restores it.
+ */
+const nativePush = Array.prototype.push;
+const [pdfjs, pdfjsWorker] = await Promise.all([
+  import('pdfjs-dist/legacy/build/pdf.mjs'),
+  import('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+]);
+(globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = pdfjsWorker;
+const pushPolyfilled = Array.prototype.push !== nativePush;
+if (pushPolyfilled) {
+  Object.defineProperty(Array.prototype, 'push', { value: nativePush, writable: true, configurable: true });
+}
+const loadPdfjs = async () => pdfjs as unknown as PdfjsModule;
+
+// The embedder's own tokenizer files, loaded as the app's loadTokenCounter does, but from disk; no ONNX session.
+env.allowRemoteModels = false;
+env.allowLocalModels = true;
+env.localModelPath = TOKENIZER_DIR;
+const tokenizer = await AutoTokenizer.from_pretrained(EMBEDDER_ID);
+/** Characters handed to the tokenizer: against the text's own length, how often the chunker re-reads it. */
+let tokenizedChars = 0;
+const countTokens = (text: string): number => {
+  tokenizedChars += text.length;
+  return tokenizer.encode(text, { add_special_tokens: false }).length;
+};
+
+// Chunk budget exactly as ingest-service.ts sets it for the default embedder and settings.
+const spec = defaultRegistry().models.find((m): m is EmbedderSpec => m.role === 'embedder' && m.id === EMBEDDER_ID);
+if (!spec) throw new Error(`${EMBEDDER_ID} is no longer in the default registry`);
+const MAX_TOKENS = Math.min(DEFAULT_SETTINGS.chunkTokens, spec.maxTokens);
+const chunkOptions = (doc: ParsedDocument): ChunkOptions => ({
+  maxTokens: MAX_TOKENS,
+  overlapTokens: DEFAULT_SETTINGS.chunkOverlapTokens,
+  countTokens,
+  contextTitle: doc.title,
+});
+
+interface Input {
+  name: string;
+  bytes: Uint8Array;
+  password?: string;
+}
+
+/** Sums over the timed passes, per file. */
+interface Tally {
+  parse: number;
+  chunk: number;
+  /** Process CPU ms of parse + chunk: on a loaded machine, the figure that did not wait for a core. */
+  cpu: number;
+  keywords: number;
+  chunks: number;
+  tokenized: number;
+  pages: number;
+  /** The parsed text (last pass), for the one-pass tokenizer floor. */
+  text: string;
+  refused?: string;
+}
+
+const zero = (): Tally => ({ parse: 0, chunk: 0, cpu: 0, keywords: 0, chunks: 0, tokenized: 0, pages: 0, text: '' });
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
+};
+
+/**
+ * The ingest worker's steps for one file, each timed: parse, chunk, and BM25 term counts (reported apart: the
+ * headline is parse + chunk, as the target is defined). Image-only PDFs are refused with PDF_NO_TEXT, as in the app.
+ */
+async function ingest(input: Input, t: Tally): Promise<void> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let doc: ParsedDocument;
+  try {
+    doc = await parseFile(input.bytes, input.name, '', { loadPdfjs, password: input.password });
+  } catch (err) {
+    t.parse += performance.now() - t0;
+    t.cpu += cpuMs(c0);
+    if (!(err instanceof AppError && err.code === 'PDF_NO_TEXT')) throw err;
+    t.refused = err.code;
+    t.pages = Number(err.details.pages ?? 0);
+    return;
+  }
+  const t1 = performance.now();
+  const before = tokenizedChars;
+  const chunks = await chunkDocument(doc, chunkOptions(doc));
+  const t2 = performance.now();
+  t.cpu += cpuMs(c0);
+  for (const c of chunks) keywordCounts(`d:${c.ordinal}`, c.text);
+  t.keywords += performance.now() - t2;
+  t.parse += t1 - t0;
+  t.chunk += t2 - t1;
+  t.tokenized += tokenizedChars - before;
+  t.chunks += chunks.length;
+  t.pages = doc.pageCount ?? 0;
+  t.text = doc.text;
+}
+
+const rate = (n: number, ms: number) => (ms > 0 ? round2((n * 1000) / ms) : null);
+
+/**
+ * One bench call ingests every file of a corpus once (after one warm-up pass); the bench's line gets the
+ * throughput figures of the timed passes. Refused files are timed but kept out of the totals.
+ */
+function corpusBench(group: string, name: string, inputs: Input[], iterations: number, perFile: boolean): void {
+  const g = new Group(group, { files: inputs.length });
+  const tallies = new Map<string, Tally>();
+  let passes = 0;
+  const run = async () => {
+    for (const input of inputs) {
+      let t = tallies.get(input.name);
+      if (!t) tallies.set(input.name, (t = zero()));
+      await ingest(input, t);
+    }
+    passes++;
+  };
+  const extra = () => {
+    const ok = inputs.filter((f) => !tallies.get(f.name)!.refused);
+    const total = (f: (t: Tally) => number) => ok.reduce((s, p) => s + f(tallies.get(p.name)!), 0);
+    const per = (f: (t: Tally) => number) => total(f) / passes;
+    const pages = total((t) => t.pages);
+    const bytes = ok.reduce((s, p) => s + p.bytes.length, 0);
+    const textChars = total((t) => t.text.length);
+    const ms = per((t) => t.parse + t.chunk);
+    const cpu = per((t) => t.cpu);
+    // The floor for chunking: the tokenizer reading each text once (timed once, outside the passes).
+    const t0 = performance.now();
+    for (const p of ok) countTokens(tallies.get(p.name)!.text);
+    const tokenizeOnceMs = performance.now() - t0;
+    const pagesPerS = rate(pages, ms);
+    return {
+      note: 'ms per pass, averaged over the timed passes; MB = 10^6 bytes; refused files outside the totals',
+      passes,
+      ...(pages > 0 ? { pages } : {}),
+      bytes,
+      chunks: per((t) => t.chunks),
+      parse_ms: round2(per((t) => t.parse)),
+      chunk_ms: round2(per((t) => t.chunk)),
+      keywords_ms: round2(per((t) => t.keywords)),
+      tokenize_once_ms: round2(tokenizeOnceMs),
+      tokenized_chars_per_text_char: round2(per((t) => t.tokenized) / textChars),
+      ...(pages > 0
+        ? {
+            pages_per_s: pagesPerS,
+            pages_per_cpu_s: rate(pages, cpu),
+            target_pages_per_s: TARGET_PAGES_PER_S,
+            meets: pagesPerS !== null && pagesPerS >= TARGET_PAGES_PER_S,
+          }
+        : {}),
+      files_per_s: rate(ok.length, ms),
+      mb_per_s: rate(bytes / MB, ms),
+      mb_per_cpu_s: rate(bytes / MB, cpu),
+      load_avg: loadavg().map(round2),
+      ...(perFile
+        ? {
+            per_file: Object.fromEntries(
+              inputs.map((p) => {
+                const t = tallies.get(p.name)!;
+                const fileMs = (t.parse + t.chunk) / passes;
+                return [
+                  p.name,
+                  {
+                    pages: t.pages,
+                    bytes: p.bytes.length,
+                    ms: round2(fileMs),
+                    cpu_ms: round2(t.cpu / passes),
+                    parse_share: round2(t.parse / (t.parse + t.chunk)),
+                    pages_per_s: rate(t.pages, fileMs),
+                    mb_per_s: rate(p.bytes.length / MB, fileMs),
+                    ...(t.refused ? { refused: t.refused } : { chunks: t.chunks / passes }),
+                  },
+                ];
+              }),
+            ),
+          }
+        : {}),
+    };
+  };
+  const reset = () => {
+    tallies.clear();
+    passes = 0;
+  };
+  g.add(name, run, { time: 0, iterations, warmupIterations: 1 }, { reset, extra });
+}
+
+// ── PDFs ────────────────────────────────────────────────────────────────────────────────────────────────────────
+const pdfs: Input[] = readdirSync(PDF_DIR)
+  .filter((f) => f.endsWith('.pdf'))
+  .sort()
+  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(PDF_DIR, name))), password: PASSWORDS[name] }));
+
+describe(`ingest · ${pdfs.length} PDFs from shared/data/docs/pdf`, () => {
+  // single_table.pdf is image-only: refused with PDF_NO_TEXT (the app stores nothing), so reported apart.
+  corpusBench('ingest pdf', 'parse + chunk, every PDF', pdfs, 8, true);
+});
+
+// ── The Rust book (Markdown) ────────────────────────────────────────────────────────────────────────────────────
+function markdownFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = path.join(dir, f);
+      return statSync(p).isDirectory() ? markdownFiles(p) : f.endsWith('.md') ? [p] : [];
+    });
+}
+const book: Input[] = markdownFiles(RUST_BOOK).map((p) => ({
+  name: path.relative(RUST_BOOK, p),
+  bytes: new Uint8Array(readFileSync(p)),
+}));
+
+describe(`ingest · the Rust book, ${book.length} Markdown files`, () => {
+  corpusBench('ingest markdown', 'parse + chunk, the Rust book', book, 4, false);
+});
+
+emit({
+  group: 'ingest setup',
+  tokenizer: EMBEDDER_ID,
+  max_tokens: MAX_TOKENS,
+  overlap_tokens: DEFAULT_SETTINGS.chunkOverlapTokens,
+  pdfjs: 'legacy build, worker module in this thread',
+  pdfjs_array_push_polyfill: pushPolyfilled ? 'removed' : 'none',
+});

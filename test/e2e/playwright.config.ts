@@ -52,6 +52,8 @@ export default defineConfig({
           args: [...BASE_ARGS, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
         },
       },
+      // Tests tagged @device-independent (parsing, library edits) run once, on wasm.
+      grepInvert: /@device-independent/,
       metadata: { device: 'webgpu' },
     },
   ],

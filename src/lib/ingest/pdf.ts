@@ -92,6 +92,9 @@ function recombineAccents(text: string): string {
 /** Text drawn with fonts that have no Unicode mapping comes out as runs of ASCII punctuation ("?>9@AJ.D<F@"). */
 function isGlyphGarbage(text: string): boolean {
   const visible = text.replace(/\s+/g, '');
+  // Short chart labels in such fonts read as glyph ids 1, 2, 3… in ASCII: `!"#`, `$!"#`. Code such as `(*)` or
+  // `+=` has no double quote, so it stays.
+  if (visible.length >= 2 && /^[!-/]+$/.test(visible) && visible.includes('"')) return true;
   if (visible.length < 12) return false;
   const punct = visible.match(/[!-/:-@[-`{-~]/g)?.length ?? 0;
   return punct > visible.length * 0.4;

@@ -360,7 +360,9 @@ export class LibraryState {
       this.setStage(key, 'done');
       await this.refresh();
       const warn = doc.warnings.length ? ' Some characters could not be decoded and were replaced.' : '';
-      app.info(`${replaces ? 'Replaced' : 'Added'} "${file.name}" (${chunks.length} passages).${warn}`);
+      app.info(
+        `${replaces ? 'Replaced' : 'Added'} "${file.name}" (${chunks.length} passage${chunks.length === 1 ? '' : 's'}).${warn}`,
+      );
     } catch (err) {
       if (isAbortError(err) || signal.aborted) {
         this.setStage(key, 'cancelled');

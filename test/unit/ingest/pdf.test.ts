@@ -40,6 +40,15 @@ describe('parsePdf on a two-column paper', () => {
     expect(last).toBe(14);
   });
 
+  it('drops chart labels drawn with unmapped glyphs (short runs of ASCII punctuation)', () => {
+    // Figures on pages 10–13 label their bars with glyphs that map to "!\"#", "$!\"#"…: not text anyone searches.
+    const runs = [...doc.text.matchAll(/(?<=^|\s)[!-/]{2,}(?=\s|$)/gm)].map((m) => m[0]);
+    expect(runs.filter((r) => r.includes('"'))).toEqual([]);
+    // Real punctuation-only tokens in the code listings stay.
+    expect(runs).toContain('(*)');
+    expect(doc.text).toContain('Related Work');
+  });
+
   it('takes the title from the large type on page one', () => {
     expect(doc.title).toBe('Trace-based Just-in-Time Type Specialization for Dynamic Languages');
     expect(doc.blocks[0]).toMatchObject({ kind: 'heading', level: 1, page: 1 });

@@ -1,4 +1,4 @@
-// Storage figures: cold start (load every vector from fake-indexeddb, then build the dense index) and bytes per chunk.
+// Storage figures: cold start (vectors and keyword rows from fake-indexeddb, then the index builds, also through the search worker's open) and bytes per chunk.
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +10,7 @@ import {
   saveDocumentWithChunks,
   toVectorRecord,
   type ChunkRecord,
+  type KeywordRecord,
   type DocumentRecord,
   type LecternDatabase,
 } from '../../src/lib/persistence';
@@ -17,8 +18,10 @@ import { binarize, poolTokens, quantizeInt6, quantizeInt8, type FloatTokens } fr
 import { ExactIndex, type ExactPrecision } from '../../src/lib/retrieval/exact-index';
 import type { VectorIndex } from '../../src/lib/retrieval/vector-index';
 import { initVoy, VoyIndex } from '../../src/lib/retrieval/voy-index';
+import { LocalCaller } from '../../src/lib/rpc';
+import { searchHandlers } from '../../src/lib/services/search-service';
 import { buildVoy, emit, Group, label, runOptions, SIZES } from './report';
-import { unitRows } from './synthetic';
+import { rng, unitRows, ZipfCorpus } from './synthetic';
 
 const require = createRequire(import.meta.url);
 await initVoy(readFileSync(require.resolve('voy-search/voy_search_bg.wasm')));
@@ -128,15 +131,19 @@ const TARGET_TOKEN_BYTES = 8 * 1024;
   });
 }
 
-// ── Cold start: vectors from IndexedDB (fake-indexeddb in Node) + dense index build ────────────────────────────
+// ── Cold start: vectors (and keyword rows) from IndexedDB (fake-indexeddb in Node) + index builds ────────────────────────────
 async function fill(size: number): Promise<LecternDatabase> {
-  const db = await openLecternDB(`bench-cold-${size}`);
+  const db = await openLecternDB(dbName(size));
   const data = unitRows(size, DIMS, 1);
+  // BM25 term counts per chunk too: the app's cold start imports every keyword row as well as the vectors.
+  const corpus = new ZipfCorpus(50_000);
+  const nextTerm = rng(7);
   for (let d = 0; d * CHUNKS_PER_DOC < size; d++) {
     const docId = `doc-${String(d).padStart(6, '0')}`;
     const count = Math.min(CHUNKS_PER_DOC, size - d * CHUNKS_PER_DOC);
     const chunks: ChunkRecord[] = [];
     const vectors = [];
+    const keywords: KeywordRecord[] = [];
     for (let c = 0; c < count; c++) {
       const row = d * CHUNKS_PER_DOC + c;
       const id = `${docId}:${String(c).padStart(4, '0')}`;
@@ -154,6 +161,8 @@ async function fill(size: number): Promise<LecternDatabase> {
         hash: id,
       });
       vectors.push(toVectorRecord(id, docId, EMBEDDER, data.subarray(row * DIMS, (row + 1) * DIMS)));
+      const postings = corpus.document(id, nextTerm);
+      keywords.push({ chunkId: id, docId, length: postings.length, terms: postings.terms, freqs: postings.freqs });
     }
     const doc: DocumentRecord = {
       id: docId,
@@ -169,10 +178,12 @@ async function fill(size: number): Promise<LecternDatabase> {
       status: 'ready',
       embedderId: EMBEDDER,
     };
-    await saveDocumentWithChunks(db, doc, chunks, vectors);
+    await saveDocumentWithChunks(db, doc, chunks, vectors, { keywords });
   }
   return db;
 }
+
+const dbName = (size: number) => `bench-cold-${size}`;
 
 for (const size of SIZES) {
   const n = label(size);
@@ -216,5 +227,23 @@ for (const size of SIZES) {
     g.add('ExactIndex f32: load + build', coldStart(exact('f32')), opts);
     g.add('ExactIndex int8: load + build', coldStart(exact('int8')), opts);
     g.add('loadAllVectors only', async () => loadAllVectors(await prepare(), EMBEDDER), opts);
+  });
+
+  describe(`app open · ${n} chunks · the search worker's open: keyword rows + vectors from fake-indexeddb, both indexes`, () => {
+    const g = new Group(`app open (fake-indexeddb) · ${n}`, { size, dims: DIMS }, prepare);
+    const opts = runOptions(size, true);
+    const open = (denseIndex: 'auto' | 'exact') => async () => {
+      await prepare();
+      // Voy was initialised above (initVoy loads once), so the URL is never fetched.
+      return new LocalCaller(searchHandlers()).call('open', {
+        dbName: dbName(size),
+        embedder: { id: EMBEDDER, dims: DIMS },
+        voyWasmUrl: 'unused:',
+        denseIndex,
+      });
+    };
+    // auto is what a user gets (Voy up to 10k chunks); forcing Voy at 100k would pile up GBs of WASM memory.
+    g.add(`open, denseIndex auto (${size <= 10_000 ? 'voy' : 'exact'}) (baseline)`, open('auto'), opts);
+    g.add('open, denseIndex exact', open('exact'), opts);
   });
 }

@@ -1,5 +1,5 @@
 // Vite build for the static app (served from any path), the self-hosted ORT binaries, and Vitest.
-import { createReadStream, copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
@@ -36,7 +36,8 @@ function selfHostedOrt(): Plugin {
       // onnxruntime-web's `new URL('…wasm', import.meta.url)` makes Vite emit a hashed 27 MB copy too; the app
       // always sets wasmPaths to ort/, so that copy is never fetched and only bloats the deploy.
       const assets = join(outDir, 'assets');
-      for (const f of readdirSync(assets)) if (/^ort-wasm-.*\.wasm$/.test(f)) rmSync(join(assets, f));
+      if (existsSync(assets))
+        for (const f of readdirSync(assets)) if (/^ort-wasm-.*\.wasm$/.test(f)) rmSync(join(assets, f));
     },
   };
 }

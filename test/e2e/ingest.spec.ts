@@ -521,6 +521,12 @@ test.describe('device-independent', { tag: '@device-independent' }, () => {
     await addFiles(page, [PDF]);
     await expectAdded(page, 'tracemonkey.pdf');
     expect((await audit(page)).problems).toEqual([]);
+
+    // A reload with nothing in flight tells nothing: the notice was shown once and finished imports leave no marker.
+    await page.reload();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+    await expect(docEntry(page, 'tracemonkey.pdf')).toBeVisible();
+    await expect(page.getByTestId('interrupted-notice')).toHaveCount(0);
     expect(externalRequests).toEqual([]);
   });
 });

@@ -90,14 +90,26 @@ function recombineAccents(text: string): string {
 }
 
 /** Text drawn with fonts that have no Unicode mapping comes out as runs of ASCII punctuation ("?>9@AJ.D<F@"). */
-function isGlyphGarbage(text: string): boolean {
+export function isGlyphGarbage(text: string): boolean {
   const visible = text.replace(/\s+/g, '');
-  // Short chart labels in such fonts read as glyph ids 1, 2, 3… in ASCII: `!"#`, `$!"#`. Code such as `(*)` or
-  // `+=` has no double quote, so it stays.
-  if (visible.length >= 2 && /^[!-/]+$/.test(visible) && visible.includes('"')) return true;
+  // Short chart labels in such fonts read as glyph ids 1, 2, 3… in ASCII: `!"#`, `$!"#`, `&'()*+,"`. Real
+  // punctuation runs (`"",` `"%"` `(*)` `+=`) rarely pair a double quote with `!`, `#` or three consecutive codes.
+  if (visible.length >= 2 && /^[!-/]+$/.test(visible) && visible.includes('"')) {
+    if (/[!#]/.test(visible) || ascendingRun(visible, 3)) return true;
+  }
   if (visible.length < 12) return false;
   const punct = visible.match(/[!-/:-@[-`{-~]/g)?.length ?? 0;
   return punct > visible.length * 0.4;
+}
+
+/** Whether text holds `length` characters in a row whose codes count up by one ("()*"). */
+function ascendingRun(text: string, length: number): boolean {
+  let run = 1;
+  for (let i = 1; i < text.length; i++) {
+    run = text.charCodeAt(i) === text.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= length) return true;
+  }
+  return false;
 }
 
 function boxesOf(items: ReadonlyArray<PdfjsTextItem | { type: string }>): { boxes: Box[]; rotated: string[] } {

@@ -24,8 +24,8 @@ export class LoadOnce<T> {
   /** The current load when `key` matches it, else a new one from `start` (which replaces the old). */
   get(key: string, start: () => Promise<T>): Promise<T> {
     if (this.loading && this.key === key) return this.loading;
-    this.key = key;
     const loading = start();
+    this.key = key;
     this.loading = loading;
     // Forget a failure so the next call retries, unless another load has replaced this one meanwhile.
     loading.catch(() => {

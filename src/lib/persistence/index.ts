@@ -27,6 +27,6 @@ export {
 } from './documents-repo';
 export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';
-export { getSetting, setSetting, deleteSetting, type SettingGuard } from './settings-repo';
+export { getSetting, setSetting, deleteSetting, listSettingKeys, type SettingGuard } from './settings-repo';
 export { repairOnStartup, type RepairReport } from './consistency';
 export { isQuotaError, toStorageError } from './storage-errors';

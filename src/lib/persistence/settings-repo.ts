@@ -30,6 +30,11 @@ export async function setSetting<T>(db: LecternDatabase, key: string, value: T):
   });
 }
 
+/** Keys of the settings rows that start with prefix. */
+export async function listSettingKeys(db: LecternDatabase, prefix: string): Promise<string[]> {
+  return guardStorage('listSettingKeys', () => db.getAllKeys('settings', IDBKeyRange.bound(prefix, `${prefix}\uffff`)));
+}
+
 /** Forgets the stored value so the default applies again. */
 export async function deleteSetting(db: LecternDatabase, key: string): Promise<void> {
   await guardStorage('deleteSetting', () => {

@@ -77,11 +77,12 @@ export class AppState {
     this.registryOverride = url.searchParams.get('registry');
     try {
       this.db = await openLecternDB(this.dbName);
+      // First, before any file can be queued, so this tab's own marker is never read back as lost.
+      await this.library.recoverInterrupted();
       const repaired = await repairOnStartup(this.db);
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };
       await this.library.refresh();
-      await this.library.recoverInterrupted();
       if (repaired.orphanDocIds.length) {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }

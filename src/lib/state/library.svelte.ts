@@ -10,17 +10,15 @@ import type {
 } from '../persistence/schema';
 import {
   deleteDocument,
-  deleteSetting,
   findByHash,
   findByName,
   getChunksByDoc,
-  getSetting,
   listDocuments,
   saveDocumentWithChunks,
-  setSetting,
 } from '../persistence';
 import { quantizeInt6 } from '../retrieval/compress';
 import type { AppState } from './app.svelte';
+import { PendingImports } from './pending-imports';
 
 export type DocumentSummary = Omit<DocumentRecord, 'text'>;
 
@@ -71,10 +69,6 @@ const STAGE_START: Record<QueueStage, number> = {
   skipped: 1,
 };
 
-/** Settings key naming the files still in the queue, so a reload can say which ones were lost. */
-const PENDING_KEY = 'pendingImports';
-const isNameList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
 async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -93,7 +87,9 @@ export class LibraryState {
   private readonly controllers = new Map<number, AbortController>();
   private readonly answers = new Map<number, (a: PromptAnswer) => void>();
   private running: Promise<void> = Promise.resolve();
-  private pendingWrite: Promise<void> = Promise.resolve();
+  private readonly pending = new PendingImports();
+  /** Queue keys whose document is already saved: no longer at risk, though the item is not finished yet. */
+  private readonly saved = new Set<number>();
 
   constructor(private readonly app: AppState) {}
 
@@ -104,32 +100,28 @@ export class LibraryState {
   }
 
   /**
-   * Reads the names a closed page left in the queue. Saves are atomic, so those files are simply absent;
-   * the user is told which to add again.
+   * Reads the names a closed tab left in its queue. Saves are atomic, so those files are simply absent; the user is
+   * told which to add again. Call before anything is queued.
    */
   async recoverInterrupted(): Promise<void> {
     const db = this.app.db;
     if (!db) return;
-    const names = await getSetting<string[]>(db, PENDING_KEY, [], isNameList);
-    if (names.length === 0) return;
-    this.interrupted = names;
-    await deleteSetting(db, PENDING_KEY);
+    const names = await this.pending.recover(db);
+    if (names.length) this.interrupted = names;
   }
 
   dismissInterrupted(): void {
     this.interrupted = [];
   }
 
-  /** Records the unfinished queue; writes are chained so the last state always wins. */
+  /** Records the files still at risk: queued, not finished and not yet saved. */
   private persistPending(): void {
     const db = this.app.db;
     if (!db) return;
-    const names = this.queue.filter((q) => !FINISHED.includes(q.stage)).map((q) => q.name);
-    this.pendingWrite = this.pendingWrite
-      .then(() => (names.length ? setSetting(db, PENDING_KEY, names) : deleteSetting(db, PENDING_KEY)))
-      .catch(() => {
-        // Best effort: losing this marker only loses the notice, never data.
-      });
+    this.pending.record(
+      db,
+      this.queue.filter((q) => !FINISHED.includes(q.stage) && !this.saved.has(q.key)).map((q) => q.name),
+    );
   }
 
   /** Queues files; they are processed one at a time so the tab stays responsive. */
@@ -350,6 +342,8 @@ export class LibraryState {
         tokenVectors: tokenRecords,
         replaces,
       });
+      this.saved.add(key);
+      this.persistPending();
       if (replacedChunks.length) await app.searchRpc!.call('remove', { ids: replacedChunks });
       await app.searchRpc!.call('add', {
         ids: chunkRecords.map((c) => c.id),
@@ -375,6 +369,7 @@ export class LibraryState {
       this.controllers.delete(key);
       this.answers.delete(key);
       this.persistPending();
+      this.saved.delete(key);
     }
   }
 }

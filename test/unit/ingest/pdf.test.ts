@@ -1,7 +1,7 @@
 // PDF: reading order on two-column pages, page numbers, running headers, hyphenation, passwords and damage.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
-import { parsePdf } from '../../../src/lib/ingest/pdf';
+import { isGlyphGarbage, parsePdf } from '../../../src/lib/ingest/pdf';
 import type { ParsedDocument } from '../../../src/lib/ingest/types';
 import { expectOffsets, loadPdfjs, makePdf, readFixture, readShared, type PdfText } from './helpers';
 
@@ -47,6 +47,13 @@ describe('parsePdf on a two-column paper', () => {
     // Real punctuation-only tokens in the code listings stay.
     expect(runs).toContain('(*)');
     expect(doc.text).toContain('Related Work');
+  });
+
+  it('tells unmapped-glyph runs from real punctuation in code and tables', () => {
+    for (const junk of ['!"#', '$!"#', '%#"', '$!"', '!"', '&\'()*+,"', '-./"', '?>9@AJ.D<F@ 9@A?>'])
+      expect(isGlyphGarbage(junk), junk).toBe(true);
+    for (const real of ['"",', '"%"', '"),', '."', '""', '(*)', '+=', '//', '...', '-', 'x = "a";'])
+      expect(isGlyphGarbage(real), real).toBe(false);
   });
 
   it('takes the title from the large type on page one', () => {

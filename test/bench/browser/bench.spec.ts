@@ -72,7 +72,7 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', async ({ page 
           int8,
         });
       const out: Record<string, unknown> = {};
-      // float32, and int8 + scales (what the app stores and reranks).
+      // float32, and int8 + scales (what the app reranks: stored int6 rows are unpacked to int8).
       for (const [name, int8] of [
         ['float32', false],
         ['int8', true],

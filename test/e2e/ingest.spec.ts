@@ -264,7 +264,7 @@ test('a chapter goes through the device embedder with its heading paths and a ve
 });
 
 // None of this depends on the device (parsing runs on the CPU in a worker; the device's embedder is covered above),
-// so the webgpu project leaves the tag out (playwright.config.ts) rather than ingest it all again on SwiftShader.
+// so the webgpu project leaves the tag out (projects.ts) rather than ingest it all again on SwiftShader.
 test.describe('device-independent', { tag: '@device-independent' }, () => {
   test('PDF passages keep their page numbers and section headings', async ({ library: { page, external } }) => {
     await expect(docEntry(page, 'tracemonkey.pdf')).toContainText('14 pages');

@@ -6,90 +6,91 @@ import type { LateInteractionSpec, Registry } from '../../src/lib/config/registr
 declare const lectern: Harness;
 
 test.describe('MaxSim on WebGPU', () => {
-  test('gives the CPU ranking, scores and best tokens on seeded tensors', async ({
-    page,
-    externalRequests,
-  }, testInfo) => {
-    test.skip(testInfo.project.name !== 'webgpu', 'needs WebGPU; the webgpu project runs it');
-    await openHarness(page);
-    const { report, topK, cpuTopK } = await page.evaluate(async () => {
-      const gpu = new lectern.WebGpuMaxSim();
-      const compare = async (...args: Parameters<Harness['randomCase']>) => {
-        const { query, docs } = lectern.randomCase(...args);
-        const t0 = performance.now();
-        const cpu = lectern.maxSimRerank(query, docs, docs.length);
-        const t1 = performance.now();
-        const got = await gpu.rerank(query, docs, docs.length);
-        const t2 = performance.now();
-        let maxScoreDiff = 0;
-        let maxTokenScoreDiff = 0;
-        let tokenMismatches = 0;
-        cpu.forEach((c, i) => {
-          const g = got[i]!;
-          if (g.id !== c.id) return;
-          // Equal infinities (empty documents) count as no difference.
-          const diff = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b));
-          maxScoreDiff = Math.max(maxScoreDiff, diff(c.score, g.score));
-          c.bestToken.forEach((t, q) => {
-            if (g.bestToken[q] !== t) tokenMismatches++;
-            maxTokenScoreDiff = Math.max(maxTokenScoreDiff, diff(c.bestScore[q]!, g.bestScore[q]!));
+  // Needs an adapter: only the webgpu project runs it (see projects.ts).
+  test(
+    'gives the CPU ranking, scores and best tokens on seeded tensors',
+    { tag: '@webgpu-only' },
+    async ({ page, externalRequests }, testInfo) => {
+      await openHarness(page);
+      const { report, topK, cpuTopK } = await page.evaluate(async () => {
+        const gpu = new lectern.WebGpuMaxSim();
+        const compare = async (...args: Parameters<Harness['randomCase']>) => {
+          const { query, docs } = lectern.randomCase(...args);
+          const t0 = performance.now();
+          const cpu = lectern.maxSimRerank(query, docs, docs.length);
+          const t1 = performance.now();
+          const got = await gpu.rerank(query, docs, docs.length);
+          const t2 = performance.now();
+          let maxScoreDiff = 0;
+          let maxTokenScoreDiff = 0;
+          let tokenMismatches = 0;
+          cpu.forEach((c, i) => {
+            const g = got[i]!;
+            if (g.id !== c.id) return;
+            // Equal infinities (empty documents) count as no difference.
+            const diff = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b));
+            maxScoreDiff = Math.max(maxScoreDiff, diff(c.score, g.score));
+            c.bestToken.forEach((t, q) => {
+              if (g.bestToken[q] !== t) tokenMismatches++;
+              maxTokenScoreDiff = Math.max(maxTokenScoreDiff, diff(c.bestScore[q]!, g.bestScore[q]!));
+            });
           });
-        });
-        return {
-          cpuOrder: cpu.map((h) => h.id),
-          gpuOrder: got.map((h) => h.id),
-          maxScoreDiff,
-          maxTokenScoreDiff,
-          tokenMismatches,
-          emptyDocs: cpu.filter((h) => h.score === -Infinity).length,
-          gpuEmptyDocs: got.filter((h) => h.score === -Infinity && [...h.bestToken].every((t) => t === -1)).length,
-          cpuMs: t1 - t0,
-          gpuMs: t2 - t1,
+          return {
+            cpuOrder: cpu.map((h) => h.id),
+            gpuOrder: got.map((h) => h.id),
+            maxScoreDiff,
+            maxTokenScoreDiff,
+            tokenMismatches,
+            emptyDocs: cpu.filter((h) => h.score === -Infinity).length,
+            gpuEmptyDocs: got.filter((h) => h.score === -Infinity && [...h.bestToken].every((t) => t === -1)).length,
+            cpuMs: t1 - t0,
+            gpuMs: t2 - t1,
+          };
         };
-      };
-      // 50 docs × 100 tokens × 96 d against 32 query tokens; again on the warm device; then, after destroy(), a
-      // fresh device with ragged int8 documents (empty ones included) and an odd dims that takes the scalar kernel.
-      const plain = await compare({ seed: 7, docs: 50, tokens: 100, dims: 96, queryTokens: 32 });
-      const warm = await compare({ seed: 8, docs: 50, tokens: 100, dims: 96, queryTokens: 32 });
-      gpu.destroy();
-      const ragged = await compare({
-        seed: 11,
-        docs: 50,
-        tokens: (i, next) => (i % 17 === 3 ? 0 : 1 + Math.floor(next() * 180)),
-        dims: 96,
-        queryTokens: 32,
-        int8: true,
+        // 50 docs × 100 tokens × 96 d against 32 query tokens; again on the warm device; then, after destroy(), a
+        // fresh device with ragged int8 documents (empty ones included) and an odd dims that takes the scalar kernel.
+        const plain = await compare({ seed: 7, docs: 50, tokens: 100, dims: 96, queryTokens: 32 });
+        const warm = await compare({ seed: 8, docs: 50, tokens: 100, dims: 96, queryTokens: 32 });
+        gpu.destroy();
+        const ragged = await compare({
+          seed: 11,
+          docs: 50,
+          tokens: (i, next) => (i % 17 === 3 ? 0 : 1 + Math.floor(next() * 180)),
+          dims: 96,
+          queryTokens: 32,
+          int8: true,
+        });
+        const odd = await compare({ seed: 13, docs: 20, tokens: 40, dims: 30, queryTokens: 7 });
+        gpu.destroy();
+        // The shared-device function cuts at topK like the CPU one.
+        const small = lectern.randomCase({ seed: 17, docs: 30, tokens: 20, dims: 64, queryTokens: 8 });
+        const topK = (await lectern.maxSimRerankWebGpu(small.query, small.docs, 5)).map((h) => h.id);
+        const cpuTopK = lectern.maxSimRerank(small.query, small.docs, 5).map((h) => h.id);
+        return { report: { plain, warm, ragged, odd }, topK, cpuTopK };
       });
-      const odd = await compare({ seed: 13, docs: 20, tokens: 40, dims: 30, queryTokens: 7 });
-      gpu.destroy();
-      // The shared-device function cuts at topK like the CPU one.
-      const small = lectern.randomCase({ seed: 17, docs: 30, tokens: 20, dims: 64, queryTokens: 8 });
-      const topK = (await lectern.maxSimRerankWebGpu(small.query, small.docs, 5)).map((h) => h.id);
-      const cpuTopK = lectern.maxSimRerank(small.query, small.docs, 5).map((h) => h.id);
-      return { report: { plain, warm, ragged, odd }, topK, cpuTopK };
-    });
-    for (const [name, r] of Object.entries(report)) {
-      expect(r.gpuOrder, name).toEqual(r.cpuOrder);
-      expect(r.maxScoreDiff, name).toBeLessThan(1e-4);
-      expect(r.maxTokenScoreDiff, name).toBeLessThan(1e-4);
-      expect(r.tokenMismatches, name).toBe(0);
-      expect(r.gpuEmptyDocs, name).toBe(r.emptyDocs);
-    }
-    expect(report.ragged.emptyDocs).toBeGreaterThan(0);
-    expect(topK).toHaveLength(5);
-    expect(topK).toEqual(cpuTopK);
-    testInfo.annotations.push({
-      type: 'maxsim',
-      description: Object.entries(report)
-        .map(
-          ([k, r]) =>
-            `${k}: max |Δscore| ${r.maxScoreDiff.toExponential(2)}, max |Δtoken| ${r.maxTokenScoreDiff.toExponential(2)}, cpu ${r.cpuMs.toFixed(1)} ms, gpu ${r.gpuMs.toFixed(1)} ms`,
-        )
-        .join('; '),
-    });
-    console.log(testInfo.annotations.at(-1)!.description);
-    expect(externalRequests).toEqual([]);
-  });
+      for (const [name, r] of Object.entries(report)) {
+        expect(r.gpuOrder, name).toEqual(r.cpuOrder);
+        expect(r.maxScoreDiff, name).toBeLessThan(1e-4);
+        expect(r.maxTokenScoreDiff, name).toBeLessThan(1e-4);
+        expect(r.tokenMismatches, name).toBe(0);
+        expect(r.gpuEmptyDocs, name).toBe(r.emptyDocs);
+      }
+      expect(report.ragged.emptyDocs).toBeGreaterThan(0);
+      expect(topK).toHaveLength(5);
+      expect(topK).toEqual(cpuTopK);
+      testInfo.annotations.push({
+        type: 'maxsim',
+        description: Object.entries(report)
+          .map(
+            ([k, r]) =>
+              `${k}: max |Δscore| ${r.maxScoreDiff.toExponential(2)}, max |Δtoken| ${r.maxTokenScoreDiff.toExponential(2)}, cpu ${r.cpuMs.toFixed(1)} ms, gpu ${r.gpuMs.toFixed(1)} ms`,
+          )
+          .join('; '),
+      });
+      console.log(testInfo.annotations.at(-1)!.description);
+      expect(externalRequests).toEqual([]);
+    },
+  );
 
   test('fails with WEBGPU_UNAVAILABLE, so the caller can use the CPU, when the browser has no WebGPU', async ({
     page,

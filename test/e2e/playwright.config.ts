@@ -1,14 +1,8 @@
 // End-to-end tests in the system Chromium: one project on WASM, one on WebGPU (SwiftShader).
 import { defineConfig } from '@playwright/test';
+import { chromiumProjects } from './projects';
 
 const PORT = Number(process.env.E2E_PORT ?? 4174);
-const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export default defineConfig({
   testDir: '.',
@@ -31,30 +25,5 @@ export default defineConfig({
     reuseExistingServer: !process.env.CI,
     timeout: 30_000,
   },
-  projects: [
-    {
-      name: 'wasm',
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [...BASE_ARGS, '--disable-gpu'],
-        },
-      },
-      metadata: { device: 'wasm' },
-    },
-    {
-      name: 'webgpu',
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [...BASE_ARGS, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
-        },
-      },
-      // Tests tagged @device-independent (parsing, library edits) run once, on wasm.
-      grepInvert: /@device-independent/,
-      metadata: { device: 'webgpu' },
-    },
-  ],
+  projects: chromiumProjects,
 });

@@ -57,8 +57,8 @@ async function openBench(page: Page): Promise<string[]> {
   return external;
 }
 
-test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', async ({ page }, testInfo) => {
-  test.skip(testInfo.project.name !== 'webgpu', 'needs WebGPU; the webgpu project runs it');
+// Needs an adapter: only the webgpu project runs it (see test/e2e/projects.ts).
+test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgpu-only' }, async ({ page }) => {
   const external = await openBench(page);
   const r = await page.evaluate(
     async ({ c, warmup, runs }) => {
@@ -238,128 +238,132 @@ test('stand-in LM: time to first token and tokens/s through the generator worker
   expect(external).toEqual([]);
 });
 
-test('parse + chunk throughput through the ingest worker (models excluded)', async ({ page }, testInfo) => {
-  test.skip(testInfo.project.name !== 'wasm', 'no model runs, so the device does not matter; the wasm project runs it');
-  const list = (sub: string, ext: string) =>
-    readdirSync(join(SHARED, 'data/docs', sub))
-      .filter((f) => f.endsWith(ext))
-      .sort()
-      .map((f) => ({ path: `${sub}/${f}`, bytes: statSync(join(SHARED, 'data/docs', sub, f)).size }));
-  // single_table.pdf is image-only (refused with PDF_NO_TEXT): timed, but not counted as throughput.
-  const pdfs = list('pdf', '.pdf');
-  const rust = list('markdown/rust-book/src', '.md');
-  const external = await openBench(page);
-  const r = await page.evaluate(
-    async ({ pdfs, rust, base, runs }) => {
-      const registryUrl = new URL('/standin/registry.json', location.href);
-      const registry = (await (await fetch(registryUrl)).json()) as Registry;
-      // The stand-in embedder carries the real bge-small WordPiece tokenizer: chunking costs what it costs in the app.
-      const spec = registry.models.find((m): m is EmbedderSpec => m.role === 'embedder')!;
-      const runtime = {
-        modelBaseUrl: new URL(registry.modelBaseUrl, registryUrl).href,
-        wasmBaseUrl: new URL('/ort/', location.href).href,
-      };
-      const load = async (files: { path: string }[]) =>
-        Promise.all(files.map(async (f) => ({ ...f, data: await (await fetch(`${base}${f.path}`)).arrayBuffer() })));
-      const [pdfData, rustData] = await Promise.all([load(pdfs), load(rust)]);
-      const rpc = lecternBench.ingest();
-      const one = async (f: { path: string; data: ArrayBuffer }) => {
-        const name = f.path.split('/').pop()!;
-        const t = performance.now();
-        try {
-          const res = await rpc.call('process', {
-            docId: 'bench',
-            bytes: f.data.slice(0),
-            name,
-            mimeType: '',
-            spec,
-            runtime,
-            maxTokens: 256,
-            overlapTokens: 32,
-            maxBytes: 200 * 1024 * 1024,
-            password: name === 'password.pdf' ? 'password' : undefined,
-          });
-          return {
-            name,
-            ms: performance.now() - t,
-            pages: res.doc.pageCount ?? 0,
-            chunks: res.chunks.length,
-            error: null,
-          };
-        } catch (err) {
-          const code = (err as { code?: string }).code ?? String(err);
-          return { name, ms: performance.now() - t, pages: 0, chunks: 0, error: code };
-        }
-      };
-      const pass = async (files: typeof pdfData) => {
-        const t = performance.now();
-        const per = [];
-        for (const f of files) per.push(await one(f));
-        return { ms: performance.now() - t, per };
-      };
-      // Warm-up: the tokenizer and pdf.js load once per worker, as in the app.
-      await pass(pdfData.slice(0, 1));
-      const pdfRuns = [];
-      const rustRuns = [];
-      for (let i = 0; i < runs; i++) pdfRuns.push(await pass(pdfData));
-      for (let i = 0; i < runs; i++) rustRuns.push(await pass(rustData));
-      return { pdfRuns, rustRuns };
-    },
-    { pdfs, rust, base: DOCS_BASE, runs: INGEST_RUNS },
-  );
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const p50 = (xs: number[]) => stats(xs).p50_ms;
-  // Throughput over the files that yield text; the refused image-only PDF is listed per file only.
-  const counted = (run: (typeof r.pdfRuns)[number]) => run.per.filter((f) => f.error === null);
-  const pdfMs = r.pdfRuns.map((run) => sum(counted(run).map((f) => f.ms)));
-  const pages = sum(counted(r.pdfRuns[0]!).map((f) => f.pages));
-  const pdfBytes = sum(
-    pdfs.filter((f) => counted(r.pdfRuns[0]!).some((c) => f.path.endsWith(`/${c.name}`))).map((f) => f.bytes),
-  );
-  const pagesPerS = pages / (p50(pdfMs) / 1000);
-  emit({
-    group: 'browser ingest',
-    name: 'PDF parse + chunk (ingest worker, pdf.js in its own worker)',
-    files: counted(r.pdfRuns[0]!).length,
-    pages,
-    mb: round2(pdfBytes / 1e6),
-    runs: INGEST_RUNS,
-    p50_ms: round2(p50(pdfMs)),
-    pages_per_s: round2(pagesPerS),
-    mb_per_s: round2(pdfBytes / 1e6 / (p50(pdfMs) / 1000)),
-    target_pages_per_s: 50,
-    meets: pagesPerS >= 50,
-  });
-  for (const f of r.pdfRuns[0]!.per) {
-    const ms = p50(r.pdfRuns.map((run) => run.per.find((x) => x.name === f.name)!.ms));
+// No model runs, so the device does not matter: it runs once, in the wasm project.
+test(
+  'parse + chunk throughput through the ingest worker (models excluded)',
+  { tag: '@device-independent' },
+  async ({ page }) => {
+    const list = (sub: string, ext: string) =>
+      readdirSync(join(SHARED, 'data/docs', sub))
+        .filter((f) => f.endsWith(ext))
+        .sort()
+        .map((f) => ({ path: `${sub}/${f}`, bytes: statSync(join(SHARED, 'data/docs', sub, f)).size }));
+    // single_table.pdf is image-only (refused with PDF_NO_TEXT): timed, but not counted as throughput.
+    const pdfs = list('pdf', '.pdf');
+    const rust = list('markdown/rust-book/src', '.md');
+    const external = await openBench(page);
+    const r = await page.evaluate(
+      async ({ pdfs, rust, base, runs }) => {
+        const registryUrl = new URL('/standin/registry.json', location.href);
+        const registry = (await (await fetch(registryUrl)).json()) as Registry;
+        // The stand-in embedder carries the real bge-small WordPiece tokenizer: chunking costs what it costs in the app.
+        const spec = registry.models.find((m): m is EmbedderSpec => m.role === 'embedder')!;
+        const runtime = {
+          modelBaseUrl: new URL(registry.modelBaseUrl, registryUrl).href,
+          wasmBaseUrl: new URL('/ort/', location.href).href,
+        };
+        const load = async (files: { path: string }[]) =>
+          Promise.all(files.map(async (f) => ({ ...f, data: await (await fetch(`${base}${f.path}`)).arrayBuffer() })));
+        const [pdfData, rustData] = await Promise.all([load(pdfs), load(rust)]);
+        const rpc = lecternBench.ingest();
+        const one = async (f: { path: string; data: ArrayBuffer }) => {
+          const name = f.path.split('/').pop()!;
+          const t = performance.now();
+          try {
+            const res = await rpc.call('process', {
+              docId: 'bench',
+              bytes: f.data.slice(0),
+              name,
+              mimeType: '',
+              spec,
+              runtime,
+              maxTokens: 256,
+              overlapTokens: 32,
+              maxBytes: 200 * 1024 * 1024,
+              password: name === 'password.pdf' ? 'password' : undefined,
+            });
+            return {
+              name,
+              ms: performance.now() - t,
+              pages: res.doc.pageCount ?? 0,
+              chunks: res.chunks.length,
+              error: null,
+            };
+          } catch (err) {
+            const code = (err as { code?: string }).code ?? String(err);
+            return { name, ms: performance.now() - t, pages: 0, chunks: 0, error: code };
+          }
+        };
+        const pass = async (files: typeof pdfData) => {
+          const t = performance.now();
+          const per = [];
+          for (const f of files) per.push(await one(f));
+          return { ms: performance.now() - t, per };
+        };
+        // Warm-up: the tokenizer and pdf.js load once per worker, as in the app.
+        await pass(pdfData.slice(0, 1));
+        const pdfRuns = [];
+        const rustRuns = [];
+        for (let i = 0; i < runs; i++) pdfRuns.push(await pass(pdfData));
+        for (let i = 0; i < runs; i++) rustRuns.push(await pass(rustData));
+        return { pdfRuns, rustRuns };
+      },
+      { pdfs, rust, base: DOCS_BASE, runs: INGEST_RUNS },
+    );
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const p50 = (xs: number[]) => stats(xs).p50_ms;
+    // Throughput over the files that yield text; the refused image-only PDF is listed per file only.
+    const counted = (run: (typeof r.pdfRuns)[number]) => run.per.filter((f) => f.error === null);
+    const pdfMs = r.pdfRuns.map((run) => sum(counted(run).map((f) => f.ms)));
+    const pages = sum(counted(r.pdfRuns[0]!).map((f) => f.pages));
+    const pdfBytes = sum(
+      pdfs.filter((f) => counted(r.pdfRuns[0]!).some((c) => f.path.endsWith(`/${c.name}`))).map((f) => f.bytes),
+    );
+    const pagesPerS = pages / (p50(pdfMs) / 1000);
     emit({
       group: 'browser ingest',
-      name: `pdf ${f.name}`,
-      pages: f.pages,
-      chunks: f.chunks,
-      p50_ms: round2(ms),
-      ...(f.error ? { error: f.error } : { pages_per_s: round2(f.pages / (ms / 1000)) }),
+      name: 'PDF parse + chunk (ingest worker, pdf.js in its own worker)',
+      files: counted(r.pdfRuns[0]!).length,
+      pages,
+      mb: round2(pdfBytes / 1e6),
+      runs: INGEST_RUNS,
+      p50_ms: round2(p50(pdfMs)),
+      pages_per_s: round2(pagesPerS),
+      mb_per_s: round2(pdfBytes / 1e6 / (p50(pdfMs) / 1000)),
+      target_pages_per_s: 50,
+      meets: pagesPerS >= 50,
     });
-  }
-  const rustMs = r.rustRuns.map((run) => run.ms);
-  const rustBytes = sum(rust.map((f) => f.bytes));
-  emit({
-    group: 'browser ingest',
-    name: 'Rust book Markdown parse + chunk',
-    files: rust.length,
-    chunks: sum(r.rustRuns[0]!.per.map((f) => f.chunks)),
-    mb: round2(rustBytes / 1e6),
-    runs: INGEST_RUNS,
-    p50_ms: round2(p50(rustMs)),
-    files_per_s: round2(rust.length / (p50(rustMs) / 1000)),
-    mb_per_s: round2(rustBytes / 1e6 / (p50(rustMs) / 1000)),
-  });
-  // Correctness, not speed: every text PDF and chapter yields chunks; only the image-only PDF is refused.
-  for (const run of [...r.pdfRuns, ...r.rustRuns]) {
-    for (const f of run.per) {
-      if (f.name === 'single_table.pdf') expect(f.error).toBe('PDF_NO_TEXT');
-      else expect(f.chunks, `${f.name} (${f.error ?? 'ok'})`).toBeGreaterThan(0);
+    for (const f of r.pdfRuns[0]!.per) {
+      const ms = p50(r.pdfRuns.map((run) => run.per.find((x) => x.name === f.name)!.ms));
+      emit({
+        group: 'browser ingest',
+        name: `pdf ${f.name}`,
+        pages: f.pages,
+        chunks: f.chunks,
+        p50_ms: round2(ms),
+        ...(f.error ? { error: f.error } : { pages_per_s: round2(f.pages / (ms / 1000)) }),
+      });
     }
-  }
-  expect(external).toEqual([]);
-});
+    const rustMs = r.rustRuns.map((run) => run.ms);
+    const rustBytes = sum(rust.map((f) => f.bytes));
+    emit({
+      group: 'browser ingest',
+      name: 'Rust book Markdown parse + chunk',
+      files: rust.length,
+      chunks: sum(r.rustRuns[0]!.per.map((f) => f.chunks)),
+      mb: round2(rustBytes / 1e6),
+      runs: INGEST_RUNS,
+      p50_ms: round2(p50(rustMs)),
+      files_per_s: round2(rust.length / (p50(rustMs) / 1000)),
+      mb_per_s: round2(rustBytes / 1e6 / (p50(rustMs) / 1000)),
+    });
+    // Correctness, not speed: every text PDF and chapter yields chunks; only the image-only PDF is refused.
+    for (const run of [...r.pdfRuns, ...r.rustRuns]) {
+      for (const f of run.per) {
+        if (f.name === 'single_table.pdf') expect(f.error).toBe('PDF_NO_TEXT');
+        else expect(f.chunks, `${f.name} (${f.error ?? 'ok'})`).toBeGreaterThan(0);
+      }
+    }
+    expect(external).toEqual([]);
+  },
+);

@@ -1,5 +1,6 @@
 // Browser benchmark (`npm run bench:browser`): MaxSim CPU vs WebGPU and stand-in LM speed, in the system Chromium.
 import { defineConfig } from '@playwright/test';
+import { chromiumProjects } from '../../e2e/projects';
 import { checkPrerequisites } from './bundle';
 
 // Before the web server starts, so a missing build gets one clear message.
@@ -7,14 +8,6 @@ checkPrerequisites();
 
 // Not 4173/4174/4191: other sessions may serve or run e2e tests there.
 const PORT = Number(process.env.BENCH_PORT ?? 4193);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export default defineConfig({
   testDir: '.',
@@ -36,25 +29,5 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 30_000,
   },
-  projects: [
-    {
-      name: 'wasm',
-      use: {
-        browserName: 'chromium',
-        launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, '--disable-gpu'] },
-      },
-      metadata: { device: 'wasm' },
-    },
-    {
-      name: 'webgpu',
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: CHROMIUM,
-          args: [...BASE_ARGS, '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
-        },
-      },
-      metadata: { device: 'webgpu' },
-    },
-  ],
+  projects: chromiumProjects,
 });

@@ -1,5 +1,5 @@
 // Shared e2e fixtures: every test fails if any request leaves localhost, and knows its project's device.
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 
 export const STANDIN_URL = '/?registry=standin/registry.json';
 
@@ -9,18 +9,26 @@ interface Fixtures {
   expectedDevice: 'wasm' | 'webgpu';
 }
 
+/**
+ * Blocks every request of the context that leaves localhost and returns the list it records them in. Routes added
+ * later are consulted first, so a test can still serve its own paths.
+ */
+export async function guardLocalhost(context: BrowserContext): Promise<string[]> {
+  const external: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (['localhost', '127.0.0.1'].includes(url.hostname) || url.protocol === 'blob:' || url.protocol === 'data:') {
+      return route.continue();
+    }
+    external.push(route.request().url());
+    return route.abort('blockedbyclient');
+  });
+  return external;
+}
+
 export const test = base.extend<Fixtures>({
   externalRequests: async ({ context }, use) => {
-    const external: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (['localhost', '127.0.0.1'].includes(url.hostname) || url.protocol === 'blob:' || url.protocol === 'data:') {
-        return route.continue();
-      }
-      external.push(route.request().url());
-      return route.abort('blockedbyclient');
-    });
-    await use(external);
+    await use(await guardLocalhost(context));
   },
   expectedDevice: async ({}, use, testInfo) => {
     await use(testInfo.project.metadata.device as 'wasm' | 'webgpu');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
 import { ERROR_CODES } from '../../src/lib/errors/codes';
 import { DB_NAME, type ChunkRecord, type DocumentRecord } from '../../src/lib/persistence/schema';
-import { expect, openApp, test as base } from './fixtures';
+import { expect, guardLocalhost, openApp, test as base } from './fixtures';
 
 const fixture = (path: string) => fileURLToPath(new URL(`../fixtures/docs/${path}`, import.meta.url));
 const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
@@ -47,17 +47,9 @@ interface Library {
 /** A page whose context blocks and records requests that leave localhost, like ./fixtures does. */
 async function guardedPage(browser: Browser, baseURL: string | undefined): Promise<Library> {
   const context = await browser.newContext({ baseURL });
-  const external: string[] = [];
   const requested: string[] = [];
   context.on('request', (request) => requested.push(request.url()));
-  await context.route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (['localhost', '127.0.0.1'].includes(url.hostname) || url.protocol === 'blob:' || url.protocol === 'data:') {
-      return route.continue();
-    }
-    external.push(route.request().url());
-    return route.abort('blockedbyclient');
-  });
+  const external = await guardLocalhost(context);
   return { page: await context.newPage(), external, requested };
 }
 

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { expect, openApp, test as base } from './fixtures';
+import { expect, guardLocalhost, openApp, test as base } from './fixtures';
 
 const CHAPTERS = [
   'ch08-00-common-collections.md',
@@ -34,15 +34,7 @@ const test = base.extend<{ guard: void }, { library: Library }>({
   library: [
     async ({ browser }, use, workerInfo) => {
       const context = await browser.newContext({ baseURL: workerInfo.project.use.baseURL });
-      const external: string[] = [];
-      await context.route('**/*', (route) => {
-        const url = new URL(route.request().url());
-        if (['localhost', '127.0.0.1'].includes(url.hostname) || url.protocol === 'blob:' || url.protocol === 'data:') {
-          return route.continue();
-        }
-        external.push(route.request().url());
-        return route.abort('blockedbyclient');
-      });
+      const external = await guardLocalhost(context);
       const page = await context.newPage();
       await openApp(page);
       await page.getByLabel('Add documents').setInputFiles(CHAPTERS.map(chapter));

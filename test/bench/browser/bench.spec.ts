@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { Harness } from '../../e2e/harness/harness';
 import type { EmbedderSpec, GeneratorSpec, Registry } from '../../../src/lib/config/registry-types';
+import { guardLocalhost } from '../../e2e/fixtures';
 import { BUNDLE_ENV, PAGE_BASE, ROOT } from './bundle';
 import type { Bench } from './page';
 import { emit, round2, stats } from '../report';
@@ -31,22 +32,18 @@ const INGEST_RUNS = 3;
 async function openBench(page: Page): Promise<string[]> {
   const dir = process.env[BUNDLE_ENV];
   if (!dir) throw new Error(`${BUNDLE_ENV} is unset: run through test/bench/browser/playwright.config.ts`);
-  const external: string[] = [];
-  // Nothing may leave localhost; the bundle is served from disk under PAGE_BASE.
-  await page.context().route('**/*', (route) => {
+  // Nothing may leave localhost; the bundle is served from disk under PAGE_BASE (this route is consulted first).
+  const external = await guardLocalhost(page.context());
+  await page.context().route(`**${PAGE_BASE}**`, (route) => {
     const url = new URL(route.request().url());
-    if (url.hostname !== 'localhost' && url.hostname !== '127.0.0.1' && url.protocol.startsWith('http')) {
-      external.push(url.href);
-      return route.abort('blockedbyclient');
-    }
-    if (!url.pathname.startsWith(PAGE_BASE)) return route.continue();
+    if (!url.pathname.startsWith(PAGE_BASE)) return route.fallback();
     const docs = url.pathname.startsWith(DOCS_BASE);
     const name = decodeURIComponent(url.pathname.slice((docs ? DOCS_BASE : PAGE_BASE).length));
     let body: Buffer;
     try {
       body = readFileSync(join(docs ? join(SHARED, 'data/docs') : dir, name));
     } catch {
-      return route.continue();
+      return route.fallback();
     }
     const contentType = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.wasm') ? 'application/wasm' : '';
     return route.fulfill({ status: 200, contentType: contentType || undefined, body });

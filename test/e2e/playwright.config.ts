@@ -18,7 +18,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `node test/fixtures/serve-standin.mjs`,
+    command: `node test/fixtures/serve.mjs`,
     cwd: '../..',
     env: { PORT: String(PORT) },
     url: `http://localhost:${PORT}/standin/registry.json`,

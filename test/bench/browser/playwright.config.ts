@@ -21,7 +21,7 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL: `http://localhost:${PORT}` },
   webServer: {
-    command: 'node test/fixtures/serve-standin.mjs',
+    command: 'node test/fixtures/serve.mjs',
     cwd: '../../..',
     env: { PORT: String(PORT) },
     url: `http://localhost:${PORT}/standin/registry.json`,

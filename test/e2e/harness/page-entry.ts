@@ -4,6 +4,8 @@ import { quantizeInt8 } from '../../../src/lib/retrieval/compress';
 import { maxSimRerank, type DocTokens, type QueryTokens } from '../../../src/lib/retrieval/maxsim';
 import { WebGpuMaxSim, maxSimRerankWebGpu } from '../../../src/lib/retrieval/maxsim-webgpu';
 import type { LateInteractionMethods } from '../../../src/lib/models/late-interaction/types';
+import type { EmbedderMethods } from '../../../src/lib/models/embedder/types';
+import type { GeneratorMethods } from '../../../src/lib/models/generator/types';
 
 /** Deterministic PRNG (mulberry32), so every run and both projects see the same tensors. */
 function rng(seed: number): () => number {
@@ -63,7 +65,29 @@ function lateInteraction(): RpcClient<LateInteractionMethods> {
   );
 }
 
-const harness = { randomCase, maxSimRerank, WebGpuMaxSim, maxSimRerankWebGpu, lateInteraction };
+/** Starts the real embedder worker entry. */
+function embedder(): RpcClient<EmbedderMethods> {
+  return connectWorker<EmbedderMethods>(
+    new Worker(new URL('../../../src/workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
+  );
+}
+
+/** Starts the real generator worker entry. */
+function generator(): RpcClient<GeneratorMethods> {
+  return connectWorker<GeneratorMethods>(
+    new Worker(new URL('../../../src/workers/generator.worker.ts', import.meta.url), { type: 'module' }),
+  );
+}
+
+const harness = {
+  randomCase,
+  maxSimRerank,
+  WebGpuMaxSim,
+  maxSimRerankWebGpu,
+  lateInteraction,
+  embedder,
+  generator,
+};
 export type Harness = typeof harness;
 
 (globalThis as unknown as { lectern: Harness }).lectern = harness;

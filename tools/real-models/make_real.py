@@ -198,7 +198,18 @@ def lm_reference(hf: Path, prompts: dict) -> dict:
     return {
         'model': LM_ID,
         'greedy': greedy,
-        'texts': [{'text': t, 'tokens': tok.encode(t, add_special_tokens=False)} for t in texts],
+        'texts': [
+            {
+                'text': t,
+                'tokens': tok.encode(t, add_special_tokens=False),
+                # What the context budget counts: the text as one user turn, chat template applied.
+                'chatTokens': len(tok.encode(
+                    tok.apply_chat_template([{'role': 'user', 'content': t}], tokenize=False, add_generation_prompt=True),
+                    add_special_tokens=False,
+                )),
+            }
+            for t in texts
+        ],
     }
 
 

@@ -13,6 +13,7 @@ import { configureRuntime, loadError } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
 import type { ModelProgress } from '../progress';
 import { forwardProgress } from '../progress';
+import { CompleteChars } from './complete-chars';
 import type {
   ChatMessage,
   GenerateParams,
@@ -80,6 +81,7 @@ export class TransformersGenerator {
     let firstTokenMs = -1;
     let tokens = 0;
     let text = '';
+    const chars = new CompleteChars();
     const streamer = new TextStreamer(tokenizer, {
       skip_prompt: true,
       skip_special_tokens: true,
@@ -88,8 +90,10 @@ export class TransformersGenerator {
         if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
       },
       callback_function: (piece: string) => {
-        text += piece;
-        onText(piece);
+        const shown = chars.push(piece);
+        if (!shown) return;
+        text += shown;
+        onText(shown);
       },
     });
     try {
@@ -104,6 +108,7 @@ export class TransformersGenerator {
       throw new AppError('MODEL_RUN_FAILED', undefined, { cause: err instanceof Error ? err.message : String(err) });
     } finally {
       signal.removeEventListener('abort', onAbort);
+      chars.end();
     }
     return {
       text,

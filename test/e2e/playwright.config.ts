@@ -1,6 +1,6 @@
-// End-to-end tests in the system Chromium: one project on WASM, one on WebGPU (SwiftShader).
+// End-to-end tests in the system Chromium: WASM and WebGPU (SwiftShader), with the stand-in models and with the real ones.
 import { defineConfig } from '@playwright/test';
-import { chromiumProjects } from './projects';
+import { chromiumProjects, realModelProjects } from './projects';
 
 const PORT = Number(process.env.E2E_PORT ?? 4174);
 
@@ -25,5 +25,5 @@ export default defineConfig({
     reuseExistingServer: !process.env.CI,
     timeout: 30_000,
   },
-  projects: chromiumProjects,
+  projects: [...chromiumProjects, ...realModelProjects],
 });

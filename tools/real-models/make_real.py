@@ -45,7 +45,7 @@ def unzip(whl: Path, dest: Path) -> Path:
 
 # ---- the hub's quantization recipes (transformers.js scripts/quantize.py), with onnxruntime's own tools ----
 
-def quantize_q8(src: Path, dst: Path) -> None:
+def quantize_q8(src: Path, dst: Path, per_channel: bool = False, keep_float=lambda name: False) -> None:
     import onnx
     from onnxruntime.quantization import QuantizationMode, QuantType
     from onnxruntime.quantization.onnx_quantizer import ONNXQuantizer
@@ -56,9 +56,10 @@ def quantize_q8(src: Path, dst: Path) -> None:
     # Unsigned weights where onnxruntime-web lacks signed kernels (Conv), signed elsewhere, as the hub does.
     weight = QuantType.QUInt8 if ops & {'Conv', 'GroupQueryAttention', 'MultiHeadAttention'} else QuantType.QInt8
     q = ONNXQuantizer(
-        model, per_channel=False, reduce_range=False, mode=QuantizationMode.IntegerOps, static=False,
+        model, per_channel=per_channel, reduce_range=False, mode=QuantizationMode.IntegerOps, static=False,
         weight_qType=weight, activation_qType=QuantType.QUInt8, tensors_range=None, nodes_to_quantize=[],
-        nodes_to_exclude=[], op_types_to_quantize=set(IntegerOpsRegistry.keys()),
+        nodes_to_exclude=[n.name for n in model.graph.node if keep_float(n.name)],
+        op_types_to_quantize=set(IntegerOpsRegistry.keys()),
         extra_options={'EnableSubgraph': True, 'MatMulConstBOnly': True},
     )
     q.quantize_model()
@@ -87,10 +88,22 @@ def quantize_q4(src: Path, dst: Path, f16: bool) -> None:
     onnx.save(to_fp16(model) if f16 else model, str(dst))
 
 
-def all_dtypes(onnx_dir: Path) -> dict:
+def is_encoder_ffn(name: str) -> bool:
+    """The feed-forward MatMuls of a BERT encoder layer (intermediate and output dense, not attention's)."""
+    return name.endswith('/MatMul') and ('/intermediate/dense/' in name or (
+        '/output/dense/' in name and '/attention/' not in name))
+
+
+# The hub's q8 recipe (per-tensor int8 on every MatMul) costs all-MiniLM-L6-v2 up to 0.15 cosine against
+# sentence-transformers on short or odd inputs (min 0.848 on the parity sentences). Per-channel scales with the
+# feed-forward MatMuls kept in fp32 measured min 0.994, mean 0.998, at 44 MB instead of 23 MB (fp32: 90 MB).
+ENCODER_Q8 = {'per_channel': True, 'keep_float': is_encoder_ffn}
+
+
+def all_dtypes(onnx_dir: Path, q8: dict | None = None) -> dict:
     src = onnx_dir / 'model.onnx'
     steps = [
-        ('model_quantized.onnx', lambda d: quantize_q8(src, d)),
+        ('model_quantized.onnx', lambda d: quantize_q8(src, d, **(q8 or {}))),
         ('model_fp16.onnx', lambda d: quantize_fp16(src, d)),
         ('model_q4.onnx', lambda d: quantize_q4(src, d, f16=False)),
         ('model_q4f16.onnx', lambda d: quantize_q4(src, d, f16=True)),
@@ -122,7 +135,7 @@ def make_embedder(wheels: Path, work: Path, out: Path) -> Path:
     for name in ('modules.json', 'sentence_bert_config.json', 'config_sentence_transformers.json'):
         shutil.copy(src / name, dest / name)
     shutil.copytree(src / '1_Pooling', dest / '1_Pooling', dirs_exist_ok=True)
-    all_dtypes(dest / 'onnx')
+    all_dtypes(dest / 'onnx', ENCODER_Q8)
     return src
 
 

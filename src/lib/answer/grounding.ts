@@ -41,7 +41,9 @@ export type GroundingReason =
   /** Says the documents lack the answer: nothing to check. */
   | 'refusal'
   /** No content words ("Yes [1]."): nothing to check. */
-  | 'no-content';
+  | 'no-content'
+  /** No citation from the model, but one passage supports it: Lectern cites that passage itself. */
+  | 'attributed';
 
 export interface SentenceGrounding {
   text: string;
@@ -65,6 +67,8 @@ export interface SentenceGrounding {
   reason: GroundingReason;
   /** Where the best support lies, for highlighting; null when nothing overlaps. */
   support: SupportSpan | null;
+  /** For 'attributed': the passage Lectern cites on the model's behalf. */
+  attributed?: number;
 }
 
 export interface GroundingOptions {
@@ -222,4 +226,17 @@ export async function groundAnswer(
     });
   }
   return results;
+}
+
+/**
+ * Small models often answer faithfully but cite nothing (SmolLM2-135M never does, whatever the prompt). An uncited
+ * sentence that the passages support gets the passage holding its best support span as a citation of Lectern's
+ * own, shown as such; an uncited sentence without that support stays flagged.
+ */
+export function attributeUncited(grounding: readonly SentenceGrounding[]): SentenceGrounding[] {
+  return grounding.map((g) =>
+    g.reason === 'uncited' && g.supported && g.support
+      ? { ...g, reason: 'attributed', flagged: false, attributed: g.support.n }
+      : g,
+  );
 }

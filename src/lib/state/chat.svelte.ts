@@ -3,7 +3,7 @@ import { AppError, isAbortError, toAppError } from '../errors';
 import { parseCitations } from '../answer/citations';
 import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
 import { fitContext } from '../answer/budget';
-import { contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
+import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
 import { documentSpan } from '../answer/spans';
 import { parseQueries, parseRewrite } from '../answer/multi-query';
 import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
@@ -328,9 +328,11 @@ export class ChatState {
           { signal, onProgress: (p) => (this.answer += p.text) },
         );
         this.stats = { tokens: result.tokens, firstTokenMs: result.firstTokenMs, totalMs: result.totalMs };
-        this.grounding = await groundAnswer(
-          this.answer,
-          this.sources.filter((s) => fit.used.includes(s.n)).map((s) => ({ n: s.n, text: s.text })),
+        this.grounding = attributeUncited(
+          await groundAnswer(
+            this.answer,
+            this.sources.filter((s) => fit.used.includes(s.n)).map((s) => ({ n: s.n, text: s.text })),
+          ),
         );
         this.phase = 'done';
         const flagged = this.grounding.filter((g) => g.flagged).length;

@@ -1,6 +1,7 @@
-// Per-sentence grounding on hand examples: supported, unsupported, uncited, invalid citation, refusal, MaxSim.
+// Per-sentence grounding on hand examples: supported, unsupported, uncited, invalid citation, refusal, MaxSim, attribution.
 import { describe, expect, it } from 'vitest';
 import {
+  attributeUncited,
   bestSupportSpan,
   contentWords,
   DEFAULT_SUPPORT_THRESHOLD,
@@ -150,5 +151,24 @@ describe('bestSupportSpan', () => {
 
   it('is null when nothing overlaps', () => {
     expect(bestSupportSpan('Shipping is free.', passages)).toBeNull();
+  });
+});
+
+describe('attributeUncited', () => {
+  const passages = [
+    { n: 1, text: 'The warranty covers parts and labour for two years. Batteries are covered for six months.' },
+    { n: 2, text: 'Returns are accepted within 30 days of delivery.' },
+  ];
+
+  it('cites the supporting passage for a supported uncited sentence and leaves the rest alone', async () => {
+    const grounded = await groundAnswer(
+      'Returns are accepted within 30 days. The moon is made of green cheese. Batteries last six months [1].',
+      passages,
+    );
+    const [returns, cheese, batteries] = attributeUncited(grounded);
+    expect(returns).toMatchObject({ reason: 'attributed', attributed: 2, flagged: false, supported: true });
+    expect(cheese).toMatchObject({ reason: 'uncited', flagged: true, supported: false });
+    expect(cheese!.attributed).toBeUndefined();
+    expect(batteries).toEqual(grounded[2]);
   });
 });

@@ -1,12 +1,11 @@
 // Browser-only figures: MaxSim top-50 rerank on the CPU vs WebGPU, the stand-in LM's TTFT and tokens/s per device,
 // and parse + chunk throughput through the app's ingest worker.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
 import type { Harness } from '../../e2e/harness/harness';
 import type { EmbedderSpec, GeneratorSpec, Registry } from '../../../src/lib/config/registry-types';
-import { guardLocalhost } from '../../e2e/fixtures';
-import { BUNDLE_ENV, PAGE_BASE, ROOT } from './bundle';
+import { DOCS_BASE, openBench, SHARED } from './open-bench';
 import type { Bench } from './page';
 import { emit, round2, stats } from '../report';
 
@@ -23,36 +22,8 @@ const MAX_NEW_TOKENS = 64;
 const LM_WARMUP = 1;
 const LM_RUNS = { wasm: 10, webgpu: 3 };
 
-// Ingest: the shared documents (CI checks out ../shared beside the clone; LECTERN_SHARED overrides).
-const SHARED = process.env.LECTERN_SHARED ?? resolve(ROOT, '../shared');
-const DOCS_BASE = `${PAGE_BASE}docs/`;
+// Ingest: the shared documents (see open-bench.ts).
 const INGEST_RUNS = 3;
-
-/** Opens a page on the stand-in server's origin (same-origin models and ort/) and injects the bundled bench page. */
-async function openBench(page: Page): Promise<string[]> {
-  const dir = process.env[BUNDLE_ENV];
-  if (!dir) throw new Error(`${BUNDLE_ENV} is unset: run through test/bench/browser/playwright.config.ts`);
-  // Nothing may leave localhost; the bundle is served from disk under PAGE_BASE (this route is consulted first).
-  const external = await guardLocalhost(page.context());
-  await page.context().route(`**${PAGE_BASE}**`, (route) => {
-    const url = new URL(route.request().url());
-    if (!url.pathname.startsWith(PAGE_BASE)) return route.fallback();
-    const docs = url.pathname.startsWith(DOCS_BASE);
-    const name = decodeURIComponent(url.pathname.slice((docs ? DOCS_BASE : PAGE_BASE).length));
-    let body: Buffer;
-    try {
-      body = readFileSync(join(docs ? join(SHARED, 'data/docs') : dir, name));
-    } catch {
-      return route.fallback();
-    }
-    const contentType = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.wasm') ? 'application/wasm' : '';
-    return route.fulfill({ status: 200, contentType: contentType || undefined, body });
-  });
-  await page.goto('/standin/registry.json');
-  await page.addScriptTag({ url: `${PAGE_BASE}page.js`, type: 'module' });
-  await page.waitForFunction(() => 'lectern' in globalThis && 'lecternBench' in globalThis);
-  return external;
-}
 
 // Needs an adapter: only the webgpu project runs it (see test/e2e/projects.ts).
 test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgpu-only' }, async ({ page }) => {

@@ -1,4 +1,4 @@
-// Browser benchmark (`npm run bench:browser`): MaxSim CPU vs WebGPU and stand-in LM speed, in the system Chromium.
+// Browser benchmark (`npm run bench:browser`): MaxSim CPU vs WebGPU, stand-in and real model speed, in the system Chromium.
 import { defineConfig } from '@playwright/test';
 import { chromiumProjects } from '../../e2e/projects';
 import { checkPrerequisites } from './bundle';
@@ -11,7 +11,7 @@ const PORT = Number(process.env.BENCH_PORT ?? 4193);
 
 export default defineConfig({
   testDir: '.',
-  testMatch: 'bench.spec.ts',
+  testMatch: '*.spec.ts',
   outputDir: '../../../test-results/bench-browser',
   globalSetup: './bundle.ts',
   timeout: 180_000,

@@ -21,7 +21,7 @@ function project(device: 'wasm' | 'webgpu', models: 'standin' | 'real'): Project
   return {
     name: models === 'real' ? `real-${device}` : device,
     ...(models === 'real' ? { testMatch: REAL_SPECS } : { testIgnore: REAL_SPECS }),
-    grepInvert: device === 'wasm' ? /@webgpu-only/ : /@device-independent/,
+    grepInvert: device === 'wasm' ? /@webgpu-only/ : /@device-independent|@wasm-only/,
     use: {
       browserName: 'chromium',
       launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...DEVICE_ARGS[device]] },
@@ -32,7 +32,8 @@ function project(device: 'wasm' | 'webgpu', models: 'standin' | 'real'): Project
 
 /**
  * Tests tagged @webgpu-only need an adapter, so the wasm projects leave them out; tests tagged @device-independent
- * (parsing, library edits) run once, on wasm, rather than again on slow SwiftShader.
+ * (parsing, library edits) run once, on wasm, rather than again on slow SwiftShader; @wasm-only ones check what only
+ * the WASM path uses (the q8 files the registry picks there).
  */
 export const chromiumProjects: Project[] = [project('wasm', 'standin'), project('webgpu', 'standin')];
 

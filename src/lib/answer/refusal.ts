@@ -23,6 +23,18 @@ export function refusalThreshold(embedderId: string): number {
   return REFUSAL_THRESHOLDS[embedderId] ?? DEFAULT_REFUSAL_THRESHOLD;
 }
 
+/** The dense gate used when no reranker is loaded: the registry entry's calibrated value, else the table above. */
+export function denseRelevanceThreshold(embedder: { id: string; relevanceThreshold?: number }): number {
+  return embedder.relevanceThreshold ?? refusalThreshold(embedder.id);
+}
+
+/** Best dense cosine among first-stage hits; null when none came from the dense index. */
+export function topDenseScore(hits: readonly { dense: { score: number } | null }[]): number | null {
+  let top: number | null = null;
+  for (const h of hits) if (h.dense && (top === null || h.dense.score > top)) top = h.dense.score;
+  return top;
+}
+
 /** True when retrieval found nothing (null) or its best score is below the threshold: skip the model. */
 export function shouldRefuse(topScore: number | null, threshold: number): boolean {
   return topScore === null || Number.isNaN(topScore) || topScore < threshold;

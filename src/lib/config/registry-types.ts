@@ -29,6 +29,8 @@ export interface EmbedderSpec extends ModelBase {
   maxTokens: number;
   /** Whether the model accepts free-form search instructions (Promptriever-style). */
   instructions: boolean;
+  /** Top dense cosine below which, with no reranker loaded, results count as "nothing relevant". */
+  relevanceThreshold?: number;
 }
 
 export interface LateInteractionSpec extends ModelBase {

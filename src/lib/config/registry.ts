@@ -48,6 +48,11 @@ function validateModel(raw: unknown, path: string): ModelSpec {
   str(o, 'license', path);
   num(o, 'sizeMB', path);
   if (o.key !== undefined) str(o, 'key', path);
+  if (
+    o.relevanceThreshold !== undefined &&
+    (typeof o.relevanceThreshold !== 'number' || Math.abs(o.relevanceThreshold) > 1)
+  )
+    fail(`${path}.relevanceThreshold`, 'must be a number between -1 and 1');
   if (role === 'embedder') {
     num(o, 'dims', path);
     num(o, 'maxTokens', path);
@@ -66,11 +71,6 @@ function validateModel(raw: unknown, path: string): ModelSpec {
     str(o, 'documentMarker', path);
     if (!Array.isArray(o.skiplist) || !o.skiplist.every((s) => typeof s === 'string'))
       fail(`${path}.skiplist`, 'must be a list of strings');
-    if (
-      o.relevanceThreshold !== undefined &&
-      (typeof o.relevanceThreshold !== 'number' || Math.abs(o.relevanceThreshold) > 1)
-    )
-      fail(`${path}.relevanceThreshold`, 'must be a number between -1 and 1');
     const p = o.projection as Json | null | undefined;
     if (p !== null) {
       if (typeof p !== 'object' || p === undefined) fail(`${path}.projection`, 'must be an object or null');

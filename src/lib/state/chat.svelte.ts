@@ -5,6 +5,7 @@ import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
 import { fitContext } from '../answer/budget';
 import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
 import { documentSpan } from '../answer/spans';
+import { denseRelevanceThreshold, shouldRefuse, topDenseScore } from '../answer/refusal';
 import { parseQueries, parseRewrite } from '../answer/multi-query';
 import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
 import type { ChatMessage } from '../models/generator/types';
@@ -286,6 +287,11 @@ export class ChatState {
           this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'}.`;
         } else {
           ranked = fused.slice(0, settings.topK).map((h) => ({ id: h.id, score: h.score, matches: [], docTokens: [] }));
+          // No reranker: the best dense cosine decides, against the embedder's calibrated threshold.
+          if (dense && app.embedderSpec && fused.length) {
+            const threshold = settings.relevanceThreshold ?? denseRelevanceThreshold(app.embedderSpec);
+            relevant = !shouldRefuse(topDenseScore(lists.flat()), threshold);
+          }
           this.searchNote = dense
             ? 'Dense and keyword results fused.'
             : (app.keywordOnlyReason ?? 'Keyword search only.');

@@ -2,12 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_REFUSAL_THRESHOLD,
+  denseRelevanceThreshold,
   isNoAnswer,
   isRefusalSentence,
   NO_ANSWER_TEXT,
   refusalAnswer,
   refusalThreshold,
   shouldRefuse,
+  topDenseScore,
 } from '../../../src/lib/answer/refusal';
 import { groundedAnswerV1 } from '../../../src/lib/answer/prompts';
 
@@ -84,5 +86,21 @@ describe('isNoAnswer', () => {
     expect(isNoAnswer('Your documents do not say who pays. Returns are free [1].')).toBe(false);
     expect(isNoAnswer('The warranty lasts two years [1]. Your documents do not say more.')).toBe(false);
     expect(isNoAnswer('')).toBe(false);
+  });
+});
+
+describe('the dense gate used without a reranker', () => {
+  it('takes the registry entry’s calibrated threshold, else the per-model table', () => {
+    expect(denseRelevanceThreshold({ id: 'Xenova/all-MiniLM-L6-v2', relevanceThreshold: 0.3 })).toBe(0.3);
+    expect(denseRelevanceThreshold({ id: 'Xenova/all-MiniLM-L6-v2' })).toBe(
+      refusalThreshold('Xenova/all-MiniLM-L6-v2'),
+    );
+    expect(denseRelevanceThreshold({ id: 'someone/unknown' })).toBe(DEFAULT_REFUSAL_THRESHOLD);
+  });
+
+  it('reads the best dense cosine among the hits, ignoring keyword-only ones', () => {
+    expect(topDenseScore([])).toBeNull();
+    expect(topDenseScore([{ dense: null }])).toBeNull();
+    expect(topDenseScore([{ dense: { score: 0.2 } }, { dense: null }, { dense: { score: 0.41 } }])).toBe(0.41);
   });
 });

@@ -13,14 +13,16 @@ if (onnx.error || onnx.status !== 0) problems.push(['python3-onnx', 'apt-get ins
 
 // The real models are converted by CPython 3.11 (the version the machine's CPU torch wheel is built for).
 const real = process.env.LECTERN_PYTHON_311 ?? 'python3';
-const v = spawnSync(real, ['-c', 'import sys, venv; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+const v = spawnSync(real, ['-c', 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])'], {
+  encoding: 'utf8',
+});
 if (v.error || v.stdout.trim() !== '3.11') {
   problems.push(['CPython 3.11 with venv (for npm run models:real)', 'set LECTERN_PYTHON_311=/path/to/python3.11']);
 }
 
 if (problems.length) {
   for (const [what, fix] of problems) console.error(`npm test needs ${what}: ${fix}`);
-  console.error('Or run `bash .ci/run`, which installs the Debian packages and then runs npm test.');
+  console.error('`bash .ci/run` installs the Debian packages (Chromium, python3-onnx) and then runs npm test.');
   process.exit(1);
 }
 console.log(`preflight: Chromium ${chromium}, stand-in Python ${standin}, real-model Python ${real} (3.11)`);

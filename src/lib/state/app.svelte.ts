@@ -6,7 +6,6 @@ import { AppError, toAppError } from '../errors';
 import { chooseDevice, detectCapabilities, type Capabilities } from '../config/capabilities';
 import { DEFAULT_SETTINGS, type Settings } from '../config/defaults';
 import { defaultRegistry, dtypeFor, fetchRegistry, pickModel } from '../config/registry';
-import { denseRelevanceThreshold } from '../answer/refusal';
 import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec, Registry } from '../config/registry-types';
 import { connectWorker, type RpcClient } from '../rpc';
 import type { EmbedderMethods } from '../models/embedder/types';
@@ -53,14 +52,6 @@ export class AppState {
   embedderSpec = $derived(this.registry ? pickModel(this.registry, 'embedder', this.settings.embedderKey) : null);
   lateSpec = $derived(
     this.registry ? pickModel(this.registry, 'late-interaction', this.settings.lateInteractionKey) : null,
-  );
-  /** The relevance gate's default: the reranker's threshold when one is chosen, else the embedder's dense one. */
-  defaultRelevanceThreshold = $derived(
-    this.lateSpec
-      ? (this.lateSpec.relevanceThreshold ?? 0.5)
-      : this.embedderSpec
-        ? denseRelevanceThreshold(this.embedderSpec)
-        : 0.5,
   );
   generatorSpec = $derived(this.registry ? pickModel(this.registry, 'generator', this.settings.generatorKey) : null);
 

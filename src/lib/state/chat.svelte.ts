@@ -287,11 +287,12 @@ export class ChatState {
           this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'}.`;
         } else {
           ranked = fused.slice(0, settings.topK).map((h) => ({ id: h.id, score: h.score, matches: [], docTokens: [] }));
-          // No reranker: the best dense cosine decides, against the embedder's calibrated threshold.
-          if (dense && app.embedderSpec && fused.length) {
-            const threshold = settings.relevanceThreshold ?? denseRelevanceThreshold(app.embedderSpec);
-            relevant = !shouldRefuse(topDenseScore(lists.flat()), threshold);
-          }
+          // No reranker: the best dense cosine decides, against the threshold calibrated in the embedder's registry
+          // entry (a cosine, so the Settings override, which is on the reranker's scale, does not apply). Keyword-only
+          // hits carry no cosine and are never refused here.
+          const threshold = dense && app.embedderSpec ? denseRelevanceThreshold(app.embedderSpec) : null;
+          const top = topDenseScore(lists.flat());
+          if (threshold !== null && top !== null) relevant = fused.length > 0 && !shouldRefuse(top, threshold);
           this.searchNote = dense
             ? 'Dense and keyword results fused.'
             : (app.keywordOnlyReason ?? 'Keyword search only.');

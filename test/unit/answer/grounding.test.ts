@@ -171,4 +171,12 @@ describe('attributeUncited', () => {
     expect(cheese!.attributed).toBeUndefined();
     expect(batteries).toEqual(grounded[2]);
   });
+
+  it('cites nothing for a sentence that only two passages together support', async () => {
+    const [both] = attributeUncited(
+      await groundAnswer('Batteries are covered, and returns within 30 days apply everywhere worldwide.', passages),
+    );
+    expect(both).toMatchObject({ reason: 'uncited', flagged: true, supported: true });
+    expect(both!.support!.score).toBeLessThan(DEFAULT_SUPPORT_THRESHOLD);
+  });
 });

@@ -90,12 +90,9 @@ describe('isNoAnswer', () => {
 });
 
 describe('the dense gate used without a reranker', () => {
-  it('takes the registry entry’s calibrated threshold, else the per-model table', () => {
-    expect(denseRelevanceThreshold({ id: 'Xenova/all-MiniLM-L6-v2', relevanceThreshold: 0.3 })).toBe(0.3);
-    expect(denseRelevanceThreshold({ id: 'Xenova/all-MiniLM-L6-v2' })).toBe(
-      refusalThreshold('Xenova/all-MiniLM-L6-v2'),
-    );
-    expect(denseRelevanceThreshold({ id: 'someone/unknown' })).toBe(DEFAULT_REFUSAL_THRESHOLD);
+  it('gates only with a threshold calibrated in the registry entry', () => {
+    expect(denseRelevanceThreshold({ relevanceThreshold: 0.3 })).toBe(0.3);
+    expect(denseRelevanceThreshold({})).toBeNull();
   });
 
   it('reads the best dense cosine among the hits, ignoring keyword-only ones', () => {

@@ -4,8 +4,10 @@ const REPLACEMENT = '\uFFFD';
 
 /**
  * Byte-level BPE models emit multi-byte characters (emoji, CJK, accents) over several tokens; decoding a prefix
- * yields U+FFFD for the unfinished bytes. `push` returns only text up to the last complete character and keeps a
- * trailing run of U+FFFD until the next piece completes it; `end` drops what never completed (a cut mid-character).
+ * yields U+FFFD for the unfinished bytes. transformers.js's TextStreamer already holds text back to the last space,
+ * newline or CJK character mid-stream, but flushes everything at the end, so a generation cut by its token limit
+ * mid-character would show U+FFFD. `push` passes text through up to a trailing run of U+FFFD, which it delays until
+ * more text follows; `end` drops that run (a cut mid-character).
  */
 export class CompleteChars {
   private pending = '';

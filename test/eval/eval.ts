@@ -2,6 +2,10 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Device, Dtype } from '../../src/lib/config/registry-types';
+import type { BrowserBackends, BrowserOptions } from './browser-backends';
+import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './calibration';
+import { withEmbeddingCache } from './embedding-cache';
 import { mrrAt, ndcgAt, recallAt, trecOrder, type Judgments } from './metrics';
 import { createSearcher, MODES, ModeUnavailableError, type Backends, type EvalDoc, type Mode } from './searchers';
 
@@ -14,7 +18,21 @@ export interface EvalResult {
   queries: number;
   /** Wall time of indexing plus searching all queries (loading the files excluded). */
   ms: number;
+  /** Model set, device and dtype the embedder ran with (model-backed modes in the browser). */
+  models?: ModelSet;
+  device?: Device;
+  dtype?: string;
+  /** Corpus documents embedded per second (dense model). */
+  docsPerSec?: number | null;
+  /** Rerank candidates encoded per second (late-interaction model). */
+  lateDocsPerSec?: number | null;
+  /** --refusal-calibration: top-1 cosine of the judged queries versus off-topic questions. */
+  refusal?: RefusalCalibration;
 }
+
+export const MODEL_SETS = ['real', 'standin'] as const;
+export type ModelSet = (typeof MODEL_SETS)[number];
+export const DEVICES = ['wasm', 'webgpu'] as const;
 
 export interface EvalArgs {
   dataset: string;
@@ -22,17 +40,46 @@ export interface EvalArgs {
   split: string;
   k1?: number;
   b?: number;
+  /** Which registry's models the model-backed modes load; required for them. */
+  models?: ModelSet;
+  device?: Device;
+  /** Texts per round trip to the browser page. */
+  batch?: number;
+  refusalCalibration?: boolean;
+  /** Folder of the opt-in corpus-embedding cache. */
+  embeddingsCache?: string;
+  /** Embedder dtype instead of the registry's (diagnosis only; the output then names the registry's too). */
+  dtype?: Dtype;
 }
 
+/** Texts per page.evaluate round trip unless --batch says otherwise. */
+export const DEFAULT_BATCH = 64;
+
 const USAGE =
-  'usage: eval --dataset <BEIR folder> --mode <bm25|dense|hybrid|rerank> [--split test] [--k1 0.9] [--b 0.4]';
+  'usage: eval --dataset <BEIR folder> --mode <bm25|dense|hybrid|rerank> [--models real|standin] ' +
+  '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
+  `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}]`;
+
+const VALUED = ['dataset', 'mode', 'split', 'k1', 'b', 'models', 'device', 'dtype', 'batch', 'embeddings-cache'];
+const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
+const FLAGS = ['refusal-calibration'];
 
 export function parseArgs(argv: readonly string[]): EvalArgs {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : null;
+    if (name === null || !(VALUED.includes(name) || FLAGS.includes(name))) {
+      throw new UsageError(`unexpected argument "${a}"; ${USAGE}`);
+    }
+    if (VALUED.includes(name) && !a.includes('=') && !argv[i + 1]?.startsWith('--')) i++; // its value
+  }
   const get = (name: string): string | undefined => {
     const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
     if (i < 0) return undefined;
     const a = argv[i]!;
-    return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+    if (v === undefined || (!a.includes('=') && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+    return v;
   };
   const dataset = get('dataset');
   const mode = get('mode') ?? 'bm25';
@@ -45,7 +92,41 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
     return n;
   };
-  return { dataset, mode: mode as Mode, split: get('split') ?? 'test', k1: num('k1'), b: num('b') };
+  const models = get('models');
+  if (models !== undefined && !(MODEL_SETS as readonly string[]).includes(models)) {
+    throw new UsageError(`unknown model set "${models}"; use --models ${MODEL_SETS.join('|')}`);
+  }
+  if (mode !== 'bm25' && models === undefined) {
+    throw new UsageError(`mode "${mode}" needs --models ${MODEL_SETS.join('|')}`);
+  }
+  const device = get('device') ?? 'wasm';
+  if (!(DEVICES as readonly string[]).includes(device)) {
+    throw new UsageError(`unknown device "${device}"; use --device ${DEVICES.join('|')}`);
+  }
+  const batch = num('batch');
+  if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) {
+    throw new UsageError('--batch must be a positive integer');
+  }
+  const refusalCalibration = argv.includes('--refusal-calibration');
+  const embeddingsCache = get('embeddings-cache');
+  const dtype = get('dtype');
+  if (dtype !== undefined && !(DTYPES as readonly string[]).includes(dtype)) {
+    throw new UsageError(`unknown dtype "${dtype}"; use one of ${DTYPES.join(', ')}`);
+  }
+  if (refusalCalibration && mode !== 'dense') throw new UsageError('--refusal-calibration needs --mode dense');
+  return {
+    dataset,
+    mode: mode as Mode,
+    split: get('split') ?? 'test',
+    k1: num('k1'),
+    b: num('b'),
+    ...(models !== undefined && { models: models as ModelSet }),
+    device: device as Device,
+    ...(batch !== undefined && { batch }),
+    ...(refusalCalibration && { refusalCalibration }),
+    ...(embeddingsCache !== undefined && { embeddingsCache }),
+    ...(dtype !== undefined && { dtype: dtype as Dtype }),
+  };
 }
 
 class UsageError extends Error {}
@@ -91,6 +172,8 @@ async function loadQueries(path: string, wanted: ReadonlySet<string>): Promise<M
  * (ignore_identical_ids), a hit whose id equals the query id is dropped before scoring.
  */
 export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise<EvalResult> {
+  if (args.refusalCalibration && args.mode !== 'dense')
+    throw new UsageError('--refusal-calibration needs --mode dense');
   const searcher = createSearcher(args.mode, backends, { k1: args.k1, b: args.b });
   const dir = resolve(args.dataset);
   const qrelsPath = join(dir, 'qrels', `${args.split}.tsv`);
@@ -103,6 +186,8 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
 
   const start = performance.now();
   await searcher.index(corpus);
+  await searcher.prepareQueries?.([...queries.values()]);
+  const top1: number[] = [];
   let ndcg = 0;
   let recall = 0;
   let mrr = 0;
@@ -112,6 +197,7 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
     if (text === undefined) continue;
     const hits = (await searcher.search(text, 1000)).filter((h) => h.id !== qid);
     const ranked = trecOrder(hits);
+    if (ranked[0]) top1.push(ranked[0].score);
     const j: Judgments = judged;
     ndcg += ndcgAt(ranked, j, 10);
     recall += recallAt(ranked, j, 100);
@@ -119,6 +205,18 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
     n++;
   }
   const ms = performance.now() - start;
+  let refusal: RefusalCalibration | undefined;
+  if (args.refusalCalibration) {
+    // Dense scores are cosines; the off-topic questions are scored against the same index after the timed run.
+    const offTopic = loadOffTopicQuestions();
+    await searcher.prepareQueries?.(offTopic);
+    const offTop1: number[] = [];
+    for (const q of offTopic) {
+      const [best] = await searcher.search(q, 1);
+      if (best) offTop1.push(best.score);
+    }
+    refusal = calibrate(top1, offTop1);
+  }
   const round = (x: number): number => Math.round(x * 1e5) / 1e5;
   return {
     dataset: basename(dir),
@@ -128,17 +226,70 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
     'mrr@10': round(n ? mrr / n : 0),
     queries: n,
     ms: Math.round(ms),
+    ...(refusal && { refusal }),
   };
 }
 
-/** CLI entry; returns the exit code (0 ok, 1 usage or input error, 2 mode not available here). */
-export async function main(argv: readonly string[], backends: Backends = {}): Promise<number> {
+/**
+ * CLI entry; returns the exit code (0 ok, 1 usage or input error, 2 mode not available here). Model-backed modes
+ * run their model stages in headless Chromium (browser-backends.ts, or `openBrowser`) unless `backends` are given.
+ */
+export async function main(
+  argv: readonly string[],
+  backends?: Backends,
+  openBrowser?: (options: BrowserOptions) => Promise<BrowserBackends>,
+): Promise<number> {
   try {
-    const result = await evaluate(parseArgs(argv), backends);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    const args = parseArgs(argv);
+    if (backends || args.mode === 'bm25') {
+      process.stdout.write(`${JSON.stringify(await evaluate(args, backends))}\n`);
+      return 0;
+    }
+    const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
+    const session = await open({
+      models: args.models!,
+      device: args.device ?? 'wasm',
+      lateInteraction: args.mode === 'rerank',
+      batch: args.batch ?? DEFAULT_BATCH,
+      ...(args.dtype && { dtype: args.dtype }),
+    });
+    const { embedder } = session.loaded;
+    const cache =
+      args.embeddingsCache !== undefined && session.backends.dense
+        ? withEmbeddingCache(session.backends.dense, args.embeddingsCache, {
+            model: embedder.id,
+            dtype: embedder.dtype,
+            device: embedder.device,
+            dims: embedder.dims,
+            batch: args.batch ?? DEFAULT_BATCH,
+          })
+        : null;
+    let result: EvalResult;
+    try {
+      result = await evaluate(args, cache ? { ...session.backends, dense: cache } : session.backends);
+    } finally {
+      await session.close();
+    }
+    const { refusal, ...metrics } = result;
+    const stats = session.stats();
+    const line = {
+      ...metrics,
+      models: args.models,
+      device: embedder.device,
+      ...(embedder.device !== args.device && { requestedDevice: args.device, fallback: embedder.reason }),
+      dtype: embedder.dtype,
+      ...(embedder.dtype !== embedder.registryDtype && { registryDtype: embedder.registryDtype }),
+      ...(embedder.selfTestCosine !== null && { selfTestCosine: embedder.selfTestCosine }),
+      // From the run that computed the cached vectors, when they came from --embeddings-cache.
+      docsPerSec: cache?.hit ? cache.hit.docsPerSec : stats.docsPerSec,
+      ...(cache && { corpusEmbeddings: cache.hit ? `cache (${cache.hit.created})` : 'computed' }),
+      ...(args.mode === 'rerank' && { lateDocsPerSec: stats.lateDocsPerSec }),
+      ...(refusal && { refusal }),
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof ModeUnavailableError) {
+    if (err instanceof ModeUnavailableError || (err instanceof Error && err.name === 'PrerequisiteError')) {
       process.stderr.write(`eval: ${err.message}\n`);
       return 2;
     }

@@ -2,5 +2,10 @@
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
 
-const { module } = await runnerImport(fileURLToPath(new URL('./eval.ts', import.meta.url)), { logLevel: 'error' });
-process.exitCode = await module.main(process.argv.slice(2));
+const load = async (file) =>
+  (await runnerImport(fileURLToPath(new URL(file, import.meta.url)), { logLevel: 'error' })).module;
+
+const evalModule = await load('./eval.ts');
+// The runner closes after each import, so the browser backends (Playwright, Vite bundling) load on demand here.
+const openBrowser = async (options) => (await load('./browser-backends.ts')).openBrowserBackends(options);
+process.exitCode = await evalModule.main(process.argv.slice(2), undefined, openBrowser);

@@ -15,6 +15,8 @@ export interface EvalDoc {
 
 export interface Searcher {
   index(docs: readonly EvalDoc[]): Promise<void>;
+  /** Embeds all queries up front (one backend call, so a browser backend can batch its round trips); optional. */
+  prepareQueries?(queries: readonly string[]): Promise<void>;
   search(query: string, k: number): Promise<ScoredDoc[]>;
 }
 
@@ -38,6 +40,14 @@ export class ModeUnavailableError extends Error {}
 
 /** How many candidates each first stage hands to fusion or reranking. */
 const CANDIDATES = 100;
+
+/** Splits `items` into runs of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  if (!(size >= 1)) throw new RangeError('chunk size must be at least 1');
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 /** What gets indexed: title and body together, as BEIR's flat baselines do. */
 export function docText(doc: EvalDoc): string {
@@ -85,13 +95,21 @@ class Bm25Searcher implements Searcher {
 class DenseSearcher implements Searcher {
   private ids: string[] = [];
   private vectors: Float32Array = new Float32Array(0);
+  private readonly queryVectors = new Map<string, Float32Array>();
   constructor(private readonly backend: DenseBackend) {}
   async index(docs: readonly EvalDoc[]): Promise<void> {
     this.ids = docs.map((d) => d.id);
     this.vectors = await this.backend.embed(docs.map(docText), 'document');
   }
+  async prepareQueries(queries: readonly string[]): Promise<void> {
+    const todo = [...new Set(queries)].filter((q) => !this.queryVectors.has(q));
+    if (todo.length === 0) return;
+    const dims = this.backend.dims;
+    const v = await this.backend.embed(todo, 'query');
+    todo.forEach((q, i) => this.queryVectors.set(q, v.subarray(i * dims, (i + 1) * dims)));
+  }
   async search(query: string, k: number): Promise<ScoredDoc[]> {
-    const q = await this.backend.embed([query], 'query');
+    const q = this.queryVectors.get(query) ?? (await this.backend.embed([query], 'query'));
     const dims = this.backend.dims;
     const hits = this.ids.map((id, row) => {
       let dot = 0;
@@ -111,6 +129,10 @@ class HybridSearcher implements Searcher {
     await this.sparse.index(docs);
     await this.dense.index(docs);
   }
+  async prepareQueries(queries: readonly string[]): Promise<void> {
+    await this.sparse.prepareQueries?.(queries);
+    await this.dense.prepareQueries?.(queries);
+  }
   async search(query: string, k: number): Promise<ScoredDoc[]> {
     const n = Math.max(k, CANDIDATES);
     const [s, d] = await Promise.all([this.sparse.search(query, n), this.dense.search(query, n)]);
@@ -122,6 +144,7 @@ class HybridSearcher implements Searcher {
 class RerankSearcher implements Searcher {
   private texts = new Map<string, string>();
   private tokens = new Map<string, QueryTokens>();
+  private readonly queryTokens = new Map<string, QueryTokens>();
   constructor(
     private readonly first: Searcher,
     private readonly backend: LateInteractionBackend,
@@ -129,6 +152,13 @@ class RerankSearcher implements Searcher {
   async index(docs: readonly EvalDoc[]): Promise<void> {
     for (const d of docs) this.texts.set(d.id, docText(d));
     await this.first.index(docs);
+  }
+  async prepareQueries(queries: readonly string[]): Promise<void> {
+    await this.first.prepareQueries?.(queries);
+    const todo = [...new Set(queries)].filter((q) => !this.queryTokens.has(q));
+    if (todo.length === 0) return;
+    const embedded = await this.backend.embedTokens(todo, 'query');
+    todo.forEach((q, i) => this.queryTokens.set(q, embedded[i]!));
   }
   async search(query: string, k: number): Promise<ScoredDoc[]> {
     const candidates = await this.first.search(query, Math.max(k, CANDIDATES));
@@ -140,7 +170,7 @@ class RerankSearcher implements Searcher {
       );
       missing.forEach((id, i) => this.tokens.set(id, embedded[i]!));
     }
-    const [q] = await this.backend.embedTokens([query], 'query');
+    const q = this.queryTokens.get(query) ?? (await this.backend.embedTokens([query], 'query'))[0];
     const docs = candidates.map((c) => ({
       id: c.id,
       data: this.tokens.get(c.id)!.data,

@@ -88,6 +88,15 @@ describe('validateRegistry', () => {
     const reg = validateRegistry(raw, 'http://localhost/standin/registry.json');
     expect(reg.models.map((m) => m.role).sort()).toEqual(['embedder', 'generator', 'late-interaction']);
   });
+
+  it('accepts the real-model registry, with its calibrated dense threshold', () => {
+    const raw: unknown = JSON.parse(
+      readFileSync(new URL('../../fixtures/real/registry.json', import.meta.url), 'utf8'),
+    );
+    const reg = validateRegistry(raw, 'http://localhost/real/registry.json');
+    const embedder = reg.models.find((m) => m.role === 'embedder');
+    expect(embedder).toMatchObject({ id: 'Xenova/all-MiniLM-L6-v2', relevanceThreshold: 0.3 });
+  });
 });
 
 describe('chooseDevice', () => {

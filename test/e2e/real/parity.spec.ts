@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import type { Dtype, EmbedderSpec, GeneratorSpec, Registry } from '../../../src/lib/config/registry-types';
+import { cosine } from '../../../src/lib/models/tensors';
 import { expect, test } from '../fixtures';
 import { openHarness, type Harness } from '../harness/harness';
 
@@ -41,18 +42,6 @@ async function setup(page: Page): Promise<void> {
   });
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
 /** Writes one machine-readable figure line for the closing note and the CI log. */
 function report(figure: Record<string, unknown>): void {
   console.log(`PARITY ${JSON.stringify(figure)}`);
@@ -88,7 +77,7 @@ for (const [dtype, min, tag] of EMBEDDER_MIN_COSINE) {
     );
     expect(out.loaded.device).toBe(expectedDevice);
     const cosines = REF.embedder.vectors.map((ref, i) =>
-      cosine(out.vectors.slice(i * out.dims, (i + 1) * out.dims), ref),
+      cosine(Float32Array.from(out.vectors.slice(i * out.dims, (i + 1) * out.dims)), Float32Array.from(ref)),
     );
     const worst = Math.min(...cosines);
     report({

@@ -89,20 +89,17 @@ function context(): Record<string, unknown> {
   };
 }
 
-/** Emits one `skipped` line per figure and skips the test when the real models are missing. */
-function requireRealModels(group: string, names: string[]): void {
+/** Fails the test when the real models are missing (`npm run bench:browser` makes them first). */
+function requireRealModels(): void {
   const missing = [EMBEDDER_ID, GENERATOR_ID].filter((id) => !existsSync(join(REAL_MODELS, id, 'config.json')));
-  if (missing.length === 0) return;
-  const skipped = `real models missing (${missing.join(', ')}): run \`npm run models:real\``;
-  for (const name of names) emit({ group, name, skipped });
-  test.skip(true, skipped);
+  if (missing.length) throw new Error(`real models missing (${missing.join(', ')}): run \`npm run models:real\``);
 }
 
 test('real embedder: passages/s at batch 1, 8 and 32 through the embedder worker', async ({ page }, testInfo) => {
   const device = testInfo.project.metadata.device as Device;
   const group = 'browser real embedder';
   const nameOf = (b: number) => `all-MiniLM-L6-v2 on ${device}, batch ${b}${b === 1 ? ' (baseline)' : ''}`;
-  requireRealModels(group, BATCHES.map(nameOf));
+  requireRealModels();
   test.setTimeout(600_000);
   const cfg = EMBED[device];
   const external = await openBench(page);
@@ -254,7 +251,7 @@ test('real LM: TTFT and tokens/s for a ~1,500-token prompt, stand-in LM as basel
   const group = 'browser real lm';
   const realName = `SmolLM2-135M-Instruct on ${device}`;
   const standinName = `stand-in LM on ${device}, same prompt (baseline)`;
-  requireRealModels(group, [standinName, realName]);
+  requireRealModels();
   test.setTimeout(600_000);
   const cfg = LM[device];
   const external = await openBench(page);

@@ -8,11 +8,11 @@ import {
   buildDocumentInput,
   buildQueryInput,
   documentPositions,
-  padBatch,
   queryPositions,
   skiplistIds,
   type SpecialIds,
 } from '../../../src/lib/models/late-interaction/inputs';
+import { padBatch } from '../../../src/lib/models/model-input';
 import { specialIds } from '../../../src/lib/models/late-interaction/transformers-late-interaction';
 
 const registry = JSON.parse(

@@ -1,10 +1,17 @@
 // The embedder implemented with transformers.js; runs in-thread or inside the embedder worker.
-import { AutoModel, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import {
+  AutoModel,
+  AutoTokenizer,
+  Tensor,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
 import { AppError } from '../../errors';
 import type { Device, Dtype, EmbedderSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
 import { configureRuntime, loadError } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
+import { padBatch, specialTemplate, wrapInput, type SpecialTemplate } from '../model-input';
 import { forwardProgress, type ModelProgress } from '../progress';
 import { asFloat32, cosine, normalizeRows, pool, type TensorLike } from '../tensors';
 import type { EmbedKind, EmbedderLoadParams, EmbedderLoadResult, EmbedderMethods } from './types';
@@ -13,9 +20,16 @@ const SELF_TEST_INPUT = 'Lectern self-test: the quick brown fox jumps over the l
 const SELF_TEST_MIN_COSINE = 0.99;
 const BATCH = 16;
 
-interface Loaded {
+/** Any text works: only where its ids sit among the special tokens matters. */
+const TEMPLATE_PROBE = 'lectern';
+
+interface Encoder {
   spec: EmbedderSpec;
   tokenizer: PreTrainedTokenizer;
+  template: SpecialTemplate;
+}
+
+interface Loaded extends Encoder {
   model: PreTrainedModel;
   result: EmbedderLoadResult;
 }
@@ -34,6 +48,11 @@ export class TransformersEmbedder {
     const progress_callback = forwardProgress(spec.id, onProgress);
     try {
       const tokenizer = await AutoTokenizer.from_pretrained(spec.id, { revision: spec.revision, progress_callback });
+      const template = specialTemplate(
+        tokenizer.encode(TEMPLATE_PROBE),
+        tokenizer.encode(TEMPLATE_PROBE, { add_special_tokens: false }),
+      );
+      const encoder: Encoder = { spec, tokenizer, template };
       const open = (device: Device, dtype: Dtype) => {
         onProgress({ status: 'compiling', model: spec.id, device, dtype });
         return AutoModel.from_pretrained(spec.id, { revision: spec.revision, device, dtype, progress_callback });
@@ -49,8 +68,8 @@ export class TransformersEmbedder {
         onProgress({ status: 'selftest', model: spec.id });
         const reference = await open('wasm', params.dtype);
         const [gpu, cpu] = [
-          await this.run(spec, tokenizer, model, [SELF_TEST_INPUT], 'document'),
-          await this.run(spec, tokenizer, reference, [SELF_TEST_INPUT], 'document'),
+          await this.run(encoder, model, [SELF_TEST_INPUT], 'document'),
+          await this.run(encoder, reference, [SELF_TEST_INPUT], 'document'),
         ];
         const cos = cosine(gpu, cpu);
         if (cos < SELF_TEST_MIN_COSINE) {
@@ -72,7 +91,7 @@ export class TransformersEmbedder {
         }
       }
       onProgress({ status: 'ready', model: spec.id, device: result.device, dtype: result.dtype });
-      return { spec, tokenizer, model, result };
+      return { ...encoder, model, result };
     } catch (err) {
       throw loadError(err, spec.id, runtime.modelBaseUrl);
     }
@@ -84,30 +103,38 @@ export class TransformersEmbedder {
     return loading;
   }
 
+  /**
+   * Embeds one batch. Inputs are built by hand so that a text over maxTokens is cut before the closing special token,
+   * as sentence-transformers does, rather than losing it (see model-input.ts).
+   */
   private async run(
-    spec: EmbedderSpec,
-    tokenizer: PreTrainedTokenizer,
+    { spec, tokenizer, template }: Encoder,
     model: PreTrainedModel,
     texts: string[],
     kind: EmbedKind,
   ): Promise<Float32Array> {
     const prefix = kind === 'query' ? spec.queryPrefix : spec.documentPrefix;
-    const inputs = tokenizer(
-      texts.map((t) => prefix + t),
-      { padding: true, truncation: true, max_length: spec.maxTokens },
+    const batch = padBatch(
+      texts.map((t) =>
+        wrapInput(tokenizer.encode(prefix + t, { add_special_tokens: false }), template, spec.maxTokens),
+      ),
+      tokenizer.pad_token_id ?? 0,
     );
+    const inputs = {
+      input_ids: new Tensor('int64', batch.inputIds, [texts.length, batch.seq]),
+      attention_mask: new Tensor('int64', batch.attentionMask, [texts.length, batch.seq]),
+    };
     const outputs = (await model(inputs)) as Record<string, TensorLike>;
     const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
     if (!hidden) throw new AppError('MODEL_RUN_FAILED', 'The embedding model returned no last_hidden_state.');
-    const [batch, seq, dims] = hidden.dims as [number, number, number];
+    const [rows, seq, dims] = hidden.dims as [number, number, number];
     if (dims !== spec.dims) {
       throw new AppError(
         'EMBEDDING_DIMS_MISMATCH',
         `The model returned ${dims}-dimensional vectors but the registry says ${spec.dims}.`,
       );
     }
-    const mask = (inputs as { attention_mask: TensorLike }).attention_mask.data;
-    const pooled = pool(asFloat32(hidden), mask, batch, seq, dims, spec.pooling);
+    const pooled = pool(asFloat32(hidden), batch.attentionMask, rows, seq, dims, spec.pooling);
     return spec.normalize ? normalizeRows(pooled, dims) : pooled;
   }
 
@@ -117,13 +144,14 @@ export class TransformersEmbedder {
     signal?: AbortSignal,
     onProgress: (p: { done: number; total: number }) => void = () => {},
   ): Promise<Float32Array> {
-    const { spec, tokenizer, model } = await this.loaded();
+    const loaded = await this.loaded();
+    const { spec, model } = loaded;
     const out = new Float32Array(texts.length * spec.dims);
     for (let i = 0; i < texts.length; i += BATCH) {
       if (signal?.aborted) throw new AppError('ABORTED');
       const batch = texts.slice(i, i + BATCH);
       try {
-        out.set(await this.run(spec, tokenizer, model, batch, kind), i * spec.dims);
+        out.set(await this.run(loaded, model, batch, kind), i * spec.dims);
       } catch (err) {
         throw err instanceof AppError ? err : new AppError('MODEL_RUN_FAILED', undefined, { cause: String(err) });
       }

@@ -7,6 +7,7 @@
 // With attend_to_expansion_tokens = false (PyLate's default, the original ColBERT's attend_to_mask_tokens = false and
 // answerai-colbert-small-v1's config) the [MASK] expansion tokens get attention_mask 0: real tokens never attend to
 // them, while each [MASK] position still attends to the real tokens and yields a vector used in MaxSim.
+import type { ModelInput } from '../model-input';
 
 /** The token ids the construction needs, resolved from the model's tokenizer. */
 export interface SpecialIds {
@@ -18,11 +19,6 @@ export interface SpecialIds {
   mask: number;
   /** The query marker (e.g. [unused0]) or document marker (e.g. [unused1]); null when the model uses none. */
   marker: number | null;
-}
-
-export interface ModelInput {
-  inputIds: number[];
-  attentionMask: number[];
 }
 
 /** [CLS] [marker] text [SEP] with the text truncated to fit `length`. */
@@ -54,21 +50,6 @@ export function buildQueryInput(
 export function buildDocumentInput(textIds: readonly number[], ids: SpecialIds, documentLength: number): ModelInput {
   const inputIds = wrap(textIds, ids, documentLength);
   return { inputIds, attentionMask: new Array<number>(inputIds.length).fill(1) };
-}
-
-/** Row-major [batch × seq] int64 tensors data, right-padded to the longest input with `padId` and mask 0. */
-export function padBatch(
-  inputs: readonly ModelInput[],
-  padId: number,
-): { inputIds: BigInt64Array; attentionMask: BigInt64Array; seq: number } {
-  const seq = Math.max(0, ...inputs.map((x) => x.inputIds.length));
-  const inputIds = new BigInt64Array(inputs.length * seq).fill(BigInt(padId));
-  const attentionMask = new BigInt64Array(inputs.length * seq);
-  inputs.forEach((x, b) => {
-    x.inputIds.forEach((id, s) => (inputIds[b * seq + s] = BigInt(id)));
-    x.attentionMask.forEach((m, s) => (attentionMask[b * seq + s] = BigInt(m)));
-  });
-  return { inputIds, attentionMask, seq };
 }
 
 /** Positions whose vectors a document keeps: attended and not in the skiplist (PyLate skips for documents only). */

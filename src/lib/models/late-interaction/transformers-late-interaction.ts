@@ -18,12 +18,11 @@ import {
   buildDocumentInput,
   buildQueryInput,
   documentPositions,
-  padBatch,
   queryPositions,
   skiplistIds,
-  type ModelInput,
   type SpecialIds,
 } from './inputs';
+import { padBatch, type ModelInput } from '../model-input';
 import { tokenVectors, type Projection } from './project';
 import { parseSafetensors, readTensor } from './safetensors';
 import type {

@@ -3,6 +3,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Device, Dtype } from '../../src/lib/config/registry-types';
+import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
+import { DEFAULT_FINAL_ORDER, DEFAULT_RERANK_WEIGHT, type FinalOrder } from '../../src/lib/retrieval/final-order';
 import type { BrowserBackends, BrowserOptions } from './browser-backends';
 import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './calibration';
 import { withEmbeddingCache } from './embedding-cache';
@@ -26,6 +28,10 @@ export interface EvalResult {
   docsPerSec?: number | null;
   /** Rerank candidates encoded per second (late-interaction model). */
   lateDocsPerSec?: number | null;
+  /** Rerank mode: the final order and how many first-stage candidates were reranked. */
+  final?: FinalOrder;
+  rerankCandidates?: number;
+  rerankWeight?: number;
   /** --refusal-calibration: top-1 cosine of the judged queries versus off-topic questions. */
   refusal?: RefusalCalibration;
 }
@@ -50,6 +56,10 @@ export interface EvalArgs {
   embeddingsCache?: string;
   /** Embedder dtype instead of the registry's (diagnosis only; the output then names the registry's too). */
   dtype?: Dtype;
+  /** Rerank mode: the final order (default the app's) and how many candidates are reranked (default the app's). */
+  final?: FinalOrder;
+  rerankCandidates?: number;
+  rerankWeight?: number;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
@@ -58,9 +68,24 @@ export const DEFAULT_BATCH = 64;
 const USAGE =
   'usage: eval --dataset <BEIR folder> --mode <bm25|dense|hybrid|rerank> [--models real|standin] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
-  `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}]`;
+  `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W]`;
 
-const VALUED = ['dataset', 'mode', 'split', 'k1', 'b', 'models', 'device', 'dtype', 'batch', 'embeddings-cache'];
+const VALUED = [
+  'dataset',
+  'mode',
+  'split',
+  'k1',
+  'b',
+  'models',
+  'device',
+  'dtype',
+  'batch',
+  'embeddings-cache',
+  'final',
+  'rerank-candidates',
+  'rerank-weight',
+];
+const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
 const FLAGS = ['refusal-calibration'];
 
@@ -114,6 +139,19 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     throw new UsageError(`unknown dtype "${dtype}"; use one of ${DTYPES.join(', ')}`);
   }
   if (refusalCalibration && mode !== 'dense') throw new UsageError('--refusal-calibration needs --mode dense');
+  const final = get('final');
+  if (final !== undefined && !(FINAL_ORDERS as readonly string[]).includes(final)) {
+    throw new UsageError(`unknown final order "${final}"; use --final ${FINAL_ORDERS.join('|')}`);
+  }
+  const rerankCandidates = num('rerank-candidates');
+  if (rerankCandidates !== undefined && !(Number.isInteger(rerankCandidates) && rerankCandidates >= 1)) {
+    throw new UsageError('--rerank-candidates must be a positive integer');
+  }
+  const rerankWeight = num('rerank-weight');
+  if (rerankWeight !== undefined && !(rerankWeight > 0)) throw new UsageError('--rerank-weight must be positive');
+  if ((final ?? rerankCandidates ?? rerankWeight) !== undefined && mode !== 'rerank') {
+    throw new UsageError('--final, --rerank-candidates and --rerank-weight need --mode rerank');
+  }
   return {
     dataset,
     mode: mode as Mode,
@@ -126,6 +164,9 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(refusalCalibration && { refusalCalibration }),
     ...(embeddingsCache !== undefined && { embeddingsCache }),
     ...(dtype !== undefined && { dtype: dtype as Dtype }),
+    ...(final !== undefined && { final: final as FinalOrder }),
+    ...(rerankCandidates !== undefined && { rerankCandidates }),
+    ...(rerankWeight !== undefined && { rerankWeight }),
   };
 }
 
@@ -174,7 +215,12 @@ async function loadQueries(path: string, wanted: ReadonlySet<string>): Promise<M
 export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise<EvalResult> {
   if (args.refusalCalibration && args.mode !== 'dense')
     throw new UsageError('--refusal-calibration needs --mode dense');
-  const searcher = createSearcher(args.mode, backends, { k1: args.k1, b: args.b });
+  const rerank = {
+    order: args.final ?? DEFAULT_FINAL_ORDER,
+    candidates: args.rerankCandidates ?? DEFAULT_SETTINGS.rerankCandidates,
+    weight: args.rerankWeight ?? DEFAULT_RERANK_WEIGHT,
+  };
+  const searcher = createSearcher(args.mode, backends, { k1: args.k1, b: args.b }, rerank);
   const dir = resolve(args.dataset);
   const qrelsPath = join(dir, 'qrels', `${args.split}.tsv`);
   for (const p of [join(dir, 'corpus.jsonl'), join(dir, 'queries.jsonl'), qrelsPath]) {
@@ -226,6 +272,11 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
     'mrr@10': round(n ? mrr / n : 0),
     queries: n,
     ms: Math.round(ms),
+    ...(args.mode === 'rerank' && {
+      final: rerank.order,
+      rerankCandidates: rerank.candidates,
+      ...(rerank.order === 'fusion' && { rerankWeight: rerank.weight }),
+    }),
     ...(refusal && { refusal }),
   };
 }

@@ -1,5 +1,12 @@
 // Retrieval modes the evaluator can run; model-backed modes take their embedding backends from the caller.
 import { Bm25Index, type Bm25Options } from '../../src/lib/retrieval/bm25';
+import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
+import {
+  DEFAULT_FINAL_ORDER,
+  DEFAULT_RERANK_WEIGHT,
+  finalOrder,
+  type FinalOrder,
+} from '../../src/lib/retrieval/final-order';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type QueryTokens } from '../../src/lib/retrieval/maxsim';
 import type { ScoredDoc } from './metrics';
@@ -54,8 +61,27 @@ export function docText(doc: EvalDoc): string {
   return doc.title ? `${doc.title} ${doc.text}` : doc.text;
 }
 
+/** How the rerank mode orders: as the app does by default unless told otherwise. */
+export interface RerankOptions {
+  /** The reranker's order alone, or fused with the first stage's. */
+  order: FinalOrder;
+  /** How many first-stage candidates are reranked; the rest follow in first-stage order. */
+  candidates: number;
+  /** The reranker's weight in the fusion. */
+  weight: number;
+}
+
 /** Builds the searcher for `mode`; throws ModeUnavailableError before any work when a backend is missing. */
-export function createSearcher(mode: Mode, backends: Backends = {}, bm25?: Bm25Options): Searcher {
+export function createSearcher(
+  mode: Mode,
+  backends: Backends = {},
+  bm25?: Bm25Options,
+  rerank: RerankOptions = {
+    order: DEFAULT_FINAL_ORDER,
+    candidates: DEFAULT_SETTINGS.rerankCandidates,
+    weight: DEFAULT_RERANK_WEIGHT,
+  },
+): Searcher {
   const need = <T>(backend: T | undefined): T => {
     if (backend === undefined)
       throw new ModeUnavailableError(`mode "${mode}" needs the browser runtime; not available in Node`);
@@ -73,7 +99,7 @@ export function createSearcher(mode: Mode, backends: Backends = {}, bm25?: Bm25O
       const first = backends.dense
         ? new HybridSearcher(new Bm25Searcher(bm25), new DenseSearcher(backends.dense))
         : new Bm25Searcher(bm25);
-      return new RerankSearcher(first, late);
+      return new RerankSearcher(first, late, rerank);
     }
   }
 }
@@ -140,7 +166,10 @@ class HybridSearcher implements Searcher {
   }
 }
 
-/** First stage, then MaxSim over the candidates' token vectors (embedded lazily, cached). */
+/**
+ * First stage, then MaxSim over the top candidates' token vectors (embedded lazily, cached), ordered as the app orders
+ * them (finalOrder); candidates past the reranked ones follow in first-stage order, as they never reach the app.
+ */
 class RerankSearcher implements Searcher {
   private texts = new Map<string, string>();
   private tokens = new Map<string, QueryTokens>();
@@ -148,6 +177,7 @@ class RerankSearcher implements Searcher {
   constructor(
     private readonly first: Searcher,
     private readonly backend: LateInteractionBackend,
+    private readonly options: RerankOptions,
   ) {}
   async index(docs: readonly EvalDoc[]): Promise<void> {
     for (const d of docs) this.texts.set(d.id, docText(d));
@@ -162,7 +192,8 @@ class RerankSearcher implements Searcher {
   }
   async search(query: string, k: number): Promise<ScoredDoc[]> {
     const candidates = await this.first.search(query, Math.max(k, CANDIDATES));
-    const missing = candidates.map((c) => c.id).filter((id) => !this.tokens.has(id));
+    const head = candidates.slice(0, this.options.candidates);
+    const missing = head.map((c) => c.id).filter((id) => !this.tokens.has(id));
     if (missing.length > 0) {
       const embedded = await this.backend.embedTokens(
         missing.map((id) => this.texts.get(id) ?? ''),
@@ -171,11 +202,17 @@ class RerankSearcher implements Searcher {
       missing.forEach((id, i) => this.tokens.set(id, embedded[i]!));
     }
     const q = this.queryTokens.get(query) ?? (await this.backend.embedTokens([query], 'query'))[0];
-    const docs = candidates.map((c) => ({
+    const docs = head.map((c) => ({
       id: c.id,
       data: this.tokens.get(c.id)!.data,
       tokens: this.tokens.get(c.id)!.tokens,
     }));
-    return maxSimRerank(q!, docs, k).map(({ id, score }) => ({ id, score }));
+    const reranked = finalOrder(head, maxSimRerank(q!, docs, docs.length), {
+      order: this.options.order,
+      rerankWeight: this.options.weight,
+    });
+    // Scored by position: the metrics sort by score (trec_eval's order), and MaxSim and fusion scores do not mix.
+    const ordered = [...reranked, ...candidates.slice(head.length)].slice(0, k);
+    return ordered.map(({ id }, i) => ({ id, score: ordered.length - i }));
   }
 }

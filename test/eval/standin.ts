@@ -18,6 +18,7 @@ import { loadTokenCounter } from '../../src/lib/models/tokenizer';
 import { Bm25Index } from '../../src/lib/retrieval/bm25';
 import { quantizeInt6, unpackInt6 } from '../../src/lib/retrieval/compress';
 import { ExactIndex } from '../../src/lib/retrieval/exact-index';
+import { finalOrder } from '../../src/lib/retrieval/final-order';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type DocTokens } from '../../src/lib/retrieval/maxsim';
 import { tokenize } from '../../src/lib/retrieval/tokenize';
@@ -72,6 +73,8 @@ interface Result {
   bm25: string[];
   fused: string[];
   reranked: string[];
+  /** The app's order: rerank fused with the first stage (finalOrder). */
+  final: string[];
   /** The top reranked chunk's mean best match over the query's words: what the threshold reads. */
   relevance: number;
   /** Max − min over the candidates of the [MASK] expansion rows' summed best matches. */
@@ -185,6 +188,7 @@ async function library(m: Models, docs: Doc[]): Promise<Library> {
         bm25: keyword.map((h) => h.id),
         fused: fused.map((h) => h.id),
         reranked: hits.map((h) => h.id),
+        final: finalOrder(fused, hits).map((h) => h.id),
         relevance: words.reduce((sum, i) => sum + top.bestScore[i]!, 0) / Math.max(1, words.length),
         maskSpread: Math.max(...masks) - Math.min(...masks),
       };
@@ -265,7 +269,9 @@ async function needles(m: Models): Promise<void> {
     CHAPTERS.map((name) => ({ name, text: chapter(name) })),
   );
   const needle = [...lib.chunks].find(([, t]) => t.includes(NEEDLE))![0];
-  console.log(`\nNeedle corpus (${lib.chunks.size} chunks): rank of the passage; BM25 / first stage (fused) / rerank`);
+  console.log(
+    `\nNeedle corpus (${lib.chunks.size} chunks): rank of the passage; BM25 / first stage (fused) / rerank / final (app)`,
+  );
   const cases = [
     ...NEEDLE_QUESTIONS.map((query) => ({ query, target: needle })),
     ...COOCCURRENCE_QUERIES.map((query) => {
@@ -280,14 +286,14 @@ async function needles(m: Models): Promise<void> {
   for (const { query, target } of cases) {
     const r = await lib.search(query);
     console.log(
-      `  ${fmt(rank(r.bm25, target))} / ${fmt(rank(r.fused, target))} / ${fmt(rank(r.reranked, target))}  ${query}  (${target})`,
+      `  ${fmt(rank(r.bm25, target))} / ${fmt(rank(r.fused, target))} / ${fmt(rank(r.reranked, target))} / ${fmt(rank(r.final, target))}  ${query}  (${target})`,
     );
   }
   const sweep = cooccurrenceSweep(lib.chunks);
-  const ranks = { bm25: [] as number[], fused: [] as number[], reranked: [] as number[] };
+  const ranks = { bm25: [] as number[], fused: [] as number[], reranked: [] as number[], final: [] as number[] };
   for (const { query, target } of sweep) {
     const r = await lib.search(query);
-    for (const k of ['bm25', 'fused', 'reranked'] as const) ranks[k].push(rank(r[k], target));
+    for (const k of ['bm25', 'fused', 'reranked', 'final'] as const) ranks[k].push(rank(r[k], target));
   }
   console.log(`\nSweep: ${sweep.length} queries whose three words occur together in one chunk only (BM25 first)`);
   for (const [k, rs] of Object.entries(ranks)) {

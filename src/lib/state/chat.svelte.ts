@@ -12,6 +12,7 @@ import type { ChatMessage } from '../models/generator/types';
 import { getChunks, getDocument, getSetting, setSetting } from '../persistence';
 import type { DocumentKind } from '../ingest/types';
 import { reciprocalRankFusion } from '../retrieval/fusion';
+import { DEFAULT_FINAL_ORDER, finalOrder } from '../retrieval/final-order';
 import { Latest } from '../rpc';
 import type { SearchFilters, SearchHit, TokenMatch } from '../services/search-service';
 import type { AppState } from './app.svelte';
@@ -25,7 +26,7 @@ export interface Source {
   /** Character range of the chunk in its document's text. */
   start: number;
   end: number;
-  /** The score the sources are ordered by: mean MaxSim when reranked, else the fusion score. */
+  /** The score shown: mean MaxSim when reranked (the order also weighs the first stage), else the fusion score. */
   score: number;
   scoreKind: 'rerank' | 'fusion';
   denseScore: number | null;
@@ -275,16 +276,23 @@ export class ChatState {
             {
               query: { data: q.data, tokens: q.tokens, dims: q.dims, tokenTexts: q.tokenTexts },
               ids: fused.map((h) => h.id),
-              topK: settings.topK,
+              topK: fused.length,
               gpu: app.device === 'webgpu',
               skip: app.lateSpec ? [...app.lateSpec.skiplist] : [],
             },
             { signal },
           );
-          ranked = rr.hits.map((h) => ({ id: h.id, score: h.meanScore, matches: h.matches, docTokens: h.docTokens }));
+          // Every candidate is reranked, then ordered with the first stage (finalOrder), so a reranker weak on this
+          // text cannot bury what both searches found.
+          ranked = finalOrder(fused, rr.hits, { limit: settings.topK }).map((h) => ({
+            id: h.id,
+            score: h.meanScore,
+            matches: h.matches,
+            docTokens: h.docTokens,
+          }));
           const threshold = settings.relevanceThreshold ?? app.lateSpec?.relevanceThreshold ?? 0.5;
           relevant = (rr.hits[0]?.relevance ?? -1) >= threshold;
-          this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'}.`;
+          this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.`;
         } else {
           ranked = fused.slice(0, settings.topK).map((h) => ({ id: h.id, score: h.score, matches: [], docTokens: [] }));
           // No reranker: the best dense cosine decides, against the threshold calibrated in the embedder's registry

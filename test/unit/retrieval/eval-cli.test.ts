@@ -40,6 +40,20 @@ describe('parseArgs', () => {
         'c',
       ]),
     ).toMatchObject({ dtype: 'fp32', embeddingsCache: 'c' });
+    expect(
+      parseArgs([
+        '--dataset',
+        'd',
+        '--mode',
+        'rerank',
+        '--models',
+        'real',
+        '--final',
+        'rerank',
+        '--rerank-candidates=20',
+      ]),
+    ).toMatchObject({ final: 'rerank', rerankCandidates: 20 });
+    expect(a.final).toBeUndefined();
   });
 
   it('keeps bm25 free of model options', () => {
@@ -65,6 +79,18 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--dataset', 'd', '--batch', '0'])).toThrow('--batch must be a positive integer');
     expect(() => parseArgs(['--dataset', 'd', '--mode', 'dense', '--models', 'real', '--dtype', 'fp64'])).toThrow(
       'unknown dtype "fp64"',
+    );
+    expect(() => parseArgs(['--dataset', 'd', '--mode', 'rerank', '--models', 'real', '--final', 'max'])).toThrow(
+      'unknown final order "max"',
+    );
+    expect(() =>
+      parseArgs(['--dataset', 'd', '--mode', 'rerank', '--models', 'real', '--rerank-candidates', '2.5']),
+    ).toThrow('--rerank-candidates must be a positive integer');
+    expect(() => parseArgs(['--dataset', 'd', '--mode', 'hybrid', '--models', 'real', '--final', 'rerank'])).toThrow(
+      '--final, --rerank-candidates and --rerank-weight need --mode rerank',
+    );
+    expect(() => parseArgs(['--dataset', 'd', '--mode', 'rerank', '--models', 'real', '--rerank-weight', '0'])).toThrow(
+      '--rerank-weight must be positive',
     );
   });
 });

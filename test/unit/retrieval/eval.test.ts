@@ -123,4 +123,41 @@ describe('evaluate', () => {
       expect(result['mrr@10']).toBe(1);
     }
   });
+
+  it('orders rerank results as the app does by default, and reports how', async () => {
+    const result = await evaluate(
+      { dataset: tinyBeir(), mode: 'rerank', split: 'test' },
+      { dense, lateInteraction: late },
+    );
+    expect(result).toMatchObject({ final: 'fusion', rerankCandidates: 50, rerankWeight: 2 });
+  });
+
+  it('with one rerank candidate keeps the first stage order (the rest never reach the reranker)', async () => {
+    const backends = { dense, lateInteraction: late };
+    const hybrid = await evaluate({ dataset: tinyBeir(), mode: 'hybrid', split: 'test' }, backends);
+    for (const final of ['rerank', 'fusion'] as const) {
+      const one = await evaluate(
+        { dataset: tinyBeir(), mode: 'rerank', split: 'test', final, rerankCandidates: 1 },
+        backends,
+      );
+      expect(one).toMatchObject({ final, rerankCandidates: 1 });
+      expect(one['ndcg@10']).toBe(hybrid['ndcg@10']);
+      expect(one['recall@100']).toBe(hybrid['recall@100']);
+    }
+  });
+
+  it('scores rerank hits by their final position, so metrics (which sort by score) keep the fused order', async () => {
+    // A reranker with a fixed taste, whatever the query: statins first, aspirin last.
+    const taste = (t: string) => (/Statins/.test(t) ? 0.9 : /Aspirin/.test(t) ? 0.1 : 0.5);
+    const misled: LateInteractionBackend = {
+      embedTokens: async (texts, kind) =>
+        texts.map((t) => ({ data: Float32Array.of(kind === 'query' ? 1 : taste(t)), tokens: 1, dims: 1 })),
+    };
+    const backends = { dense, lateInteraction: misled };
+    const run = (final: 'rerank' | 'fusion') =>
+      evaluate({ dataset: tinyBeir(), mode: 'rerank', split: 'test', final }, backends);
+    const [alone, fused] = [await run('rerank'), await run('fusion')];
+    expect(alone['mrr@10']).toBeLessThan(1);
+    expect(fused['mrr@10']).toBeGreaterThan(alone['mrr@10']);
+  });
 });

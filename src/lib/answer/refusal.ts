@@ -6,29 +6,50 @@ import { splitSentences } from './sentences';
 export const NO_ANSWER_TEXT = 'Your documents do not say.';
 
 /**
- * Top dense-retrieval cosine below which no passage is taken to be about the question, by embedder. Starting
- * points, not calibrated on Lectern data: bge-small-en-v1.5 scores unrelated query/passage pairs around
- * 0.3–0.5 and related ones 0.6+; all-MiniLM-L6-v2 unrelated near 0.0–0.15. They err low on purpose: a wrong
- * refusal hides a real answer, while a missed one only costs a generation that the prompt lets refuse itself.
+ * The reranker's threshold when neither Settings nor its registry entry give one. The stand-in's calibrated value is
+ * 0.76 on its mean-best-match scale; 0.5 errs low for an uncalibrated reranker (a wrong refusal hides a real answer,
+ * a missed one only costs a generation that the prompt lets refuse itself).
  */
-export const REFUSAL_THRESHOLDS: Readonly<Record<string, number>> = {
-  'Xenova/bge-small-en-v1.5': 0.45,
-  'Xenova/all-MiniLM-L6-v2': 0.15,
-};
+export const FALLBACK_RERANK_THRESHOLD = 0.5;
 
-/** For an embedder not listed: only an anti-correlated best match (cosine < 0) is refused on score alone. */
-export const DEFAULT_REFUSAL_THRESHOLD = 0;
+/** What the gate can read about one search. */
+export interface RelevanceEvidence {
+  /** How many passages the search found (after filters). */
+  found: number;
+  /** Present when the reranker ran: its best passage's mean best match over the query's words. */
+  rerank?: { topRelevance: number | null; registryThreshold?: number; settingsThreshold: number | null };
+  /** Present when dense search ran without a reranker: its registry entry and the best first-stage hits. */
+  dense?: { registryThreshold?: number; hits: readonly { dense: { score: number } | null }[] };
+}
 
-export function refusalThreshold(embedderId: string): number {
-  return REFUSAL_THRESHOLDS[embedderId] ?? DEFAULT_REFUSAL_THRESHOLD;
+export interface RelevanceDecision {
+  relevant: boolean;
+  /** Which score decided: the reranker's, the dense cosine's, or neither (no calibrated gate applies). */
+  by: 'rerank' | 'dense' | 'none';
+  score: number | null;
+  threshold: number | null;
 }
 
 /**
- * The dense gate used when no reranker is loaded: only a value calibrated for this embedder and written in its
- * registry entry; null (no gate, the prompt lets the model refuse) otherwise, since the table above is uncalibrated.
+ * The one relevance gate: is anything found relevant enough to call the answer model?
+ * - Nothing found: no.
+ * - Reranked: the reranker's best relevance against Settings' threshold, else its registry entry's, else
+ *   FALLBACK_RERANK_THRESHOLD.
+ * - Dense without a reranker: the best dense cosine against the embedder's registry-calibrated threshold only (no
+ *   entry, no gate; Settings' threshold is on the reranker's scale so it does not apply). Keyword-only hits carry no
+ *   cosine and are never refused here.
  */
-export function denseRelevanceThreshold(embedder: { relevanceThreshold?: number }): number | null {
-  return embedder.relevanceThreshold ?? null;
+export function relevanceGate({ found, rerank, dense }: RelevanceEvidence): RelevanceDecision {
+  if (found === 0) return { relevant: false, by: 'none', score: null, threshold: null };
+  if (rerank) {
+    const threshold = rerank.settingsThreshold ?? rerank.registryThreshold ?? FALLBACK_RERANK_THRESHOLD;
+    const score = rerank.topRelevance;
+    return { relevant: !shouldRefuse(score, threshold), by: 'rerank', score, threshold };
+  }
+  const threshold = dense?.registryThreshold ?? null;
+  const score = dense ? topDenseScore(dense.hits) : null;
+  if (threshold === null || score === null) return { relevant: true, by: 'none', score, threshold };
+  return { relevant: !shouldRefuse(score, threshold), by: 'dense', score, threshold };
 }
 
 /** Best dense cosine among first-stage hits; null when none came from the dense index. */

@@ -5,7 +5,7 @@ import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
 import { fitContext } from '../answer/budget';
 import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
 import { documentSpan } from '../answer/spans';
-import { denseRelevanceThreshold, shouldRefuse, topDenseScore } from '../answer/refusal';
+import { relevanceGate, type RelevanceEvidence } from '../answer/refusal';
 import { parseQueries, parseRewrite } from '../answer/multi-query';
 import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
 import type { ChatMessage } from '../models/generator/types';
@@ -268,7 +268,7 @@ export class ChatState {
               );
         const byId = new Map(lists.flat().map((h) => [h.id, h]));
         let ranked: { id: string; score: number; matches: TokenMatch[]; docTokens: string[] }[];
-        let relevant = fused.length > 0;
+        let gate: RelevanceEvidence = { found: fused.length };
         if (late && fused.length) {
           const q = await late.call('encodeQuery', { text: this.query }, { signal });
           const rr = await app.searchRpc.call(
@@ -290,23 +290,29 @@ export class ChatState {
             matches: h.matches,
             docTokens: h.docTokens,
           }));
-          const threshold = settings.relevanceThreshold ?? app.lateSpec?.relevanceThreshold ?? 0.5;
-          relevant = (rr.hits[0]?.relevance ?? -1) >= threshold;
+          gate = {
+            found: fused.length,
+            rerank: {
+              topRelevance: rr.hits[0]?.relevance ?? null,
+              registryThreshold: app.lateSpec?.relevanceThreshold,
+              settingsThreshold: settings.relevanceThreshold,
+            },
+          };
           this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.`;
         } else {
           ranked = fused.slice(0, settings.topK).map((h) => ({ id: h.id, score: h.score, matches: [], docTokens: [] }));
-          // No reranker: the best dense cosine decides, against the threshold calibrated in the embedder's registry
-          // entry (a cosine, so the Settings override, which is on the reranker's scale, does not apply). Keyword-only
-          // hits carry no cosine and are never refused here.
-          const threshold = dense && app.embedderSpec ? denseRelevanceThreshold(app.embedderSpec) : null;
-          const top = topDenseScore(lists.flat());
-          if (threshold !== null && top !== null) relevant = fused.length > 0 && !shouldRefuse(top, threshold);
+          if (dense) {
+            gate = {
+              found: fused.length,
+              dense: { registryThreshold: app.embedderSpec?.relevanceThreshold, hits: lists.flat() },
+            };
+          }
           this.searchNote = dense
             ? 'Dense and keyword results fused.'
             : (app.keywordOnlyReason ?? 'Keyword search only.');
         }
         await this.loadSources(ranked, byId, late !== null);
-        if (!relevant) {
+        if (!relevanceGate(gate).relevant) {
           // Below the threshold the generator is not called: say so and show the nearest passages.
           this.phase = 'refused';
           this.searchNote =

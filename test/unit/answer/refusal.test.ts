@@ -1,13 +1,12 @@
 // Refusal: when retrieval is too weak to answer, the refusal text, and recognising a model's own refusal.
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_REFUSAL_THRESHOLD,
-  denseRelevanceThreshold,
+  FALLBACK_RERANK_THRESHOLD,
   isNoAnswer,
   isRefusalSentence,
   NO_ANSWER_TEXT,
   refusalAnswer,
-  refusalThreshold,
+  relevanceGate,
   shouldRefuse,
   topDenseScore,
 } from '../../../src/lib/answer/refusal';
@@ -21,13 +20,43 @@ describe('shouldRefuse', () => {
     expect(shouldRefuse(0.4, 0.4)).toBe(false);
     expect(shouldRefuse(0.9, 0.4)).toBe(false);
   });
+});
 
-  it('has per-embedder thresholds and refuses only anti-correlated hits for unknown ones', () => {
-    expect(refusalThreshold('Xenova/bge-small-en-v1.5')).toBe(0.45);
-    expect(refusalThreshold('Xenova/all-MiniLM-L6-v2')).toBe(0.15);
-    expect(refusalThreshold('lectern-standin/bert-embedder')).toBe(DEFAULT_REFUSAL_THRESHOLD);
-    expect(shouldRefuse(0.01, DEFAULT_REFUSAL_THRESHOLD)).toBe(false);
-    expect(shouldRefuse(-0.01, DEFAULT_REFUSAL_THRESHOLD)).toBe(true);
+describe('relevanceGate', () => {
+  const hits = (...scores: (number | null)[]) => scores.map((s) => ({ dense: s === null ? null : { score: s } }));
+
+  it('refuses when nothing was found, whatever else it knows', () => {
+    expect(relevanceGate({ found: 0 })).toEqual({ relevant: false, by: 'none', score: null, threshold: null });
+    expect(relevanceGate({ found: 0, rerank: { topRelevance: 0.9, settingsThreshold: null } }).relevant).toBe(false);
+  });
+
+  it('reads the reranker with the Settings threshold first, then the registry entry, then the fallback', () => {
+    const rerank = (settingsThreshold: number | null, registryThreshold?: number) =>
+      relevanceGate({ found: 3, rerank: { topRelevance: 0.6, settingsThreshold, registryThreshold } });
+    expect(rerank(0.7, 0.5)).toEqual({ relevant: false, by: 'rerank', score: 0.6, threshold: 0.7 });
+    expect(rerank(null, 0.65)).toMatchObject({ relevant: false, threshold: 0.65 });
+    expect(rerank(null, 0.55)).toMatchObject({ relevant: true, threshold: 0.55 });
+    expect(rerank(null)).toMatchObject({ relevant: true, threshold: FALLBACK_RERANK_THRESHOLD });
+    expect(relevanceGate({ found: 3, rerank: { topRelevance: null, settingsThreshold: null } }).relevant).toBe(false);
+  });
+
+  it('without a reranker, gates on the best dense cosine only with a registry-calibrated threshold', () => {
+    expect(relevanceGate({ found: 2, dense: { registryThreshold: 0.3, hits: hits(0.2, null, 0.29) } })).toEqual({
+      relevant: false,
+      by: 'dense',
+      score: 0.29,
+      threshold: 0.3,
+    });
+    expect(relevanceGate({ found: 2, dense: { registryThreshold: 0.3, hits: hits(0.31) } }).relevant).toBe(true);
+    expect(relevanceGate({ found: 2, dense: { hits: hits(0.01) } })).toMatchObject({ relevant: true, by: 'none' });
+  });
+
+  it('never refuses keyword-only hits on score: they carry no cosine', () => {
+    expect(relevanceGate({ found: 1, dense: { registryThreshold: 0.3, hits: hits(null) } })).toMatchObject({
+      relevant: true,
+      by: 'none',
+    });
+    expect(relevanceGate({ found: 1 }).relevant).toBe(true);
   });
 });
 
@@ -90,11 +119,6 @@ describe('isNoAnswer', () => {
 });
 
 describe('the dense gate used without a reranker', () => {
-  it('gates only with a threshold calibrated in the registry entry', () => {
-    expect(denseRelevanceThreshold({ relevanceThreshold: 0.3 })).toBe(0.3);
-    expect(denseRelevanceThreshold({})).toBeNull();
-  });
-
   it('reads the best dense cosine among the hits, ignoring keyword-only ones', () => {
     expect(topDenseScore([])).toBeNull();
     expect(topDenseScore([{ dense: null }])).toBeNull();

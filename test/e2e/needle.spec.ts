@@ -138,10 +138,11 @@ test('the inserted passage that holds the words of a question ranks first after 
     const rank = rankOf(sources, needle);
     console.log(
       `[${test.info().project.name}] "${question}": BM25 rank ${bm25Rank(chunks, question, needle.id)}, ` +
-        `rank after rerank ${rank ?? 'not in the top ' + sources.length} of ${chunks.length} chunks`,
+        `final rank ${rank ?? 'not in the top ' + sources.length} of ${chunks.length} chunks`,
     );
     expect(rank, `sources: ${sources.map((s) => s.doc).join(', ')}`).toBe(1);
-    // The order above is the reranker's, not the first stage's left in place by a reranker that failed to load.
+    // The order above includes the reranker's (fused with the first stage's), not the first stage's alone left in
+    // place by a reranker that failed to load.
     await expect(page.getByText(/reranked by late interaction/)).toBeVisible();
   }
 });
@@ -171,7 +172,7 @@ test('a query whose words occur together in only one passage brings that passage
     expect(sources).toHaveLength(5);
     const rank = rankOf(sources, target);
     console.log(
-      `[${test.info().project.name}] "${query}": BM25 rank ${keywordRank}, rank after rerank ` +
+      `[${test.info().project.name}] "${query}": BM25 rank ${keywordRank}, final rank ` +
         `${rank ?? 'not in the top 5'} of ${chunks.length} chunks`,
     );
     expect(rank, `"${query}" sources: ${sources.map((s) => s.doc).join(', ')}`).not.toBeNull();

@@ -16,9 +16,12 @@ export const FALLBACK_RERANK_THRESHOLD = 0.5;
 export interface RelevanceEvidence {
   /** How many passages the search found (after filters). */
   found: number;
-  /** Present when the reranker ran: its best passage's mean best match over the query's words. */
+  /**
+   * Present when the reranker ran: the best relevance (mean best match over the query's words) among the passages
+   * shown, or null when it scored none of them (passages indexed before a reranker was available).
+   */
   rerank?: { topRelevance: number | null; registryThreshold?: number; settingsThreshold: number | null };
-  /** Present when dense search ran without a reranker: its registry entry and the best first-stage hits. */
+  /** Present when dense search ran: the embedder's registry entry and the first-stage hits. */
   dense?: { registryThreshold?: number; hits: readonly { dense: { score: number } | null }[] };
 }
 
@@ -33,15 +36,15 @@ export interface RelevanceDecision {
 /**
  * The one relevance gate: is anything found relevant enough to call the answer model?
  * - Nothing found: no.
- * - Reranked: the reranker's best relevance against Settings' threshold, else its registry entry's, else
- *   FALLBACK_RERANK_THRESHOLD.
- * - Dense without a reranker: the best dense cosine against the embedder's registry-calibrated threshold only (no
- *   entry, no gate; Settings' threshold is on the reranker's scale so it does not apply). Keyword-only hits carry no
- *   cosine and are never refused here.
+ * - Reranked and scored: the reranker's best relevance against Settings' threshold, else its registry entry's,
+ *   else FALLBACK_RERANK_THRESHOLD.
+ * - Otherwise, with dense search: the best dense cosine against the embedder's registry-calibrated threshold only
+ *   (no entry, no gate; Settings' threshold is on the reranker's scale so it does not apply). Keyword-only hits
+ *   carry no cosine and are never refused here.
  */
 export function relevanceGate({ found, rerank, dense }: RelevanceEvidence): RelevanceDecision {
   if (found === 0) return { relevant: false, by: 'none', score: null, threshold: null };
-  if (rerank) {
+  if (rerank && rerank.topRelevance !== null) {
     const threshold = rerank.settingsThreshold ?? rerank.registryThreshold ?? FALLBACK_RERANK_THRESHOLD;
     const score = rerank.topRelevance;
     return { relevant: !shouldRefuse(score, threshold), by: 'rerank', score, threshold };

@@ -23,9 +23,10 @@ export interface FinalOrderOptions {
 /**
  * The reranked candidates in final order. `firstStage` is the candidates in first-stage order, `reranked` the same
  * candidates (or a subset) by rerank score, best first. Fusion is weighted RRF (k = 60) of the two lists; ties keep
- * the reranker's order, since its list is given first.
+ * the reranker's order, since its list is given first. A hit the reranker could not score (a non-finite score: a
+ * passage with no token vectors) gets only its first-stage share, not a made-up rerank rank.
  */
-export function finalOrder<T extends { id: string }>(
+export function finalOrder<T extends { id: string; score: number }>(
   firstStage: readonly { id: string }[],
   reranked: readonly T[],
   {
@@ -34,10 +35,11 @@ export function finalOrder<T extends { id: string }>(
     limit = reranked.length,
   }: FinalOrderOptions = {},
 ): T[] {
-  if (order === 'rerank') return reranked.slice(0, limit);
+  const scored = reranked.filter((h) => Number.isFinite(h.score));
+  if (order === 'rerank') return [...scored, ...reranked.filter((h) => !Number.isFinite(h.score))].slice(0, limit);
   const byId = new Map(reranked.map((h) => [h.id, h]));
   const candidates = firstStage.filter((h) => byId.has(h.id));
-  return reciprocalRankFusion([{ hits: reranked, weight: rerankWeight }, candidates], { limit }).map((f) =>
+  return reciprocalRankFusion([{ hits: scored, weight: rerankWeight }, candidates], { limit }).map((f) =>
     byId.get(f.id)!,
   );
 }

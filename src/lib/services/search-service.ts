@@ -237,7 +237,8 @@ export function searchHandlers(): Handlers<SearchMethods> {
       } else {
         hits = maxSimRerank(q, docs, topK);
       }
-      // Chunks without token vectors (indexed while no reranker was available) keep their fused order after the rest.
+      // Chunks without token vectors (indexed while no reranker was available) follow the rest in fused order, scored
+      // -Infinity; finalOrder gives them only their first-stage share.
       const unscored = ids.filter((id) => !texts.has(id));
       for (const id of unscored) {
         if (hits.length >= topK) break;

@@ -12,7 +12,7 @@ import type { ChatMessage } from '../models/generator/types';
 import { getChunks, getDocument, getSetting, setSetting } from '../persistence';
 import type { DocumentKind } from '../ingest/types';
 import { reciprocalRankFusion } from '../retrieval/fusion';
-import { DEFAULT_FINAL_ORDER, finalOrder } from '../retrieval/final-order';
+import { finalOrder } from '../retrieval/final-order';
 import { Latest } from '../rpc';
 import type { SearchFilters, SearchHit, TokenMatch } from '../services/search-service';
 import type { AppState } from './app.svelte';
@@ -268,7 +268,12 @@ export class ChatState {
               );
         const byId = new Map(lists.flat().map((h) => [h.id, h]));
         let ranked: { id: string; score: number; matches: TokenMatch[]; docTokens: string[] }[];
-        let gate: RelevanceEvidence = { found: fused.length };
+        const gate: RelevanceEvidence = {
+          found: fused.length,
+          ...(dense && {
+            dense: { registryThreshold: app.embedderSpec?.relevanceThreshold, hits: lists.flat() },
+          }),
+        };
         if (late && fused.length) {
           const q = await late.call('encodeQuery', { text: this.query }, { signal });
           const rr = await app.searchRpc.call(
@@ -284,29 +289,17 @@ export class ChatState {
           );
           // Every candidate is reranked, then ordered with the first stage (finalOrder), so a reranker weak on this
           // text cannot bury what both searches found.
-          ranked = finalOrder(fused, rr.hits, { limit: settings.topK }).map((h) => ({
-            id: h.id,
-            score: h.meanScore,
-            matches: h.matches,
-            docTokens: h.docTokens,
-          }));
-          gate = {
-            found: fused.length,
-            rerank: {
-              topRelevance: rr.hits[0]?.relevance ?? null,
-              registryThreshold: app.lateSpec?.relevanceThreshold,
-              settingsThreshold: settings.relevanceThreshold,
-            },
+          const shown = finalOrder(fused, rr.hits, { limit: settings.topK });
+          ranked = shown.map((h) => ({ id: h.id, score: h.meanScore, matches: h.matches, docTokens: h.docTokens }));
+          const relevances = shown.map((h) => h.relevance).filter((r) => Number.isFinite(r));
+          gate.rerank = {
+            topRelevance: relevances.length ? Math.max(...relevances) : null,
+            registryThreshold: app.lateSpec?.relevanceThreshold,
+            settingsThreshold: settings.relevanceThreshold,
           };
-          this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.`;
+          this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'} and fused with the search order.`;
         } else {
           ranked = fused.slice(0, settings.topK).map((h) => ({ id: h.id, score: h.score, matches: [], docTokens: [] }));
-          if (dense) {
-            gate = {
-              found: fused.length,
-              dense: { registryThreshold: app.embedderSpec?.relevanceThreshold, hits: lists.flat() },
-            };
-          }
           this.searchNote = dense
             ? 'Dense and keyword results fused.'
             : (app.keywordOnlyReason ?? 'Keyword search only.');

@@ -37,10 +37,28 @@ describe('relevanceGate', () => {
     expect(rerank(null, 0.65)).toMatchObject({ relevant: false, threshold: 0.65 });
     expect(rerank(null, 0.55)).toMatchObject({ relevant: true, threshold: 0.55 });
     expect(rerank(null)).toMatchObject({ relevant: true, threshold: FALLBACK_RERANK_THRESHOLD });
-    expect(relevanceGate({ found: 3, rerank: { topRelevance: null, settingsThreshold: null } }).relevant).toBe(false);
   });
 
-  it('without a reranker, gates on the best dense cosine only with a registry-calibrated threshold', () => {
+  it('falls back to the dense gate when the reranker scored none of the passages shown', () => {
+    const rerank = { topRelevance: null, settingsThreshold: 0.9 };
+    expect(relevanceGate({ found: 3, rerank })).toMatchObject({ relevant: true, by: 'none' });
+    expect(relevanceGate({ found: 3, rerank, dense: { registryThreshold: 0.3, hits: hits(0.25) } })).toEqual({
+      relevant: false,
+      by: 'dense',
+      score: 0.25,
+      threshold: 0.3,
+    });
+    // With a score, the reranker decides even where the dense gate would refuse.
+    expect(
+      relevanceGate({
+        found: 3,
+        rerank: { topRelevance: 0.95, settingsThreshold: 0.9 },
+        dense: { registryThreshold: 0.3, hits: hits(0.25) },
+      }),
+    ).toMatchObject({ relevant: true, by: 'rerank' });
+  });
+
+  it('without reranker scores, gates on the best dense cosine only with a registry-calibrated threshold', () => {
     expect(relevanceGate({ found: 2, dense: { registryThreshold: 0.3, hits: hits(0.2, null, 0.29) } })).toEqual({
       relevant: false,
       by: 'dense',

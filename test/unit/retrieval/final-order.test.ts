@@ -37,6 +37,19 @@ describe('finalOrder', () => {
     expect(finalOrder(ids('x', 'a', 'b'), hits('b', 'a')).map((h) => h.id)).toEqual(['b', 'a']);
   });
 
+  it('gives a hit the reranker could not score only its first-stage share', () => {
+    const unscored = { id: 'a', score: -Infinity };
+    // b: 2/61 + 1/62, a: 1/61 (no rerank share), c: 2/62 + 1/63
+    const out = finalOrder(first, [...hits('b', 'c'), unscored]);
+    expect(out.map((h) => h.id)).toEqual(['b', 'c', 'a']);
+    expect(finalOrder(ids('a', 'b'), [...hits('b'), unscored]).map((h) => h.id)).toEqual(['b', 'a']);
+    expect(finalOrder(first, [unscored, ...hits('c', 'b')], { order: 'rerank' }).map((h) => h.id)).toEqual([
+      'c',
+      'b',
+      'a',
+    ]);
+  });
+
   it('defaults to fusion with the reranker weighted 2', () => {
     expect(DEFAULT_FINAL_ORDER).toBe('fusion');
     expect(DEFAULT_RERANK_WEIGHT).toBe(2);

@@ -22,10 +22,15 @@ export interface CacheMeta {
   created: string;
 }
 
+/** Bumped when the app's embedder changes its vectors for the same inputs. 2: truncated texts keep their [SEP]. */
+const VECTORS_VERSION = 2;
+
 /** sha256 over the identity and every text (length-prefixed, so no two lists collide). */
 export function cacheKey(identity: CacheIdentity, texts: readonly string[]): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([identity.model, identity.dtype, identity.device, identity.dims, identity.batch]));
+  h.update(
+    JSON.stringify([VECTORS_VERSION, identity.model, identity.dtype, identity.device, identity.dims, identity.batch]),
+  );
   for (const t of texts) h.update(`\0${t.length}\0${t}`);
   return h.digest('hex').slice(0, 32);
 }

@@ -149,6 +149,9 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   }
   const rerankWeight = num('rerank-weight');
   if (rerankWeight !== undefined && !(rerankWeight > 0)) throw new UsageError('--rerank-weight must be positive');
+  if (rerankWeight !== undefined && final === 'rerank') {
+    throw new UsageError('--rerank-weight applies to --final fusion only');
+  }
   if ((final ?? rerankCandidates ?? rerankWeight) !== undefined && mode !== 'rerank') {
     throw new UsageError('--final, --rerank-candidates and --rerank-weight need --mode rerank');
   }

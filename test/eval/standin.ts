@@ -73,8 +73,9 @@ interface Result {
   bm25: string[];
   fused: string[];
   reranked: string[];
-  /** The app's order: rerank fused with the first stage (finalOrder). */
+  /** The app's order: rerank fused with the first stage (finalOrder), and the same with equal weights. */
   final: string[];
+  finalWeight1: string[];
   /** The top reranked chunk's mean best match over the query's words: what the threshold reads. */
   relevance: number;
   /** Max − min over the candidates of the [MASK] expansion rows' summed best matches. */
@@ -189,6 +190,7 @@ async function library(m: Models, docs: Doc[]): Promise<Library> {
         fused: fused.map((h) => h.id),
         reranked: hits.map((h) => h.id),
         final: finalOrder(fused, hits).map((h) => h.id),
+        finalWeight1: finalOrder(fused, hits, { rerankWeight: 1 }).map((h) => h.id),
         relevance: words.reduce((sum, i) => sum + top.bestScore[i]!, 0) / Math.max(1, words.length),
         maskSpread: Math.max(...masks) - Math.min(...masks),
       };
@@ -290,15 +292,21 @@ async function needles(m: Models): Promise<void> {
     );
   }
   const sweep = cooccurrenceSweep(lib.chunks);
-  const ranks = { bm25: [] as number[], fused: [] as number[], reranked: [] as number[], final: [] as number[] };
+  const ranks = {
+    bm25: [] as number[],
+    fused: [] as number[],
+    reranked: [] as number[],
+    final: [] as number[],
+    finalWeight1: [] as number[],
+  };
   for (const { query, target } of sweep) {
     const r = await lib.search(query);
-    for (const k of ['bm25', 'fused', 'reranked', 'final'] as const) ranks[k].push(rank(r[k], target));
+    for (const k of Object.keys(ranks) as (keyof typeof ranks)[]) ranks[k].push(rank(r[k], target));
   }
   console.log(`\nSweep: ${sweep.length} queries whose three words occur together in one chunk only (BM25 first)`);
   for (const [k, rs] of Object.entries(ranks)) {
     const at = (n: number) => rs.filter((x) => x <= n).length;
-    console.log(`  ${k.padEnd(9)} top 1 ${at(1)}, top 5 ${at(5)}, top 10 ${at(10)} of ${rs.length}`);
+    console.log(`  ${k.padEnd(12)} top 1 ${at(1)}, top 5 ${at(5)}, top 10 ${at(10)} of ${rs.length}`);
   }
 }
 

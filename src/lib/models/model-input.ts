@@ -2,6 +2,7 @@
 //
 // transformers.js truncates after adding special tokens, so a text longer than max_length loses its closing [SEP];
 // Hugging Face tokenizers in Python (and so sentence-transformers) truncate the text and keep the template whole.
+import { AppError } from '../errors';
 
 export interface ModelInput {
   inputIds: number[];
@@ -24,7 +25,10 @@ export function specialTemplate(withSpecials: readonly number[], bare: readonly 
       return { head: withSpecials.slice(0, start), tail: withSpecials.slice(start + bare.length) };
     }
   }
-  throw new Error('The tokenizer’s special tokens do not wrap the text, so inputs cannot be built by hand.');
+  throw new AppError(
+    'MODEL_LOAD_FAILED',
+    'The tokenizer’s special tokens do not wrap the text, so this model’s inputs cannot be built.',
+  );
 }
 
 /** head + text + tail, with the text cut so the whole stays within `maxTokens`. */

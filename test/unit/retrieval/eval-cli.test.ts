@@ -92,6 +92,20 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--dataset', 'd', '--mode', 'rerank', '--models', 'real', '--rerank-weight', '0'])).toThrow(
       '--rerank-weight must be positive',
     );
+    expect(() =>
+      parseArgs([
+        '--dataset',
+        'd',
+        '--mode',
+        'rerank',
+        '--models',
+        'real',
+        '--final',
+        'rerank',
+        '--rerank-weight',
+        '2',
+      ]),
+    ).toThrow('--rerank-weight applies to --final fusion only');
   });
 });
 

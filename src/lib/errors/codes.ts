@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   MODEL_NOT_FOUND: 'The model is not in the registry.',
   MODEL_HUB_UNREACHABLE:
     'The model files could not be downloaded. If you are offline or the model host is blocked, self-host the models and set their base URL in Settings.',
+  MODEL_FILE_MISSING: 'A model file is missing from the model host.',
   MODEL_LOAD_FAILED: 'The model could not be loaded.',
   MODEL_RUN_FAILED: 'The model failed while running.',
   WEBGPU_UNAVAILABLE: 'WebGPU is not available in this browser; using the slower WASM backend.',

@@ -12,13 +12,13 @@ export function loadTokenCounter(spec: ModelSpec, runtime: RuntimeConfig): Promi
   let found = cache.get(key);
   if (!found) {
     found = (async () => {
-      configureRuntime(runtime);
+      const mark = configureRuntime(runtime);
       try {
         const tokenizer = await AutoTokenizer.from_pretrained(spec.id, { revision: spec.revision });
         return (text: string) => tokenizer.encode(text, { add_special_tokens: false }).length;
       } catch (err) {
         cache.delete(key);
-        throw loadError(err, spec.id, runtime.modelBaseUrl);
+        throw loadError(err, spec.id, runtime.modelBaseUrl, mark);
       }
     })();
     cache.set(key, found);

@@ -38,5 +38,13 @@ describe('fetchModelFile', () => {
     vi.stubGlobal('caches', undefined);
     vi.stubGlobal('fetch', async () => new Response('Not found', { status: 404 }));
     await expect(fetchModelFile(url)).rejects.toThrow(/HTTP 404/);
+    await expect(fetchModelFile(url)).rejects.toMatchObject({ code: 'MODEL_FILE_MISSING', details: { status: 404 } });
+    vi.stubGlobal('fetch', async () => new Response('Busy', { status: 503 }));
+    await expect(fetchModelFile(url)).rejects.toMatchObject({
+      code: 'MODEL_HUB_UNREACHABLE',
+      details: { status: 503 },
+    });
+    vi.stubGlobal('fetch', async () => Promise.reject(new TypeError('Failed to fetch')));
+    await expect(fetchModelFile(url)).rejects.toMatchObject({ code: 'MODEL_HUB_UNREACHABLE' });
   });
 });

@@ -44,7 +44,7 @@ export class TransformersEmbedder {
 
   private async doLoad(params: EmbedderLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
     const { spec, runtime } = params;
-    configureRuntime(runtime);
+    const mark = configureRuntime(runtime);
     const progress_callback = forwardProgress(spec.id, onProgress);
     try {
       const tokenizer = await AutoTokenizer.from_pretrained(spec.id, { revision: spec.revision, progress_callback });
@@ -93,7 +93,7 @@ export class TransformersEmbedder {
       onProgress({ status: 'ready', model: spec.id, device: result.device, dtype: result.dtype });
       return { ...encoder, model, result };
     } catch (err) {
-      throw loadError(err, spec.id, runtime.modelBaseUrl);
+      throw loadError(err, spec.id, runtime.modelBaseUrl, mark);
     }
   }
 

@@ -38,7 +38,7 @@ export class TransformersGenerator {
 
   private async doLoad(params: GeneratorLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
     const { spec, runtime, device, dtype } = params;
-    configureRuntime(runtime);
+    const mark = configureRuntime(runtime);
     const progress_callback = forwardProgress(spec.id, onProgress);
     try {
       const tokenizer = await AutoTokenizer.from_pretrained(spec.id, { revision: spec.revision, progress_callback });
@@ -52,7 +52,7 @@ export class TransformersGenerator {
       onProgress({ status: 'ready', model: spec.id, device, dtype });
       return { tokenizer, model, result: { device, dtype } };
     } catch (err) {
-      throw loadError(err, spec.id, runtime.modelBaseUrl);
+      throw loadError(err, spec.id, runtime.modelBaseUrl, mark);
     }
   }
 

@@ -1,4 +1,5 @@
 // Downloads a model file that transformers.js does not load itself, with progress, cached like transformers.js does.
+import { AppError, isAbortError } from '../../errors';
 
 /** transformers.js's default `env.cacheKey`: sharing it keeps every model file in one browser cache. */
 export const MODEL_CACHE_NAME = 'transformers-cache';
@@ -57,8 +58,22 @@ export async function fetchModelFile(
     onProgress(buffer.byteLength, buffer.byteLength);
     return buffer;
   }
-  const response = await fetch(url, { signal });
-  if (!response.ok) throw new Error(`HTTP ${response.status} fetching ${url}`);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (no response).`, {
+      url,
+      cause: err instanceof Error ? err.message : String(err),
+    });
+  }
+  if (!response.ok) {
+    const status = response.status;
+    throw status === 404
+      ? new AppError('MODEL_FILE_MISSING', `The model host has no file at ${url} (HTTP 404).`, { url, status })
+      : new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (HTTP ${status}).`, { url, status });
+  }
   const bytes = await readBody(response, onProgress);
   if (cache) {
     const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) };

@@ -128,7 +128,7 @@ export class TransformersLateInteraction {
 
   private async doLoad(params: LateInteractionLoadParams, onProgress: (p: ModelProgress) => void): Promise<Loaded> {
     const { spec, runtime, device, dtype } = params;
-    configureRuntime(runtime);
+    const mark = configureRuntime(runtime);
     const progress_callback = forwardProgress(spec.id, onProgress);
     try {
       const [tokenizer, projection] = await Promise.all([
@@ -155,7 +155,7 @@ export class TransformersLateInteraction {
         result: { device, dtype, dims: spec.dims },
       };
     } catch (err) {
-      throw loadError(err, spec.id, runtime.modelBaseUrl);
+      throw loadError(err, spec.id, runtime.modelBaseUrl, mark);
     }
   }
 

@@ -3,12 +3,20 @@ import { ERROR_CODES, type ErrorCode } from './codes';
 
 export type ErrorDetails = Record<string, string | number | boolean | null>;
 
+/** The code's message template with each `{name}` filled from `details` (left as is when the detail is missing). */
+export function formatMessage(code: ErrorCode, details: ErrorDetails = {}): string {
+  return ERROR_CODES[code].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(details, name) ? String(details[name]) : whole,
+  );
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetails;
 
+  /** Without a message, the code's template filled from `details`. */
   constructor(code: ErrorCode, message?: string, details: ErrorDetails = {}) {
-    super(message ?? ERROR_CODES[code]);
+    super(message ?? formatMessage(code, details));
     this.name = 'AppError';
     this.code = code;
     this.details = details;
@@ -20,7 +28,7 @@ export function toAppError(err: unknown, fallback: ErrorCode = 'UNKNOWN'): AppEr
   if (err instanceof AppError) return err;
   if (isAbortError(err)) return new AppError('ABORTED');
   const message = err instanceof Error ? err.message : String(err);
-  return new AppError(fallback, `${ERROR_CODES[fallback]} (${message})`, { cause: message });
+  return new AppError(fallback, `${formatMessage(fallback)} (${message})`, { cause: message });
 }
 
 export function isAbortError(err: unknown): boolean {

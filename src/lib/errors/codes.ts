@@ -1,4 +1,4 @@
-// The error-code table: every failure a user can hit, with a plain-language message.
+// The error-code table: every failure a user can hit, with a plain-language message template ({name}: a detail).
 export const ERROR_CODES = {
   UNKNOWN: 'Something went wrong. Please try again.',
   ABORTED: 'The operation was cancelled.',
@@ -10,6 +10,12 @@ export const ERROR_CODES = {
     'The model files could not be downloaded. If you are offline or the model host is blocked, self-host the models and set their base URL in Settings.',
   MODEL_FILE_MISSING: 'A model file is missing from the model host.',
   MODEL_LOAD_FAILED: 'The model could not be loaded.',
+  MODEL_NOT_LOADED: 'The {role} model is not loaded yet.',
+  EMBEDDER_NOT_READY: 'The embedding model is not ready yet. Try again once it has loaded.',
+  SEARCH_NOT_READY: 'Search is still starting. Try again in a moment.',
+  INDEX_NOT_OPEN: 'The search index is not open yet.',
+  QUESTION_TOO_LONG: 'The question is too long for the answer model.',
+  DOCUMENT_GONE: 'That document is no longer in your library.',
   MODEL_RUN_FAILED: 'The model failed while running.',
   WEBGPU_UNAVAILABLE: 'WebGPU is not available in this browser; using the slower WASM backend.',
   EMBEDDING_DIMS_MISMATCH: 'The embedding size does not match the index. Re-index your library.',

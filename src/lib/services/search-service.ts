@@ -125,7 +125,7 @@ export function searchHandlers(): Handlers<SearchMethods> {
   const meta = new Map<string, ChunkMeta>();
 
   const need = (): LecternDatabase => {
-    if (!db) throw new AppError('STORAGE_FAILED', 'The search index is not open yet.');
+    if (!db) throw new AppError('INDEX_NOT_OPEN');
     return db;
   };
 

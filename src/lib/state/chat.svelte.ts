@@ -211,7 +211,7 @@ export class ChatState {
         this.phase = 'searching';
         await app.modelsSettled;
         if (!app.searchRpc || !app.searchReady) {
-          throw new AppError('MODEL_LOAD_FAILED', 'Search is still starting. Try again in a moment.');
+          throw new AppError('SEARCH_NOT_READY');
         }
         const history = this.historyMessages();
         if (history.length) {
@@ -330,7 +330,7 @@ export class ChatState {
           history,
           build: (q, passages, h) => buildMessages(q, passages, h),
         });
-        if (!fit.fits) throw new AppError('MODEL_RUN_FAILED', 'The question is too long for the answer model.');
+        if (!fit.fits) throw new AppError('QUESTION_TOO_LONG');
         this.used = fit.used;
         this.dropped = fit.dropped;
         this.prompt = { name: PROMPT_NAME, version: PROMPT_VERSION };
@@ -414,7 +414,7 @@ export class ChatState {
     if (!source || !this.app.db) return;
     const doc = await getDocument(this.app.db, source.docId);
     if (!doc) {
-      this.app.fail(new AppError('STORAGE_FAILED', 'That document is no longer in your library.'));
+      this.app.fail(new AppError('DOCUMENT_GONE'));
       return;
     }
     const sentence = this.grounding.find(

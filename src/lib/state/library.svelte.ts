@@ -214,10 +214,7 @@ export class LibraryState {
       // Index with every model that will load, so no document misses its token vectors.
       await app.modelsSettled;
       if (app.embedder.status !== 'ready' || !app.embedderRpc || !app.searchReady) {
-        throw (
-          app.embedder.error ??
-          new AppError('MODEL_LOAD_FAILED', 'The embedding model is not ready yet. Try again once it has loaded.')
-        );
+        throw app.embedder.error ?? new AppError('EMBEDDER_NOT_READY');
       }
       let replaces: string | undefined;
       const sameName = (await findByName(app.db, file.name))[0];

@@ -99,7 +99,7 @@ export class TransformersEmbedder {
 
   private async loaded(): Promise<Loaded> {
     const loading = this.loads.current;
-    if (!loading) throw new AppError('MODEL_LOAD_FAILED', 'The embedding model is not loaded yet.');
+    if (!loading) throw new AppError('MODEL_NOT_LOADED', undefined, { role: 'embedding' });
     return loading;
   }
 

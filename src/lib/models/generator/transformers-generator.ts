@@ -58,7 +58,7 @@ export class TransformersGenerator {
 
   private async loaded(): Promise<Loaded> {
     const loading = this.loads.current;
-    if (!loading) throw new AppError('MODEL_LOAD_FAILED', 'The answer model is not loaded yet.');
+    if (!loading) throw new AppError('MODEL_NOT_LOADED', undefined, { role: 'answer' });
     return loading;
   }
 

@@ -161,7 +161,7 @@ export class TransformersLateInteraction {
 
   private async loaded(): Promise<Loaded> {
     const loading = this.loads.current;
-    if (!loading) throw new AppError('MODEL_LOAD_FAILED', 'The reranking model is not loaded yet.');
+    if (!loading) throw new AppError('MODEL_NOT_LOADED', undefined, { role: 'reranking' });
     return loading;
   }
 

@@ -12,17 +12,24 @@ export const NO_ANSWER_TEXT = 'Your documents do not say.';
  */
 export const FALLBACK_RERANK_THRESHOLD = 0.5;
 
+/** A passage about to be shown (and sent to the model), as the gate sees it. */
+export interface ShownPassage {
+  /** The reranker's relevance (mean best match over the query's words); null when it did not score this passage. */
+  relevance: number | null;
+  /** The first-stage dense hit; null for a keyword-only hit. */
+  dense: { score: number } | null;
+}
+
 /** What the gate can read about one search. */
 export interface RelevanceEvidence {
   /** How many passages the search found (after filters). */
   found: number;
-  /**
-   * Present when the reranker ran: the best relevance (mean best match over the query's words) among the passages
-   * shown, or null when it scored none of them (passages indexed before a reranker was available).
-   */
-  rerank?: { topRelevance: number | null; registryThreshold?: number; settingsThreshold: number | null };
-  /** Present when dense search ran: the embedder's registry entry and the first-stage hits. */
-  dense?: { registryThreshold?: number; hits: readonly { dense: { score: number } | null }[] };
+  /** The passages shown, best first. */
+  shown: readonly ShownPassage[];
+  /** Present when the reranker ran: its thresholds from Settings (null: not set) and from its registry entry. */
+  rerank?: { settingsThreshold: number | null; registryThreshold?: number };
+  /** The embedder's registry-calibrated cosine threshold, when dense search ran and its entry has one. */
+  denseThreshold?: number;
 }
 
 export interface RelevanceDecision {
@@ -34,25 +41,34 @@ export interface RelevanceDecision {
 }
 
 /**
- * The one relevance gate: is anything found relevant enough to call the answer model?
+ * The one relevance gate: is anything shown relevant enough to call the answer model?
  * - Nothing found: no.
- * - Reranked and scored: the reranker's best relevance against Settings' threshold, else its registry entry's,
- *   else FALLBACK_RERANK_THRESHOLD.
- * - Otherwise, with dense search: the best dense cosine against the embedder's registry-calibrated threshold only
- *   (no entry, no gate; Settings' threshold is on the reranker's scale so it does not apply). Keyword-only hits
- *   carry no cosine and are never refused here.
+ * - Passages the reranker scored: their best relevance against Settings' threshold, else its registry entry's, else
+ *   FALLBACK_RERANK_THRESHOLD. Enough to answer.
+ * - Passages it did not score (all of them without a reranker; with one, those indexed while none was available):
+ *   their best dense cosine against the embedder's registry-calibrated threshold (no entry, no gate; Settings'
+ *   threshold is on the reranker's scale so it does not apply). Keyword-only hits carry no cosine and are never
+ *   refused here.
  */
-export function relevanceGate({ found, rerank, dense }: RelevanceEvidence): RelevanceDecision {
+export function relevanceGate({ found, shown, rerank, denseThreshold }: RelevanceEvidence): RelevanceDecision {
   if (found === 0) return { relevant: false, by: 'none', score: null, threshold: null };
-  if (rerank && rerank.topRelevance !== null) {
-    const threshold = rerank.settingsThreshold ?? rerank.registryThreshold ?? FALLBACK_RERANK_THRESHOLD;
-    const score = rerank.topRelevance;
-    return { relevant: !shouldRefuse(score, threshold), by: 'rerank', score, threshold };
+  const scored = rerank ? shown.filter((p) => p.relevance !== null && Number.isFinite(p.relevance)) : [];
+  const unscored = rerank ? shown.filter((p) => !scored.includes(p)) : shown;
+  let decision: RelevanceDecision | null = null;
+  if (scored.length > 0) {
+    const threshold = rerank!.settingsThreshold ?? rerank!.registryThreshold ?? FALLBACK_RERANK_THRESHOLD;
+    const score = Math.max(...scored.map((p) => p.relevance!));
+    decision = { relevant: !shouldRefuse(score, threshold), by: 'rerank', score, threshold };
+    if (decision.relevant || unscored.length === 0) return decision;
   }
-  const threshold = dense?.registryThreshold ?? null;
-  const score = dense ? topDenseScore(dense.hits) : null;
-  if (threshold === null || score === null) return { relevant: true, by: 'none', score, threshold };
-  return { relevant: !shouldRefuse(score, threshold), by: 'dense', score, threshold };
+  const score = topDenseScore(unscored);
+  if (denseThreshold === undefined || score === null) {
+    // No calibrated way to judge the unscored passages: let the model see them (its prompt lets it refuse).
+    return unscored.length > 0 || !decision
+      ? { relevant: true, by: 'none', score, threshold: denseThreshold ?? null }
+      : decision;
+  }
+  return { relevant: !shouldRefuse(score, denseThreshold), by: 'dense', score, threshold: denseThreshold };
 }
 
 /** Best dense cosine among first-stage hits; null when none came from the dense index. */

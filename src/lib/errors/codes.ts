@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   MODEL_HUB_UNREACHABLE:
     'The model files could not be downloaded. If you are offline or the model host is blocked, self-host the models and set their base URL in Settings.',
   MODEL_FILE_MISSING: 'A model file is missing from the model host.',
+  MODEL_ACCESS_DENIED: 'The model host refused access to the model: it may not exist, or be gated or private.',
   MODEL_LOAD_FAILED: 'The model could not be loaded.',
   MODEL_NOT_LOADED: 'The {role} model is not loaded yet.',
   EMBEDDER_NOT_READY: 'The embedding model is not ready yet. Try again once it has loaded.',

@@ -1,5 +1,5 @@
 // Points transformers.js at the model host and the self-hosted ONNX Runtime binaries, once per worker.
-import { env } from '@huggingface/transformers';
+import { env, ModelFileNotFoundError } from '@huggingface/transformers';
 import { AppError, isAbortError, toAppError } from '../errors';
 
 export interface RuntimeConfig {
@@ -14,32 +14,65 @@ export const ORT_WASM_FILES = {
   wasm: 'ort-wasm-simd-threaded.asyncify.wasm',
 } as const;
 
-/** The last model-file response or network failure this worker saw, numbered so a load can tell if it is its own. */
-interface FetchEvent {
+/** A model-host request that failed: an HTTP error status, or no response or a broken body (status null). */
+interface Failure {
   seq: number;
   url: string;
-  /** HTTP status; null when no response came (a network failure, thrown as `error`). */
   status: number | null;
   error?: unknown;
 }
 
+/** Requests numbered in this worker, so a load reads only failures after its own mark. */
 let seq = 0;
-let last: FetchEvent | null = null;
+const failures: Failure[] = [];
+const KEPT = 64;
 let recording = false;
 
-/** Wraps transformers.js's fetch, once per worker, so load failures are classified by status, not message text. */
+function remember(failure: Omit<Failure, 'seq'>): void {
+  failures.push({ seq: ++seq, ...failure });
+  if (failures.length > KEPT) failures.shift();
+}
+
+/** The same response, with a body that records a read error (a connection lost mid-download) before passing it on. */
+function watchBody(response: Response, url: string): Response {
+  if (!response.body) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        if (!isAbortError(error)) remember({ url, status: null, error });
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/**
+ * Wraps transformers.js's fetch, once per worker, to record failed requests to the model host (not the ORT files), so
+ * load failures are classified by status and error identity rather than message text.
+ */
 function recordFetches(): void {
   if (recording) return;
   recording = true;
   const base = env.fetch;
   env.fetch = async (input: string | URL, init?: unknown) => {
     const url = String(input);
+    const modelHost = typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost);
     try {
       const response = (await base(input, init)) as Response;
-      last = { seq: ++seq, url, status: response.status };
-      return response;
+      seq++;
+      if (!modelHost) return response;
+      if (!response.ok) remember({ url, status: response.status });
+      return watchBody(response, url);
     } catch (error) {
-      if (!isAbortError(error)) last = { seq: ++seq, url, status: null, error };
+      if (modelHost && !isAbortError(error)) remember({ url, status: null, error });
+      else seq++;
       throw error;
     }
   };
@@ -72,34 +105,51 @@ const SELF_HOST_HINT =
   'If you are offline or that host is blocked, self-host the model files (same layout as the Hugging Face hub) and set their base URL in Settings.';
 
 /**
- * Maps a model-loading failure to a user-facing error, by what the last request since `mark` (from
- * configureRuntime) got: no response at all is an unreachable host; a 404 right before the failure is a missing file
- * (transformers.js gives up on the first required file it cannot get; an optional file's 404 is followed by more
- * requests); another HTTP error is a host that refused. Anything else failed after the download.
+ * Maps a model-loading failure to a user-facing error, from the failed model-host requests since `mark` (from
+ * configureRuntime) and the error's type:
+ * - the error is a recorded network failure (no response, or a body cut off), or one happened during this load and
+ *   transformers.js did not report a missing file: the host is unreachable;
+ * - transformers.js's ModelFileNotFoundError: 404 is a missing file, named; 401 and 403 a refusal (the hub answers
+ *   401 for a repository that does not exist);
+ * - another HTTP error on a file the error names: the host failed, with its status;
+ * - anything else failed after the download (a bad graph, WebGPU, memory).
  */
 export function loadError(err: unknown, modelId: string, baseUrl: string, mark = 0): AppError {
   if (err instanceof AppError) return err;
   const cause = err instanceof Error ? err.message : String(err);
-  const event = last !== null && last.seq > mark ? last : null;
-  if (event && (event.status === null || event.error === err)) {
+  const mine = failures.filter((f) => f.seq > mark);
+  const notFound = err instanceof ModelFileNotFoundError;
+  const network = mine.find((f) => f.error === err) ?? (notFound ? undefined : mine.findLast((f) => f.status === null));
+  if (network) {
     return new AppError(
       'MODEL_HUB_UNREACHABLE',
       `The model "${modelId}" could not be downloaded from ${baseUrl}. ${SELF_HOST_HINT}`,
-      { model: modelId, url: event.url, cause },
+      { model: modelId, url: network.url, cause },
     );
   }
-  if (event && event.status === 404) {
+  if (notFound) {
+    const status = (err as { status?: number }).status ?? 404;
+    const named = mine.filter((f) => f.status === status);
+    const url = (named.findLast((f) => cause.includes(f.url)) ?? named.at(-1))?.url ?? baseUrl;
+    if (status === 404) {
+      return new AppError(
+        'MODEL_FILE_MISSING',
+        `The model "${modelId}" has no file at ${url} (HTTP 404). The registry may name a file or precision that its model host does not have.`,
+        { model: modelId, url, status, cause },
+      );
+    }
     return new AppError(
-      'MODEL_FILE_MISSING',
-      `The model "${modelId}" has no file at ${event.url} (HTTP 404). The registry may name a file or precision that its model host does not have.`,
-      { model: modelId, url: event.url, status: 404, cause },
+      'MODEL_ACCESS_DENIED',
+      `The model host refused "${modelId}" (HTTP ${status} for ${url}): the model may not exist under that name, or be gated or private.`,
+      { model: modelId, url, status, cause },
     );
   }
-  if (event && event.status !== null && event.status >= 400) {
+  const http = mine.findLast((f) => f.status !== null && cause.includes(f.url));
+  if (http) {
     return new AppError(
       'MODEL_HUB_UNREACHABLE',
-      `The model "${modelId}" could not be downloaded from ${baseUrl}: the host answered HTTP ${event.status}. ${SELF_HOST_HINT}`,
-      { model: modelId, url: event.url, status: event.status, cause },
+      `The model "${modelId}" could not be downloaded from ${baseUrl}: the host answered HTTP ${http.status}. ${SELF_HOST_HINT}`,
+      { model: modelId, url: http.url, status: http.status, cause },
     );
   }
   return toAppError(err, 'MODEL_LOAD_FAILED');

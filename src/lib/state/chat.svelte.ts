@@ -5,14 +5,14 @@ import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
 import { fitContext } from '../answer/budget';
 import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
 import { documentSpan } from '../answer/spans';
-import { relevanceGate, type RelevanceEvidence } from '../answer/refusal';
+import { relevanceGate } from '../answer/refusal';
 import { parseQueries, parseRewrite } from '../answer/multi-query';
 import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
 import type { ChatMessage } from '../models/generator/types';
 import { getChunks, getDocument, getSetting, setSetting } from '../persistence';
 import type { DocumentKind } from '../ingest/types';
 import { reciprocalRankFusion } from '../retrieval/fusion';
-import { finalOrder } from '../retrieval/final-order';
+import { DEFAULT_FINAL_ORDER, finalOrder } from '../retrieval/final-order';
 import { Latest } from '../rpc';
 import type { SearchFilters, SearchHit, TokenMatch } from '../services/search-service';
 import type { AppState } from './app.svelte';
@@ -267,13 +267,13 @@ export class ChatState {
                 { limit: k },
               );
         const byId = new Map(lists.flat().map((h) => [h.id, h]));
-        let ranked: { id: string; score: number; matches: TokenMatch[]; docTokens: string[] }[];
-        const gate: RelevanceEvidence = {
-          found: fused.length,
-          ...(dense && {
-            dense: { registryThreshold: app.embedderSpec?.relevanceThreshold, hits: lists.flat() },
-          }),
-        };
+        let ranked: {
+          id: string;
+          score: number;
+          relevance: number | null;
+          matches: TokenMatch[];
+          docTokens: string[];
+        }[];
         if (late && fused.length) {
           const q = await late.call('encodeQuery', { text: this.query }, { signal });
           const rr = await app.searchRpc.call(
@@ -289,23 +289,41 @@ export class ChatState {
           );
           // Every candidate is reranked, then ordered with the first stage (finalOrder), so a reranker weak on this
           // text cannot bury what both searches found.
-          const shown = finalOrder(fused, rr.hits, { limit: settings.topK });
-          ranked = shown.map((h) => ({ id: h.id, score: h.meanScore, matches: h.matches, docTokens: h.docTokens }));
-          const relevances = shown.map((h) => h.relevance).filter((r) => Number.isFinite(r));
-          gate.rerank = {
-            topRelevance: relevances.length ? Math.max(...relevances) : null,
-            registryThreshold: app.lateSpec?.relevanceThreshold,
-            settingsThreshold: settings.relevanceThreshold,
-          };
-          this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'} and fused with the search order.`;
+          ranked = finalOrder(fused, rr.hits, { limit: settings.topK }).map((h) => ({
+            id: h.id,
+            score: h.meanScore,
+            relevance: h.relevance,
+            matches: h.matches,
+            docTokens: h.docTokens,
+          }));
+          this.searchNote = `${dense ? 'Dense and keyword' : 'Keyword'} results${queries.length > 1 ? ` for ${queries.length} queries` : ''}, reranked by late interaction on ${rr.device === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.`;
         } else {
-          ranked = fused.slice(0, settings.topK).map((h) => ({ id: h.id, score: h.score, matches: [], docTokens: [] }));
+          ranked = fused.slice(0, settings.topK).map((h) => ({
+            id: h.id,
+            score: h.score,
+            relevance: null,
+            matches: [],
+            docTokens: [],
+          }));
           this.searchNote = dense
             ? 'Dense and keyword results fused.'
             : (app.keywordOnlyReason ?? 'Keyword search only.');
         }
+        const gate = relevanceGate({
+          found: fused.length,
+          shown: ranked.map((r) => ({ relevance: r.relevance, dense: byId.get(r.id)?.dense ?? null })),
+          ...(late && {
+            rerank: {
+              settingsThreshold: settings.relevanceThreshold,
+              registryThreshold: app.lateSpec?.relevanceThreshold,
+            },
+          }),
+          ...(dense && app.embedderSpec?.relevanceThreshold !== undefined
+            ? { denseThreshold: app.embedderSpec.relevanceThreshold }
+            : {}),
+        });
         await this.loadSources(ranked, byId, late !== null);
-        if (!relevanceGate(gate).relevant) {
+        if (!gate.relevant) {
           // Below the threshold the generator is not called: say so and show the nearest passages.
           this.phase = 'refused';
           this.searchNote =

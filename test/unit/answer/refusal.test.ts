@@ -23,58 +23,88 @@ describe('shouldRefuse', () => {
 });
 
 describe('relevanceGate', () => {
-  const hits = (...scores: (number | null)[]) => scores.map((s) => ({ dense: s === null ? null : { score: s } }));
+  /** A shown passage: the reranker's relevance (null: not scored) and its dense cosine (null: keyword-only). */
+  const p = (relevance: number | null, dense: number | null = null) => ({
+    relevance,
+    dense: dense === null ? null : { score: dense },
+  });
+  const rerank = (settingsThreshold: number | null, registryThreshold?: number) => ({
+    settingsThreshold,
+    registryThreshold,
+  });
 
   it('refuses when nothing was found, whatever else it knows', () => {
-    expect(relevanceGate({ found: 0 })).toEqual({ relevant: false, by: 'none', score: null, threshold: null });
-    expect(relevanceGate({ found: 0, rerank: { topRelevance: 0.9, settingsThreshold: null } }).relevant).toBe(false);
-  });
-
-  it('reads the reranker with the Settings threshold first, then the registry entry, then the fallback', () => {
-    const rerank = (settingsThreshold: number | null, registryThreshold?: number) =>
-      relevanceGate({ found: 3, rerank: { topRelevance: 0.6, settingsThreshold, registryThreshold } });
-    expect(rerank(0.7, 0.5)).toEqual({ relevant: false, by: 'rerank', score: 0.6, threshold: 0.7 });
-    expect(rerank(null, 0.65)).toMatchObject({ relevant: false, threshold: 0.65 });
-    expect(rerank(null, 0.55)).toMatchObject({ relevant: true, threshold: 0.55 });
-    expect(rerank(null)).toMatchObject({ relevant: true, threshold: FALLBACK_RERANK_THRESHOLD });
-  });
-
-  it('falls back to the dense gate when the reranker scored none of the passages shown', () => {
-    const rerank = { topRelevance: null, settingsThreshold: 0.9 };
-    expect(relevanceGate({ found: 3, rerank })).toMatchObject({ relevant: true, by: 'none' });
-    expect(relevanceGate({ found: 3, rerank, dense: { registryThreshold: 0.3, hits: hits(0.25) } })).toEqual({
+    expect(relevanceGate({ found: 0, shown: [] })).toEqual({
       relevant: false,
-      by: 'dense',
-      score: 0.25,
-      threshold: 0.3,
+      by: 'none',
+      score: null,
+      threshold: null,
     });
-    // With a score, the reranker decides even where the dense gate would refuse.
-    expect(
-      relevanceGate({
-        found: 3,
-        rerank: { topRelevance: 0.95, settingsThreshold: 0.9 },
-        dense: { registryThreshold: 0.3, hits: hits(0.25) },
-      }),
-    ).toMatchObject({ relevant: true, by: 'rerank' });
+    expect(relevanceGate({ found: 0, shown: [p(0.9)], rerank: rerank(null) }).relevant).toBe(false);
   });
 
-  it('without reranker scores, gates on the best dense cosine only with a registry-calibrated threshold', () => {
-    expect(relevanceGate({ found: 2, dense: { registryThreshold: 0.3, hits: hits(0.2, null, 0.29) } })).toEqual({
+  it('reads the best scored passage with the Settings threshold first, then the registry entry, then the fallback', () => {
+    const shown = [p(0.5), p(0.6), p(0.55)];
+    expect(relevanceGate({ found: 3, shown, rerank: rerank(0.7, 0.5) })).toEqual({
+      relevant: false,
+      by: 'rerank',
+      score: 0.6,
+      threshold: 0.7,
+    });
+    expect(relevanceGate({ found: 3, shown, rerank: rerank(null, 0.65) })).toMatchObject({
+      relevant: false,
+      threshold: 0.65,
+    });
+    expect(relevanceGate({ found: 3, shown, rerank: rerank(null, 0.55) })).toMatchObject({
+      relevant: true,
+      threshold: 0.55,
+    });
+    expect(relevanceGate({ found: 3, shown, rerank: rerank(null) })).toMatchObject({
+      relevant: true,
+      threshold: FALLBACK_RERANK_THRESHOLD,
+    });
+  });
+
+  it('reads only the passages shown: a reranker pick that fusion left out does not count', () => {
+    // The caller passes the final top-K; a 0.95 that is not among them is simply not there.
+    expect(relevanceGate({ found: 50, shown: [p(0.4), p(0.3)], rerank: rerank(0.7) }).relevant).toBe(false);
+  });
+
+  it('judges passages the reranker did not score by the dense gate, and answers if either gate passes', () => {
+    const gate = (shown: ReturnType<typeof p>[]) =>
+      relevanceGate({ found: 5, shown, rerank: rerank(0.7), denseThreshold: 0.3 });
+    // Scored ones too weak, an unscored one with a good cosine: answer.
+    expect(gate([p(0.4, 0.1), p(null, 0.5)])).toEqual({ relevant: true, by: 'dense', score: 0.5, threshold: 0.3 });
+    // Both too weak: refuse.
+    expect(gate([p(0.4, 0.9), p(null, 0.2)])).toMatchObject({ relevant: false, by: 'dense', score: 0.2 });
+    // None scored at all (a library indexed without a reranker): the dense gate alone.
+    expect(gate([p(null, 0.25)])).toMatchObject({ relevant: false, by: 'dense' });
+    // A scored passage that passes decides, whatever the dense cosines.
+    expect(gate([p(0.8, 0.0), p(null, 0.0)])).toMatchObject({ relevant: true, by: 'rerank' });
+    // Unscored and keyword-only, or no calibrated dense threshold: they cannot be judged, so the model sees them.
+    expect(gate([p(0.4), p(null)])).toMatchObject({ relevant: true, by: 'none' });
+    expect(relevanceGate({ found: 5, shown: [p(0.4), p(null, 0.0)], rerank: rerank(0.7) })).toMatchObject({
+      relevant: true,
+      by: 'none',
+    });
+  });
+
+  it('without a reranker, gates on the best dense cosine only with a registry-calibrated threshold', () => {
+    expect(relevanceGate({ found: 2, shown: [p(null, 0.2), p(null), p(null, 0.29)], denseThreshold: 0.3 })).toEqual({
       relevant: false,
       by: 'dense',
       score: 0.29,
       threshold: 0.3,
     });
-    expect(relevanceGate({ found: 2, dense: { registryThreshold: 0.3, hits: hits(0.31) } }).relevant).toBe(true);
-    expect(relevanceGate({ found: 2, dense: { hits: hits(0.01) } })).toMatchObject({ relevant: true, by: 'none' });
+    expect(relevanceGate({ found: 2, shown: [p(null, 0.31)], denseThreshold: 0.3 }).relevant).toBe(true);
+    expect(relevanceGate({ found: 2, shown: [p(null, 0.01)] })).toMatchObject({ relevant: true, by: 'none' });
   });
 
   it('never refuses keyword-only hits on score: they carry no cosine', () => {
-    expect(relevanceGate({ found: 1, dense: { registryThreshold: 0.3, hits: hits(null) } })).toMatchObject({
+    expect(relevanceGate({ found: 1, shown: [p(null)], denseThreshold: 0.3 })).toMatchObject({
       relevant: true,
       by: 'none',
     });
-    expect(relevanceGate({ found: 1 }).relevant).toBe(true);
   });
 });
 

@@ -46,5 +46,14 @@ describe('fetchModelFile', () => {
     });
     vi.stubGlobal('fetch', async () => Promise.reject(new TypeError('Failed to fetch')));
     await expect(fetchModelFile(url)).rejects.toMatchObject({ code: 'MODEL_HUB_UNREACHABLE' });
+    const cut = () =>
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array([1]));
+          controller.error(new TypeError('network error'));
+        },
+      });
+    vi.stubGlobal('fetch', async () => new Response(cut(), { status: 200 }));
+    await expect(fetchModelFile(url)).rejects.toMatchObject({ code: 'MODEL_HUB_UNREACHABLE' });
   });
 });

@@ -1,82 +1,115 @@
-// Model-load failures classified by what the model host answered (status, or no answer), never by message text.
+// Model-load failures classified by what the model host answered (status, no answer, a cut-off body) and the error's
+// type, never by message text; checked through transformers.js's own loader against a fake host.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { env } from '@huggingface/transformers';
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { AppError } from '../../../src/lib/errors';
 import { configureRuntime, loadError } from '../../../src/lib/models/runtime';
 
 const BASE = 'https://models.example/';
+const MODEL = 'lectern-standin/bert-embedder';
+const FILES = new URL(`../../fixtures/models/${MODEL}/`, import.meta.url);
 const runtime = { modelBaseUrl: BASE, wasmBaseUrl: 'https://app.example/ort/' };
-const original = env.fetch;
-/** What the fake host does with each request. */
-let answer: (url: string) => Promise<Response>;
+const original = { fetch: env.fetch, useFSCache: env.useFSCache };
 
-beforeAll(() => {
-  env.fetch = (input: string | URL) => answer(String(input));
-});
-afterAll(() => {
-  env.fetch = original;
-});
+/** How the fake host answers a file of the model: a status, 'offline' (no response), or 'cut' (body breaks). */
+type Answer = number | 'offline' | 'cut';
+let host: (file: string) => Answer = () => 200;
 
-/** Configures the runtime, makes `requests` through transformers.js's fetch, and returns the load mark. */
-async function load(requests: [string, number | 'offline'][]): Promise<{ mark: number; thrown: unknown[] }> {
-  const mark = configureRuntime(runtime);
-  const thrown: unknown[] = [];
-  for (const [file, status] of requests) {
-    answer = async () => {
-      if (status === 'offline') throw new TypeError('Failed to fetch');
-      return new Response('x', { status });
-    };
-    try {
-      await env.fetch(`${BASE}m/resolve/main/${file}`);
-    } catch (err) {
-      thrown.push(err);
-    }
+async function fakeFetch(input: string | URL): Promise<Response> {
+  const url = String(input);
+  if (!url.startsWith(BASE)) throw new TypeError('Failed to fetch');
+  const file = url.slice(`${BASE}${MODEL}/resolve/main/`.length);
+  const answer = host(file);
+  if (answer === 'offline') throw new TypeError('Failed to fetch');
+  if (answer === 'cut') {
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new Uint8Array([123]));
+        controller.error(new TypeError('network error'));
+      },
+    });
+    return new Response(body, { status: 200 });
   }
-  return { mark, thrown };
+  if (answer !== 200) return new Response('no', { status: answer });
+  return new Response(readFileSync(new URL(file, FILES)), { status: 200 });
 }
 
-describe('loadError', () => {
-  it('names the missing file when the last request before the failure got a 404', async () => {
-    const { mark } = await load([
-      ['config.json', 200],
-      ['onnx/model_q4f16.onnx', 404],
-    ]);
-    const e = loadError(new Error('Could not locate file'), 'm', BASE, mark);
-    expect(e.code).toBe('MODEL_FILE_MISSING');
-    expect(e.message).toContain(`${BASE}m/resolve/main/onnx/model_q4f16.onnx`);
-    expect(e.details).toMatchObject({ status: 404, model: 'm' });
+beforeAll(() => {
+  env.fetch = fakeFetch;
+  env.useFSCache = false;
+});
+afterAll(() => {
+  env.fetch = original.fetch;
+  env.useFSCache = original.useFSCache;
+});
+
+/** Loads the stand-in's tokenizer from the fake host through transformers.js, as the app's workers do. */
+async function loadTokenizer(answer: (file: string) => Answer): Promise<AppError | null> {
+  host = answer;
+  const mark = configureRuntime(runtime);
+  try {
+    await AutoTokenizer.from_pretrained(MODEL);
+    return null;
+  } catch (err) {
+    return loadError(err, MODEL, BASE, mark);
+  }
+}
+
+describe('loadError through the transformers.js loader', () => {
+  it('loads when the host has every file', async () => {
+    expect(await loadTokenizer(() => 200)).toBeNull();
   });
 
-  it('does not blame an optional file whose 404 was followed by more downloads', async () => {
-    const { mark } = await load([
-      ['generation_config.json', 404],
-      ['onnx/model.onnx', 200],
-    ]);
-    expect(loadError(new Error('invalid protobuf'), 'm', BASE, mark).code).toBe('MODEL_LOAD_FAILED');
+  it('names the missing file on a 404', async () => {
+    const e = await loadTokenizer((f) => (f === 'tokenizer.json' ? 404 : 200));
+    expect(e?.code).toBe('MODEL_FILE_MISSING');
+    expect(e?.message).toContain(`${BASE}${MODEL}/resolve/main/tokenizer.json (HTTP 404)`);
+    expect(e?.details).toMatchObject({ status: 404, model: MODEL });
   });
 
-  it('says the host is unreachable with the self-hosting hint when no response came, whatever the message', async () => {
-    const { mark, thrown } = await load([['config.json', 'offline']]);
-    for (const err of [thrown[0], new Error('something unrelated')]) {
-      const e = loadError(err, 'm', BASE, mark);
-      expect(e.code).toBe('MODEL_HUB_UNREACHABLE');
-      expect(e.message).toMatch(/self-host/);
-    }
+  it('says the host refused on a 401 (the hub answers 401 for a repository that does not exist)', async () => {
+    const e = await loadTokenizer(() => 401);
+    expect(e?.code).toBe('MODEL_ACCESS_DENIED');
+    expect(e?.message).toContain('HTTP 401');
   });
 
-  it('reports another HTTP error with its status', async () => {
-    const { mark } = await load([['tokenizer.json', 403]]);
-    const e = loadError(new Error('Unauthorized access to file'), 'm', BASE, mark);
-    expect(e.code).toBe('MODEL_HUB_UNREACHABLE');
-    expect(e.message).toContain('HTTP 403');
+  it('says the host is unreachable, with the self-hosting hint, when it does not answer', async () => {
+    const e = await loadTokenizer(() => 'offline');
+    expect(e?.code).toBe('MODEL_HUB_UNREACHABLE');
+    expect(e?.message).toMatch(/self-host/);
   });
 
-  it('ignores requests from before this load, and keeps AppErrors as they are', async () => {
-    await load([['onnx/model.onnx', 404]]);
-    const { mark } = await load([]);
-    // A message that the old text matching took for a network failure is not one.
-    expect(loadError(new Error('ERR_ 404 fetch'), 'm', BASE, mark).code).toBe('MODEL_LOAD_FAILED');
+  it('says the host is unreachable when a download breaks off mid-file', async () => {
+    const e = await loadTokenizer((f) => (f === 'tokenizer.json' ? 'cut' : 200));
+    expect(e?.code).toBe('MODEL_HUB_UNREACHABLE');
+    expect(e?.details).toMatchObject({ url: `${BASE}${MODEL}/resolve/main/tokenizer.json` });
+  });
+
+  it('reports another HTTP error on a file the error names with its status', async () => {
+    const e = await loadTokenizer((f) => (f === 'tokenizer.json' ? 503 : 200));
+    expect(e?.code).toBe('MODEL_HUB_UNREACHABLE');
+    expect(e?.message).toContain('HTTP 503');
+  });
+});
+
+describe('loadError, what it must not blame', () => {
+  it("does not blame an optional file's 404 for a failure after the download", async () => {
+    host = (f) => (f === 'generation_config.json' ? 404 : 200);
+    const mark = configureRuntime(runtime);
+    await env.fetch(`${BASE}${MODEL}/resolve/main/generation_config.json`);
+    expect(loadError(new Error('protobuf parsing failed'), MODEL, BASE, mark).code).toBe('MODEL_LOAD_FAILED');
+  });
+
+  it('ignores requests that are not to the model host (the ORT files) and requests from before the load', async () => {
+    const before = configureRuntime(runtime);
+    host = () => 'offline';
+    await env.fetch(`${BASE}${MODEL}/resolve/main/config.json`).catch(() => {});
+    const mark = configureRuntime(runtime);
+    await env.fetch('https://app.example/ort/ort-wasm-simd-threaded.asyncify.mjs').catch(() => {});
+    expect(loadError(new Error('ERR_ 404 fetch'), MODEL, BASE, mark).code).toBe('MODEL_LOAD_FAILED');
+    expect(loadError(new Error('anything'), MODEL, BASE, before).code).toBe('MODEL_HUB_UNREACHABLE');
     const own = new AppError('EMBEDDING_DIMS_MISMATCH');
-    expect(loadError(own, 'm', BASE, mark)).toBe(own);
+    expect(loadError(own, MODEL, BASE, mark)).toBe(own);
   });
 });

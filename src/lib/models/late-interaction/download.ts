@@ -74,7 +74,16 @@ export async function fetchModelFile(
       ? new AppError('MODEL_FILE_MISSING', `The model host has no file at ${url} (HTTP 404).`, { url, status })
       : new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (HTTP ${status}).`, { url, status });
   }
-  const bytes = await readBody(response, onProgress);
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await readBody(response, onProgress);
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (the connection broke off).`, {
+      url,
+      cause: err instanceof Error ? err.message : String(err),
+    });
+  }
   if (cache) {
     const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) };
     // A full quota only costs a re-download next time.

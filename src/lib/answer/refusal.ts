@@ -51,22 +51,20 @@ export interface RelevanceDecision {
  *   refused here.
  */
 export function relevanceGate({ found, shown, rerank, denseThreshold }: RelevanceEvidence): RelevanceDecision {
-  if (found === 0) return { relevant: false, by: 'none', score: null, threshold: null };
+  if (found === 0 || shown.length === 0) return { relevant: false, by: 'none', score: null, threshold: null };
   const scored = rerank ? shown.filter((p) => p.relevance !== null && Number.isFinite(p.relevance)) : [];
   const unscored = rerank ? shown.filter((p) => !scored.includes(p)) : shown;
-  let decision: RelevanceDecision | null = null;
   if (scored.length > 0) {
     const threshold = rerank!.settingsThreshold ?? rerank!.registryThreshold ?? FALLBACK_RERANK_THRESHOLD;
     const score = Math.max(...scored.map((p) => p.relevance!));
-    decision = { relevant: !shouldRefuse(score, threshold), by: 'rerank', score, threshold };
+    const decision: RelevanceDecision = { relevant: !shouldRefuse(score, threshold), by: 'rerank', score, threshold };
     if (decision.relevant || unscored.length === 0) return decision;
   }
+  // Here some passages are unscored, and any scored ones fell short.
   const score = topDenseScore(unscored);
   if (denseThreshold === undefined || score === null) {
     // No calibrated way to judge the unscored passages: let the model see them (its prompt lets it refuse).
-    return unscored.length > 0 || !decision
-      ? { relevant: true, by: 'none', score, threshold: denseThreshold ?? null }
-      : decision;
+    return { relevant: true, by: 'none', score, threshold: denseThreshold ?? null };
   }
   return { relevant: !shouldRefuse(score, denseThreshold), by: 'dense', score, threshold: denseThreshold };
 }
@@ -74,7 +72,9 @@ export function relevanceGate({ found, shown, rerank, denseThreshold }: Relevanc
 /** Best dense cosine among first-stage hits; null when none came from the dense index. */
 export function topDenseScore(hits: readonly { dense: { score: number } | null }[]): number | null {
   let top: number | null = null;
-  for (const h of hits) if (h.dense && (top === null || h.dense.score > top)) top = h.dense.score;
+  for (const h of hits) {
+    if (h.dense && Number.isFinite(h.dense.score) && (top === null || h.dense.score > top)) top = h.dense.score;
+  }
   return top;
 }
 

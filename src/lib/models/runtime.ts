@@ -37,25 +37,38 @@ function remember(failure: Omit<Failure, 'seq'>): void {
 function watchBody(response: Response, url: string): Response {
   if (!response.body) return response;
   const reader = response.body.getReader();
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        chunk = await reader.read();
       } catch (error) {
-        if (!isAbortError(error)) remember({ url, status: null, error });
+        if (!cancelled && !isAbortError(error)) remember({ url, status: null, error });
         controller.error(error);
+        return;
       }
+      if (cancelled) return;
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: (reason) => {
+      cancelled = true;
+      return reader.cancel(reason);
+    },
   });
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
+/** transformers.js's size checks (a one-byte range request) fail quietly, so they must not take the blame either. */
+function isRangeProbe(init: unknown): boolean {
+  const headers = (init as { headers?: HeadersInit } | undefined)?.headers;
+  return headers !== undefined && new Headers(headers).has('range');
+}
+
 /**
- * Wraps transformers.js's fetch, once per worker, to record failed requests to the model host (not the ORT files), so
- * load failures are classified by status and error identity rather than message text.
+ * Wraps transformers.js's fetch, once per worker, to record failed downloads from the model host (not the ORT files,
+ * not size checks), so load failures are classified by status and error identity rather than message text.
  */
 function recordFetches(): void {
   if (recording) return;
@@ -63,15 +76,15 @@ function recordFetches(): void {
   const base = env.fetch;
   env.fetch = async (input: string | URL, init?: unknown) => {
     const url = String(input);
-    const modelHost = typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost);
+    const watched = typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost) && !isRangeProbe(init);
     try {
       const response = (await base(input, init)) as Response;
       seq++;
-      if (!modelHost) return response;
+      if (!watched) return response;
       if (!response.ok) remember({ url, status: response.status });
       return watchBody(response, url);
     } catch (error) {
-      if (modelHost && !isAbortError(error)) remember({ url, status: null, error });
+      if (watched && !isAbortError(error)) remember({ url, status: null, error });
       else seq++;
       throw error;
     }
@@ -109,15 +122,18 @@ const SELF_HOST_HINT =
  * configureRuntime) and the error's type:
  * - the error is a recorded network failure (no response, or a body cut off), or one happened during this load and
  *   transformers.js did not report a missing file: the host is unreachable;
- * - transformers.js's ModelFileNotFoundError: 404 is a missing file, named; 401 and 403 a refusal (the hub answers
- *   401 for a repository that does not exist);
+ * - transformers.js's ModelFileNotFoundError with a status: 404 is a missing file, named; 401 and 403 a refusal
+ *   (the hub answers 401 for a repository that does not exist);
  * - another HTTP error on a file the error names: the host failed, with its status;
  * - anything else failed after the download (a bad graph, WebGPU, memory).
  */
 export function loadError(err: unknown, modelId: string, baseUrl: string, mark = 0): AppError {
   if (err instanceof AppError) return err;
   const cause = err instanceof Error ? err.message : String(err);
-  const mine = failures.filter((f) => f.seq > mark);
+  // This load's own downloads: after its mark and under its model's folder (another load may share the worker).
+  const mine = failures.filter((f) => f.seq > mark && f.url.startsWith(`${baseUrl}${modelId}/`));
+  /** The recorded failure whose URL the error quotes, as transformers.js's HTTP errors do. */
+  const quoted = (list: Failure[]) => list.findLast((f) => cause.includes(`"${f.url}"`));
   const notFound = err instanceof ModelFileNotFoundError;
   const network = mine.find((f) => f.error === err) ?? (notFound ? undefined : mine.findLast((f) => f.status === null));
   if (network) {
@@ -127,10 +143,9 @@ export function loadError(err: unknown, modelId: string, baseUrl: string, mark =
       { model: modelId, url: network.url, cause },
     );
   }
-  if (notFound) {
-    const status = (err as { status?: number }).status ?? 404;
-    const named = mine.filter((f) => f.status === status);
-    const url = (named.findLast((f) => cause.includes(f.url)) ?? named.at(-1))?.url ?? baseUrl;
+  const status = notFound ? (err as { status?: number | null }).status : null;
+  if (typeof status === 'number') {
+    const url = quoted(mine.filter((f) => f.status === status))?.url ?? `${baseUrl}${modelId}/`;
     if (status === 404) {
       return new AppError(
         'MODEL_FILE_MISSING',
@@ -144,7 +159,7 @@ export function loadError(err: unknown, modelId: string, baseUrl: string, mark =
       { model: modelId, url, status, cause },
     );
   }
-  const http = mine.findLast((f) => f.status !== null && cause.includes(f.url));
+  const http = quoted(mine.filter((f) => f.status !== null));
   if (http) {
     return new AppError(
       'MODEL_HUB_UNREACHABLE',

@@ -267,6 +267,12 @@ export class ChatState {
                 { limit: k },
               );
         const byId = new Map(lists.flat().map((h) => [h.id, h]));
+        // A passage's best cosine over every query (multi-query lists may hold it several times, or keyword-only).
+        const bestDense = new Map<string, { score: number }>();
+        for (const h of lists.flat()) {
+          const seen = bestDense.get(h.id);
+          if (h.dense && (!seen || h.dense.score > seen.score)) bestDense.set(h.id, h.dense);
+        }
         let ranked: {
           id: string;
           score: number;
@@ -311,7 +317,7 @@ export class ChatState {
         }
         const gate = relevanceGate({
           found: fused.length,
-          shown: ranked.map((r) => ({ relevance: r.relevance, dense: byId.get(r.id)?.dense ?? null })),
+          shown: ranked.map((r) => ({ relevance: r.relevance, dense: bestDense.get(r.id) ?? null })),
           ...(late && {
             rerank: {
               settingsThreshold: settings.relevanceThreshold,

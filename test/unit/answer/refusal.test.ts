@@ -65,9 +65,17 @@ describe('relevanceGate', () => {
     });
   });
 
-  it('reads only the passages shown: a reranker pick that fusion left out does not count', () => {
-    // The caller passes the final top-K; a 0.95 that is not among them is simply not there.
-    expect(relevanceGate({ found: 50, shown: [p(0.4), p(0.3)], rerank: rerank(0.7) }).relevant).toBe(false);
+  it('refuses when nothing is shown, even if the search found something', () => {
+    expect(relevanceGate({ found: 3, shown: [], rerank: rerank(null) }).relevant).toBe(false);
+    expect(relevanceGate({ found: 3, shown: [] }).relevant).toBe(false);
+  });
+
+  it('skips a non-finite cosine rather than letting it decide', () => {
+    expect(relevanceGate({ found: 2, shown: [p(null, Number.NaN), p(null, 0.5)], denseThreshold: 0.3 })).toMatchObject({
+      relevant: true,
+      by: 'dense',
+      score: 0.5,
+    });
   });
 
   it('judges passages the reranker did not score by the dense gate, and answers if either gate passes', () => {

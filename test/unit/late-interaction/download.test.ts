@@ -39,6 +39,8 @@ describe('fetchModelFile', () => {
     vi.stubGlobal('fetch', async () => new Response('Not found', { status: 404 }));
     await expect(fetchModelFile(url)).rejects.toThrow(/HTTP 404/);
     await expect(fetchModelFile(url)).rejects.toMatchObject({ code: 'MODEL_FILE_MISSING', details: { status: 404 } });
+    vi.stubGlobal('fetch', async () => new Response('No', { status: 401 }));
+    await expect(fetchModelFile(url)).rejects.toMatchObject({ code: 'MODEL_ACCESS_DENIED', details: { status: 401 } });
     vi.stubGlobal('fetch', async () => new Response('Busy', { status: 503 }));
     await expect(fetchModelFile(url)).rejects.toMatchObject({
       code: 'MODEL_HUB_UNREACHABLE',

@@ -12,8 +12,11 @@ const FILES = new URL(`../../fixtures/models/${MODEL}/`, import.meta.url);
 const runtime = { modelBaseUrl: BASE, wasmBaseUrl: 'https://app.example/ort/' };
 const original = { fetch: env.fetch, useFSCache: env.useFSCache };
 
-/** How the fake host answers a file of the model: a status, 'offline' (no response), or 'cut' (body breaks). */
-type Answer = number | 'offline' | 'cut';
+/**
+ * How the fake host answers a file of the model: a status, 'offline' (no response), 'cut' (the body breaks) or
+ * 'slow' (a body whose one chunk takes 20 ms).
+ */
+type Answer = number | 'offline' | 'cut' | 'slow';
 let host: (file: string) => Answer = () => 200;
 
 async function fakeFetch(input: string | URL): Promise<Response> {
@@ -27,6 +30,16 @@ async function fakeFetch(input: string | URL): Promise<Response> {
       start(controller) {
         controller.enqueue(new Uint8Array([123]));
         controller.error(new TypeError('network error'));
+      },
+    });
+    return new Response(body, { status: 200 });
+  }
+  if (answer === 'slow') {
+    const body = new ReadableStream({
+      async pull(controller) {
+        await new Promise((r) => setTimeout(r, 20));
+        controller.enqueue(new Uint8Array([1]));
+        controller.close();
       },
     });
     return new Response(body, { status: 200 });
@@ -109,7 +122,34 @@ describe('loadError, what it must not blame', () => {
     await env.fetch('https://app.example/ort/ort-wasm-simd-threaded.asyncify.mjs').catch(() => {});
     expect(loadError(new Error('ERR_ 404 fetch'), MODEL, BASE, mark).code).toBe('MODEL_LOAD_FAILED');
     expect(loadError(new Error('anything'), MODEL, BASE, before).code).toBe('MODEL_HUB_UNREACHABLE');
+    // Another model loading in the same worker: its failures are its own.
+    const other = configureRuntime(runtime);
+    await env.fetch(`${BASE}other/model/resolve/main/config.json`).catch(() => {});
+    expect(loadError(new Error('invalid graph'), MODEL, BASE, other).code).toBe('MODEL_LOAD_FAILED');
     const own = new AppError('EMBEDDING_DIMS_MISMATCH');
     expect(loadError(own, MODEL, BASE, mark)).toBe(own);
+  });
+});
+
+describe('loadError, what transformers.js itself shrugs off', () => {
+  const url = `${BASE}${MODEL}/resolve/main/onnx/model.onnx`;
+
+  it('does not blame a failed size check (a one-byte range request)', async () => {
+    host = () => 'offline';
+    const mark = configureRuntime(runtime);
+    await env.fetch(url, { headers: { Range: 'bytes=0-0' } }).catch(() => {});
+    expect(loadError(new Error('invalid graph'), MODEL, BASE, mark).code).toBe('MODEL_LOAD_FAILED');
+  });
+
+  it('does not blame a body it cancelled while a chunk was on its way', async () => {
+    host = () => 'slow';
+    const mark = configureRuntime(runtime);
+    const response = (await env.fetch(url)) as Response;
+    const reader = response.body!.getReader();
+    const pending = reader.read(); // the wrapper is now waiting on the slow source
+    await reader.cancel('size known');
+    await pending;
+    await new Promise((r) => setTimeout(r, 40)); // the slow chunk arrives after the cancel
+    expect(loadError(new Error('invalid graph'), MODEL, BASE, mark).code).toBe('MODEL_LOAD_FAILED');
   });
 });

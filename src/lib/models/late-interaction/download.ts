@@ -70,9 +70,13 @@ export async function fetchModelFile(
   }
   if (!response.ok) {
     const status = response.status;
-    throw status === 404
-      ? new AppError('MODEL_FILE_MISSING', `The model host has no file at ${url} (HTTP 404).`, { url, status })
-      : new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (HTTP ${status}).`, { url, status });
+    if (status === 404) {
+      throw new AppError('MODEL_FILE_MISSING', `The model host has no file at ${url} (HTTP 404).`, { url, status });
+    }
+    if (status === 401 || status === 403) {
+      throw new AppError('MODEL_ACCESS_DENIED', `The model host refused ${url} (HTTP ${status}).`, { url, status });
+    }
+    throw new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (HTTP ${status}).`, { url, status });
   }
   let bytes: Uint8Array<ArrayBuffer>;
   try {

@@ -20,6 +20,8 @@ interface Failure {
   url: string;
   status: number | null;
   error?: unknown;
+  /** A size check (one-byte range request): transformers.js usually shrugs off its failure. */
+  probe?: boolean;
 }
 
 /** Requests numbered in this worker, so a load reads only failures after its own mark. */
@@ -60,15 +62,15 @@ function watchBody(response: Response, url: string): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
-/** transformers.js's size checks (a one-byte range request) fail quietly, so they must not take the blame either. */
+/** transformers.js's size checks (a one-byte range request) mostly fail quietly, so they rarely take the blame. */
 function isRangeProbe(init: unknown): boolean {
   const headers = (init as { headers?: HeadersInit } | undefined)?.headers;
   return headers !== undefined && new Headers(headers).has('range');
 }
 
 /**
- * Wraps transformers.js's fetch, once per worker, to record failed downloads from the model host (not the ORT files,
- * not size checks), so load failures are classified by status and error identity rather than message text.
+ * Wraps transformers.js's fetch, once per worker, to record failed downloads from the model host (not the ORT files),
+ * so load failures are classified by status and error identity rather than message text.
  */
 function recordFetches(): void {
   if (recording) return;
@@ -76,15 +78,17 @@ function recordFetches(): void {
   const base = env.fetch;
   env.fetch = async (input: string | URL, init?: unknown) => {
     const url = String(input);
-    const watched = typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost) && !isRangeProbe(init);
+    const watched = typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost);
+    const probe = isRangeProbe(init);
     try {
       const response = (await base(input, init)) as Response;
       seq++;
-      if (!watched) return response;
+      if (!watched || probe) return response;
       if (!response.ok) remember({ url, status: response.status });
       return watchBody(response, url);
     } catch (error) {
-      if (watched && !isAbortError(error)) remember({ url, status: null, error });
+      // A size check's network failure is kept too, but only blamed when it is the very error the load threw.
+      if (watched && !isAbortError(error)) remember({ url, status: null, error, probe });
       else seq++;
       throw error;
     }
@@ -135,7 +139,8 @@ export function loadError(err: unknown, modelId: string, baseUrl: string, mark =
   /** The recorded failure whose URL the error quotes, as transformers.js's HTTP errors do. */
   const quoted = (list: Failure[]) => list.findLast((f) => cause.includes(`"${f.url}"`));
   const notFound = err instanceof ModelFileNotFoundError;
-  const network = mine.find((f) => f.error === err) ?? (notFound ? undefined : mine.findLast((f) => f.status === null));
+  const network =
+    mine.find((f) => f.error === err) ?? (notFound ? undefined : mine.findLast((f) => f.status === null && !f.probe));
   if (network) {
     return new AppError(
       'MODEL_HUB_UNREACHABLE',

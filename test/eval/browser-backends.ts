@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type LaunchOptions } from '@playwright/test';
-import { bundleEntry } from '../e2e/harness/harness';
+import { bundleEntry, routeBundle } from '../e2e/harness/harness';
 import { guardLocalhost } from '../e2e/fixtures';
 import { chromiumProjects } from '../e2e/projects';
 import type { Device, Dtype } from '../../src/lib/config/registry-types';
@@ -133,17 +133,7 @@ export async function openBrowserBackends(o: BrowserOptions): Promise<BrowserBac
     browser = await chromium.launch(launchOptions(o.device));
     const context = await browser.newContext({ baseURL: server.origin });
     const external = await guardLocalhost(context);
-    // Registered after the guard, so it is consulted first; unknown paths fall through to the guard and the server.
-    await context.route(`**${BASE}**`, (route) => {
-      const name = new URL(route.request().url()).pathname.slice(BASE.length);
-      const body = files.get(name);
-      if (body === undefined) return route.fallback();
-      return route.fulfill({
-        status: 200,
-        contentType: name.endsWith('.js') ? 'text/javascript' : name.endsWith('.wasm') ? 'application/wasm' : undefined,
-        body: typeof body === 'string' ? body : Buffer.from(body),
-      });
-    });
+    await routeBundle(context, BASE, files);
     const page = await context.newPage();
     page.on('pageerror', (err) => log(`page error: ${err.message}`));
     page.on('console', (msg) => {

@@ -1,6 +1,6 @@
 // Bundles app modules for e2e tests at test time (Vite, in memory) and serves them to the page under /__harness/.
 import { fileURLToPath } from 'node:url';
-import type { Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { build } from 'vite';
 import type { Harness } from './page-entry';
 
@@ -46,6 +46,23 @@ export async function bundleEntry(entry: string, base: string): Promise<Files> {
   return files;
 }
 
+/**
+ * Serves `files` under `base` in `context`. Registered after the privacy guard's catch-all, so it is consulted first;
+ * unknown paths fall through to the guard and the server.
+ */
+export async function routeBundle(context: BrowserContext, base: string, files: Files): Promise<void> {
+  await context.route(`**${base}**`, (route) => {
+    const name = new URL(route.request().url()).pathname.slice(base.length);
+    const body = files.get(name);
+    if (body === undefined) return route.fallback();
+    return route.fulfill({
+      status: 200,
+      contentType: name.endsWith('.js') ? 'text/javascript' : name.endsWith('.wasm') ? 'application/wasm' : undefined,
+      body: typeof body === 'string' ? body : Buffer.from(body),
+    });
+  });
+}
+
 function bundle(): Promise<Files> {
   bundled ??= bundleEntry(ENTRY, HARNESS_BASE);
   return bundled;
@@ -57,17 +74,7 @@ function bundle(): Promise<Files> {
  */
 export async function openHarness(page: Page): Promise<void> {
   const files = await bundle();
-  // Registered after the privacy guard's catch-all, so it is consulted first; unknown paths fall through to it.
-  await page.context().route(`**${HARNESS_BASE}**`, (route) => {
-    const name = new URL(route.request().url()).pathname.slice(HARNESS_BASE.length);
-    const body = files.get(name);
-    if (body === undefined) return route.fallback();
-    return route.fulfill({
-      status: 200,
-      contentType: name.endsWith('.js') ? 'text/javascript' : name.endsWith('.wasm') ? 'application/wasm' : undefined,
-      body: typeof body === 'string' ? body : Buffer.from(body),
-    });
-  });
+  await routeBundle(page.context(), HARNESS_BASE, files);
   await page.goto('/standin/registry.json');
   await page.addScriptTag({ url: `${HARNESS_BASE}page.js`, type: 'module' });
   await page.waitForFunction(() => 'lectern' in globalThis);

@@ -25,9 +25,9 @@ export type PromptBuilder = (
 export const TRUNCATION_MARK = ' …';
 
 /**
- * Turns a text counter into a message counter. Exact when `render` is the model's chat template (see
- * renderChat) and `countText` its tokenizer without special tokens; the default render is a rough
- * role-and-content join for tests and estimates.
+ * Turns a text counter into a message counter. Exact when `render` is the model's chat template (as
+ * tokenizer.apply_chat_template renders it) and `countText` its tokenizer without special tokens; the
+ * default render is a rough role-and-content join for tests and estimates.
  */
 export function textCounter(
   countText: (text: string) => number | Promise<number>,

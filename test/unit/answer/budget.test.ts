@@ -1,7 +1,7 @@
 // fitContext: history trimmed oldest-first, then low-ranked passages, then the top passage cut; exact counts.
 import { describe, expect, it } from 'vitest';
 import { fitContext, textCounter, TRUNCATION_MARK, type PromptBuilder } from '../../../src/lib/answer/budget';
-import { renderChat } from '../../../src/lib/answer/chat-template';
+import { renderChat } from './chat-template';
 import { buildMessages } from '../../../src/lib/answer/prompt';
 import type { ChatMessage } from '../../../src/lib/models/generator/types';
 

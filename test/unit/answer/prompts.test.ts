@@ -4,12 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import {
-  chatTemplateOf,
-  renderChat,
-  specialTokensOf,
-  type TokenizerConfigLike,
-} from '../../../src/lib/answer/chat-template';
+import { chatTemplateOf, renderChat, specialTokensOf, type TokenizerConfigLike } from './chat-template';
 import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../../../src/lib/answer/prompt';
 import {
   fenceText,

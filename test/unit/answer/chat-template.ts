@@ -1,6 +1,6 @@
-// Renders chat messages through a Hugging Face chat template (Jinja) exactly as transformers.js does.
+// Test helper: renders chat messages through a Hugging Face chat template (Jinja) exactly as transformers.js does.
 import { Template } from '@huggingface/jinja';
-import type { ChatMessage } from '../models/generator/types';
+import type { ChatMessage } from '../../../src/lib/models/generator/types';
 
 /** A special token as tokenizer_config.json writes it: a plain string or an AddedToken object. */
 export type ConfigToken = string | { __type?: string; content: string } | null | undefined;
@@ -55,7 +55,7 @@ export function chatTemplateOf(config: TokenizerConfigLike, name?: string): stri
   throw new Error(name ? `The tokenizer config has no chat template named "${name}".` : 'No chat template found.');
 }
 
-// Parsing dominates for long templates (Qwen's is ~2 kB); the few the app meets are cached, as transformers.js does.
+// Parsing dominates for long templates (Qwen's is ~2 kB); the few the tests meet are cached, as transformers.js does.
 const compiled = new Map<string, Template>();
 
 /** The prompt text for messages: same variables, order and defaults as tokenizer.apply_chat_template. */

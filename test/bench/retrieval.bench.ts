@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe } from 'vitest';
 import { Bm25Index } from '../../src/lib/retrieval/bm25';
-import { quantizeInt6, quantizeInt8, poolTokens, unpackInt6 } from '../../src/lib/retrieval/compress';
+import { quantizeInt6, quantizeInt8, unpackInt6 } from '../../src/lib/retrieval/compress';
 import { ExactIndex } from '../../src/lib/retrieval/exact-index';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type DocTokens, type QueryTokens } from '../../src/lib/retrieval/maxsim';
 import type { VectorHit, VectorIndex } from '../../src/lib/retrieval/vector-index';
 import { initVoy, VoyIndex } from '../../src/lib/retrieval/voy-index';
+import { poolTokens } from '../unit/retrieval/compress-variants';
 import {
   buildVoy,
   emit,

@@ -14,12 +14,13 @@ import {
   type DocumentRecord,
   type LecternDatabase,
 } from '../../src/lib/persistence';
-import { binarize, poolTokens, quantizeInt6, quantizeInt8, type FloatTokens } from '../../src/lib/retrieval/compress';
+import { quantizeInt6, quantizeInt8, type FloatTokens } from '../../src/lib/retrieval/compress';
 import { ExactIndex, type ExactPrecision } from '../../src/lib/retrieval/exact-index';
 import type { VectorIndex } from '../../src/lib/retrieval/vector-index';
 import { initVoy, VoyIndex } from '../../src/lib/retrieval/voy-index';
 import { LocalCaller } from '../../src/lib/rpc';
 import { searchHandlers } from '../../src/lib/services/search-service';
+import { binarize, poolTokens } from '../unit/retrieval/compress-variants';
 import { buildVoy, emit, Group, label, runOptions, SIZES } from './report';
 import { rng, unitRows, ZipfCorpus } from './synthetic';
 

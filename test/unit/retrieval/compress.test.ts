@@ -1,18 +1,15 @@
 // Token-vector compression: int8/1-bit/pooling shapes, and their top-10 agreement with float32 MaxSim.
 import { describe, expect, it } from 'vitest';
 import {
-  binarize,
   dequantizeInt8,
-  measureAgreement,
-  poolTokens,
   quantizeInt6,
   quantizeInt8,
   storedToInt8,
-  topKAgreement,
   unpackInt6,
   type FloatTokens,
 } from '../../../src/lib/retrieval/compress';
 import type { QueryTokens } from '../../../src/lib/retrieval/maxsim';
+import { binarize, measureAgreement, poolTokens, topKAgreement } from './compress-variants';
 
 function gaussian(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,7 +1,8 @@
 // MaxSim late-interaction scoring on tiny hand examples, for float32, int8 and 1-bit documents.
 import { describe, expect, it } from 'vitest';
-import { binarize, quantizeInt8 } from '../../../src/lib/retrieval/compress';
+import { quantizeInt8 } from '../../../src/lib/retrieval/compress';
 import { maxSim, maxSimRerank, type QueryTokens } from '../../../src/lib/retrieval/maxsim';
+import { binarize } from './compress-variants';
 
 const query: QueryTokens = { data: Float32Array.from([1, 0, 0, 1]), tokens: 2, dims: 2 };
 const docA = { id: 'A', data: Float32Array.from([0.6, 0.8, 1, 0]), tokens: 2 };

@@ -1,4 +1,4 @@
-// Incremental in-memory BM25 inverted index with snapshots and per-document posting export for persistence.
+// Incremental in-memory BM25 inverted index with per-document posting export and import for persistence.
 import { tokenize, type TokenizeOptions } from './tokenize';
 
 export interface Bm25Options {
@@ -29,18 +29,6 @@ export interface Bm25DocPostings {
   terms: string[];
   /** Term frequencies, parallel to `terms`. */
   freqs: number[];
-}
-
-/** Whole-index snapshot; `postings` holds per document `n, term₁, tf₁, …, termₙ, tfₙ` with term indices into `terms`. */
-export interface Bm25Snapshot {
-  version: 1;
-  k1: number;
-  b: number;
-  tokenize: TokenizeOptions;
-  terms: string[];
-  ids: string[];
-  lengths: ArrayLike<number>;
-  postings: ArrayLike<number>;
 }
 
 /**
@@ -185,68 +173,6 @@ export class Bm25Index {
     const hits = topK(scores, touched, nTouched, k, ids, options.filter);
     for (let i = 0; i < nTouched; i++) scores[touched[i]!] = 0;
     return hits;
-  }
-
-  toJSON(): Bm25Snapshot {
-    // Re-number terms densely over live documents so the snapshot carries no dead vocabulary.
-    const remap = new Int32Array(this.termText.length).fill(-1);
-    const terms: string[] = [];
-    const ids: string[] = [];
-    const lengths: number[] = [];
-    const postings: number[] = [];
-    for (let d = 0; d < this.ids.length; d++) {
-      const id = this.ids[d];
-      if (id === undefined) continue;
-      const fwd = this.forward[d]!;
-      ids.push(id);
-      lengths.push(this.lengths[d]!);
-      postings.push(fwd.length / 2);
-      for (let i = 0; i < fwd.length; i += 2) {
-        const t = fwd[i]!;
-        if (remap[t] === -1) {
-          remap[t] = terms.length;
-          terms.push(this.termText[t]!);
-        }
-        postings.push(remap[t]!, fwd[i + 1]!);
-      }
-    }
-    return { version: 1, k1: this.k1, b: this.b, tokenize: { ...this.tokenizeOptions }, terms, ids, lengths, postings };
-  }
-
-  static fromJSON(snapshot: Bm25Snapshot): Bm25Index {
-    if (snapshot.version !== 1)
-      throw new Error(`Bm25Index.fromJSON: unsupported snapshot version ${String(snapshot.version)}`);
-    const index = new Bm25Index({ k1: snapshot.k1, b: snapshot.b, tokenize: snapshot.tokenize });
-    const { terms, ids, lengths, postings } = snapshot;
-    // Built directly from term indices (no per-term string lookups): restoring 100k chunks is on the startup path.
-    index.termText = terms.slice();
-    terms.forEach((t, i) => index.termIds.set(t, i));
-    index.postings = terms.map(() => []);
-    index.df = new Array<number>(terms.length).fill(0);
-    let p = 0;
-    for (let d = 0; d < ids.length; d++) {
-      const id = ids[d]!;
-      if (index.nums.has(id)) throw new Error(`Bm25Index.fromJSON: duplicate id ${id}`);
-      const count = postings[p++]!;
-      const fwd = new Int32Array(2 * count);
-      for (let i = 0; i < count; i++) {
-        const t = postings[p++]!;
-        const tf = postings[p++]!;
-        const list = index.postings[t];
-        if (list === undefined) throw new Error('Bm25Index.fromJSON: term index out of range');
-        list.push(d, tf);
-        index.df[t]!++;
-        fwd[2 * i] = t;
-        fwd[2 * i + 1] = tf;
-      }
-      index.ids.push(id);
-      index.nums.set(id, d);
-      index.lengths.push(lengths[d]!);
-      index.forward.push(fwd);
-      index.totalLength += lengths[d]!;
-      index.livePostings += count;
-    }
-    return index;
   }
 
   private insert(docId: string, length: number, terms: Iterable<string>, freqs: Iterable<number>): void {

@@ -1,4 +1,4 @@
-// BM25 index: hand-computed scores, incremental updates versus rebuild, snapshots and per-document postings.
+// BM25 index: hand-computed scores, incremental updates versus rebuild, and per-document postings.
 import { describe, expect, it } from 'vitest';
 import { Bm25Index, type Bm25Hit } from '../../../src/lib/retrieval/bm25';
 
@@ -101,17 +101,6 @@ describe('Bm25Index updates and persistence', () => {
     for (const [id, text] of final) rebuilt.add(id, text);
     expect(live.size).toBe(final.size);
     expectSameResults(live, rebuilt, queries);
-  });
-
-  it('round-trips through toJSON/fromJSON (via a JSON string)', () => {
-    const index = new Bm25Index({ k1: 1.2, b: 0.75 });
-    for (const [id, text] of docs) index.add(id, text);
-    for (let i = 0; i < 600; i += 7) index.remove(`doc${i}`);
-    const restored = Bm25Index.fromJSON(JSON.parse(JSON.stringify(index)) as ReturnType<Bm25Index['toJSON']>);
-    expect(restored.k1).toBe(1.2);
-    expect(restored.b).toBe(0.75);
-    expect(restored.size).toBe(index.size);
-    expectSameResults(index, restored, queries);
   });
 
   it('restores from per-document exports (exportDoc/importDoc)', () => {

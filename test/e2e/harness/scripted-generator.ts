@@ -20,7 +20,7 @@ const handlers: Handlers<GeneratorMethods> = {
       await new Promise((r) => setTimeout(r, 5));
     }
     const total = performance.now() - started;
-    return { text: SCRIPTED_ANSWER, tokens: pieces.length, firstTokenMs: 0, totalMs: total, stopped: false };
+    return { text: SCRIPTED_ANSWER, tokens: pieces.length, firstTokenMs: 0, totalMs: total };
   },
 };
 

@@ -115,7 +115,6 @@ export class TransformersGenerator {
       tokens,
       firstTokenMs: Math.max(0, firstTokenMs),
       totalMs: performance.now() - started,
-      stopped: signal.aborted,
     };
   }
 }

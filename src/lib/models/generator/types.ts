@@ -31,7 +31,6 @@ export interface GenerateResult {
   /** Milliseconds to the first streamed token and in total. */
   firstTokenMs: number;
   totalMs: number;
-  stopped: boolean;
 }
 
 export type GeneratorMethods = {

@@ -1,5 +1,5 @@
 // Checks each answer sentence against the passages it cites: lexical overlap, optional MaxSim, support span.
-import { stemmer } from 'stemmer';
+import { tokenize } from '../retrieval/tokenize';
 import { findCitationMarkers, stripCitations } from './citations';
 import { isRefusalSentence } from './refusal';
 import { splitSentences } from './sentences';
@@ -98,8 +98,6 @@ const STOP_WORDS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-const WORD = /[\p{L}\p{M}\p{N}]+(?:(?:(?<=\p{N})[.,](?=\p{N})|['’](?=\p{L}))[\p{L}\p{M}\p{N}]+)*/gu;
-
 function withoutMarkers(text: string): string {
   let out = '';
   let last = 0;
@@ -110,16 +108,15 @@ function withoutMarkers(text: string): string {
   return out + text.slice(last);
 }
 
-/** Content words of text: lowercased, stop words dropped, Porter-stemmed (Latin letters), numbers unseparated. */
+/**
+ * Content words of text: the keyword tokenizer's terms (lowercased, accents folded, Porter-stemmed) without
+ * citation markers, STOP_WORDS or single letters, and with numbers unseparated ("1,000" → "1000").
+ */
 export function contentWords(text: string): string[] {
   const out: string[] = [];
-  for (const m of withoutMarkers(text).normalize('NFKC').toLowerCase().matchAll(WORD)) {
-    let w = m[0].replace(/’/g, "'");
-    if (STOP_WORDS.has(w)) continue;
-    if (w.endsWith("'s")) w = w.slice(0, -2);
+  for (let w of tokenize(withoutMarkers(text), { stopWords: STOP_WORDS })) {
     if (/^\p{N}[\p{N}.,]*$/u.test(w)) w = w.replace(/,/g, '');
-    else if (/^[a-z]+$/.test(w)) w = stemmer(w);
-    if (w.length === 1 && !/\p{N}/u.test(w)) continue;
+    else if (w.length === 1) continue;
     out.push(w);
   }
   return out;

@@ -1,9 +1,12 @@
-// Keyword tokenizer for BM25: Unicode word runs, case and accent folding, English stop words, Porter stems, CJK bigrams.
+// Word tokenizer for BM25 and grounding: Unicode words, case and accent folding, stop words, Porter stems, CJK bigrams.
 import { stemmer } from 'stemmer';
 
 export interface TokenizeOptions {
-  /** Drop English stop words (Lucene's default list). Default true. */
-  stopWords?: boolean;
+  /**
+   * Stop words to drop: true for Lucene's English list (ENGLISH_STOP_WORDS), false for none, or a set of
+   * lowercase words of one's own (grounding uses a longer list). Default true.
+   */
+  stopWords?: boolean | ReadonlySet<string>;
   /** Porter-stem tokens written in Latin letters. Default true. */
   stem?: boolean;
   /**
@@ -88,7 +91,8 @@ function foldRun(run: string, fold: boolean): string {
 
 /** Splits text into index terms; the same call must be used for documents and queries. */
 export function tokenize(text: string, options: TokenizeOptions = {}): string[] {
-  const useStop = options.stopWords ?? true;
+  const stopWords = options.stopWords ?? true;
+  const stop = stopWords === true ? ENGLISH_STOP_WORDS : stopWords === false ? null : stopWords;
   const useStem = options.stem ?? true;
   const fold = options.foldDiacritics ?? true;
   const out: string[] = [];
@@ -96,10 +100,8 @@ export function tokenize(text: string, options: TokenizeOptions = {}): string[] 
   const emitWord = (word: string): void => {
     if (word.endsWith("'s")) word = word.slice(0, -2); // English possessive, as Lucene's EnglishPossessiveFilter
     if (word.length === 0) return;
-    if (ASCII_LETTERS.test(word)) {
-      if (useStop && ENGLISH_STOP_WORDS.has(word)) return;
-      if (useStem) word = stem(word);
-    }
+    if (stop?.has(word)) return;
+    if (useStem && ASCII_LETTERS.test(word)) word = stem(word);
     out.push(word);
   };
 

@@ -6,6 +6,11 @@ describe('tokenize', () => {
   it('lowercases, drops English stop words and Porter-stems Latin words', () => {
     expect(tokenize('The Running of the Bulls is exciting')).toEqual(['run', 'bull', 'excit']);
     expect(tokenize('The Running', { stopWords: false, stem: false })).toEqual(['the', 'running']);
+    expect(tokenize("The cat's hat doesn't fit", { stopWords: new Set(['cat', "doesn't"]) })).toEqual([
+      'the',
+      'hat',
+      'fit',
+    ]);
   });
 
   it('keeps numbers, decimals and abbreviations whole, splits on hyphens, strips possessives', () => {

@@ -57,7 +57,7 @@ export interface KeywordRecord {
   freqs: number[];
 }
 
-/** One chunk's late-interaction token vectors, int8 with one scale per token (v2). */
+/** One chunk's late-interaction token vectors: packed int6 (int8 in older rows), one scale per token (v2). */
 export interface TokenVectorRecord {
   chunkId: string;
   docId: string;

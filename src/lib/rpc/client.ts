@@ -44,6 +44,16 @@ export class RpcClient<M extends MethodMap> implements Caller<M> {
     });
   }
 
+  /**
+   * A new line to the same handlers, to hand (transferred) to another worker, which wraps it with `connectPort`: the
+   * two workers then talk directly, and their payloads never pass through this thread.
+   */
+  openPort(): MessagePort {
+    const channel = new MessageChannel();
+    this.endpoint.postMessage({ kind: 'connect' }, [channel.port2]);
+    return channel.port1;
+  }
+
   /** Fails every pending and future call, e.g. when the worker crashed. */
   fail(err: AppError): void {
     this.dead = err;
@@ -68,6 +78,13 @@ export class RpcClient<M extends MethodMap> implements Caller<M> {
       this.settle(msg.id)?.reject(fromWire(msg.error));
     }
   }
+}
+
+/** Wraps a port from `openPort` (received in another worker) in a client. */
+export function connectPort<M extends MethodMap>(port: MessagePort): RpcClient<M> {
+  const client = new RpcClient<M>(port);
+  port.start();
+  return client;
 }
 
 /** Starts a worker and wraps it in a client; a crash fails its pending calls with WORKER_CRASHED. */

@@ -1,6 +1,6 @@
 // Public surface of the RPC module.
 export type { Caller, CallOptions, Handlers, HandlerContext, MethodMap, Endpoint } from './protocol';
-export { RpcClient, connectWorker } from './client';
+export { RpcClient, connectPort, connectWorker } from './client';
 export { serve } from './server';
 export { LocalCaller } from './local';
 export { Latest } from './latest';

@@ -37,7 +37,9 @@ export type Handlers<M extends MethodMap> = {
 
 export type RequestMessage = { kind: 'request'; id: number; method: string; params: unknown };
 export type CancelMessage = { kind: 'cancel'; id: number };
-export type ToWorker = RequestMessage | CancelMessage;
+/** Carries a MessagePort (in the event's ports) on which the worker serves the same handlers to another worker. */
+export type ConnectMessage = { kind: 'connect' };
+export type ToWorker = RequestMessage | CancelMessage | ConnectMessage;
 
 export type ToMain =
   | { kind: 'result'; id: number; result: unknown }

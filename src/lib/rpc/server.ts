@@ -1,4 +1,4 @@
-// The worker side of RPC: dispatches requests to handlers, streams progress, honours cancels.
+// The worker side of RPC: dispatches requests to handlers, streams progress, honours cancels, serves extra ports.
 import { AppError, toAppError, toWire } from '../errors';
 import type { Endpoint, Handlers, MethodMap, ToMain, ToWorker } from './protocol';
 
@@ -8,6 +8,15 @@ export function serve<M extends MethodMap>(endpoint: Endpoint, handlers: Handler
 
   const onMessage = (ev: MessageEvent) => {
     const msg = ev.data as ToWorker;
+    if (msg?.kind === 'connect') {
+      // Another worker's line to these same handlers: payloads between workers skip the main thread.
+      const port = ev.ports[0];
+      if (port) {
+        serve(port, handlers);
+        port.start();
+      }
+      return;
+    }
     if (msg?.kind === 'cancel') {
       running.get(msg.id)?.abort();
       return;

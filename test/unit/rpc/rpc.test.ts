@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort as NodePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
-import { LocalCaller, Latest, RpcClient, serve, type Endpoint, type Handlers } from '../../../src/lib/rpc';
+import { connectPort, LocalCaller, Latest, RpcClient, serve, type Endpoint, type Handlers } from '../../../src/lib/rpc';
 
 type Methods = {
   echo: { params: { text: string }; result: string; progress: never };
@@ -136,5 +136,37 @@ describe('Latest', () => {
     const fast = latest.run(async () => 'new');
     expect(await fast).toBe('new');
     expect(((await slow.catch((e: unknown) => e)) as AppError).code).toBe('ABORTED');
+  });
+});
+
+describe('RpcClient.openPort', () => {
+  it('gives another party its own line to the same handlers, with progress, transfers and cancels', async () => {
+    // DOM-style channels (Node's globals): the worker end serves, the main end opens a port for a second worker.
+    const worker = new globalThis.MessageChannel();
+    const main = new RpcClient<Methods>(worker.port1 as unknown as Endpoint);
+    serve(worker.port2 as unknown as Endpoint, handlers);
+    worker.port1.start();
+    worker.port2.start();
+    const port = main.openPort();
+    const other = connectPort<Methods>(port);
+    try {
+      expect(await other.call('echo', { text: 'direct' })).toBe('DIRECT');
+      const seen: number[] = [];
+      expect(await other.call('count', { to: 3 }, { onProgress: (p) => seen.push(p) })).toBe(3);
+      expect(seen).toEqual([1, 2, 3]);
+      const data = new Float32Array([1, 2]);
+      expect(Array.from(await other.call('double', { data }, { transfer: [data.buffer] }))).toEqual([2, 4]);
+      expect(data.length).toBe(0);
+      const controller = new AbortController();
+      const pending = other.call('wait', { ms: 5_000 }, { signal: controller.signal });
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+      // The first line still works beside the second.
+      expect(await main.call('echo', { text: 'main' })).toBe('MAIN');
+    } finally {
+      port.close();
+      worker.port1.close();
+      worker.port2.close();
+    }
   });
 });

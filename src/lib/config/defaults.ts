@@ -1,16 +1,10 @@
 // User settings with their defaults; everything here is adjustable in Settings and persisted.
 import type { DevicePreference } from './capabilities';
 import { DEFAULT_REGISTRY_URL } from './registry';
+import type { DenseIndexPreference } from '../retrieval/vector-index';
 
-/** Dense index engine: `auto` picks by library size (see VOY_AUTO_MAX_CHUNKS). */
-export type DenseIndexPreference = 'auto' | 'voy' | 'exact';
-
-/**
- * Largest library (chunks) that `auto` serves with Voy. `npm run bench` measured Voy's cold start (load + build)
- * at 1.6 s for 10k chunks and 15.5 s for 100k, against a 2 s target; the exact f32 scan took 0.1 s and 1.4 s and
- * also queried faster. Above this size Voy is unfit, so `auto` switches.
- */
-export const VOY_AUTO_MAX_CHUNKS = 10_000;
+// The dense index choice lives with the index (retrieval must not import app settings); re-exported for settings users.
+export { VOY_AUTO_MAX_CHUNKS, type DenseIndexPreference } from '../retrieval/vector-index';
 
 export interface Settings {
   registryUrl: string;

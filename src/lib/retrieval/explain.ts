@@ -1,5 +1,5 @@
 // Explains a late-interaction match: maps document tokens back onto the chunk text and shades them by score.
-import type { TokenMatch } from '../services/search-service';
+import type { TokenMatch } from './search-types';
 
 export interface Span {
   start: number;
@@ -14,7 +14,8 @@ export interface ExplainedSegment {
   queryTokens: string[];
 }
 
-const SPECIAL = /^\[(CLS|SEP|MASK|PAD|UNK|unused\d+)\]$/;
+/** Special and unused vocabulary entries (BERT WordPiece), which stand for no word of the text. */
+export const SPECIAL_TOKEN = /^\[(CLS|SEP|MASK|PAD|UNK|unused\d+)\]$/;
 
 /** Folds case and accents the way an uncased WordPiece tokenizer does, keeping string length. */
 function fold(text: string): string {
@@ -37,7 +38,7 @@ export function alignTokens(text: string, tokens: readonly string[]): (Span | nu
   const hay = fold(text);
   let cursor = 0;
   return tokens.map((tok) => {
-    if (SPECIAL.test(tok)) return null;
+    if (SPECIAL_TOKEN.test(tok)) return null;
     const piece = fold(tok.startsWith('##') ? tok.slice(2) : tok);
     if (!piece) return null;
     const at = hay.indexOf(piece, cursor);
@@ -57,7 +58,7 @@ export function explainMatches(
   const spans = alignTokens(text, docTokens);
   const marks = new Map<number, { weight: number; queryTokens: string[] }>();
   for (const m of matches) {
-    if (m.docIndex < 0 || SPECIAL.test(m.queryToken)) continue;
+    if (m.docIndex < 0 || SPECIAL_TOKEN.test(m.queryToken)) continue;
     const mark = marks.get(m.docIndex) ?? { weight: 0, queryTokens: [] };
     mark.weight = Math.max(mark.weight, Math.max(0, Math.min(1, m.score)));
     if (!mark.queryTokens.includes(m.queryToken)) mark.queryTokens.push(m.queryToken);

@@ -1,121 +1,23 @@
-// The search service: dense (Voy) and keyword (BM25) indexes with filters and fusion, plus MaxSim rerank.
-import type { Handlers } from '../rpc';
+// The search service: dense (Voy) and keyword (BM25) indexes with filters and fusion, MaxSim rerank, and retrieval.
+import { connectPort, type Handlers, type RpcClient } from '../rpc';
 import { AppError } from '../errors';
-import type { DocumentKind } from '../ingest/types';
+import type { EmbedderMethods } from '../models/embedder/types';
+import type { LateInteractionMethods } from '../models/late-interaction/types';
+import { retrieve } from '../pipelines/retrieve';
 import { forEachKeywordRow, getTokenVectors, listDocuments, loadAllVectors, openLecternDB } from '../persistence';
 import type { LecternDatabase } from '../persistence';
-import { Bm25Index, type Bm25DocPostings } from '../retrieval/bm25';
+import { Bm25Index } from '../retrieval/bm25';
 import { reciprocalRankFusion } from '../retrieval/fusion';
+import { SPECIAL_TOKEN } from '../retrieval/explain';
+import type { ChunkMeta, RerankParams, SearchFilters, SearchMethods, SearchParams } from '../retrieval/search-types';
 import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
 import { storedToInt8 } from '../retrieval/compress';
 import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
 import { ExactIndex } from '../retrieval/exact-index';
-import type { DenseIndexPreference } from '../config/defaults';
 import { pickDenseIndex, type DenseIndexKind, type VectorIndex } from '../retrieval/vector-index';
 import { initVoy, VoyIndex } from '../retrieval/voy-index';
 
-export interface SearchOpenParams {
-  dbName: string;
-  /** Null when no embedding model could load: keyword search still works. */
-  embedder: { id: string; dims: number } | null;
-  voyWasmUrl: string;
-  /** `auto` uses Voy up to VOY_AUTO_MAX_CHUNKS stored vectors, the exact scan above (see vector-index.ts). */
-  denseIndex: DenseIndexPreference;
-}
-
-export interface ChunkMeta {
-  docId: string;
-  kind: DocumentKind;
-  addedAt: number;
-}
-
-export interface SearchFilters {
-  docIds?: string[];
-  kinds?: DocumentKind[];
-  /** Inclusive range on the date a document was added (ms since epoch). */
-  addedFrom?: number;
-  addedTo?: number;
-}
-
-export interface SearchParams {
-  /** Query embedding, or null for keyword-only search. */
-  vector: Float32Array | null;
-  text: string;
-  /** How many fused candidates to return. */
-  k: number;
-  filters: SearchFilters;
-  weights: { dense: number; keyword: number };
-}
-
-export interface SearchHit {
-  id: string;
-  /** Reciprocal-rank-fusion score. */
-  score: number;
-  dense: { rank: number; score: number } | null;
-  keyword: { rank: number; score: number } | null;
-}
-
-export interface QueryTokenVectors {
-  data: Float32Array;
-  tokens: number;
-  dims: number;
-  tokenTexts: string[];
-}
-
-export interface TokenMatch {
-  queryIndex: number;
-  queryToken: string;
-  /** -1 when the document had no tokens. */
-  docIndex: number;
-  docToken: string;
-  score: number;
-}
-
-export interface RerankHit {
-  id: string;
-  /** Σ best dot products over query tokens. */
-  score: number;
-  /** score / query tokens: a cosine-like value in [-1, 1], shown to people. */
-  meanScore: number;
-  /** Mean best match over the query's own words (markers and [MASK] expansions left out): what the threshold reads. */
-  relevance: number;
-  matches: TokenMatch[];
-  /** The document's token strings, to map matches back onto its text. */
-  docTokens: string[];
-}
-
-export interface RerankParams {
-  query: QueryTokenVectors;
-  /** Query tokens the relevance score ignores (the model's punctuation skiplist: documents never keep them). */
-  skip: string[];
-  ids: string[];
-  topK: number;
-  gpu: boolean;
-}
-
-export interface AddParams {
-  ids: string[];
-  meta: ChunkMeta;
-  /** Row-major dense vectors for `ids`, or null when added without an embedder. */
-  vectors: Float32Array | null;
-  keywords: Bm25DocPostings[];
-}
-
-export type SearchMethods = {
-  /** Cold start: reads every stored vector and keyword row and builds both indexes. */
-  open: {
-    params: SearchOpenParams;
-    result: { chunks: number; ms: number; dense: DenseIndexKind | null };
-    progress: never;
-  };
-  add: { params: AddParams; result: { chunks: number }; progress: never };
-  remove: { params: { ids: string[] }; result: { chunks: number }; progress: never };
-  search: { params: SearchParams; result: SearchHit[]; progress: never };
-  rerank: { params: RerankParams; result: { hits: RerankHit[]; device: 'webgpu' | 'cpu' }; progress: never };
-};
-
 const FIRST_STAGE = 100;
-const SPECIAL_TOKEN = /^\[(CLS|SEP|MASK|PAD|UNK|unused\d+)\]$/;
 
 export function searchHandlers(): Handlers<SearchMethods> {
   let db: LecternDatabase | null = null;
@@ -123,6 +25,9 @@ export function searchHandlers(): Handlers<SearchMethods> {
   let denseKind: DenseIndexKind | null = null;
   let keyword = new Bm25Index();
   const meta = new Map<string, ChunkMeta>();
+  // The model workers' direct lines (attach), so query vectors never pass through the main thread.
+  let embedder: RpcClient<EmbedderMethods> | null = null;
+  let late: RpcClient<LateInteractionMethods> | null = null;
 
   const need = (): LecternDatabase => {
     if (!db) throw new AppError('INDEX_NOT_OPEN');
@@ -141,6 +46,94 @@ export function searchHandlers(): Handlers<SearchMethods> {
       if (f.addedFrom != null && m.addedAt < f.addedFrom) return false;
       if (f.addedTo != null && m.addedAt > f.addedTo) return false;
       return true;
+    };
+  };
+
+  const search = ({ vector, text, k, filters, weights }: SearchParams) => {
+    const filter = filterFor(filters);
+    const keywordHits = keyword.search(text, { k: FIRST_STAGE, filter: filter ?? undefined });
+    let denseHits: { id: string; score: number }[] = [];
+    if (vector && dense) {
+      denseHits = filter
+        ? dense.scoreIds(vector, [...meta.keys()].filter(filter), FIRST_STAGE)
+        : dense.search(vector, FIRST_STAGE);
+    }
+    const fused = reciprocalRankFusion(
+      [
+        { hits: denseHits, weight: weights.dense },
+        { hits: keywordHits, weight: weights.keyword },
+      ],
+      { limit: k },
+    );
+    return fused.map((f) => {
+      const [d, kw] = f.ranks;
+      return {
+        id: f.id,
+        score: f.score,
+        dense: d ? { rank: d, score: denseHits[d - 1]!.score } : null,
+        keyword: kw ? { rank: kw, score: keywordHits[kw - 1]!.score } : null,
+      };
+    });
+  };
+
+  const rerank = async ({ query, ids, topK, gpu, skip }: RerankParams) => {
+    const skipped = new Set(skip);
+    const rows = await getTokenVectors(need(), ids);
+    const docs: DocTokens[] = [];
+    const texts = new Map<string, string[]>();
+    rows.forEach((row, i) => {
+      if (!row || row.dims !== query.dims) return;
+      texts.set(ids[i]!, row.tokenTexts);
+      const q8 = storedToInt8(row);
+      docs.push({ id: ids[i]!, data: q8.data, tokens: row.tokens, scales: q8.scales });
+    });
+    const q = { data: query.data, tokens: query.tokens, dims: query.dims };
+    let hits: MaxSimHit[];
+    let device: 'webgpu' | 'cpu' = 'cpu';
+    if (gpu) {
+      try {
+        hits = await maxSimRerankWebGpu(q, docs, topK);
+        device = 'webgpu';
+      } catch {
+        hits = maxSimRerank(q, docs, topK);
+      }
+    } else {
+      hits = maxSimRerank(q, docs, topK);
+    }
+    // Chunks without token vectors (indexed while no reranker was available) follow the rest in fused order, scored
+    // -Infinity; finalOrder gives them only their first-stage share.
+    const unscored = ids.filter((id) => !texts.has(id));
+    for (const id of unscored) {
+      if (hits.length >= topK) break;
+      hits.push({ id, score: -Infinity, bestToken: new Int32Array(0), bestScore: new Float32Array(0) });
+    }
+    return {
+      device,
+      hits: hits.map((h) => {
+        const docTokens = texts.get(h.id) ?? [];
+        let sum = 0;
+        let words = 0;
+        h.bestScore.forEach((v, qi) => {
+          const tok = query.tokenTexts[qi] ?? '';
+          if (SPECIAL_TOKEN.test(tok) || skipped.has(tok)) return;
+          sum += v;
+          words++;
+        });
+        return {
+          relevance: words ? sum / words : h.score / Math.max(1, query.tokens),
+          id: h.id,
+          score: h.score,
+          meanScore: h.score / Math.max(1, query.tokens),
+          docTokens,
+          matches: Array.from(h.bestToken, (docIndex, qi) => ({
+            queryIndex: qi,
+            queryToken: query.tokenTexts[qi] ?? '',
+            docIndex,
+            docToken: docTokens[docIndex] ?? '',
+            score: h.bestScore[qi]!,
+          })),
+        };
+      }),
     };
   };
 
@@ -186,92 +179,16 @@ export function searchHandlers(): Handlers<SearchMethods> {
       return { chunks: keyword.size };
     },
 
-    search: async ({ vector, text, k, filters, weights }) => {
-      const filter = filterFor(filters);
-      const keywordHits = keyword.search(text, { k: FIRST_STAGE, filter: filter ?? undefined });
-      let denseHits: { id: string; score: number }[] = [];
-      if (vector && dense) {
-        denseHits = filter
-          ? dense.scoreIds(vector, [...meta.keys()].filter(filter), FIRST_STAGE)
-          : dense.search(vector, FIRST_STAGE);
-      }
-      const fused = reciprocalRankFusion(
-        [
-          { hits: denseHits, weight: weights.dense },
-          { hits: keywordHits, weight: weights.keyword },
-        ],
-        { limit: k },
-      );
-      return fused.map((f) => {
-        const [d, kw] = f.ranks;
-        return {
-          id: f.id,
-          score: f.score,
-          dense: d ? { rank: d, score: denseHits[d - 1]!.score } : null,
-          keyword: kw ? { rank: kw, score: keywordHits[kw - 1]!.score } : null,
-        };
-      });
+    search: async (params) => search(params),
+
+    rerank: async (params) => rerank(params),
+
+    attach: async (ports) => {
+      if (ports.embedder) embedder = connectPort(ports.embedder);
+      if (ports.late) late = connectPort(ports.late);
     },
 
-    rerank: async ({ query, ids, topK, gpu, skip }) => {
-      const skipped = new Set(skip);
-      const rows = await getTokenVectors(need(), ids);
-      const docs: DocTokens[] = [];
-      const texts = new Map<string, string[]>();
-      rows.forEach((row, i) => {
-        if (!row || row.dims !== query.dims) return;
-        texts.set(ids[i]!, row.tokenTexts);
-        const q8 = storedToInt8(row);
-        docs.push({ id: ids[i]!, data: q8.data, tokens: row.tokens, scales: q8.scales });
-      });
-      const q = { data: query.data, tokens: query.tokens, dims: query.dims };
-      let hits: MaxSimHit[];
-      let device: 'webgpu' | 'cpu' = 'cpu';
-      if (gpu) {
-        try {
-          hits = await maxSimRerankWebGpu(q, docs, topK);
-          device = 'webgpu';
-        } catch {
-          hits = maxSimRerank(q, docs, topK);
-        }
-      } else {
-        hits = maxSimRerank(q, docs, topK);
-      }
-      // Chunks without token vectors (indexed while no reranker was available) follow the rest in fused order, scored
-      // -Infinity; finalOrder gives them only their first-stage share.
-      const unscored = ids.filter((id) => !texts.has(id));
-      for (const id of unscored) {
-        if (hits.length >= topK) break;
-        hits.push({ id, score: -Infinity, bestToken: new Int32Array(0), bestScore: new Float32Array(0) });
-      }
-      return {
-        device,
-        hits: hits.map((h) => {
-          const docTokens = texts.get(h.id) ?? [];
-          let sum = 0;
-          let words = 0;
-          h.bestScore.forEach((v, qi) => {
-            const tok = query.tokenTexts[qi] ?? '';
-            if (SPECIAL_TOKEN.test(tok) || skipped.has(tok)) return;
-            sum += v;
-            words++;
-          });
-          return {
-            relevance: words ? sum / words : h.score / Math.max(1, query.tokens),
-            id: h.id,
-            score: h.score,
-            meanScore: h.score / Math.max(1, query.tokens),
-            docTokens,
-            matches: Array.from(h.bestToken, (docIndex, qi) => ({
-              queryIndex: qi,
-              queryToken: query.tokenTexts[qi] ?? '',
-              docIndex,
-              docToken: docTokens[docIndex] ?? '',
-              score: h.bestScore[qi]!,
-            })),
-          };
-        }),
-      };
-    },
+    retrieve: async (req, ctx) =>
+      retrieve(req, { embedder, late, search: async (p) => search(p), rerank: (p) => rerank(p) }, ctx.signal),
   };
 }

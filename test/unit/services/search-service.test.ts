@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openLecternDB, saveDocumentWithChunks, type LecternDatabase } from '../../../src/lib/persistence';
 import { keywordCounts } from '../../../src/lib/retrieval/keywords';
 import { LocalCaller } from '../../../src/lib/rpc';
-import { searchHandlers, type SearchMethods } from '../../../src/lib/services/search-service';
+import { searchHandlers } from '../../../src/lib/services/search-service';
+import type { SearchMethods } from '../../../src/lib/retrieval/search-types';
 import { makeChunks, makeDoc, uniqueDbName } from '../persistence/fixtures';
 
 const DIMS = 4;

@@ -1,0 +1,147 @@
+// The search worker's contract: its RPC method map, hits and filters, shared by callers and the service.
+import type { DocumentKind } from '../ingest/types';
+import type { Bm25DocPostings } from './bm25';
+import type { DenseIndexKind, DenseIndexPreference } from './vector-index';
+
+export interface SearchOpenParams {
+  dbName: string;
+  /** Null when no embedding model could load: keyword search still works. */
+  embedder: { id: string; dims: number } | null;
+  voyWasmUrl: string;
+  /** `auto` uses Voy up to VOY_AUTO_MAX_CHUNKS stored vectors, the exact scan above (see vector-index.ts). */
+  denseIndex: DenseIndexPreference;
+}
+
+export interface ChunkMeta {
+  docId: string;
+  kind: DocumentKind;
+  addedAt: number;
+}
+
+export interface SearchFilters {
+  docIds?: string[];
+  kinds?: DocumentKind[];
+  /** Inclusive range on the date a document was added (ms since epoch). */
+  addedFrom?: number;
+  addedTo?: number;
+}
+
+export interface SearchParams {
+  /** Query embedding, or null for keyword-only search. */
+  vector: Float32Array | null;
+  text: string;
+  /** How many fused candidates to return. */
+  k: number;
+  filters: SearchFilters;
+  weights: { dense: number; keyword: number };
+}
+
+export interface SearchHit {
+  id: string;
+  /** Reciprocal-rank-fusion score. */
+  score: number;
+  dense: { rank: number; score: number } | null;
+  keyword: { rank: number; score: number } | null;
+}
+
+export interface QueryTokenVectors {
+  data: Float32Array;
+  tokens: number;
+  dims: number;
+  tokenTexts: string[];
+}
+
+export interface TokenMatch {
+  queryIndex: number;
+  queryToken: string;
+  /** -1 when the document had no tokens. */
+  docIndex: number;
+  docToken: string;
+  score: number;
+}
+
+export interface RerankHit {
+  id: string;
+  /** Σ best dot products over query tokens. */
+  score: number;
+  /** score / query tokens: a cosine-like value in [-1, 1], shown to people. */
+  meanScore: number;
+  /** Mean best match over the query's own words (markers and [MASK] expansions left out): what the threshold reads. */
+  relevance: number;
+  matches: TokenMatch[];
+  /** The document's token strings, to map matches back onto its text. */
+  docTokens: string[];
+}
+
+export interface RerankParams {
+  query: QueryTokenVectors;
+  /** Query tokens the relevance score ignores (the model's punctuation skiplist: documents never keep them). */
+  skip: string[];
+  ids: string[];
+  topK: number;
+  gpu: boolean;
+}
+
+export interface AddParams {
+  ids: string[];
+  meta: ChunkMeta;
+  /** Row-major dense vectors for `ids`, or null when added without an embedder. */
+  vectors: Float32Array | null;
+  keywords: Bm25DocPostings[];
+}
+
+export type SearchMethods = {
+  /** Cold start: reads every stored vector and keyword row and builds both indexes. */
+  open: {
+    params: SearchOpenParams;
+    result: { chunks: number; ms: number; dense: DenseIndexKind | null };
+    progress: never;
+  };
+  add: { params: AddParams; result: { chunks: number }; progress: never };
+  remove: { params: { ids: string[] }; result: { chunks: number }; progress: never };
+  search: { params: SearchParams; result: SearchHit[]; progress: never };
+  rerank: { params: RerankParams; result: { hits: RerankHit[]; device: 'webgpu' | 'cpu' }; progress: never };
+  /** Direct lines to the model workers (RpcClient.openPort), for `retrieve`. */
+  attach: { params: { embedder: MessagePort | null; late: MessagePort | null }; result: void; progress: never };
+  /** Embeds the queries, searches, fuses and reranks here, next to the indexes (see pipelines/retrieve.ts). */
+  retrieve: { params: RetrieveRequest; result: Retrieved; progress: never };
+};
+
+/** What `retrieve` is asked: see pipelines/retrieve.ts. */
+export interface RetrieveRequest {
+  /** The query, then any extra phrasings of it (multi-query); the first is the one reranked. */
+  queries: string[];
+  /** Appended to each query the embedder sees (instruction-following embedders only); empty for none. */
+  instructions: string;
+  /** First-stage candidates per query, and passages kept in the end. */
+  candidates: number;
+  topK: number;
+  filters: SearchFilters;
+  weights: { dense: number; keyword: number };
+  /** Rerank with the late-interaction model (null: fused order only); `skip` is its punctuation skiplist. */
+  rerank: { gpu: boolean; skip: string[] } | null;
+}
+
+export interface RankedPassage {
+  id: string;
+  /** The score shown: mean MaxSim when reranked, else the fusion score. */
+  score: number;
+  /** What the rerank threshold reads; null when not reranked (or not scored: no token vectors). */
+  relevance: number | null;
+  /** The passage's best cosine over every query: what the dense threshold reads. */
+  bestDense: number | null;
+  denseScore: number | null;
+  keywordScore: number | null;
+  matches: TokenMatch[];
+  docTokens: string[];
+}
+
+export interface Retrieved {
+  /** First-stage candidates found (before the cut to topK). */
+  found: number;
+  passages: RankedPassage[];
+  /** Whether the dense index took part (false: keyword search only). */
+  dense: boolean;
+  /** Where the rerank ran, or null when nothing was reranked. */
+  reranked: 'webgpu' | 'cpu' | null;
+}

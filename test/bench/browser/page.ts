@@ -4,7 +4,7 @@ import { buildMessages } from '../../../src/lib/answer/prompt';
 import { detectCapabilities } from '../../../src/lib/config/capabilities';
 import { dtypeFor } from '../../../src/lib/config/registry';
 import type { GeneratorMethods } from '../../../src/lib/models/generator/types';
-import type { IngestMethods } from '../../../src/lib/services/ingest-service';
+import type { IngestMethods } from '../../../src/lib/pipelines/library-types';
 import { connectWorker, type RpcClient } from '../../../src/lib/rpc';
 
 /** Starts the real generator worker entry, built as the app builds its workers. */

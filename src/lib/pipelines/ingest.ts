@@ -1,0 +1,237 @@
+// The ingest pipeline: one file → checks → parse → chunk → embed → token vectors → one transaction → the indexes.
+import type { EmbedderSpec } from '../config/registry-types';
+import { AppError, toAppError } from '../errors';
+import { chunkDocument, contextualText, parseFile, type ParseOptions } from '../ingest';
+import type { ChunkDraft, ParsedDocument } from '../ingest/types';
+import type { EmbedderMethods } from '../models/embedder/types';
+import type { LateInteractionMethods } from '../models/late-interaction/types';
+import type { TokenCounter } from '../models/tokenizer';
+import type { DocumentRecord } from '../persistence/schema';
+import { keywordCounts } from '../retrieval/keywords';
+import type { Caller } from '../rpc';
+import type { SearchMethods } from '../retrieval/search-types';
+import { chunkId, documentRows, type DocumentRows, type RowsInput } from './records';
+
+/** A stored document as lists show it: everything but its text. */
+export type DocumentSummary = Omit<DocumentRecord, 'text'>;
+
+export type QueueStage =
+  | 'waiting'
+  | 'reading'
+  | 'asking'
+  | 'parsing'
+  | 'chunking'
+  | 'embedding'
+  | 'tokens'
+  | 'saving'
+  | 'done'
+  | 'error'
+  | 'cancelled'
+  | 'skipped';
+
+/** A question the pipeline needs answered before a file can go on. */
+export type QueuePrompt = { kind: 'replace'; existing: string } | { kind: 'password'; wrong: boolean };
+
+export type PromptAnswer = { kind: 'replace'; replace: boolean } | { kind: 'password'; password: string | null };
+
+/** Where each stage starts within a file's whole work (0..1); embedding and token vectors fill their spans. */
+export const STAGE_START: Record<QueueStage, number> = {
+  waiting: 0,
+  reading: 0.02,
+  asking: 0.04,
+  parsing: 0.05,
+  chunking: 0.15,
+  embedding: 0.2,
+  tokens: 0.6,
+  saving: 0.95,
+  done: 1,
+  error: 1,
+  cancelled: 1,
+  skipped: 1,
+};
+
+/** The storage calls ingest needs. */
+export interface LibraryStore {
+  findByHash(hash: string): Promise<{ name: string } | undefined>;
+  findByName(name: string): Promise<{ id: string; name: string } | undefined>;
+  chunkIdsOf(docId: string): Promise<string[]>;
+  /** One transaction: the document with every derived row, and the removal of the one it replaces. */
+  save(rows: DocumentRows, replaces?: string): Promise<void>;
+  remove(docId: string): Promise<void>;
+}
+
+/** The models and the index a file is embedded with and added to, known once they have loaded. */
+export interface IngestModels {
+  embedder: Caller<Pick<EmbedderMethods, 'embed'>>;
+  /** The late-interaction encoder and its model id; null when no reranker loaded. */
+  late: { caller: Caller<Pick<LateInteractionMethods, 'encodeDocuments'>>; modelId: string } | null;
+  index: Caller<Pick<SearchMethods, 'add' | 'remove'>>;
+  /** Counts tokens with the embedder's tokenizer, for chunk sizes. */
+  tokenCounter(spec: EmbedderSpec): Promise<TokenCounter>;
+}
+
+export interface IngestPorts {
+  store: LibraryStore;
+  /** Resolves once every model that will load has (throws the reason when no embedder or index can be used). */
+  models(): Promise<IngestModels>;
+  /** Extra parser options, e.g. a pdf.js loader where no module worker exists (Node tests). */
+  parseOptions?: Omit<ParseOptions, 'maxBytes' | 'password'>;
+}
+
+export interface ImportRequest {
+  docId: string;
+  file: Blob;
+  name: string;
+  mimeType: string;
+  embedder: EmbedderSpec;
+  chunk: { maxTokens: number; overlapTokens: number };
+  maxFileMB: number;
+}
+
+export interface IngestHooks {
+  signal: AbortSignal;
+  /** Stage changes, and progress within a stage as a fraction of the file's whole work. */
+  progress(stage: QueueStage, fraction: number): void;
+  ask(prompt: QueuePrompt): Promise<PromptAnswer>;
+  /** The document is stored: from here on a closed tab does not lose it. */
+  saved(): void;
+}
+
+export type ImportOutcome =
+  { kind: 'skipped' } | { kind: 'added' | 'replaced'; doc: DocumentSummary; replaced: string | null; warned: boolean };
+
+async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Imports one file, or throws an AppError naming why not. */
+export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: IngestHooks): Promise<ImportOutcome> {
+  const { name, file, docId, embedder } = req;
+  const { signal } = hooks;
+  const stage = (s: QueueStage) => hooks.progress(s, STAGE_START[s]);
+  if (file.size === 0) throw new AppError('FILE_EMPTY', `"${name}" is empty.`);
+  const maxBytes = req.maxFileMB * 1024 * 1024;
+  if (file.size > maxBytes)
+    throw new AppError('FILE_TOO_LARGE', `"${name}" is larger than the ${req.maxFileMB} MB limit.`);
+  stage('reading');
+  const bytes = await file.arrayBuffer();
+  const hash = await sha256Hex(bytes);
+  const existing = await ports.store.findByHash(hash);
+  if (existing) throw new AppError('FILE_DUPLICATE', `"${name}" is already in your library as "${existing.name}".`);
+  // Index with every model that will load, so no document misses its token vectors.
+  const models = await ports.models();
+  let replaces: string | undefined;
+  const sameName = await ports.store.findByName(name);
+  if (sameName) {
+    const a = await hooks.ask({ kind: 'replace', existing: sameName.name });
+    if (a.kind !== 'replace' || !a.replace) return { kind: 'skipped' };
+    replaces = sameName.id;
+  }
+  const parsed = await parseWithPassword(new Uint8Array(bytes), req, { ...ports.parseOptions, maxBytes }, hooks);
+  stage('chunking');
+  const drafts = await chunkParsed(parsed, embedder, req.chunk, await models.tokenCounter(embedder));
+  if (drafts.length === 0) throw new AppError('NO_TEXT', `No text could be extracted from "${name}".`);
+  const keywords = drafts.map((c) => keywordCounts(chunkId(docId, c.ordinal), c.text));
+  stage('embedding');
+  const vectors = await models.embedder.call(
+    'embed',
+    { texts: drafts.map((c) => contextualText(c, parsed.title)), kind: 'document' },
+    { signal, onProgress: (p) => hooks.progress('embedding', span('embedding', 'tokens', p)) },
+  );
+  let tokens: RowsInput['tokens'] = null;
+  if (models.late) {
+    stage('tokens');
+    const encoded = await models.late.caller.call(
+      'encodeDocuments',
+      { texts: drafts.map((c) => c.text) },
+      { signal, onProgress: (p) => hooks.progress('tokens', span('tokens', 'saving', p)) },
+    );
+    tokens = { modelId: models.late.modelId, vectors: encoded };
+  }
+  if (signal.aborted) throw new AppError('ABORTED');
+  stage('saving');
+  const rows = documentRows({
+    docId,
+    file: { name, size: file.size, hash },
+    parsed,
+    drafts,
+    keywords,
+    vectors,
+    embedder,
+    tokens,
+    addedAt: Date.now(),
+  });
+  const replacedChunks = replaces ? await ports.store.chunkIdsOf(replaces) : [];
+  await ports.store.save(rows, replaces);
+  hooks.saved();
+  if (replacedChunks.length) await models.index.call('remove', { ids: replacedChunks });
+  await models.index.call(
+    'add',
+    {
+      ids: rows.chunks.map((c) => c.id),
+      meta: { docId, kind: parsed.kind, addedAt: rows.doc.addedAt },
+      vectors,
+      keywords,
+    },
+    { transfer: [vectors.buffer] },
+  );
+  stage('done');
+  const { text: _text, ...doc } = rows.doc;
+  return { kind: replaces ? 'replaced' : 'added', doc, replaced: replaces ?? null, warned: parsed.warnings.length > 0 };
+}
+
+/** Cuts a parsed document into passages that fit the embedder, counted with its own tokenizer. */
+export function chunkParsed(
+  parsed: ParsedDocument,
+  embedder: EmbedderSpec,
+  sizes: { maxTokens: number; overlapTokens: number },
+  countTokens: TokenCounter,
+): Promise<ChunkDraft[]> {
+  return chunkDocument(parsed, {
+    maxTokens: Math.min(sizes.maxTokens, embedder.maxTokens),
+    overlapTokens: sizes.overlapTokens,
+    countTokens,
+    // The embedded text carries a title prefix: leave room for it in the budget.
+    contextTitle: parsed.title,
+  });
+}
+
+/** The fraction within [from, to) stage starts that `done / total` of this stage's work reaches. */
+function span(from: QueueStage, to: QueueStage, p: { done: number; total: number }): number {
+  return STAGE_START[from] + (STAGE_START[to] - STAGE_START[from]) * (p.done / p.total);
+}
+
+/** Parses, asking for the PDF's password (again, when wrong) until it opens or the user gives up. */
+async function parseWithPassword(
+  bytes: Uint8Array,
+  req: ImportRequest,
+  options: ParseOptions,
+  hooks: IngestHooks,
+): Promise<ParsedDocument> {
+  let password: string | undefined;
+  for (;;) {
+    hooks.progress('parsing', STAGE_START.parsing);
+    try {
+      // pdf.js may detach the buffer it is given: each try parses its own copy.
+      return await parseFile(bytes.slice(), req.name, req.mimeType, { ...options, password });
+    } catch (err) {
+      const e = toAppError(err);
+      if (e.code !== 'PDF_PASSWORD_REQUIRED' && e.code !== 'PDF_PASSWORD_INCORRECT') throw e;
+      const a = await hooks.ask({ kind: 'password', wrong: e.code === 'PDF_PASSWORD_INCORRECT' });
+      if (a.kind !== 'password' || a.password === null) throw e;
+      password = a.password;
+    }
+  }
+}
+
+/** Deletes a document from storage, then its chunks from the indexes. */
+export async function removeDocument(
+  docId: string,
+  store: LibraryStore,
+  index: Caller<Pick<SearchMethods, 'remove'>>,
+): Promise<void> {
+  const ids = await store.chunkIdsOf(docId);
+  await store.remove(docId);
+  await index.call('remove', { ids });
+}

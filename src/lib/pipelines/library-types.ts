@@ -1,0 +1,46 @@
+// The library (ingest) worker's contract: its RPC method map and the progress an import streams.
+import type { EmbedderSpec } from '../config/registry-types';
+import type { WireError } from '../errors';
+import type { RuntimeConfig } from '../models/runtime';
+import type { DocumentSummary, ImportOutcome, ImportRequest, PromptAnswer, QueuePrompt, QueueStage } from './ingest';
+
+/** What an import reports while it runs: stage and fraction, a question for the user, and the moment it is stored. */
+export type ImportProgress =
+  { kind: 'stage'; stage: QueueStage; fraction: number } | { kind: 'ask'; prompt: QueuePrompt } | { kind: 'saved' };
+
+export interface ProcessParams {
+  bytes: ArrayBuffer;
+  name: string;
+  mimeType: string;
+  spec: EmbedderSpec;
+  runtime: RuntimeConfig;
+  maxTokens: number;
+  overlapTokens: number;
+  maxBytes: number;
+  password?: string;
+}
+
+export type IngestMethods = {
+  /** Opens storage and the line to the search worker (RpcClient.openPort); returns the library's documents. */
+  open: { params: { dbName: string; search: MessagePort }; result: DocumentSummary[]; progress: never };
+  /**
+   * Once every model has loaded or failed: the lines to the model workers (the reranker's with its model id), or why
+   * files cannot be imported.
+   */
+  attach: {
+    params: {
+      embedder: MessagePort | null;
+      late: { port: MessagePort; modelId: string } | null;
+      runtime: RuntimeConfig;
+      unavailable: WireError | null;
+    };
+    result: void;
+    progress: never;
+  };
+  import: { params: ImportRequest; result: ImportOutcome; progress: ImportProgress };
+  /** The user's answer to the question an import asked; false when that import no longer waits. */
+  answer: { params: { docId: string; answer: PromptAnswer }; result: boolean; progress: never };
+  remove: { params: { docId: string }; result: void; progress: never };
+  /** Parse and chunk only (the ingest benchmark): pages and passages, nothing stored. */
+  process: { params: ProcessParams; result: { pageCount: number | null; chunks: number }; progress: never };
+};

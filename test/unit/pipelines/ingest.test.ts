@@ -1,0 +1,267 @@
+// The ingest pipeline with in-thread fakes: stages, one save with every row, the index, prompts, errors, cancelling.
+import { describe, expect, it } from 'vitest';
+import type { EmbedderSpec } from '../../../src/lib/config/registry-types';
+import { AppError } from '../../../src/lib/errors';
+import {
+  importFile,
+  removeDocument,
+  STAGE_START,
+  type ImportRequest,
+  type IngestHooks,
+  type PromptAnswer,
+  type QueuePrompt,
+  type QueueStage,
+} from '../../../src/lib/pipelines/ingest';
+import { storedToInt8 } from '../../../src/lib/retrieval/compress';
+import type { AddParams } from '../../../src/lib/retrieval/search-types';
+import { loadPdfjs, readFixture } from '../ingest/helpers';
+import { DIMS, fakeIndex, fakeModels, fakeVector, MemoryStore } from './fakes';
+
+const SPEC = {
+  role: 'embedder',
+  id: 'fake/embedder',
+  dims: DIMS,
+  maxTokens: 64,
+} as unknown as EmbedderSpec;
+
+const MARKDOWN = [
+  '# Lighthouses',
+  '',
+  'The Fresnel lens concentrates the lamp into a beam seen far out at sea.',
+  '',
+  '## Keepers',
+  '',
+  ...Array.from({ length: 30 }, (_, i) => `Keepers trimmed the wick and wound the clockwork, night ${i}.`),
+].join('\n');
+
+function request(text: string | Uint8Array, patch: Partial<ImportRequest> = {}): ImportRequest {
+  const file = new Blob([typeof text === 'string' ? text : new Uint8Array(text)]);
+  return {
+    docId: 'doc-1',
+    file,
+    name: 'lighthouses.md',
+    mimeType: 'text/markdown',
+    embedder: SPEC,
+    chunk: { maxTokens: 40, overlapTokens: 4 },
+    maxFileMB: 1,
+    ...patch,
+  };
+}
+
+interface Run {
+  stages: QueueStage[];
+  fractions: number[];
+  prompts: QueuePrompt[];
+  saved: number;
+}
+
+function hooks(answers: PromptAnswer[] = [], signal = new AbortController().signal): IngestHooks & { run: Run } {
+  const run: Run = { stages: [], fractions: [], prompts: [], saved: 0 };
+  return {
+    run,
+    signal,
+    progress: (stage, fraction) => {
+      if (run.stages[run.stages.length - 1] !== stage) run.stages.push(stage);
+      run.fractions.push(fraction);
+    },
+    ask: async (prompt) => {
+      run.prompts.push(prompt);
+      const a = answers.shift();
+      if (!a) throw new Error('unexpected question');
+      return a;
+    },
+    saved: () => run.saved++,
+  };
+}
+
+const newLog = () => ({ added: [] as AddParams[], removed: [] as string[][] });
+
+describe('ingest pipeline', () => {
+  it('parses, chunks, embeds, encodes tokens, saves once and indexes, reporting stages in order', async () => {
+    const store = new MemoryStore();
+    const log = newLog();
+    const embedCalls: { texts: string[]; kind: string }[] = [];
+    const h = hooks();
+    const out = await importFile(
+      request(MARKDOWN),
+      { store, models: async () => fakeModels(log, true, embedCalls) },
+      h,
+    );
+
+    expect(h.run.stages).toEqual(['reading', 'parsing', 'chunking', 'embedding', 'tokens', 'saving', 'done']);
+    // Fractions never go back, and each stage starts where STAGE_START says.
+    expect(h.run.fractions).toEqual([...h.run.fractions].sort((a, b) => a - b));
+    expect(h.run.fractions).toContain(STAGE_START.tokens);
+    expect(h.run.saved).toBe(1);
+    expect(store.saves).toBe(1);
+
+    const rows = store.docs.get('doc-1')!;
+    const n = rows.chunks.length;
+    expect(n).toBeGreaterThan(2);
+    expect(rows.chunks.map((c) => c.id)).toEqual(rows.chunks.map((c) => `doc-1:${c.ordinal}`));
+    expect(rows.doc).toMatchObject({ id: 'doc-1', name: 'lighthouses.md', kind: 'markdown', chunkCount: n });
+    expect(rows.doc.text).toContain('Fresnel lens');
+    // One vector per chunk, computed on the chunk's contextual text (title prefix) as a document.
+    expect(embedCalls).toHaveLength(1);
+    expect(embedCalls[0]!.kind).toBe('document');
+    expect(embedCalls[0]!.texts).toHaveLength(n);
+    rows.vectors.forEach((v, i) => {
+      expect(v.chunkId).toBe(rows.chunks[i]!.id);
+      expect(Array.from(new Float32Array(v.data))).toEqual(
+        Array.from(new Float32Array(fakeVector(embedCalls[0]!.texts[i]!))),
+      );
+    });
+    // Token vectors are stored as int6 with their model id, and unpack close to what the encoder gave.
+    expect(rows.tokenVectors).toHaveLength(n);
+    expect(rows.tokenVectors.every((t) => t.bits === 6 && t.modelId === 'late-model')).toBe(true);
+    const unpacked = storedToInt8(rows.tokenVectors[0]!);
+    expect(unpacked.data[0]! * unpacked.scales[0]!).toBeCloseTo(1, 1);
+    expect(rows.keywords.map((k) => k.chunkId)).toEqual(rows.chunks.map((c) => c.id));
+
+    // The index gets the same ids, the vectors and keyword counts; nothing was removed.
+    expect(log.added).toHaveLength(1);
+    expect(log.added[0]!.ids).toEqual(rows.chunks.map((c) => c.id));
+    expect(log.added[0]!.vectors).toHaveLength(n * DIMS);
+    expect(log.added[0]!.meta).toEqual({ docId: 'doc-1', kind: 'markdown', addedAt: rows.doc.addedAt });
+    expect(log.removed).toEqual([]);
+
+    // What comes back is what was stored, without the text.
+    expect(out).toMatchObject({ kind: 'added', replaced: null, warned: false });
+    if (out.kind === 'skipped') throw new Error('skipped');
+    expect(out.doc).toEqual((({ text: _t, ...rest }) => rest)(rows.doc));
+  });
+
+  it('without a reranker stores no token vectors and skips that stage', async () => {
+    const store = new MemoryStore();
+    const h = hooks();
+    await importFile(request(MARKDOWN), { store, models: async () => fakeModels(newLog(), false) }, h);
+    expect(h.run.stages).not.toContain('tokens');
+    expect(store.docs.get('doc-1')!.tokenVectors).toEqual([]);
+  });
+
+  it('refuses empty, oversized and duplicate files before waiting for the models', async () => {
+    const store = new MemoryStore();
+    let waited = 0;
+    const ports = {
+      store,
+      models: async () => {
+        waited++;
+        return fakeModels(newLog());
+      },
+    };
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: AppError) => e.code,
+      );
+    expect(await code(importFile(request(''), ports, hooks()))).toBe('FILE_EMPTY');
+    const big = new Uint8Array(1024 * 1024 + 1).fill(65);
+    expect(await code(importFile(request(big), ports, hooks()))).toBe('FILE_TOO_LARGE');
+    expect(waited).toBe(0);
+    await importFile(request(MARKDOWN), ports, hooks());
+    const again = importFile(request(MARKDOWN, { docId: 'doc-2', name: 'copy.md' }), ports, hooks());
+    await expect(again).rejects.toMatchObject({
+      code: 'FILE_DUPLICATE',
+      message: expect.stringContaining('lighthouses.md'),
+    });
+    expect(waited).toBe(1);
+  });
+
+  it("passes on the models' failure (no embedder: nothing can be imported)", async () => {
+    const ports = {
+      store: new MemoryStore(),
+      models: async () => {
+        throw new AppError('MODEL_HUB_UNREACHABLE');
+      },
+    };
+    await expect(importFile(request(MARKDOWN), ports, hooks())).rejects.toMatchObject({
+      code: 'MODEL_HUB_UNREACHABLE',
+    });
+    expect(ports.store.saves).toBe(0);
+  });
+
+  it('asks before replacing a file of the same name: no skips it, yes replaces it in the same save', async () => {
+    const store = new MemoryStore();
+    const log = newLog();
+    const ports = { store, models: async () => fakeModels(log) };
+    await importFile(request(MARKDOWN), ports, hooks());
+    const oldIds = await store.chunkIdsOf('doc-1');
+    const changed = MARKDOWN.replace('Fresnel', 'Argand');
+
+    const no = hooks([{ kind: 'replace', replace: false }]);
+    expect(await importFile(request(changed, { docId: 'doc-2' }), ports, no)).toEqual({ kind: 'skipped' });
+    expect(no.run.prompts).toEqual([{ kind: 'replace', existing: 'lighthouses.md' }]);
+    expect(store.saves).toBe(1);
+
+    const yes = hooks([{ kind: 'replace', replace: true }]);
+    const out = await importFile(request(changed, { docId: 'doc-3' }), ports, yes);
+    expect(out).toMatchObject({ kind: 'replaced', replaced: 'doc-1' });
+    expect([...store.docs.keys()]).toEqual(['doc-3']);
+    expect(log.removed).toEqual([oldIds]);
+  });
+
+  it("asks for a PDF's password, again when wrong, and gives up when none is given", async () => {
+    const pdf = readFixture('password.pdf');
+    const ports = { store: new MemoryStore(), models: async () => fakeModels(newLog()), parseOptions: { loadPdfjs } };
+    const pdfRequest = request(pdf, { name: 'password.pdf', mimeType: 'application/pdf' });
+    const h = hooks([
+      { kind: 'password', password: 'nope' },
+      { kind: 'password', password: 'password' },
+    ]);
+    const out = await importFile(pdfRequest, ports, h);
+    expect(h.run.prompts).toEqual([
+      { kind: 'password', wrong: false },
+      { kind: 'password', wrong: true },
+    ]);
+    expect(out).toMatchObject({ kind: 'added', doc: { kind: 'pdf' } });
+
+    const cancel = hooks([{ kind: 'password', password: null }]);
+    const other = request(pdf, { docId: 'doc-9', name: 'other.pdf', mimeType: 'application/pdf' });
+    await expect(importFile(other, { ...ports, store: new MemoryStore() }, cancel)).rejects.toMatchObject({
+      code: 'PDF_PASSWORD_REQUIRED',
+    });
+  });
+
+  it('stops when cancelled: nothing is saved or indexed', async () => {
+    const store = new MemoryStore();
+    const log = newLog();
+    const controller = new AbortController();
+    const h = hooks([], controller.signal);
+    const progress = h.progress;
+    h.progress = (stage, fraction) => {
+      progress(stage, fraction);
+      if (stage === 'embedding') controller.abort();
+    };
+    await expect(
+      importFile(request(MARKDOWN), { store, models: async () => fakeModels(log) }, h),
+    ).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
+    expect(store.saves).toBe(0);
+    expect(log.added).toEqual([]);
+  });
+
+  it('leaves the index alone when the save fails (the document is fully out)', async () => {
+    const store = new MemoryStore();
+    store.failNextSave = new AppError('STORAGE_QUOTA');
+    const log = newLog();
+    const h = hooks();
+    await expect(
+      importFile(request(MARKDOWN), { store, models: async () => fakeModels(log) }, h),
+    ).rejects.toMatchObject({
+      code: 'STORAGE_QUOTA',
+    });
+    expect(h.run.saved).toBe(0);
+    expect(log.added).toEqual([]);
+  });
+
+  it('removes a document from storage, then its chunks from the index', async () => {
+    const store = new MemoryStore();
+    const log = newLog();
+    await importFile(request(MARKDOWN), { store, models: async () => fakeModels(log) }, hooks());
+    const ids = await store.chunkIdsOf('doc-1');
+    await removeDocument('doc-1', store, fakeIndex(log));
+    expect(store.docs.size).toBe(0);
+    expect(log.removed).toEqual([ids]);
+  });
+});

@@ -1,51 +1,48 @@
-// The root app state: settings, registry, capabilities, device, and the workers it owns.
-import type { IDBPDatabase } from 'idb';
-import voyWasmUrl from 'voy-search/voy_search_bg.wasm?url';
-import type { DenseIndexKind } from '../retrieval/vector-index';
+// The root app state: settings, registry, capabilities and device; it wires the models, the library and the chat.
 import { AppError, toAppError } from '../errors';
 import { chooseDevice, detectCapabilities, type Capabilities } from '../config/capabilities';
 import { DEFAULT_SETTINGS, type Settings } from '../config/defaults';
-import { defaultRegistry, dtypeFor, fetchRegistry, pickModel } from '../config/registry';
-import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec, Registry } from '../config/registry-types';
-import { connectWorker, type RpcClient } from '../rpc';
-import type { EmbedderMethods } from '../models/embedder/types';
-import type { GeneratorMethods } from '../models/generator/types';
-import type { LateInteractionMethods } from '../models/late-interaction/types';
+import { defaultRegistry, fetchRegistry, pickModel } from '../config/registry';
+import type { Registry } from '../config/registry-types';
 import type { RuntimeConfig } from '../models/runtime';
-import type { SearchMethods } from '../services/search-service';
-import type { IngestMethods } from '../services/ingest-service';
-import { DB_NAME, type LecternDB } from '../persistence/schema';
-import { getSetting, openLecternDB, repairOnStartup, setSetting } from '../persistence';
-import { ModelSlot } from './model-slot.svelte';
+import { DB_NAME } from '../persistence/schema';
+import {
+  getChunks,
+  getSetting,
+  openLecternDB,
+  repairOnStartup,
+  setSetting,
+  type LecternDatabase,
+} from '../persistence';
+import type { AskPorts } from '../pipelines/ask';
+import { ModelsState } from './models.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
 
 const SETTINGS_KEY = 'settings';
+/** Settings that pick models, devices or indexes: the workers hold them, so changing one reloads the page. */
+const RELOAD_ON: (keyof Settings)[] = [
+  'registryUrl',
+  'modelBaseUrl',
+  'embedderKey',
+  'lateInteractionKey',
+  'generatorKey',
+  'device',
+  'denseIndex',
+];
 
-// Workers are created inline as `new Worker(new URL(…, import.meta.url))`: the form Vite bundles.
 export class AppState {
   settings = $state<Settings>({ ...DEFAULT_SETTINGS });
   registry = $state<Registry | null>(null);
   registryError = $state<AppError | null>(null);
   caps = $state<Capabilities | null>(null);
-  device = $state<Device | null>(null);
-  deviceReason = $state('');
-  selfTestCosine = $state<number | null>(null);
   /** The latest progress or confirmation line (role=status). */
   status = $state('');
   /** The latest error (role=alert); stays until dismissed or replaced by another error. */
   error = $state<AppError | null>(null);
-  /** True once the search indexes are open (keyword search works even without an embedder). */
-  searchReady = $state(false);
-  /** The dense index engine search opened with (null: keyword-only). */
-  denseIndex = $state<DenseIndexKind | null>(null);
-  /** Why search runs on keywords only, when it does. */
-  keywordOnlyReason = $state<string | null>(null);
   started = $state(false);
 
-  readonly embedder = new ModelSlot('Embedding model');
-  readonly lateInteraction = new ModelSlot('Reranking model');
-  readonly generator = new ModelSlot('Answer model');
+  readonly models: ModelsState;
   readonly library: LibraryState;
   readonly chat: ChatState;
 
@@ -55,24 +52,23 @@ export class AppState {
   );
   generatorSpec = $derived(this.registry ? pickModel(this.registry, 'generator', this.settings.generatorKey) : null);
 
-  db: IDBPDatabase<LecternDB> | null = null;
-  embedderRpc: RpcClient<EmbedderMethods> | null = null;
-  lateRpc: RpcClient<LateInteractionMethods> | null = null;
-  generatorRpc: RpcClient<GeneratorMethods> | null = null;
-  searchRpc: RpcClient<SearchMethods> | null = null;
-  ingestRpc: RpcClient<IngestMethods> | null = null;
-  private generatorLoading: Promise<void> | null = null;
-  private settle: () => void = () => {};
-  /** Resolves once the embedder, the indexes and the reranker have loaded or failed. */
-  readonly modelsSettled = new Promise<void>((resolve) => (this.settle = resolve));
+  private db: LecternDatabase | null = null;
   private registryOverride: string | null = null;
 
   constructor(private readonly dbName = DB_NAME) {
-    this.library = new LibraryState(this);
-    this.chat = new ChatState(this);
+    const common = { info: (t: string) => this.info(t), fail: (e: AppError) => this.fail(e) };
+    this.models = new ModelsState({ settings: () => this.settings, runtime: () => this.runtime(), ...common });
+    const db = () => this.db;
+    this.library = new LibraryState({
+      db,
+      settings: () => this.settings,
+      embedderSpec: () => this.embedderSpec,
+      ...common,
+    });
+    this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
   }
 
-  /** Starts the app: storage, settings, registry, capabilities, then the models and the indexes. */
+  /** Starts the app: storage, settings, the library, registry, capabilities, then the models and the indexes. */
   async start(url: URL): Promise<void> {
     this.registryOverride = url.searchParams.get('registry');
     try {
@@ -82,7 +78,7 @@ export class AppState {
       const repaired = await repairOnStartup(this.db);
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };
-      await this.library.refresh();
+      await this.library.open(this.dbName, this.models.searchLine());
       if (repaired.orphanDocIds.length) {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }
@@ -90,19 +86,32 @@ export class AppState {
     } catch (err) {
       this.fail(toAppError(err, 'STORAGE_FAILED'));
     }
-    this.ingestRpc = connectWorker(
-      new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module' }),
-    );
-    this.searchRpc = connectWorker(
-      new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
-    );
     this.caps = await detectCapabilities();
     const choice = chooseDevice(this.caps, this.settings.device);
-    this.device = choice.device;
-    this.deviceReason = choice.reason;
     await this.loadRegistry();
     this.started = true;
-    void this.loadModels();
+    const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
+    void this.models
+      .load(this.dbName, specs, this.caps, choice.device, choice.reason)
+      .then(() => this.library.attach(this.models.ingestLines()))
+      .catch((err: unknown) => this.fail(toAppError(err)));
+  }
+
+  /** What the ask pipeline calls: the library's state, search and the answer model, passages and document names. */
+  private askPorts(): AskPorts {
+    return {
+      library: () => ({ empty: this.library.documents.length === 0, importing: this.library.busy }),
+      search: async () => {
+        await this.models.settled;
+        return this.models.searchAccess();
+      },
+      generator: () => this.models.generatorAccess(),
+      passages: (ids) => {
+        if (!this.db) throw new AppError('STORAGE_FAILED');
+        return getChunks(this.db, ids);
+      },
+      docName: (docId) => this.library.documents.find((d) => d.id === docId)?.name ?? 'Unknown',
+    };
   }
 
   get registryUrl(): string {
@@ -128,144 +137,8 @@ export class AppState {
     }
   }
 
-  /** The embedder decides the device (self-test); then the reranker loads and the indexes open. */
-  private async loadModels(): Promise<void> {
-    try {
-      const embedded = await this.loadEmbedder();
-      await this.openSearch(embedded ? this.embedderSpec : null);
-      await this.loadLateInteraction();
-    } finally {
-      this.settle();
-    }
-  }
-
-  /** Loads the embedder (with the WebGPU self-test); false when it cannot load. */
-  private async loadEmbedder(): Promise<boolean> {
-    const spec = this.embedderSpec;
-    if (!spec || !this.device || !this.caps) return false;
-    this.embedderRpc ??= connectWorker(
-      new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
-    );
-    this.embedder.start(spec.id);
-    try {
-      const result = await this.embedderRpc.call(
-        'load',
-        {
-          spec: $state.snapshot(spec) as EmbedderSpec,
-          device: this.device,
-          dtype: dtypeFor(spec, this.device, this.caps.shaderF16),
-          runtime: this.runtime(),
-          selfTest: this.device === 'webgpu',
-        },
-        { onProgress: this.embedder.onProgress },
-      );
-      this.embedder.ready(result.device, result.dtype);
-      this.selfTestCosine = result.selfTestCosine;
-      if (result.device !== this.device) {
-        this.device = result.device;
-        this.deviceReason = result.reason;
-      } else if (result.selfTestCosine !== null) {
-        this.deviceReason = `${this.deviceReason} ${result.reason}`;
-      }
-      return true;
-    } catch (err) {
-      const e = toAppError(err, 'MODEL_LOAD_FAILED');
-      this.embedder.fail(e);
-      this.fail(e);
-      this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
-      return false;
-    }
-  }
-
-  private async openSearch(spec: EmbedderSpec | null): Promise<void> {
-    if (!this.searchRpc) return;
-    try {
-      const opened = await this.searchRpc.call('open', {
-        dbName: this.dbName,
-        embedder: spec ? { id: spec.id, dims: spec.dims } : null,
-        voyWasmUrl: new URL(voyWasmUrl, document.baseURI).href,
-        denseIndex: this.settings.denseIndex,
-      });
-      this.denseIndex = opened.dense;
-      this.searchReady = true;
-    } catch (err) {
-      this.fail(toAppError(err, 'STORAGE_FAILED'));
-    }
-  }
-
-  /** Loads the ColBERT-style reranker; search works without it (fused ranking only). */
-  private async loadLateInteraction(): Promise<void> {
-    const spec = this.lateSpec;
-    if (!spec || !this.device || !this.caps || this.embedder.status !== 'ready') return;
-    this.lateRpc ??= connectWorker(
-      new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
-    );
-    this.lateInteraction.start(spec.id);
-    const device = this.device;
-    try {
-      const result = await this.lateRpc.call(
-        'load',
-        {
-          spec: $state.snapshot(spec) as LateInteractionSpec,
-          device,
-          dtype: dtypeFor(spec, device, this.caps.shaderF16),
-          runtime: this.runtime(),
-        },
-        { onProgress: this.lateInteraction.onProgress },
-      );
-      this.lateInteraction.ready(result.device, result.dtype);
-    } catch (err) {
-      const e = toAppError(err, 'MODEL_LOAD_FAILED');
-      this.lateInteraction.fail(e);
-      this.fail(e);
-    }
-  }
-
-  /** Loads the generator on first use; later calls share the same load. */
-  ensureGenerator(): Promise<void> {
-    const spec = this.generatorSpec;
-    if (!spec || !this.device || !this.caps) return Promise.reject(new AppError('MODEL_NOT_FOUND'));
-    if (this.generator.status === 'ready') return Promise.resolve();
-    this.generatorLoading ??= this.loadGenerator(spec).finally(() => {
-      this.generatorLoading = null;
-    });
-    return this.generatorLoading;
-  }
-
-  private async loadGenerator(spec: GeneratorSpec): Promise<void> {
-    this.generatorRpc ??= connectWorker(
-      new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
-    );
-    this.generator.start(spec.id);
-    const device = this.device ?? 'wasm';
-    try {
-      const result = await this.generatorRpc.call(
-        'load',
-        {
-          spec: $state.snapshot(spec) as GeneratorSpec,
-          device,
-          dtype: dtypeFor(spec, device, this.caps?.shaderF16 ?? false),
-          runtime: this.runtime(),
-        },
-        { onProgress: this.generator.onProgress },
-      );
-      this.generator.ready(result.device, result.dtype);
-    } catch (err) {
-      const e = toAppError(err, 'MODEL_LOAD_FAILED');
-      this.generator.fail(e);
-      throw e;
-    }
-  }
-
   async saveSettings(next: Settings): Promise<void> {
-    const reload =
-      next.registryUrl !== this.settings.registryUrl ||
-      next.modelBaseUrl !== this.settings.modelBaseUrl ||
-      next.embedderKey !== this.settings.embedderKey ||
-      next.lateInteractionKey !== this.settings.lateInteractionKey ||
-      next.generatorKey !== this.settings.generatorKey ||
-      next.device !== this.settings.device ||
-      next.denseIndex !== this.settings.denseIndex;
+    const reload = RELOAD_ON.some((key) => next[key] !== this.settings[key]);
     this.settings = { ...next };
     if (this.db) await setSetting(this.db, SETTINGS_KEY, $state.snapshot(this.settings));
     this.info('Settings saved.');

@@ -1,0 +1,236 @@
+// The ask pipeline: rewrite a follow-up → retrieve and rerank → relevance gate → token budget → generate → ground.
+import { fitContext } from '../answer/budget';
+import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
+import { parseQueries, parseRewrite } from '../answer/multi-query';
+import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
+import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
+import { relevanceGate } from '../answer/refusal';
+import { AppError } from '../errors';
+import type { ChatMessage, GenerateResult } from '../models/generator/types';
+import type { ChunkRecord } from '../persistence/schema';
+import type { Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
+import { DEFAULT_FINAL_ORDER } from '../retrieval/final-order';
+import type { ChatPhase, Source } from './turn';
+
+export interface AskSettings {
+  multiQuery: boolean;
+  searchInstructions: string;
+  topK: number;
+  rerankCandidates: number;
+  denseWeight: number;
+  keywordWeight: number;
+  /** The rerank threshold chosen in Settings; null defers to the reranker's registry entry. */
+  relevanceThreshold: number | null;
+}
+
+export interface AskRequest {
+  question: string;
+  /** Earlier answered turns as chat messages, oldest first. */
+  history: ChatMessage[];
+  settings: AskSettings;
+  filters: SearchFilters;
+  filtersActive: boolean;
+}
+
+/** What search can use once the models have settled. */
+export interface SearchAccess {
+  /** Null when the search indexes could not open. */
+  retrieve: ((req: RetrieveRequest, signal: AbortSignal) => Promise<Retrieved>) | null;
+  /** The embedder in use, when it loaded: whether it follows instructions, and its calibrated cosine threshold. */
+  embedder: { instructions: boolean; relevanceThreshold?: number } | null;
+  /** The reranker in use, when it loaded. */
+  late: { skiplist: string[]; relevanceThreshold?: number; gpu: boolean } | null;
+  /** Why search runs on keywords only, when it does. */
+  keywordOnlyReason: string | null;
+}
+
+export interface GeneratorAccess {
+  contextLength: number;
+  maxNewTokens: number;
+  generate(
+    messages: ChatMessage[],
+    maxNewTokens: number,
+    signal: AbortSignal,
+    onText?: (t: string) => void,
+  ): Promise<GenerateResult>;
+  countTokens(messages: ChatMessage[], signal: AbortSignal): Promise<number>;
+}
+
+export interface AskPorts {
+  /** The library's state now: empty, and whether files are still being added. */
+  library(): { empty: boolean; importing: boolean };
+  /** Waits for the models to settle. */
+  search(): Promise<SearchAccess>;
+  /** Loads the answer model on first use. */
+  generator(): Promise<GeneratorAccess>;
+  passages(ids: string[]): Promise<(ChunkRecord | undefined)[]>;
+  docName(docId: string): string;
+}
+
+/** What the pipeline reports as it goes, for the state to show. */
+export interface AskEvents {
+  phase(phase: ChatPhase): void;
+  info(text: string): void;
+  query(query: string): void;
+  note(text: string): void;
+  sources(sources: Source[]): void;
+  fitted(fit: { used: number[]; dropped: number[]; prompt: { name: string; version: number } }): void;
+  text(piece: string): void;
+}
+
+export type AskOutcome =
+  | { phase: 'refused' }
+  | { phase: 'done'; grounding: SentenceGrounding[]; stats: { tokens: number; firstTokenMs: number; totalMs: number } };
+
+export async function askQuestion(
+  req: AskRequest,
+  ports: AskPorts,
+  on: AskEvents,
+  signal: AbortSignal,
+): Promise<AskOutcome> {
+  const { question, history, settings } = req;
+  const library = ports.library();
+  if (library.empty) {
+    throw library.importing
+      ? new AppError('INDEX_EMPTY', 'Your documents are still being added. Ask again once they are ready.')
+      : new AppError('INDEX_EMPTY');
+  }
+  on.phase('searching');
+  const search = await ports.search();
+  if (!search.retrieve) throw new AppError('SEARCH_NOT_READY');
+  const complete = async (messages: ChatMessage[], max: number) =>
+    (await (await ports.generator()).generate(messages, max, signal)).text;
+  let query = question;
+  if (history.length) {
+    // A follow-up is rewritten into a stand-alone query before retrieval.
+    on.phase('rewriting');
+    on.info('Rewriting your follow-up as a stand-alone question…');
+    const rewrite = parseRewrite(await complete(renderPrompt(queryRewriteV1, { history, question }), 64), question);
+    // A rewrite sharing no word with the user's questions has drifted: search the question as asked.
+    const asked = [question, ...history.filter((m) => m.role === 'user').map((m) => m.content)];
+    const known = new Set(contentWords(asked.join(' ')));
+    query = contentWords(rewrite).some((w) => known.has(w)) ? rewrite : question;
+    on.query(query);
+  }
+  let queries = [query];
+  if (settings.multiQuery) {
+    const out = await complete(renderPrompt(multiQueryV1, { question: query }), 96);
+    queries = [query, ...parseQueries(out, { exclude: [query] })];
+  }
+  on.phase('searching');
+  on.info('Searching your documents…');
+  const { embedder, late } = search;
+  const found = await search.retrieve(
+    {
+      queries,
+      instructions: embedder?.instructions ? settings.searchInstructions.trim() : '',
+      candidates: late ? settings.rerankCandidates : settings.topK,
+      topK: settings.topK,
+      filters: req.filters,
+      weights: { dense: settings.denseWeight, keyword: settings.keywordWeight },
+      rerank: late ? { gpu: late.gpu, skip: [...late.skiplist] } : null,
+    },
+    signal,
+  );
+  const gate = relevanceGate({
+    found: found.found,
+    shown: found.passages.map((p) => ({
+      relevance: p.relevance,
+      dense: p.bestDense === null ? null : { score: p.bestDense },
+    })),
+    ...(late && {
+      rerank: { settingsThreshold: settings.relevanceThreshold, registryThreshold: late.relevanceThreshold },
+    }),
+    ...(found.dense && embedder?.relevanceThreshold !== undefined
+      ? { denseThreshold: embedder.relevanceThreshold }
+      : {}),
+  });
+  const sources = await loadSources(found, ports);
+  on.sources(sources);
+  if (!gate.relevant) {
+    // Below the threshold the generator is not called: say so and show the nearest passages.
+    on.note(
+      found.found === 0 && req.filtersActive
+        ? 'No passage matches the current filters. Clear them to search everything.'
+        : searchNote(found, queries.length, search.keywordOnlyReason),
+    );
+    on.phase('refused');
+    on.info('Nothing relevant found.');
+    return { phase: 'refused' };
+  }
+  on.note(searchNote(found, queries.length, search.keywordOnlyReason));
+  on.phase('loading-model');
+  on.info('Loading the answer model…');
+  const generator = await ports.generator();
+  if (signal.aborted) throw new AppError('ABORTED');
+  const fit = await fitContext({
+    countTokens: (messages) => generator.countTokens(messages, signal),
+    contextLength: generator.contextLength,
+    answerBudget: generator.maxNewTokens,
+    question,
+    passages: sources.map((s) => ({ n: s.n, source: s.docName, text: s.text })),
+    history,
+    build: (q, passages, h) => buildMessages(q, passages, h),
+  });
+  if (!fit.fits) throw new AppError('QUESTION_TOO_LONG');
+  on.fitted({ used: fit.used, dropped: fit.dropped, prompt: { name: PROMPT_NAME, version: PROMPT_VERSION } });
+  on.phase('generating');
+  on.info(`Writing the answer from ${fit.used.length} of ${sources.length} passages…`);
+  let answer = '';
+  const result = await generator.generate(fit.messages, generator.maxNewTokens, signal, (t) => {
+    answer += t;
+    on.text(t);
+  });
+  const grounding = attributeUncited(
+    await groundAnswer(
+      answer,
+      sources.filter((s) => fit.used.includes(s.n)).map((s) => ({ n: s.n, text: s.text })),
+    ),
+  );
+  const flagged = grounding.filter((g) => g.flagged).length;
+  on.phase('done');
+  on.info(
+    `Answered from ${fit.used.length} passages${flagged ? `; ${flagged} sentence(s) not supported by your documents` : ''}.`,
+  );
+  return {
+    phase: 'done',
+    grounding,
+    stats: { tokens: result.tokens, firstTokenMs: result.firstTokenMs, totalMs: result.totalMs },
+  };
+}
+
+/** How the search ran, in plain words (keyword-only, reranked on WebGPU, …). */
+function searchNote(found: Retrieved, queries: number, keywordOnlyReason: string | null): string {
+  if (found.reranked) {
+    return `${found.dense ? 'Dense and keyword' : 'Keyword'} results${queries > 1 ? ` for ${queries} queries` : ''}, reranked by late interaction on ${found.reranked === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.`;
+  }
+  return found.dense ? 'Dense and keyword results fused.' : (keywordOnlyReason ?? 'Keyword search only.');
+}
+
+/** The passages shown, numbered from 1, with their text and document name. */
+async function loadSources(found: Retrieved, ports: AskPorts): Promise<Source[]> {
+  const chunks = await ports.passages(found.passages.map((p) => p.id));
+  const sources: Source[] = [];
+  found.passages.forEach((p, i) => {
+    const c = chunks[i];
+    if (!c) return;
+    sources.push({
+      n: sources.length + 1,
+      chunkId: c.id,
+      docId: c.docId,
+      docName: ports.docName(c.docId),
+      text: c.text,
+      start: c.start,
+      end: c.end,
+      score: p.score,
+      scoreKind: found.reranked ? 'rerank' : 'fusion',
+      denseScore: p.denseScore,
+      keywordScore: p.keywordScore,
+      headingPath: c.headingPath,
+      pageStart: c.pageStart,
+      matches: p.matches,
+      docTokens: p.docTokens,
+    });
+  });
+  return sources;
+}

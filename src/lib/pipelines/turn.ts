@@ -1,0 +1,44 @@
+// One question and its answer as the conversation keeps it: the turn, its sources and its phases.
+import type { SentenceGrounding } from '../answer/grounding';
+import type { TokenMatch } from '../retrieval/search-types';
+
+export interface Source {
+  n: number;
+  chunkId: string;
+  docId: string;
+  docName: string;
+  text: string;
+  /** Character range of the chunk in its document's text. */
+  start: number;
+  end: number;
+  /** The score shown: mean MaxSim when reranked (the order also weighs the first stage), else the fusion score. */
+  score: number;
+  scoreKind: 'rerank' | 'fusion';
+  denseScore: number | null;
+  keywordScore: number | null;
+  headingPath: string[];
+  pageStart: number | null;
+  /** Per query token, its best document token (late interaction), for the explanation view. */
+  matches: TokenMatch[];
+  docTokens: string[];
+}
+
+export type ChatPhase =
+  'idle' | 'rewriting' | 'searching' | 'loading-model' | 'generating' | 'done' | 'refused' | 'stopped' | 'error';
+
+/** Phases during which a question is still being worked on. */
+export const BUSY: readonly ChatPhase[] = ['rewriting', 'searching', 'loading-model', 'generating'];
+
+export interface Turn {
+  question: string;
+  /** The stand-alone query actually searched (differs from the question for follow-ups). */
+  query: string;
+  answer: string;
+  phase: ChatPhase;
+  sources: Source[];
+  grounding: SentenceGrounding[];
+  /** Passage numbers sent to the model, and those left out for lack of room. */
+  used: number[];
+  dropped: number[];
+  prompt: { name: string; version: number } | null;
+}

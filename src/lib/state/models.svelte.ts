@@ -1,0 +1,229 @@
+// The model and search workers, owned privately: loading (with the WebGPU self-test) and the lines the pipelines use.
+import voyWasmUrl from 'voy-search/voy_search_bg.wasm?url';
+import type { Capabilities } from '../config/capabilities';
+import type { Settings } from '../config/defaults';
+import { dtypeFor } from '../config/registry';
+import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec } from '../config/registry-types';
+import { AppError, toAppError, toWire } from '../errors';
+import type { EmbedderMethods } from '../models/embedder/types';
+import type { GeneratorMethods } from '../models/generator/types';
+import type { LateInteractionMethods } from '../models/late-interaction/types';
+import type { RuntimeConfig } from '../models/runtime';
+import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
+import type { IngestMethods } from '../pipelines/library-types';
+import type { SearchMethods } from '../retrieval/search-types';
+import type { DenseIndexKind } from '../retrieval/vector-index';
+import { connectWorker, type RpcClient } from '../rpc';
+import { ModelSlot } from './model-slot.svelte';
+
+/** The models picked in the registry for this session. */
+export interface ModelSpecs {
+  embedder: EmbedderSpec | null;
+  late: LateInteractionSpec | null;
+  generator: GeneratorSpec | null;
+}
+
+export interface ModelsContext {
+  settings(): Settings;
+  runtime(): RuntimeConfig;
+  fail(err: AppError): void;
+}
+
+type Params<M extends keyof IngestMethods> = IngestMethods[M]['params'];
+
+const worker = <M extends Record<string, { params: unknown; result: unknown; progress: unknown }>>(w: Worker) =>
+  connectWorker<M>(w);
+
+export class ModelsState {
+  readonly embedder = new ModelSlot('Embedding model');
+  readonly lateInteraction = new ModelSlot('Reranking model');
+  readonly generator = new ModelSlot('Answer model');
+  device = $state<Device | null>(null);
+  deviceReason = $state('');
+  selfTestCosine = $state<number | null>(null);
+  /** True once the search indexes are open (keyword search works even without an embedder). */
+  searchReady = $state(false);
+  /** The dense index engine search opened with (null: keyword-only). */
+  denseIndex = $state<DenseIndexKind | null>(null);
+  /** Why search runs on keywords only, when it does. */
+  keywordOnlyReason = $state<string | null>(null);
+
+  private readonly search = worker<SearchMethods>(
+    new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
+  );
+  private embedderRpc: RpcClient<EmbedderMethods> | null = null;
+  private lateRpc: RpcClient<LateInteractionMethods> | null = null;
+  private generatorRpc: RpcClient<GeneratorMethods> | null = null;
+  private generatorLoading: Promise<void> | null = null;
+  private specs: ModelSpecs = { embedder: null, late: null, generator: null };
+  private caps: Capabilities | null = null;
+  private settle: () => void = () => {};
+  /** Resolves once the embedder, the indexes and the reranker have loaded or failed. */
+  readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
+
+  constructor(private readonly ctx: ModelsContext) {}
+
+  /** A line to the search worker for another worker (the library's). */
+  searchLine(): MessagePort {
+    return this.search.openPort();
+  }
+
+  /** The embedder decides the device (self-test); then the indexes open and the reranker loads. */
+  async load(dbName: string, specs: ModelSpecs, caps: Capabilities, device: Device, reason: string): Promise<void> {
+    this.specs = $state.snapshot(specs) as ModelSpecs;
+    this.caps = caps;
+    this.device = device;
+    this.deviceReason = reason;
+    try {
+      const embedded = await this.loadEmbedder();
+      await this.openSearch(dbName, embedded ? specs.embedder : null);
+      await this.loadLateInteraction();
+    } finally {
+      this.settle();
+    }
+  }
+
+  private async loadEmbedder(): Promise<boolean> {
+    const spec = this.specs.embedder;
+    if (!spec || !this.device || !this.caps) return false;
+    this.embedderRpc ??= worker(
+      new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
+    );
+    this.embedder.start(spec.id);
+    try {
+      const dtype = dtypeFor(spec, this.device, this.caps.shaderF16);
+      const params = {
+        spec,
+        device: this.device,
+        dtype,
+        runtime: this.ctx.runtime(),
+        selfTest: this.device === 'webgpu',
+      };
+      const result = await this.embedderRpc.call('load', params, { onProgress: this.embedder.onProgress });
+      this.embedder.ready(result.device, result.dtype);
+      this.selfTestCosine = result.selfTestCosine;
+      if (result.device !== this.device) {
+        this.device = result.device;
+        this.deviceReason = result.reason;
+      } else if (result.selfTestCosine !== null) {
+        this.deviceReason = `${this.deviceReason} ${result.reason}`;
+      }
+      const port = this.embedderRpc.openPort();
+      await this.search.call('attach', { embedder: port, late: null }, { transfer: [port] });
+      return true;
+    } catch (err) {
+      const e = toAppError(err, 'MODEL_LOAD_FAILED');
+      this.embedder.fail(e);
+      this.ctx.fail(e);
+      this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
+      return false;
+    }
+  }
+
+  private async openSearch(dbName: string, spec: EmbedderSpec | null): Promise<void> {
+    try {
+      const opened = await this.search.call('open', {
+        dbName,
+        embedder: spec ? { id: spec.id, dims: spec.dims } : null,
+        voyWasmUrl: new URL(voyWasmUrl, document.baseURI).href,
+        denseIndex: this.ctx.settings().denseIndex,
+      });
+      this.denseIndex = opened.dense;
+      this.searchReady = true;
+    } catch (err) {
+      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+    }
+  }
+
+  /** Loads the ColBERT-style reranker; search works without it (fused ranking only). */
+  private async loadLateInteraction(): Promise<void> {
+    const spec = this.specs.late;
+    if (!spec || !this.device || !this.caps || this.embedder.status !== 'ready') return;
+    this.lateRpc ??= worker(
+      new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
+    );
+    this.lateInteraction.start(spec.id);
+    try {
+      const dtype = dtypeFor(spec, this.device, this.caps.shaderF16);
+      const params = { spec, device: this.device, dtype, runtime: this.ctx.runtime() };
+      const result = await this.lateRpc.call('load', params, { onProgress: this.lateInteraction.onProgress });
+      this.lateInteraction.ready(result.device, result.dtype);
+      const port = this.lateRpc.openPort();
+      await this.search.call('attach', { embedder: null, late: port }, { transfer: [port] });
+    } catch (err) {
+      const e = toAppError(err, 'MODEL_LOAD_FAILED');
+      this.lateInteraction.fail(e);
+      this.ctx.fail(e);
+    }
+  }
+
+  /** After `settled`: the library worker's lines to the models, or why files cannot be imported. */
+  ingestLines(): { params: Params<'attach'>; transfer: Transferable[] } {
+    const ready = this.embedder.status === 'ready' && this.embedderRpc && this.searchReady;
+    const embedder = ready ? this.embedderRpc!.openPort() : null;
+    const late =
+      ready && this.lateInteraction.status === 'ready' && this.lateRpc && this.specs.late
+        ? { port: this.lateRpc.openPort(), modelId: this.specs.late.id }
+        : null;
+    const unavailable = ready ? null : toWire(this.embedder.error ?? new AppError('EMBEDDER_NOT_READY'));
+    return {
+      params: { embedder, late, runtime: this.ctx.runtime(), unavailable },
+      transfer: [embedder, late?.port].filter((p): p is MessagePort => p !== null && p !== undefined),
+    };
+  }
+
+  /** After `settled`: what search can use (see pipelines/ask.ts). */
+  searchAccess(): SearchAccess {
+    const { embedder, late } = this.specs;
+    const lateReady = this.lateInteraction.status === 'ready' && late;
+    return {
+      retrieve: this.searchReady
+        ? (req, signal) => this.search.call('retrieve', $state.snapshot(req) as typeof req, { signal })
+        : null,
+      embedder:
+        this.embedder.status === 'ready' && embedder
+          ? { instructions: embedder.instructions, relevanceThreshold: embedder.relevanceThreshold }
+          : null,
+      late: lateReady
+        ? { skiplist: [...late.skiplist], relevanceThreshold: late.relevanceThreshold, gpu: this.device === 'webgpu' }
+        : null,
+      keywordOnlyReason: this.keywordOnlyReason,
+    };
+  }
+
+  /** Loads the generator on first use (later calls share the load) and gives the calls the ask pipeline makes. */
+  async generatorAccess(): Promise<GeneratorAccess> {
+    const spec = this.specs.generator;
+    if (!spec || !this.device || !this.caps) throw new AppError('MODEL_NOT_FOUND');
+    if (this.generator.status !== 'ready') {
+      this.generatorLoading ??= this.loadGenerator(spec).finally(() => (this.generatorLoading = null));
+      await this.generatorLoading;
+    }
+    const rpc = this.generatorRpc!;
+    return {
+      contextLength: spec.contextLength,
+      maxNewTokens: spec.maxNewTokens,
+      generate: (messages, maxNewTokens, signal, onText) =>
+        rpc.call('generate', { messages, maxNewTokens }, { signal, onProgress: onText && ((p) => onText(p.text)) }),
+      countTokens: (messages, signal) => rpc.call('countTokens', { messages }, { signal }),
+    };
+  }
+
+  private async loadGenerator(spec: GeneratorSpec): Promise<void> {
+    this.generatorRpc ??= worker(
+      new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
+    );
+    this.generator.start(spec.id);
+    const device = this.device ?? 'wasm';
+    try {
+      const dtype = dtypeFor(spec, device, this.caps?.shaderF16 ?? false);
+      const params = { spec, device, dtype, runtime: this.ctx.runtime() };
+      const result = await this.generatorRpc.call('load', params, { onProgress: this.generator.onProgress });
+      this.generator.ready(result.device, result.dtype);
+    } catch (err) {
+      const e = toAppError(err, 'MODEL_LOAD_FAILED');
+      this.generator.fail(e);
+      throw e;
+    }
+  }
+}

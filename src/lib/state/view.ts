@@ -1,0 +1,7 @@
+// What the UI may use besides the state classes: pure view helpers and types re-exported from lower layers.
+export { explainMatches } from '../retrieval/explain';
+export type { DocumentKind } from '../ingest/types';
+export { parseCitations } from '../answer/citations';
+export type { SentenceGrounding } from '../answer/grounding';
+export { DEFAULT_SETTINGS, VOY_AUTO_MAX_CHUNKS, type Settings } from '../config/defaults';
+export { modelKey, modelsFor } from '../config/registry';

@@ -1,0 +1,260 @@
+// The ask pipeline with in-thread fakes: preconditions, follow-up rewrite, the gate, the budget, streaming, grounding.
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/lib/errors';
+import type { ChatMessage } from '../../../src/lib/models/generator/types';
+import type { ChunkRecord } from '../../../src/lib/persistence/schema';
+import {
+  askQuestion,
+  type AskEvents,
+  type AskPorts,
+  type AskRequest,
+  type GeneratorAccess,
+  type SearchAccess,
+} from '../../../src/lib/pipelines/ask';
+import type { RankedPassage, Retrieved, RetrieveRequest } from '../../../src/lib/retrieval/search-types';
+
+const PASSAGES: Record<string, string> = {
+  'd1:0': 'The Fresnel lens concentrates the lamp into a beam seen twenty miles out at sea.',
+  'd1:1': 'Keepers trimmed the wick every night and wound the clockwork that turned the lens.',
+  'd2:0': 'Sourdough needs a starter fed with flour and water for several days.',
+};
+
+const chunk = (id: string): ChunkRecord => ({
+  id,
+  docId: id.split(':')[0]!,
+  ordinal: Number(id.split(':')[1]),
+  text: PASSAGES[id]!,
+  start: 0,
+  end: PASSAGES[id]!.length,
+  headingPath: [],
+  pageStart: null,
+  pageEnd: null,
+  tokenCount: 10,
+  hash: id,
+});
+
+const ranked = (id: string, relevance: number | null, bestDense: number | null = 0.7): RankedPassage => ({
+  id,
+  score: relevance ?? 0.03,
+  relevance,
+  bestDense,
+  denseScore: bestDense,
+  keywordScore: null,
+  matches: [],
+  docTokens: [],
+});
+
+const REQUEST: AskRequest = {
+  question: 'How far is the beam seen?',
+  history: [],
+  settings: {
+    multiQuery: false,
+    searchInstructions: '',
+    topK: 3,
+    rerankCandidates: 20,
+    denseWeight: 1,
+    keywordWeight: 1,
+    relevanceThreshold: null,
+  },
+  filters: {},
+  filtersActive: false,
+};
+
+interface Log {
+  events: string[];
+  retrieves: RetrieveRequest[];
+  prompts: ChatMessage[][];
+  generatorLoads: number;
+  answer: string;
+}
+
+/** Ports over a fixed retrieval result and a scripted generator (rewrites first, then the answer). */
+function setup(
+  found: Retrieved,
+  options: {
+    late?: boolean;
+    scripts?: string[];
+    answer?: string[];
+    contextLength?: number;
+    search?: Partial<SearchAccess>;
+  } = {},
+): { ports: AskPorts; on: AskEvents; log: Log } {
+  const log: Log = { events: [], retrieves: [], prompts: [], generatorLoads: 0, answer: '' };
+  const scripts = [...(options.scripts ?? [])];
+  const generator: GeneratorAccess = {
+    contextLength: options.contextLength ?? 2048,
+    maxNewTokens: 64,
+    generate: async (messages, _max, signal, onText) => {
+      log.prompts.push(messages);
+      if (!onText) return { text: scripts.shift() ?? '', tokens: 1, firstTokenMs: 1, totalMs: 1 };
+      const pieces = options.answer ?? ['The beam is seen ', 'twenty miles out at sea [1].'];
+      for (const p of pieces) {
+        if (signal.aborted) throw new AppError('ABORTED');
+        onText(p);
+      }
+      return { text: pieces.join(''), tokens: pieces.length, firstTokenMs: 5, totalMs: 9 };
+    },
+    countTokens: async (messages) => messages.reduce((n, m) => n + m.content.split(/\s+/).length, 0),
+  };
+  const ports: AskPorts = {
+    library: () => ({ empty: false, importing: false }),
+    search: async () => ({
+      retrieve: async (req) => {
+        log.retrieves.push(req);
+        return found;
+      },
+      embedder: { instructions: false, relevanceThreshold: 0.5 },
+      late: options.late === false ? null : { skiplist: ['?'], relevanceThreshold: 0.6, gpu: false },
+      keywordOnlyReason: null,
+      ...options.search,
+    }),
+    generator: async () => {
+      log.generatorLoads++;
+      return generator;
+    },
+    passages: async (ids) => ids.map((id) => (PASSAGES[id] ? chunk(id) : undefined)),
+    docName: (docId) => ({ d1: 'lighthouses.md', d2: 'sourdough.txt' })[docId] ?? 'Unknown',
+  };
+  const on: AskEvents = {
+    phase: (p) => log.events.push(`phase:${p}`),
+    info: () => {},
+    query: (q) => log.events.push(`query:${q}`),
+    note: (t) => log.events.push(`note:${t}`),
+    sources: (s) => log.events.push(`sources:${s.map((x) => `${x.n}=${x.chunkId}@${x.docName}`).join(',')}`),
+    fitted: (f) => log.events.push(`fitted:${f.used.join(',')}|${f.dropped.join(',')}|${f.prompt.name}`),
+    text: (t) => (log.answer += t),
+  };
+  return { ports, on, log };
+}
+
+const reranked = (passages: RankedPassage[], found = passages.length): Retrieved => ({
+  found,
+  passages,
+  dense: true,
+  reranked: 'cpu',
+});
+const signal = () => new AbortController().signal;
+
+describe('ask pipeline', () => {
+  it('retrieves, gates, fits the prompt, streams a cited answer and grounds it', async () => {
+    const { ports, on, log } = setup(reranked([ranked('d1:0', 0.8), ranked('d1:1', 0.5), ranked('gone:0', 0.4)]));
+    const out = await askQuestion(REQUEST, ports, on, signal());
+    expect(log.events).toEqual([
+      'phase:searching',
+      'phase:searching',
+      // A passage deleted since it was indexed is left out; the rest are numbered from 1.
+      'sources:1=d1:0@lighthouses.md,2=d1:1@lighthouses.md',
+      'note:Dense and keyword results, reranked by late interaction on the CPU and fused with the search order.',
+      'phase:loading-model',
+      'fitted:1,2||grounded-answer',
+      'phase:generating',
+      'phase:done',
+    ]);
+    expect(log.retrieves[0]).toMatchObject({
+      queries: ['How far is the beam seen?'],
+      instructions: '',
+      candidates: 20,
+      topK: 3,
+      rerank: { gpu: false, skip: ['?'] },
+    });
+    expect(log.answer).toBe('The beam is seen twenty miles out at sea [1].');
+    expect(log.prompts[0]!.map((m) => m.content).join('\n')).toContain(PASSAGES['d1:0']);
+    if (out.phase !== 'done') throw new Error(out.phase);
+    expect(out.stats).toEqual({ tokens: 2, firstTokenMs: 5, totalMs: 9 });
+    expect(out.grounding).toHaveLength(1);
+    expect(out.grounding[0]).toMatchObject({ cites: [1], supported: true, flagged: false });
+  });
+
+  it('refuses below the reranker threshold without loading the answer model', async () => {
+    const { ports, on, log } = setup(reranked([ranked('d2:0', 0.3), ranked('d1:1', 0.2)]));
+    expect(await askQuestion(REQUEST, ports, on, signal())).toEqual({ phase: 'refused' });
+    expect(log.events).toContain('phase:refused');
+    expect(log.generatorLoads).toBe(0);
+    // Settings' threshold overrides the registry's.
+    const lower = { ...REQUEST, settings: { ...REQUEST.settings, relevanceThreshold: 0.25 } };
+    expect((await askQuestion(lower, setup(reranked([ranked('d2:0', 0.3)])).ports, on, signal())).phase).toBe('done');
+  });
+
+  it('without a reranker gates on the best dense cosine, and says when filters hid everything', async () => {
+    const fused = (bestDense: number | null): Retrieved => ({
+      found: 1,
+      passages: [ranked('d1:0', null, bestDense)],
+      dense: true,
+      reranked: null,
+    });
+    const low = setup(fused(0.3), { late: false });
+    expect((await askQuestion(REQUEST, low.ports, low.on, signal())).phase).toBe('refused');
+    expect(low.log.events).toContain('note:Dense and keyword results fused.');
+    const high = setup(fused(0.6), { late: false });
+    expect((await askQuestion(REQUEST, high.ports, high.on, signal())).phase).toBe('done');
+
+    const none = setup({ found: 0, passages: [], dense: true, reranked: null });
+    const filtered = { ...REQUEST, filtersActive: true };
+    expect((await askQuestion(filtered, none.ports, none.on, signal())).phase).toBe('refused');
+    expect(none.log.events).toContain('note:No passage matches the current filters. Clear them to search everything.');
+  });
+
+  it('rewrites a follow-up into a stand-alone query, unless the rewrite drifted off the conversation', async () => {
+    const history: ChatMessage[] = [
+      { role: 'user', content: 'What does the Fresnel lens do?' },
+      { role: 'assistant', content: 'It concentrates the lamp into a beam [1].' },
+    ];
+    const follow = { ...REQUEST, question: 'And how far is it seen?', history };
+    const good = setup(reranked([ranked('d1:0', 0.8)]), { scripts: ['How far is the Fresnel lens beam seen?'] });
+    await askQuestion(follow, good.ports, good.on, signal());
+    expect(good.log.events.slice(0, 3)).toEqual([
+      'phase:searching',
+      'phase:rewriting',
+      'query:How far is the Fresnel lens beam seen?',
+    ]);
+    expect(good.log.retrieves[0]!.queries).toEqual(['How far is the Fresnel lens beam seen?']);
+
+    const drifted = setup(reranked([ranked('d1:0', 0.8)]), { scripts: ['Best sourdough starter recipe'] });
+    await askQuestion(follow, drifted.ports, drifted.on, signal());
+    expect(drifted.log.retrieves[0]!.queries).toEqual(['And how far is it seen?']);
+  });
+
+  it('searches extra phrasings with multi-query, and appends instructions only for embedders that take them', async () => {
+    const t = setup(reranked([ranked('d1:0', 0.8)]), {
+      scripts: ['1. lighthouse beam range\n2. visibility of the lamp'],
+      search: { embedder: { instructions: true } },
+    });
+    const req = {
+      ...REQUEST,
+      settings: { ...REQUEST.settings, multiQuery: true, searchInstructions: ' Be literal. ' },
+    };
+    await askQuestion(req, t.ports, t.on, signal());
+    expect(t.log.retrieves[0]!.queries[0]).toBe(REQUEST.question);
+    expect(t.log.retrieves[0]!.queries.length).toBeGreaterThan(1);
+    expect(t.log.retrieves[0]!.instructions).toBe('Be literal.');
+  });
+
+  it('fails with its own code when the library is empty, search is not ready, or the question cannot fit', async () => {
+    const t = setup(reranked([ranked('d1:0', 0.8)]));
+    const empty = { ...t.ports, library: () => ({ empty: true, importing: true }) };
+    await expect(askQuestion(REQUEST, empty, t.on, signal())).rejects.toMatchObject({
+      code: 'INDEX_EMPTY',
+      message: expect.stringContaining('still being added'),
+    });
+    const noSearch = setup(reranked([]), { search: { retrieve: null } });
+    await expect(askQuestion(REQUEST, noSearch.ports, noSearch.on, signal())).rejects.toMatchObject({
+      code: 'SEARCH_NOT_READY',
+    });
+    const tiny = setup(reranked([ranked('d1:0', 0.8)]), { contextLength: 70 });
+    await expect(askQuestion(REQUEST, tiny.ports, tiny.on, signal())).rejects.toMatchObject({
+      code: 'QUESTION_TOO_LONG',
+    });
+  });
+
+  it('stops generating when aborted', async () => {
+    const controller = new AbortController();
+    const t = setup(reranked([ranked('d1:0', 0.8)]), { answer: ['The beam ', 'is seen ', 'far.'] });
+    const text = t.on.text;
+    t.on.text = (piece) => {
+      text(piece);
+      controller.abort();
+    };
+    await expect(askQuestion(REQUEST, t.ports, t.on, controller.signal)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(t.log.answer).toBe('The beam ');
+  });
+});

@@ -1,6 +1,6 @@
 // The ingest pipeline: one file → checks → parse → chunk → embed → token vectors → one transaction → the indexes.
 import type { EmbedderSpec } from '../config/registry-types';
-import { AppError, toAppError } from '../errors';
+import { AppError, toAppError, type ErrorCode } from '../errors';
 import { chunkDocument, contextualText, parseFile, type ParseOptions } from '../ingest';
 import type { ChunkDraft, ParsedDocument } from '../ingest/types';
 import type { EmbedderMethods } from '../models/embedder/types';
@@ -98,7 +98,14 @@ export interface IngestHooks {
 }
 
 export type ImportOutcome =
-  { kind: 'skipped' } | { kind: 'added' | 'replaced'; doc: DocumentSummary; replaced: string | null; warned: boolean };
+  | { kind: 'skipped' }
+  | {
+      kind: 'added' | 'replaced';
+      doc: DocumentSummary;
+      replaced: string | null;
+      /** What parsing had to give up on (undecodable bytes, unreadable PDF pages), for the user to read. */
+      warnings: ErrorCode[];
+    };
 
 async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes);
@@ -178,7 +185,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   );
   stage('done');
   const { text: _text, ...doc } = rows.doc;
-  return { kind: replaces ? 'replaced' : 'added', doc, replaced: replaces ?? null, warned: parsed.warnings.length > 0 };
+  return { kind: replaces ? 'replaced' : 'added', doc, replaced: replaces ?? null, warnings: parsed.warnings };
 }
 
 /** Cuts a parsed document into passages that fit the embedder, counted with its own tokenizer. */

@@ -184,7 +184,7 @@ export class LibraryState {
       }
       this.documents = [...this.documents.filter((d) => d.id !== out.replaced), out.doc];
       this.update(key, { stage: 'done', fraction: 1 });
-      const warn = out.warned ? ' Some characters could not be decoded and were replaced.' : '';
+      const warn = out.warnings.map((code) => ` ${new AppError(code).message}`).join('');
       const n = out.doc.chunkCount;
       this.ctx.info(
         `${out.replaced ? 'Replaced' : 'Added'} "${file.name}" (${n} passage${n === 1 ? '' : 's'}).${warn}`,

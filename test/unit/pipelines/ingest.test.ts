@@ -126,9 +126,19 @@ describe('ingest pipeline', () => {
     expect(log.removed).toEqual([]);
 
     // What comes back is what was stored, without the text.
-    expect(out).toMatchObject({ kind: 'added', replaced: null, warned: false });
+    expect(out).toMatchObject({ kind: 'added', replaced: null, warnings: [] });
     if (out.kind === 'skipped') throw new Error('skipped');
     expect(out.doc).toEqual((({ text: _t, ...rest }) => rest)(rows.doc));
+  });
+
+  it('passes on what parsing gave up on, for the user to read', async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode(MARKDOWN), 0xff, 0xfe, 0x41]);
+    const out = await importFile(
+      request(bytes, { name: 'notes.txt', mimeType: 'text/plain' }),
+      { store: new MemoryStore(), models: async () => fakeModels(newLog()) },
+      hooks(),
+    );
+    expect(out).toMatchObject({ kind: 'added', warnings: ['FILE_DECODE_WARNING'] });
   });
 
   it('without a reranker stores no token vectors and skips that stage', async () => {

@@ -66,7 +66,8 @@ const countTokens = (text: string): number => {
   return tokenizer.encode(text, { add_special_tokens: false }).length;
 };
 
-// Chunk budget exactly as ingest-service.ts sets it for the default embedder and settings.
+// Chunk budget exactly as the ingest pipeline (chunkParsed in src/lib/pipelines/ingest.ts) sets it for the default
+// embedder and settings.
 const spec = defaultRegistry().models.find((m): m is EmbedderSpec => m.role === 'embedder' && m.id === EMBEDDER_ID);
 if (!spec) throw new Error(`${EMBEDDER_ID} is no longer in the default registry`);
 const MAX_TOKENS = Math.min(DEFAULT_SETTINGS.chunkTokens, spec.maxTokens);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { env } from '@huggingface/transformers';
 import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
 import { validateRegistry } from '../../src/lib/config/registry';
+import { SPECIAL_TOKEN } from '../../src/lib/retrieval/explain';
 import type { Device, EmbedderSpec, LateInteractionSpec } from '../../src/lib/config/registry-types';
 import { chunkDocument, contextualText, parseFile } from '../../src/lib/ingest';
 import { TransformersEmbedder } from '../../src/lib/models/embedder/transformers-embedder';
@@ -27,7 +28,7 @@ import { CHAPTERS, chapter, COOCCURRENCE_QUERIES, NEEDLE, NEEDLE_QUESTIONS } fro
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REGISTRY = join(ROOT, 'test/fixtures/standin/registry.json');
 /** What the relevance score leaves out, as the search service does. */
-const SPECIAL = /^\[(CLS|SEP|MASK|PAD|UNK|unused\d+)\]$/;
+const SPECIAL = SPECIAL_TOKEN;
 
 /** retrieval.spec.ts's threshold cases first, then more of each kind. */
 const FIXTURE_CHAPTERS = [

@@ -101,11 +101,14 @@ export class ChatState {
     this.ctx.info('Conversation cleared.');
   }
 
+  /** Keeps the conversation for the next visit; a failed write is shown, never thrown at the caller. */
   private async persist(): Promise<void> {
     const db = this.ctx.db();
     if (!db) return;
     const turns = $state.snapshot([...this.history, ...(this.asked ? [this.current()] : [])]) as Turn[];
-    await setSetting(db, CONVERSATION_KEY, turns);
+    await setSetting(db, CONVERSATION_KEY, turns).catch((err: unknown) =>
+      this.ctx.fail(toAppError(err, 'STORAGE_FAILED')),
+    );
   }
 
   private searchFilters(): SearchFilters {

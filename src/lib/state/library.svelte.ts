@@ -132,7 +132,12 @@ export class LibraryState {
   async remove(docId: string): Promise<void> {
     if (!this.rpc) return;
     const name = this.documents.find((d) => d.id === docId)?.name ?? 'Document';
-    await this.rpc.call('remove', { docId });
+    try {
+      await this.rpc.call('remove', { docId });
+    } catch (err) {
+      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+      return;
+    }
     this.documents = this.documents.filter((d) => d.id !== docId);
     this.ctx.info(`Deleted "${name}".`);
   }
@@ -147,7 +152,7 @@ export class LibraryState {
     this.answers.set(key, (a) => {
       this.answers.delete(key);
       this.update(key, { prompt: null });
-      void this.rpc?.call('answer', { docId, answer: a });
+      this.rpc?.call('answer', { docId, answer: a }).catch((err: unknown) => this.ctx.fail(toAppError(err)));
     });
   }
 

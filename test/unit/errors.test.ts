@@ -1,7 +1,12 @@
-// AppError: codes, message templates, the wire form across workers, and abort recognition.
+// AppError: codes, message templates, the wire form across workers, and abort recognition; and, over src/'s own
+// text, that every throw site uses its code's template (no hand-written message) and passes each placeholder.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { AppError, fromWire, toWire, toAppError } from '../../src/lib/errors';
-import { ERROR_CODES } from '../../src/lib/errors/codes';
+import { formatMessage } from '../../src/lib/errors/app-error';
+import { ERROR_CODES, isErrorCode, type ErrorCode } from '../../src/lib/errors/codes';
 
 describe('errors', () => {
   it('round-trips through the wire form as the same class', () => {
@@ -31,5 +36,88 @@ describe('errors', () => {
   });
   it('keeps abort errors recognizable', () => {
     expect(toAppError(new DOMException('x', 'AbortError')).code).toBe('ABORTED');
+  });
+});
+
+/** The `{name}` placeholders of a code's template. */
+function placeholders(code: ErrorCode): string[] {
+  return [...ERROR_CODES[code].matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(path);
+    return /\.(ts|svelte)$/.test(e.name) ? [path] : [];
+  });
+}
+
+const SRC = sourceFiles('src').map((path) => ({ path: relative('.', path), text: readFileSync(path, 'utf8') }));
+/** The error module itself builds messages: toAppError appends the cause, fromWire restores a worker's message. */
+const ERROR_MODULE = /^src\/lib\/errors\//;
+
+describe('error codes', () => {
+  it('fills every placeholder of every template from details that carry them', () => {
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+      const details = Object.fromEntries(placeholders(code).map((name) => [name, `<${name}>`]));
+      expect(formatMessage(code, details), code).not.toMatch(/\{\w+\}/);
+    }
+  });
+
+  it('has no throw site in src/ that overrides its code’s template with a message of its own', () => {
+    const overrides = SRC.flatMap(({ path, text }) =>
+      [...text.matchAll(/new AppError\(\s*'[A-Z_]+'\s*,\s*[`'"]/g)].map(
+        (m) => `${path}:${text.slice(0, m.index).split('\n').length}`,
+      ),
+    );
+    expect(overrides).toEqual([]);
+  });
+
+  it('passes every placeholder at each throw site, and falls back only to codes without placeholders', () => {
+    const problems: string[] = [];
+    for (const { path, text } of SRC) {
+      if (!path.endsWith('.ts') || ERROR_MODULE.test(path)) continue;
+      const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+      const where = (node: ts.Node) => `${path}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+      /** The codes a code argument can be: a literal, or either side of a conditional between literals. */
+      const codesOf = (node: ts.Expression | undefined): ErrorCode[] | null => {
+        if (!node) return null;
+        if (ts.isStringLiteral(node)) return isErrorCode(node.text) ? [node.text] : null;
+        if (ts.isConditionalExpression(node)) {
+          const [a, b] = [codesOf(node.whenTrue), codesOf(node.whenFalse)];
+          return a && b ? [...a, ...b] : null;
+        }
+        return null;
+      };
+      const visit = (node: ts.Node): void => {
+        if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'AppError') {
+          const [codeArg, message, details] = node.arguments ?? [];
+          if (message && !(ts.isIdentifier(message) && message.text === 'undefined')) {
+            problems.push(`${where(node)}: passes a message; use the code's template`);
+          }
+          const keys = new Set<string>();
+          if (details && ts.isObjectLiteralExpression(details)) {
+            for (const p of details.properties) {
+              if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && ts.isIdentifier(p.name)) {
+                keys.add(p.name.text);
+              }
+            }
+          }
+          for (const code of codesOf(codeArg) ?? []) {
+            const missing = placeholders(code).filter((name) => !keys.has(name));
+            if (missing.length) problems.push(`${where(node)}: ${code} needs ${missing.join(', ')} in its details`);
+          }
+        }
+        if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'toAppError') {
+          for (const code of codesOf(node.arguments[1]) ?? []) {
+            if (placeholders(code).length) problems.push(`${where(node)}: fallback ${code} has placeholders`);
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+    }
+    expect(problems).toEqual([]);
+    expect(placeholders('UNKNOWN')).toEqual([]); // toAppError's default fallback
   });
 });

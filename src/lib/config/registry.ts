@@ -11,7 +11,11 @@ export const DEFAULT_REGISTRY_URL = 'builtin:default';
 type Json = Record<string, unknown>;
 
 function fail(path: string, why: string): never {
-  throw new AppError('REGISTRY_INVALID', `The model registry is not valid: ${path} ${why}.`, { path });
+  throw new AppError('REGISTRY_INVALID', undefined, { path, why });
+}
+
+function causeOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function str(o: Json, key: string, path: string): string {
@@ -120,19 +124,20 @@ export async function fetchRegistry(url: string, base: string): Promise<Registry
   try {
     absolute = new URL(url, base).href;
   } catch {
-    throw new AppError('REGISTRY_FETCH_FAILED', `The model registry address "${url}" is not a valid URL.`);
+    throw new AppError('REGISTRY_URL_INVALID', undefined, { url });
   }
+  let res: Response;
+  try {
+    res = await fetch(absolute, { cache: 'no-cache' });
+  } catch (err) {
+    throw new AppError('REGISTRY_UNREACHABLE', undefined, { url: absolute, cause: causeOf(err) });
+  }
+  if (!res.ok) throw new AppError('REGISTRY_HTTP_ERROR', undefined, { url: absolute, status: res.status });
   let body: unknown;
   try {
-    const res = await fetch(absolute, { cache: 'no-cache' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
     body = await res.json();
   } catch (err) {
-    throw new AppError(
-      'REGISTRY_FETCH_FAILED',
-      `The model registry could not be loaded from ${absolute} (${err instanceof Error ? err.message : String(err)}).`,
-      { url: absolute },
-    );
+    throw new AppError('REGISTRY_NOT_JSON', undefined, { url: absolute, cause: causeOf(err) });
   }
   return validateRegistry(body, absolute);
 }
@@ -149,7 +154,7 @@ export function modelsFor<R extends ModelRole>(registry: Registry, role: R): Spe
 export function pickModel<R extends ModelRole>(registry: Registry, role: R, key?: string | null): SpecOf<R> {
   const all = modelsFor(registry, role);
   const found = all.find((m) => modelKey(m) === key) ?? all[0];
-  if (!found) throw new AppError('MODEL_NOT_FOUND', `The registry has no ${role} model.`);
+  if (!found) throw new AppError('MODEL_NOT_FOUND', undefined, { role });
   return found;
 }
 

@@ -25,11 +25,10 @@ export function vetDocxArchive(
   maxUncompressed = DEFAULT_MAX_UNCOMPRESSED_BYTES,
 ): ZipEntry[] {
   if (CFB_MAGIC.every((b, i) => bytes[i] === b)) {
-    throw new AppError(
-      'DOCX_INVALID',
-      'This Word file is password-protected or in the old .doc format; save it as an unprotected .docx and try again.',
-      { fileName },
-    );
+    throw new AppError('DOCX_INVALID', undefined, {
+      fileName,
+      reason: 'it is password-protected or in the old .doc format; save it as an unprotected .docx and try again',
+    });
   }
   if (!isZip(bytes)) throw new AppError('DOCX_INVALID', undefined, { fileName, reason: 'not a ZIP archive' });
   let entries: ZipEntry[];
@@ -66,10 +65,7 @@ export function vetDocxArchive(
   if (entries.some((e) => e.encrypted))
     throw new AppError('DOCX_INVALID', undefined, { fileName, reason: 'encrypted entries' });
   if (!entries.some((e) => e.name.startsWith('word/') && e.name.endsWith('.xml'))) {
-    throw new AppError('DOCX_INVALID', 'This file is a ZIP archive but not a Word document.', {
-      fileName,
-      reason: 'no word/ part',
-    });
+    throw new AppError('DOCX_INVALID', undefined, { fileName, reason: 'a ZIP archive without a word/ part' });
   }
   return entries;
 }

@@ -24,8 +24,6 @@ export interface ParseOptions {
 
 export const DEFAULT_MAX_BYTES = 200 * 1024 * 1024;
 
-const SUPPORTED = 'Lectern reads PDF, Word (.docx), HTML, Markdown and plain text files.';
-
 const MARKDOWN_EXT = new Set(['md', 'markdown', 'mdown', 'mkd', 'mkdn', 'mdx', 'mdtext', 'mdwn']);
 const HTML_EXT = new Set(['html', 'htm', 'xhtml', 'xht', 'shtml']);
 const DOCX_EXT = new Set(['docx', 'docm', 'dotx', 'dotm']);
@@ -142,10 +140,7 @@ function looksLikeText(bytes: Uint8Array): boolean {
 }
 
 function unsupported(fileName: string, type: string): AppError {
-  return new AppError('FILE_UNSUPPORTED_TYPE', `“${fileName}” is a ${type}, which Lectern cannot read. ${SUPPORTED}`, {
-    fileName,
-    type,
-  });
+  return new AppError('FILE_UNSUPPORTED_TYPE', undefined, { fileName, type });
 }
 
 /**
@@ -195,12 +190,8 @@ export async function parseFile(
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length === 0) throw new AppError('FILE_EMPTY', undefined, { fileName });
   if (bytes.length > maxBytes) {
-    const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
-    throw new AppError('FILE_TOO_LARGE', `“${fileName}” is ${mb(bytes.length)} MB; the limit is ${mb(maxBytes)} MB.`, {
-      fileName,
-      bytes: bytes.length,
-      limit: maxBytes,
-    });
+    const limitMB = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
+    throw new AppError('FILE_TOO_LARGE', undefined, { fileName, limitMB, bytes: bytes.length, limit: maxBytes });
   }
   switch (detectKind(bytes, fileName, mimeType)) {
     case 'pdf': {

@@ -17,18 +17,23 @@ export interface SpecialTemplate {
 
 /**
  * The template, found by where the bare ids of a probe text sit inside the same text encoded with special tokens.
- * Throws when they do not sit there contiguously (a template that interleaves ids, which no encoder in use has).
+ * Throws MODEL_INCOMPATIBLE, naming `model`, when they do not sit there contiguously (a template that interleaves
+ * ids, which no encoder in use has).
  */
-export function specialTemplate(withSpecials: readonly number[], bare: readonly number[]): SpecialTemplate {
+export function specialTemplate(
+  withSpecials: readonly number[],
+  bare: readonly number[],
+  model: string,
+): SpecialTemplate {
   for (let start = 0; start + bare.length <= withSpecials.length; start++) {
     if (bare.every((id, i) => withSpecials[start + i] === id)) {
       return { head: withSpecials.slice(0, start), tail: withSpecials.slice(start + bare.length) };
     }
   }
-  throw new AppError(
-    'MODEL_LOAD_FAILED',
-    'The tokenizer’s special tokens do not wrap the text, so this model’s inputs cannot be built.',
-  );
+  throw new AppError('MODEL_INCOMPATIBLE', undefined, {
+    model,
+    why: 'its tokenizer’s special tokens do not wrap the text, so its inputs cannot be built',
+  });
 }
 
 /** head + text + tail, with the text cut so the whole stays within `maxTokens`. */

@@ -1,6 +1,7 @@
 // Points transformers.js at the model host and the self-hosted ONNX Runtime binaries, once per worker.
 import { env, ModelFileNotFoundError } from '@huggingface/transformers';
 import { AppError, isAbortError, toAppError } from '../errors';
+import { downloadError, type DownloadFailure } from './download-error';
 
 export interface RuntimeConfig {
   /** Base of `{model}/resolve/{revision}/` URLs: the hub or a self-hosted folder. */
@@ -15,10 +16,8 @@ export const ORT_WASM_FILES = {
 } as const;
 
 /** A model-host request that failed: an HTTP error status, or no response or a broken body (status null). */
-interface Failure {
+interface Failure extends DownloadFailure {
   seq: number;
-  url: string;
-  status: number | null;
   error?: unknown;
   /** A size check (one-byte range request): transformers.js usually shrugs off its failure. */
   probe?: boolean;
@@ -46,7 +45,7 @@ function watchBody(response: Response, url: string): Response {
       try {
         chunk = await reader.read();
       } catch (error) {
-        if (!cancelled && !isAbortError(error)) remember({ url, status: null, error });
+        if (!cancelled && !isAbortError(error)) remember({ url, status: null, cutOff: true, error });
         controller.error(error);
         return;
       }
@@ -118,9 +117,6 @@ export function configureRuntime(config: RuntimeConfig): number {
   return seq;
 }
 
-const SELF_HOST_HINT =
-  'If you are offline or that host is blocked, self-host the model files (same layout as the Hugging Face hub) and set their base URL in Settings.';
-
 /**
  * Maps a model-loading failure to a user-facing error, from the failed model-host requests since `mark` (from
  * configureRuntime) and the error's type:
@@ -136,41 +132,21 @@ export function loadError(err: unknown, modelId: string, baseUrl: string, mark =
   const cause = err instanceof Error ? err.message : String(err);
   // This load's own downloads: after its mark and under its model's folder (another load may share the worker).
   const mine = failures.filter((f) => f.seq > mark && f.url.startsWith(`${baseUrl}${modelId}/`));
-  /** The recorded failure whose URL the error quotes, as transformers.js's HTTP errors do. */
+  /**
+   * The recorded failure whose URL the error quotes, as transformers.js's HTTP errors do: they carry no URL field, so
+   * this only tells which request failed; what failed is read from its recorded status.
+   */
   const quoted = (list: Failure[]) => list.findLast((f) => cause.includes(`"${f.url}"`));
   const notFound = err instanceof ModelFileNotFoundError;
   const network =
     mine.find((f) => f.error === err) ?? (notFound ? undefined : mine.findLast((f) => f.status === null && !f.probe));
-  if (network) {
-    return new AppError(
-      'MODEL_HUB_UNREACHABLE',
-      `The model "${modelId}" could not be downloaded from ${baseUrl}. ${SELF_HOST_HINT}`,
-      { model: modelId, url: network.url, cause },
-    );
-  }
+  if (network) return downloadError(network, { model: modelId, cause });
   const status = notFound ? (err as { status?: number | null }).status : null;
   if (typeof status === 'number') {
     const url = quoted(mine.filter((f) => f.status === status))?.url ?? `${baseUrl}${modelId}/`;
-    if (status === 404) {
-      return new AppError(
-        'MODEL_FILE_MISSING',
-        `The model "${modelId}" has no file at ${url} (HTTP 404). The registry may name a file or precision that its model host does not have.`,
-        { model: modelId, url, status, cause },
-      );
-    }
-    return new AppError(
-      'MODEL_ACCESS_DENIED',
-      `The model host refused "${modelId}" (HTTP ${status} for ${url}): the model may not exist under that name, or be gated or private.`,
-      { model: modelId, url, status, cause },
-    );
+    return downloadError({ url, status }, { model: modelId, cause });
   }
   const http = quoted(mine.filter((f) => f.status !== null));
-  if (http) {
-    return new AppError(
-      'MODEL_HUB_UNREACHABLE',
-      `The model "${modelId}" could not be downloaded from ${baseUrl}: the host answered HTTP ${http.status}. ${SELF_HOST_HINT}`,
-      { model: modelId, url: http.url, status: http.status, cause },
-    );
-  }
+  if (http) return downloadError(http, { model: modelId, cause });
   return toAppError(err, 'MODEL_LOAD_FAILED');
 }

@@ -91,9 +91,7 @@ export async function askQuestion(
   const { question, history, settings } = req;
   const library = ports.library();
   if (library.empty) {
-    throw library.importing
-      ? new AppError('INDEX_EMPTY', 'Your documents are still being added. Ask again once they are ready.')
-      : new AppError('INDEX_EMPTY');
+    throw new AppError(library.importing ? 'INDEX_STILL_BUILDING' : 'INDEX_EMPTY');
   }
   on.phase('searching');
   const search = await ports.search();

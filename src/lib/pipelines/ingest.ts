@@ -117,15 +117,14 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   const { name, file, docId, embedder } = req;
   const { signal } = hooks;
   const stage = (s: QueueStage) => hooks.progress(s, STAGE_START[s]);
-  if (file.size === 0) throw new AppError('FILE_EMPTY', `"${name}" is empty.`);
+  if (file.size === 0) throw new AppError('FILE_EMPTY', undefined, { fileName: name });
   const maxBytes = req.maxFileMB * 1024 * 1024;
-  if (file.size > maxBytes)
-    throw new AppError('FILE_TOO_LARGE', `"${name}" is larger than the ${req.maxFileMB} MB limit.`);
+  if (file.size > maxBytes) throw new AppError('FILE_TOO_LARGE', undefined, { fileName: name, limitMB: req.maxFileMB });
   stage('reading');
   const bytes = await file.arrayBuffer();
   const hash = await sha256Hex(bytes);
   const existing = await ports.store.findByHash(hash);
-  if (existing) throw new AppError('FILE_DUPLICATE', `"${name}" is already in your library as "${existing.name}".`);
+  if (existing) throw new AppError('FILE_DUPLICATE', undefined, { fileName: name, existing: existing.name });
   // Index with every model that will load, so no document misses its token vectors.
   const models = await ports.models();
   let replaces: string | undefined;
@@ -138,7 +137,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   const parsed = await parseWithPassword(new Uint8Array(bytes), req, { ...ports.parseOptions, maxBytes }, hooks);
   stage('chunking');
   const drafts = await chunkParsed(parsed, embedder, req.chunk, await models.tokenCounter(embedder));
-  if (drafts.length === 0) throw new AppError('NO_TEXT', `No text could be extracted from "${name}".`);
+  if (drafts.length === 0) throw new AppError('NO_TEXT', undefined, { fileName: name });
   const keywords = drafts.map((c) => keywordCounts(chunkId(docId, c.ordinal), c.text));
   stage('embedding');
   const vectors = await models.embedder.call(

@@ -39,7 +39,7 @@ export class ExactIndex implements VectorIndex {
     options: ExactIndexOptions = {},
   ) {
     if (!Number.isInteger(dims) || dims <= 0) {
-      throw new AppError('EMBEDDING_DIMS_MISMATCH', `A dense index needs a positive whole number of dimensions.`);
+      throw new AppError('INDEX_DIMS_INVALID', undefined, { dims });
     }
     const precision = options.precision ?? 'f32';
     // Settings may come from stored JSON, so the type alone does not guarantee this.
@@ -99,10 +99,7 @@ export class ExactIndex implements VectorIndex {
     const n = this.ids.length;
     if (n === 0 || !(k >= 1)) return [];
     if (query.length !== this.dims) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `The query has ${query.length} dimensions; the index has ${this.dims}.`,
-      );
+      throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, { got: query.length, dims: this.dims });
     }
     const top = new TopK(Math.min(Math.floor(k), n), this.ids);
     if (this.precision === 'f32') scanF32(this.f32, n, this.dims, query, top);
@@ -118,10 +115,7 @@ export class ExactIndex implements VectorIndex {
     }
     if (rows.length === 0 || !(k >= 1)) return [];
     if (query.length !== this.dims) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `The query has ${query.length} dimensions; the index has ${this.dims}.`,
-      );
+      throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, { got: query.length, dims: this.dims });
     }
     const hits = rows.map((row) => ({ id: this.ids[row]!, score: this.rowScore(query, row) }));
     return hits.sort((a, b) => b.score - a.score).slice(0, Math.floor(k));
@@ -140,10 +134,10 @@ export class ExactIndex implements VectorIndex {
 
   private checkLength(ids: readonly string[], vectors: Float32Array): void {
     if (vectors.length !== ids.length * this.dims) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `Expected ${ids.length}×${this.dims} values, got ${vectors.length}.`,
-      );
+      throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, {
+        got: vectors.length / Math.max(1, ids.length),
+        dims: this.dims,
+      });
     }
   }
 

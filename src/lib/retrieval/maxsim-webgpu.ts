@@ -120,14 +120,13 @@ function decodeInto(doc: DocTokens, dims: number, out: Float32Array, at: number)
   }
 }
 
-function unavailable(message: string, cause?: unknown): AppError {
-  if (cause === undefined) return new AppError('WEBGPU_UNAVAILABLE', message);
-  return new AppError('WEBGPU_UNAVAILABLE', message, { cause: cause instanceof Error ? cause.message : String(cause) });
+function causeOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
  * A lazily created WebGPU device with cached pipelines and growable buffers. Every failure (no WebGPU, no adapter,
- * a lost device, a job too large for the GPU) throws an AppError with code WEBGPU_UNAVAILABLE, so callers can fall
+ * a lost device, a job too large for the GPU) throws an AppError with a WEBGPU_* code, so callers can fall
  * back to the CPU `maxSimRerank`; after a device loss the next call starts a new device.
  */
 export class WebGpuMaxSim {
@@ -185,14 +184,14 @@ export class WebGpuMaxSim {
 
   private async createDevice(): Promise<GpuDevice> {
     const gpu = (globalThis.navigator as (Navigator & { gpu?: Gpu }) | undefined)?.gpu;
-    if (!gpu) throw unavailable('WebGPU is not available in this browser; MaxSim runs on the CPU.');
+    if (!gpu) throw new AppError('WEBGPU_UNAVAILABLE');
     let adapter: GpuAdapter | null;
     try {
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     } catch (err) {
-      throw unavailable('WebGPU failed to start; MaxSim runs on the CPU.', err);
+      throw new AppError('WEBGPU_NO_ADAPTER', undefined, { cause: causeOf(err) });
     }
-    if (!adapter) throw unavailable('WebGPU has no usable adapter; MaxSim runs on the CPU.');
+    if (!adapter) throw new AppError('WEBGPU_NO_ADAPTER');
     let device: GpuDevice;
     try {
       device = await adapter.requestDevice({
@@ -202,7 +201,7 @@ export class WebGpuMaxSim {
         },
       });
     } catch (err) {
-      throw unavailable('The WebGPU device could not be created; MaxSim runs on the CPU.', err);
+      throw new AppError('WEBGPU_DEVICE_FAILED', undefined, { cause: causeOf(err) });
     }
     const current = this.device;
     void device.lost.then(() => {
@@ -252,7 +251,7 @@ export class WebGpuMaxSim {
     const device = await this.getDevice();
     const limit = device.limits.maxStorageBufferBindingSize;
     if (flat.byteLength > limit || pairs * 8 > limit) {
-      throw unavailable(`These ${docs.length} candidates are too large for one WebGPU pass; MaxSim runs on the CPU.`);
+      throw new AppError('WEBGPU_JOB_TOO_LARGE', undefined, { candidates: docs.length });
     }
     let out: ArrayBuffer;
     try {
@@ -295,7 +294,7 @@ export class WebGpuMaxSim {
       if (err instanceof AppError) throw err;
       // A lost device rejects mapAsync; forget it either way so the next call starts clean.
       this.destroy();
-      throw unavailable('WebGPU failed while scoring; MaxSim runs on the CPU.', err);
+      throw new AppError('WEBGPU_RUN_FAILED', undefined, { cause: causeOf(err) });
     }
 
     const scores = new Float32Array(out);
@@ -318,7 +317,7 @@ export class WebGpuMaxSim {
 
 let shared: WebGpuMaxSim | null = null;
 
-/** `maxSimRerank` on a shared WebGPU device; throws AppError WEBGPU_UNAVAILABLE when the CPU should be used. */
+/** `maxSimRerank` on a shared WebGPU device; throws an AppError with a WEBGPU_* code when the CPU should be used. */
 export function maxSimRerankWebGpu(
   query: QueryTokens,
   docs: readonly DocTokens[],

@@ -33,10 +33,7 @@ export class VoyIndex implements VectorIndex {
 
   constructor(readonly dims: number) {
     if (dims > VOY_MAX_DIMS) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `Vectors of ${dims} dimensions exceed the dense index limit of ${VOY_MAX_DIMS}.`,
-      );
+      throw new AppError('INDEX_DIMS_TOO_LARGE', undefined, { dims, limit: VOY_MAX_DIMS });
     }
     this.voy = new voyGlue.Voy();
   }
@@ -55,10 +52,10 @@ export class VoyIndex implements VectorIndex {
 
   add(ids: string[], vectors: Float32Array): void {
     if (vectors.length !== ids.length * this.dims) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `Expected ${ids.length}×${this.dims} values, got ${vectors.length}.`,
-      );
+      throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, {
+        got: vectors.length / Math.max(1, ids.length),
+        dims: this.dims,
+      });
     }
     const fresh: VoyResource = { embeddings: [] };
     ids.forEach((id, i) => {
@@ -110,10 +107,7 @@ export class VoyIndex implements VectorIndex {
   search(query: Float32Array, k: number): VectorHit[] {
     if (this.rows.size === 0 || k <= 0) return [];
     if (query.length !== this.dims) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `The query has ${query.length} dimensions; the index has ${this.dims}.`,
-      );
+      throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, { got: query.length, dims: this.dims });
     }
     const result = this.voy.search(query, Math.min(k, this.groups.size)) as { neighbors: { id: string }[] };
     const hits: VectorHit[] = [];

@@ -37,7 +37,7 @@ export function serve<M extends MethodMap>(endpoint: Endpoint, handlers: Handler
             transfer: (t) => transfer.push(t),
           }),
         )
-      : Promise.reject(new AppError('UNKNOWN', `Unknown method "${method}".`));
+      : Promise.reject(new AppError('RPC_UNKNOWN_METHOD', undefined, { method }));
     work
       .then(
         (result) => {

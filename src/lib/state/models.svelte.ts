@@ -194,7 +194,7 @@ export class ModelsState {
   /** Loads the generator on first use (later calls share the load) and gives the calls the ask pipeline makes. */
   async generatorAccess(): Promise<GeneratorAccess> {
     const spec = this.specs.generator;
-    if (!spec || !this.device || !this.caps) throw new AppError('MODEL_NOT_FOUND');
+    if (!spec || !this.device || !this.caps) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'generator' });
     if (this.generator.status !== 'ready') {
       this.generatorLoading ??= this.loadGenerator(spec).finally(() => (this.generatorLoading = null));
       await this.generatorLoading;

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { defaultRegistry, dtypeFor, modelKey, pickModel, validateRegistry } from '../../../src/lib/config/registry';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  defaultRegistry,
+  dtypeFor,
+  fetchRegistry,
+  modelKey,
+  pickModel,
+  validateRegistry,
+} from '../../../src/lib/config/registry';
 import { chooseDevice, type Capabilities } from '../../../src/lib/config/capabilities';
 import type { Registry } from '../../../src/lib/config/registry-types';
 import { AppError } from '../../../src/lib/errors';
@@ -118,5 +125,28 @@ describe('chooseDevice', () => {
   it('honours a WASM preference and cannot force missing WebGPU', () => {
     expect(chooseDevice(caps(true), 'wasm').device).toBe('wasm');
     expect(chooseDevice(caps(false), 'webgpu').device).toBe('wasm');
+  });
+});
+
+describe('fetchRegistry', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const url = 'https://models.example/registry.json';
+
+  it('names each cause of a failed load by its own code: a bad address, no answer, an HTTP status, not JSON', async () => {
+    await expect(fetchRegistry('http://[::1', 'about:blank')).rejects.toMatchObject({
+      code: 'REGISTRY_URL_INVALID',
+      message: 'The model registry address "http://[::1" is not a valid URL.',
+    });
+    vi.stubGlobal('fetch', async () => Promise.reject(new TypeError('Failed to fetch')));
+    await expect(fetchRegistry(url, url)).rejects.toMatchObject({ code: 'REGISTRY_UNREACHABLE', details: { url } });
+    vi.stubGlobal('fetch', async () => new Response('gone', { status: 404 }));
+    await expect(fetchRegistry(url, url)).rejects.toMatchObject({
+      code: 'REGISTRY_HTTP_ERROR',
+      message: `The model registry could not be loaded from ${url} (HTTP 404).`,
+    });
+    vi.stubGlobal('fetch', async () => new Response('<html>', { status: 200 }));
+    await expect(fetchRegistry(url, url)).rejects.toMatchObject({ code: 'REGISTRY_NOT_JSON' });
+    vi.stubGlobal('fetch', async () => new Response('{"version": 2}', { status: 200 }));
+    await expect(fetchRegistry(url, url)).rejects.toMatchObject({ code: 'REGISTRY_INVALID' });
   });
 });

@@ -19,17 +19,21 @@ beforeAll(async () => {
 describe('specialTemplate', () => {
   it("finds BERT's [CLS] … [SEP] from the tokenizer", () => {
     const probe = 'lighthouse keeper';
-    const template = specialTemplate(tokenizer.encode(probe), tokenizer.encode(probe, { add_special_tokens: false }));
+    const template = specialTemplate(
+      tokenizer.encode(probe),
+      tokenizer.encode(probe, { add_special_tokens: false }),
+      'lectern-standin/bert-embedder',
+    );
     expect(template).toEqual({ head: [CLS], tail: [SEP] });
   });
 
   it('handles templates with no special tokens and with several on each side', () => {
-    expect(specialTemplate([5, 6], [5, 6])).toEqual({ head: [], tail: [] });
-    expect(specialTemplate([0, 1, 5, 6, 2, 2], [5, 6])).toEqual({ head: [0, 1], tail: [2, 2] });
+    expect(specialTemplate([5, 6], [5, 6], 'm')).toEqual({ head: [], tail: [] });
+    expect(specialTemplate([0, 1, 5, 6, 2, 2], [5, 6], 'm')).toEqual({ head: [0, 1], tail: [2, 2] });
   });
 
   it('refuses a template that does not wrap the text', () => {
-    expect(() => specialTemplate([5, 0, 6], [5, 6])).toThrow(/do not wrap/);
+    expect(() => specialTemplate([5, 0, 6], [5, 6], 'm')).toThrow(/do not wrap/);
   });
 });
 

@@ -233,9 +233,11 @@ describe('ask pipeline', () => {
     const t = setup(reranked([ranked('d1:0', 0.8)]));
     const empty = { ...t.ports, library: () => ({ empty: true, importing: true }) };
     await expect(askQuestion(REQUEST, empty, t.on, signal())).rejects.toMatchObject({
-      code: 'INDEX_EMPTY',
+      code: 'INDEX_STILL_BUILDING',
       message: expect.stringContaining('still being added'),
     });
+    const none = { ...t.ports, library: () => ({ empty: true, importing: false }) };
+    await expect(askQuestion(REQUEST, none, t.on, signal())).rejects.toMatchObject({ code: 'INDEX_EMPTY' });
     const noSearch = setup(reranked([]), { search: { retrieve: null } });
     await expect(askQuestion(REQUEST, noSearch.ports, noSearch.on, signal())).rejects.toMatchObject({
       code: 'SEARCH_NOT_READY',

@@ -51,6 +51,7 @@ export class TransformersEmbedder {
       const template = specialTemplate(
         tokenizer.encode(TEMPLATE_PROBE),
         tokenizer.encode(TEMPLATE_PROBE, { add_special_tokens: false }),
+        spec.id,
       );
       const encoder: Encoder = { spec, tokenizer, template };
       const open = (device: Device, dtype: Dtype) => {
@@ -126,13 +127,15 @@ export class TransformersEmbedder {
     };
     const outputs = (await model(inputs)) as Record<string, TensorLike>;
     const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
-    if (!hidden) throw new AppError('MODEL_RUN_FAILED', 'The embedding model returned no last_hidden_state.');
+    if (!hidden) throw new AppError('MODEL_OUTPUT_MISSING', undefined, { model: spec.id, output: 'last_hidden_state' });
     const [rows, seq, dims] = hidden.dims as [number, number, number];
     if (dims !== spec.dims) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `The model returned ${dims}-dimensional vectors but the registry says ${spec.dims}.`,
-      );
+      throw new AppError('MODEL_DIMS_MISMATCH', undefined, {
+        model: spec.id,
+        got: dims,
+        output: 'vectors',
+        dims: spec.dims,
+      });
     }
     const pooled = pool(asFloat32(hidden), batch.attentionMask, rows, seq, dims, spec.pooling);
     return spec.normalize ? normalizeRows(pooled, dims) : pooled;

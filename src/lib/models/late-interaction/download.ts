@@ -1,5 +1,6 @@
 // Downloads a model file that transformers.js does not load itself, with progress, cached like transformers.js does.
-import { AppError, isAbortError } from '../../errors';
+import { isAbortError } from '../../errors';
+import { downloadError } from '../download-error';
 
 /** transformers.js's default `env.cacheKey`: sharing it keeps every model file in one browser cache. */
 export const MODEL_CACHE_NAME = 'transformers-cache';
@@ -63,30 +64,18 @@ export async function fetchModelFile(
     response = await fetch(url, { signal });
   } catch (err) {
     if (isAbortError(err)) throw err;
-    throw new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (no response).`, {
-      url,
-      cause: err instanceof Error ? err.message : String(err),
-    });
+    throw downloadError({ url, status: null }, { cause: err instanceof Error ? err.message : String(err) });
   }
-  if (!response.ok) {
-    const status = response.status;
-    if (status === 404) {
-      throw new AppError('MODEL_FILE_MISSING', `The model host has no file at ${url} (HTTP 404).`, { url, status });
-    }
-    if (status === 401 || status === 403) {
-      throw new AppError('MODEL_ACCESS_DENIED', `The model host refused ${url} (HTTP ${status}).`, { url, status });
-    }
-    throw new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (HTTP ${status}).`, { url, status });
-  }
+  if (!response.ok) throw downloadError({ url, status: response.status });
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = await readBody(response, onProgress);
   } catch (err) {
     if (isAbortError(err)) throw err;
-    throw new AppError('MODEL_HUB_UNREACHABLE', `${url} could not be downloaded (the connection broke off).`, {
-      url,
-      cause: err instanceof Error ? err.message : String(err),
-    });
+    throw downloadError(
+      { url, status: null, cutOff: true },
+      { cause: err instanceof Error ? err.message : String(err) },
+    );
   }
   if (cache) {
     const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) };

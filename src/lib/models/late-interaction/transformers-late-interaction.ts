@@ -64,18 +64,18 @@ async function loadProjection(
   try {
     tensor = readTensor(parseSafetensors(bytes), p.tensor);
   } catch (err) {
-    throw new AppError('MODEL_LOAD_FAILED', `The projection ${p.file} of "${spec.id}" could not be read.`, {
+    throw new AppError('MODEL_INCOMPATIBLE', undefined, {
       model: spec.id,
+      why: `its projection file ${p.file} could not be read`,
       cause: err instanceof Error ? err.message : String(err),
     });
   }
   const [out, inn] = tensor.shape;
   if (tensor.shape.length !== 2 || out !== p.out || inn !== p.in || out !== spec.dims || inn !== spec.hiddenSize) {
-    throw new AppError(
-      'MODEL_LOAD_FAILED',
-      `The projection ${p.tensor} of "${spec.id}" has shape [${tensor.shape.join(', ')}] but the registry says [${spec.dims}, ${spec.hiddenSize}].`,
-      { model: spec.id },
-    );
+    throw new AppError('MODEL_INCOMPATIBLE', undefined, {
+      model: spec.id,
+      why: `its projection ${p.tensor} has shape [${tensor.shape.join(', ')}] but the registry says [${spec.dims}, ${spec.hiddenSize}]`,
+    });
   }
   return { weight: tensor.data, in: inn, out };
 }
@@ -87,20 +87,29 @@ export function specialIds(
 ): { query: SpecialIds; document: SpecialIds } {
   const template = tokenizer.encode('');
   if (template.length !== 2) {
-    throw new AppError('MODEL_LOAD_FAILED', `The tokenizer of "${spec.id}" does not wrap text as [CLS] … [SEP].`);
+    throw new AppError('MODEL_INCOMPATIBLE', undefined, {
+      model: spec.id,
+      why: 'its tokenizer does not wrap text as [CLS] … [SEP]',
+    });
   }
   const [cls, sep] = template as [number, number];
   const t = tokenizer as PreTrainedTokenizer & { mask_token_id?: number; eos_token_id?: number; pad_token_id?: number };
   // PyLate's expansion/pad token: the mask token, else EOS, else the pad token.
   const mask = t.mask_token_id ?? t.eos_token_id ?? t.pad_token_id;
   if (mask === undefined || mask === null) {
-    throw new AppError('MODEL_LOAD_FAILED', `The tokenizer of "${spec.id}" has no mask token for query expansion.`);
+    throw new AppError('MODEL_INCOMPATIBLE', undefined, {
+      model: spec.id,
+      why: 'its tokenizer has no mask token for query expansion',
+    });
   }
   const marker = (token: string): number | null => {
     if (token === '') return null;
     const id = tokenizer.convert_tokens_to_ids(token) as number | undefined;
     if (id === undefined || id === null) {
-      throw new AppError('MODEL_LOAD_FAILED', `The marker token "${token}" is not in the vocabulary of "${spec.id}".`);
+      throw new AppError('MODEL_INCOMPATIBLE', undefined, {
+        model: spec.id,
+        why: `the marker token "${token}" is not in the vocabulary`,
+      });
     }
     return id;
   };
@@ -186,14 +195,16 @@ export class TransformersLateInteraction {
       throw new AppError('MODEL_RUN_FAILED', undefined, { cause: err instanceof Error ? err.message : String(err) });
     }
     const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
-    if (!hidden) throw new AppError('MODEL_RUN_FAILED', 'The reranking model returned no last_hidden_state.');
+    if (!hidden) throw new AppError('MODEL_OUTPUT_MISSING', undefined, { model: spec.id, output: 'last_hidden_state' });
     const hiddenSize = hidden.dims[2]!;
     const expected = projection ? projection.in : spec.dims;
     if (hiddenSize !== expected) {
-      throw new AppError(
-        'EMBEDDING_DIMS_MISMATCH',
-        `The reranking model returned ${hiddenSize}-dimensional hidden states but the registry says ${expected}.`,
-      );
+      throw new AppError('MODEL_DIMS_MISMATCH', undefined, {
+        model: spec.id,
+        got: hiddenSize,
+        output: 'hidden states',
+        dims: expected,
+      });
     }
     const h = asFloat32(hidden);
     return inputs.map((input, b) => {

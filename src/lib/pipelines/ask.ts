@@ -200,7 +200,7 @@ export async function askQuestion(
 /** How the search ran, in plain words (keyword-only, reranked on WebGPU, …). */
 function searchNote(found: Retrieved, queries: number, keywordOnlyReason: string | null): string {
   if (found.reranked) {
-    return `${found.dense ? 'Dense and keyword' : 'Keyword'} results${queries > 1 ? ` for ${queries} queries` : ''}, reranked by late interaction on ${found.reranked === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.`;
+    return `${found.dense ? 'Dense and keyword' : 'Keyword'} results${queries > 1 ? ` for ${queries} queries` : ''}, reranked by late interaction on ${found.reranked === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.${found.gpuFailure ? ` ${found.gpuFailure}` : ''}`;
   }
   return found.dense ? 'Dense and keyword results fused.' : (keywordOnlyReason ?? 'Keyword search only.');
 }

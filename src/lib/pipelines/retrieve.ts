@@ -7,6 +7,7 @@ import type {
   RankedPassage,
   RerankHit,
   RerankParams,
+  RerankResult,
   Retrieved,
   RetrieveRequest,
   SearchHit,
@@ -19,7 +20,7 @@ export interface RetrievePorts {
   embedder: Caller<Pick<EmbedderMethods, 'embed'>> | null;
   late: Caller<Pick<LateInteractionMethods, 'encodeQuery'>> | null;
   search(params: SearchParams): Promise<SearchHit[]>;
-  rerank(params: RerankParams, signal: AbortSignal): Promise<{ hits: RerankHit[]; device: 'webgpu' | 'cpu' }>;
+  rerank(params: RerankParams, signal: AbortSignal): Promise<RerankResult>;
 }
 
 export { DEFAULT_FINAL_ORDER };
@@ -68,6 +69,7 @@ export async function retrieve(req: RetrieveRequest, ports: RetrievePorts, signa
     return {
       ...base,
       reranked: null,
+      gpuFailure: null,
       passages: fused.slice(0, req.topK).map((h) => passage(h.id, h.score, null, [], [])),
     };
   }
@@ -87,6 +89,7 @@ export async function retrieve(req: RetrieveRequest, ports: RetrievePorts, signa
   return {
     ...base,
     reranked: rr.device,
+    gpuFailure: rr.gpuFailure,
     passages: finalOrder(fused, rr.hits, { limit: req.topK }).map((h) =>
       passage(h.id, h.meanScore, h.relevance, h.matches, h.docTokens),
     ),

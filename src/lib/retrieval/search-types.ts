@@ -90,6 +90,13 @@ export interface AddParams {
   keywords: Bm25DocPostings[];
 }
 
+export interface RerankResult {
+  hits: RerankHit[];
+  device: 'webgpu' | 'cpu';
+  /** Why the rerank ran on the CPU although WebGPU was asked for (the GPU path failed); null otherwise. */
+  gpuFailure: string | null;
+}
+
 export type SearchMethods = {
   /** Cold start: reads every stored vector and keyword row and builds both indexes. */
   open: {
@@ -100,7 +107,7 @@ export type SearchMethods = {
   add: { params: AddParams; result: { chunks: number }; progress: never };
   remove: { params: { ids: string[] }; result: { chunks: number }; progress: never };
   search: { params: SearchParams; result: SearchHit[]; progress: never };
-  rerank: { params: RerankParams; result: { hits: RerankHit[]; device: 'webgpu' | 'cpu' }; progress: never };
+  rerank: { params: RerankParams; result: RerankResult; progress: never };
   /** Direct lines to the model workers (RpcClient.openPort), for `retrieve`. */
   attach: { params: { embedder: MessagePort | null; late: MessagePort | null }; result: void; progress: never };
   /** Embeds the queries, searches, fuses and reranks here, next to the indexes (see pipelines/retrieve.ts). */
@@ -144,4 +151,6 @@ export interface Retrieved {
   dense: boolean;
   /** Where the rerank ran, or null when nothing was reranked. */
   reranked: 'webgpu' | 'cpu' | null;
+  /** Why WebGPU was asked for but the CPU reranked, in plain words; null otherwise. */
+  gpuFailure: string | null;
 }

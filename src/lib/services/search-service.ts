@@ -1,6 +1,6 @@
 // The search service: dense (Voy) and keyword (BM25) indexes with filters and fusion, MaxSim rerank, and retrieval.
 import { connectPort, type Handlers, type RpcClient } from '../rpc';
-import { AppError } from '../errors';
+import { AppError, toAppError } from '../errors';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import { retrieve } from '../pipelines/retrieve';
@@ -90,11 +90,14 @@ export function searchHandlers(): Handlers<SearchMethods> {
     const q = { data: query.data, tokens: query.tokens, dims: query.dims };
     let hits: MaxSimHit[];
     let device: 'webgpu' | 'cpu' = 'cpu';
+    let gpuFailure: string | null = null;
     if (gpu) {
       try {
         hits = await maxSimRerankWebGpu(q, docs, topK);
         device = 'webgpu';
-      } catch {
+      } catch (err) {
+        // The CPU gives the same ranking; the search note says why it ran there.
+        gpuFailure = toAppError(err, 'WEBGPU_RUN_FAILED').message;
         hits = maxSimRerank(q, docs, topK);
       }
     } else {
@@ -109,6 +112,7 @@ export function searchHandlers(): Handlers<SearchMethods> {
     }
     return {
       device,
+      gpuFailure,
       hits: hits.map((h) => {
         const docTokens = texts.get(h.id) ?? [];
         let sum = 0;

@@ -132,6 +132,7 @@ const reranked = (passages: RankedPassage[], found = passages.length): Retrieved
   passages,
   dense: true,
   reranked: 'cpu',
+  gpuFailure: null,
 });
 const signal = () => new AbortController().signal;
 
@@ -165,6 +166,18 @@ describe('ask pipeline', () => {
     expect(out.grounding[0]).toMatchObject({ cites: [1], supported: true, flagged: false });
   });
 
+  it('says in the search note when WebGPU failed and the CPU reranked', async () => {
+    const found = {
+      ...reranked([ranked('d1:0', 0.8)]),
+      gpuFailure: 'WebGPU failed while scoring; MaxSim runs on the CPU.',
+    };
+    const { ports, on, log } = setup(found);
+    await askQuestion(REQUEST, ports, on, signal());
+    expect(log.events).toContain(
+      'note:Dense and keyword results, reranked by late interaction on the CPU and fused with the search order. WebGPU failed while scoring; MaxSim runs on the CPU.',
+    );
+  });
+
   it('refuses below the reranker threshold without loading the answer model', async () => {
     const { ports, on, log } = setup(reranked([ranked('d2:0', 0.3), ranked('d1:1', 0.2)]));
     expect(await askQuestion(REQUEST, ports, on, signal())).toEqual({ phase: 'refused' });
@@ -181,6 +194,7 @@ describe('ask pipeline', () => {
       passages: [ranked('d1:0', null, bestDense)],
       dense: true,
       reranked: null,
+      gpuFailure: null,
     });
     const low = setup(fused(0.3), { late: false });
     expect((await askQuestion(REQUEST, low.ports, low.on, signal())).phase).toBe('refused');
@@ -188,7 +202,7 @@ describe('ask pipeline', () => {
     const high = setup(fused(0.6), { late: false });
     expect((await askQuestion(REQUEST, high.ports, high.on, signal())).phase).toBe('done');
 
-    const none = setup({ found: 0, passages: [], dense: true, reranked: null });
+    const none = setup({ found: 0, passages: [], dense: true, reranked: null, gpuFailure: null });
     const filtered = { ...REQUEST, filtersActive: true };
     expect((await askQuestion(filtered, none.ports, none.on, signal())).phase).toBe('refused');
     expect(none.log.events).toContain('note:No passage matches the current filters. Clear them to search everything.');

@@ -61,7 +61,7 @@ function ports(
     },
     rerank: async (p) => {
       seen.reranks.push(p);
-      return { hits: rerank(p), device: 'cpu' };
+      return { hits: rerank(p), device: 'cpu', gpuFailure: p.gpu ? 'WebGPU failed while scoring.' : null };
     },
   };
 }
@@ -136,6 +136,7 @@ describe('retrieve pipeline', () => {
     expect(p.seen.reranks[0]).toMatchObject({ ids: ['a', 'b', 'c', 'd', 'e'], topK: 5, skip: ['?'], gpu: false });
     expect(p.seen.reranks[0]!.query.tokenTexts).toEqual(['[CLS]', 'fresnel']);
     expect(out.reranked).toBe('cpu');
+    expect(out.gpuFailure).toBeNull();
     // Weighted RRF (rerank 2, search 1): a is 2nd and 1st, e 1st and 5th, c 3rd and 3rd; d gets only its search share.
     expect(out.passages.map((x) => x.id)).toEqual(['a', 'e', 'c']);
     expect(out.passages[1]).toMatchObject({ score: 0.9, relevance: 0.91, docTokens: ['e'], bestDense: 0.5 });
@@ -147,6 +148,11 @@ describe('retrieve pipeline', () => {
       found: 0,
       passages: [],
       reranked: null,
+    });
+    const gpu = ports({ 'fresnel lens': [hit('a', 0.03, 0.8, 2)] }, () => [rerankHit('a', 0.5)]);
+    expect(await retrieve(request({ rerank: { gpu: true, skip: [] } }), gpu, signal)).toMatchObject({
+      reranked: 'cpu',
+      gpuFailure: 'WebGPU failed while scoring.',
     });
     const noLate = ports({ 'fresnel lens': [hit('a', 0.03, 0.8, 2)] }, undefined, { late: false });
     expect((await retrieve(request({ rerank: { gpu: false, skip: [] } }), noLate, signal)).reranked).toBeNull();

@@ -5,7 +5,6 @@ import { DEFAULT_FINAL_ORDER, finalOrder } from '../retrieval/final-order';
 import { reciprocalRankFusion } from '../retrieval/fusion';
 import type {
   RankedPassage,
-  RerankHit,
   RerankParams,
   RerankResult,
   Retrieved,

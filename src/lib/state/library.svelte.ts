@@ -103,7 +103,7 @@ export class LibraryState {
         error: null,
         prompt: null,
       };
-      this.queue = [...this.queue, item];
+      this.queue.push(item);
       const controller = new AbortController();
       this.controllers.set(item.key, controller);
       this.running = this.running.then(() => this.process(item.key, file, controller.signal));
@@ -142,8 +142,10 @@ export class LibraryState {
     this.ctx.info(`Deleted "${name}".`);
   }
 
+  /** Patches one item in place: only its row re-renders, not the whole queue. */
   private update(key: number, patch: Partial<QueueItem>): void {
-    this.queue = this.queue.map((q) => (q.key === key ? { ...q, ...patch } : q));
+    const item = this.queue.find((q) => q.key === key);
+    if (item) Object.assign(item, patch);
   }
 
   /** Shows the worker's question on the item and sends the user's answer back. */

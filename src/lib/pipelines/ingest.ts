@@ -2,6 +2,7 @@
 import type { EmbedderSpec } from '../config/registry-types';
 import { AppError, toAppError, type ErrorCode } from '../errors';
 import { chunkDocument, contextualText, parseFile, type ParseOptions } from '../ingest';
+import { sha256Hex } from '../ingest/hash';
 import type { ChunkDraft, ParsedDocument } from '../ingest/types';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
@@ -107,11 +108,6 @@ export type ImportOutcome =
       warnings: ErrorCode[];
     };
 
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** Imports one file, or throws an AppError naming why not. */
 export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: IngestHooks): Promise<ImportOutcome> {
   const { name, file, docId, embedder } = req;
@@ -127,6 +123,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   if (existing) throw new AppError('FILE_DUPLICATE', undefined, { fileName: name, existing: existing.name });
   // Index with every model that will load, so no document misses its token vectors.
   const models = await ports.models();
+  if (signal.aborted) throw new AppError('ABORTED');
   let replaces: string | undefined;
   const sameName = await ports.store.findByName(name);
   if (sameName) {
@@ -135,6 +132,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     replaces = sameName.id;
   }
   const parsed = await parseWithPassword(new Uint8Array(bytes), req, { ...ports.parseOptions, maxBytes }, hooks);
+  if (signal.aborted) throw new AppError('ABORTED');
   stage('chunking');
   const drafts = await chunkParsed(parsed, embedder, req.chunk, await models.tokenCounter(embedder));
   if (drafts.length === 0) throw new AppError('NO_TEXT', undefined, { fileName: name });

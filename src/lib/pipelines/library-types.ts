@@ -1,4 +1,4 @@
-// The library (ingest) worker's contract: its RPC method map and the progress an import streams.
+// The ingest worker's contract: its RPC method map and the progress an import streams.
 import type { EmbedderSpec } from '../config/registry-types';
 import type { WireError } from '../errors';
 import type { RuntimeConfig } from '../models/runtime';
@@ -37,6 +37,8 @@ export type IngestMethods = {
     result: void;
     progress: never;
   };
+  /** A model worker died: fail the calls on its line (a port does not notice its worker dying). */
+  peerFailed: { params: { peer: 'embedder' | 'late'; error: WireError }; result: void; progress: never };
   import: { params: ImportRequest; result: ImportOutcome; progress: ImportProgress };
   /** The user's answer to the question an import asked; false when that import no longer waits. */
   answer: { params: { docId: string; answer: PromptAnswer }; result: boolean; progress: never };

@@ -1,4 +1,5 @@
 // The search worker's contract: its RPC method map, hits and filters, shared by callers and the service.
+import type { WireError } from '../errors';
 import type { DocumentKind } from '../ingest/types';
 import type { Bm25DocPostings } from './bm25';
 import type { DenseIndexKind, DenseIndexPreference } from './vector-index';
@@ -108,6 +109,8 @@ export type SearchMethods = {
   remove: { params: { ids: string[] }; result: { chunks: number }; progress: never };
   search: { params: SearchParams; result: SearchHit[]; progress: never };
   rerank: { params: RerankParams; result: RerankResult; progress: never };
+  /** A model worker died: fail the calls on its line (a port does not notice its worker dying). */
+  peerFailed: { params: { peer: 'embedder' | 'late'; error: WireError }; result: void; progress: never };
   /** Direct lines to the model workers (RpcClient.openPort), for `retrieve`. */
   attach: { params: { embedder: MessagePort | null; late: MessagePort | null }; result: void; progress: never };
   /** Embeds the queries, searches, fuses and reranks here, next to the indexes (see pipelines/retrieve.ts). */

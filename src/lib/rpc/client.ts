@@ -1,4 +1,4 @@
-// The main-thread side of RPC: request ids, cancellation by AbortSignal, progress, error re-creation.
+// The calling side of RPC (main thread, or a worker on another's port): request ids, cancellation, progress, errors.
 import { AppError, fromWire } from '../errors';
 import type { CallOptions, Caller, Endpoint, MethodMap, Params, Progress, Result, ToMain } from './protocol';
 
@@ -87,12 +87,17 @@ export function connectPort<M extends MethodMap>(port: MessagePort): RpcClient<M
   return client;
 }
 
-/** Starts a worker and wraps it in a client; a crash fails its pending calls with WORKER_CRASHED. */
-export function connectWorker<M extends MethodMap>(worker: Worker): RpcClient<M> {
+/**
+ * Starts a worker and wraps it in a client; a crash fails its pending calls with WORKER_CRASHED, and `onCrash` lets
+ * the owner fail the calls other workers make on their ports to it (a port does not notice its worker dying).
+ */
+export function connectWorker<M extends MethodMap>(worker: Worker, onCrash?: (err: AppError) => void): RpcClient<M> {
   const client = new RpcClient<M>(worker);
   worker.addEventListener('error', (ev) => {
     ev.preventDefault();
-    client.fail(new AppError('WORKER_CRASHED', undefined, { reason: ev.message ?? 'error' }));
+    const err = new AppError('WORKER_CRASHED', undefined, { reason: ev.message ?? 'error' });
+    client.fail(err);
+    onCrash?.(err);
   });
   return client;
 }

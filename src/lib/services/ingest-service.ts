@@ -4,7 +4,8 @@ import { AppError, fromWire } from '../errors';
 import { parseFile } from '../ingest';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
-import { loadTokenCounter } from '../models/tokenizer';
+import { loadTokenCounter, type TokenCounter } from '../models/tokenizer';
+import type { RuntimeConfig } from '../models/runtime';
 import {
   deleteDocument,
   findByHash,
@@ -25,7 +26,7 @@ import {
 } from '../pipelines/ingest';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
-import { connectPort, type Handlers, type RpcClient } from '../rpc';
+import { connectPort, type Handlers, type MethodMap, type RpcClient } from '../rpc';
 
 function libraryStore(db: LecternDatabase): LibraryStore {
   return {
@@ -42,9 +43,17 @@ function libraryStore(db: LecternDatabase): LibraryStore {
   };
 }
 
-export function ingestHandlers(): Handlers<IngestMethods> {
+export interface IngestServiceOptions {
+  /** How chunk sizes are counted; default: the embedder's own tokenizer (tests give a word counter). */
+  tokenCounter?: (spec: EmbedderSpec, runtime: RuntimeConfig) => Promise<TokenCounter>;
+}
+
+export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<IngestMethods> {
+  const tokenCounter = options.tokenCounter ?? loadTokenCounter;
   let store: LibraryStore | null = null;
   let search: RpcClient<SearchMethods> | null = null;
+  /** The lines to the model workers, kept to fail their calls if a model worker dies (peerFailed). */
+  const peers: Partial<Record<'embedder' | 'late', RpcClient<MethodMap>>> = {};
   let settle: (m: IngestModels | AppError) => void = () => {};
   const models = new Promise<IngestModels | AppError>((resolve) => (settle = resolve));
   /** Answers to the questions each running import asked (by document id). */
@@ -68,13 +77,19 @@ export function ingestHandlers(): Handlers<IngestMethods> {
         settle(unavailable ? fromWire(unavailable) : new AppError('EMBEDDER_NOT_READY'));
         return;
       }
+      const embedderClient = connectPort<EmbedderMethods>(embedder);
       const lateClient = late ? connectPort<LateInteractionMethods>(late.port) : null;
+      Object.assign(peers, { embedder: embedderClient, late: lateClient ?? undefined });
       settle({
-        embedder: connectPort<EmbedderMethods>(embedder),
+        embedder: embedderClient,
         late: lateClient && late ? { caller: lateClient, modelId: late.modelId } : null,
         index: search,
-        tokenCounter: (spec: EmbedderSpec) => loadTokenCounter(spec, runtime),
+        tokenCounter: (spec: EmbedderSpec) => tokenCounter(spec, runtime),
       });
+    },
+
+    peerFailed: async ({ peer, error }) => {
+      peers[peer]?.fail(fromWire(error));
     },
 
     import: async (req, ctx) =>
@@ -94,7 +109,11 @@ export function ingestHandlers(): Handlers<IngestMethods> {
           saved: () => ctx.progress({ kind: 'saved' }),
           ask: (prompt) =>
             new Promise((resolve, reject) => {
-              const onAbort = () => reject(new AppError('ABORTED'));
+              if (ctx.signal.aborted) return reject(new AppError('ABORTED'));
+              const onAbort = () => {
+                waiting.delete(req.docId);
+                reject(new AppError('ABORTED'));
+              };
               ctx.signal.addEventListener('abort', onAbort, { once: true });
               waiting.set(req.docId, (a) => {
                 waiting.delete(req.docId);
@@ -123,7 +142,7 @@ export function ingestHandlers(): Handlers<IngestMethods> {
         maxBytes: p.maxBytes,
         password: p.password,
       });
-      const countTokens = await loadTokenCounter(p.spec, p.runtime);
+      const countTokens = await tokenCounter(p.spec, p.runtime);
       const chunks = await chunkParsed(doc, p.spec, p, countTokens);
       return { pageCount: doc.pageCount ?? null, chunks: chunks.length };
     },

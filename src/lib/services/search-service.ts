@@ -1,6 +1,6 @@
 // The search service: dense (Voy) and keyword (BM25) indexes with filters and fusion, MaxSim rerank, and retrieval.
 import { connectPort, type Handlers, type RpcClient } from '../rpc';
-import { AppError, toAppError } from '../errors';
+import { AppError, fromWire, toAppError } from '../errors';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import { retrieve } from '../pipelines/retrieve';
@@ -186,6 +186,10 @@ export function searchHandlers(): Handlers<SearchMethods> {
     search: async (params) => search(params),
 
     rerank: async (params) => rerank(params),
+
+    peerFailed: async ({ peer, error }) => {
+      (peer === 'embedder' ? embedder : late)?.fail(fromWire(error));
+    },
 
     attach: async (ports) => {
       if (ports.embedder) embedder = connectPort(ports.embedder);

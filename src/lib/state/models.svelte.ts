@@ -4,7 +4,7 @@ import type { Capabilities } from '../config/capabilities';
 import type { Settings } from '../config/defaults';
 import { dtypeFor } from '../config/registry';
 import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec } from '../config/registry-types';
-import { AppError, toAppError, toWire } from '../errors';
+import { AppError, toAppError, toWire, type WireError } from '../errors';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { GeneratorMethods } from '../models/generator/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
@@ -13,7 +13,7 @@ import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
 import type { DenseIndexKind } from '../retrieval/vector-index';
-import { connectWorker, type RpcClient } from '../rpc';
+import { connectWorker, type MethodMap, type RpcClient } from '../rpc';
 import { ModelSlot } from './model-slot.svelte';
 
 /** The models picked in the registry for this session. */
@@ -27,12 +27,13 @@ export interface ModelsContext {
   settings(): Settings;
   runtime(): RuntimeConfig;
   fail(err: AppError): void;
+  /** A model worker died: whoever else holds a line to it must fail its calls. */
+  peerFailed(peer: Peer, error: WireError): void;
 }
 
-type Params<M extends keyof IngestMethods> = IngestMethods[M]['params'];
+type Peer = 'embedder' | 'late';
 
-const worker = <M extends Record<string, { params: unknown; result: unknown; progress: unknown }>>(w: Worker) =>
-  connectWorker<M>(w);
+type Params<M extends keyof IngestMethods> = IngestMethods[M]['params'];
 
 export class ModelsState {
   readonly embedder = new ModelSlot('Embedding model');
@@ -48,7 +49,7 @@ export class ModelsState {
   /** Why search runs on keywords only, when it does. */
   keywordOnlyReason = $state<string | null>(null);
 
-  private readonly search = worker<SearchMethods>(
+  private readonly search = connectWorker<SearchMethods>(
     new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
   );
   private embedderRpc: RpcClient<EmbedderMethods> | null = null;
@@ -69,11 +70,10 @@ export class ModelsState {
   }
 
   /** The embedder decides the device (self-test); then the indexes open and the reranker loads. */
-  async load(dbName: string, specs: ModelSpecs, caps: Capabilities, device: Device, reason: string): Promise<void> {
+  /** Loads on the device already chosen (`device`); the embedder may fall back to WASM (self-test). */
+  async load(dbName: string, specs: ModelSpecs, caps: Capabilities): Promise<void> {
     this.specs = $state.snapshot(specs) as ModelSpecs;
     this.caps = caps;
-    this.device = device;
-    this.deviceReason = reason;
     try {
       const embedded = await this.loadEmbedder();
       await this.openSearch(dbName, embedded ? specs.embedder : null);
@@ -86,8 +86,9 @@ export class ModelsState {
   private async loadEmbedder(): Promise<boolean> {
     const spec = this.specs.embedder;
     if (!spec || !this.device || !this.caps) return false;
-    this.embedderRpc ??= worker(
+    this.embedderRpc ??= connectWorker(
       new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
+      (err) => this.crashed('embedder', this.embedder, err),
     );
     this.embedder.start(spec.id);
     try {
@@ -108,9 +109,6 @@ export class ModelsState {
       } else if (result.selfTestCosine !== null) {
         this.deviceReason = `${this.deviceReason} ${result.reason}`;
       }
-      const port = this.embedderRpc.openPort();
-      await this.search.call('attach', { embedder: port, late: null }, { transfer: [port] });
-      return true;
     } catch (err) {
       const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.embedder.fail(e);
@@ -118,6 +116,26 @@ export class ModelsState {
       this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
       return false;
     }
+    await this.lend('embedder', this.embedderRpc);
+    return true;
+  }
+
+  /** Gives the search worker its own line to a loaded model worker. */
+  private async lend(peer: Peer, rpc: RpcClient<MethodMap>): Promise<void> {
+    const port = rpc.openPort();
+    const ports = { embedder: peer === 'embedder' ? port : null, late: peer === 'late' ? port : null };
+    await this.search
+      .call('attach', ports, { transfer: [port] })
+      .catch((err: unknown) => this.ctx.fail(toAppError(err)));
+  }
+
+  /** A model worker died: its slot and the lines other workers hold to it fail, so no call waits forever. */
+  private crashed(peer: Peer, slot: ModelSlot, err: AppError): void {
+    slot.fail(err);
+    this.ctx.fail(err);
+    const error = toWire(err);
+    this.search.call('peerFailed', { peer, error }).catch((e: unknown) => this.ctx.fail(toAppError(e)));
+    this.ctx.peerFailed(peer, error);
   }
 
   private async openSearch(dbName: string, spec: EmbedderSpec | null): Promise<void> {
@@ -131,7 +149,7 @@ export class ModelsState {
       this.denseIndex = opened.dense;
       this.searchReady = true;
     } catch (err) {
-      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+      this.ctx.fail(toAppError(err, 'SEARCH_OPEN_FAILED'));
     }
   }
 
@@ -139,8 +157,9 @@ export class ModelsState {
   private async loadLateInteraction(): Promise<void> {
     const spec = this.specs.late;
     if (!spec || !this.device || !this.caps || this.embedder.status !== 'ready') return;
-    this.lateRpc ??= worker(
+    this.lateRpc ??= connectWorker(
       new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
+      (err) => this.crashed('late', this.lateInteraction, err),
     );
     this.lateInteraction.start(spec.id);
     try {
@@ -148,16 +167,16 @@ export class ModelsState {
       const params = { spec, device: this.device, dtype, runtime: this.ctx.runtime() };
       const result = await this.lateRpc.call('load', params, { onProgress: this.lateInteraction.onProgress });
       this.lateInteraction.ready(result.device, result.dtype);
-      const port = this.lateRpc.openPort();
-      await this.search.call('attach', { embedder: null, late: port }, { transfer: [port] });
     } catch (err) {
       const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.lateInteraction.fail(e);
       this.ctx.fail(e);
+      return;
     }
+    await this.lend('late', this.lateRpc);
   }
 
-  /** After `settled`: the library worker's lines to the models, or why files cannot be imported. */
+  /** After `settled`: the ingest worker's lines to the models, or why files cannot be imported. */
   ingestLines(): { params: Params<'attach'>; transfer: Transferable[] } {
     const ready = this.embedder.status === 'ready' && this.embedderRpc && this.searchReady;
     const embedder = ready ? this.embedderRpc!.openPort() : null;
@@ -210,7 +229,7 @@ export class ModelsState {
   }
 
   private async loadGenerator(spec: GeneratorSpec): Promise<void> {
-    this.generatorRpc ??= worker(
+    this.generatorRpc ??= connectWorker(
       new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
     );
     this.generator.start(spec.id);

@@ -5,7 +5,7 @@ import type { LateInteractionMethods, TokenVectors } from '../../../src/lib/mode
 import type { IngestModels, LibraryStore } from '../../../src/lib/pipelines/ingest';
 import type { DocumentRows } from '../../../src/lib/pipelines/records';
 import type { AddParams, SearchMethods } from '../../../src/lib/retrieval/search-types';
-import { LocalCaller } from '../../../src/lib/rpc';
+import { LocalCaller, type Handlers } from '../../../src/lib/rpc';
 
 export const DIMS = 4;
 
@@ -47,7 +47,11 @@ export function fakeVector(text: string): number[] {
 }
 
 export function fakeEmbedder(calls: { texts: string[]; kind: string }[] = []): LocalCaller<EmbedderMethods> {
-  return new LocalCaller<EmbedderMethods>({
+  return new LocalCaller(embedderHandlers(calls));
+}
+
+export function embedderHandlers(calls: { texts: string[]; kind: string }[] = []): Handlers<EmbedderMethods> {
+  return {
     load: async () => {
       throw new AppError('UNKNOWN', 'not used');
     },
@@ -61,7 +65,7 @@ export function fakeEmbedder(calls: { texts: string[]; kind: string }[] = []): L
       });
       return out;
     },
-  });
+  };
 }
 
 /** Two token rows per text ([CLS] and its first word), each a unit vector. */
@@ -77,7 +81,11 @@ export function fakeTokens(text: string): TokenVectors {
 }
 
 export function fakeLate(): LocalCaller<LateInteractionMethods> {
-  return new LocalCaller<LateInteractionMethods>({
+  return new LocalCaller(lateHandlers());
+}
+
+export function lateHandlers(): Handlers<LateInteractionMethods> {
+  return {
     load: async () => {
       throw new AppError('UNKNOWN', 'not used');
     },
@@ -87,19 +95,24 @@ export function fakeLate(): LocalCaller<LateInteractionMethods> {
         ctx.progress({ done: i + 1, total: texts.length });
         return fakeTokens(t);
       }),
-  });
+  };
 }
 
 /** An index that records what it was asked to add and remove. */
 export function fakeIndex(log: { added: AddParams[]; removed: string[][] }): LocalCaller<SearchMethods> {
+  return new LocalCaller(indexHandlers(log));
+}
+
+export function indexHandlers(log: { added: AddParams[]; removed: string[][] }): Handlers<SearchMethods> {
   const unused = async () => {
     throw new AppError('UNKNOWN', 'not used');
   };
-  return new LocalCaller<SearchMethods>({
+  return {
     open: unused,
     search: unused,
     rerank: unused,
     attach: unused,
+    peerFailed: unused,
     retrieve: unused,
     add: async (p) => {
       log.added.push(p);
@@ -109,7 +122,7 @@ export function fakeIndex(log: { added: AddParams[]; removed: string[][] }): Loc
       log.removed.push(ids);
       return { chunks: 0 };
     },
-  });
+  };
 }
 
 /** Whitespace words: the token counter chunking uses in these tests. */

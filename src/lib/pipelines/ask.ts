@@ -57,8 +57,8 @@ export interface GeneratorAccess {
 }
 
 export interface AskPorts {
-  /** The library's state now: empty, and whether files are still being added. */
-  library(): { empty: boolean; importing: boolean };
+  /** Once the library has opened (throws why it could not): is it empty, and are files still being added? */
+  library(): Promise<{ empty: boolean; importing: boolean }>;
   /** Waits for the models to settle. */
   search(): Promise<SearchAccess>;
   /** Loads the answer model on first use. */
@@ -76,11 +76,17 @@ export interface AskEvents {
   sources(sources: Source[]): void;
   fitted(fit: { used: number[]; dropped: number[]; prompt: { name: string; version: number } }): void;
   text(piece: string): void;
+  /** The answer's sentences checked against the passages, and the generation figures; just before 'done'. */
+  grounded(result: { grounding: SentenceGrounding[]; stats: AskStats }): void;
 }
 
-export type AskOutcome =
-  | { phase: 'refused' }
-  | { phase: 'done'; grounding: SentenceGrounding[]; stats: { tokens: number; firstTokenMs: number; totalMs: number } };
+export interface AskStats {
+  tokens: number;
+  firstTokenMs: number;
+  totalMs: number;
+}
+
+export type AskOutcome = { phase: 'refused' } | { phase: 'done'; grounding: SentenceGrounding[]; stats: AskStats };
 
 export async function askQuestion(
   req: AskRequest,
@@ -89,7 +95,7 @@ export async function askQuestion(
   signal: AbortSignal,
 ): Promise<AskOutcome> {
   const { question, history, settings } = req;
-  const library = ports.library();
+  const library = await ports.library();
   if (library.empty) {
     throw new AppError(library.importing ? 'INDEX_STILL_BUILDING' : 'INDEX_EMPTY');
   }
@@ -186,15 +192,13 @@ export async function askQuestion(
     ),
   );
   const flagged = grounding.filter((g) => g.flagged).length;
+  const stats = { tokens: result.tokens, firstTokenMs: result.firstTokenMs, totalMs: result.totalMs };
+  on.grounded({ grounding, stats });
   on.phase('done');
   on.info(
     `Answered from ${fit.used.length} passages${flagged ? `; ${flagged} sentence(s) not supported by your documents` : ''}.`,
   );
-  return {
-    phase: 'done',
-    grounding,
-    stats: { tokens: result.tokens, firstTokenMs: result.firstTokenMs, totalMs: result.totalMs },
-  };
+  return { phase: 'done', grounding, stats };
 }
 
 /** How the search ran, in plain words (keyword-only, reranked on WebGPU, …). */

@@ -57,7 +57,12 @@ export class AppState {
 
   constructor(private readonly dbName = DB_NAME) {
     const common = { info: (t: string) => this.info(t), fail: (e: AppError) => this.fail(e) };
-    this.models = new ModelsState({ settings: () => this.settings, runtime: () => this.runtime(), ...common });
+    this.models = new ModelsState({
+      settings: () => this.settings,
+      runtime: () => this.runtime(),
+      peerFailed: (peer, error) => this.library.peerFailed(peer, error),
+      ...common,
+    });
     const db = () => this.db;
     this.library = new LibraryState({
       db,
@@ -78,21 +83,24 @@ export class AppState {
       const repaired = await repairOnStartup(this.db);
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };
-      await this.library.open(this.dbName, this.models.searchLine());
+      this.library.open(this.dbName, this.models.searchLine());
       if (repaired.orphanDocIds.length) {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }
       await this.chat.restore();
     } catch (err) {
-      this.fail(toAppError(err, 'STORAGE_FAILED'));
+      this.library.unavailable(toAppError(err, 'STORAGE_FAILED'));
     }
     this.caps = await detectCapabilities();
     const choice = chooseDevice(this.caps, this.settings.device);
+    Object.assign(this.models, { device: choice.device, deviceReason: choice.reason });
     await this.loadRegistry();
     this.started = true;
     const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
+    // The ingest worker gets its lines (or the reason it has none) even if loading failed, so no import waits forever.
     void this.models
-      .load(this.dbName, specs, this.caps, choice.device, choice.reason)
+      .load(this.dbName, specs, this.caps)
+      .catch((err: unknown) => this.fail(toAppError(err)))
       .then(() => this.library.attach(this.models.ingestLines()))
       .catch((err: unknown) => this.fail(toAppError(err)));
   }
@@ -100,7 +108,10 @@ export class AppState {
   /** What the ask pipeline calls: the library's state, search and the answer model, passages and document names. */
   private askPorts(): AskPorts {
     return {
-      library: () => ({ empty: this.library.documents.length === 0, importing: this.library.busy }),
+      library: async () => {
+        await this.library.ready();
+        return { empty: this.library.documents.length === 0, importing: this.library.busy };
+      },
       search: async () => {
         await this.models.settled;
         return this.models.searchAccess();

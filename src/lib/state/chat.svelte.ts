@@ -4,7 +4,7 @@ import { AppError, isAbortError, toAppError } from '../errors';
 import type { DocumentKind } from '../ingest/types';
 import type { ChatMessage } from '../models/generator/types';
 import { getDocument, getSetting, setSetting, type LecternDatabase } from '../persistence';
-import { askQuestion, type AskPorts, type AskSettings } from '../pipelines/ask';
+import { askQuestion, type AskEvents, type AskPorts, type AskSettings } from '../pipelines/ask';
 import { citationView, parseCitations, type CitationView } from '../pipelines/citation';
 import { BUSY, type ChatPhase, type Source, type Turn } from '../pipelines/turn';
 import type { SearchFilters } from '../retrieval/search-types';
@@ -96,8 +96,7 @@ export class ChatState {
     this.show(null);
     this.error = null;
     this.stats = null;
-    const db = this.ctx.db();
-    if (db) await setSetting(db, CONVERSATION_KEY, []);
+    await this.persist();
     this.ctx.info('Conversation cleared.');
   }
 
@@ -148,23 +147,21 @@ export class ChatState {
       filtersActive: this.filtersActive,
     };
     try {
-      const out = await this.latest.run((signal) =>
-        askQuestion(
-          request,
-          this.ctx.ports,
-          {
-            phase: (p) => (this.phase = p),
-            info: (t) => this.ctx.info(t),
-            query: (q) => (this.query = q),
-            note: (t) => (this.searchNote = t),
-            sources: (s) => (this.sources = s),
-            fitted: (f) => Object.assign(this, f),
-            text: (t) => (this.answer += t),
-          },
-          signal,
-        ),
-      );
-      if (out.phase === 'done') Object.assign(this, { grounding: out.grounding, stats: out.stats });
+      await this.latest.run((signal) => {
+        // A stopped or superseded question no longer writes into what is shown.
+        const live = (apply: () => void) => void (signal.aborted || apply());
+        const on: AskEvents = {
+          phase: (p) => live(() => (this.phase = p)),
+          info: (t) => live(() => this.ctx.info(t)),
+          query: (q) => live(() => (this.query = q)),
+          note: (t) => live(() => (this.searchNote = t)),
+          sources: (s) => live(() => (this.sources = s)),
+          fitted: (f) => live(() => Object.assign(this, f)),
+          text: (t) => live(() => (this.answer += t)),
+          grounded: (g) => live(() => Object.assign(this, g)),
+        };
+        return askQuestion(request, this.ctx.ports, on, signal);
+      });
     } catch (err) {
       if (isAbortError(err)) {
         if (this.busy) this.phase = 'stopped';
@@ -183,7 +180,11 @@ export class ChatState {
     const source = this.sources.find((s) => s.n === n);
     const db = this.ctx.db();
     if (!source || !db) return;
-    const doc = await getDocument(db, source.docId);
+    const doc = await getDocument(db, source.docId).catch((err: unknown) => {
+      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+      return null;
+    });
+    if (doc === null) return;
     if (!doc) {
       this.ctx.fail(new AppError('DOCUMENT_GONE'));
       return;

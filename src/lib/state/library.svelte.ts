@@ -1,7 +1,7 @@
-// Library state: the documents list and the import queue; the library worker (its own) runs the ingest pipeline.
+// Library state: the documents list and the import queue; the ingest worker (its own) runs the ingest pipeline.
 import type { Settings } from '../config/defaults';
 import type { EmbedderSpec } from '../config/registry-types';
-import { AppError, isAbortError, toAppError } from '../errors';
+import { AppError, isAbortError, toAppError, type WireError } from '../errors';
 import type { DocumentSummary, PromptAnswer, QueuePrompt, QueueStage } from '../pipelines/ingest';
 import { STAGE_START } from '../pipelines/ingest';
 import type { ImportProgress, IngestMethods } from '../pipelines/library-types';
@@ -43,6 +43,9 @@ export class LibraryState {
   interrupted = $state<string[]>([]);
 
   private rpc: RpcClient<IngestMethods> | null = null;
+  private openResult: (err: AppError | null) => void = () => {};
+  /** Settles once the documents are listed: null, or why the library could not open. */
+  private readonly opened = new Promise<AppError | null>((resolve) => (this.openResult = resolve));
   private readonly controllers = new Map<number, AbortController>();
   private readonly answers = new Map<number, (a: PromptAnswer) => void>();
   private running: Promise<void> = Promise.resolve();
@@ -52,17 +55,43 @@ export class LibraryState {
 
   constructor(private readonly ctx: LibraryContext) {}
 
-  /** Starts the library worker on the database, with its line to the search worker, and lists the documents. */
-  async open(dbName: string, searchLine: MessagePort): Promise<void> {
+  /**
+   * Starts the ingest worker on the database, with its line to the search worker, and lists the documents; files
+   * added before this finishes wait for it (see `ready`).
+   */
+  open(dbName: string, searchLine: MessagePort): void {
     this.rpc = connectWorker(
       new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module' }),
     );
-    this.documents = await this.rpc.call('open', { dbName, search: searchLine }, { transfer: [searchLine] });
+    this.rpc.call('open', { dbName, search: searchLine }, { transfer: [searchLine] }).then(
+      (docs) => {
+        this.documents = docs;
+        this.openResult(null);
+      },
+      (err: unknown) => this.unavailable(toAppError(err, 'STORAGE_FAILED')),
+    );
   }
 
-  /** Hands the library worker its lines to the models once they have settled (or why it cannot import). */
+  /** The library cannot open (storage failed): imports and questions fail with this reason instead of waiting. */
+  unavailable(err: AppError): void {
+    this.ctx.fail(err);
+    this.openResult(err);
+  }
+
+  /** Resolves once the documents are listed; throws why the library could not open. */
+  async ready(): Promise<void> {
+    const err = await this.opened;
+    if (err) throw err;
+  }
+
+  /** Hands the ingest worker its lines to the models once they have settled (or why it cannot import). */
   async attach(lines: { params: IngestMethods['attach']['params']; transfer: Transferable[] }): Promise<void> {
     await this.rpc?.call('attach', lines.params, { transfer: lines.transfer });
+  }
+
+  /** A model worker died: the ingest worker's line to it fails its calls instead of waiting forever. */
+  peerFailed(peer: 'embedder' | 'late', error: WireError): void {
+    this.rpc?.call('peerFailed', { peer, error }).catch((err: unknown) => this.ctx.fail(toAppError(err)));
   }
 
   /**
@@ -170,8 +199,10 @@ export class LibraryState {
   private async process(key: number, file: File, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     try {
+      await this.ready();
       const spec = this.ctx.embedderSpec();
-      if (!this.rpc || !spec) throw new AppError('STORAGE_FAILED');
+      if (!this.rpc) throw new AppError('STORAGE_FAILED');
+      if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'embedder' });
       const s = this.ctx.settings();
       const docId = crypto.randomUUID();
       const request = {

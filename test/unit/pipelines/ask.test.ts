@@ -97,7 +97,7 @@ function setup(
     countTokens: async (messages) => messages.reduce((n, m) => n + m.content.split(/\s+/).length, 0),
   };
   const ports: AskPorts = {
-    library: () => ({ empty: false, importing: false }),
+    library: async () => ({ empty: false, importing: false }),
     search: async () => ({
       retrieve: async (req) => {
         log.retrieves.push(req);
@@ -123,6 +123,7 @@ function setup(
     sources: (s) => log.events.push(`sources:${s.map((x) => `${x.n}=${x.chunkId}@${x.docName}`).join(',')}`),
     fitted: (f) => log.events.push(`fitted:${f.used.join(',')}|${f.dropped.join(',')}|${f.prompt.name}`),
     text: (t) => (log.answer += t),
+    grounded: (g) => log.events.push(`grounded:${g.grounding.length}|${g.stats.tokens}`),
   };
   return { ports, on, log };
 }
@@ -149,6 +150,7 @@ describe('ask pipeline', () => {
       'phase:loading-model',
       'fitted:1,2||grounded-answer',
       'phase:generating',
+      'grounded:1|2',
       'phase:done',
     ]);
     expect(log.retrieves[0]).toMatchObject({
@@ -245,12 +247,12 @@ describe('ask pipeline', () => {
 
   it('fails with its own code when the library is empty, search is not ready, or the question cannot fit', async () => {
     const t = setup(reranked([ranked('d1:0', 0.8)]));
-    const empty = { ...t.ports, library: () => ({ empty: true, importing: true }) };
+    const empty = { ...t.ports, library: async () => ({ empty: true, importing: true }) };
     await expect(askQuestion(REQUEST, empty, t.on, signal())).rejects.toMatchObject({
       code: 'INDEX_STILL_BUILDING',
       message: expect.stringContaining('still being added'),
     });
-    const none = { ...t.ports, library: () => ({ empty: true, importing: false }) };
+    const none = { ...t.ports, library: async () => ({ empty: true, importing: false }) };
     await expect(askQuestion(REQUEST, none, t.on, signal())).rejects.toMatchObject({ code: 'INDEX_EMPTY' });
     const noSearch = setup(reranked([]), { search: { retrieve: null } });
     await expect(askQuestion(REQUEST, noSearch.ports, noSearch.on, signal())).rejects.toMatchObject({
@@ -260,6 +262,32 @@ describe('ask pipeline', () => {
     await expect(askQuestion(REQUEST, tiny.ports, tiny.on, signal())).rejects.toMatchObject({
       code: 'QUESTION_TOO_LONG',
     });
+  });
+
+  it('fails with the storage error when the library could not open, before anything else', async () => {
+    const t = setup(reranked([ranked('d1:0', 0.8)]));
+    const broken = {
+      ...t.ports,
+      library: async () => {
+        throw new AppError('STORAGE_FAILED');
+      },
+    };
+    await expect(askQuestion(REQUEST, broken, t.on, signal())).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    expect(t.log.events).toEqual([]);
+  });
+
+  it('does not generate when stopped while the answer model loads', async () => {
+    const controller = new AbortController();
+    const t = setup(reranked([ranked('d1:0', 0.8)]));
+    const generator = t.ports.generator;
+    t.ports.generator = async () => {
+      const g = await generator();
+      controller.abort();
+      return g;
+    };
+    await expect(askQuestion(REQUEST, t.ports, t.on, controller.signal)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(t.log.prompts).toEqual([]);
+    expect(t.log.events).not.toContain('phase:generating');
   });
 
   it('stops generating when aborted', async () => {

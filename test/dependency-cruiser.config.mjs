@@ -3,6 +3,20 @@
 /** src/lib folders below the app's own orchestration (state, pipelines, services). */
 const LOWER = '^src/lib/(answer|retrieval|ingest|models|persistence|rpc|errors|config)/';
 
+/**
+ * Which other lower layers each lower layer may import (the README's code map); errors imports nothing, and
+ * config/defaults.ts (app settings) has its own rule below.
+ */
+const LOWER_IMPORTS = {
+  answer: ['retrieval', 'models', 'errors'],
+  retrieval: ['ingest', 'errors'],
+  ingest: ['errors'],
+  models: ['config', 'rpc', 'errors'],
+  persistence: ['ingest', 'errors'],
+  config: ['retrieval', 'errors'],
+  rpc: ['errors'],
+};
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
   forbidden: [
@@ -92,6 +106,16 @@ export default {
       from: { path: '^src/lib/(answer|retrieval|ingest|models|persistence|rpc|errors)/' },
       to: { path: '^src/lib/config/defaults\\.ts$' },
     },
+    ...Object.entries(LOWER_IMPORTS).map(([layer, allowed]) => ({
+      name: `lower-layer-imports-${layer}`,
+      comment: `${layer} imports, among the lower layers, only ${allowed.join(', ')} (the README's code map).`,
+      severity: 'error',
+      from: { path: `^src/lib/${layer}/` },
+      to: {
+        path: LOWER,
+        pathNot: [`^src/lib/(${[layer, ...allowed].join('|')})/`, '^src/lib/config/defaults\\.ts$'],
+      },
+    })),
     {
       name: 'errors-self-contained',
       comment: 'src/lib/errors imports nothing from src/ but itself.',

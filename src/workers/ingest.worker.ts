@@ -1,4 +1,4 @@
-// Ingestion worker entry: serves parsing and chunking over RPC.
+// Ingest worker entry: serves the library service (the ingest pipeline, deletes, the document list) over RPC.
 import { serve } from '../lib/rpc';
 import { ingestHandlers } from '../lib/services/ingest-service';
 

@@ -1,4 +1,5 @@
 // Detects what this browser can do (WebGPU, shader-f16, storage), once, and picks a device.
+import { causeOf } from '../errors';
 import type { Device } from './registry-types';
 
 export interface Capabilities {
@@ -53,7 +54,7 @@ async function detect(): Promise<Capabilities> {
         caps.webgpuNote = 'WebGPU is present but no adapter is available (no usable GPU).';
       }
     } catch (err) {
-      caps.webgpuNote = `WebGPU failed to start: ${err instanceof Error ? err.message : String(err)}.`;
+      caps.webgpuNote = `WebGPU failed to start: ${causeOf(err)}.`;
     }
   }
   try {

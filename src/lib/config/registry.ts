@@ -1,5 +1,5 @@
 // Loads and validates a model registry, and picks models from it by role.
-import { AppError } from '../errors';
+import { AppError, causeOf } from '../errors';
 import defaultRegistryData from './default-registry.json';
 import type { Device, Dtype, ModelRole, ModelSpec, Registry, SpecOf } from './registry-types';
 
@@ -12,10 +12,6 @@ type Json = Record<string, unknown>;
 
 function fail(path: string, why: string): never {
   throw new AppError('REGISTRY_INVALID', undefined, { path, why });
-}
-
-function causeOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function str(o: Json, key: string, path: string): string {

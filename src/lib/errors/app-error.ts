@@ -23,11 +23,16 @@ export class AppError extends Error {
   }
 }
 
+/** What a thrown value says: an Error's message, or the value as text. */
+export function causeOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Wraps anything thrown into an AppError, keeping AppErrors and abort errors as they are. */
 export function toAppError(err: unknown, fallback: ErrorCode = 'UNKNOWN'): AppError {
   if (err instanceof AppError) return err;
   if (isAbortError(err)) return new AppError('ABORTED');
-  const message = err instanceof Error ? err.message : String(err);
+  const message = causeOf(err);
   return new AppError(fallback, `${formatMessage(fallback)} (${message})`, { cause: message });
 }
 

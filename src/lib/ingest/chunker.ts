@@ -1,4 +1,5 @@
 // Cuts a parsed document into token-budgeted chunks along its structure: sections, blocks, sentences, then lines.
+import { sha256Hex } from './hash';
 import type { Block, ChunkDraft, ChunkOptions, ParsedDocument } from './types';
 
 /** A contiguous, trimmed range of doc.text that the packer places whole. */
@@ -163,11 +164,6 @@ function unitsOfBlock(docText: string, block: Block, index: number, max: number,
     sentence: p.level === 'sentence' && !heading,
     heading,
   }));
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**

@@ -1,5 +1,5 @@
 // DOCX ingestion: vets the ZIP directory against zip bombs, converts with mammoth to HTML, then reads blocks.
-import { AppError } from '../errors';
+import { AppError, causeOf } from '../errors';
 import { assemble, fileStem } from './assemble';
 import { htmlToBlocks } from './html';
 import type { ParsedDocument } from './types';
@@ -87,7 +87,7 @@ export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxO
     });
     html = result.value;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = causeOf(err);
     throw new AppError('DOCX_INVALID', undefined, { fileName, reason: reason.slice(0, 200) });
   }
   const { blocks } = htmlToBlocks(html, { preferMain: false });

@@ -1,5 +1,5 @@
 // PDF ingestion with pdf.js: loading (passwords, damaged pages), the title, and each page's text read into blocks.
-import { AppError, type ErrorCode } from '../errors';
+import { AppError, type ErrorCode, causeOf } from '../errors';
 import { assemble, fileStem } from './assemble';
 import { blocksOfPages } from './pdf-blocks';
 import { boxesOf, dropRunningLines, rowsOf, type Box, type PdfjsTextItem } from './pdf-layout';
@@ -95,7 +95,7 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
   } catch (err) {
     await task.destroy().catch(() => {});
     const code = errorCodeFor(err, passwordGiven);
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = causeOf(err);
     throw new AppError(code, undefined, { fileName, reason: reason.slice(0, 200) });
   }
 

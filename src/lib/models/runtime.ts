@@ -1,6 +1,6 @@
 // Points transformers.js at the model host and the self-hosted ONNX Runtime binaries, once per worker.
 import { env, ModelFileNotFoundError } from '@huggingface/transformers';
-import { AppError, isAbortError, toAppError } from '../errors';
+import { AppError, isAbortError, toAppError, causeOf } from '../errors';
 import { downloadError, type DownloadFailure } from './download-error';
 
 export interface RuntimeConfig {
@@ -129,7 +129,7 @@ export function configureRuntime(config: RuntimeConfig): number {
  */
 export function loadError(err: unknown, modelId: string, baseUrl: string, mark = 0): AppError {
   if (err instanceof AppError) return err;
-  const cause = err instanceof Error ? err.message : String(err);
+  const cause = causeOf(err);
   // This load's own downloads: after its mark and under its model's folder (another load may share the worker).
   const mine = failures.filter((f) => f.seq > mark && f.url.startsWith(`${baseUrl}${modelId}/`));
   /**

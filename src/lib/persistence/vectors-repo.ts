@@ -45,7 +45,8 @@ export async function loadAllVectors(db: LecternDatabase, embedderId: string): P
         if (record.dims !== dims || record.data.byteLength !== dims * 4) {
           throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, {
             chunkId: record.chunkId,
-            got: record.data.byteLength / 4,
+            // The row's own dims when they differ, else what its bytes hold (a damaged row).
+            got: record.dims !== dims ? record.dims : Math.floor(record.data.byteLength / 4),
             dims,
             actualBytes: record.data.byteLength,
           });

@@ -1,5 +1,5 @@
 // MaxSim reranking on WebGPU: one compute pass finds each (document, query token) best dot product and its token.
-import { AppError } from '../errors';
+import { AppError, causeOf } from '../errors';
 import { dequantizeInt8 } from './compress';
 import type { DocTokens, MaxSimHit, MaxSimResult, QueryTokens } from './maxsim';
 
@@ -118,10 +118,6 @@ function decodeInto(doc: DocTokens, dims: number, out: Float32Array, at: number)
       for (let j = 0; j < dims; j++) out[at + t * dims + j] = (data[t * bytes + (j >> 3)]! >> (j & 7)) & 1 ? v : -v;
     }
   }
-}
-
-function causeOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

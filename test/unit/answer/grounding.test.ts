@@ -35,6 +35,13 @@ describe('contentWords and lexicalSupport', () => {
     ]);
   });
 
+  it('folds accents, splits CJK into character pairs and keeps abbreviations whole, as keyword search does', () => {
+    expect(contentWords('Café résumé, naïve')).toEqual(['cafe', 'resum', 'naiv']);
+    expect(contentWords('灯台の光')).toEqual(['灯台', '台の', 'の光']);
+    expect(contentWords('e.g. the U.S. coast')).toEqual(['e.g', 'u.s', 'coast']);
+    expect(contentWords("It's 1,000 lighthouses [2]")).toEqual(['1000', 'lighthous']);
+  });
+
   it('is the fraction of distinct content words found in the texts, or null with none', () => {
     expect(lexicalSupport('The warranty lasts two years from purchase.', [P1])).toBe(4 / 5);
     expect(lexicalSupport('It is what it is.', [P1])).toBeNull();

@@ -7,7 +7,7 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { AppError } from '../../errors';
+import { AppError, causeOf } from '../../errors';
 import type { Handlers } from '../../rpc';
 import { configureRuntime, loadError } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
@@ -105,7 +105,7 @@ export class TransformersGenerator {
         stopping_criteria: stopper,
       });
     } catch (err) {
-      throw new AppError('MODEL_RUN_FAILED', undefined, { cause: err instanceof Error ? err.message : String(err) });
+      throw new AppError('MODEL_RUN_FAILED', undefined, { cause: causeOf(err) });
     } finally {
       signal.removeEventListener('abort', onAbort);
       chars.end();

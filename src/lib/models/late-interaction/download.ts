@@ -1,5 +1,5 @@
 // Downloads a model file that transformers.js does not load itself, with progress, cached like transformers.js does.
-import { isAbortError } from '../../errors';
+import { isAbortError, causeOf } from '../../errors';
 import { downloadError } from '../download-error';
 
 /** transformers.js's default `env.cacheKey`: sharing it keeps every model file in one browser cache. */
@@ -64,7 +64,7 @@ export async function fetchModelFile(
     response = await fetch(url, { signal });
   } catch (err) {
     if (isAbortError(err)) throw err;
-    throw downloadError({ url, status: null }, { cause: err instanceof Error ? err.message : String(err) });
+    throw downloadError({ url, status: null }, { cause: causeOf(err) });
   }
   if (!response.ok) throw downloadError({ url, status: response.status });
   let bytes: Uint8Array<ArrayBuffer>;
@@ -72,10 +72,7 @@ export async function fetchModelFile(
     bytes = await readBody(response, onProgress);
   } catch (err) {
     if (isAbortError(err)) throw err;
-    throw downloadError(
-      { url, status: null, cutOff: true },
-      { cause: err instanceof Error ? err.message : String(err) },
-    );
+    throw downloadError({ url, status: null, cutOff: true }, { cause: causeOf(err) });
   }
   if (cache) {
     const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) };

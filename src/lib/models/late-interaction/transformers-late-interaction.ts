@@ -6,7 +6,7 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { AppError } from '../../errors';
+import { AppError, causeOf } from '../../errors';
 import type { LateInteractionSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
 import { configureRuntime, loadError, type RuntimeConfig } from '../runtime';
@@ -67,7 +67,7 @@ async function loadProjection(
     throw new AppError('MODEL_INCOMPATIBLE', undefined, {
       model: spec.id,
       why: `its projection file ${p.file} could not be read`,
-      cause: err instanceof Error ? err.message : String(err),
+      cause: causeOf(err),
     });
   }
   const [out, inn] = tensor.shape;
@@ -192,7 +192,7 @@ export class TransformersLateInteraction {
         attention_mask: new Tensor('int64', attentionMask, [batch, seq]),
       })) as Record<string, TensorLike>;
     } catch (err) {
-      throw new AppError('MODEL_RUN_FAILED', undefined, { cause: err instanceof Error ? err.message : String(err) });
+      throw new AppError('MODEL_RUN_FAILED', undefined, { cause: causeOf(err) });
     }
     const hidden = outputs.last_hidden_state ?? outputs.token_embeddings;
     if (!hidden) throw new AppError('MODEL_OUTPUT_MISSING', undefined, { model: spec.id, output: 'last_hidden_state' });

@@ -2,7 +2,7 @@
 import type { Settings } from '../config/defaults';
 import type { EmbedderSpec } from '../config/registry-types';
 import { AppError, isAbortError, toAppError, type WireError } from '../errors';
-import type { DocumentSummary, PromptAnswer, QueuePrompt, QueueStage } from '../pipelines/ingest';
+import type { DocumentSummary, ImportRequest, PromptAnswer, QueuePrompt, QueueStage } from '../pipelines/ingest';
 import { STAGE_START } from '../pipelines/ingest';
 import type { ImportProgress, IngestMethods } from '../pipelines/library-types';
 import type { LecternDatabase } from '../persistence';
@@ -33,6 +33,16 @@ export interface LibraryContext {
 const FINISHED: QueueStage[] = ['done', 'error', 'cancelled', 'skipped'];
 
 let nextKey = 1;
+
+const importRequest = (docId: string, file: File, embedder: EmbedderSpec, s: Settings): ImportRequest => ({
+  ...{ docId, file, name: file.name, mimeType: file.type, embedder, maxFileMB: s.maxFileMB },
+  chunk: { maxTokens: s.chunkTokens, overlapTokens: s.chunkOverlapTokens },
+});
+
+const newItem = (file: File): QueueItem => ({
+  key: nextKey++,
+  ...{ name: file.name, size: file.size, stage: 'waiting', fraction: 0, error: null, prompt: null },
+});
 
 export class LibraryState {
   documents = $state<DocumentSummary[]>([]);
@@ -123,15 +133,7 @@ export class LibraryState {
   /** Queues files; they are processed one at a time so the tab stays responsive. */
   add(files: File[]): void {
     for (const file of files) {
-      const item: QueueItem = {
-        key: nextKey++,
-        name: file.name,
-        size: file.size,
-        stage: 'waiting',
-        fraction: 0,
-        error: null,
-        prompt: null,
-      };
+      const item = newItem(file);
       this.queue.push(item);
       const controller = new AbortController();
       this.controllers.set(item.key, controller);
@@ -203,17 +205,8 @@ export class LibraryState {
       const spec = this.ctx.embedderSpec();
       if (!this.rpc) throw new AppError('STORAGE_FAILED');
       if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'embedder' });
-      const s = this.ctx.settings();
       const docId = crypto.randomUUID();
-      const request = {
-        docId,
-        file,
-        name: file.name,
-        mimeType: file.type,
-        embedder: $state.snapshot(spec) as EmbedderSpec,
-        chunk: { maxTokens: s.chunkTokens, overlapTokens: s.chunkOverlapTokens },
-        maxFileMB: s.maxFileMB,
-      };
+      const request = importRequest(docId, file, $state.snapshot(spec) as EmbedderSpec, this.ctx.settings());
       const onProgress = (p: ImportProgress) => this.onProgress(key, docId, p);
       const out = await this.rpc.call('import', request, { signal, onProgress });
       if (out.kind === 'skipped') {

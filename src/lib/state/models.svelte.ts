@@ -6,7 +6,6 @@ import { dtypeFor } from '../config/registry';
 import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec } from '../config/registry-types';
 import { AppError, toAppError, toWire, type WireError } from '../errors';
 import type { EmbedderMethods } from '../models/embedder/types';
-import type { GeneratorMethods } from '../models/generator/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { RuntimeConfig } from '../models/runtime';
 import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
@@ -14,6 +13,7 @@ import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
 import type { DenseIndexKind } from '../retrieval/vector-index';
 import { connectWorker, type MethodMap, type RpcClient } from '../rpc';
+import { AnswerModel } from './answer-model.svelte';
 import { ModelSlot } from './model-slot.svelte';
 
 /** The models picked in the registry for this session. */
@@ -38,7 +38,8 @@ type Params<M extends keyof IngestMethods> = IngestMethods[M]['params'];
 export class ModelsState {
   readonly embedder = new ModelSlot('Embedding model');
   readonly lateInteraction = new ModelSlot('Reranking model');
-  readonly generator = new ModelSlot('Answer model');
+  private readonly answer = new AnswerModel();
+  readonly generator = this.answer.slot;
   device = $state<Device | null>(null);
   deviceReason = $state('');
   selfTestCosine = $state<number | null>(null);
@@ -54,8 +55,6 @@ export class ModelsState {
   );
   private embedderRpc: RpcClient<EmbedderMethods> | null = null;
   private lateRpc: RpcClient<LateInteractionMethods> | null = null;
-  private generatorRpc: RpcClient<GeneratorMethods> | null = null;
-  private generatorLoading: Promise<void> | null = null;
   private specs: ModelSpecs = { embedder: null, late: null, generator: null };
   private caps: Capabilities | null = null;
   private settle: () => void = () => {};
@@ -210,39 +209,9 @@ export class ModelsState {
     };
   }
 
-  /** Loads the generator on first use (later calls share the load) and gives the calls the ask pipeline makes. */
-  async generatorAccess(): Promise<GeneratorAccess> {
-    const spec = this.specs.generator;
-    if (!spec || !this.device || !this.caps) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'generator' });
-    if (this.generator.status !== 'ready') {
-      this.generatorLoading ??= this.loadGenerator(spec).finally(() => (this.generatorLoading = null));
-      await this.generatorLoading;
-    }
-    const rpc = this.generatorRpc!;
-    return {
-      contextLength: spec.contextLength,
-      maxNewTokens: spec.maxNewTokens,
-      generate: (messages, maxNewTokens, signal, onText) =>
-        rpc.call('generate', { messages, maxNewTokens }, { signal, onProgress: onText && ((p) => onText(p.text)) }),
-      countTokens: (messages, signal) => rpc.call('countTokens', { messages }, { signal }),
-    };
-  }
-
-  private async loadGenerator(spec: GeneratorSpec): Promise<void> {
-    this.generatorRpc ??= connectWorker(
-      new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
-    );
-    this.generator.start(spec.id);
+  /** Loads the answer model on first use (see AnswerModel), on the device the embedder settled on. */
+  generatorAccess(): Promise<GeneratorAccess> {
     const device = this.device ?? 'wasm';
-    try {
-      const dtype = dtypeFor(spec, device, this.caps?.shaderF16 ?? false);
-      const params = { spec, device, dtype, runtime: this.ctx.runtime() };
-      const result = await this.generatorRpc.call('load', params, { onProgress: this.generator.onProgress });
-      this.generator.ready(result.device, result.dtype);
-    } catch (err) {
-      const e = toAppError(err, 'MODEL_LOAD_FAILED');
-      this.generator.fail(e);
-      throw e;
-    }
+    return this.answer.access(this.specs.generator, device, this.caps?.shaderF16 ?? false, this.ctx.runtime());
   }
 }

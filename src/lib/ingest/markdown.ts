@@ -1,11 +1,12 @@
 // Markdown ingestion: a line-based block parser (headings, paragraphs, lists, code, tables, quotes) without a DOM.
 import { AppError } from '../errors';
-import { assemble, collapseSpaces, dedent, fileStem, type BlockDraft } from './assemble';
+import { assemble, collapseSpaces, dedent, fileStem, trimSpacesEnd, type BlockDraft } from './assemble';
 import { assertLooksLikeText, assertNotEmpty, decodeText } from './text';
 import type { ParsedDocument } from './types';
 
 const FENCE_OPEN = /^( {0,3})(`{3,}|~{3,})(.*)$/;
-const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
+// The text is taken whole and trimmed in code: a lazy (.*?) before [ \t]*$ is quadratic on a long run of spaces.
+const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*))?$/;
 const SETEXT_1 = /^ {0,3}=+[ \t]*$/;
 const SETEXT_2 = /^ {0,3}-+[ \t]*$/;
 const THEMATIC = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
@@ -15,10 +16,21 @@ const TABLE_DELIMITER = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|
 const HTML_BLOCK = /^ {0,3}<(?:\/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)/;
 const LINK_DEFINITION = /^ {0,3}\[[^\]]+\]:[ \t]*\S/;
 const BLANK = /^[ \t]*$/;
-// A whole HTML tag, quoted attribute values included (they may hold backticks or '>').
-const HTML_TAG = /<\/?[A-Za-z][\w:-]*(?:\s+[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*\s*\/?>/g;
+// A whole HTML tag, quoted attribute values included (they may hold backticks or '>'). Names and unquoted values
+// stop at '<', so a run of unclosed tags is scanned once, not once per '<' (that was quadratic).
+const HTML_TAG = /<\/?[A-Za-z][\w:-]*(?:\s+[^\s=>/<]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s><]+))?)*\s*\/?>/g;
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0' };
+
+/** An ATX heading's text without its optional closing sequence (` ##`), which must follow a space or stand alone. */
+function withoutClosingHashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '#') end--;
+  if (end === text.length) return text;
+  if (end === 0) return '';
+  const before = text[end - 1];
+  return before === ' ' || before === '\t' ? trimSpacesEnd(text.slice(0, end)) : text;
+}
 
 /** Decodes the handful of HTML entities Markdown authors actually write. */
 export function decodeEntities(text: string): string {
@@ -153,7 +165,7 @@ function parseLines(lines: string[], ctx: Context): void {
 
     const atx = ATX.exec(line);
     if (atx) {
-      const raw = (atx[2] ?? '').replace(/(?:^|[ \t]+)#+$/, '');
+      const raw = withoutClosingHashes(trimSpacesEnd(atx[2] ?? ''));
       emit({ kind: 'heading', level: atx[1]!.length, text: collapseSpaces(cleanInline(raw)) });
       i++;
       continue;

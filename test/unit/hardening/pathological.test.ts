@@ -1,0 +1,109 @@
+// Linear-time text handling: every parser and every pass over model output, fed inputs that make a backtracking regex
+// blow up (nested tags, 1e5-space lines, 40k "!", unclosed brackets…), must finish within a generous time budget.
+// Each call runs under vm's watchdog, so a catastrophic regex fails this test instead of hanging the suite.
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { cleanText, collapseSpaces, dedent } from '../../../src/lib/ingest/assemble';
+import { cleanInline, decodeEntities, markdownBlocks } from '../../../src/lib/ingest/markdown';
+import { htmlToBlocks } from '../../../src/lib/ingest/html';
+import { decodeText, paragraphsOf } from '../../../src/lib/ingest/text';
+import { parseCitations, stripCitations } from '../../../src/lib/answer/citations';
+import { contentWords } from '../../../src/lib/answer/grounding';
+import { parseQueries, parseRewrite } from '../../../src/lib/answer/multi-query';
+import { isNoAnswer, isRefusalSentence } from '../../../src/lib/answer/refusal';
+import { splitSentences } from '../../../src/lib/answer/sentences';
+import { tokenize } from '../../../src/lib/retrieval/tokenize';
+import { alignTokens } from '../../../src/lib/retrieval/explain';
+
+/** Far above what a linear pass over these inputs takes here (tens of ms), far below a quadratic one (minutes). */
+const BUDGET_MS = 3_000;
+const N = 100_000;
+
+/** Inputs known to defeat backtracking patterns over Markdown, HTML, plain text and model output. */
+const INPUTS: Record<string, string> = {
+  'spaces then a letter': ' '.repeat(N) + 'x',
+  'a line of spaces in a heading': `# a${' '.repeat(N)}b`,
+  'a heading of hashes': `# ${'#'.repeat(N)} x`,
+  'tabs and spaces': ' \t'.repeat(N / 2) + 'x',
+  'nested open tags': '<a '.repeat(N / 3),
+  'attributes without end': `<a ${'b=c '.repeat(N / 4)}`,
+  'attribute values chained': `<a b=${'c='.repeat(N / 2)}`,
+  'quotes in a tag': `<a b="${'"'.repeat(N)}`,
+  'unclosed comments': '<!--'.repeat(N / 4),
+  'exclamation marks': '!'.repeat(40_000),
+  'open brackets': '['.repeat(N),
+  'image openers': '![x]('.repeat(N / 5),
+  'link openers': '[x]('.repeat(N / 4),
+  'parentheses in a link': `[x](${'('.repeat(N)}`,
+  asterisks: '*'.repeat(N),
+  'asterisk words': '*a '.repeat(N / 3),
+  underscores: '_'.repeat(N),
+  'underscore words': '_a '.repeat(N / 3),
+  backticks: '`'.repeat(N),
+  'backtick words': '`a '.repeat(N / 3),
+  tildes: '~'.repeat(N),
+  pipes: '|'.repeat(N),
+  'table delimiters': `|${'-|'.repeat(N / 2)}`,
+  'list markers': '- '.repeat(N / 2),
+  'numbered markers': '1. '.repeat(N / 3),
+  entities: '&#'.repeat(N / 2),
+  backslashes: '\\'.repeat(N),
+  'citation markers': '[1]'.repeat(N / 3),
+  'citation openers': '[1, '.repeat(N / 4),
+  'dots and letters': 'a.'.repeat(N / 2),
+  'sentence ends': '. '.repeat(N / 2),
+  'digits and commas': '1,'.repeat(N / 2),
+  'numbered list answer': '1. a\n'.repeat(N / 5),
+  'equals signs': '='.repeat(N),
+  'dashes then text': `${'-'.repeat(N)}x`,
+  'front matter': `---\n${'title: a\n'.repeat(N / 9)}`,
+  'CJK run': '灯'.repeat(N),
+};
+
+/** Every function over untrusted text (documents) or model output. */
+const PASSES: Record<string, (text: string) => unknown> = {
+  markdownBlocks,
+  cleanInline,
+  decodeEntities,
+  htmlToBlocks: (t) => htmlToBlocks(t),
+  decodeText: (t) => decodeText(new TextEncoder().encode(t)),
+  paragraphsOf,
+  cleanText,
+  collapseSpaces,
+  dedent,
+  parseCitations: (t) => parseCitations(t, 5),
+  stripCitations,
+  splitSentences,
+  contentWords,
+  tokenize: (t) => tokenize(t),
+  parseQueries: (t) => parseQueries(t),
+  parseRewrite: (t) => parseRewrite(t, 'fallback'),
+  isNoAnswer,
+  isRefusalSentence,
+  alignTokens: (t) => alignTokens(t, ['a', '##b', 'x', '灯']),
+};
+
+/** Milliseconds one pass takes, or Infinity when the watchdog had to stop it. */
+function timed(pass: (text: string) => unknown, input: string): number {
+  const context = vm.createContext({ pass, input, now: () => performance.now() });
+  try {
+    return vm.runInContext('const t = now(); pass(input); now() - t', context, { timeout: BUDGET_MS }) as number;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return Infinity;
+    // A clear error is a fine outcome for hostile text; only time matters here.
+    return 0;
+  }
+}
+
+describe('linear-time text handling', () => {
+  for (const [name, pass] of Object.entries(PASSES)) {
+    it(`${name} finishes every pathological input within ${BUDGET_MS} ms`, () => {
+      const slow = Object.entries(INPUTS)
+        .map(([input, text]) => [input, timed(pass, text)] as const)
+        .filter(([, ms]) => !Number.isFinite(ms));
+      expect(
+        slow.map(([input, ms]) => `${input}: ${Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'stopped'}`),
+      ).toEqual([]);
+    });
+  }
+});

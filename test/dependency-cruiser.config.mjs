@@ -8,7 +8,7 @@ const LOWER = '^src/lib/(answer|retrieval|ingest|models|persistence|rpc|errors|c
  * config/defaults.ts (app settings) has its own rule below.
  */
 const LOWER_IMPORTS = {
-  answer: ['retrieval', 'models', 'errors'],
+  answer: ['retrieval', 'ingest', 'models', 'errors'],
   retrieval: ['ingest', 'errors'],
   ingest: ['errors'],
   models: ['config', 'rpc', 'errors'],

@@ -8,22 +8,33 @@ const MAX_QUERY_CHARS = 300;
 
 const LEAD =
   /^\s*(?:[-*•·–—>]+\s*|\(?\d{1,2}\s*[.):\]]\s*|\(?[a-c][.)]\s+|(?:(?:stand-alone|standalone|rewritten|search|alternative)\s+)*(?:query|queries|question|rewrite)\s*\d*\s*[:.\-–—]\s*|q\d+\s*[:.]\s*)/i;
-const QUOTES = /^["'“”‘’`«»]+|["'“”‘’`«»]+$/g;
+const QUOTES = '"\'“”‘’`«»';
+/** Rounds of stripping labels, bullets and quotes ("1. Query: "…""): more would only repeat work on odd output. */
+const CLEAN_ROUNDS = 4;
+
+/** `s` without the given characters at either end (a loop: /[…]+$/ is quadratic on a long run of them). */
+function trimChars(s: string, chars: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && chars.includes(s[start]!)) start++;
+  while (end > start && chars.includes(s[end - 1]!)) end--;
+  return s.slice(start, end);
+}
 
 function clean(line: string): string {
   let s = line.replace(/\*\*|__/g, '').trim();
-  for (let prev = ''; prev !== s;) {
+  for (let round = 0, prev = ''; round < CLEAN_ROUNDS && prev !== s; round++) {
     prev = s;
-    s = s.replace(LEAD, '').replace(QUOTES, '').trim();
+    s = trimChars(s.replace(LEAD, ''), QUOTES).trim();
   }
   return s.replace(/\s+/g, ' ');
 }
 
 function key(query: string): string {
-  return query
-    .toLowerCase()
-    .replace(/[?.!]+$/, '')
-    .trim();
+  const s = query.toLowerCase();
+  let end = s.length;
+  while (end > 0 && '?.!'.includes(s[end - 1]!)) end--;
+  return s.slice(0, end).trim();
 }
 
 // "Here are three queries:" and the like introduce the list; they are not queries.

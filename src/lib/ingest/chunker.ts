@@ -1,5 +1,6 @@
 // Cuts a parsed document into token-budgeted chunks along its structure: sections, blocks, sentences, then lines.
 import { sha256Hex } from './hash';
+import { segmentBounded } from './segments';
 import type { Block, ChunkDraft, ChunkOptions, ParsedDocument } from './types';
 
 /** A contiguous, trimmed range of doc.text that the packer places whole. */
@@ -62,7 +63,7 @@ function sentenceRanges(text: string): [number, number][] {
   const flat = text.replace(/\n/g, ' ');
   const out: [number, number][] = [];
   if (segmenter) {
-    for (const seg of segmenter.segment(flat)) out.push([seg.index, seg.index + seg.segment.length]);
+    for (const seg of segmentBounded(segmenter, flat)) out.push([seg.index, seg.index + seg.segment.length]);
   } else {
     const re = /[^.!?。！？]+(?:[.!?。！？]+["')\]]*\s*|$)/g;
     for (let m = re.exec(flat); m !== null && m[0].length > 0; m = re.exec(flat))

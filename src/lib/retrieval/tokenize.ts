@@ -1,5 +1,6 @@
 // Word tokenizer for BM25 and grounding: Unicode words, case and accent folding, stop words, Porter stems, CJK bigrams.
 import { stemmer } from 'stemmer';
+import { segmentBounded } from '../ingest/segments';
 
 export interface TokenizeOptions {
   /**
@@ -129,7 +130,7 @@ export function tokenize(text: string, options: TokenizeOptions = {}): string[] 
       } else {
         const seg = wordSegmenter();
         if (seg === null) out.push(part[0]);
-        else for (const s of seg.segment(part[0])) if (s.isWordLike) out.push(s.segment);
+        else for (const s of segmentBounded(seg, part[0])) if (s.isWordLike) out.push(s.segment);
       }
     }
     if (last < run.length) emitWord(run.slice(last));

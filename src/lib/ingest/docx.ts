@@ -1,9 +1,9 @@
-// DOCX ingestion: vets the ZIP directory against zip bombs, converts with mammoth to HTML, then reads blocks.
+// DOCX ingestion: vets the ZIP against zip bombs (directory, then a streamed inflate), converts with mammoth to HTML.
 import { AppError, causeOf } from '../errors';
 import { assemble, fileStem } from './assemble';
 import { htmlToBlocks } from './html';
 import type { ParsedDocument } from './types';
-import { isZip, readZipDirectory, ZipFormatError, type ZipEntry } from './zip';
+import { inflatedSize, isZip, readZipDirectory, ZipFormatError, type ZipEntry } from './zip';
 
 export interface DocxOptions {
   /** Refuse archives whose entries add up to more than this when inflated. Default 200 MB. */
@@ -70,9 +70,33 @@ export function vetDocxArchive(
   return entries;
 }
 
+/**
+ * Inflates every entry as a stream against one running byte budget, discarding the output: the directory's sizes
+ * are only claims, and a file that declares 1 KB may inflate to gigabytes inside mammoth.
+ */
+async function checkInflated(bytes: Uint8Array, entries: ZipEntry[], fileName: string, limit: number): Promise<void> {
+  let total = 0;
+  for (const entry of entries) {
+    let size: number;
+    try {
+      size = await inflatedSize(bytes, entry, limit - total);
+    } catch (err) {
+      if (err instanceof ZipFormatError)
+        throw new AppError('DOCX_INVALID', undefined, { fileName, reason: err.message });
+      throw err;
+    }
+    total += size;
+    if (total > limit) {
+      throw new AppError('DOCX_TOO_LARGE_UNCOMPRESSED', undefined, { fileName, entry: entry.name, limit });
+    }
+  }
+}
+
 export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxOptions = {}): Promise<ParsedDocument> {
   if (bytes.length === 0) throw new AppError('FILE_EMPTY', undefined, { fileName });
-  vetDocxArchive(bytes, fileName, opts.maxUncompressedBytes);
+  const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
+  const entries = vetDocxArchive(bytes, fileName, limit);
+  await checkInflated(bytes, entries, fileName, limit);
   // Loaded on demand: mammoth is large and only DOCX needs it.
   const mammoth = (await import('mammoth')).default;
   const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

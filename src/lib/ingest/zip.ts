@@ -1,4 +1,5 @@
 // Reads a ZIP central directory (names and declared sizes) without inflating anything, to vet archives first.
+import { causeOf } from '../errors';
 
 export interface ZipEntry {
   name: string;
@@ -6,6 +7,10 @@ export interface ZipEntry {
   uncompressedSize: number;
   /** Bit 0 of the general-purpose flags: the entry is encrypted. */
   encrypted: boolean;
+  /** 0 stored, 8 deflate (others are not inflated here). */
+  method: number;
+  /** Where the entry's local header starts. */
+  localOffset: number;
 }
 
 export class ZipFormatError extends Error {
@@ -69,6 +74,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
     need(at, 46);
     if (view.getUint32(at, true) !== CENTRAL_HEADER) throw new ZipFormatError('Bad ZIP central directory entry');
     const flags = view.getUint16(at + 8, true);
+    const method = view.getUint16(at + 10, true);
+    let localOffset = view.getUint32(at + 42, true);
     let compressedSize = view.getUint32(at + 20, true);
     let uncompressedSize = view.getUint32(at + 24, true);
     const nameLen = view.getUint16(at + 28, true);
@@ -88,12 +95,57 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
           uncompressedSize = u64(view, p);
           p += 8;
         }
-        if (compressedSize === 0xffffffff && p + 8 <= e + 4 + len) compressedSize = u64(view, p);
+        if (compressedSize === 0xffffffff && p + 8 <= e + 4 + len) {
+          compressedSize = u64(view, p);
+          p += 8;
+        }
+        if (localOffset === 0xffffffff && p + 8 <= e + 4 + len) localOffset = u64(view, p);
       }
       e += 4 + len;
     }
-    entries.push({ name, compressedSize, uncompressedSize, encrypted: (flags & 1) === 1 });
+    entries.push({ name, compressedSize, uncompressedSize, encrypted: (flags & 1) === 1, method, localOffset });
     at += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
+}
+
+const LOCAL_HEADER = 0x04034b50;
+
+/** The entry's compressed bytes, located through its local header. */
+export function entryData(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = entry.localOffset;
+  if (at + 30 > bytes.length || view.getUint32(at, true) !== LOCAL_HEADER) {
+    throw new ZipFormatError(`Bad local header for ${entry.name}`);
+  }
+  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+  if (start + entry.compressedSize > bytes.length) throw new ZipFormatError(`${entry.name} runs past the end`);
+  return bytes.subarray(start, start + entry.compressedSize);
+}
+
+/**
+ * How many bytes the entry really inflates to, counted as it streams and never held: stops (returning a number
+ * above `limit`) as soon as the count passes `limit`, so a bomb that lies about its size costs only `limit` bytes
+ * of work. Stored entries are their own size; other methods throw ZipFormatError.
+ */
+export async function inflatedSize(bytes: Uint8Array, entry: ZipEntry, limit: number): Promise<number> {
+  const data = entryData(bytes, entry);
+  if (entry.method === 0) return data.length;
+  if (entry.method !== 8) throw new ZipFormatError(`${entry.name} uses compression method ${entry.method}`);
+  const reader = new Blob([data as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return total;
+      total += value.length;
+      if (total > limit) return total;
+    }
+  } catch (err) {
+    throw new ZipFormatError(`${entry.name} does not inflate: ${causeOf(err)}`);
+  } finally {
+    void reader.cancel().catch(() => {
+      // Already finished or errored: nothing left to stop.
+    });
+  }
 }

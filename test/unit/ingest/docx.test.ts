@@ -96,6 +96,24 @@ describe('parseDocx', () => {
     expect(err.details.entry).toBe('word/document.xml');
   });
 
+  it('inflates against a running budget: an entry that lies about its size is refused after the budget, not at 2 GB', async () => {
+    const LIMIT = 8 * 1024 * 1024;
+    // 64 MB of zeros deflates to ~64 KB and claims 1 KB: the directory checks (sizes, ratio) all pass.
+    const liar = makeZip([
+      { name: '[Content_Types].xml', data: CONTENT_TYPES, deflate: true },
+      { name: 'word/document.xml', data: new Uint8Array(64 * 1024 * 1024), claimedSize: 1024, deflate: true },
+    ]);
+    expect(liar.length).toBeLessThan(200_000);
+    expect(() => vetDocxArchive(liar, 'liar.docx', LIMIT)).not.toThrow();
+    const err = await failure(parseDocx(liar, 'liar.docx', { maxUncompressedBytes: LIMIT }));
+    expect(err.code).toBe('DOCX_TOO_LARGE_UNCOMPRESSED');
+    expect(err.details).toMatchObject({ entry: 'word/document.xml', limit: LIMIT });
+    // A real (deflated) Word document under the same budget still opens.
+    expect(
+      (await parseDocx(readFixture('docx-tables.docx'), 'docx-tables.docx', { maxUncompressedBytes: LIMIT })).text,
+    ).not.toBe('');
+  });
+
   it('calls non-archives, foreign archives and damaged ones invalid', async () => {
     expect((await failure(parseDocx(utf8('just text, renamed'), 'renamed.docx'))).code).toBe('DOCX_INVALID');
     const notWord = makeZip([{ name: 'readme.txt', data: utf8('hello') }]);

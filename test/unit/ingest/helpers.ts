@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 import { expect } from 'vitest';
 import type { PdfjsModule } from '../../../src/lib/ingest/pdf';
 import type { ParsedDocument } from '../../../src/lib/ingest/types';
@@ -89,9 +90,11 @@ export interface ZipFile {
   data: Uint8Array;
   /** Lie about the inflated size in the central directory (zip-bomb tests). */
   claimedSize?: number;
+  /** Store the entry deflated (method 8) instead of as is. */
+  deflate?: boolean;
 }
 
-/** Writes a ZIP with stored (uncompressed) entries. */
+/** Writes a ZIP with stored (or, per entry, deflated) entries. */
 export function makeZip(files: ZipFile[]): Uint8Array {
   const chunks: Uint8Array[] = [];
   const central: Uint8Array[] = [];
@@ -101,33 +104,35 @@ export function makeZip(files: ZipFile[]): Uint8Array {
   for (const f of files) {
     const name = utf8(f.name);
     const crc = crc32(f.data);
+    const body = f.deflate ? new Uint8Array(deflateRawSync(f.data)) : f.data;
+    const method = f.deflate ? 8 : 0;
     const size = f.data.length;
     const local = Uint8Array.from([
       ...u32(0x04034b50),
       ...u16(20),
       ...u16(0),
-      ...u16(0),
+      ...u16(method),
       ...u16(0),
       ...u16(0),
       ...u32(crc),
-      ...u32(size),
+      ...u32(body.length),
       ...u32(size),
       ...u16(name.length),
       ...u16(0),
       ...name,
     ]);
-    chunks.push(local, f.data);
+    chunks.push(local, body);
     central.push(
       Uint8Array.from([
         ...u32(0x02014b50),
         ...u16(20),
         ...u16(20),
         ...u16(0),
-        ...u16(0),
+        ...u16(method),
         ...u16(0),
         ...u16(0),
         ...u32(crc),
-        ...u32(size),
+        ...u32(body.length),
         ...u32(f.claimedSize ?? size),
         ...u16(name.length),
         ...u16(0),
@@ -139,7 +144,7 @@ export function makeZip(files: ZipFile[]): Uint8Array {
         ...name,
       ]),
     );
-    offset += local.length + size;
+    offset += local.length + body.length;
   }
   const cdSize = central.reduce((s, c) => s + c.length, 0);
   const end = Uint8Array.from([

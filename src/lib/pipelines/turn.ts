@@ -21,6 +21,8 @@ export interface Source {
   /** Per query token, its best document token (late interaction), for the explanation view. */
   matches: TokenMatch[];
   docTokens: string[];
+  /** Its document was deleted: the text and everything read from it are gone, only the number and name stay. */
+  deleted?: boolean;
 }
 
 export type ChatPhase =
@@ -41,4 +43,18 @@ export interface Turn {
   used: number[];
   dropped: number[];
   prompt: { name: string; version: number } | null;
+}
+
+/** The source with every piece of its document's text removed. */
+export function scrubSource(source: Source): Source {
+  return { ...source, text: '', headingPath: [], matches: [], docTokens: [], deleted: true };
+}
+
+/** The turns with the passages of a deleted document scrubbed, so no copy of its text outlives it. */
+export function forgetDocument(turns: readonly Turn[], docId: string): Turn[] {
+  return turns.map((t) =>
+    t.sources.some((s) => s.docId === docId)
+      ? { ...t, sources: t.sources.map((s) => (s.docId === docId ? scrubSource(s) : s)) }
+      : t,
+  );
 }

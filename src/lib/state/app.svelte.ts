@@ -68,6 +68,7 @@ export class AppState {
       db,
       settings: () => this.settings,
       embedderSpec: () => this.embedderSpec,
+      removed: (docId) => void this.chat.forgetDocument(docId),
       ...common,
     });
     this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });

@@ -6,7 +6,7 @@ import type { ChatMessage } from '../models/generator/types';
 import { getDocument, getSetting, setSetting, type LecternDatabase } from '../persistence';
 import { askQuestion, type AskEvents, type AskPorts, type AskSettings } from '../pipelines/ask';
 import { citationView, parseCitations, type CitationView } from '../pipelines/citation';
-import { BUSY, type ChatPhase, type Source, type Turn } from '../pipelines/turn';
+import { BUSY, forgetDocument, scrubSource, type ChatPhase, type Source, type Turn } from '../pipelines/turn';
 import type { SearchFilters } from '../retrieval/search-types';
 import { Latest } from '../rpc';
 
@@ -190,6 +190,19 @@ export class ChatState {
       return;
     }
     this.viewing = citationView(source, doc.text, this.grounding, sentenceStart);
+  }
+
+  /** A document was deleted: its passages leave the conversation, the saved one included, and its view closes. */
+  async forgetDocument(docId: string): Promise<void> {
+    if (
+      !this.sources.some((s) => s.docId === docId) &&
+      !this.history.some((t) => t.sources.some((s) => s.docId === docId))
+    )
+      return;
+    this.history = forgetDocument(this.history, docId);
+    this.sources = this.sources.map((s) => (s.docId === docId ? scrubSource(s) : s));
+    if (this.viewing && this.sources.find((s) => s.n === this.viewing!.n)?.deleted) this.viewing = null;
+    await this.persist();
   }
 
   closeCitation(): void {

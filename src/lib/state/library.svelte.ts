@@ -28,6 +28,8 @@ export interface LibraryContext {
   embedderSpec(): EmbedderSpec | null;
   info(text: string): void;
   fail(err: AppError): void;
+  /** A document left the library (deleted or replaced): nothing else may keep its text. */
+  removed(docId: string): void;
 }
 
 const FINISHED: QueueStage[] = ['done', 'error', 'cancelled', 'skipped'];
@@ -170,6 +172,7 @@ export class LibraryState {
       return;
     }
     this.documents = this.documents.filter((d) => d.id !== docId);
+    this.ctx.removed(docId);
     this.ctx.info(`Deleted "${name}".`);
   }
 
@@ -214,6 +217,7 @@ export class LibraryState {
         return;
       }
       this.documents = [...this.documents.filter((d) => d.id !== out.replaced), out.doc];
+      if (out.replaced) this.ctx.removed(out.replaced);
       this.update(key, { stage: 'done', fraction: 1 });
       const warn = out.warnings.map((code) => ` ${new AppError(code).message}`).join('');
       const n = out.doc.chunkCount;

@@ -20,7 +20,7 @@ export interface DerivedRows {
 
 /**
  * Stores a document with all its chunks and vectors in ONE readwrite transaction, replacing any
- * earlier rows for the same document id. The document row is written last, so a document row
+ * earlier rows for the same document id; FILE_DUPLICATE when another document has the same bytes (hash). The document row is written last, so a document row
  * always implies complete derived rows. Chunk/vector ids must be unique: a collision aborts the
  * whole save and nothing is written.
  */
@@ -36,6 +36,11 @@ export async function saveDocumentWithChunks(
   await guardStorage('saveDocument', () => {
     const tx = db.transaction(DOC_STORES, 'readwrite');
     return runInTransaction(tx, 'saveDocument', async (track) => {
+      // The duplicate check the caller made may be stale (another tab saving the same file): decide it here, where
+      // saves are serialized, so two tabs adding the same bytes keep one copy.
+      const same = await tx.objectStore('documents').index('byHash').getAll(doc.hash);
+      const other = same.find((d) => d.id !== doc.id && d.id !== derived.replaces);
+      if (other) throw new AppError('FILE_DUPLICATE', undefined, { fileName: doc.name, existing: other.name });
       // Replace semantics: drop rows from an earlier save of this id (none for a new document).
       await deleteDerived(tx, doc.id, track);
       if (derived.replaces && derived.replaces !== doc.id) {

@@ -65,6 +65,24 @@ describe('saveDocumentWithChunks', () => {
     expect(await counts()).toEqual({ documents: 1, chunks: 2, vectors: 2 });
   });
 
+  it('keeps one copy when two saves of the same bytes race (two tabs), and the other fails as a duplicate', async () => {
+    const first = makeBatch('tab-a', 2, 4, { hash: 'same-bytes', name: 'a.md' });
+    const second = makeBatch('tab-b', 2, 4, { hash: 'same-bytes', name: 'b.md' });
+    const results = await Promise.allSettled([
+      saveDocumentWithChunks(db, ...first),
+      saveDocumentWithChunks(db, ...second),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as AppError;
+    expect(failed.code).toBe('FILE_DUPLICATE');
+    expect(await counts()).toEqual({ documents: 1, chunks: 2, vectors: 2 });
+    // Replacing a document with the same bytes under its own id, or as the one it replaces, is not a duplicate.
+    const kept = (await listDocuments(db))[0]!;
+    await saveDocumentWithChunks(db, ...makeBatch(kept.id, 1, 4, { hash: 'same-bytes' }));
+    await saveDocumentWithChunks(db, ...makeBatch('tab-c', 1, 4, { hash: 'same-bytes' }), { replaces: kept.id });
+    expect((await listDocuments(db)).map((d) => d.id)).toEqual(['tab-c']);
+  });
+
   it('writes nothing when a chunk id is duplicated in the batch (the transaction aborts)', async () => {
     await saveDocumentWithChunks(db, ...makeBatch('keep', 2));
     const [doc, chunks, vectors] = makeBatch('d1', 3);

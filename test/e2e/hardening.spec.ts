@@ -18,6 +18,8 @@ test(
       await expect(library.getByText(name, { exact: true })).toBeVisible({ timeout: 180_000 });
     }
     await expect(page.locator('[role="alert"][data-code]')).toHaveCount(0);
+    // After the first import the app asked the browser to keep the library, and says what it answered.
+    await expect(page.getByTestId('storage-persistence')).toHaveText(/library is kept|may clear your library/);
     expect(externalRequests).toEqual([]);
   },
 );

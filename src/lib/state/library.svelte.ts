@@ -36,6 +36,17 @@ const FINISHED: QueueStage[] = ['done', 'error', 'cancelled', 'skipped'];
 
 let nextKey = 1;
 
+/** Asks the browser not to evict the library (after the first import) and reports whether it will keep it. */
+async function keepStorage(report: (kept: boolean) => void): Promise<void> {
+  report(false);
+  const storage = globalThis.navigator?.storage;
+  try {
+    report((await storage?.persisted?.()) || ((await storage?.persist?.()) ?? false));
+  } catch {
+    // The request itself failed: the library stays evictable, which is what is shown.
+  }
+}
+
 const importRequest = (docId: string, file: File, embedder: EmbedderSpec, s: Settings): ImportRequest => ({
   ...{ docId, file, name: file.name, mimeType: file.type, embedder, maxFileMB: s.maxFileMB },
   chunk: { maxTokens: s.chunkTokens, overlapTokens: s.chunkOverlapTokens },
@@ -53,6 +64,8 @@ export class LibraryState {
   totalFraction = $derived(this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0);
   /** Files that were still being added when the page last closed; none of them was kept. */
   interrupted = $state<string[]>([]);
+  /** Whether the browser keeps the library when it runs short of space (asked after the first import); null: not asked. */
+  persisted = $state<boolean | null>(null);
 
   private rpc: RpcClient<IngestMethods> | null = null;
   private openResult: (err: AppError | null) => void = () => {};
@@ -106,10 +119,7 @@ export class LibraryState {
     this.rpc?.call('peerFailed', { peer, error }).catch((err: unknown) => this.ctx.fail(toAppError(err)));
   }
 
-  /**
-   * Reads the names a closed tab left in its queue. Saves are atomic, so those files are simply absent; the user is
-   * told which to add again. Call before anything is queued.
-   */
+  /** Names the files a closed tab was still adding (saves are atomic: they are simply absent). Call first. */
   async recoverInterrupted(): Promise<void> {
     const db = this.ctx.db();
     if (!db) return;
@@ -217,6 +227,7 @@ export class LibraryState {
         return;
       }
       this.documents = [...this.documents.filter((d) => d.id !== out.replaced), out.doc];
+      if (this.persisted === null) void keepStorage((kept) => (this.persisted = kept));
       if (out.replaced) this.ctx.removed(out.replaced);
       this.update(key, { stage: 'done', fraction: 1 });
       const warn = out.warnings.map((code) => ` ${new AppError(code).message}`).join('');

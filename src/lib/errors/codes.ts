@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   UNKNOWN: 'Something went wrong. Please try again.',
   ABORTED: 'The operation was cancelled.',
   WORKER_CRASHED: 'A background worker stopped unexpectedly. Reload the page to try again.',
+  IMPORT_STALLED: '"{fileName}" took longer than {seconds} s to read and was stopped; the next files go on.',
   RPC_UNKNOWN_METHOD: 'A background worker has no method "{method}".',
   REGISTRY_FETCH_FAILED: 'The model registry could not be loaded from that address.',
   REGISTRY_URL_INVALID: 'The model registry address "{url}" is not a valid URL.',

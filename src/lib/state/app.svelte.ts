@@ -69,6 +69,11 @@ export class AppState {
       settings: () => this.settings,
       embedderSpec: () => this.embedderSpec,
       removed: (docId) => void this.chat.forgetDocument(docId),
+      searchLine: () => this.models.searchLine(),
+      modelLines: async () => {
+        await this.models.settled;
+        return this.models.ingestLines();
+      },
       ...common,
     });
     this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
@@ -84,7 +89,7 @@ export class AppState {
       const repaired = await repairOnStartup(this.db);
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };
-      this.library.open(this.dbName, this.models.searchLine());
+      this.library.open(this.dbName);
       if (repaired.orphanDocIds.length) {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }
@@ -98,12 +103,8 @@ export class AppState {
     await this.loadRegistry();
     this.started = true;
     const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
-    // The ingest worker gets its lines (or the reason it has none) even if loading failed, so no import waits forever.
-    void this.models
-      .load(this.dbName, specs, this.caps)
-      .catch((err: unknown) => this.fail(toAppError(err)))
-      .then(() => this.library.attach(this.models.ingestLines()))
-      .catch((err: unknown) => this.fail(toAppError(err)));
+    // `settled` resolves even when loading throws, so the ingest worker always learns the models' outcome.
+    void this.models.load(this.dbName, specs, this.caps).catch((err: unknown) => this.fail(toAppError(err)));
   }
 
   /** What the ask pipeline calls: the library's state, search and the answer model, passages and document names. */

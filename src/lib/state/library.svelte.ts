@@ -6,7 +6,8 @@ import type { DocumentSummary, ImportRequest, PromptAnswer, QueuePrompt, QueueSt
 import { STAGE_START } from '../pipelines/ingest';
 import type { ImportProgress, IngestMethods } from '../pipelines/library-types';
 import type { LecternDatabase } from '../persistence';
-import { connectWorker, type RpcClient } from '../rpc';
+import type { RpcClient } from '../rpc';
+import { IngestWorker, WORKER_STAGES, type ModelLines } from './ingest-worker';
 import { PendingImports } from './pending-imports';
 
 export type { DocumentSummary, PromptAnswer, QueuePrompt, QueueStage };
@@ -28,6 +29,8 @@ export interface LibraryContext {
   embedderSpec(): EmbedderSpec | null;
   info(text: string): void;
   fail(err: AppError): void;
+  searchLine(): MessagePort;
+  modelLines(): Promise<ModelLines>;
   /** A document left the library (deleted or replaced): nothing else may keep its text. */
   removed(docId: string): void;
 }
@@ -67,7 +70,7 @@ export class LibraryState {
   /** Whether the browser keeps the library when it runs short of space (asked after the first import); null: not asked. */
   persisted = $state<boolean | null>(null);
 
-  private rpc: RpcClient<IngestMethods> | null = null;
+  private worker: IngestWorker | null = null;
   private openResult: (err: AppError | null) => void = () => {};
   /** Settles once the documents are listed: null, or why the library could not open. */
   private readonly opened = new Promise<AppError | null>((resolve) => (this.openResult = resolve));
@@ -81,18 +84,15 @@ export class LibraryState {
   constructor(private readonly ctx: LibraryContext) {}
 
   /**
-   * Starts the ingest worker on the database, with its line to the search worker, and lists the documents; files
-   * added before this finishes wait for it (see `ready`).
+   * Starts the (supervised) ingest worker on the database and lists the documents; files added before this
+   * finishes wait for it (see `ready`).
    */
-  open(dbName: string, searchLine: MessagePort): void {
-    this.rpc = connectWorker(
-      new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module' }),
-    );
-    this.rpc.call('open', { dbName, search: searchLine }, { transfer: [searchLine] }).then(
-      (docs) => {
-        this.documents = docs;
-        this.openResult(null);
-      },
+  open(dbName: string): void {
+    const { searchLine, modelLines, fail } = this.ctx;
+    const listed = (docs: DocumentSummary[]) => (this.documents = docs);
+    this.worker = new IngestWorker({ dbName, searchLine, modelLines, listed, fail });
+    this.worker.client().then(
+      () => this.openResult(null),
       (err: unknown) => this.unavailable(toAppError(err, 'STORAGE_FAILED')),
     );
   }
@@ -109,14 +109,12 @@ export class LibraryState {
     if (err) throw err;
   }
 
-  /** Hands the ingest worker its lines to the models once they have settled (or why it cannot import). */
-  async attach(lines: { params: IngestMethods['attach']['params']; transfer: Transferable[] }): Promise<void> {
-    await this.rpc?.call('attach', lines.params, { transfer: lines.transfer });
-  }
-
   /** A model worker died: the ingest worker's line to it fails its calls instead of waiting forever. */
   peerFailed(peer: 'embedder' | 'late', error: WireError): void {
-    this.rpc?.call('peerFailed', { peer, error }).catch((err: unknown) => this.ctx.fail(toAppError(err)));
+    this.worker
+      ?.client()
+      .then((rpc) => rpc.call('peerFailed', { peer, error }))
+      .catch((err: unknown) => this.ctx.fail(toAppError(err)));
   }
 
   /** Names the files a closed tab was still adding (saves are atomic: they are simply absent). Call first. */
@@ -157,6 +155,8 @@ export class LibraryState {
   cancel(key: number): void {
     this.controllers.get(key)?.abort();
     const item = this.queue.find((q) => q.key === key);
+    // Parsing runs synchronously in the worker: only ending the worker stops it.
+    if (item && WORKER_STAGES.includes(item.stage)) this.worker?.restart(new AppError('ABORTED'));
     if (item?.stage === 'waiting') {
       this.update(key, { stage: 'cancelled', fraction: 1 });
       this.persistPending();
@@ -173,10 +173,10 @@ export class LibraryState {
   }
 
   async remove(docId: string): Promise<void> {
-    if (!this.rpc) return;
+    if (!this.worker) return;
     const name = this.documents.find((d) => d.id === docId)?.name ?? 'Document';
     try {
-      await this.rpc.call('remove', { docId });
+      await (await this.worker.client()).call('remove', { docId });
     } catch (err) {
       this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
       return;
@@ -193,18 +193,18 @@ export class LibraryState {
   }
 
   /** Shows the worker's question on the item and sends the user's answer back. */
-  private ask(key: number, docId: string, prompt: QueuePrompt): void {
+  private ask(key: number, docId: string, prompt: QueuePrompt, rpc: RpcClient<IngestMethods>): void {
     this.update(key, { stage: 'asking', fraction: STAGE_START.asking, prompt });
     this.answers.set(key, (a) => {
       this.answers.delete(key);
       this.update(key, { prompt: null });
-      this.rpc?.call('answer', { docId, answer: a }).catch((err: unknown) => this.ctx.fail(toAppError(err)));
+      rpc.call('answer', { docId, answer: a }).catch((err: unknown) => this.ctx.fail(toAppError(err)));
     });
   }
 
-  private onProgress(key: number, docId: string, p: ImportProgress): void {
+  private onProgress(key: number, docId: string, p: ImportProgress, rpc: RpcClient<IngestMethods>): void {
     if (p.kind === 'stage') this.update(key, { stage: p.stage, fraction: p.fraction });
-    else if (p.kind === 'ask') this.ask(key, docId, p.prompt);
+    else if (p.kind === 'ask') this.ask(key, docId, p.prompt, rpc);
     else {
       this.saved.add(key);
       this.persistPending();
@@ -213,15 +213,20 @@ export class LibraryState {
 
   private async process(key: number, file: File, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
+    const watch = this.worker?.watch(file.name, file.size);
     try {
       await this.ready();
       const spec = this.ctx.embedderSpec();
-      if (!this.rpc) throw new AppError('STORAGE_FAILED');
+      if (!this.worker || !watch) throw new AppError('STORAGE_FAILED');
       if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'embedder' });
+      const rpc = await this.worker.client();
       const docId = crypto.randomUUID();
       const request = importRequest(docId, file, $state.snapshot(spec) as EmbedderSpec, this.ctx.settings());
-      const onProgress = (p: ImportProgress) => this.onProgress(key, docId, p);
-      const out = await this.rpc.call('import', request, { signal, onProgress });
+      const onProgress = (p: ImportProgress) => {
+        if (p.kind === 'stage') watch.stage(p.stage);
+        this.onProgress(key, docId, p, rpc);
+      };
+      const out = await rpc.call('import', request, { signal, onProgress });
       if (out.kind === 'skipped') {
         this.update(key, { stage: 'skipped', fraction: 1 });
         return;
@@ -244,6 +249,7 @@ export class LibraryState {
       this.update(key, { stage: 'error', fraction: 1, error: e, prompt: null });
       this.ctx.fail(e);
     } finally {
+      watch?.stop();
       this.controllers.delete(key);
       this.answers.delete(key);
       this.persistPending();

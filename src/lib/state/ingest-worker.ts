@@ -1,0 +1,80 @@
+// The ingest worker under supervision: opened and given its lines again whenever it is replaced, plus a stall watch.
+import { AppError, toAppError } from '../errors';
+import type { DocumentSummary, QueueStage } from '../pipelines/ingest';
+import type { IngestMethods } from '../pipelines/library-types';
+import { Supervisor, type RpcClient, type Terminable } from '../rpc';
+
+export type ModelLines = { params: IngestMethods['attach']['params']; transfer: Transferable[] };
+
+export interface IngestWorkerContext {
+  dbName: string;
+  /** A fresh line to the search worker. */
+  searchLine(): MessagePort;
+  /** Fresh lines to the model workers, once the models have settled (or why there are none). */
+  modelLines(): Promise<ModelLines>;
+  /** The documents the worker listed when it opened. */
+  listed(docs: DocumentSummary[]): void;
+  fail(err: AppError): void;
+}
+
+/** Stages where the ingest worker itself computes (reading, parsing, chunking): a hang there is the worker's. */
+export const WORKER_STAGES: readonly QueueStage[] = ['reading', 'parsing', 'chunking'];
+
+/** How long a file may stay in one of WORKER_STAGES: generous, since a stall is a bug or a hostile file. */
+export function stallBudgetMs(bytes: number): number {
+  return 30_000 + 15_000 * (bytes / (1024 * 1024));
+}
+
+export class IngestWorker {
+  private readonly supervisor: Supervisor<IngestMethods>;
+
+  constructor(ctx: IngestWorkerContext) {
+    this.supervisor = new Supervisor<IngestMethods>({
+      spawn: () =>
+        new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), {
+          type: 'module',
+        }) as unknown as Terminable,
+      prepare: async (client) => {
+        const search = ctx.searchLine();
+        ctx.listed(await client.call('open', { dbName: ctx.dbName, search }, { transfer: [search] }));
+        // Not awaited: storage is usable at once; imports wait inside the worker until the models have settled.
+        void ctx
+          .modelLines()
+          .then((lines) => client.call('attach', lines.params, { transfer: lines.transfer }))
+          // A worker replaced before its lines came needs none (its successor gets its own); a live one must say.
+          .catch((err: unknown) => this.supervisor.isLive(client) && ctx.fail(toAppError(err)));
+      },
+    });
+  }
+
+  /** The live, opened worker. */
+  client(): Promise<RpcClient<IngestMethods>> {
+    return this.supervisor.client();
+  }
+
+  /** Ends whatever the worker is doing (a stalled or cancelled parse) and starts a fresh one. */
+  restart(err: AppError): void {
+    this.supervisor.restart(err);
+  }
+
+  /**
+   * Restarts the worker when a file stays in one stage of WORKER_STAGES past its budget, failing that import with
+   * IMPORT_STALLED. Call `stage` on every stage change and `stop` when the import ends.
+   */
+  watch(fileName: string, bytes: number): { stage(stage: QueueStage): void; stop(): void } {
+    const budget = stallBudgetMs(bytes);
+    let current: QueueStage = 'waiting';
+    let since = Date.now();
+    const timer = setInterval(() => {
+      if (!WORKER_STAGES.includes(current) || Date.now() - since < budget) return;
+      clearInterval(timer);
+      this.restart(new AppError('IMPORT_STALLED', undefined, { fileName, seconds: Math.round(budget / 1000) }));
+    }, 1_000);
+    return {
+      stage: (stage) => {
+        if (stage !== current) [current, since] = [stage, Date.now()];
+      },
+      stop: () => clearInterval(timer),
+    };
+  }
+}

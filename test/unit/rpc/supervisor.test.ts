@@ -1,0 +1,110 @@
+// The supervisor: a restart ends the worker and fails its calls, then a fresh, prepared worker takes over; so does a crash.
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/lib/errors';
+import { serve, Supervisor, type Endpoint, type Handlers, type Terminable } from '../../../src/lib/rpc';
+
+type Methods = {
+  echo: { params: { text: string }; result: string; progress: never };
+  hang: { params: Record<string, never>; result: never; progress: never };
+};
+
+const handlers: Handlers<Methods> = {
+  echo: async ({ text }) => text.toUpperCase(),
+  hang: () => new Promise<never>(() => {}),
+};
+
+interface FakeWorker extends Terminable {
+  terminated: boolean;
+  crash(message: string): void;
+}
+
+const channels: MessageChannel[] = [];
+afterEach(() => {
+  for (const c of channels.splice(0)) {
+    c.port1.close();
+    c.port2.close();
+  }
+});
+
+/** A worker stand-in: its handlers serve on the far end of a channel; terminate closes it. */
+function fakeWorker(): FakeWorker {
+  const channel = new MessageChannel();
+  channels.push(channel);
+  serve(channel.port2 as unknown as Endpoint, handlers);
+  channel.port2.start();
+  channel.port1.start();
+  const errorListeners: ((ev: MessageEvent & ErrorEvent) => void)[] = [];
+  const worker: FakeWorker = {
+    terminated: false,
+    postMessage: (msg, transfer) => channel.port1.postMessage(msg, transfer ?? []),
+    addEventListener: (type: string, listener: (ev: MessageEvent & ErrorEvent) => void) => {
+      if (type === 'error') errorListeners.push(listener);
+      else channel.port1.addEventListener('message', listener as (ev: MessageEvent) => void);
+    },
+    removeEventListener: (_type: string, listener: (ev: MessageEvent) => void) =>
+      channel.port1.removeEventListener('message', listener),
+    terminate: () => {
+      worker.terminated = true;
+      channel.port1.close();
+      channel.port2.close();
+    },
+    crash: (message) => {
+      for (const l of errorListeners) l({ message, preventDefault: () => {} } as unknown as MessageEvent & ErrorEvent);
+    },
+  };
+  return worker;
+}
+
+function supervised() {
+  const workers: FakeWorker[] = [];
+  const restarts: string[] = [];
+  let prepared = 0;
+  const supervisor = new Supervisor<Methods>({
+    spawn: () => {
+      const w = fakeWorker();
+      workers.push(w);
+      return w;
+    },
+    prepare: async (client) => {
+      expect(await client.call('echo', { text: 'ready?' })).toBe('READY?');
+      prepared++;
+    },
+    onRestart: (err) => restarts.push(err.code),
+  });
+  return { supervisor, workers, restarts, prepared: () => prepared };
+}
+
+describe('Supervisor', () => {
+  it('starts one prepared worker and reuses it', async () => {
+    const s = supervised();
+    expect(await (await s.supervisor.client()).call('echo', { text: 'a' })).toBe('A');
+    expect(await (await s.supervisor.client()).call('echo', { text: 'b' })).toBe('B');
+    expect(s.workers).toHaveLength(1);
+    expect(s.prepared()).toBe(1);
+  });
+
+  it('ends a stuck job by terminating its worker: the call fails with the reason, the next one runs on a fresh worker', async () => {
+    const s = supervised();
+    const stuck = (await s.supervisor.client()).call('hang', {});
+    s.supervisor.restart(new AppError('WORKER_CRASHED', undefined, { reason: 'test' }));
+    await expect(stuck).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
+    expect(s.workers[0]!.terminated).toBe(true);
+    expect(await (await s.supervisor.client()).call('echo', { text: 'next' })).toBe('NEXT');
+    expect(s.workers).toHaveLength(2);
+    expect(s.prepared()).toBe(2);
+    expect(s.supervisor.isLive(await s.supervisor.client())).toBe(true);
+    expect(s.restarts).toEqual(['WORKER_CRASHED']);
+  });
+
+  it('replaces a crashed worker the same way, failing what it had in flight', async () => {
+    const s = supervised();
+    const pending = (await s.supervisor.client()).call('hang', {});
+    s.workers[0]!.crash('boom');
+    await expect(pending).rejects.toMatchObject({ code: 'WORKER_CRASHED', details: { reason: 'boom' } });
+    expect(await (await s.supervisor.client()).call('echo', { text: 'again' })).toBe('AGAIN');
+    expect(s.workers).toHaveLength(2);
+    // A late error from the old worker does not restart the new one.
+    s.workers[0]!.crash('late');
+    expect(s.workers).toHaveLength(2);
+  });
+});

@@ -66,3 +66,29 @@ test(
     expect(externalRequests).toEqual([]);
   },
 );
+
+test(
+  'a database upgrade from another tab is announced, with what to do, instead of failing silently',
+  { tag: '@device-independent' },
+  async ({ page, context, externalRequests }) => {
+    await openApp(page);
+    const other = await context.newPage();
+    await other.goto('/favicon.svg');
+    // What a newer Lectern in another tab does on start: open the database at a higher version.
+    await other.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('lectern', 1_000);
+          open.onsuccess = () => {
+            open.result.close();
+            resolve();
+          };
+          open.onerror = () => reject(open.error);
+        }),
+    );
+    await expect(page.locator('[role="alert"][data-code="STORAGE_UPGRADED_ELSEWHERE"]')).toContainText(
+      'Reload this page',
+    );
+    expect(externalRequests).toEqual([]);
+  },
+);

@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   DOCX_TOO_LARGE_UNCOMPRESSED: 'This Word document expands to an unreasonable size and was refused.',
   NO_TEXT: 'No text could be extracted from "{fileName}".',
   STORAGE_FAILED: 'Saving to the browser storage failed.',
+  STORAGE_UPGRADED_ELSEWHERE:
+    'Lectern was updated in another tab, which closed its storage here. Reload this page to go on.',
+  STORAGE_CLOSED: "The browser closed Lectern's storage. Reload this page to go on.",
+  STORAGE_BLOCKED: 'Another Lectern tab still uses an older version of the library. Close or reload it to go on.',
   STORAGE_QUOTA: 'The browser storage is full. Delete documents or free space, then try again.',
   INDEX_EMPTY: 'Your library is empty. Add documents first.',
   INDEX_STILL_BUILDING: 'Your documents are still being added. Ask again once they are ready.',

@@ -83,7 +83,12 @@ export class AppState {
   async start(url: URL): Promise<void> {
     this.registryOverride = url.searchParams.get('registry');
     try {
-      this.db = await openLecternDB(this.dbName);
+      this.db = await openLecternDB(this.dbName, {
+        onBlocked: () => this.fail(new AppError('STORAGE_BLOCKED')),
+        // Another tab's upgrade (or the browser) closed this connection: say so rather than fail silently later.
+        onClosed: (why) =>
+          this.fail(new AppError(why === 'versionchange' ? 'STORAGE_UPGRADED_ELSEWHERE' : 'STORAGE_CLOSED')),
+      });
       // First, before any file can be queued, so this tab's own marker is never read back as lost.
       await this.library.recoverInterrupted();
       const repaired = await repairOnStartup(this.db);

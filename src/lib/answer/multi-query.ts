@@ -9,7 +9,7 @@ const MAX_QUERY_CHARS = 300;
 const LEAD =
   /^\s*(?:[-*•·–—>]+\s*|\(?\d{1,2}\s*[.):\]]\s*|\(?[a-c][.)]\s+|(?:(?:stand-alone|standalone|rewritten|search|alternative)\s+)*(?:query|queries|question|rewrite)\s*\d*\s*[:.\-–—]\s*|q\d+\s*[:.]\s*)/i;
 const QUOTES = '"\'“”‘’`«»';
-/** Rounds of stripping labels, bullets and quotes ("1. Query: "…""): more would only repeat work on odd output. */
+/** Rounds of stripping labels, bullets and quotes ("1. Query: "…"") on an overlong line (each round copies it). */
 const CLEAN_ROUNDS = 4;
 
 /** `s` without the given characters at either end (a loop: /[…]+$/ is quadratic on a long run of them). */
@@ -23,7 +23,9 @@ function trimChars(s: string, chars: string): string {
 
 function clean(line: string): string {
   let s = line.replace(/\*\*|__/g, '').trim();
-  for (let round = 0, prev = ''; round < CLEAN_ROUNDS && prev !== s; round++) {
+  // Stripping repeats until nothing changes; on a line far too long to be a query, a few rounds are enough.
+  const rounds = s.length <= 4 * MAX_QUERY_CHARS ? Infinity : CLEAN_ROUNDS;
+  for (let round = 0, prev = ''; round < rounds && prev !== s; round++) {
     prev = s;
     s = trimChars(s.replace(LEAD, ''), QUOTES).trim();
   }

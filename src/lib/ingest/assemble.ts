@@ -23,7 +23,7 @@ export function cleanText(text: string): string {
     .replace(/\r\n?|\u2028|\u2029|\u0085/g, '\n')
     .replace(INVISIBLE, '')
     .split('\n')
-    .map(trimSpacesEnd)
+    .map((line) => trimSpacesEnd(line))
     .join('\n');
 }
 
@@ -31,9 +31,10 @@ export function cleanText(text: string): string {
  * The line without its trailing spaces, tabs and NBSPs. A loop, not /[ \t]+$/: a regex tries that run from every
  * space of a long one, which is quadratic (a 1 MB line of spaces took minutes).
  */
-export function trimSpacesEnd(line: string): string {
+export function trimSpacesEnd(line: string, nbsp = true): string {
   let end = line.length;
-  for (let c = line.charCodeAt(end - 1); c === 32 || c === 9 || c === 0xa0; c = line.charCodeAt(end - 1)) end--;
+  for (let c = line.charCodeAt(end - 1); c === 32 || c === 9 || (nbsp && c === 0xa0); c = line.charCodeAt(end - 1))
+    end--;
   return end === line.length ? line : line.slice(0, end);
 }
 

@@ -17,8 +17,9 @@ const HTML_BLOCK = /^ {0,3}<(?:\/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)/;
 const LINK_DEFINITION = /^ {0,3}\[[^\]]+\]:[ \t]*\S/;
 const BLANK = /^[ \t]*$/;
 // A whole HTML tag, quoted attribute values included (they may hold backticks or '>'). Names and unquoted values
-// stop at '<', so a run of unclosed tags is scanned once, not once per '<' (that was quadratic).
-const HTML_TAG = /<\/?[A-Za-z][\w:-]*(?:\s+[^\s=>/<]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s><]+))?)*\s*\/?>/g;
+// stop at '<', so a run of unclosed tags is scanned once, not once per '<' (that was quadratic); an unquoted value
+// cannot start with a quote, so a quoted one has one reading only (two made an unclosed tag exponential).
+const HTML_TAG = /<\/?[A-Za-z][\w:-]*(?:\s+[^\s=>/<]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`][^\s<>]*))?)*\s*\/?>/g;
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0' };
 
@@ -29,7 +30,7 @@ function withoutClosingHashes(text: string): string {
   if (end === text.length) return text;
   if (end === 0) return '';
   const before = text[end - 1];
-  return before === ' ' || before === '\t' ? trimSpacesEnd(text.slice(0, end)) : text;
+  return before === ' ' || before === '\t' ? trimSpacesEnd(text.slice(0, end), false) : text;
 }
 
 /** Decodes the handful of HTML entities Markdown authors actually write. */
@@ -165,7 +166,8 @@ function parseLines(lines: string[], ctx: Context): void {
 
     const atx = ATX.exec(line);
     if (atx) {
-      const raw = withoutClosingHashes(trimSpacesEnd(atx[2] ?? ''));
+      // CommonMark trims spaces and tabs here, not NBSPs.
+      const raw = withoutClosingHashes(trimSpacesEnd(atx[2] ?? '', false));
       emit({ kind: 'heading', level: atx[1]!.length, text: collapseSpaces(cleanInline(raw)) });
       i++;
       continue;

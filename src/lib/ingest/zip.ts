@@ -130,8 +130,10 @@ export function entryData(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
  */
 export async function inflatedSize(bytes: Uint8Array, entry: ZipEntry, limit: number): Promise<number> {
   const data = entryData(bytes, entry);
-  if (entry.method === 0) return data.length;
+  if (entry.method === 0 || data.length === 0) return data.length;
   if (entry.method !== 8) throw new ZipFormatError(`${entry.name} uses compression method ${entry.method}`);
+  // Every current browser has it; without it only the directory's claims (checked before) can be used.
+  if (typeof DecompressionStream === 'undefined') return entry.uncompressedSize;
   const reader = new Blob([data as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
   let total = 0;
   try {

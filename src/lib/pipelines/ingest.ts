@@ -96,6 +96,8 @@ export interface IngestHooks {
   ask(prompt: QueuePrompt): Promise<PromptAnswer>;
   /** The document is stored: from here on a closed tab does not lose it. */
   saved(): void;
+  /** The pipeline waits on something outside this worker (the models loading): no stall clock should run. */
+  waiting(): void;
 }
 
 export type ImportOutcome =
@@ -122,6 +124,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   const existing = await ports.store.findByHash(hash);
   if (existing) throw new AppError('FILE_DUPLICATE', undefined, { fileName: name, existing: existing.name });
   // Index with every model that will load, so no document misses its token vectors.
+  hooks.waiting();
   const models = await ports.models();
   if (signal.aborted) throw new AppError('ABORTED');
   let replaces: string | undefined;

@@ -4,9 +4,15 @@ import type { WireError } from '../errors';
 import type { RuntimeConfig } from '../models/runtime';
 import type { DocumentSummary, ImportOutcome, ImportRequest, PromptAnswer, QueuePrompt, QueueStage } from './ingest';
 
-/** What an import reports while it runs: stage and fraction, a question for the user, and the moment it is stored. */
+/**
+ * What an import reports while it runs: stage and fraction, a question for the user, waiting on the models, and the
+ * moment it is stored.
+ */
 export type ImportProgress =
-  { kind: 'stage'; stage: QueueStage; fraction: number } | { kind: 'ask'; prompt: QueuePrompt } | { kind: 'saved' };
+  | { kind: 'stage'; stage: QueueStage; fraction: number }
+  | { kind: 'ask'; prompt: QueuePrompt }
+  | { kind: 'waiting' }
+  | { kind: 'saved' };
 
 export interface ProcessParams {
   bytes: ArrayBuffer;

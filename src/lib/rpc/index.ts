@@ -4,4 +4,4 @@ export { RpcClient, connectPort, connectWorker } from './client';
 export { serve } from './server';
 export { LocalCaller } from './local';
 export { Latest } from './latest';
-export { Supervisor, type SupervisorOptions, type Terminable } from './supervisor';
+export { MAX_RESTARTS, Supervisor, type SupervisorOptions, type Terminable } from './supervisor';

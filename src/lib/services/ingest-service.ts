@@ -107,6 +107,7 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
           signal: ctx.signal,
           progress: (stage, fraction) => ctx.progress({ kind: 'stage', stage, fraction }),
           saved: () => ctx.progress({ kind: 'saved' }),
+          waiting: () => ctx.progress({ kind: 'waiting' }),
           ask: (prompt) =>
             new Promise((resolve, reject) => {
               if (ctx.signal.aborted) return reject(new AppError('ABORTED'));

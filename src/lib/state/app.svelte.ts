@@ -54,6 +54,8 @@ export class AppState {
 
   private db: LecternDatabase | null = null;
   private registryOverride: string | null = null;
+  /** Why this tab's storage connection closed (another tab's upgrade), once it has. */
+  private closed: AppError | null = null;
 
   constructor(private readonly dbName = DB_NAME) {
     const common = { info: (t: string) => this.info(t), fail: (e: AppError) => this.fail(e) };
@@ -86,9 +88,12 @@ export class AppState {
       this.db = await openLecternDB(this.dbName, {
         onBlocked: () => this.fail(new AppError('STORAGE_BLOCKED')),
         // Another tab's upgrade (or the browser) closed this connection: say so rather than fail silently later.
-        onClosed: (why) =>
-          this.fail(new AppError(why === 'versionchange' ? 'STORAGE_UPGRADED_ELSEWHERE' : 'STORAGE_CLOSED')),
+        onClosed: (why) => {
+          this.closed = new AppError(why === 'versionchange' ? 'STORAGE_UPGRADED_ELSEWHERE' : 'STORAGE_CLOSED');
+          this.fail(this.closed);
+        },
       });
+      if (this.error?.code === 'STORAGE_BLOCKED') this.dismissError();
       // First, before any file can be queued, so this tab's own marker is never read back as lost.
       await this.library.recoverInterrupted();
       const repaired = await repairOnStartup(this.db);
@@ -169,7 +174,8 @@ export class AppState {
   }
 
   fail(err: AppError): void {
-    this.error = err;
+    // Once storage was closed under this tab, later storage failures are that one cause: keep saying what to do.
+    this.error = this.closed && err.code.startsWith('STORAGE_') ? this.closed : err;
   }
 
   dismissError(): void {

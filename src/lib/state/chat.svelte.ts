@@ -61,6 +61,8 @@ export class ChatState {
   );
 
   private readonly latest = new Latest();
+  /** Documents deleted in this session: their passages never come back into the conversation. */
+  private readonly deleted = new Set<string>();
 
   constructor(private readonly ctx: ChatContext) {}
 
@@ -155,7 +157,8 @@ export class ChatState {
           info: (t) => live(() => this.ctx.info(t)),
           query: (q) => live(() => (this.query = q)),
           note: (t) => live(() => (this.searchNote = t)),
-          sources: (s) => live(() => (this.sources = s)),
+          // A question asked before a delete may bring the deleted document's passages back: scrub them too.
+          sources: (s) => live(() => (this.sources = s.map((x) => (this.deleted.has(x.docId) ? scrubSource(x) : x)))),
           fitted: (f) => live(() => Object.assign(this, f)),
           text: (t) => live(() => (this.answer += t)),
           grounded: (g) => live(() => Object.assign(this, g)),
@@ -194,6 +197,7 @@ export class ChatState {
 
   /** A document was deleted: its passages leave the conversation, the saved one included, and its view closes. */
   async forgetDocument(docId: string): Promise<void> {
+    this.deleted.add(docId);
     if (
       !this.sources.some((s) => s.docId === docId) &&
       !this.history.some((t) => t.sources.some((s) => s.docId === docId))

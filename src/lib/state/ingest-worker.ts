@@ -25,6 +25,10 @@ export function stallBudgetMs(bytes: number): number {
   return 30_000 + 15_000 * (bytes / (1024 * 1024));
 }
 
+/** The errors a call fails with when its worker was replaced under it (see LibraryState.cancel and watch). */
+const replacedUnder = (err: unknown) =>
+  err instanceof AppError && ['ABORTED', 'IMPORT_STALLED', 'WORKER_CRASHED'].includes(err.code);
+
 export class IngestWorker {
   private readonly supervisor: Supervisor<IngestMethods>;
 
@@ -50,6 +54,12 @@ export class IngestWorker {
   /** The live, opened worker. */
   client(): Promise<RpcClient<IngestMethods>> {
     return this.supervisor.client();
+  }
+
+  /** Deletes a document; a worker replaced mid-call (a stalled import) fails it, and deleting again is safe. */
+  async remove(docId: string): Promise<void> {
+    const once = async () => (await this.client()).call('remove', { docId });
+    await once().catch((err: unknown) => (replacedUnder(err) ? once() : Promise.reject(err)));
   }
 
   /** Ends whatever the worker is doing (a stalled or cancelled parse) and starts a fresh one. */

@@ -41,12 +41,11 @@ let nextKey = 1;
 
 /** Asks the browser not to evict the library (after the first import) and reports whether it will keep it. */
 async function keepStorage(report: (kept: boolean) => void): Promise<void> {
-  report(false);
   const storage = globalThis.navigator?.storage;
   try {
     report((await storage?.persisted?.()) || ((await storage?.persist?.()) ?? false));
   } catch {
-    // The request itself failed: the library stays evictable, which is what is shown.
+    report(false);
   }
 }
 
@@ -156,7 +155,8 @@ export class LibraryState {
     this.controllers.get(key)?.abort();
     const item = this.queue.find((q) => q.key === key);
     // Parsing runs synchronously in the worker: only ending the worker stops it.
-    if (item && WORKER_STAGES.includes(item.stage)) this.worker?.restart(new AppError('ABORTED'));
+    if (item && WORKER_STAGES.includes(item.stage) && !this.saved.has(key))
+      this.worker?.restart(new AppError('ABORTED'));
     if (item?.stage === 'waiting') {
       this.update(key, { stage: 'cancelled', fraction: 1 });
       this.persistPending();
@@ -176,7 +176,7 @@ export class LibraryState {
     if (!this.worker) return;
     const name = this.documents.find((d) => d.id === docId)?.name ?? 'Document';
     try {
-      await (await this.worker.client()).call('remove', { docId });
+      await this.worker.remove(docId);
     } catch (err) {
       this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
       return;
@@ -205,7 +205,7 @@ export class LibraryState {
   private onProgress(key: number, docId: string, p: ImportProgress, rpc: RpcClient<IngestMethods>): void {
     if (p.kind === 'stage') this.update(key, { stage: p.stage, fraction: p.fraction });
     else if (p.kind === 'ask') this.ask(key, docId, p.prompt, rpc);
-    else {
+    else if (p.kind === 'saved') {
       this.saved.add(key);
       this.persistPending();
     }
@@ -213,17 +213,19 @@ export class LibraryState {
 
   private async process(key: number, file: File, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const watch = this.worker?.watch(file.name, file.size);
+    let watch: ReturnType<IngestWorker['watch']> | undefined;
     try {
       await this.ready();
       const spec = this.ctx.embedderSpec();
-      if (!this.worker || !watch) throw new AppError('STORAGE_FAILED');
+      if (!this.worker) throw new AppError('STORAGE_FAILED');
       if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'embedder' });
       const rpc = await this.worker.client();
+      const stall = (watch = this.worker.watch(file.name, file.size));
       const docId = crypto.randomUUID();
       const request = importRequest(docId, file, $state.snapshot(spec) as EmbedderSpec, this.ctx.settings());
       const onProgress = (p: ImportProgress) => {
-        if (p.kind === 'stage') watch.stage(p.stage);
+        // The stall clock runs only while the worker itself computes: not while asking the user or awaiting models.
+        stall.stage(p.kind === 'stage' ? p.stage : p.kind === 'saved' ? 'saving' : 'asking');
         this.onProgress(key, docId, p, rpc);
       };
       const out = await rpc.call('import', request, { signal, onProgress });

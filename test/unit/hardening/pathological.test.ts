@@ -29,6 +29,8 @@ const INPUTS: Record<string, string> = {
   'attributes without end': `<a ${'b=c '.repeat(N / 4)}`,
   'attribute values chained': `<a b=${'c='.repeat(N / 2)}`,
   'quotes in a tag': `<a b="${'"'.repeat(N)}`,
+  'quoted attributes without end': `<a${' x="1"'.repeat(N / 6)}`,
+  'few quoted attributes without end': `<div${' x="1"'.repeat(40)}`,
   'unclosed comments': '<!--'.repeat(N / 4),
   'exclamation marks': '!'.repeat(40_000),
   'open brackets': '['.repeat(N),
@@ -94,6 +96,20 @@ function timed(pass: (text: string) => unknown, input: string): number {
     return 0;
   }
 }
+
+describe('the linear rewrites keep their results', () => {
+  it('trims trailing spaces, tabs and NBSPs on every line, the first included', () => {
+    expect(cleanText('a\u00A0 \t\r\nb \n \u00A0\nc')).toBe('a\nb\n\nc');
+  });
+
+  it('reads ATX headings and their closing hashes as before', () => {
+    const heading = (line: string) => markdownBlocks(line).blocks[0];
+    expect(heading('# Title ##   ')).toMatchObject({ kind: 'heading', level: 1, text: 'Title' });
+    expect(heading('## Title#')).toMatchObject({ kind: 'heading', level: 2, text: 'Title#' });
+    expect(heading('### a \t###\t')).toMatchObject({ kind: 'heading', level: 3, text: 'a' });
+    expect(heading('# C# ')).toMatchObject({ kind: 'heading', text: 'C#' });
+  });
+});
 
 describe('linear-time text handling', () => {
   for (const [name, pass] of Object.entries(PASSES)) {

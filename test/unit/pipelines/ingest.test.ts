@@ -71,6 +71,7 @@ function hooks(answers: PromptAnswer[] = [], signal = new AbortController().sign
       return a;
     },
     saved: () => run.saved++,
+    waiting: () => {},
   };
 }
 

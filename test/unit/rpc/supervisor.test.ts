@@ -1,7 +1,7 @@
 // The supervisor: a restart ends the worker and fails its calls, then a fresh, prepared worker takes over; so does a crash.
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
-import { serve, Supervisor, type Endpoint, type Handlers, type Terminable } from '../../../src/lib/rpc';
+import { MAX_RESTARTS, serve, Supervisor, type Endpoint, type Handlers, type Terminable } from '../../../src/lib/rpc';
 
 type Methods = {
   echo: { params: { text: string }; result: string; progress: never };
@@ -106,5 +106,29 @@ describe('Supervisor', () => {
     // A late error from the old worker does not restart the new one.
     s.workers[0]!.crash('late');
     expect(s.workers).toHaveLength(2);
+  });
+
+  it('does not respawn a worker that crashes while starting, and gives up after too many restarts', async () => {
+    const workers: FakeWorker[] = [];
+    const broken = new Supervisor<Methods>({
+      spawn: () => {
+        const w = fakeWorker();
+        workers.push(w);
+        return w;
+      },
+      prepare: async (client) => {
+        setTimeout(() => workers.at(-1)!.crash('script failed to load'), 0);
+        await client.call('hang', {});
+      },
+    });
+    await expect(broken.client()).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
+    await expect(broken.client()).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
+    expect(workers).toHaveLength(1);
+
+    const s = supervised();
+    await s.supervisor.client();
+    for (let i = 0; i <= MAX_RESTARTS; i++) s.supervisor.restart(new AppError('ABORTED'));
+    await expect(s.supervisor.client()).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
+    expect(s.workers).toHaveLength(MAX_RESTARTS + 1);
   });
 });

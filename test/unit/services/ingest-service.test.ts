@@ -76,7 +76,7 @@ describe('ingest service', () => {
     const progress: ImportProgress[] = [];
     const pending = rpc.call('import', request('doc-1'), { onProgress: (p) => progress.push(p) });
     await new Promise((r) => setTimeout(r, 20));
-    expect(progress.map((p) => (p.kind === 'stage' ? p.stage : p.kind))).toEqual(['reading']);
+    expect(progress.map((p) => (p.kind === 'stage' ? p.stage : p.kind))).toEqual(['reading', 'waiting']);
     await attach();
     const out = await pending;
     expect(out).toMatchObject({ kind: 'added', doc: { id: 'doc-1', name: 'harbour.md' } });

@@ -1,7 +1,7 @@
 // The answer model (generator), owned privately: loaded on first use, shared by later calls, shown in its slot.
 import { dtypeFor } from '../config/registry';
 import type { Device, GeneratorSpec } from '../config/registry-types';
-import { AppError, toAppError } from '../errors';
+import { AppError } from '../errors';
 import type { GeneratorMethods } from '../models/generator/types';
 import type { RuntimeConfig } from '../models/runtime';
 import type { GeneratorAccess } from '../pipelines/ask';
@@ -39,15 +39,8 @@ export class AnswerModel {
     this.rpc ??= connectWorker(
       new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
     );
-    this.slot.start(spec.id);
-    try {
-      const params = { spec, device, dtype: dtypeFor(spec, device, shaderF16), runtime };
-      const result = await this.rpc.call('load', params, { onProgress: this.slot.onProgress });
-      this.slot.ready(result.device, result.dtype);
-    } catch (err) {
-      const e = toAppError(err, 'MODEL_LOAD_FAILED');
-      this.slot.fail(e);
-      throw e;
-    }
+    const rpc = this.rpc;
+    const params = { spec, device, dtype: dtypeFor(spec, device, shaderF16), runtime };
+    await this.slot.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
   }
 }

@@ -1,6 +1,6 @@
 // Reactive loading state of one model: per-file download progress, totals, device and errors.
 import type { ModelProgress } from '../models/progress';
-import type { AppError } from '../errors';
+import { toAppError, type AppError } from '../errors';
 import type { Device, Dtype } from '../config/registry-types';
 
 export type SlotStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -51,6 +51,26 @@ export class ModelSlot {
       this.stage = 'Ready';
     }
   };
+
+  /**
+   * Runs one load of this slot's model: loading while `run` goes (it gets the progress handler), then ready on the
+   * device and dtype it reports, or failed with the error it threw (as an AppError, rethrown).
+   */
+  async load<R extends { device: Device; dtype: Dtype }>(
+    modelId: string,
+    run: (onProgress: (p: ModelProgress) => void) => Promise<R>,
+  ): Promise<R> {
+    this.start(modelId);
+    try {
+      const result = await run(this.onProgress);
+      this.ready(result.device, result.dtype);
+      return result;
+    } catch (err) {
+      const e = toAppError(err, 'MODEL_LOAD_FAILED');
+      this.fail(e);
+      throw e;
+    }
+  }
 
   ready(device: Device, dtype: Dtype): void {
     this.status = 'ready';

@@ -89,33 +89,27 @@ export class ModelsState {
       new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
       (err) => this.crashed('embedder', this.embedder, err),
     );
-    this.embedder.start(spec.id);
+    const rpc = this.embedderRpc;
+    const device = this.device;
+    const dtype = dtypeFor(spec, device, this.caps.shaderF16);
+    const params = { spec, device, dtype, runtime: this.ctx.runtime(), selfTest: device === 'webgpu' };
+    let result;
     try {
-      const dtype = dtypeFor(spec, this.device, this.caps.shaderF16);
-      const params = {
-        spec,
-        device: this.device,
-        dtype,
-        runtime: this.ctx.runtime(),
-        selfTest: this.device === 'webgpu',
-      };
-      const result = await this.embedderRpc.call('load', params, { onProgress: this.embedder.onProgress });
-      this.embedder.ready(result.device, result.dtype);
-      this.selfTestCosine = result.selfTestCosine;
-      if (result.device !== this.device) {
-        this.device = result.device;
-        this.deviceReason = result.reason;
-      } else if (result.selfTestCosine !== null) {
-        this.deviceReason = `${this.deviceReason} ${result.reason}`;
-      }
+      result = await this.embedder.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
     } catch (err) {
-      const e = toAppError(err, 'MODEL_LOAD_FAILED');
-      this.embedder.fail(e);
+      const e = err as AppError;
       this.ctx.fail(e);
       this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
       return false;
     }
-    await this.lend('embedder', this.embedderRpc);
+    this.selfTestCosine = result.selfTestCosine;
+    if (result.device !== device) {
+      this.device = result.device;
+      this.deviceReason = result.reason;
+    } else if (result.selfTestCosine !== null) {
+      this.deviceReason = `${this.deviceReason} ${result.reason}`;
+    }
+    await this.lend('embedder', rpc);
     return true;
   }
 
@@ -160,19 +154,16 @@ export class ModelsState {
       new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
       (err) => this.crashed('late', this.lateInteraction, err),
     );
-    this.lateInteraction.start(spec.id);
+    const rpc = this.lateRpc;
+    const dtype = dtypeFor(spec, this.device, this.caps.shaderF16);
+    const params = { spec, device: this.device, dtype, runtime: this.ctx.runtime() };
     try {
-      const dtype = dtypeFor(spec, this.device, this.caps.shaderF16);
-      const params = { spec, device: this.device, dtype, runtime: this.ctx.runtime() };
-      const result = await this.lateRpc.call('load', params, { onProgress: this.lateInteraction.onProgress });
-      this.lateInteraction.ready(result.device, result.dtype);
+      await this.lateInteraction.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
     } catch (err) {
-      const e = toAppError(err, 'MODEL_LOAD_FAILED');
-      this.lateInteraction.fail(e);
-      this.ctx.fail(e);
+      this.ctx.fail(err as AppError);
       return;
     }
-    await this.lend('late', this.lateRpc);
+    await this.lend('late', rpc);
   }
 
   /** After `settled`: the ingest worker's lines to the models, or why files cannot be imported. */

@@ -33,8 +33,7 @@ interface Metrics {
 }
 
 // Only the wasm project: the figure is about the main thread, not the device.
-test('100-file import: main-thread busy time', { tag: '@wasm-only' }, async ({ page, context }, testInfo) => {
-  test.skip(testInfo.project.metadata.device !== 'wasm', 'wasm only');
+test('100-file import: main-thread busy time', { tag: '@wasm-only' }, async ({ page, context }) => {
   test.setTimeout(900_000);
   const external = await guardLocalhost(context);
   await openApp(page);

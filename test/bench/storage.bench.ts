@@ -238,7 +238,7 @@ for (const size of SIZES) {
       // Voy was initialised above (initVoy loads once), so the URL is never fetched.
       return new LocalCaller(searchHandlers()).call('open', {
         dbName: dbName(size),
-        embedder: { id: EMBEDDER, dims: DIMS },
+        embedder: { key: EMBEDDER, dims: DIMS },
         voyWasmUrl: 'unused:',
         denseIndex,
       });

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   EMBEDDER_NOT_READY: 'The embedding model is not ready yet. Try again once it has loaded.',
   SEARCH_NOT_READY: 'Search is still starting. Try again in a moment.',
   SEARCH_OPEN_FAILED: 'The search index could not be opened from the browser storage.',
+  BACKFILL_STOPPED:
+    'Adding the missing vectors stopped ({cause}). The documents without them stay searchable by keywords only; it goes on at the next start or retry.',
   INDEX_NOT_OPEN: 'The search index is not open yet.',
   QUESTION_TOO_LONG: 'The question is too long for the answer model.',
   DOCUMENT_GONE: 'That document is no longer in your library.',

@@ -25,3 +25,30 @@ export function loadTokenCounter(spec: ModelSpec, runtime: RuntimeConfig): Promi
   }
   return found;
 }
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * A token count that no subword tokenizer exceeds in practice, for sizing chunks when the real tokenizer cannot load
+ * (offline): ASCII letters count one token per 3 (English WordPiece averages over 4 a token), digits one per 2, and
+ * every other non-space character one (punctuation; CJK and other scripts split about per character). Linear, no
+ * regex; test/unit/models/estimate-tokens.test.ts holds it against BERT's WordPiece.
+ */
+export function estimateTokens(text: string): number {
+  let tokens = 0;
+  let letters = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    if (isLetter(c)) letters++;
+    else if (isDigit(c)) digits++;
+    else {
+      tokens += Math.ceil(letters / 3) + Math.ceil(digits / 2);
+      letters = digits = 0;
+      // Spaces and the low half of a surrogate pair add nothing; anything else is its own token.
+      if (c > 32 && c !== 160 && !(c >= 0xdc00 && c <= 0xdfff) && !(c >= 0x2000 && c <= 0x200b)) tokens++;
+    }
+  }
+  return tokens;
+}

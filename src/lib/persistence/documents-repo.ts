@@ -66,6 +66,65 @@ async function deleteDerived(tx: DocTx, docId: string, track: (r: Promise<unknow
   });
 }
 
+/** The vectors a backfill made for one stored document: dense rows, token rows, or both. */
+export interface BackfilledVectors {
+  dense: { key: string; rows: readonly VectorRecord[] } | null;
+  tokens: { modelId: string; rows: readonly TokenVectorRecord[] } | null;
+}
+
+/**
+ * Replaces one document's dense and/or token vectors and records their model keys on the document, in ONE
+ * transaction: a crash leaves the document with its old vectors or its new ones, never a mix. Returns false (and
+ * writes nothing) when the document was deleted, or replaced by a save with other chunks, meanwhile.
+ */
+export async function saveBackfilledVectors(
+  db: LecternDatabase,
+  docId: string,
+  chunkIds: readonly string[],
+  vectors: BackfilledVectors,
+): Promise<boolean> {
+  return guardStorage('saveVectors', () => {
+    const tx = db.transaction(['documents', 'chunks', 'vectors', 'tokenVectors'], 'readwrite');
+    return runInTransaction(tx, 'saveVectors', async (track) => {
+      const doc = await tx.objectStore('documents').get(docId);
+      const ids = new Set(chunkIds);
+      const chunkKeys = await tx.objectStore('chunks').index('byDoc').getAllKeys(docId);
+      const same = chunkKeys.length === ids.size && chunkKeys.every((id) => ids.has(id));
+      if (!doc || !same) return false;
+      const next = { ...doc };
+      for (const [store, part] of [
+        ['vectors', vectors.dense],
+        ['tokenVectors', vectors.tokens],
+      ] as const) {
+        if (!part) continue;
+        for (const key of await tx.objectStore(store).index('byDoc').getAllKeys(docId)) {
+          track(tx.objectStore(store).delete(key));
+        }
+        for (const row of part.rows) {
+          if (row.docId !== docId || !ids.has(row.chunkId)) {
+            throw new AppError('STORAGE_FAILED', undefined, {
+              operation: 'saveVectors',
+              docId,
+              cause: `row ${row.chunkId} does not belong to a chunk of this document`,
+            });
+          }
+          track(tx.objectStore(store).put(row as VectorRecord & TokenVectorRecord));
+        }
+      }
+      if (vectors.dense) next.embedderId = vectors.dense.key;
+      if (vectors.tokens) next.lateModelId = vectors.tokens.modelId;
+      track(tx.objectStore('documents').put(next));
+      return true;
+    });
+  });
+}
+
+/** Whether any token-vector row of this document was made by the model with this key (rows from before lateModelId). */
+export async function hasTokenVectors(db: LecternDatabase, docId: string, modelId: string): Promise<boolean> {
+  const rows = await guardStorage('hasTokenVectors', () => db.getAllFromIndex('tokenVectors', 'byDoc', docId, 1));
+  return rows.some((r) => r.modelId === modelId);
+}
+
 /** Removes a document and all its chunks and vectors in one transaction; missing ids are a no-op. */
 export async function deleteDocument(db: LecternDatabase, id: string): Promise<void> {
   await guardStorage('deleteDocument', () => {

@@ -23,6 +23,9 @@ export {
   getChunks,
   getChunksByDoc,
   DERIVED_STORES,
+  saveBackfilledVectors,
+  hasTokenVectors,
+  type BackfilledVectors,
   type DerivedRows,
 } from './documents-repo';
 export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';

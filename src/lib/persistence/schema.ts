@@ -21,8 +21,17 @@ export interface DocumentRecord {
   chunkCount: number;
   addedAt: number;
   status: DocumentStatus;
-  /** Registry id of the embedder whose vectors were stored. */
-  embedderId: string;
+  /**
+   * The model key (config/model-key.ts: id, revision and origin) of the embedder whose vectors are stored; null when
+   * none could run: the document is searchable by keywords only until the backfill adds its vectors. Older rows hold
+   * the bare model id, which matches no key, so the backfill re-embeds them.
+   */
+  embedderId: string | null;
+  /**
+   * The model key of the late-interaction encoder whose token vectors are stored; null when none ran; absent in rows
+   * from before this field (the backfill then looks for the rows themselves).
+   */
+  lateModelId?: string | null;
 }
 
 export interface ChunkRecord {
@@ -42,6 +51,7 @@ export interface ChunkRecord {
 export interface VectorRecord {
   chunkId: string;
   docId: string;
+  /** The embedder's model key (config/model-key.ts). */
   embedderId: string;
   dims: number;
   /** L2-normalized float32 embedding, stored as compact binary. */
@@ -61,6 +71,7 @@ export interface KeywordRecord {
 export interface TokenVectorRecord {
   chunkId: string;
   docId: string;
+  /** The encoder's model key (config/model-key.ts). */
   modelId: string;
   tokens: number;
   dims: number;

@@ -63,17 +63,18 @@ export interface LibraryStore {
 
 /** The models and the index a file is embedded with and added to, known once they have loaded. */
 export interface IngestModels {
-  embedder: Caller<Pick<EmbedderMethods, 'embed'>>;
-  /** The late-interaction encoder and its model id; null when no reranker loaded. */
+  /** The embedder and its model key (config/model-key.ts); null when none loaded: files are indexed by keywords only. */
+  embedder: { caller: Caller<Pick<EmbedderMethods, 'embed'>>; key: string } | null;
+  /** The late-interaction encoder and its model key; null when no reranker loaded. */
   late: { caller: Caller<Pick<LateInteractionMethods, 'encodeDocuments'>>; modelId: string } | null;
   index: Caller<Pick<SearchMethods, 'add' | 'remove'>>;
-  /** Counts tokens with the embedder's tokenizer, for chunk sizes. */
+  /** Counts tokens with the embedder's tokenizer (an overestimate when it cannot load), for chunk sizes. */
   tokenCounter(spec: EmbedderSpec): Promise<TokenCounter>;
 }
 
 export interface IngestPorts {
   store: LibraryStore;
-  /** Resolves once every model that will load has (throws the reason when no embedder or index can be used). */
+  /** Resolves once every model that will load has (throws the reason when the index cannot be used). */
   models(): Promise<IngestModels>;
   /** Extra parser options, e.g. a pdf.js loader where no module worker exists (Node tests). */
   parseOptions?: Omit<ParseOptions, 'maxBytes' | 'password'>;
@@ -140,12 +141,16 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   const drafts = await chunkParsed(parsed, embedder, req.chunk, await models.tokenCounter(embedder));
   if (drafts.length === 0) throw new AppError('NO_TEXT', undefined, { fileName: name });
   const keywords = drafts.map((c) => keywordCounts(chunkId(docId, c.ordinal), c.text));
-  stage('embedding');
-  const vectors = await models.embedder.call(
-    'embed',
-    { texts: drafts.map((c) => contextualText(c, parsed.title)), kind: 'document' },
-    { signal, onProgress: (p) => hooks.progress('embedding', span('embedding', 'tokens', p)) },
-  );
+  let dense: RowsInput['dense'] = null;
+  if (models.embedder) {
+    stage('embedding');
+    const vectors = await models.embedder.caller.call(
+      'embed',
+      { texts: drafts.map((c) => contextualText(c, parsed.title)), kind: 'document' },
+      { signal, onProgress: (p) => hooks.progress('embedding', span('embedding', 'tokens', p)) },
+    );
+    dense = { key: models.embedder.key, dims: embedder.dims, vectors };
+  }
   let tokens: RowsInput['tokens'] = null;
   if (models.late) {
     stage('tokens');
@@ -164,8 +169,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     parsed,
     drafts,
     keywords,
-    vectors,
-    embedder,
+    dense,
     tokens,
     addedAt: Date.now(),
   });
@@ -178,10 +182,10 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     {
       ids: rows.chunks.map((c) => c.id),
       meta: { docId, kind: parsed.kind, addedAt: rows.doc.addedAt },
-      vectors,
+      vectors: dense?.vectors ?? null,
       keywords,
     },
-    { transfer: [vectors.buffer] },
+    { transfer: dense ? [dense.vectors.buffer] : [] },
   );
   stage('done');
   const { text: _text, ...doc } = rows.doc;

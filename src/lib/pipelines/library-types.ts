@@ -2,6 +2,7 @@
 import type { EmbedderSpec } from '../config/registry-types';
 import type { WireError } from '../errors';
 import type { RuntimeConfig } from '../models/runtime';
+import type { BackfillOutcome, BackfillProgress } from './backfill';
 import type { DocumentSummary, ImportOutcome, ImportRequest, PromptAnswer, QueuePrompt, QueueStage } from './ingest';
 
 /**
@@ -30,12 +31,12 @@ export type IngestMethods = {
   /** Opens storage and the line to the search worker (RpcClient.openPort); returns the library's documents. */
   open: { params: { dbName: string; search: MessagePort }; result: DocumentSummary[]; progress: never };
   /**
-   * Once every model has loaded or failed: the lines to the model workers (the reranker's with its model id), or why
-   * files cannot be imported.
+   * Once every model has loaded or failed, and again whenever they change (a retry): the lines to the model workers
+   * with their model keys (none: files are indexed by keywords only), or why files cannot be imported at all.
    */
   attach: {
     params: {
-      embedder: MessagePort | null;
+      embedder: { port: MessagePort; key: string } | null;
       late: { port: MessagePort; modelId: string } | null;
       runtime: RuntimeConfig;
       unavailable: WireError | null;
@@ -49,6 +50,8 @@ export type IngestMethods = {
   /** The user's answer to the question an import asked; false when that import no longer waits. */
   answer: { params: { docId: string; answer: PromptAnswer }; result: boolean; progress: never };
   remove: { params: { docId: string }; result: void; progress: never };
+  /** Adds the vectors stored documents lack for the attached models (pipelines/backfill.ts). */
+  backfill: { params: Record<string, never>; result: BackfillOutcome; progress: BackfillProgress };
   /** Parse and chunk only (the ingest benchmark): pages and passages, nothing stored. */
   process: { params: ProcessParams; result: { pageCount: number | null; chunks: number }; progress: never };
 };

@@ -30,17 +30,16 @@ export interface RowsInput {
   parsed: ParsedDocument;
   drafts: ChunkDraft[];
   keywords: Bm25DocPostings[];
-  /** Row-major, drafts.length × embedder.dims. */
-  vectors: Float32Array;
-  embedder: { id: string; dims: number };
-  /** Per draft, from the late-interaction model `late.id`; empty when no reranker ran. */
+  /** Row-major, drafts.length × embedder.dims, from the embedder with model key `embedder.key`; null: keywords only. */
+  dense: { key: string; dims: number; vectors: Float32Array } | null;
+  /** Per draft, from the late-interaction model with key `modelId`; null when no reranker ran. */
   tokens: { modelId: string; vectors: TokenVectors[] } | null;
   addedAt: number;
 }
 
 /** The rows saved in one transaction. Token vectors are stored as int6 (see compress.ts). */
 export function documentRows(input: RowsInput): DocumentRows {
-  const { docId, parsed, drafts, embedder } = input;
+  const { docId, parsed, drafts, dense } = input;
   const chunks: ChunkRecord[] = drafts.map((c) => ({
     id: chunkId(docId, c.ordinal),
     docId,
@@ -54,13 +53,7 @@ export function documentRows(input: RowsInput): DocumentRows {
     tokenCount: c.tokenCount,
     hash: c.hash,
   }));
-  const vectors: VectorRecord[] = chunks.map((c, i) => ({
-    chunkId: c.id,
-    docId,
-    embedderId: embedder.id,
-    dims: embedder.dims,
-    data: input.vectors.slice(i * embedder.dims, (i + 1) * embedder.dims).buffer,
-  }));
+  const vectors = dense ? vectorRows(chunks, dense) : [];
   const keywords: KeywordRecord[] = input.keywords.map((k) => ({
     chunkId: k.id,
     docId,
@@ -68,21 +61,7 @@ export function documentRows(input: RowsInput): DocumentRows {
     terms: k.terms,
     freqs: k.freqs,
   }));
-  const tokenVectors: TokenVectorRecord[] = (input.tokens?.vectors ?? []).map((t, i) => {
-    // int6 keeps ≥ 95% top-10 agreement with float32 and fits 100 tokens in 8 KB (see compress.test.ts).
-    const q = quantizeInt6(t);
-    return {
-      chunkId: chunks[i]!.id,
-      docId,
-      modelId: input.tokens!.modelId,
-      tokens: t.tokens,
-      dims: t.dims,
-      bits: 6,
-      data: q.data.buffer as ArrayBuffer,
-      scales: q.scales.buffer as ArrayBuffer,
-      tokenTexts: t.tokenTexts,
-    };
-  });
+  const tokenVectors = input.tokens ? tokenVectorRows(chunks, input.tokens) : [];
   const doc: DocumentRecord = {
     id: docId,
     name: input.file.name,
@@ -95,7 +74,43 @@ export function documentRows(input: RowsInput): DocumentRows {
     chunkCount: chunks.length,
     addedAt: input.addedAt,
     status: 'ready',
-    embedderId: embedder.id,
+    embedderId: dense?.key ?? null,
+    lateModelId: input.tokens?.modelId ?? null,
   };
   return { doc, chunks, vectors, keywords, tokenVectors };
+}
+
+/** One vector row per chunk, cut from a row-major batch (`dense.vectors`, chunks.length × dims). */
+export function vectorRows(
+  chunks: readonly Pick<ChunkRecord, 'id' | 'docId'>[],
+  dense: { key: string; dims: number; vectors: Float32Array },
+): VectorRecord[] {
+  return chunks.map((c, i) => ({
+    chunkId: c.id,
+    docId: c.docId,
+    embedderId: dense.key,
+    dims: dense.dims,
+    data: dense.vectors.slice(i * dense.dims, (i + 1) * dense.dims).buffer,
+  }));
+}
+
+/** One token-vector row per chunk, stored as int6: ≥ 95% top-10 agreement with float32, 100 tokens in 8 KB. */
+export function tokenVectorRows(
+  chunks: readonly Pick<ChunkRecord, 'id' | 'docId'>[],
+  tokens: { modelId: string; vectors: TokenVectors[] },
+): TokenVectorRecord[] {
+  return tokens.vectors.map((t, i) => {
+    const q = quantizeInt6(t);
+    return {
+      chunkId: chunks[i]!.id,
+      docId: chunks[i]!.docId,
+      modelId: tokens.modelId,
+      tokens: t.tokens,
+      dims: t.dims,
+      bits: 6,
+      data: q.data.buffer as ArrayBuffer,
+      scales: q.scales.buffer as ArrayBuffer,
+      tokenTexts: t.tokenTexts,
+    };
+  });
 }

@@ -6,8 +6,11 @@ import type { DenseIndexKind, DenseIndexPreference } from './vector-index';
 
 export interface SearchOpenParams {
   dbName: string;
-  /** Null when no embedding model could load: keyword search still works. */
-  embedder: { id: string; dims: number } | null;
+  /**
+   * The embedder in use, by model key (config/model-key.ts): only vectors stored under this key are searched. Null
+   * when no embedding model could load: keyword search still works.
+   */
+  embedder: { key: string; dims: number } | null;
   voyWasmUrl: string;
   /** `auto` uses Voy up to VOY_AUTO_MAX_CHUNKS stored vectors, the exact scan above (see vector-index.ts). */
   denseIndex: DenseIndexPreference;
@@ -105,14 +108,29 @@ export type SearchMethods = {
     result: { chunks: number; ms: number; dense: DenseIndexKind | null };
     progress: never;
   };
+  /** An embedder loaded after `open` (a retry): builds the dense index from its stored vectors; keywords stay. */
+  useEmbedder: {
+    params: Omit<SearchOpenParams, 'dbName'>;
+    result: { dense: DenseIndexKind | null };
+    progress: never;
+  };
   add: { params: AddParams; result: { chunks: number }; progress: never };
+  /** Dense vectors for chunks already indexed by keywords (the backfill), row-major, ids.length × dims. */
+  addVectors: { params: { ids: string[]; vectors: Float32Array }; result: void; progress: never };
   remove: { params: { ids: string[] }; result: { chunks: number }; progress: never };
   search: { params: SearchParams; result: SearchHit[]; progress: never };
   rerank: { params: RerankParams; result: RerankResult; progress: never };
   /** A model worker died: fail the calls on its line (a port does not notice its worker dying). */
   peerFailed: { params: { peer: 'embedder' | 'late'; error: WireError }; result: void; progress: never };
-  /** Direct lines to the model workers (RpcClient.openPort), for `retrieve`. */
-  attach: { params: { embedder: MessagePort | null; late: MessagePort | null }; result: void; progress: never };
+  /**
+   * Direct lines to the model workers (RpcClient.openPort), for `retrieve`; the reranker's with its model key, so
+   * only token vectors it made are scored.
+   */
+  attach: {
+    params: { embedder: MessagePort | null; late: { port: MessagePort; modelId: string } | null };
+    result: void;
+    progress: never;
+  };
   /** Embeds the queries, searches, fuses and reranks here, next to the indexes (see pipelines/retrieve.ts). */
   retrieve: { params: RetrieveRequest; result: Retrieved; progress: never };
 };

@@ -4,14 +4,16 @@ import { AppError, fromWire } from '../errors';
 import { parseFile } from '../ingest';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
-import { loadTokenCounter, type TokenCounter } from '../models/tokenizer';
+import { estimateTokens, loadTokenCounter, type TokenCounter } from '../models/tokenizer';
 import type { RuntimeConfig } from '../models/runtime';
 import {
   deleteDocument,
   findByHash,
   findByName,
   getChunksByDoc,
+  hasTokenVectors,
   listDocuments,
+  saveBackfilledVectors,
   openLecternDB,
   saveDocumentWithChunks,
   type LecternDatabase,
@@ -24,6 +26,7 @@ import {
   type LibraryStore,
   type PromptAnswer,
 } from '../pipelines/ingest';
+import { backfill, type BackfillStore } from '../pipelines/backfill';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
 import { connectPort, type Handlers, type MethodMap, type RpcClient } from '../rpc';
@@ -43,6 +46,15 @@ function libraryStore(db: LecternDatabase): LibraryStore {
   };
 }
 
+function backfillStore(db: LecternDatabase): BackfillStore {
+  return {
+    documents: async () => (await listDocuments(db)).map(({ text: _text, ...summary }) => summary),
+    chunksOf: (docId) => getChunksByDoc(db, docId),
+    hasTokenVectors: (docId, modelId) => hasTokenVectors(db, docId, modelId),
+    save: (docId, chunkIds, vectors) => saveBackfilledVectors(db, docId, chunkIds, vectors),
+  };
+}
+
 export interface IngestServiceOptions {
   /** How chunk sizes are counted; default: the embedder's own tokenizer (tests give a word counter). */
   tokenCounter?: (spec: EmbedderSpec, runtime: RuntimeConfig) => Promise<TokenCounter>;
@@ -51,11 +63,22 @@ export interface IngestServiceOptions {
 export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<IngestMethods> {
   const tokenCounter = options.tokenCounter ?? loadTokenCounter;
   let store: LibraryStore | null = null;
+  let db: LecternDatabase | null = null;
   let search: RpcClient<SearchMethods> | null = null;
   /** The lines to the model workers, kept to fail their calls if a model worker dies (peerFailed). */
   const peers: Partial<Record<'embedder' | 'late', RpcClient<MethodMap>>> = {};
-  let settle: (m: IngestModels | AppError) => void = () => {};
-  const models = new Promise<IngestModels | AppError>((resolve) => (settle = resolve));
+  /** The models last attached (or why none can be used); imports before the first attach wait for it. */
+  let current: IngestModels | AppError | null = null;
+  const waiters: ((m: IngestModels | AppError) => void)[] = [];
+  const settle = (m: IngestModels | AppError) => {
+    current = m;
+    for (const w of waiters.splice(0)) w(m);
+  };
+  const models = async (): Promise<IngestModels> => {
+    const m = current ?? (await new Promise<IngestModels | AppError>((resolve) => waiters.push(resolve)));
+    if (m instanceof AppError) throw m;
+    return m;
+  };
   /** Answers to the questions each running import asked (by document id). */
   const waiting = new Map<string, (a: PromptAnswer) => void>();
 
@@ -66,25 +89,26 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
 
   return {
     open: async ({ dbName, search: port }) => {
-      const db = await openLecternDB(dbName);
+      db = await openLecternDB(dbName);
       store = libraryStore(db);
       search = connectPort(port);
       return (await listDocuments(db)).map(({ text: _text, ...summary }) => summary);
     },
 
     attach: async ({ embedder, late, runtime, unavailable }) => {
-      if (unavailable || !embedder || !search) {
-        settle(unavailable ? fromWire(unavailable) : new AppError('EMBEDDER_NOT_READY'));
+      if (unavailable || !search) {
+        settle(unavailable ? fromWire(unavailable) : new AppError('SEARCH_NOT_READY'));
         return;
       }
-      const embedderClient = connectPort<EmbedderMethods>(embedder);
+      const embedderClient = embedder ? connectPort<EmbedderMethods>(embedder.port) : null;
       const lateClient = late ? connectPort<LateInteractionMethods>(late.port) : null;
-      Object.assign(peers, { embedder: embedderClient, late: lateClient ?? undefined });
+      Object.assign(peers, { embedder: embedderClient ?? undefined, late: lateClient ?? undefined });
       settle({
-        embedder: embedderClient,
+        embedder: embedderClient && embedder ? { caller: embedderClient, key: embedder.key } : null,
         late: lateClient && late ? { caller: lateClient, modelId: late.modelId } : null,
         index: search,
-        tokenCounter: (spec: EmbedderSpec) => tokenCounter(spec, runtime),
+        // Offline, the tokenizer cannot load either: chunks are then sized by an overestimate, so they still fit.
+        tokenCounter: (spec: EmbedderSpec) => tokenCounter(spec, runtime).catch(() => estimateTokens),
       });
     },
 
@@ -97,11 +121,7 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
         req,
         {
           store: need(),
-          models: async () => {
-            const m = await models;
-            if (m instanceof AppError) throw m;
-            return m;
-          },
+          models,
         },
         {
           signal: ctx.signal,
@@ -125,6 +145,15 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
             }),
         },
       ),
+
+    backfill: async (_params, ctx) => {
+      if (!db || !search) throw new AppError('INDEX_NOT_OPEN');
+      const m = await models();
+      return backfill(
+        { store: backfillStore(db), models: m, index: search },
+        { signal: ctx.signal, progress: ctx.progress },
+      );
+    },
 
     answer: async ({ docId, answer }) => {
       const resolve = waiting.get(docId);

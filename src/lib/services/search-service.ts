@@ -9,7 +9,14 @@ import type { LecternDatabase } from '../persistence';
 import { Bm25Index } from '../retrieval/bm25';
 import { reciprocalRankFusion } from '../retrieval/fusion';
 import { SPECIAL_TOKEN } from '../retrieval/explain';
-import type { ChunkMeta, RerankParams, SearchFilters, SearchMethods, SearchParams } from '../retrieval/search-types';
+import type {
+  ChunkMeta,
+  RerankParams,
+  SearchFilters,
+  SearchMethods,
+  SearchOpenParams,
+  SearchParams,
+} from '../retrieval/search-types';
 import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
 import { storedToInt8 } from '../retrieval/compress';
 import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
@@ -28,6 +35,8 @@ export function searchHandlers(): Handlers<SearchMethods> {
   // The model workers' direct lines (attach), so query vectors never pass through the main thread.
   let embedder: RpcClient<EmbedderMethods> | null = null;
   let late: RpcClient<LateInteractionMethods> | null = null;
+  /** The reranker's model key: token vectors stored under another key (another model or host) are not scored. */
+  let lateModelId: string | null = null;
 
   const need = (): LecternDatabase => {
     if (!db) throw new AppError('INDEX_NOT_OPEN');
@@ -47,6 +56,19 @@ export function searchHandlers(): Handlers<SearchMethods> {
       if (f.addedTo != null && m.addedAt > f.addedTo) return false;
       return true;
     };
+  };
+
+  /** Builds the dense index from the vectors stored under the embedder's key (none: keyword search only). */
+  const openDense = async ({ embedder, voyWasmUrl, denseIndex }: Omit<SearchOpenParams, 'dbName'>) => {
+    dense = null;
+    denseKind = null;
+    if (!embedder) return;
+    const stored = await loadAllVectors(need(), embedder.key);
+    const kind = pickDenseIndex(denseIndex, stored.ids.length);
+    if (kind === 'voy') await initVoy(voyWasmUrl);
+    const index = kind === 'voy' ? new VoyIndex(embedder.dims) : new ExactIndex(embedder.dims);
+    if (stored.ids.length && stored.dims === embedder.dims) index.build(stored.ids, stored.data);
+    [dense, denseKind] = [index, kind];
   };
 
   const search = ({ vector, text, k, filters, weights }: SearchParams) => {
@@ -82,7 +104,7 @@ export function searchHandlers(): Handlers<SearchMethods> {
     const docs: DocTokens[] = [];
     const texts = new Map<string, string[]>();
     rows.forEach((row, i) => {
-      if (!row || row.dims !== query.dims) return;
+      if (!row || row.dims !== query.dims || row.modelId !== lateModelId) return;
       texts.set(ids[i]!, row.tokenTexts);
       const q8 = storedToInt8(row);
       docs.push({ id: ids[i]!, data: q8.data, tokens: row.tokens, scales: q8.scales });
@@ -103,7 +125,7 @@ export function searchHandlers(): Handlers<SearchMethods> {
     } else {
       hits = maxSimRerank(q, docs, topK);
     }
-    // Chunks without token vectors (indexed while no reranker was available) follow the rest in fused order, scored
+    // Chunks without token vectors of this reranker (indexed while none was available, or by another) follow the rest in fused order, scored
     // -Infinity; finalOrder gives them only their first-stage share.
     const unscored = ids.filter((id) => !texts.has(id));
     for (const id of unscored) {
@@ -155,16 +177,13 @@ export function searchHandlers(): Handlers<SearchMethods> {
         meta.set(row.chunkId, { docId: row.docId, kind: doc.kind, addedAt: doc.addedAt });
         keyword.importDoc({ id: row.chunkId, length: row.length, terms: row.terms, freqs: row.freqs });
       });
-      dense = null;
-      denseKind = null;
-      if (embedder) {
-        const stored = await loadAllVectors(db, embedder.id);
-        denseKind = pickDenseIndex(denseIndex, stored.ids.length);
-        if (denseKind === 'voy') await initVoy(voyWasmUrl);
-        dense = denseKind === 'voy' ? new VoyIndex(embedder.dims) : new ExactIndex(embedder.dims);
-        if (stored.ids.length && stored.dims === embedder.dims) dense.build(stored.ids, stored.data);
-      }
+      await openDense({ embedder, voyWasmUrl, denseIndex });
       return { chunks: keyword.size, ms: performance.now() - started, dense: denseKind };
+    },
+
+    useEmbedder: async (params) => {
+      await openDense(params);
+      return { dense: denseKind };
     },
 
     add: async ({ ids, meta: m, vectors, keywords }) => {
@@ -172,6 +191,22 @@ export function searchHandlers(): Handlers<SearchMethods> {
       for (const row of keywords) keyword.importDoc(row);
       if (vectors && dense) dense.add(ids, vectors);
       return { chunks: keyword.size };
+    },
+
+    addVectors: async ({ ids, vectors }) => {
+      // Chunks deleted while their vectors were being made are not brought back.
+      const live = ids.filter((id) => meta.has(id));
+      if (!dense || live.length === 0) return;
+      // Replace, never duplicate, a chunk's row.
+      dense.remove(live);
+      if (live.length === ids.length) return dense.add(ids, vectors);
+      const dims = vectors.length / ids.length;
+      const rows = new Float32Array(live.length * dims);
+      let at = 0;
+      ids.forEach((id, i) => {
+        if (meta.has(id)) rows.set(vectors.subarray(i * dims, (i + 1) * dims), dims * at++);
+      });
+      dense.add(live, rows);
     },
 
     remove: async ({ ids }) => {
@@ -193,7 +228,10 @@ export function searchHandlers(): Handlers<SearchMethods> {
 
     attach: async (ports) => {
       if (ports.embedder) embedder = connectPort(ports.embedder);
-      if (ports.late) late = connectPort(ports.late);
+      if (ports.late) {
+        late = connectPort(ports.late.port);
+        lateModelId = ports.late.modelId;
+      }
     },
 
     retrieve: async (req, ctx) =>

@@ -51,6 +51,23 @@ export class AppState {
     this.registry ? pickModel(this.registry, 'late-interaction', this.settings.lateInteractionKey) : null,
   );
   generatorSpec = $derived(this.registry ? pickModel(this.registry, 'generator', this.settings.generatorKey) : null);
+  /**
+   * Documents search finds by keywords only, with why: stored without vectors (no embedding model could run), or
+   * with another model or model host than the one in use (config/model-key.ts). The backfill gives them vectors.
+   */
+  keywordOnly = $derived.by(() => {
+    const key = this.embedderSpec && this.registry ? this.models.key(this.embedderSpec) : null;
+    const out = new Map<string, string>();
+    for (const d of this.library.documents) {
+      if (key !== null && d.embedderId === key) continue;
+      const why =
+        d.embedderId === null
+          ? 'it was added while no embedding model could run'
+          : `its vectors come from another model or model host (${d.embedderId})`;
+      out.set(d.id, why);
+    }
+    return out;
+  });
 
   private db: LecternDatabase | null = null;
   private registryOverride: string | null = null;
@@ -115,6 +132,17 @@ export class AppState {
     const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
     // `settled` resolves even when loading throws, so the ingest worker always learns the models' outcome.
     void this.models.load(this.dbName, specs, this.caps).catch((err: unknown) => this.fail(toAppError(err)));
+    // Back online: load what could not be downloaded, and give the documents stored meanwhile their vectors.
+    globalThis.addEventListener?.('online', () => void this.retryModels());
+  }
+
+  /** Loads again the models that failed; when one loads, imports use it and the backfill adds the missing vectors. */
+  async retryModels(): Promise<void> {
+    if (this.error && this.error.code.startsWith('MODEL_')) this.dismissError();
+    if (await this.models.retry()) {
+      this.library.modelsChanged();
+      this.info('The models loaded. Adding the vectors your documents lack…');
+    }
   }
 
   /** What the ask pipeline calls: the library's state, search and the answer model, passages and document names. */

@@ -14,6 +14,8 @@ export interface IngestWorkerContext {
   modelLines(): Promise<ModelLines>;
   /** The documents the worker listed when it opened. */
   listed(docs: DocumentSummary[]): void;
+  /** The worker holds its lines to the models (after each start, and after `reattach`). */
+  attached(client: RpcClient<IngestMethods>): void;
   fail(err: AppError): void;
 }
 
@@ -33,6 +35,7 @@ export class IngestWorker {
   private readonly supervisor: Supervisor<IngestMethods>;
 
   constructor(ctx: IngestWorkerContext) {
+    this.ctx = ctx;
     this.supervisor = new Supervisor<IngestMethods>({
       spawn: () =>
         new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), {
@@ -42,13 +45,27 @@ export class IngestWorker {
         const search = ctx.searchLine();
         ctx.listed(await client.call('open', { dbName: ctx.dbName, search }, { transfer: [search] }));
         // Not awaited: storage is usable at once; imports wait inside the worker until the models have settled.
-        void ctx
-          .modelLines()
-          .then((lines) => client.call('attach', lines.params, { transfer: lines.transfer }))
-          // A worker replaced before its lines came needs none (its successor gets its own); a live one must say.
-          .catch((err: unknown) => this.supervisor.isLive(client) && ctx.fail(toAppError(err)));
+        void this.attach(client);
       },
     });
+  }
+
+  private readonly ctx: IngestWorkerContext;
+
+  private async attach(client: RpcClient<IngestMethods>): Promise<void> {
+    try {
+      const lines = await this.ctx.modelLines();
+      await client.call('attach', lines.params, { transfer: lines.transfer });
+      if (this.supervisor.isLive(client)) this.ctx.attached(client);
+    } catch (err) {
+      // A worker replaced before its lines came needs none (its successor gets its own); a live one must say.
+      if (this.supervisor.isLive(client)) this.ctx.fail(toAppError(err));
+    }
+  }
+
+  /** The models changed (a retry loaded one): give the live worker fresh lines to them. */
+  async reattach(): Promise<void> {
+    await this.attach(await this.client());
   }
 
   /** The live, opened worker. */

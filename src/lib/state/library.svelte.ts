@@ -2,11 +2,19 @@
 import type { Settings } from '../config/defaults';
 import type { EmbedderSpec } from '../config/registry-types';
 import { AppError, isAbortError, toAppError, type WireError } from '../errors';
-import type { DocumentSummary, ImportRequest, PromptAnswer, QueuePrompt, QueueStage } from '../pipelines/ingest';
+import type {
+  DocumentSummary,
+  ImportOutcome,
+  ImportRequest,
+  PromptAnswer,
+  QueuePrompt,
+  QueueStage,
+} from '../pipelines/ingest';
 import { STAGE_START } from '../pipelines/ingest';
 import type { ImportProgress, IngestMethods } from '../pipelines/library-types';
 import type { LecternDatabase } from '../persistence';
 import type { RpcClient } from '../rpc';
+import { BackfillState } from './backfill.svelte';
 import { IngestWorker, WORKER_STAGES, type ModelLines } from './ingest-worker';
 import { PendingImports } from './pending-imports';
 
@@ -54,6 +62,15 @@ const importRequest = (docId: string, file: File, embedder: EmbedderSpec, s: Set
   chunk: { maxTokens: s.chunkTokens, overlapTokens: s.chunkOverlapTokens },
 });
 
+/** What the status line says about a file just added. */
+function addedLine(out: ImportOutcome & { kind: 'added' | 'replaced' }, name: string): string {
+  const warn = out.warnings.map((code) => ` ${new AppError(code).message}`).join('');
+  const n = out.doc.chunkCount;
+  const keywordsOnly =
+    out.doc.embedderId === null ? ' Searchable by keywords only until the embedding model loads.' : '';
+  return `${out.replaced ? 'Replaced' : 'Added'} "${name}" (${n} passage${n === 1 ? '' : 's'}).${keywordsOnly}${warn}`;
+}
+
 const newItem = (file: File): QueueItem => ({
   key: nextKey++,
   ...{ name: file.name, size: file.size, stage: 'waiting', fraction: 0, error: null, prompt: null },
@@ -68,6 +85,12 @@ export class LibraryState {
   interrupted = $state<string[]>([]);
   /** Whether the browser keeps the library when it runs short of space (asked after the first import); null: not asked. */
   persisted = $state<boolean | null>(null);
+  /** Adds the vectors documents lack (indexed by keywords only, or with other models) whenever the models attach. */
+  readonly backfill = new BackfillState({
+    updated: (doc) => (this.documents = this.documents.map((d) => (d.id === doc.id ? { ...d, ...doc } : d))),
+    info: (text) => this.ctx.info(text),
+    fail: (err) => this.ctx.fail(err),
+  });
 
   private worker: IngestWorker | null = null;
   private openResult: (err: AppError | null) => void = () => {};
@@ -82,14 +105,12 @@ export class LibraryState {
 
   constructor(private readonly ctx: LibraryContext) {}
 
-  /**
-   * Starts the (supervised) ingest worker on the database and lists the documents; files added before this
-   * finishes wait for it (see `ready`).
-   */
+  /** Starts the supervised ingest worker on the database and lists the documents (files added meanwhile wait). */
   open(dbName: string): void {
     const { searchLine, modelLines, fail } = this.ctx;
     const listed = (docs: DocumentSummary[]) => (this.documents = docs);
-    this.worker = new IngestWorker({ dbName, searchLine, modelLines, listed, fail });
+    const attached = (rpc: RpcClient<IngestMethods>) => void this.backfill.run(rpc);
+    this.worker = new IngestWorker({ dbName, searchLine, modelLines, listed, attached, fail });
     this.worker.client().then(
       () => this.openResult(null),
       (err: unknown) => this.unavailable(toAppError(err, 'STORAGE_FAILED')),
@@ -108,6 +129,9 @@ export class LibraryState {
     if (err) throw err;
   }
 
+  /** A model loaded after the others had settled (a retry): imports and the backfill use it from now on. */
+  modelsChanged = (): void => void this.worker?.reattach();
+
   /** A model worker died: the ingest worker's line to it fails its calls instead of waiting forever. */
   peerFailed(peer: 'embedder' | 'late', error: WireError): void {
     this.worker
@@ -119,24 +143,21 @@ export class LibraryState {
   /** Names the files a closed tab was still adding (saves are atomic: they are simply absent). Call first. */
   async recoverInterrupted(): Promise<void> {
     const db = this.ctx.db();
-    if (!db) return;
-    const names = await this.pending.recover(db);
+    const names = db ? await this.pending.recover(db) : [];
     if (names.length) this.interrupted = names;
   }
 
-  dismissInterrupted(): void {
-    this.interrupted = [];
-  }
+  dismissInterrupted = (): void => void (this.interrupted = []);
 
   /** Records the files still at risk: queued, not finished and not yet saved. */
   private persistPending(): void {
     const db = this.ctx.db();
-    if (!db) return;
     const atRisk = this.queue.filter((q) => !FINISHED.includes(q.stage) && !this.saved.has(q.key));
-    this.pending.record(
-      db,
-      atRisk.map((q) => q.name),
-    );
+    if (db)
+      this.pending.record(
+        db,
+        atRisk.map((q) => q.name),
+      );
   }
 
   /** Queues files; they are processed one at a time so the tab stays responsive. */
@@ -237,11 +258,7 @@ export class LibraryState {
       if (this.persisted === null) void keepStorage((kept) => (this.persisted = kept));
       if (out.replaced) this.ctx.removed(out.replaced);
       this.update(key, { stage: 'done', fraction: 1 });
-      const warn = out.warnings.map((code) => ` ${new AppError(code).message}`).join('');
-      const n = out.doc.chunkCount;
-      this.ctx.info(
-        `${out.replaced ? 'Replaced' : 'Added'} "${file.name}" (${n} passage${n === 1 ? '' : 's'}).${warn}`,
-      );
+      this.ctx.info(addedLine(out, file.name));
     } catch (err) {
       if (isAbortError(err) || signal.aborted) {
         this.update(key, { stage: 'cancelled', fraction: 1, prompt: null });

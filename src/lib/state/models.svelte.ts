@@ -2,6 +2,7 @@
 import voyWasmUrl from 'voy-search/voy_search_bg.wasm?url';
 import type { Capabilities } from '../config/capabilities';
 import type { Settings } from '../config/defaults';
+import { modelKey } from '../config/model-key';
 import { dtypeFor } from '../config/registry';
 import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec } from '../config/registry-types';
 import { AppError, toAppError, toWire, type WireError } from '../errors';
@@ -57,6 +58,8 @@ export class ModelsState {
   private lateRpc: RpcClient<LateInteractionMethods> | null = null;
   private specs: ModelSpecs = { embedder: null, late: null, generator: null };
   private caps: Capabilities | null = null;
+  private dbName = '';
+  private retrying: Promise<boolean> | null = null;
   private settle: () => void = () => {};
   /** Resolves once the embedder, the indexes and the reranker have loaded or failed. */
   readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
@@ -73,6 +76,7 @@ export class ModelsState {
   async load(dbName: string, specs: ModelSpecs, caps: Capabilities): Promise<void> {
     this.specs = $state.snapshot(specs) as ModelSpecs;
     this.caps = caps;
+    this.dbName = dbName;
     try {
       const embedded = await this.loadEmbedder();
       await this.openSearch(dbName, embedded ? specs.embedder : null);
@@ -80,6 +84,51 @@ export class ModelsState {
     } finally {
       this.settle();
     }
+  }
+
+  /** The key stored with every vector this model makes: its id, revision and download origin (config/model-key.ts). */
+  key(spec: { id: string; revision: string }): string {
+    return modelKey(spec, this.ctx.runtime().modelBaseUrl);
+  }
+
+  /**
+   * After `settled`: loads again the embedder and reranker that failed (the hub is back, say), and gives search the
+   * embedder's vectors. True when a model loaded that had not: the library then re-attaches and backfills.
+   */
+  retry(): Promise<boolean> {
+    this.retrying ??= (async () => {
+      await this.settled;
+      let changed = false;
+      if (this.embedder.status === 'error' && (await this.loadEmbedder())) {
+        changed = true;
+        this.keywordOnlyReason = null;
+        await this.useEmbedder();
+      }
+      const late = this.lateInteraction;
+      if (late.status !== 'ready' && this.specs.late && (await this.loadLateInteraction())) changed = true;
+      return changed;
+    })().finally(() => (this.retrying = null));
+    return this.retrying;
+  }
+
+  /** Search opened without an embedder: build its dense index now that one loaded. */
+  private async useEmbedder(): Promise<void> {
+    const spec = this.specs.embedder;
+    if (!spec || !this.searchReady) return this.openSearch(this.dbName, spec);
+    try {
+      const r = await this.search.call('useEmbedder', this.denseParams(spec));
+      this.denseIndex = r.dense;
+    } catch (err) {
+      this.ctx.fail(toAppError(err, 'SEARCH_OPEN_FAILED'));
+    }
+  }
+
+  private denseParams(spec: EmbedderSpec | null) {
+    return {
+      embedder: spec ? { key: this.key(spec), dims: spec.dims } : null,
+      voyWasmUrl: new URL(voyWasmUrl, document.baseURI).href,
+      denseIndex: this.ctx.settings().denseIndex,
+    };
   }
 
   private async loadEmbedder(): Promise<boolean> {
@@ -116,7 +165,8 @@ export class ModelsState {
   /** Gives the search worker its own line to a loaded model worker. */
   private async lend(peer: Peer, rpc: RpcClient<MethodMap>): Promise<void> {
     const port = rpc.openPort();
-    const ports = { embedder: peer === 'embedder' ? port : null, late: peer === 'late' ? port : null };
+    const late = peer === 'late' && this.specs.late ? { port, modelId: this.key(this.specs.late) } : null;
+    const ports = { embedder: peer === 'embedder' ? port : null, late };
     await this.search
       .call('attach', ports, { transfer: [port] })
       .catch((err: unknown) => this.ctx.fail(toAppError(err)));
@@ -133,12 +183,7 @@ export class ModelsState {
 
   private async openSearch(dbName: string, spec: EmbedderSpec | null): Promise<void> {
     try {
-      const opened = await this.search.call('open', {
-        dbName,
-        embedder: spec ? { id: spec.id, dims: spec.dims } : null,
-        voyWasmUrl: new URL(voyWasmUrl, document.baseURI).href,
-        denseIndex: this.ctx.settings().denseIndex,
-      });
+      const opened = await this.search.call('open', { dbName, ...this.denseParams(spec) });
       this.denseIndex = opened.dense;
       this.searchReady = true;
     } catch (err) {
@@ -147,9 +192,9 @@ export class ModelsState {
   }
 
   /** Loads the ColBERT-style reranker; search works without it (fused ranking only). */
-  private async loadLateInteraction(): Promise<void> {
+  private async loadLateInteraction(): Promise<boolean> {
     const spec = this.specs.late;
-    if (!spec || !this.device || !this.caps || this.embedder.status !== 'ready') return;
+    if (!spec || !this.device || !this.caps || this.embedder.status !== 'ready') return false;
     this.lateRpc ??= connectWorker(
       new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
       (err) => this.crashed('late', this.lateInteraction, err),
@@ -161,23 +206,30 @@ export class ModelsState {
       await this.lateInteraction.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
     } catch (err) {
       this.ctx.fail(err as AppError);
-      return;
+      return false;
     }
     await this.lend('late', rpc);
+    return true;
   }
 
-  /** After `settled`: the ingest worker's lines to the models, or why files cannot be imported. */
+  /**
+   * After `settled`: the ingest worker's lines to the models that loaded, with their keys (no embedder: files are
+   * indexed by keywords only), or why files cannot be imported (search did not open).
+   */
   ingestLines(): { params: Params<'attach'>; transfer: Transferable[] } {
-    const ready = this.embedder.status === 'ready' && this.embedderRpc && this.searchReady;
-    const embedder = ready ? this.embedderRpc!.openPort() : null;
-    const late =
-      ready && this.lateInteraction.status === 'ready' && this.lateRpc && this.specs.late
-        ? { port: this.lateRpc.openPort(), modelId: this.specs.late.id }
+    const { embedder: e, late: l } = this.specs;
+    const embedder =
+      this.searchReady && e && this.embedder.status === 'ready' && this.embedderRpc
+        ? { port: this.embedderRpc.openPort(), key: this.key(e) }
         : null;
-    const unavailable = ready ? null : toWire(this.embedder.error ?? new AppError('EMBEDDER_NOT_READY'));
+    const late =
+      embedder && l && this.lateInteraction.status === 'ready' && this.lateRpc
+        ? { port: this.lateRpc.openPort(), modelId: this.key(l) }
+        : null;
+    const unavailable = this.searchReady ? null : toWire(new AppError('SEARCH_NOT_READY'));
     return {
       params: { embedder, late, runtime: this.ctx.runtime(), unavailable },
-      transfer: [embedder, late?.port].filter((p): p is MessagePort => p !== null && p !== undefined),
+      transfer: [embedder?.port, late?.port].filter((p): p is MessagePort => p !== undefined),
     };
   }
 

@@ -68,5 +68,5 @@ export function makeBatch(
 ): [DocumentRecord, ChunkRecord[], VectorRecord[]] {
   const chunks = makeChunks(id, n);
   const doc = makeDoc(id, { chunkCount: n, ...overrides });
-  return [doc, chunks, makeVectors(chunks, dims, doc.embedderId)];
+  return [doc, chunks, makeVectors(chunks, dims, doc.embedderId ?? undefined)];
 }

@@ -99,11 +99,15 @@ export function lateHandlers(): Handlers<LateInteractionMethods> {
 }
 
 /** An index that records what it was asked to add and remove. */
-export function fakeIndex(log: { added: AddParams[]; removed: string[][] }): LocalCaller<SearchMethods> {
+export function fakeIndex(log: Parameters<typeof indexHandlers>[0]): LocalCaller<SearchMethods> {
   return new LocalCaller(indexHandlers(log));
 }
 
-export function indexHandlers(log: { added: AddParams[]; removed: string[][] }): Handlers<SearchMethods> {
+export function indexHandlers(log: {
+  added: AddParams[];
+  removed: string[][];
+  vectorsAdded?: { ids: string[]; vectors: Float32Array }[];
+}): Handlers<SearchMethods> {
   const unused = async () => {
     throw new AppError('UNKNOWN', 'not used');
   };
@@ -114,6 +118,10 @@ export function indexHandlers(log: { added: AddParams[]; removed: string[][] }):
     attach: unused,
     peerFailed: unused,
     retrieve: unused,
+    useEmbedder: unused,
+    addVectors: async (p) => {
+      log.vectorsAdded?.push(p);
+    },
     add: async (p) => {
       log.added.push(p);
       return { chunks: p.ids.length };
@@ -134,7 +142,7 @@ export function fakeModels(
   embedCalls: { texts: string[]; kind: string }[] = [],
 ): IngestModels {
   return {
-    embedder: fakeEmbedder(embedCalls),
+    embedder: { caller: fakeEmbedder(embedCalls), key: 'embedder-key' },
     late: withLate ? { caller: fakeLate(), modelId: 'late-model' } : null,
     index: fakeIndex(log),
     tokenCounter: words,

@@ -41,21 +41,28 @@ function line<M extends MethodMap>(handlers: Handlers<M>): MessagePort {
 
 async function service(options: { late?: boolean; hangingEmbedder?: boolean } = {}) {
   const dbName = uniqueDbName();
-  const log = { added: [] as AddParams[], removed: [] as string[][] };
+  const log = {
+    added: [] as AddParams[],
+    removed: [] as string[][],
+    vectorsAdded: [] as { ids: string[]; vectors: Float32Array }[],
+  };
   const rpc = new LocalCaller<IngestMethods>(
     ingestHandlers({ tokenCounter: async () => (text: string) => text.split(/\s+/).filter(Boolean).length }),
   );
   const embedder = embedderHandlers();
   if (options.hangingEmbedder) embedder.embed = () => new Promise(() => {});
   expect(await rpc.call('open', { dbName, search: line<SearchMethods>(indexHandlers(log)) })).toEqual([]);
-  const attach = () =>
-    rpc.call('attach', {
-      embedder: line<EmbedderMethods>(embedder),
-      late: options.late === false ? null : { port: line<LateInteractionMethods>(lateHandlers()), modelId: 'late' },
+  const attach = (keys: { embedder?: string | null; late?: string | null } = {}) => {
+    const e = keys.embedder === undefined ? 'emb' : keys.embedder;
+    const l = keys.late === undefined ? (options.late === false ? null : 'late') : keys.late;
+    return rpc.call('attach', {
+      embedder: e === null ? null : { port: line<EmbedderMethods>(embedder), key: e },
+      late: l === null ? null : { port: line<LateInteractionMethods>(lateHandlers()), modelId: l },
       runtime: { modelBaseUrl: 'http://localhost/models/', wasmBaseUrl: 'http://localhost/ort/' },
       unavailable: null,
     });
-  return { rpc, dbName, log, attach };
+  };
+  return { rpc, dbName, log, attach, embedder };
 }
 
 function request(docId: string, name = 'harbour.md', text = TEXT): ImportRequest {
@@ -127,16 +134,16 @@ describe('ingest service', () => {
     expect(await rpc.call('answer', { docId: 'doc-3', answer: { kind: 'replace', replace: true } })).toBe(false);
   });
 
-  it('fails imports with the reason the models could not load', async () => {
+  it('fails imports with the reason the index cannot be used', async () => {
     const { rpc } = await service();
     const pending = rpc.call('import', request('doc-1'));
     await rpc.call('attach', {
       embedder: null,
       late: null,
       runtime: { modelBaseUrl: 'http://localhost/', wasmBaseUrl: 'http://localhost/' },
-      unavailable: toWire(new AppError('MODEL_HUB_UNREACHABLE', undefined, { url: 'u', reason: 'no response' })),
+      unavailable: toWire(new AppError('SEARCH_OPEN_FAILED')),
     });
-    await expect(pending).rejects.toMatchObject({ code: 'MODEL_HUB_UNREACHABLE' });
+    await expect(pending).rejects.toMatchObject({ code: 'SEARCH_OPEN_FAILED' });
   });
 
   it('fails the call in flight when the embedder worker dies, and the next import goes on to its own error', async () => {
@@ -154,4 +161,97 @@ describe('ingest service', () => {
       code: 'WORKER_CRASHED',
     });
   });
+
+  it('imports by keywords only while no embedder loaded; the backfill adds both kinds of vectors once one attaches', async () => {
+    const { rpc, dbName, log, attach } = await service();
+    await attach({ embedder: null, late: null });
+    const out = await rpc.call('import', request('doc-1'));
+    expect(out).toMatchObject({ kind: 'added', doc: { embedderId: null, lateModelId: null } });
+    expect(log.added[0]!.vectors).toBeNull();
+    expect(log.added[0]!.keywords.length).toBe(log.added[0]!.ids.length);
+    let db = await openLecternDB(dbName);
+    const ids = (await getChunksByDoc(db, 'doc-1')).map((c) => c.id);
+    expect(await countRows(db, 'vectors')).toBe(0);
+    db.close();
+    // With no embedder there is nothing to backfill.
+    expect(await rpc.call('backfill', {})).toEqual({ done: 0, failed: 0 });
+
+    await attach();
+    const progress: { done: number; total: number; embedderId: string | null }[] = [];
+    const result = await rpc.call('backfill', {}, { onProgress: (p) => progress.push({ ...p, ...p.doc }) });
+    expect(result).toEqual({ done: 1, failed: 0 });
+    expect(progress).toMatchObject([{ done: 1, total: 1, embedderId: 'emb' }]);
+    expect(log.vectorsAdded.map((v) => v.ids)).toEqual([ids]);
+    expect(log.vectorsAdded[0]!.vectors.length).toBe(ids.length * DIMS);
+    db = await openLecternDB(dbName);
+    expect((await listDocuments(db))[0]).toMatchObject({ embedderId: 'emb', lateModelId: 'late' });
+    expect(await countRows(db, 'vectors')).toBe(ids.length);
+    expect((await getTokenVectors(db, ids)).every((t) => t?.modelId === 'late')).toBe(true);
+    db.close();
+    // Done means done: a second run finds nothing missing.
+    expect(await rpc.call('backfill', {})).toEqual({ done: 0, failed: 0 });
+  });
+
+  it('re-embeds with a changed embedder, replacing the old vectors, and leaves token vectors of the same model', async () => {
+    const { rpc, dbName, log, attach, embedder } = await service();
+    await attach();
+    await rpc.call('import', request('doc-1'));
+    const calls: string[][] = [];
+    const embed = embedder.embed;
+    embedder.embed = (p, ctx) => (calls.push(p.texts), embed(p, ctx));
+    await attach({ embedder: 'emb-2' });
+    expect(await rpc.call('backfill', {})).toEqual({ done: 1, failed: 0 });
+    const db = await openLecternDB(dbName);
+    const chunks = await getChunksByDoc(db, 'doc-1');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toHaveLength(chunks.length);
+    const vectors = await db.getAll('vectors');
+    expect(vectors.map((v) => v.embedderId)).toEqual(chunks.map(() => 'emb-2'));
+    expect((await listDocuments(db))[0]).toMatchObject({ embedderId: 'emb-2', lateModelId: 'late' });
+    expect(log.vectorsAdded).toHaveLength(1);
+    db.close();
+  });
+
+  it('resumes a backfill cut short where it stopped, and leaves a document deleted meanwhile alone', async () => {
+    const { rpc, dbName, log, attach, embedder } = await service({ late: false });
+    await attach({ embedder: null });
+    for (const [i, name] of ['a.md', 'b.md', 'c.md'].entries()) {
+      await rpc.call('import', request(`doc-${i}`, name, `${TEXT} ${name}`));
+    }
+    await attach();
+    // The first run is cut short (a crash, a closed tab) after its first document.
+    const controller = new AbortController();
+    const first = rpc.call('backfill', {}, { signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    let db = await openLecternDB(dbName);
+    const keys = async () => (await listDocuments(db)).map((d) => d.embedderId);
+    expect(await keys()).toEqual(['emb', null, null]);
+    const doc1Chunks = (await getChunksByDoc(db, 'doc-1')).length;
+    db.close();
+
+    // The next run starts where it stopped; the document deleted while its vectors are made gets none.
+    const embed = embedder.embed;
+    let texts = 0;
+    embedder.embed = async (p, ctx) => {
+      texts += p.texts.length;
+      if (p.texts.some((t) => t.includes('b.md'))) await rpc.call('remove', { docId: 'doc-1' });
+      return embed(p, ctx);
+    };
+    expect(await rpc.call('backfill', {})).toEqual({ done: 2, failed: 0 });
+    db = await openLecternDB(dbName);
+    expect((await listDocuments(db)).map((d) => [d.id, d.embedderId])).toEqual([
+      ['doc-0', 'emb'],
+      ['doc-2', 'emb'],
+    ]);
+    const chunks2 = await getChunksByDoc(db, 'doc-2');
+    // doc-0 was not embedded again: only doc-1 (then deleted) and doc-2 were.
+    expect(texts).toBe(doc1Chunks + chunks2.length);
+    expect((await db.getAll('vectors')).every((v) => v.docId !== 'doc-1')).toBe(true);
+    expect(log.vectorsAdded.flatMap((v) => v.ids).some((id) => id.startsWith('doc-1:'))).toBe(false);
+    db.close();
+  });
 });
+
+async function countRows(db: Awaited<ReturnType<typeof openLecternDB>>, store: 'vectors' | 'tokenVectors') {
+  return (await db.getAll(store)).length;
+}

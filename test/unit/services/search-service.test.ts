@@ -58,7 +58,7 @@ describe('search service on the exact dense index', () => {
     const search = new LocalCaller<SearchMethods>(searchHandlers());
     const opened = await search.call('open', {
       dbName: await library(),
-      embedder: { id: 'emb-a', dims: DIMS },
+      embedder: { key: 'emb-a', dims: DIMS },
       voyWasmUrl: 'unused:',
       denseIndex: 'exact',
     });

@@ -24,49 +24,54 @@ const storedKeys = (page: Page) =>
       }),
   );
 
-test('offline import by keywords only, then the backfill once the models are served', async ({
-  page,
-  externalRequests,
-}) => {
-  // No model file can be downloaded: the model host is "offline".
-  await page.route(MODELS, (route) => route.abort('internetdisconnected'));
-  await page.goto(STANDIN_URL);
-  await expect(page.getByTestId('keyword-only')).toContainText('search uses keywords only', { timeout: 120_000 });
+test(
+  'offline import by keywords only, then the backfill once the models are served',
+  { tag: '@device-independent' },
+  async ({ page, externalRequests }) => {
+    // No model file can be downloaded: the model host is "offline".
+    await page.route(MODELS, (route) => route.abort('internetdisconnected'));
+    await page.goto(STANDIN_URL);
+    await expect(page.getByTestId('keyword-only')).toContainText('search uses keywords only', { timeout: 120_000 });
 
-  await page.getByLabel('Add documents').setInputFiles([doc('lighthouses.md'), doc('sourdough.txt')]);
-  const library = page.getByRole('list', { name: 'Documents in your library' });
-  await expect(library.getByText('lighthouses.md')).toBeVisible();
-  await expect(library.getByText('sourdough.txt')).toBeVisible();
-  await expect(library.getByTestId('keywords-only')).toHaveCount(2);
-  await expect(page.getByTestId('backfill')).toContainText('2 documents are searchable by keywords only');
-  expect((await storedKeys(page)).map((d) => d.embedderId)).toEqual([null, null]);
+    await page.getByLabel('Add documents').setInputFiles([doc('lighthouses.md'), doc('sourdough.txt')]);
+    const library = page.getByRole('list', { name: 'Documents in your library' });
+    await expect(library.getByText('lighthouses.md')).toBeVisible();
+    await expect(library.getByText('sourdough.txt')).toBeVisible();
+    await expect(library.getByTestId('keywords-only')).toHaveCount(2);
+    await expect(page.getByTestId('backfill')).toContainText('2 documents are searchable by keywords only');
+    expect((await storedKeys(page)).map((d) => d.embedderId)).toEqual([null, null]);
 
-  // The model host is back: the models load, and both documents get their vectors and token vectors.
-  await page.unroute(MODELS);
-  await page.getByRole('button', { name: 'Try loading the models again' }).click();
-  await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
-  await expect(library.getByTestId('keywords-only')).toHaveCount(0, { timeout: 120_000 });
-  await expect(page.getByRole('status')).toContainText('Added the missing vectors to 2 documents');
-  const keys = await storedKeys(page);
-  for (const d of keys) {
-    // The stored key names the model, its revision and where it came from (provenance).
-    expect(d.embedderId).toMatch(/^lectern-standin\/bert-embedder@main from http:\/\/localhost:\d+$/);
-    expect(d.lateModelId).toMatch(/^lectern-standin\/\S+@main from http:\/\/localhost:\d+$/);
-  }
+    // The model host is back: the models load, and both documents get their vectors and token vectors.
+    await page.unroute(MODELS);
+    await page.getByRole('button', { name: 'Try loading the models again' }).click();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+    await expect(library.getByTestId('keywords-only')).toHaveCount(0, { timeout: 120_000 });
+    await expect(page.getByRole('status')).toContainText('Added the missing vectors to 2 documents');
+    const keys = await storedKeys(page);
+    for (const d of keys) {
+      // The stored key names the model, its revision and where it came from (provenance).
+      expect(d.embedderId).toMatch(
+        /^lectern-standin\/bert-embedder@main from http:\/\/localhost:\d+ by http:\/\/localhost:\d+$/,
+      );
+      expect(d.lateModelId).toMatch(
+        /^lectern-standin\/\S+@main from http:\/\/localhost:\d+ by http:\/\/localhost:\d+$/,
+      );
+    }
 
-  // Search now ranks by meaning and reranks: a question that shares no rare word with the passage still finds it.
-  await page.getByRole('textbox', { name: 'Ask' }).fill('How does a Fresnel lens focus the lamp light?');
-  await page.getByRole('button', { name: 'Ask' }).click();
-  const first = page.getByRole('list', { name: 'Sources' }).getByRole('listitem').first();
-  await expect(first).toContainText('lighthouses.md', { timeout: 180_000 });
-  await expect(first).toContainText(/match\s+\d\.\d{3}/);
+    // Search now ranks by meaning and reranks: a question that shares no rare word with the passage still finds it.
+    await page.getByRole('textbox', { name: 'Ask' }).fill('How does a Fresnel lens focus the lamp light?');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    const first = page.getByRole('list', { name: 'Sources' }).getByRole('listitem').first();
+    await expect(first).toContainText('lighthouses.md', { timeout: 180_000 });
+    await expect(first).toContainText(/match\s+\d\.\d{3}/);
 
-  // After a reload nothing is keyword-only and nothing is backfilled again.
-  await page.reload();
-  await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
-  await expect(library.getByText('lighthouses.md')).toBeVisible();
-  await expect(library.getByTestId('keywords-only')).toHaveCount(0);
-  await expect(page.getByTestId('backfill')).toHaveCount(0);
-  expect(await storedKeys(page)).toEqual(keys);
-  expect(externalRequests).toEqual([]);
-});
+    // After a reload nothing is keyword-only and nothing is backfilled again.
+    await page.reload();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+    await expect(library.getByText('lighthouses.md')).toBeVisible();
+    await expect(library.getByTestId('keywords-only')).toHaveCount(0);
+    await expect(page.getByTestId('backfill')).toHaveCount(0);
+    expect(await storedKeys(page)).toEqual(keys);
+    expect(externalRequests).toEqual([]);
+  },
+);

@@ -30,6 +30,8 @@ export interface Settings {
   /** Dense index engine: `auto` = Voy for small libraries, the exact scan for large ones (measured; see vector-index.ts). */
   denseIndex: DenseIndexPreference;
   maxFileMB: number;
+  /** Model hosts the user allowed when a `?registry=` link named them (origins); the page's own and the hub need none. */
+  trustedOrigins: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -50,4 +52,5 @@ export const DEFAULT_SETTINGS: Settings = {
   multiQuery: false,
   denseIndex: 'auto',
   maxFileMB: 200,
+  trustedOrigins: [],
 };

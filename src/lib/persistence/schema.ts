@@ -22,7 +22,7 @@ export interface DocumentRecord {
   addedAt: number;
   status: DocumentStatus;
   /**
-   * The model key (config/model-key.ts: id, revision and origin) of the embedder whose vectors are stored; null when
+   * The model key (config/provenance.ts: id, revision and origin) of the embedder whose vectors are stored; null when
    * none could run: the document is searchable by keywords only until the backfill adds its vectors. Older rows hold
    * the bare model id, which matches no key, so the backfill re-embeds them.
    */
@@ -51,7 +51,7 @@ export interface ChunkRecord {
 export interface VectorRecord {
   chunkId: string;
   docId: string;
-  /** The embedder's model key (config/model-key.ts). */
+  /** The embedder's model key (config/provenance.ts). */
   embedderId: string;
   dims: number;
   /** L2-normalized float32 embedding, stored as compact binary. */
@@ -71,7 +71,7 @@ export interface KeywordRecord {
 export interface TokenVectorRecord {
   chunkId: string;
   docId: string;
-  /** The encoder's model key (config/model-key.ts). */
+  /** The encoder's model key (config/provenance.ts). */
   modelId: string;
   tokens: number;
   dims: number;

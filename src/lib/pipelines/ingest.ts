@@ -63,7 +63,7 @@ export interface LibraryStore {
 
 /** The models and the index a file is embedded with and added to, known once they have loaded. */
 export interface IngestModels {
-  /** The embedder and its model key (config/model-key.ts); null when none loaded: files are indexed by keywords only. */
+  /** The embedder and its model key (config/provenance.ts); null when none loaded: files are indexed by keywords only. */
   embedder: { caller: Caller<Pick<EmbedderMethods, 'embed'>>; key: string } | null;
   /** The late-interaction encoder and its model key; null when no reranker loaded. */
   late: { caller: Caller<Pick<LateInteractionMethods, 'encodeDocuments'>>; modelId: string } | null;

@@ -7,7 +7,7 @@ import type { DenseIndexKind, DenseIndexPreference } from './vector-index';
 export interface SearchOpenParams {
   dbName: string;
   /**
-   * The embedder in use, by model key (config/model-key.ts): only vectors stored under this key are searched. Null
+   * The embedder in use, by model key (config/provenance.ts): only vectors stored under this key are searched. Null
    * when no embedding model could load: keyword search still works.
    */
   embedder: { key: string; dims: number } | null;

@@ -2,7 +2,7 @@
 import { AppError, toAppError } from '../errors';
 import { chooseDevice, detectCapabilities, type Capabilities } from '../config/capabilities';
 import { DEFAULT_SETTINGS, type Settings } from '../config/defaults';
-import { defaultRegistry, fetchRegistry, pickModel } from '../config/registry';
+import { DEFAULT_REGISTRY_URL, defaultRegistry, fetchRegistry, pickModel } from '../config/registry';
 import type { Registry } from '../config/registry-types';
 import type { RuntimeConfig } from '../models/runtime';
 import { DB_NAME } from '../persistence/schema';
@@ -18,6 +18,8 @@ import type { AskPorts } from '../pipelines/ask';
 import { ModelsState } from './models.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
+import { keywordOnlyDocs } from './keyword-only';
+import { OriginConsent } from './origin-consent.svelte';
 
 const SETTINGS_KEY = 'settings';
 /** Settings that pick models, devices or indexes: the workers hold them, so changing one reloads the page. */
@@ -45,32 +47,29 @@ export class AppState {
   readonly models: ModelsState;
   readonly library: LibraryState;
   readonly chat: ChatState;
+  /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
+  readonly consent = new OriginConsent({
+    trusted: () => this.settings.trustedOrigins,
+    remember: (origin) =>
+      this.saveSettings({ ...this.settings, trustedOrigins: [...this.settings.trustedOrigins, origin] }),
+    info: (text) => this.info(text),
+  });
 
   embedderSpec = $derived(this.registry ? pickModel(this.registry, 'embedder', this.settings.embedderKey) : null);
   lateSpec = $derived(
     this.registry ? pickModel(this.registry, 'late-interaction', this.settings.lateInteractionKey) : null,
   );
   generatorSpec = $derived(this.registry ? pickModel(this.registry, 'generator', this.settings.generatorKey) : null);
-  /**
-   * Documents search finds by keywords only, with why: stored without vectors (no embedding model could run), or
-   * with another model or model host than the one in use (config/model-key.ts). The backfill gives them vectors.
-   */
+  /** Documents search finds by keywords only, with why (see keywordOnlyDocs); the backfill gives them vectors. */
   keywordOnly = $derived.by(() => {
     const key = this.embedderSpec && this.registry ? this.models.key(this.embedderSpec) : null;
-    const out = new Map<string, string>();
-    for (const d of this.library.documents) {
-      if (key !== null && d.embedderId === key) continue;
-      const why =
-        d.embedderId === null
-          ? 'it was added while no embedding model could run'
-          : `its vectors come from another model or model host (${d.embedderId})`;
-      out.set(d.id, why);
-    }
-    return out;
+    return keywordOnlyDocs(this.library.documents, key);
   });
 
   private db: LecternDatabase | null = null;
-  private registryOverride: string | null = null;
+  private registryOverride = $state<string | null>(null);
+  /** The registry actually in use (the built-in one when the chosen one failed): part of vector provenance. */
+  private registrySource = DEFAULT_REGISTRY_URL;
   /** Why this tab's storage connection closed (another tab's upgrade), once it has. */
   private closed: AppError | null = null;
 
@@ -79,6 +78,7 @@ export class AppState {
     this.models = new ModelsState({
       settings: () => this.settings,
       runtime: () => this.runtime(),
+      registryUrl: () => new URL(this.registrySource, document.baseURI).href,
       peerFailed: (peer, error) => this.library.peerFailed(peer, error),
       ...common,
     });
@@ -169,6 +169,11 @@ export class AppState {
     return this.registryOverride ?? this.settings.registryUrl;
   }
 
+  /** The registry a `?registry=` link set for this visit (overriding Settings), once allowed; null when none. */
+  get registryLink(): string | null {
+    return this.registryOverride;
+  }
+
   runtime(): RuntimeConfig {
     const base = this.settings.modelBaseUrl.trim() || this.registry?.modelBaseUrl || 'https://huggingface.co/';
     return {
@@ -177,14 +182,32 @@ export class AppState {
     };
   }
 
+  /**
+   * Loads the registry. One from a `?registry=` link is fetched only once the user allows its host, and its model
+   * files only once the user allows theirs; a refusal falls back to the registry in Settings.
+   */
   private async loadRegistry(): Promise<void> {
+    const link = this.registryOverride;
+    if (link && !(await this.consent.allow(link, 'registry'))) this.registryOverride = null;
     try {
       this.registry = await fetchRegistry(this.registryUrl, document.baseURI);
       this.registryError = null;
+      this.registrySource = this.registryUrl;
     } catch (err) {
       this.registryError = toAppError(err, 'REGISTRY_FETCH_FAILED');
       this.fail(this.registryError);
       this.registry = defaultRegistry();
+      this.registrySource = DEFAULT_REGISTRY_URL;
+    }
+    // Settings' own model host wins over the registry's, and the user chose it: only the link's needs a yes.
+    const files = this.registry.modelBaseUrl;
+    if (
+      this.registryOverride &&
+      !this.settings.modelBaseUrl.trim() &&
+      !(await this.consent.allow(files, 'model files'))
+    ) {
+      this.registryOverride = null;
+      return this.loadRegistry();
     }
   }
 

@@ -2,7 +2,7 @@
 import voyWasmUrl from 'voy-search/voy_search_bg.wasm?url';
 import type { Capabilities } from '../config/capabilities';
 import type { Settings } from '../config/defaults';
-import { modelKey } from '../config/model-key';
+import { provenanceKey } from '../config/provenance';
 import { dtypeFor } from '../config/registry';
 import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec } from '../config/registry-types';
 import { AppError, toAppError, toWire, type WireError } from '../errors';
@@ -27,6 +27,8 @@ export interface ModelSpecs {
 export interface ModelsContext {
   settings(): Settings;
   runtime(): RuntimeConfig;
+  /** The registry in use (absolute), part of every stored vector's provenance key. */
+  registryUrl(): string;
   fail(err: AppError): void;
   /** A model worker died: whoever else holds a line to it must fail its calls. */
   peerFailed(peer: Peer, error: WireError): void;
@@ -86,9 +88,9 @@ export class ModelsState {
     }
   }
 
-  /** The key stored with every vector this model makes: its id, revision and download origin (config/model-key.ts). */
+  /** The key stored with every vector this model makes: id, revision, file host and registry (config/provenance.ts). */
   key(spec: { id: string; revision: string }): string {
-    return modelKey(spec, this.ctx.runtime().modelBaseUrl);
+    return provenanceKey(spec, { modelBaseUrl: this.ctx.runtime().modelBaseUrl, registryUrl: this.ctx.registryUrl() });
   }
 
   /**

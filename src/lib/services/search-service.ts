@@ -10,6 +10,8 @@ import { Bm25Index } from '../retrieval/bm25';
 import { reciprocalRankFusion } from '../retrieval/fusion';
 import { SPECIAL_TOKEN } from '../retrieval/explain';
 import type { ChunkMeta, RerankParams, SearchFilters, SearchMethods, SearchParams } from '../retrieval/search-types';
+import type { IndexSyncMethods } from '../pipelines/library-sync';
+import { syncIndexes } from './index-sync';
 import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
 import { storedToInt8 } from '../retrieval/compress';
 import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
@@ -19,8 +21,9 @@ import { initVoy, VoyIndex } from '../retrieval/voy-index';
 
 const FIRST_STAGE = 100;
 
-export function searchHandlers(): Handlers<SearchMethods> {
+export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
   let db: LecternDatabase | null = null;
+  let embedderId: string | null = null;
   let dense: VectorIndex | null = null;
   let denseKind: DenseIndexKind | null = null;
   let keyword = new Bm25Index();
@@ -146,6 +149,7 @@ export function searchHandlers(): Handlers<SearchMethods> {
       const started = performance.now();
       db?.close();
       db = await openLecternDB(dbName);
+      embedderId = embedder?.id ?? null;
       meta.clear();
       const docs = new Map((await listDocuments(db)).map((d) => [d.id, d]));
       keyword = new Bm25Index();
@@ -182,6 +186,9 @@ export function searchHandlers(): Handlers<SearchMethods> {
       dense?.remove(ids);
       return { chunks: keyword.size };
     },
+
+    // Another tab changed the library: read its rows here, from storage (see index-sync.ts).
+    sync: async (change) => syncIndexes(need(), embedderId, change, () => ({ meta, keyword, dense })),
 
     search: async (params) => search(params),
 

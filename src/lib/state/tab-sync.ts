@@ -1,4 +1,4 @@
-// Tab sync: this tab's BroadcastChannel tells the other tabs on the same database which documents changed, and applies theirs.
+// Tab sync: a BroadcastChannel tells the other tabs on this database which documents changed; theirs apply here.
 import { toAppError, type AppError } from '../errors';
 import { getDocument, listDocumentIds, type LecternDatabase } from '../persistence';
 import type { DocumentSummary } from '../pipelines/ingest';

@@ -92,7 +92,7 @@ test(
     }
     const text = async (p: Page) => (await queueRow(p, name).textContent())!.replace(/\s+/g, ' ').trim();
     const rows = [await text(page), await text(other)];
-    expect(rows.sort()).toEqual([duplicate, added].sort());
+    expect([...rows].sort()).toEqual([duplicate, added].sort());
     const [winner, loser] = rows[0] === added ? [page, other] : [other, page];
     // The loser says why, in its own words, and nothing else went wrong in either tab.
     await expect(alerts(loser)).toHaveCount(1);

@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   STORAGE_CLOSED: "The browser closed Lectern's storage. Reload this page to go on.",
   STORAGE_BLOCKED: 'Another Lectern tab still uses an older version of the library. Close or reload it to go on.',
   STORAGE_QUOTA: 'The browser storage is full. Delete documents or free space, then try again.',
+  TAB_SYNC_FAILED:
+    'Another tab changed your library and this tab could not catch up. Reload this page to see the current library.',
   INDEX_EMPTY: 'Your library is empty. Add documents first.',
   INDEX_STILL_BUILDING: 'Your documents are still being added. Ask again once they are ready.',
   QUESTION_EMPTY: 'Type a question first.',

@@ -29,6 +29,7 @@ export {
   type DerivedRows,
 } from './documents-repo';
 export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';
+export { listDocumentIds, readIndexRows, type IndexRows } from './sync-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';
 export { getSetting, setSetting, deleteSetting, listSettingKeys, type SettingGuard } from './settings-repo';
 export { repairOnStartup, type RepairReport } from './consistency';

@@ -17,6 +17,8 @@ import type {
   SearchOpenParams,
   SearchParams,
 } from '../retrieval/search-types';
+import type { IndexSyncMethods } from '../pipelines/library-sync';
+import { syncIndexes } from './index-sync';
 import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
 import { storedToInt8 } from '../retrieval/compress';
 import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
@@ -26,8 +28,9 @@ import { initVoy, VoyIndex } from '../retrieval/voy-index';
 
 const FIRST_STAGE = 100;
 
-export function searchHandlers(): Handlers<SearchMethods> {
+export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
   let db: LecternDatabase | null = null;
+  let embedderId: string | null = null;
   let dense: VectorIndex | null = null;
   let denseKind: DenseIndexKind | null = null;
   let keyword = new Bm25Index();
@@ -62,6 +65,7 @@ export function searchHandlers(): Handlers<SearchMethods> {
   const openDense = async ({ embedder, voyWasmUrl, denseIndex }: Omit<SearchOpenParams, 'dbName'>) => {
     dense = null;
     denseKind = null;
+    embedderId = embedder?.key ?? null;
     if (!embedder) return;
     const stored = await loadAllVectors(need(), embedder.key);
     const kind = pickDenseIndex(denseIndex, stored.ids.length);
@@ -217,6 +221,9 @@ export function searchHandlers(): Handlers<SearchMethods> {
       dense?.remove(ids);
       return { chunks: keyword.size };
     },
+
+    // Another tab changed the library: read its rows here, from storage (see index-sync.ts).
+    sync: async (change) => syncIndexes(need(), embedderId, change, () => ({ meta, keyword, dense })),
 
     search: async (params) => search(params),
 

@@ -20,6 +20,7 @@ import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
 import { keywordOnlyDocs } from './keyword-only';
 import { OriginConsent } from './origin-consent.svelte';
+import { TabSync } from './tab-sync';
 
 const SETTINGS_KEY = 'settings';
 /** Settings that pick models, devices or indexes: the workers hold them, so changing one reloads the page. */
@@ -54,6 +55,7 @@ export class AppState {
       this.saveSettings({ ...this.settings, trustedOrigins: [...this.settings.trustedOrigins, origin] }),
     info: (text) => this.info(text),
   });
+  private readonly tabs: TabSync;
 
   embedderSpec = $derived(this.registry ? pickModel(this.registry, 'embedder', this.settings.embedderKey) : null);
   lateSpec = $derived(
@@ -88,6 +90,7 @@ export class AppState {
       settings: () => this.settings,
       embedderSpec: () => this.embedderSpec,
       removed: (docId) => void this.chat.forgetDocument(docId),
+      changed: (change) => this.tabs.announce(change),
       searchLine: () => this.models.searchLine(),
       modelLines: async () => {
         await this.models.settled;
@@ -96,6 +99,7 @@ export class AppState {
       ...common,
     });
     this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
+    this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
   }
 
   /** Starts the app: storage, settings, the library, registry, capabilities, then the models and the indexes. */
@@ -117,6 +121,7 @@ export class AppState {
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };
       this.library.open(this.dbName);
+      this.tabs.open(this.dbName);
       if (repaired.orphanDocIds.length) {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }

@@ -11,6 +11,7 @@ import type {
   QueueStage,
 } from '../pipelines/ingest';
 import { STAGE_START } from '../pipelines/ingest';
+import { applyToList, type LibraryChange } from '../pipelines/library-sync';
 import type { ImportProgress, IngestMethods } from '../pipelines/library-types';
 import type { LecternDatabase } from '../persistence';
 import type { RpcClient } from '../rpc';
@@ -41,6 +42,8 @@ export interface LibraryContext {
   modelLines(): Promise<ModelLines>;
   /** A document left the library (deleted or replaced): nothing else may keep its text. */
   removed(docId: string): void;
+  /** This tab saved or deleted documents: other tabs are told (ids only). */
+  changed(change: LibraryChange): void;
 }
 
 const FINISHED: QueueStage[] = ['done', 'error', 'cancelled', 'skipped'];
@@ -203,6 +206,7 @@ export class LibraryState {
       return;
     }
     this.documents = this.documents.filter((d) => d.id !== docId);
+    this.ctx.changed({ added: [], removed: [docId] });
     this.ctx.removed(docId);
     this.ctx.info(`Deleted "${name}".`);
   }
@@ -254,7 +258,9 @@ export class LibraryState {
         this.update(key, { stage: 'skipped', fraction: 1 });
         return;
       }
-      this.documents = [...this.documents.filter((d) => d.id !== out.replaced), out.doc];
+      // Once only, even if a consistency check (TabSync) listed it first.
+      this.documents = applyToList(this.documents, [out.doc], out.replaced ? [out.replaced] : []);
+      this.ctx.changed({ added: [out.doc.id], removed: out.replaced ? [out.replaced] : [] });
       if (this.persisted === null) void keepStorage((kept) => (this.persisted = kept));
       if (out.replaced) this.ctx.removed(out.replaced);
       this.update(key, { stage: 'done', fraction: 1 });

@@ -11,6 +11,8 @@ import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { RuntimeConfig } from '../models/runtime';
 import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
 import type { IngestMethods } from '../pipelines/library-types';
+import type { IndexSyncMethods, LibraryChange } from '../pipelines/library-sync';
+import type { DocumentSummary } from '../pipelines/ingest';
 import type { SearchMethods } from '../retrieval/search-types';
 import type { DenseIndexKind } from '../retrieval/vector-index';
 import { connectWorker, type MethodMap, type RpcClient } from '../rpc';
@@ -53,7 +55,7 @@ export class ModelsState {
   /** Why search runs on keywords only, when it does. */
   keywordOnlyReason = $state<string | null>(null);
 
-  private readonly search = connectWorker<SearchMethods>(
+  private readonly search = connectWorker<SearchMethods & IndexSyncMethods>(
     new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
   );
   private embedderRpc: RpcClient<EmbedderMethods> | null = null;
@@ -71,6 +73,12 @@ export class ModelsState {
   /** A line to the search worker for another worker (the library's). */
   searchLine(): MessagePort {
     return this.search.openPort();
+  }
+
+  /** Another tab's change, once the indexes are open: the search worker reads the rows itself; null if search is off. */
+  async syncIndex(change: LibraryChange): Promise<DocumentSummary[] | null> {
+    await this.settled;
+    return this.searchReady ? this.search.call('sync', change) : null;
   }
 
   /** The embedder decides the device (self-test); then the indexes open and the reranker loads. */

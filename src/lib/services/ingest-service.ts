@@ -20,13 +20,13 @@ import {
   chunkParsed,
   importFile,
   removeDocument,
-  type IngestModels,
   type LibraryStore,
   type PromptAnswer,
 } from '../pipelines/ingest';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
-import { connectPort, type Handlers, type MethodMap, type RpcClient } from '../rpc';
+import { connectPort, type Handlers, type RpcClient } from '../rpc';
+import { ModelLines } from './model-lines';
 
 function libraryStore(db: LecternDatabase): LibraryStore {
   return {
@@ -52,10 +52,8 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
   const tokenCounter = options.tokenCounter ?? loadTokenCounter;
   let store: LibraryStore | null = null;
   let search: RpcClient<SearchMethods> | null = null;
-  /** The lines to the model workers, kept to fail their calls if a model worker dies (peerFailed). */
-  const peers: Partial<Record<'embedder' | 'late', RpcClient<MethodMap>>> = {};
-  let settle: (m: IngestModels | AppError) => void = () => {};
-  const models = new Promise<IngestModels | AppError>((resolve) => (settle = resolve));
+  /** The lines to the model workers: failed when one dies, replaced when it is back (see ModelLines). */
+  const lines = new ModelLines();
   /** Answers to the questions each running import asked (by document id). */
   const waiting = new Map<string, (a: PromptAnswer) => void>();
 
@@ -74,34 +72,30 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
 
     attach: async ({ embedder, late, runtime, unavailable }) => {
       if (unavailable || !embedder || !search) {
-        settle(unavailable ? fromWire(unavailable) : new AppError('EMBEDDER_NOT_READY'));
+        lines.attach(unavailable ? fromWire(unavailable) : new AppError('EMBEDDER_NOT_READY'));
         return;
       }
       const embedderClient = connectPort<EmbedderMethods>(embedder);
       const lateClient = late ? connectPort<LateInteractionMethods>(late.port) : null;
-      Object.assign(peers, { embedder: embedderClient, late: lateClient ?? undefined });
-      settle({
+      const models = {
         embedder: embedderClient,
         late: lateClient && late ? { caller: lateClient, modelId: late.modelId } : null,
         index: search,
         tokenCounter: (spec: EmbedderSpec) => tokenCounter(spec, runtime),
-      });
+      };
+      lines.attach(models, { embedder: embedderClient, late: lateClient ?? undefined });
     },
 
-    peerFailed: async ({ peer, error }) => {
-      peers[peer]?.fail(fromWire(error));
-    },
+    peerFailed: async ({ peer, error }) => lines.failed(peer, error),
+
+    peerRestored: async ({ peer, port, error }) => lines.restored(peer, port, error),
 
     import: async (req, ctx) =>
       importFile(
         req,
         {
           store: need(),
-          models: async () => {
-            const m = await models;
-            if (m instanceof AppError) throw m;
-            return m;
-          },
+          models: () => lines.get(),
         },
         {
           signal: ctx.signal,

@@ -63,6 +63,7 @@ export class AppState {
       settings: () => this.settings,
       runtime: () => this.runtime(),
       peerFailed: (peer, error) => this.library.peerFailed(peer, error),
+      peerRestored: (peer, port, error) => this.library.peerRestored(peer, port, error),
       ...common,
     });
     const db = () => this.db;

@@ -2,7 +2,7 @@
 import { env } from '@huggingface/transformers';
 import type { Device, Dtype } from '../config/registry-types';
 import { AppError, causeOf } from '../errors';
-import { assumedPace, type Pace } from './budgets';
+import { assumedPace, budgets, type Pace } from './budgets';
 
 /** Told to the worker's owner when a model left WebGPU for WASM. */
 export interface DeviceMoved {
@@ -46,6 +46,8 @@ export class GpuFallback<P extends FallbackParams> {
   private params: P | null = null;
   private lostReason: string | null = null;
   private generation = 0;
+  /** The reload on WASM while it runs. */
+  private reloading: Promise<unknown> | null = null;
   /** The speed of the device the model runs on, for its budgets. */
   pace: Pace = assumedPace('wasm');
 
@@ -94,17 +96,26 @@ export class GpuFallback<P extends FallbackParams> {
     this.generation++;
     this.pace = { ...this.pace, device: 'wasm', softwareGpu: false };
     this.notify({ kind: 'device-moved', model: params.spec.id, device: 'wasm', dtype: next.dtype, reason });
-    return this.reload(next);
+    const reloading = this.reload(next).finally(() => {
+      if (this.reloading === reloading) this.reloading = null;
+    });
+    this.reloading = reloading;
+    return reloading;
   }
 
-  /** Runs `fn`; when it fails on WebGPU because the GPU went away, moves the model to WASM and runs it once more. */
-  async run<R>(fn: () => Promise<R>): Promise<R> {
+  /**
+   * Runs `fn`; when it fails on WebGPU because the GPU went away, moves the model to WASM and runs it once more.
+   * `expect` (the call's HandlerContext.expect) is given a load's budget while the call waits for the reload.
+   */
+  async run<R>(fn: () => Promise<R>, expect: (ms: number) => void = () => {}): Promise<R> {
+    if (this.reloading) expect(budgets.load(assumedPace('wasm')));
     const device = this.params?.device;
     try {
       return await fn();
     } catch (err) {
       const text = failureText(err);
       if (device !== 'webgpu' || (this.lostReason === null && !GPU_LOSS.test(text))) throw err;
+      expect(budgets.load(assumedPace('wasm')));
       await this.fallBack(this.lostReason ?? `a run failed on the GPU (${text.trim()})`);
       return fn();
     }

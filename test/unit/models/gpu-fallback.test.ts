@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../../../src/lib/config/registry-types';
 import { AppError } from '../../../src/lib/errors';
+import { assumedPace, budgets } from '../../../src/lib/models/budgets';
 import { GpuFallback, type DeviceMoved } from '../../../src/lib/models/gpu-fallback';
 
 type Params = { device: 'webgpu' | 'wasm'; dtype: Dtype; spec: { id: string; dtype: { wasm: Dtype } } };
@@ -34,8 +35,11 @@ describe('GpuFallback', () => {
     const f = fallback(onGpu);
     const cause = 'Failed to execute mapAsync on GPUBuffer: Device is lost';
     const job = failingOnce(new AppError('MODEL_RUN_FAILED', undefined, { cause }));
-    await expect(f.gpu.run(job.run)).resolves.toBe('ok');
+    const budgetsSet: number[] = [];
+    await expect(f.gpu.run(job.run, (ms) => budgetsSet.push(ms))).resolves.toBe('ok');
     expect(job.calls()).toBe(2);
+    // While it waits for the reload, the call has a load's budget rather than a batch's.
+    expect(budgetsSet).toEqual([budgets.load(assumedPace('wasm'))]);
     expect(f.reloads).toEqual([{ ...onGpu, device: 'wasm', dtype: 'q8' }]);
     expect(f.moves).toHaveLength(1);
     expect(f.moves[0]).toMatchObject({ kind: 'device-moved', model: 'fake/model', device: 'wasm', dtype: 'q8' });

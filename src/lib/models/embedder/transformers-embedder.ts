@@ -154,6 +154,7 @@ export class TransformersEmbedder {
     kind: EmbedKind,
     signal?: AbortSignal,
     onProgress: (p: { done: number; total: number }) => void = () => {},
+    expect: (ms: number) => void = () => {},
   ): Promise<Float32Array> {
     const { spec } = await this.loaded();
     const out = new Float32Array(texts.length * spec.dims);
@@ -168,7 +169,7 @@ export class TransformersEmbedder {
         } catch (err) {
           throw err instanceof AppError ? err : new AppError('MODEL_RUN_FAILED', undefined, { cause: String(err) });
         }
-      });
+      }, expect);
       out.set(vectors, i * spec.dims);
       onProgress({ done: Math.min(texts.length, i + BATCH), total: texts.length });
     }
@@ -191,7 +192,7 @@ export function embedderHandlers(embedder = new TransformersEmbedder()): Handler
     embed: async ({ texts, kind }, ctx) => {
       // Progress after each batch re-arms the same budget (see serve's owner option).
       ctx.expect(budgets.batch(embedder.gpu.pace, Math.min(BATCH, texts.length)));
-      const vectors = await embedder.embed(texts, kind, ctx.signal, ctx.progress);
+      const vectors = await embedder.embed(texts, kind, ctx.signal, ctx.progress, ctx.expect);
       ctx.transfer(vectors.buffer);
       return vectors;
     },

@@ -101,7 +101,7 @@ export class TransformersGenerator {
         onText(fresh);
       });
       return result;
-    });
+    }, expect);
   }
 
   private async generateOnce(

@@ -186,8 +186,10 @@ export class TransformersLateInteraction {
    * Runs one padded batch and keeps, per input, the rows at `positions[i]`, on the model loaded now: after a GPU loss
    * the batch runs again on WASM (the tokenizer and projection are the same, so `inputs` still hold).
    */
-  private run(inputs: ModelInput[], positions: number[][]): Promise<TokenVectors[]> {
-    const job = this.running.then(() => this.gpu.run(async () => this.runNow(await this.loaded(), inputs, positions)));
+  private run(inputs: ModelInput[], positions: number[][], expect?: (ms: number) => void): Promise<TokenVectors[]> {
+    const job = this.running.then(() =>
+      this.gpu.run(async () => this.runNow(await this.loaded(), inputs, positions), expect),
+    );
     this.running = job.catch(() => {});
     return job;
   }
@@ -231,7 +233,7 @@ export class TransformersLateInteraction {
     });
   }
 
-  async encodeQuery(text: string): Promise<TokenVectors> {
+  async encodeQuery(text: string, expect?: (ms: number) => void): Promise<TokenVectors> {
     const loaded = await this.loaded();
     const { spec, tokenizer } = loaded;
     const input = buildQueryInput(
@@ -239,7 +241,7 @@ export class TransformersLateInteraction {
       loaded.query,
       spec.queryLength,
     );
-    const [result] = await this.run([input], [queryPositions(input)]);
+    const [result] = await this.run([input], [queryPositions(input)], expect);
     return result!;
   }
 
@@ -247,6 +249,7 @@ export class TransformersLateInteraction {
     texts: string[],
     signal?: AbortSignal,
     onProgress: (p: { done: number; total: number }) => void = () => {},
+    expect?: (ms: number) => void,
   ): Promise<TokenVectors[]> {
     const loaded = await this.loaded();
     const { spec, tokenizer, skip } = loaded;
@@ -263,6 +266,7 @@ export class TransformersLateInteraction {
       const vectors = await this.run(
         batch,
         batch.map((x) => documentPositions(x, skip)),
+        expect,
       );
       idx.forEach((j, k) => (out[j] = vectors[k]!));
       onProgress({ done: Math.min(texts.length, i + BATCH), total: texts.length });
@@ -285,14 +289,14 @@ export function lateInteractionHandlers(encoder = new TransformersLateInteractio
     },
     encodeQuery: async ({ text }, ctx) => {
       ctx.expect(budgets.batch(encoder.gpu.pace, 1));
-      const vectors = await encoder.encodeQuery(text);
+      const vectors = await encoder.encodeQuery(text, ctx.expect);
       transfer(vectors, ctx);
       return vectors;
     },
     encodeDocuments: async ({ texts }, ctx) => {
       // Progress after each batch re-arms the same budget (see serve's owner option).
       ctx.expect(budgets.batch(encoder.gpu.pace, Math.min(BATCH, texts.length)));
-      const list = await encoder.encodeDocuments(texts, ctx.signal, ctx.progress);
+      const list = await encoder.encodeDocuments(texts, ctx.signal, ctx.progress, ctx.expect);
       for (const v of list) transfer(v, ctx);
       return list;
     },

@@ -16,13 +16,7 @@ import {
   saveDocumentWithChunks,
   type LecternDatabase,
 } from '../persistence';
-import {
-  chunkParsed,
-  importFile,
-  removeDocument,
-  type LibraryStore,
-  type PromptAnswer,
-} from '../pipelines/ingest';
+import { chunkParsed, importFile, removeDocument, type LibraryStore, type PromptAnswer } from '../pipelines/ingest';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
 import { connectPort, type Handlers, type RpcClient } from '../rpc';

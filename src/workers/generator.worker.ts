@@ -1,5 +1,5 @@
-// Generator worker entry: serves the transformers.js text generator over RPC.
-import { serve } from '../lib/rpc';
-import { generatorHandlers } from '../lib/models/generator/transformers-generator';
+// Generator worker entry: serves the transformers.js generator over RPC, its calls watched by its owner.
+import { serve, toOwner } from '../lib/rpc';
+import { TransformersGenerator, generatorHandlers } from '../lib/models/generator/transformers-generator';
 
-serve(self, generatorHandlers());
+serve(self, generatorHandlers(new TransformersGenerator(toOwner(self))), { owner: self });

@@ -1,5 +1,5 @@
-// Late-interaction worker entry: serves the transformers.js ColBERT encoder over RPC.
-import { serve } from '../lib/rpc';
-import { lateInteractionHandlers } from '../lib/models/late-interaction/transformers-late-interaction';
+// Late-interaction worker entry: serves the ColBERT-style encoder over RPC, its calls watched by its owner.
+import { serve, toOwner } from '../lib/rpc';
+import * as late from '../lib/models/late-interaction/transformers-late-interaction';
 
-serve(self, lateInteractionHandlers());
+serve(self, late.lateInteractionHandlers(new late.TransformersLateInteraction(toOwner(self))), { owner: self });

@@ -6,6 +6,9 @@ export const ERROR_CODES = {
   UNKNOWN: 'Something went wrong. Please try again.',
   ABORTED: 'The operation was cancelled.',
   WORKER_CRASHED: 'A background worker stopped unexpectedly. Reload the page to try again.',
+  MODEL_STALLED:
+    'The {model} stopped responding ({method} showed no progress for {seconds} s), so it was restarted. Try again.',
+  MODEL_LOAD_STALLED: 'The {model} stopped loading: nothing happened for {seconds} s. Reload the page to try again.',
   IMPORT_STALLED: '"{fileName}" took longer than {seconds} s to read and was stopped; the next files go on.',
   RPC_UNKNOWN_METHOD: 'A background worker has no method "{method}".',
   REGISTRY_FETCH_FAILED: 'The model registry could not be loaded from that address.',

@@ -46,6 +46,12 @@ export type IngestMethods = {
   };
   /** A model worker died: fail the calls on its line (a port does not notice its worker dying). */
   peerFailed: { params: { peer: 'embedder' | 'late'; error: WireError }; result: void; progress: never };
+  /** The respawned model worker's line (or, port null, why it could not come back); waiting imports go on. */
+  peerRestored: {
+    params: { peer: 'embedder' | 'late'; port: MessagePort | null; error: WireError | null };
+    result: void;
+    progress: never;
+  };
   import: { params: ImportRequest; result: ImportOutcome; progress: ImportProgress };
   /** The user's answer to the question an import asked; false when that import no longer waits. */
   answer: { params: { docId: string; answer: PromptAnswer }; result: boolean; progress: never };

@@ -20,6 +20,7 @@ export class LocalCaller<M extends MethodMap> implements Caller<M> {
         signal: controller.signal,
         progress: (p) => options.onProgress?.(p),
         transfer: () => {},
+        expect: () => {},
       });
       if (controller.signal.aborted) throw new AppError('ABORTED');
       return result;

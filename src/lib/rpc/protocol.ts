@@ -29,6 +29,8 @@ export interface HandlerContext<P> {
   progress: (p: P) => void;
   /** Lets a handler transfer buffers in its result instead of copying them. */
   transfer: (t: Transferable) => void;
+  /** Says the handler is alive and will show life again (progress, `expect` or its result) within `ms`. */
+  expect: (ms: number) => void;
 }
 
 export type Handlers<M extends MethodMap> = {
@@ -45,6 +47,13 @@ export type ToMain =
   | { kind: 'result'; id: number; result: unknown }
   | { kind: 'error'; id: number; error: WireError }
   | { kind: 'progress'; id: number; progress: unknown };
+
+/**
+ * What a watched worker tells its owner, beside its replies: each call's deadline for its next sign of life (`within`
+ * ms from now; null when the call ended), whichever line it came on, and events of its own (a model moved device).
+ */
+export type OwnerMessage =
+  { kind: 'life'; call: number; method: string; within: number | null } | { kind: 'event'; event: unknown };
 
 /** The part of Worker / MessagePort / DedicatedWorkerGlobalScope the RPC needs. */
 export interface Endpoint {

@@ -82,6 +82,12 @@ export class Supervisor<M extends MethodMap> {
     }
   }
 
+  /** Ends the live worker for good (one that hangs while starting would only hang again): `client()` throws `err`. */
+  giveUp(err: AppError): void {
+    this.stop(err);
+    this.failed = err;
+  }
+
   private stop(err: AppError): void {
     const old = this.current;
     this.current = null;

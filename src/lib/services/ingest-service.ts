@@ -18,18 +18,12 @@ import {
   saveDocumentWithChunks,
   type LecternDatabase,
 } from '../persistence';
-import {
-  chunkParsed,
-  importFile,
-  removeDocument,
-  type IngestModels,
-  type LibraryStore,
-  type PromptAnswer,
-} from '../pipelines/ingest';
+import { chunkParsed, importFile, removeDocument, type LibraryStore, type PromptAnswer } from '../pipelines/ingest';
 import { backfill, type BackfillStore } from '../pipelines/backfill';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
-import { connectPort, type Handlers, type MethodMap, type RpcClient } from '../rpc';
+import { connectPort, type Handlers, type RpcClient } from '../rpc';
+import { ModelLines } from './model-lines';
 
 function libraryStore(db: LecternDatabase): LibraryStore {
   return {
@@ -65,20 +59,9 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
   let store: LibraryStore | null = null;
   let db: LecternDatabase | null = null;
   let search: RpcClient<SearchMethods> | null = null;
-  /** The lines to the model workers, kept to fail their calls if a model worker dies (peerFailed). */
-  const peers: Partial<Record<'embedder' | 'late', RpcClient<MethodMap>>> = {};
-  /** The models last attached (or why none can be used); imports before the first attach wait for it. */
-  let current: IngestModels | AppError | null = null;
-  const waiters: ((m: IngestModels | AppError) => void)[] = [];
-  const settle = (m: IngestModels | AppError) => {
-    current = m;
-    for (const w of waiters.splice(0)) w(m);
-  };
-  const models = async (): Promise<IngestModels> => {
-    const m = current ?? (await new Promise<IngestModels | AppError>((resolve) => waiters.push(resolve)));
-    if (m instanceof AppError) throw m;
-    return m;
-  };
+  /** The lines to the model workers: replaced on attach, failed when one dies, restored when it is back. */
+  const lines = new ModelLines();
+  const models = () => lines.get();
   /** Answers to the questions each running import asked (by document id). */
   const waiting = new Map<string, (a: PromptAnswer) => void>();
 
@@ -97,24 +80,26 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
 
     attach: async ({ embedder, late, runtime, unavailable }) => {
       if (unavailable || !search) {
-        settle(unavailable ? fromWire(unavailable) : new AppError('SEARCH_NOT_READY'));
+        lines.attach(unavailable ? fromWire(unavailable) : new AppError('SEARCH_NOT_READY'));
         return;
       }
       const embedderClient = embedder ? connectPort<EmbedderMethods>(embedder.port) : null;
       const lateClient = late ? connectPort<LateInteractionMethods>(late.port) : null;
-      Object.assign(peers, { embedder: embedderClient ?? undefined, late: lateClient ?? undefined });
-      settle({
-        embedder: embedderClient && embedder ? { caller: embedderClient, key: embedder.key } : null,
-        late: lateClient && late ? { caller: lateClient, modelId: late.modelId } : null,
-        index: search,
-        // Offline, the tokenizer cannot load either: chunks are then sized by an overestimate, so they still fit.
-        tokenCounter: (spec: EmbedderSpec) => tokenCounter(spec, runtime).catch(() => estimateTokens),
-      });
+      lines.attach(
+        {
+          embedder: embedderClient && embedder ? { caller: embedderClient, key: embedder.key } : null,
+          late: lateClient && late ? { caller: lateClient, modelId: late.modelId } : null,
+          index: search,
+          // Offline, the tokenizer cannot load either: chunks are then sized by an overestimate, so they still fit.
+          tokenCounter: (spec: EmbedderSpec) => tokenCounter(spec, runtime).catch(() => estimateTokens),
+        },
+        { embedder: embedderClient ?? undefined, late: lateClient ?? undefined },
+      );
     },
 
-    peerFailed: async ({ peer, error }) => {
-      peers[peer]?.fail(fromWire(error));
-    },
+    peerFailed: async ({ peer, error }) => lines.failed(peer, error),
+
+    peerRestored: async ({ peer, port, error }) => lines.restored(peer, port, error),
 
     import: async (req, ctx) =>
       importFile(

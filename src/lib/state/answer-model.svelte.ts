@@ -2,16 +2,34 @@
 import { dtypeFor } from '../config/registry';
 import type { Device, GeneratorSpec } from '../config/registry-types';
 import { AppError } from '../errors';
-import type { GeneratorMethods } from '../models/generator/types';
+import type { GeneratorLoadParams, GeneratorMethods } from '../models/generator/types';
 import type { RuntimeConfig } from '../models/runtime';
 import type { GeneratorAccess } from '../pipelines/ask';
-import { connectWorker, type RpcClient } from '../rpc';
 import { ModelSlot } from './model-slot.svelte';
+import { ModelWorker } from './model-worker';
 
 export class AnswerModel {
   readonly slot = new ModelSlot('Answer model');
-  private rpc: RpcClient<GeneratorMethods> | null = null;
-  private loading: Promise<void> | null = null;
+  /** What the worker loads; a respawned worker loads the same (on WASM once the model moved there). */
+  private params: GeneratorLoadParams | null = null;
+  private readonly worker = new ModelWorker<GeneratorMethods>({
+    name: () => `answer model "${this.params?.spec.id}"`,
+    spawn: () => new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
+    prepare: async (rpc) => {
+      const params = this.params!;
+      await this.slot.load(params.spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+    },
+    lost: (err) => this.slot.fail(err),
+    event: (event) => {
+      const e = event as { kind?: string; dtype?: GeneratorLoadParams['dtype'] } | null;
+      if (e?.kind === 'device-moved' && this.params && e.dtype)
+        this.params = { ...this.params, device: 'wasm', dtype: e.dtype };
+      this.onEvent(this.slot, event);
+    },
+  });
+
+  /** `onEvent`: what the generator worker told its owner (a move to WASM), for the app to show. */
+  constructor(private readonly onEvent: (slot: ModelSlot, event: unknown) => void = () => {}) {}
 
   /** Loads the generator on first use (later calls share the load) and gives the calls the ask pipeline makes. */
   async access(
@@ -21,26 +39,19 @@ export class AnswerModel {
     runtime: RuntimeConfig,
   ): Promise<GeneratorAccess> {
     if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'generator' });
-    if (this.slot.status !== 'ready') {
-      this.loading ??= this.load(spec, device, shaderF16, runtime).finally(() => (this.loading = null));
-      await this.loading;
-    }
-    const rpc = this.rpc!;
+    this.params ??= { spec, device, dtype: dtypeFor(spec, device, shaderF16), runtime };
+    const worker = this.worker;
+    await worker.client();
     return {
       contextLength: spec.contextLength,
       maxNewTokens: spec.maxNewTokens,
-      generate: (messages, maxNewTokens, signal, onText) =>
-        rpc.call('generate', { messages, maxNewTokens }, { signal, onProgress: onText && ((p) => onText(p.text)) }),
-      countTokens: (messages, signal) => rpc.call('countTokens', { messages }, { signal }),
+      generate: async (messages, maxNewTokens, signal, onText) =>
+        (await worker.client()).call(
+          'generate',
+          { messages, maxNewTokens },
+          { signal, onProgress: onText && ((p) => onText(p.text)) },
+        ),
+      countTokens: async (messages, signal) => (await worker.client()).call('countTokens', { messages }, { signal }),
     };
-  }
-
-  private async load(spec: GeneratorSpec, device: Device, shaderF16: boolean, runtime: RuntimeConfig): Promise<void> {
-    this.rpc ??= connectWorker(
-      new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
-    );
-    const rpc = this.rpc;
-    const params = { spec, device, dtype: dtypeFor(spec, device, shaderF16), runtime };
-    await this.slot.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
   }
 }

@@ -82,6 +82,7 @@ export class AppState {
       runtime: () => this.runtime(),
       registryUrl: () => new URL(this.registrySource, document.baseURI).href,
       peerFailed: (peer, error) => this.library.peerFailed(peer, error),
+      peerRestored: (peer, port, error) => this.library.peerRestored(peer, port, error),
       ...common,
     });
     const db = () => this.db;

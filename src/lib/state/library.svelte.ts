@@ -143,6 +143,14 @@ export class LibraryState {
       .catch((err: unknown) => this.ctx.fail(toAppError(err)));
   }
 
+  /** A respawned model worker's line for the ingest worker (or, port null, why it could not come back). */
+  peerRestored(peer: 'embedder' | 'late', port: MessagePort | null, error: WireError | null): void {
+    this.worker
+      ?.client()
+      .then((rpc) => rpc.call('peerRestored', { peer, port, error }, { transfer: port ? [port] : [] }))
+      .catch((err: unknown) => this.ctx.fail(toAppError(err)));
+  }
+
   /** Names the files a closed tab was still adding (saves are atomic: they are simply absent). Call first. */
   async recoverInterrupted(): Promise<void> {
     const db = this.ctx.db();

@@ -20,6 +20,8 @@ export class ModelSlot {
   dtype = $state<Dtype | null>(null);
   error = $state<AppError | null>(null);
   modelId = $state('');
+  /** Why the model runs where it does, when that changed after it loaded (a lost GPU). */
+  note = $state('');
 
   loaded = $derived(this.files.reduce((s, f) => s + f.loaded, 0));
   total = $derived(this.files.reduce((s, f) => s + f.total, 0));
@@ -77,6 +79,12 @@ export class ModelSlot {
     this.device = device;
     this.dtype = dtype;
     this.stage = 'Ready';
+  }
+
+  /** The model reloaded on another device (its GPU was lost), and why. */
+  moved(device: Device, dtype: Dtype, reason: string): void {
+    this.ready(device, dtype);
+    this.note = `Moved to ${device}: ${reason}.`;
   }
 
   fail(err: AppError): void {

@@ -7,6 +7,7 @@ import { dtypeFor } from '../config/registry';
 import type { Device, EmbedderSpec, GeneratorSpec, LateInteractionSpec } from '../config/registry-types';
 import { AppError, toAppError, toWire, type WireError } from '../errors';
 import type { EmbedderMethods } from '../models/embedder/types';
+import type { DeviceMoved } from '../models/gpu-fallback';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { RuntimeConfig } from '../models/runtime';
 import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
@@ -18,6 +19,7 @@ import type { DenseIndexKind } from '../retrieval/vector-index';
 import { connectWorker, type MethodMap, type RpcClient } from '../rpc';
 import { AnswerModel } from './answer-model.svelte';
 import { ModelSlot } from './model-slot.svelte';
+import { ModelWorker } from './model-worker';
 
 /** The models picked in the registry for this session. */
 export interface ModelSpecs {
@@ -34,6 +36,9 @@ export interface ModelsContext {
   fail(err: AppError): void;
   /** A model worker died: whoever else holds a line to it must fail its calls. */
   peerFailed(peer: Peer, error: WireError): void;
+  /** Its successor loaded: a new line to it (or, port null, why it could not come back). */
+  peerRestored(peer: Peer, port: MessagePort | null, error: WireError | null): void;
+  info(text: string): void;
 }
 
 type Peer = 'embedder' | 'late';
@@ -43,7 +48,7 @@ type Params<M extends keyof IngestMethods> = IngestMethods[M]['params'];
 export class ModelsState {
   readonly embedder = new ModelSlot('Embedding model');
   readonly lateInteraction = new ModelSlot('Reranking model');
-  private readonly answer = new AnswerModel();
+  private readonly answer = new AnswerModel((slot, event) => this.moved(slot, event));
   readonly generator = this.answer.slot;
   device = $state<Device | null>(null);
   deviceReason = $state('');
@@ -58,8 +63,20 @@ export class ModelsState {
   private readonly search = connectWorker<SearchMethods & IndexSyncMethods>(
     new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
   );
-  private embedderRpc: RpcClient<EmbedderMethods> | null = null;
-  private lateRpc: RpcClient<LateInteractionMethods> | null = null;
+  private readonly embedderWorker: ModelWorker<EmbedderMethods> = new ModelWorker({
+    name: () => `embedding model "${this.specs.embedder?.id}"`,
+    spawn: () => new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
+    prepare: (rpc, again) => this.restored('embedder', rpc, again, this.prepareEmbedder(rpc)),
+    lost: (err) => this.crashed('embedder', this.embedder, err),
+    event: (event) => this.moved(this.embedder, event),
+  });
+  private readonly lateWorker: ModelWorker<LateInteractionMethods> = new ModelWorker({
+    name: () => `reranking model "${this.specs.late?.id}"`,
+    spawn: () => new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
+    prepare: (rpc, again) => this.restored('late', rpc, again, this.prepareLate(rpc)),
+    lost: (err) => this.crashed('late', this.lateInteraction, err),
+    event: (event) => this.moved(this.lateInteraction, event),
+  });
   private specs: ModelSpecs = { embedder: null, late: null, generator: null };
   private caps: Capabilities | null = null;
   private dbName = '';
@@ -142,25 +159,25 @@ export class ModelsState {
   }
 
   private async loadEmbedder(): Promise<boolean> {
-    const spec = this.specs.embedder;
-    if (!spec || !this.device || !this.caps) return false;
-    this.embedderRpc ??= connectWorker(
-      new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
-      (err) => this.crashed('embedder', this.embedder, err),
-    );
-    const rpc = this.embedderRpc;
-    const device = this.device;
-    const dtype = dtypeFor(spec, device, this.caps.shaderF16);
-    const params = { spec, device, dtype, runtime: this.ctx.runtime(), selfTest: device === 'webgpu' };
-    let result;
+    if (!this.specs.embedder || !this.device || !this.caps) return false;
     try {
-      result = await this.embedder.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+      await this.embedderWorker.client();
+      return true;
     } catch (err) {
-      const e = err as AppError;
+      const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.ctx.fail(e);
       this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
       return false;
     }
+  }
+
+  /** Loads the embedder in a (fresh) worker, on the device chosen now, and lends the search worker a line to it. */
+  private async prepareEmbedder(rpc: RpcClient<EmbedderMethods>): Promise<void> {
+    const spec = this.specs.embedder!;
+    const device = this.device!;
+    const dtype = dtypeFor(spec, device, this.caps!.shaderF16);
+    const params = { spec, device, dtype, runtime: this.ctx.runtime(), selfTest: device === 'webgpu' };
+    const result = await this.embedder.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
     this.selfTestCosine = result.selfTestCosine;
     if (result.device !== device) {
       this.device = result.device;
@@ -169,7 +186,6 @@ export class ModelsState {
       this.deviceReason = `${this.deviceReason} ${result.reason}`;
     }
     await this.lend('embedder', rpc);
-    return true;
   }
 
   /** Gives the search worker its own line to a loaded model worker. */
@@ -180,6 +196,27 @@ export class ModelsState {
     await this.search
       .call('attach', ports, { transfer: [port] })
       .catch((err: unknown) => this.ctx.fail(toAppError(err)));
+  }
+
+  /** After a respawned worker's load: the ingest worker gets a line to it, or learns why there is none. */
+  private async restored(peer: Peer, rpc: RpcClient<MethodMap>, again: boolean, prepared: Promise<void>) {
+    try {
+      await prepared;
+    } catch (err) {
+      if (again) this.ctx.peerRestored(peer, null, toWire(toAppError(err, 'MODEL_LOAD_FAILED')));
+      throw err;
+    }
+    if (again) this.ctx.peerRestored(peer, rpc.openPort(), null);
+  }
+
+  /** A model on WebGPU lost its device and reloaded on WASM: the app uses WASM from now on, and says so. */
+  private moved(slot: ModelSlot, event: unknown): void {
+    const e = event as Partial<DeviceMoved> | null;
+    if (e?.kind !== 'device-moved' || !e.dtype || !e.reason) return;
+    slot.moved('wasm', e.dtype, e.reason);
+    this.device = 'wasm';
+    this.deviceReason = `${slot.label} moved to WASM: ${e.reason}.`;
+    this.ctx.info(`${slot.label} moved from WebGPU to WASM: ${e.reason}.`);
   }
 
   /** A model worker died: its slot and the lines other workers hold to it fail, so no call waits forever. */
@@ -203,23 +240,22 @@ export class ModelsState {
 
   /** Loads the ColBERT-style reranker; search works without it (fused ranking only). */
   private async loadLateInteraction(): Promise<boolean> {
-    const spec = this.specs.late;
-    if (!spec || !this.device || !this.caps || this.embedder.status !== 'ready') return false;
-    this.lateRpc ??= connectWorker(
-      new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
-      (err) => this.crashed('late', this.lateInteraction, err),
-    );
-    const rpc = this.lateRpc;
-    const dtype = dtypeFor(spec, this.device, this.caps.shaderF16);
-    const params = { spec, device: this.device, dtype, runtime: this.ctx.runtime() };
+    if (!this.specs.late || !this.device || !this.caps || this.embedder.status !== 'ready') return false;
     try {
-      await this.lateInteraction.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+      await this.lateWorker.client();
+      return true;
     } catch (err) {
-      this.ctx.fail(err as AppError);
+      this.ctx.fail(toAppError(err, 'MODEL_LOAD_FAILED'));
       return false;
     }
+  }
+
+  private async prepareLate(rpc: RpcClient<LateInteractionMethods>): Promise<void> {
+    const spec = this.specs.late!;
+    const dtype = dtypeFor(spec, this.device!, this.caps!.shaderF16);
+    const params = { spec, device: this.device!, dtype, runtime: this.ctx.runtime() };
+    await this.lateInteraction.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
     await this.lend('late', rpc);
-    return true;
   }
 
   /**
@@ -228,13 +264,15 @@ export class ModelsState {
    */
   ingestLines(): { params: Params<'attach'>; transfer: Transferable[] } {
     const { embedder: e, late: l } = this.specs;
+    const embedderRpc = this.embedderWorker.current;
+    const lateRpc = this.lateWorker.current;
     const embedder =
-      this.searchReady && e && this.embedder.status === 'ready' && this.embedderRpc
-        ? { port: this.embedderRpc.openPort(), key: this.key(e) }
+      this.searchReady && e && this.embedder.status === 'ready' && embedderRpc
+        ? { port: embedderRpc.openPort(), key: this.key(e) }
         : null;
     const late =
-      embedder && l && this.lateInteraction.status === 'ready' && this.lateRpc
-        ? { port: this.lateRpc.openPort(), modelId: this.key(l) }
+      embedder && l && this.lateInteraction.status === 'ready' && lateRpc
+        ? { port: lateRpc.openPort(), modelId: this.key(l) }
         : null;
     const unavailable = this.searchReady ? null : toWire(new AppError('SEARCH_NOT_READY'));
     return {

@@ -146,8 +146,8 @@ describe('ingest service', () => {
     await expect(pending).rejects.toMatchObject({ code: 'SEARCH_OPEN_FAILED' });
   });
 
-  it('fails the call in flight when the embedder worker dies, and the next import goes on to its own error', async () => {
-    const { rpc, attach } = await service({ hangingEmbedder: true });
+  it('fails the call in flight when the embedder worker dies; the next import waits for its successor', async () => {
+    const { rpc, attach, dbName } = await service({ hangingEmbedder: true });
     await attach();
     const stages: string[] = [];
     const hung = rpc.call('import', request('doc-1'), {
@@ -155,11 +155,32 @@ describe('ingest service', () => {
     });
     await new Promise((r) => setTimeout(r, 50));
     expect(stages.at(-1)).toBe('embedding');
+    const stalled = new AppError('MODEL_STALLED', undefined, { model: 'embedder', method: 'embed', seconds: 1 });
+    await rpc.call('peerFailed', { peer: 'embedder', error: toWire(stalled) });
+    await expect(hung).rejects.toMatchObject({ code: 'MODEL_STALLED' });
+    let settled = false;
+    const next = rpc.call('import', request('doc-2', 'other.md', `${TEXT} other`)).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    await rpc.call('peerRestored', { peer: 'embedder', port: line<EmbedderMethods>(embedderHandlers()), error: null });
+    await expect(next).resolves.toMatchObject({ kind: 'added' });
+    const db = await openLecternDB(dbName);
+    expect((await listDocuments(db)).map((d) => d.id)).toEqual(['doc-2']);
+    db.close();
+  });
+
+  it('adds waiting imports by keywords only when a dead embedder could not come back', async () => {
+    const { rpc, attach } = await service({ hangingEmbedder: true });
+    await attach();
+    const hung = rpc.call('import', request('doc-1'));
+    await new Promise((r) => setTimeout(r, 50));
     await rpc.call('peerFailed', { peer: 'embedder', error: toWire(new AppError('WORKER_CRASHED')) });
     await expect(hung).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
-    await expect(rpc.call('import', request('doc-2', 'other.md', `${TEXT} other`))).rejects.toMatchObject({
-      code: 'WORKER_CRASHED',
-    });
+    const next = rpc.call('import', request('doc-2', 'other.md', `${TEXT} other`));
+    const error = toWire(new AppError('MODEL_LOAD_STALLED', undefined, { model: 'e', method: 'load', seconds: 1 }));
+    await rpc.call('peerRestored', { peer: 'embedder', port: null, error });
+    // Nothing is lost: the file is stored and searchable by keywords, and the backfill adds its vectors later.
+    await expect(next).resolves.toMatchObject({ kind: 'added', doc: { embedderId: null } });
   });
 
   it('imports by keywords only while no embedder loaded; the backfill adds both kinds of vectors once one attaches', async () => {

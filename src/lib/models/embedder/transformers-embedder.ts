@@ -9,6 +9,8 @@ import {
 import { AppError } from '../../errors';
 import type { Device, Dtype, EmbedderSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
+import { assumedPace, budgets } from '../budgets';
+import { GpuFallback, ignoreMoves, type DeviceMoved } from '../gpu-fallback';
 import { configureRuntime, loadError } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
 import { padBatch, specialTemplate, wrapInput, type SpecialTemplate } from '../model-input';
@@ -18,7 +20,7 @@ import type { EmbedKind, EmbedderLoadParams, EmbedderLoadResult, EmbedderMethods
 
 const SELF_TEST_INPUT = 'Lectern self-test: the quick brown fox jumps over the lazy dog near the river bank.';
 const SELF_TEST_MIN_COSINE = 0.99;
-const BATCH = 16;
+export const BATCH = 16;
 
 /** Any text works: only where its ids sit among the special tokens matters. */
 const TEMPLATE_PROBE = 'lectern';
@@ -36,6 +38,11 @@ interface Loaded extends Encoder {
 
 export class TransformersEmbedder {
   private readonly loads = new LoadOnce<Loaded>();
+  readonly gpu: GpuFallback<EmbedderLoadParams>;
+
+  constructor(onMoved: (moved: DeviceMoved) => void = ignoreMoves) {
+    this.gpu = new GpuFallback((p) => this.load({ ...p, selfTest: false }), onMoved);
+  }
 
   /** Loads once; concurrent callers share the same promise. */
   load(params: EmbedderLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
@@ -92,6 +99,7 @@ export class TransformersEmbedder {
         }
       }
       onProgress({ status: 'ready', model: spec.id, device: result.device, dtype: result.dtype });
+      this.gpu.loaded({ ...params, device: result.device, dtype: result.dtype });
       return { ...encoder, model, result };
     } catch (err) {
       throw loadError(err, spec.id, runtime.modelBaseUrl, mark);
@@ -146,18 +154,23 @@ export class TransformersEmbedder {
     kind: EmbedKind,
     signal?: AbortSignal,
     onProgress: (p: { done: number; total: number }) => void = () => {},
+    expect: (ms: number) => void = () => {},
   ): Promise<Float32Array> {
-    const loaded = await this.loaded();
-    const { spec, model } = loaded;
+    const { spec } = await this.loaded();
     const out = new Float32Array(texts.length * spec.dims);
     for (let i = 0; i < texts.length; i += BATCH) {
       if (signal?.aborted) throw new AppError('ABORTED');
       const batch = texts.slice(i, i + BATCH);
-      try {
-        out.set(await this.run(loaded, model, batch, kind), i * spec.dims);
-      } catch (err) {
-        throw err instanceof AppError ? err : new AppError('MODEL_RUN_FAILED', undefined, { cause: String(err) });
-      }
+      // Each batch on the model loaded now: after a GPU loss, the rest (and this batch again) run on WASM.
+      const vectors = await this.gpu.run(async () => {
+        const loaded = await this.loaded();
+        try {
+          return await this.run(loaded, loaded.model, batch, kind);
+        } catch (err) {
+          throw err instanceof AppError ? err : new AppError('MODEL_RUN_FAILED', undefined, { cause: String(err) });
+        }
+      }, expect);
+      out.set(vectors, i * spec.dims);
       onProgress({ done: Math.min(texts.length, i + BATCH), total: texts.length });
     }
     return out;
@@ -172,9 +185,14 @@ export class TransformersEmbedder {
 /** RPC handlers over one embedder instance: what the worker serves and tests call in-thread. */
 export function embedderHandlers(embedder = new TransformersEmbedder()): Handlers<EmbedderMethods> {
   return {
-    load: async (params, ctx) => (await embedder.load(params, ctx.progress)).result,
+    load: async (params, ctx) => {
+      ctx.expect(budgets.load(assumedPace(params.device)));
+      return (await embedder.load(params, ctx.progress)).result;
+    },
     embed: async ({ texts, kind }, ctx) => {
-      const vectors = await embedder.embed(texts, kind, ctx.signal, ctx.progress);
+      // Progress after each batch re-arms the same budget (see serve's owner option).
+      ctx.expect(budgets.batch(embedder.gpu.pace, Math.min(BATCH, texts.length)));
+      const vectors = await embedder.embed(texts, kind, ctx.signal, ctx.progress, ctx.expect);
       ctx.transfer(vectors.buffer);
       return vectors;
     },

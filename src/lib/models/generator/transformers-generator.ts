@@ -9,6 +9,8 @@ import {
 } from '@huggingface/transformers';
 import { AppError, causeOf } from '../../errors';
 import type { Handlers } from '../../rpc';
+import { assumedPace, budgets } from '../budgets';
+import { GpuFallback, ignoreMoves, type DeviceMoved } from '../gpu-fallback';
 import { configureRuntime, loadError } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
 import type { ModelProgress } from '../progress';
@@ -31,6 +33,11 @@ interface Loaded {
 
 export class TransformersGenerator {
   private readonly loads = new LoadOnce<Loaded>();
+  readonly gpu: GpuFallback<GeneratorLoadParams>;
+
+  constructor(onMoved: (moved: DeviceMoved) => void = ignoreMoves) {
+    this.gpu = new GpuFallback((p) => this.load(p), onMoved);
+  }
 
   load(params: GeneratorLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
     return this.loads.get(loadKey(params), () => this.doLoad(params, onProgress));
@@ -50,6 +57,7 @@ export class TransformersGenerator {
         progress_callback,
       });
       onProgress({ status: 'ready', model: spec.id, device, dtype });
+      this.gpu.loaded(params);
       return { tokenizer, model, result: { device, dtype } };
     } catch (err) {
       throw loadError(err, spec.id, runtime.modelBaseUrl, mark);
@@ -71,12 +79,45 @@ export class TransformersGenerator {
     return tokenizer.encode(this.prompt(tokenizer, messages), { add_special_tokens: false }).length;
   }
 
-  async generate(params: GenerateParams, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
+  /**
+   * Streams the answer. `expect` is told how long the next token may take (the first: in proportion to the prompt).
+   * When the GPU goes away mid-answer, the model moves to WASM and decodes again from the prompt; the text already
+   * streamed is not sent twice (greedy decoding repeats it, give or take the devices' rounding).
+   */
+  async generate(
+    params: GenerateParams,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+    expect: (ms: number) => void = () => {},
+  ): Promise<GenerateResult> {
+    let sent = 0;
+    return this.gpu.run(async () => {
+      let seen = 0;
+      const result = await this.generateOnce(params, signal, expect, (piece) => {
+        const fresh = piece.slice(Math.max(0, sent - seen));
+        seen += piece.length;
+        if (!fresh) return;
+        sent += fresh.length;
+        onText(fresh);
+      });
+      return result;
+    }, expect);
+  }
+
+  private async generateOnce(
+    params: GenerateParams,
+    signal: AbortSignal,
+    expect: (ms: number) => void,
+    onText: (text: string) => void,
+  ): Promise<GenerateResult> {
     const { tokenizer, model } = await this.loaded();
     const inputs = tokenizer(this.prompt(tokenizer, params.messages), { add_special_tokens: false });
+    const promptTokens = (inputs.input_ids as { dims: number[] }).dims.at(-1) ?? 0;
+    expect(budgets.firstToken(this.gpu.pace, promptTokens));
     const stopper = new InterruptableStoppingCriteria();
     const onAbort = () => stopper.interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) stopper.interrupt();
     const started = performance.now();
     let firstTokenMs = -1;
     let tokens = 0;
@@ -86,6 +127,7 @@ export class TransformersGenerator {
       skip_prompt: true,
       skip_special_tokens: true,
       token_callback_function: () => {
+        expect(budgets.token(this.gpu.pace));
         tokens++;
         if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
       },
@@ -121,8 +163,11 @@ export class TransformersGenerator {
 
 export function generatorHandlers(generator = new TransformersGenerator()): Handlers<GeneratorMethods> {
   return {
-    load: async (params, ctx) => (await generator.load(params, ctx.progress)).result,
-    generate: (params, ctx) => generator.generate(params, ctx.signal, (text) => ctx.progress({ text })),
+    load: async (params, ctx) => {
+      ctx.expect(budgets.load(assumedPace(params.device)));
+      return (await generator.load(params, ctx.progress)).result;
+    },
+    generate: (params, ctx) => generator.generate(params, ctx.signal, (text) => ctx.progress({ text }), ctx.expect),
     countTokens: async ({ messages }) => generator.countTokens(messages),
   };
 }

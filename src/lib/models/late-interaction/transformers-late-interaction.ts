@@ -9,6 +9,8 @@ import {
 import { AppError, causeOf } from '../../errors';
 import type { LateInteractionSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
+import { assumedPace, budgets } from '../budgets';
+import { GpuFallback, ignoreMoves, type DeviceMoved } from '../gpu-fallback';
 import { configureRuntime, loadError, type RuntimeConfig } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
 import { forwardProgress, type ModelProgress } from '../progress';
@@ -32,7 +34,7 @@ import type {
   TokenVectors,
 } from './types';
 
-const BATCH = 8;
+export const BATCH = 8;
 
 interface Loaded {
   spec: LateInteractionSpec;
@@ -129,6 +131,11 @@ export class TransformersLateInteraction {
   private readonly loads = new LoadOnce<Loaded>();
   /** ONNX Runtime sessions are not re-entrant, so model runs queue here. */
   private running: Promise<unknown> = Promise.resolve();
+  readonly gpu: GpuFallback<LateInteractionLoadParams>;
+
+  constructor(onMoved: (moved: DeviceMoved) => void = ignoreMoves) {
+    this.gpu = new GpuFallback((p) => this.load(p), onMoved);
+  }
 
   /** Loads once; concurrent callers share the same promise. */
   load(params: LateInteractionLoadParams, onProgress: (p: ModelProgress) => void = () => {}): Promise<Loaded> {
@@ -153,6 +160,7 @@ export class TransformersLateInteraction {
         progress_callback,
       });
       onProgress({ status: 'ready', model: spec.id, device, dtype });
+      this.gpu.loaded(params);
       return {
         spec,
         tokenizer,
@@ -174,9 +182,14 @@ export class TransformersLateInteraction {
     return loading;
   }
 
-  /** Runs one padded batch and keeps, per input, the rows at `positions[i]`. */
-  private run(loaded: Loaded, inputs: ModelInput[], positions: number[][]): Promise<TokenVectors[]> {
-    const job = this.running.then(() => this.runNow(loaded, inputs, positions));
+  /**
+   * Runs one padded batch and keeps, per input, the rows at `positions[i]`, on the model loaded now: after a GPU loss
+   * the batch runs again on WASM (the tokenizer and projection are the same, so `inputs` still hold).
+   */
+  private run(inputs: ModelInput[], positions: number[][], expect?: (ms: number) => void): Promise<TokenVectors[]> {
+    const job = this.running.then(() =>
+      this.gpu.run(async () => this.runNow(await this.loaded(), inputs, positions), expect),
+    );
     this.running = job.catch(() => {});
     return job;
   }
@@ -220,7 +233,7 @@ export class TransformersLateInteraction {
     });
   }
 
-  async encodeQuery(text: string): Promise<TokenVectors> {
+  async encodeQuery(text: string, expect?: (ms: number) => void): Promise<TokenVectors> {
     const loaded = await this.loaded();
     const { spec, tokenizer } = loaded;
     const input = buildQueryInput(
@@ -228,7 +241,7 @@ export class TransformersLateInteraction {
       loaded.query,
       spec.queryLength,
     );
-    const [result] = await this.run(loaded, [input], [queryPositions(input)]);
+    const [result] = await this.run([input], [queryPositions(input)], expect);
     return result!;
   }
 
@@ -236,6 +249,7 @@ export class TransformersLateInteraction {
     texts: string[],
     signal?: AbortSignal,
     onProgress: (p: { done: number; total: number }) => void = () => {},
+    expect?: (ms: number) => void,
   ): Promise<TokenVectors[]> {
     const loaded = await this.loaded();
     const { spec, tokenizer, skip } = loaded;
@@ -250,9 +264,9 @@ export class TransformersLateInteraction {
       const idx = order.slice(i, i + BATCH);
       const batch = idx.map((j) => inputs[j]!);
       const vectors = await this.run(
-        loaded,
         batch,
         batch.map((x) => documentPositions(x, skip)),
+        expect,
       );
       idx.forEach((j, k) => (out[j] = vectors[k]!));
       onProgress({ done: Math.min(texts.length, i + BATCH), total: texts.length });
@@ -269,14 +283,20 @@ export function lateInteractionHandlers(encoder = new TransformersLateInteractio
     ctx.transfer(v.tokenIds.buffer);
   };
   return {
-    load: async (params, ctx) => (await encoder.load(params, ctx.progress)).result,
+    load: async (params, ctx) => {
+      ctx.expect(budgets.load(assumedPace(params.device)));
+      return (await encoder.load(params, ctx.progress)).result;
+    },
     encodeQuery: async ({ text }, ctx) => {
-      const vectors = await encoder.encodeQuery(text);
+      ctx.expect(budgets.batch(encoder.gpu.pace, 1));
+      const vectors = await encoder.encodeQuery(text, ctx.expect);
       transfer(vectors, ctx);
       return vectors;
     },
     encodeDocuments: async ({ texts }, ctx) => {
-      const list = await encoder.encodeDocuments(texts, ctx.signal, ctx.progress);
+      // Progress after each batch re-arms the same budget (see serve's owner option).
+      ctx.expect(budgets.batch(encoder.gpu.pace, Math.min(BATCH, texts.length)));
+      const list = await encoder.encodeDocuments(texts, ctx.signal, ctx.progress, ctx.expect);
       for (const v of list) transfer(v, ctx);
       return list;
     },

@@ -1,0 +1,92 @@
+// A model worker under supervision: its calls watched for a deadline, and a stuck or crashed one respawned and reloaded.
+import { AppError } from '../errors';
+import { Supervisor, Watchdog, realClock, type Clock, type MethodMap, type Overrun, type RpcClient } from '../rpc';
+import type { Terminable } from '../rpc';
+
+export interface ModelWorkerOptions<M extends MethodMap> {
+  /** The model as the user knows it, for messages: e.g. `embedding model "Xenova/bge-small-en-v1.5"`. */
+  name(): string;
+  /** A fresh worker (a Worker, or a fake with the same surface in tests). */
+  spawn(): Terminable | Worker;
+  /** Loads the model in a fresh worker and lends its lines; `again` for a worker that replaces a stuck or dead one. */
+  prepare(client: RpcClient<M>, again: boolean): Promise<void>;
+  /** The worker was replaced or ended: whoever holds a line to it must fail the calls on it. */
+  lost(err: AppError): void;
+  /** Something the worker's handlers told their owner (a model that moved to WASM). */
+  event(event: unknown): void;
+  clock?: Clock;
+}
+
+/**
+ * Owns one model worker at a time (through a Supervisor). Every call on any of its lines reports a deadline for its
+ * next sign of life (see serve's `owner` option and src/lib/models/budgets.ts); one that passes it means the worker
+ * is stuck: it is terminated, its calls fail with MODEL_STALLED, `lost` lets the other workers fail theirs, and a
+ * fresh worker loads the model again (`prepare`, which lends new lines). A worker that hangs while loading is not
+ * respawned (MODEL_LOAD_STALLED): it would only hang again.
+ */
+export class ModelWorker<M extends MethodMap> {
+  private supervisor: Supervisor<M>;
+  private dog: Watchdog | null = null;
+  private spawned = 0;
+  /** The live worker's client once its model loaded; null before, and while a replacement loads. */
+  current: RpcClient<M> | null = null;
+
+  constructor(private readonly options: ModelWorkerOptions<M>) {
+    this.supervisor = this.supervise();
+  }
+
+  /** The live worker, once its model loaded (starting and loading one if none runs). */
+  async client(): Promise<RpcClient<M>> {
+    const supervisor = this.supervisor;
+    try {
+      return await supervisor.client();
+    } catch (err) {
+      // A load that failed (or hung) ends its worker; the next call starts afresh, as a user retrying expects.
+      if (this.supervisor === supervisor) {
+        supervisor.giveUp(err as AppError);
+        this.supervisor = this.supervise();
+      }
+      throw err;
+    }
+  }
+
+  private supervise(): Supervisor<M> {
+    return new Supervisor<M>({
+      spawn: () => this.spawn(),
+      prepare: async (client) => {
+        await this.options.prepare(client, this.spawned > 1);
+        if (this.supervisor.isLive(client)) this.current = client;
+      },
+      onRestart: (err) => {
+        this.current = null;
+        this.options.lost(err);
+      },
+    });
+  }
+
+  private spawn(): Terminable {
+    this.dog?.stop();
+    const worker = this.options.spawn() as Terminable;
+    this.spawned++;
+    const dog = new Watchdog((overrun) => this.stuck(dog, overrun), this.options.clock ?? realClock);
+    this.dog = dog;
+    worker.addEventListener('message', (ev) => {
+      if (this.dog !== dog) return;
+      dog.read(ev.data);
+      const msg = ev.data as { kind?: string; event?: unknown } | null;
+      if (msg?.kind === 'event') this.options.event(msg.event);
+    });
+    return worker;
+  }
+
+  private stuck(dog: Watchdog, overrun: Overrun): void {
+    if (this.dog !== dog) return;
+    const [model, method, seconds] = [this.options.name(), overrun.method, Math.round(overrun.budgetMs / 1000)];
+    if (this.current) {
+      return this.supervisor.restart(new AppError('MODEL_STALLED', undefined, { model, method, seconds }));
+    }
+    const err = new AppError('MODEL_LOAD_STALLED', undefined, { model, method, seconds });
+    this.supervisor.giveUp(err);
+    this.options.lost(err);
+  }
+}

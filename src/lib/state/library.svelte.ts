@@ -90,7 +90,11 @@ export class LibraryState {
   persisted = $state<boolean | null>(null);
   /** Adds the vectors documents lack (indexed by keywords only, or with other models) whenever the models attach. */
   readonly backfill = new BackfillState({
-    updated: (doc) => (this.documents = this.documents.map((d) => (d.id === doc.id ? { ...d, ...doc } : d))),
+    updated: (doc) => {
+      this.documents = this.documents.map((d) => (d.id === doc.id ? { ...d, ...doc } : d));
+      // Other tabs add the new vectors to their indexes too.
+      this.ctx.changed({ added: [doc.id], removed: [] });
+    },
     info: (text) => this.ctx.info(text),
     fail: (err) => this.ctx.fail(err),
   });

@@ -16,6 +16,12 @@ const TABLE_DELIMITER = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|
 const HTML_BLOCK = /^ {0,3}<(?:\/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|!--)/;
 const LINK_DEFINITION = /^ {0,3}\[[^\]]+\]:[ \t]*\S/;
 const BLANK = /^[ \t]*$/;
+/**
+ * Quotes nest by recursion up to this depth; deeper markers are stripped all at once, so 50,000 nested "> " cannot
+ * overflow the stack. A quote adds nothing to the blocks but its content: past the bound only the paragraph breaks
+ * between lines of different depths are lost, never text.
+ */
+const MAX_QUOTE_DEPTH = 32;
 // A whole HTML tag, quoted attribute values included (they may hold backticks or '>'). Names and unquoted values
 // stop at '<', so a run of unclosed tags is scanned once, not once per '<' (that was quadratic); an unquoted value
 // cannot start with a quote, so a quoted one has one reading only (two made an unclosed tag exponential).
@@ -141,7 +147,18 @@ function joinParagraph(lines: string[]): string {
   return out;
 }
 
-function parseLines(lines: string[], ctx: Context): void {
+/** A line without all its leading quote markers (`> > >x` is `x`), in one pass however deep they go. */
+function stripQuoteMarkers(line: string): string {
+  let at = 0;
+  for (;;) {
+    let p = at;
+    while (p < line.length && p - at < 3 && line[p] === ' ') p++;
+    if (line[p] !== '>') return line.slice(at);
+    at = line[p + 1] === ' ' ? p + 2 : p + 1;
+  }
+}
+
+function parseLines(lines: string[], ctx: Context, depth = 0): void {
   let i = 0;
   const emit = (block: BlockDraft) => {
     if (block.text.trim() !== '') ctx.blocks.push(block);
@@ -186,16 +203,17 @@ function parseLines(lines: string[], ctx: Context): void {
 
     if (QUOTE.test(line)) {
       const inner: string[] = [];
+      const flatten = depth + 1 >= MAX_QUOTE_DEPTH;
       while (i < lines.length && !BLANK.test(lines[i]!)) {
         const l = lines[i]!;
-        if (QUOTE.test(l)) inner.push(l.replace(QUOTE, ''));
+        if (QUOTE.test(l)) inner.push(flatten ? stripQuoteMarkers(l) : l.replace(QUOTE, ''));
         else if (inner.length > 0 && !interruptsParagraph(l))
           inner.push(l); // lazy continuation
         else break;
         i++;
         // A blank line inside the quote (a bare ">") is kept as the inner blank line it stands for.
       }
-      parseLines(inner, ctx);
+      parseLines(inner, ctx, depth + 1);
       continue;
     }
 

@@ -139,7 +139,8 @@ interface Context {
 function joinParagraph(lines: string[]): string {
   let out = '';
   lines.forEach((raw, i) => {
-    const hard = / {2,}$/.test(raw) || /\\$/.test(raw);
+    // endsWith, not / {2,}$/: that regex tries a long run of spaces inside the line from each of its spaces.
+    const hard = raw.endsWith('  ') || raw.endsWith('\\');
     const line = raw.trim().replace(/\\$/, '');
     out += line;
     if (i < lines.length - 1) out += hard ? '\n' : ' ';

@@ -23,6 +23,10 @@ const N = 100_000;
 /** Inputs known to defeat backtracking patterns over Markdown, HTML, plain text and model output. */
 const INPUTS: Record<string, string> = {
   'spaces then a letter': ' '.repeat(N) + 'x',
+  'spaces inside a line': `a${' '.repeat(N)}b`,
+  'spaces inside a paragraph': `a\nb${' '.repeat(N)}c\nd`,
+  'tabs and spaces inside a line': `a${' \t'.repeat(N / 2)}b`,
+  'NBSPs inside a line': `a${'\u00A0 '.repeat(N / 2)}b`,
   'a line of spaces in a heading': `# a${' '.repeat(N)}b`,
   'a heading of hashes': `# ${'#'.repeat(N)} x`,
   'tabs and spaces': ' \t'.repeat(N / 2) + 'x',
@@ -105,6 +109,12 @@ function timed(pass: (text: string) => unknown, input: string): number {
 describe('the linear rewrites keep their results', () => {
   it('trims trailing spaces, tabs and NBSPs on every line, the first included', () => {
     expect(cleanText('a\u00A0 \t\r\nb \n \u00A0\nc')).toBe('a\nb\n\nc');
+  });
+
+  it('keeps hard line breaks (two trailing spaces or a backslash) and joins soft ones', () => {
+    const para = (source: string) => markdownBlocks(source).blocks[0]!.text;
+    expect(para('one  \ntwo\\\nthree \nfour\nfive')).toBe('one\ntwo\nthree four five');
+    expect(para(`a${' '.repeat(1_000)}b\nc`)).toBe(`a${' '.repeat(1_000)}b c`);
   });
 
   it('reads ATX headings and their closing hashes as before', () => {

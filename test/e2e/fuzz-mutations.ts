@@ -133,6 +133,15 @@ const NESTERS: Record<FuzzKind, string[]> = {
   docx: ['<w:tbl><w:tr><w:tc>', '<w:p><w:r>'],
 };
 
+/** Characters that patterns over text repeat: spaces, tabs, NBSPs, emphasis and heading markers, brackets. */
+const RUNS = [' ', '\t', ' \t', '\u00A0', '-', '=', '*', '_', '`', '#', '!', '[', '<', '&', '.', '\\'];
+
+/** The start of the line that holds position `at` (a '\n' before it, or 0). */
+function lineStart(b: Uint8Array, at: number): number {
+  while (at > 0 && b[at - 1] !== 0x0a) at--;
+  return at;
+}
+
 type Mutator = (b: Uint8Array, r: Rand, kind: FuzzKind, donors: Seed[]) => [Uint8Array, string];
 
 const MUTATORS: Record<string, Mutator> = {
@@ -190,10 +199,20 @@ const MUTATORS: Record<string, Mutator> = {
   },
   nest(b, r, kind) {
     const token = pick(r, NESTERS[kind]);
-    const depth = 1000 + int(r, 20_000);
-    const at = int(r, b.length + 1);
+    const depth = 1000 + int(r, 40_000);
+    // Markdown nests only from the start of a line, so the run starts one.
+    const at = kind === 'md' ? lineStart(b, int(r, b.length + 1)) : int(r, b.length + 1);
     const run = latin1(token.repeat(depth));
     return [concat(b.subarray(0, at), run, b.subarray(at)), `nest ${JSON.stringify(token)}x${depth}@${at}`];
+  },
+  run(b, r) {
+    // A long run of one character inside a line: what makes a backtracking pattern rescan it from every position.
+    const token = pick(r, RUNS);
+    // Long enough that a quadratic pass takes seconds; short enough that the text itself embeds quickly.
+    const length = 4_000 + int(r, 60_000);
+    const at = int(r, b.length + 1);
+    const run = new TextEncoder().encode(token.repeat(Math.ceil(length / token.length)));
+    return [concat(b.subarray(0, at), run, b.subarray(at)), `run ${JSON.stringify(token)}x${length}@${at}`];
   },
   zipHeader(b, r) {
     // Corrupts a field of a local header, the central directory or its end record: sizes, offsets, counts, methods.
@@ -243,8 +262,8 @@ const MUTATORS: Record<string, Mutator> = {
 };
 
 const PLAN: Record<FuzzKind, string[]> = {
-  md: ['flip', 'truncate', 'duplicate', 'splice', 'tokens', 'tokens', 'nest'],
-  html: ['flip', 'truncate', 'duplicate', 'splice', 'tokens', 'tokens', 'nest'],
+  md: ['flip', 'truncate', 'duplicate', 'splice', 'tokens', 'tokens', 'nest', 'run'],
+  html: ['flip', 'truncate', 'duplicate', 'splice', 'tokens', 'tokens', 'nest', 'run'],
   pdf: ['flip', 'flip', 'truncate', 'duplicate', 'splice', 'tokens', 'tokens', 'nest'],
   docx: ['flip', 'truncate', 'duplicate', 'splice', 'zipHeader', 'zipHeader', 'docxXml', 'docxXml'],
 };

@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { ERROR_CODES, type ErrorCode } from '../../src/lib/errors/codes';
+import type { ErrorCode } from '../../src/lib/errors/codes';
 import { expect, openApp, test } from './fixtures';
 import { fuzzCases, type FuzzCase, type FuzzKind, type Seed } from './fuzz-mutations';
+import { codeOf, queueRows, type Row } from './import-queue';
 
 /** Fixed so CI is reproducible; FUZZ_SEED=<n> explores another run, FUZZ_COUNT=<n> sizes it. */
 const RUN_SEED = Number(process.env.FUZZ_SEED ?? 20_261_202);
@@ -43,55 +44,16 @@ const MIME: Record<FuzzKind, string> = {
 /** Codes that mean the app did not understand what went wrong, or that a parser hung or took its worker down. */
 const UNCLEAR: ErrorCode[] = ['UNKNOWN', 'WORKER_CRASHED', 'IMPORT_STALLED'];
 
-/** The code whose template produced a message ("{name}" matches anything), or null when none did. */
-function codeOf(message: string): ErrorCode | null {
-  for (const [code, template] of Object.entries(ERROR_CODES) as [ErrorCode, string][]) {
-    const pattern = template
-      .split(/\{\w+\}/)
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('[\\s\\S]*');
-    // UNKNOWN and the other fallbacks append "(cause)" to their template.
-    if (new RegExp(`^${pattern}(?: \\([\\s\\S]*\\))?$`).test(message)) return code;
-  }
-  return null;
-}
-
-interface Row {
-  name: string;
-  state: 'added' | 'error' | 'cancelled' | 'skipped' | 'prompt' | 'pending';
-  message: string;
-}
-
-/** Every row of the import queue, read in one go. */
-async function queueRows(page: Page): Promise<Row[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('[aria-label="Import queue"] li')].map((li): Row => {
-      const text = (li as HTMLElement).innerText.trim();
-      const err = li.querySelector('p.err');
-      if (err) {
-        const name = err.querySelector('strong')?.textContent ?? '';
-        return { name, state: 'error', message: text.slice(name.length + 2) };
-      }
-      const done = /^(.*): (added|cancelled|kept the existing version)$/.exec(text);
-      if (done) {
-        const state = done[2] === 'added' ? 'added' : done[2] === 'cancelled' ? 'cancelled' : 'skipped';
-        return { name: done[1]!, state, message: '' };
-      }
-      const prompt = li.querySelector('form, [role="group"]');
-      const label = li.querySelector('progress')?.getAttribute('aria-label') ?? '';
-      return { name: prompt ? text : label, state: prompt ? 'prompt' : 'pending', message: text };
-    }),
-  );
-}
-
 /** Counts main-thread stalls in the page: a 50 ms timer that notes the longest gap between its runs. */
 async function startHeartbeat(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __heartbeat: { last: number; max: number } };
-    w.__heartbeat = { last: performance.now(), max: 0 };
+    const w = window as unknown as { __heartbeat: { last: number; max: number; long: string[] } };
+    w.__heartbeat = { last: performance.now(), max: 0, long: [] };
     setInterval(() => {
       const now = performance.now();
-      w.__heartbeat.max = Math.max(w.__heartbeat.max, now - w.__heartbeat.last);
+      const gap = now - w.__heartbeat.last;
+      w.__heartbeat.max = Math.max(w.__heartbeat.max, gap);
+      if (gap > 500) w.__heartbeat.long.push(`${Math.round(gap)} ms gap ending at ${Math.round(now)}`);
       w.__heartbeat.last = now;
     }, 50);
   });
@@ -127,14 +89,18 @@ test(
     })();
 
     const started = Date.now();
+    /** When each batch was set, in the page's clock, to place the main thread's long gaps. */
+    const timeline: string[] = [];
     const outcomes = new Map<string, Row>();
     const byName = new Map(cases.map((c) => [c.name, c]));
     try {
       for (let b = 0; b < cases.length; b += BATCH) {
         const batch = cases.slice(b, b + BATCH);
+        const setAt = await page.evaluate(() => performance.now());
         await page
           .getByLabel('Add documents')
           .setInputFiles(batch.map((c) => ({ name: c.name, mimeType: MIME[c.kind], buffer: Buffer.from(c.bytes) })));
+        timeline.push(`batch ${b / BATCH} set at ${Math.round(setAt)}`);
         const deadline = Date.now() + BATCH_TIMEOUT_MS;
         let rows: Row[] = [];
         for (;;) {
@@ -162,9 +128,10 @@ test(
       await poller;
     }
     const seconds = (Date.now() - started) / 1000;
-    const heartbeat = await page.evaluate(
-      () => (window as unknown as { __heartbeat: { max: number } }).__heartbeat.max,
+    const { max: heartbeat, long } = await page.evaluate(
+      () => (window as unknown as { __heartbeat: { max: number; long: string[] } }).__heartbeat,
     );
+    console.log(`FUZZ timeline: ${[...timeline, ...long].join('; ')}`);
 
     const tally = new Map<string, number>();
     const unclear: string[] = [];

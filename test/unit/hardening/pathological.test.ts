@@ -117,6 +117,11 @@ describe('the linear rewrites keep their results', () => {
     expect(para(`a${' '.repeat(1_000)}b\nc`)).toBe(`a${' '.repeat(1_000)}b c`);
   });
 
+  it('strips links and images with the innermost brackets as their text', () => {
+    expect(cleanInline('see ![alt](x.png), [t][ref] and [a [b](c) d')).toBe('see alt, t and [a b d');
+    expect(cleanInline('[[w]](u) [x](a(b)c)')).toBe('[[w]](u) x');
+  });
+
   it('reads ATX headings and their closing hashes as before', () => {
     const heading = (line: string) => markdownBlocks(line).blocks[0];
     expect(heading('# Title ##   ')).toMatchObject({ kind: 'heading', level: 1, text: 'Title' });

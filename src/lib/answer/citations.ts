@@ -1,4 +1,5 @@
 // Parses [n] citation markers in an answer into text and link segments; drops markers to missing passages.
+import { trimSpacesEnd } from '../ingest/assemble';
 
 export type AnswerSegment = { kind: 'text'; text: string } | { kind: 'cite'; n: number };
 
@@ -36,7 +37,8 @@ export function stripCitations(text: string): string {
   let out = '';
   let last = 0;
   for (const m of findCitationMarkers(text)) {
-    out += text.slice(last, m.start).replace(/[ \t]+$/, '');
+    // A loop, not /[ \t]+$/, which is quadratic on a long run of spaces (model output is untrusted too).
+    out += trimSpacesEnd(text.slice(last, m.start), false);
     last = m.end;
   }
   return out + text.slice(last);

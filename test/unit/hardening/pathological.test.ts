@@ -56,6 +56,7 @@ const INPUTS: Record<string, string> = {
   entities: '&#'.repeat(N / 2),
   backslashes: '\\'.repeat(N),
   'citation markers': '[1]'.repeat(N / 3),
+  'spaces before a citation': `a${' '.repeat(N)}b [1]`,
   'citation openers': '[1, '.repeat(N / 4),
   'dots and letters': 'a.'.repeat(N / 2),
   'sentence ends': '. '.repeat(N / 2),

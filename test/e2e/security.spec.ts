@@ -1,4 +1,5 @@
 // Security headers (#11): the CSP reaches the page and every worker, nothing in a worker can reach another host, the page cannot be framed, and the app still works under it.
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -142,5 +143,51 @@ test('the app works under the headers: add a document, ask, read the cited answe
   const cite = page.getByRole('region', { name: 'Answer' }).getByRole('link', { name: 'Source 1' });
   await expect(cite).toBeVisible({ timeout: 180_000 });
   expect(violations).toEqual([]);
+  expect(externalRequests).toEqual([]);
+});
+
+/** Starts test/fixtures/serve.mjs on a free port with `env`; resolves with its origin and a stop function. */
+async function serveApp(env: Record<string, string>): Promise<{ origin: string; stop: () => void }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/serve.mjs', import.meta.url))], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const origin = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve.mjs exited with ${code}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      const m = chunk.toString().match(/http:\/\/localhost:\d+/);
+      if (m) resolve(m[0]);
+    });
+  });
+  return { origin, stop: () => child.kill() };
+}
+
+test('a model host on another origin is refused until its origin is added to connect-src', async ({
+  page,
+  externalRequests,
+}) => {
+  // A second server stands for a self-hosted model host: it serves the stand-in registry and models, with CORS.
+  const host = await serveApp({});
+  const app = await serveApp({ LECTERN_CONNECT_SRC: host.origin });
+  try {
+    const registryUrl = `${host.origin}/standin/registry.json`;
+    // A document of the app's own server (which allows only itself and the hub) may not read from that host: the
+    // browser refuses before asking.
+    await page.goto('/favicon.svg');
+    const refused = page.waitForEvent('console', (m) =>
+      m.text().startsWith(`Connecting to '${registryUrl}' violates the following Content Security Policy directive`),
+    );
+    expect(await page.evaluate(tryFetch, registryUrl)).toMatch(/^blocked: TypeError/);
+    await refused;
+
+    // Served with the host added (LECTERN_CONNECT_SRC, as an author adds it to _headers), the app loads its models.
+    const csp = (await page.request.get(`${app.origin}/`)).headers()['content-security-policy'];
+    expect(csp).toContain(`https://*.hf.co ${host.origin};`);
+    await openApp(page, `${app.origin}/?registry=${encodeURIComponent(registryUrl)}`);
+    await expect(page.getByText('lectern-standin/bert-embedder')).toBeVisible();
+  } finally {
+    host.stop();
+    app.stop();
+  }
   expect(externalRequests).toEqual([]);
 });

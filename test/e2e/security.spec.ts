@@ -111,7 +111,10 @@ test('the page refuses to be framed by another origin', async ({ page, externalR
   await new Promise<void>((resolve) => framer.listen(0, 'localhost', resolve));
   try {
     const { port } = framer.address() as AddressInfo;
-    const refused = page.waitForEvent('console', (m) => /frame-ancestors|Refused to (display|frame)/.test(m.text()));
+    const refused = page.waitForEvent('console', {
+      predicate: (m) => /frame-ancestors|Refused to (display|frame)/.test(m.text()),
+      timeout: 30_000,
+    });
     await page.goto(`http://localhost:${port}/`);
     await refused;
     const frame = page.frames().find((f) => f !== page.mainFrame());

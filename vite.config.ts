@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { contentSecurityPolicy, headersFile, parseConnectSrc, securityHeaders } from './tools/security-headers.mjs';
 
 const require = createRequire(import.meta.url);
 // The exact onnxruntime-web build transformers.js imports, so its wasm matches its JS.
@@ -42,11 +43,34 @@ function selfHostedOrt(): Plugin {
   };
 }
 
+// Extra model hosts (self-hosted registries on another origin), added to connect-src at build time.
+const connectSrc = parseConnectSrc(process.env.LECTERN_CONNECT_SRC);
+const headers = securityHeaders({ connectSrc });
+
+/**
+ * Puts the CSP into index.html as a meta tag (for static hosts that send no headers; no frame-ancestors there) and
+ * emits dist/_headers (Netlify / Cloudflare Pages) with every header, both from tools/security-headers.mjs.
+ */
+function securityHeadersPlugin(): Plugin {
+  return {
+    name: 'lectern-security-headers',
+    // The page holds a placeholder, so the policy sits right after the charset, before anything it governs.
+    transformIndexHtml: (html) => html.replace('%LECTERN_CSP%', contentSecurityPolicy({ connectSrc, forMeta: true })),
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: headersFile(headers) });
+    },
+  };
+}
+
 export default defineConfig({
   root: 'src',
   base: './',
   publicDir: '../public',
-  plugins: [svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }), selfHostedOrt()],
+  plugins: [
+    svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
+    selfHostedOrt(),
+    securityHeadersPlugin(),
+  ],
   worker: { format: 'es' },
   build: {
     outDir: '../dist',
@@ -54,7 +78,8 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
   },
-  preview: { port: 4173 },
+  preview: { port: 4173, headers },
+  server: { headers },
   test: {
     root: '.',
     include: ['test/unit/**/*.test.ts'],

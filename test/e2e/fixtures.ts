@@ -1,4 +1,6 @@
 // Shared e2e fixtures: every test fails if any request leaves localhost, and knows its project's device.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 
 export const STANDIN_URL = '/?registry=standin/registry.json';
@@ -41,4 +43,20 @@ export { expect };
 export async function openApp(page: Page, url = STANDIN_URL): Promise<void> {
   await page.goto(url);
   await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+}
+
+/** Starts test/fixtures/serve.mjs on a free port with `env`; resolves with its origin and a stop function. */
+export async function serveApp(env: Record<string, string>): Promise<{ origin: string; stop: () => void }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/serve.mjs', import.meta.url))], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const origin = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve.mjs exited with ${code}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      const m = chunk.toString().match(/http:\/\/localhost:\d+/);
+      if (m) resolve(m[0]);
+    });
+  });
+  return { origin, stop: () => child.kill() };
 }

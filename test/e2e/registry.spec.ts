@@ -4,7 +4,7 @@ import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, normalize } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, serveApp, test } from './fixtures';
 
 const ROOT = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const MODELS = join(ROOT, 'models');
@@ -41,7 +41,14 @@ async function modelHost(): Promise<{ origin: string; seen: string[]; server: Se
   return { origin: `http://localhost:${port}`, seen, server };
 }
 
-const linkTo = (origin: string) => `/?registry=${encodeURIComponent(`${origin}/standin/registry.json`)}`;
+/**
+ * The app, served with that host in its CSP's connect-src (as an author adds a model host to _headers), opened with a
+ * link to the host's registry.
+ */
+async function appLinkingTo(origin: string): Promise<{ url: string; stop: () => void }> {
+  const app = await serveApp({ LECTERN_CONNECT_SRC: origin });
+  return { url: `${app.origin}/?registry=${encodeURIComponent(`${origin}/standin/registry.json`)}`, stop: app.stop };
+}
 
 const storedKeys = (page: Page) =>
   page.evaluate(
@@ -65,10 +72,11 @@ test(
   { tag: '@device-independent' },
   async ({ page, externalRequests }, testInfo) => {
     const host = await modelHost();
+    const app = await appLinkingTo(host.origin);
     const pageRequests: string[] = [];
     page.on('request', (r) => pageRequests.push(`${r.url()} ${JSON.stringify(r.headers())} ${r.postData() ?? ''}`));
     try {
-      await page.goto(linkTo(host.origin));
+      await page.goto(app.url);
       const dialog = page.getByRole('dialog', { name: 'Load models from another host?' });
       await expect(dialog.getByTestId('consent-origin')).toHaveText(host.origin);
       // Nothing, not even the registry, was fetched from that host before the answer.
@@ -121,14 +129,16 @@ test(
       expect(externalRequests).toEqual([]);
     } finally {
       host.server.close();
+      app.stop();
     }
   },
 );
 
 test('saying no fetches nothing from that host', { tag: '@device-independent' }, async ({ page, externalRequests }) => {
   const host = await modelHost();
+  const app = await appLinkingTo(host.origin);
   try {
-    await page.goto(linkTo(host.origin));
+    await page.goto(app.url);
     const dialog = page.getByRole('dialog', { name: 'Load models from another host?' });
     await dialog.getByRole('button', { name: 'Use the models in Settings' }).click();
     await expect(dialog).toBeHidden();
@@ -141,5 +151,6 @@ test('saying no fetches nothing from that host', { tag: '@device-independent' },
     await expect(page.getByRole('dialog', { name: 'Settings' }).getByTestId('registry-link')).toHaveCount(0);
   } finally {
     host.server.close();
+    app.stop();
   }
 });

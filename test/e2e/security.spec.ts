@@ -1,10 +1,9 @@
 // Security headers (#11): the CSP reaches the page and every worker, nothing in a worker can reach another host, the page cannot be framed, and the app still works under it.
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Page, Worker } from '@playwright/test';
-import { expect, openApp, test } from './fixtures';
+import { expect, openApp, serveApp, test } from './fixtures';
 
 const doc = (name: string) => fileURLToPath(new URL(`../fixtures/docs/skeleton/${name}`, import.meta.url));
 
@@ -149,22 +148,6 @@ test('the app works under the headers: add a document, ask, read the cited answe
   expect(externalRequests).toEqual([]);
 });
 
-/** Starts test/fixtures/serve.mjs on a free port with `env`; resolves with its origin and a stop function. */
-async function serveApp(env: Record<string, string>): Promise<{ origin: string; stop: () => void }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/serve.mjs', import.meta.url))], {
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const origin = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`serve.mjs exited with ${code}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      const m = chunk.toString().match(/http:\/\/localhost:\d+/);
-      if (m) resolve(m[0]);
-    });
-  });
-  return { origin, stop: () => child.kill() };
-}
-
 test('a model host on another origin is refused until its origin is added to connect-src', async ({
   page,
   externalRequests,
@@ -186,7 +169,13 @@ test('a model host on another origin is refused until its origin is added to con
     // Served with the host added (LECTERN_CONNECT_SRC, as an author adds it to _headers), the app loads its models.
     const csp = (await page.request.get(`${app.origin}/`)).headers()['content-security-policy'];
     expect(csp).toContain(`https://*.hf.co ${host.origin};`);
-    await openApp(page, `${app.origin}/?registry=${encodeURIComponent(registryUrl)}`);
+    await page.goto(`${app.origin}/?registry=${encodeURIComponent(registryUrl)}`);
+    // The link names another host: the app asks first (see registry.spec.ts).
+    await page
+      .getByRole('dialog', { name: 'Load models from another host?' })
+      .getByRole('button', { name: `Load from ${host.origin}` })
+      .click();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
     await expect(page.getByText('lectern-standin/bert-embedder')).toBeVisible();
   } finally {
     host.stop();

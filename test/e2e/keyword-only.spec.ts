@@ -51,10 +51,10 @@ test(
     for (const d of keys) {
       // The stored key names the model, its revision and where it came from (provenance).
       expect(d.embedderId).toMatch(
-        /^lectern-standin\/bert-embedder@main from http:\/\/localhost:\d+ by http:\/\/localhost:\d+$/,
+        /^lectern-standin\/bert-embedder@main from http:\/\/localhost:\d+ by http:\/\/localhost:\d+\/standin\/registry\.json$/,
       );
       expect(d.lateModelId).toMatch(
-        /^lectern-standin\/\S+@main from http:\/\/localhost:\d+ by http:\/\/localhost:\d+$/,
+        /^lectern-standin\/\S+@main from http:\/\/localhost:\d+ by http:\/\/localhost:\d+\/standin\/registry\.json$/,
       );
     }
 

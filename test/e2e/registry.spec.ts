@@ -117,7 +117,9 @@ test(
 
       // Stored vectors say where their model came from and which registry described it.
       const keys = await storedKeys(page);
-      expect(keys).toEqual([`lectern-standin/bert-embedder@main from ${host.origin} by ${host.origin}`]);
+      expect(keys).toEqual([
+        `lectern-standin/bert-embedder@main from ${host.origin} by ${host.origin}/standin/registry.json`,
+      ]);
 
       // The host allowed is remembered: a reload does not ask again.
       await page.reload();

@@ -30,7 +30,7 @@ export interface Settings {
   /** Dense index engine: `auto` = Voy for small libraries, the exact scan for large ones (measured; see vector-index.ts). */
   denseIndex: DenseIndexPreference;
   maxFileMB: number;
-  /** Model hosts the user allowed when a `?registry=` link named them (origins); the page's own and the hub need none. */
+  /** Registries (URLs) and model-file hosts (origins) the user allowed from `?registry=` links. */
   trustedOrigins: string[];
 }
 

@@ -66,10 +66,13 @@ async function deleteDerived(tx: DocTx, docId: string, track: (r: Promise<unknow
   });
 }
 
-/** The vectors a backfill made for one stored document: dense rows, token rows, or both. */
+/**
+ * The vectors a backfill made for one stored document: dense rows, token rows, or both. `rows: null` keeps the rows
+ * stored and only rewrites their key (rows an earlier version saved under the bare model id, of the same model).
+ */
 export interface BackfilledVectors {
-  dense: { key: string; rows: readonly VectorRecord[] } | null;
-  tokens: { modelId: string; rows: readonly TokenVectorRecord[] } | null;
+  dense: { key: string; rows: readonly VectorRecord[] | null } | null;
+  tokens: { modelId: string; rows: readonly TokenVectorRecord[] | null } | null;
 }
 
 /**
@@ -92,14 +95,19 @@ export async function saveBackfilledVectors(
       const same = chunkKeys.length === ids.size && chunkKeys.every((id) => ids.has(id));
       if (!doc || !same) return false;
       const next = { ...doc };
-      for (const [store, part] of [
-        ['vectors', vectors.dense],
-        ['tokenVectors', vectors.tokens],
+      for (const [store, part, field] of [
+        ['vectors', vectors.dense && { key: vectors.dense.key, rows: vectors.dense.rows }, 'embedderId'],
+        ['tokenVectors', vectors.tokens && { key: vectors.tokens.modelId, rows: vectors.tokens.rows }, 'modelId'],
       ] as const) {
         if (!part) continue;
-        for (const key of await tx.objectStore(store).index('byDoc').getAllKeys(docId)) {
-          track(tx.objectStore(store).delete(key));
+        const index = tx.objectStore(store).index('byDoc');
+        if (part.rows === null) {
+          // Same model, older key: the rows stay, under the key they are now known by.
+          for (const row of await index.getAll(docId))
+            track(tx.objectStore(store).put({ ...row, [field]: part.key } as VectorRecord & TokenVectorRecord));
+          continue;
         }
+        for (const key of await index.getAllKeys(docId)) track(tx.objectStore(store).delete(key));
         for (const row of part.rows) {
           if (row.docId !== docId || !ids.has(row.chunkId)) {
             throw new AppError('STORAGE_FAILED', undefined, {
@@ -119,10 +127,31 @@ export async function saveBackfilledVectors(
   });
 }
 
-/** Whether any token-vector row of this document was made by the model with this key (rows from before lateModelId). */
-export async function hasTokenVectors(db: LecternDatabase, docId: string, modelId: string): Promise<boolean> {
-  const rows = await guardStorage('hasTokenVectors', () => db.getAllFromIndex('tokenVectors', 'byDoc', docId, 1));
-  return rows.some((r) => r.modelId === modelId);
+/** The model key of one of this document's token-vector rows (rows from before lateModelId); null when it has none. */
+export async function tokenVectorModel(db: LecternDatabase, docId: string): Promise<string | null> {
+  const rows = await guardStorage('tokenVectorModel', () => db.getAllFromIndex('tokenVectors', 'byDoc', docId, 1));
+  return rows[0]?.modelId ?? null;
+}
+
+/** A document's stored dense vectors, row-major in the order of `chunkIds` (all must have one). */
+export async function vectorsOf(db: LecternDatabase, chunkIds: readonly string[]): Promise<Float32Array> {
+  const rows = await guardStorage('vectorsOf', async () => {
+    const tx = db.transaction('vectors');
+    const [found] = await Promise.all([Promise.all(chunkIds.map((id) => tx.store.get(id))), tx.done]);
+    return found;
+  });
+  const dims = rows[0]?.dims ?? 0;
+  const out = new Float32Array(chunkIds.length * dims);
+  rows.forEach((row, i) => {
+    if (!row || row.dims !== dims) {
+      throw new AppError('STORAGE_FAILED', undefined, {
+        operation: 'vectorsOf',
+        cause: `no vector for ${chunkIds[i]}`,
+      });
+    }
+    out.set(new Float32Array(row.data), i * dims);
+  });
+  return out;
 }
 
 /** Removes a document and all its chunks and vectors in one transaction; missing ids are a no-op. */

@@ -24,7 +24,8 @@ export {
   getChunksByDoc,
   DERIVED_STORES,
   saveBackfilledVectors,
-  hasTokenVectors,
+  tokenVectorModel,
+  vectorsOf,
   type BackfilledVectors,
   type DerivedRows,
 } from './documents-repo';

@@ -56,8 +56,11 @@ export type IngestMethods = {
   /** The user's answer to the question an import asked; false when that import no longer waits. */
   answer: { params: { docId: string; answer: PromptAnswer }; result: boolean; progress: never };
   remove: { params: { docId: string }; result: void; progress: never };
-  /** Adds the vectors stored documents lack for the attached models (pipelines/backfill.ts). */
-  backfill: { params: Record<string, never>; result: BackfillOutcome; progress: BackfillProgress };
+  /**
+   * Adds the vectors stored documents lack for the attached models (pipelines/backfill.ts); with `replace`, also
+   * replaces those of other models, model hosts or registries.
+   */
+  backfill: { params: { replace: boolean }; result: BackfillOutcome; progress: BackfillProgress };
   /** Parse and chunk only (the ingest benchmark): pages and passages, nothing stored. */
   process: { params: ProcessParams; result: { pageCount: number | null; chunks: number }; progress: never };
 };

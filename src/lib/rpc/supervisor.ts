@@ -16,6 +16,8 @@ export interface SupervisorOptions<M extends MethodMap> {
   prepare(client: RpcClient<M>): Promise<void>;
   /** Told when a worker is replaced (crash or restart), with the error its calls failed with. */
   onRestart?(err: AppError): void;
+  /** Told when a restart does not bring a worker back (too many in a minute, or it cannot spawn): none will come. */
+  onGiveUp?(err: AppError): void;
 }
 
 /** Restarts allowed within RESTART_WINDOW_MS before the supervisor gives up (a worker that cannot start). */
@@ -58,6 +60,11 @@ export class Supervisor<M extends MethodMap> {
     }
   }
 
+  /** Whether this supervisor has given up (client() throws why). */
+  get hasFailed(): boolean {
+    return this.failed !== null;
+  }
+
   /** Whether `client` belongs to the worker that runs now (not to one already replaced). */
   isLive(client: RpcClient<M>): boolean {
     return this.current?.client === client;
@@ -73,12 +80,14 @@ export class Supervisor<M extends MethodMap> {
       this.failed = new AppError('WORKER_CRASHED', undefined, {
         reason: `restarted ${MAX_RESTARTS} times in a minute`,
       });
+      this.options.onGiveUp?.(this.failed);
       return;
     }
     try {
       this.start();
     } catch (spawnErr) {
       this.failed = new AppError('WORKER_CRASHED', undefined, { reason: String(spawnErr) });
+      this.options.onGiveUp?.(this.failed);
     }
   }
 

@@ -29,7 +29,8 @@ export async function syncIndexes(
   const { meta, keyword, dense } = target();
   // Everything below runs without awaiting, so no search sees half a change.
   const gone = new Set([...change.removed, ...change.added.filter((_, i) => !rows[i]!.doc)]);
-  const stale = [...meta].filter(([, m]) => gone.has(m.docId)).map(([id]) => id);
+  // Most messages only add (a backfilled document, an import): no scan of every chunk for them.
+  const stale = gone.size ? [...meta].filter(([, m]) => gone.has(m.docId)).map(([id]) => id) : [];
   for (const id of stale) {
     meta.delete(id);
     keyword.remove(id);

@@ -11,7 +11,8 @@ import {
   findByHash,
   findByName,
   getChunksByDoc,
-  hasTokenVectors,
+  tokenVectorModel,
+  vectorsOf,
   listDocuments,
   saveBackfilledVectors,
   openLecternDB,
@@ -44,7 +45,8 @@ function backfillStore(db: LecternDatabase): BackfillStore {
   return {
     documents: async () => (await listDocuments(db)).map(({ text: _text, ...summary }) => summary),
     chunksOf: (docId) => getChunksByDoc(db, docId),
-    hasTokenVectors: (docId, modelId) => hasTokenVectors(db, docId, modelId),
+    tokenVectorModel: (docId) => tokenVectorModel(db, docId),
+    vectorsOf: (_docId, chunkIds) => vectorsOf(db, chunkIds),
     save: (docId, chunkIds, vectors) => saveBackfilledVectors(db, docId, chunkIds, vectors),
   };
 }
@@ -131,13 +133,13 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
         },
       ),
 
-    backfill: async (_params, ctx) => {
+    backfill: async ({ replace }, ctx) => {
       if (!db || !search) throw new AppError('INDEX_NOT_OPEN');
-      const m = await models();
-      return backfill(
-        { store: backfillStore(db), models: m, index: search },
-        { signal: ctx.signal, progress: ctx.progress },
-      );
+      // No usable index (search did not open): that was said already, and there is nothing to fill.
+      const m = await models().catch(() => null);
+      if (!m) return { done: 0, failed: 0 };
+      const ports = { store: backfillStore(db), models: m, index: search };
+      return backfill(ports, { replace }, { signal: ctx.signal, progress: ctx.progress });
     },
 
     answer: async ({ docId, answer }) => {

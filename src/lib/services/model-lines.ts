@@ -23,11 +23,24 @@ export class ModelLines {
     this.settled = this.pending();
   }
 
-  /** The models as they are now (again after a retry loaded one); imports waiting for them go on. */
+  /**
+   * The models as they are now (again after a retry loaded one); imports waiting for them go on. A model whose worker
+   * is being replaced (down) keeps its old entry until `restored` brings its successor's line: the new lines may have
+   * been taken while it had none.
+   */
   attach(models: IngestModels | AppError, clients: ModelLines['clients'] = {}): void {
+    const previous = this.models;
+    if (models instanceof AppError || !previous) this.down.clear();
+    if (!(models instanceof AppError) && previous) {
+      for (const peer of this.down) {
+        if (models[peer]) this.down.delete(peer);
+        else if (peer === 'embedder') [models.embedder, clients.embedder] = [previous.embedder, this.clients.embedder];
+        else [models.late, clients.late] = [previous.late, this.clients.late];
+      }
+    }
     this.models = models instanceof AppError ? null : models;
-    this.down.clear();
     for (const peer of ['embedder', 'late'] as const) this.clients[peer] = clients[peer];
+    if (this.down.size && !(models instanceof AppError)) return;
     this.settle(models);
     this.settled = Promise.resolve(models);
   }

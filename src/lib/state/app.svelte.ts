@@ -18,6 +18,7 @@ import type { AskPorts } from '../pipelines/ask';
 import { ModelsState } from './models.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
+import { originOf } from '../config/provenance';
 import { keywordOnlyDocs } from './keyword-only';
 import { OriginConsent } from './origin-consent.svelte';
 import { TabSync } from './tab-sync';
@@ -92,6 +93,7 @@ export class AppState {
       embedderSpec: () => this.embedderSpec,
       removed: (docId) => void this.chat.forgetDocument(docId),
       changed: (change) => this.tabs.announce(change),
+      reindexOnAttach: () => this.registryOverride === null,
       searchLine: () => this.models.searchLine(),
       modelLines: async () => {
         await this.models.settled;
@@ -207,9 +209,12 @@ export class AppState {
     }
     // Settings' own model host wins over the registry's, and the user chose it: only the link's needs a yes.
     const files = this.registry.modelBaseUrl;
+    // Files beside the registry the user allowed need no second yes; files on a third host do.
+    const third = link !== null && originOf(files) !== originOf(link, document.baseURI);
     if (
       this.registryOverride &&
       !this.settings.modelBaseUrl.trim() &&
+      third &&
       !(await this.consent.allow(files, 'model files'))
     ) {
       this.registryOverride = null;

@@ -26,8 +26,11 @@ export class BackfillState {
 
   constructor(private readonly ctx: BackfillContext) {}
 
-  /** Runs on the worker's current models, replacing a run already going (the models changed under it). */
-  async run(rpc: RpcClient<IngestMethods>): Promise<void> {
+  /**
+   * Runs on the worker's current models, replacing a run already going (the models changed under it); `replace` also
+   * re-indexes documents whose vectors come from other models.
+   */
+  async run(rpc: RpcClient<IngestMethods>, replace: boolean): Promise<void> {
     this.controller?.abort();
     const controller = (this.controller = new AbortController());
     Object.assign(this, { running: true, done: 0, total: 0, failed: 0, error: null });
@@ -37,7 +40,7 @@ export class BackfillState {
       else this.ctx.updated(p.doc);
     };
     try {
-      const out = await rpc.call('backfill', {}, { signal: controller.signal, onProgress });
+      const out = await rpc.call('backfill', { replace }, { signal: controller.signal, onProgress });
       if (out.done) {
         const failed = out.failed ? ` ${out.failed} could not be done and stay searchable by keywords only.` : '';
         this.ctx.info(`Added the missing vectors to ${out.done} document${out.done === 1 ? '' : 's'}.${failed}`);

@@ -42,6 +42,8 @@ export interface LibraryContext {
   modelLines(): Promise<ModelLines>;
   /** A document left the library (deleted or replaced): nothing else may keep its text. */
   removed(docId: string): void;
+  /** Whether other models' vectors are replaced without asking (the user's own models; not a link's visit). */
+  reindexOnAttach(): boolean;
   /** This tab saved or deleted documents: other tabs are told (ids only). */
   changed(change: LibraryChange): void;
 }
@@ -116,7 +118,7 @@ export class LibraryState {
   open(dbName: string): void {
     const { searchLine, modelLines, fail } = this.ctx;
     const listed = (docs: DocumentSummary[]) => (this.documents = docs);
-    const attached = (rpc: RpcClient<IngestMethods>) => void this.backfill.run(rpc);
+    const attached = (rpc: RpcClient<IngestMethods>) => void this.backfill.run(rpc, this.ctx.reindexOnAttach());
     this.worker = new IngestWorker({ dbName, searchLine, modelLines, listed, attached, fail });
     this.worker.client().then(
       () => this.openResult(null),
@@ -138,6 +140,11 @@ export class LibraryState {
 
   /** A model loaded after the others had settled (a retry): imports and the backfill use it from now on. */
   modelsChanged = (): void => void this.worker?.reattach();
+
+  /** Re-indexes the documents whose vectors come from other models, with the models in use (the user asked). */
+  reindex = async (): Promise<void> => {
+    if (this.worker) await this.backfill.run(await this.worker.client(), true);
+  };
 
   /** A model worker died: the ingest worker's line to it fails its calls instead of waiting forever. */
   peerFailed(peer: 'embedder' | 'late', error: WireError): void {

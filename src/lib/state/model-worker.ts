@@ -14,6 +14,8 @@ export interface ModelWorkerOptions<M extends MethodMap> {
   lost(err: AppError): void;
   /** Something the worker's handlers told their owner (a model that moved to WASM). */
   event(event: unknown): void;
+  /** No worker will come back after a loss (restarted too often): whoever waits for one must stop waiting. */
+  gaveUp?(err: AppError): void;
   clock?: Clock;
 }
 
@@ -37,16 +39,21 @@ export class ModelWorker<M extends MethodMap> {
 
   /** The live worker, once its model loaded (starting and loading one if none runs). */
   async client(): Promise<RpcClient<M>> {
-    const supervisor = this.supervisor;
-    try {
-      return await supervisor.client();
-    } catch (err) {
-      // A load that failed (or hung) ends its worker; the next call starts afresh, as a user retrying expects.
-      if (this.supervisor === supervisor) {
-        supervisor.giveUp(err as AppError);
-        this.supervisor = this.supervise();
+    for (let attempt = 0; ; attempt++) {
+      const supervisor = this.supervisor;
+      // A supervisor that gave up before this call holds an old failure: the first try goes to a fresh one.
+      const stale = supervisor.hasFailed;
+      try {
+        return await supervisor.client();
+      } catch (err) {
+        // A load that failed (or hung) ends its worker; the next call starts afresh, as a user retrying expects.
+        if (this.supervisor === supervisor) {
+          supervisor.giveUp(err as AppError);
+          this.supervisor = this.supervise();
+        }
+        if (stale && attempt === 0) continue;
+        throw err;
       }
-      throw err;
     }
   }
 
@@ -61,6 +68,7 @@ export class ModelWorker<M extends MethodMap> {
         this.current = null;
         this.options.lost(err);
       },
+      onGiveUp: (err) => this.options.gaveUp?.(err),
     });
   }
 

@@ -68,6 +68,7 @@ export class ModelsState {
     spawn: () => new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
     prepare: (rpc, again) => this.restored('embedder', rpc, again, this.prepareEmbedder(rpc)),
     lost: (err) => this.crashed('embedder', this.embedder, err),
+    gaveUp: (err) => this.ctx.peerRestored('embedder', null, toWire(err)),
     event: (event) => this.moved(this.embedder, event),
   });
   private readonly lateWorker: ModelWorker<LateInteractionMethods> = new ModelWorker({
@@ -75,6 +76,7 @@ export class ModelsState {
     spawn: () => new Worker(new URL('../../workers/late-interaction.worker.ts', import.meta.url), { type: 'module' }),
     prepare: (rpc, again) => this.restored('late', rpc, again, this.prepareLate(rpc)),
     lost: (err) => this.crashed('late', this.lateInteraction, err),
+    gaveUp: (err) => this.ctx.peerRestored('late', null, toWire(err)),
     event: (event) => this.moved(this.lateInteraction, event),
   });
   private specs: ModelSpecs = { embedder: null, late: null, generator: null };

@@ -1,14 +1,14 @@
 // Consent before models come from a new host: a `?registry=` link names the host, and the user says yes or no first.
 import { originOf } from '../config/provenance';
 
-/** Hosts trusted without asking: this page's own, and the Hugging Face hub the built-in registry uses. */
-const BUILT_IN = ['https://huggingface.co', 'builtin'];
+/** Model-file hosts trusted without asking: the Hugging Face hub the built-in registry uses. */
+const BUILT_IN_FILES = ['https://huggingface.co'];
 
 export interface ConsentContext {
-  /** Hosts the user allowed before. */
+  /** Registries (full URLs) and model-file hosts (origins) the user allowed before. */
   trusted(): readonly string[];
-  /** Remembers a host the user just allowed. */
-  remember(origin: string): Promise<void>;
+  /** Remembers a registry or host the user just allowed. */
+  remember(allowed: string): Promise<void>;
   info(text: string): void;
 }
 
@@ -20,17 +20,24 @@ export class OriginConsent {
   constructor(private readonly ctx: ConsentContext) {}
 
   /**
-   * Resolves true when `url`'s origin may be used: this page's, the hub, one allowed before, or the user says yes
-   * now (remembered). Nothing is fetched from it before that.
+   * Resolves true when models may come from `url`: a registry on this page's own origin (its author's), a model-file
+   * host that is this page's or the hub, one allowed before, or the user says yes now (remembered). A registry is
+   * allowed by its full URL, never by its host: anyone can publish one on the hub. Nothing is fetched before this.
    */
   async allow(url: string, what: 'registry' | 'model files'): Promise<boolean> {
     const origin = originOf(url, document.baseURI);
-    if (origin === location.origin || BUILT_IN.includes(origin) || this.ctx.trusted().includes(origin)) return true;
+    const id = what === 'registry' ? new URL(url, document.baseURI).href : origin;
+    const builtIn = origin === location.origin || (what === 'model files' && BUILT_IN_FILES.includes(origin));
+    if (builtIn || this.ctx.trusted().includes(id)) return true;
     this.pending = { origin, what };
     const ok = await new Promise<boolean>((resolve) => (this.resolve = resolve));
     this.pending = null;
-    if (ok) await this.ctx.remember(origin);
-    else this.ctx.info(`Not loading anything from ${origin}: using the models in Settings instead.`);
+    if (ok) {
+      // Not remembered (storage full or closed) still means yes for this visit.
+      await this.ctx
+        .remember(id)
+        .catch(() => this.ctx.info('Could not remember this choice: you will be asked again.'));
+    } else this.ctx.info(`Not loading anything from ${origin}: using the models in Settings instead.`);
     return ok;
   }
 

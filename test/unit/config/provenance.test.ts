@@ -8,12 +8,19 @@ const hub = { modelBaseUrl: 'https://huggingface.co/', registryUrl: 'builtin:def
 
 describe('provenanceKey', () => {
   it('names the model, its revision, the host of its files and the registry', () => {
-    expect(provenanceKey(spec, hub)).toBe('Xenova/bge-small-en-v1.5@main from https://huggingface.co by builtin');
+    expect(provenanceKey(spec, hub)).toBe(
+      'Xenova/bge-small-en-v1.5@main from https://huggingface.co by builtin:default',
+    );
   });
 
   it('differs when a registry elsewhere reuses the same model id, or serves its files from elsewhere', () => {
     const key = provenanceKey(spec, hub);
     expect(provenanceKey(spec, { ...hub, registryUrl: 'https://evil.example/registry.json' })).not.toBe(key);
+    // Two registries on one host describe models separately (say, other pooling): their vectors never mix.
+    const a = { ...hub, registryUrl: 'http://localhost/standin/registry.json' };
+    expect(provenanceKey(spec, a)).not.toBe(
+      provenanceKey(spec, { ...a, registryUrl: 'http://localhost/real/registry.json' }),
+    );
     expect(provenanceKey(spec, { ...hub, modelBaseUrl: 'https://evil.example/models/' })).not.toBe(key);
     expect(provenanceKey({ ...spec, revision: 'v2' }, hub)).not.toBe(key);
     // Paths on the same host do not matter: the origin does.

@@ -58,6 +58,7 @@ function fakeWorker(): FakeWorker {
 function supervised() {
   const workers: FakeWorker[] = [];
   const restarts: string[] = [];
+  const gaveUp: string[] = [];
   let prepared = 0;
   const supervisor = new Supervisor<Methods>({
     spawn: () => {
@@ -70,8 +71,9 @@ function supervised() {
       prepared++;
     },
     onRestart: (err) => restarts.push(err.code),
+    onGiveUp: (err) => gaveUp.push(err.code),
   });
-  return { supervisor, workers, restarts, prepared: () => prepared };
+  return { supervisor, workers, restarts, gaveUp, prepared: () => prepared };
 }
 
 describe('Supervisor', () => {
@@ -130,5 +132,8 @@ describe('Supervisor', () => {
     for (let i = 0; i <= MAX_RESTARTS; i++) s.supervisor.restart(new AppError('ABORTED'));
     await expect(s.supervisor.client()).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
     expect(s.workers).toHaveLength(MAX_RESTARTS + 1);
+    // Whoever waits for a successor is told none will come (imports waiting on a model worker's line).
+    expect(s.gaveUp).toEqual(['WORKER_CRASHED']);
+    expect(s.supervisor.hasFailed).toBe(true);
   });
 });

@@ -169,6 +169,19 @@ describe('ingest service', () => {
     db.close();
   });
 
+  it('keeps waiting for a respawning embedder across a re-attach that came without it', async () => {
+    const { rpc, attach } = await service({ late: false });
+    await attach();
+    await rpc.call('peerFailed', { peer: 'embedder', error: toWire(new AppError('WORKER_CRASHED')) });
+    // A retry re-attaches while the embedder's worker is still being replaced: its line is missing from this attach.
+    await attach({ embedder: null });
+    const next = rpc.call('import', request('doc-2', 'other.md', `${TEXT} other`));
+    await new Promise((r) => setTimeout(r, 20));
+    await rpc.call('peerRestored', { peer: 'embedder', port: line<EmbedderMethods>(embedderHandlers()), error: null });
+    // The file is embedded by the successor, under the key it had: not keyword-only for the rest of the session.
+    await expect(next).resolves.toMatchObject({ kind: 'added', doc: { embedderId: 'emb' } });
+  });
+
   it('adds waiting imports by keywords only when a dead embedder could not come back', async () => {
     const { rpc, attach } = await service({ hangingEmbedder: true });
     await attach();
@@ -195,11 +208,15 @@ describe('ingest service', () => {
     expect(await countRows(db, 'vectors')).toBe(0);
     db.close();
     // With no embedder there is nothing to backfill.
-    expect(await rpc.call('backfill', {})).toEqual({ done: 0, failed: 0 });
+    expect(await rpc.call('backfill', { replace: false })).toEqual({ done: 0, failed: 0 });
 
     await attach();
     const progress: { done: number; total: number; embedderId: string | null }[] = [];
-    const result = await rpc.call('backfill', {}, { onProgress: (p) => progress.push({ ...p, ...p.doc }) });
+    const result = await rpc.call(
+      'backfill',
+      { replace: false },
+      { onProgress: (p) => progress.push({ ...p, ...p.doc }) },
+    );
     expect(result).toEqual({ done: 1, failed: 0 });
     expect(progress).toMatchObject([{ done: 1, total: 1, embedderId: 'emb' }]);
     expect(log.vectorsAdded.map((v) => v.ids)).toEqual([ids]);
@@ -210,7 +227,7 @@ describe('ingest service', () => {
     expect((await getTokenVectors(db, ids)).every((t) => t?.modelId === 'late')).toBe(true);
     db.close();
     // Done means done: a second run finds nothing missing.
-    expect(await rpc.call('backfill', {})).toEqual({ done: 0, failed: 0 });
+    expect(await rpc.call('backfill', { replace: false })).toEqual({ done: 0, failed: 0 });
   });
 
   it('re-embeds with a changed embedder, replacing the old vectors, and leaves token vectors of the same model', async () => {
@@ -221,7 +238,10 @@ describe('ingest service', () => {
     const embed = embedder.embed;
     embedder.embed = (p, ctx) => (calls.push(p.texts), embed(p, ctx));
     await attach({ embedder: 'emb-2' });
-    expect(await rpc.call('backfill', {})).toEqual({ done: 1, failed: 0 });
+    // Another model's vectors are replaced only when asked (a link's registry visited once must not rewrite them).
+    expect(await rpc.call('backfill', { replace: false })).toEqual({ done: 0, failed: 0 });
+    expect(calls).toHaveLength(0);
+    expect(await rpc.call('backfill', { replace: true })).toEqual({ done: 1, failed: 0 });
     const db = await openLecternDB(dbName);
     const chunks = await getChunksByDoc(db, 'doc-1');
     expect(calls).toHaveLength(1);
@@ -242,7 +262,11 @@ describe('ingest service', () => {
     await attach();
     // The first run is cut short (a crash, a closed tab) after its first document.
     const controller = new AbortController();
-    const first = rpc.call('backfill', {}, { signal: controller.signal, onProgress: () => controller.abort() });
+    const first = rpc.call(
+      'backfill',
+      { replace: false },
+      { signal: controller.signal, onProgress: () => controller.abort() },
+    );
     await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
     let db = await openLecternDB(dbName);
     const keys = async () => (await listDocuments(db)).map((d) => d.embedderId);
@@ -258,7 +282,8 @@ describe('ingest service', () => {
       if (p.texts.some((t) => t.includes('b.md'))) await rpc.call('remove', { docId: 'doc-1' });
       return embed(p, ctx);
     };
-    expect(await rpc.call('backfill', {})).toEqual({ done: 2, failed: 0 });
+    // doc-1, deleted while its vectors were made, is left alone and not counted.
+    expect(await rpc.call('backfill', { replace: false })).toEqual({ done: 1, failed: 0 });
     db = await openLecternDB(dbName);
     expect((await listDocuments(db)).map((d) => [d.id, d.embedderId])).toEqual([
       ['doc-0', 'emb'],
@@ -270,6 +295,44 @@ describe('ingest service', () => {
     expect((await db.getAll('vectors')).every((v) => v.docId !== 'doc-1')).toBe(true);
     expect(log.vectorsAdded.flatMap((v) => v.ids).some((id) => id.startsWith('doc-1:'))).toBe(false);
     db.close();
+  });
+});
+
+describe('backfill of rows saved before provenance keys', () => {
+  it('adopts vectors stored under the bare model id without embedding again, and gives the index them', async () => {
+    const { rpc, dbName, log, attach, embedder } = await service();
+    // An earlier version stored vectors and token vectors under bare ids, and no lateModelId on the document.
+    await attach({ embedder: 'fake/embedder', late: 'fake/late' });
+    await rpc.call('import', request('doc-1'));
+    let db = await openLecternDB(dbName);
+    const doc = (await listDocuments(db))[0]!;
+    await db.put('documents', { ...doc, lateModelId: undefined });
+    const before = await db.getAll('vectors');
+    db.close();
+
+    let embeds = 0;
+    const embed = embedder.embed;
+    embedder.embed = (p, ctx) => (embeds++, embed(p, ctx));
+    await attach({
+      embedder: 'fake/embedder@main from https://huggingface.co by builtin:default',
+      late: 'fake/late@main from https://huggingface.co by builtin:default',
+    });
+    expect(await rpc.call('backfill', { replace: false })).toEqual({ done: 1, failed: 0 });
+    expect(embeds).toBe(0);
+    db = await openLecternDB(dbName);
+    const after = await db.getAll('vectors');
+    expect(after.map((v) => v.embedderId)).toEqual(
+      before.map(() => 'fake/embedder@main from https://huggingface.co by builtin:default'),
+    );
+    expect(after.map((v) => new Float32Array(v.data))).toEqual(before.map((v) => new Float32Array(v.data)));
+    expect((await db.getAll('tokenVectors')).every((t) => t.modelId.startsWith('fake/late@main from'))).toBe(true);
+    expect((await listDocuments(db))[0]).toMatchObject({
+      lateModelId: 'fake/late@main from https://huggingface.co by builtin:default',
+    });
+    db.close();
+    // The search worker gets the adopted vectors (it loaded only those under the key in use).
+    expect(log.vectorsAdded.at(-1)!.ids).toEqual(before.map((v) => v.chunkId).sort());
+    expect(await rpc.call('backfill', { replace: false })).toEqual({ done: 0, failed: 0 });
   });
 });
 

@@ -58,7 +58,7 @@ test(
       );
     }
 
-    // Search now ranks by meaning and reranks: a question that shares no rare word with the passage still finds it.
+    // Search now reranks: the top source's match score needs the token vectors the backfill added (a passage without them says "not reranked").
     await page.getByRole('textbox', { name: 'Ask' }).fill('How does a Fresnel lens focus the lamp light?');
     await page.getByRole('button', { name: 'Ask' }).click();
     const first = page.getByRole('list', { name: 'Sources' }).getByRole('listitem').first();

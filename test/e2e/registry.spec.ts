@@ -1,6 +1,6 @@
 // A `?registry=` link on another host: nothing loads from it until the user allows it, and it never sees documents or questions.
 import { createServer, type Server } from 'node:http';
-import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, normalize } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -12,7 +12,7 @@ const MODELS = join(ROOT, 'models');
 const CANARY = 'zebracanary4471';
 
 /** A second model host on its own localhost port, laid out like serve.mjs's, recording every request it gets. */
-async function modelHost(): Promise<{ origin: string; seen: string[]; server: Server }> {
+async function modelHost(filesFrom?: string): Promise<{ origin: string; seen: string[]; server: Server }> {
   const seen: string[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -28,6 +28,13 @@ async function modelHost(): Promise<{ origin: string; seen: string[]; server: Se
             ? normalize(join(MODELS, hub[1]!, hub[2]!))
             : null;
       const headers = { 'Access-Control-Allow-Origin': '*' };
+      if (filesFrom && path === '/standin/registry.json') {
+        // This registry sends its model downloads to a third host.
+        const registry = JSON.parse(readFileSync(file!, 'utf8')) as { modelBaseUrl: string };
+        registry.modelBaseUrl = `${filesFrom}/standin/models/`;
+        res.writeHead(200, { ...headers, 'Content-Type': 'application/json' }).end(JSON.stringify(registry));
+        return;
+      }
       if (!file || !file.startsWith(ROOT) || !existsSync(file) || !statSync(file).isFile()) {
         res.writeHead(404, headers).end();
         return;
@@ -45,8 +52,8 @@ async function modelHost(): Promise<{ origin: string; seen: string[]; server: Se
  * The app, served with that host in its CSP's connect-src (as an author adds a model host to _headers), opened with a
  * link to the host's registry.
  */
-async function appLinkingTo(origin: string): Promise<{ url: string; stop: () => void }> {
-  const app = await serveApp({ LECTERN_CONNECT_SRC: origin });
+async function appLinkingTo(origin: string, ...others: string[]): Promise<{ url: string; stop: () => void }> {
+  const app = await serveApp({ LECTERN_CONNECT_SRC: [origin, ...others].join(' ') });
   return { url: `${app.origin}/?registry=${encodeURIComponent(`${origin}/standin/registry.json`)}`, stop: app.stop };
 }
 
@@ -156,3 +163,35 @@ test('saying no fetches nothing from that host', { tag: '@device-independent' },
     app.stop();
   }
 });
+
+test(
+  'a registry whose model files live on a third host asks again for that host, and a no there fetches nothing from it',
+  { tag: '@device-independent' },
+  async ({ page, externalRequests }) => {
+    const files = await modelHost();
+    const registry = await modelHost(files.origin);
+    const app = await appLinkingTo(registry.origin, files.origin);
+    try {
+      await page.goto(app.url);
+      const dialog = page.getByRole('dialog', { name: 'Load models from another host?' });
+      await expect(dialog.getByTestId('consent-origin')).toHaveText(registry.origin);
+      await dialog.getByRole('button', { name: `Load from ${registry.origin}` }).click();
+      // The registry was read, and names the third host: asked about before any file comes from it.
+      await expect(dialog.getByTestId('consent-origin')).toHaveText(files.origin);
+      await expect(dialog).toContainText('model files');
+      expect(registry.seen.filter((r) => r.startsWith('GET /standin/registry.json'))).toHaveLength(1);
+      expect(files.seen).toEqual([]);
+      await dialog.getByRole('button', { name: 'Use the models in Settings' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(page.getByTestId('keyword-only')).toBeVisible({ timeout: 120_000 });
+      expect(files.seen).toEqual([]);
+      // Only the registry was ever fetched from its host: no model file.
+      expect(registry.seen.every((r) => r.startsWith('GET /standin/registry.json'))).toBe(true);
+      for (const url of externalRequests) expect(url).toMatch(/^https:\/\/huggingface\.co\//);
+    } finally {
+      files.server.close();
+      registry.server.close();
+      app.stop();
+    }
+  },
+);

@@ -94,13 +94,23 @@ export class ModelWorker<M extends MethodMap> {
     this.spawned++;
     const dog = new Watchdog((overrun) => this.stuck(dog, overrun), this.options.clock ?? realClock);
     this.dog = dog;
+    // Requests on the owner's line are watched until the worker takes them up (a silently dead or spinning worker).
+    const watched: Terminable = {
+      postMessage: (msg, transfer) => {
+        if (this.dog === dog) dog.sent(msg);
+        worker.postMessage(msg, transfer);
+      },
+      addEventListener: (type, listener) => worker.addEventListener(type, listener),
+      removeEventListener: (type, listener) => worker.removeEventListener(type, listener),
+      terminate: () => worker.terminate(),
+    };
     worker.addEventListener('message', (ev) => {
       if (this.dog !== dog) return;
       dog.read(ev.data);
       const msg = ev.data as { kind?: string; event?: unknown } | null;
       if (msg?.kind === 'event') this.options.event(msg.event);
     });
-    return worker;
+    return watched;
   }
 
   private stuck(dog: Watchdog, overrun: Overrun): void {

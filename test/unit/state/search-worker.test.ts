@@ -9,6 +9,7 @@ import { keywordCounts } from '../../../src/lib/retrieval/keywords';
 import type { RetrieveRequest, SearchOpenParams } from '../../../src/lib/retrieval/search-types';
 import {
   connectPort,
+  DEFAULT_WITHIN_MS,
   RpcClient,
   serve,
   type Clock,
@@ -27,6 +28,8 @@ const flush = () => new Promise((r) => setTimeout(r, 5));
 interface FakeWorker extends Terminable {
   terminated: boolean;
   crash(message: string): void;
+  /** Stops taking messages without a word, as a worker that spins in a loop or closed itself. */
+  freeze(): void;
 }
 
 const channels: MessageChannel[] = [];
@@ -113,6 +116,7 @@ function fakeSearchWorker(index: number, log: Logged[]): FakeWorker {
       c.port1.close();
       c.port2.close();
     },
+    freeze: () => c.port2.close(),
     crash: (message) => {
       for (const l of errorListeners) l({ message, preventDefault: () => {} } as unknown as MessageEvent & ErrorEvent);
     },
@@ -263,6 +267,21 @@ describe('SearchWorker', () => {
     expect((await s.search.call('search', ask('ownership values')))[0]?.id).toBe('notes:1');
     expect(s.log.filter((l) => l.worker === 1).map((l) => l.method)).toEqual(['open', 'attach']);
     expect(s.replaced.map((r) => r.error && fromWire(r.error).code)).toEqual(['WORKER_CRASHED', null]);
+  });
+
+  it('catches a worker that stopped taking calls (a loop, or close()) even when none of its own was running', async () => {
+    const s = await supervised();
+    s.workers[0]!.freeze();
+    const lost = s.search.call('search', ask('trace trees')).then(
+      () => null,
+      (e: unknown) => e as AppError,
+    );
+    await s.advance(DEFAULT_WITHIN_MS);
+    expect(s.workers[0]!.terminated).toBe(false);
+    await s.advance(1_001);
+    expect(await lost).toMatchObject({ code: 'SEARCH_STALLED', details: { method: 'search' } });
+    expect((await s.search.call('search', ask('trace trees')))[0]?.id).toBe('paper:0');
+    expect(s.log.filter((l) => l.worker === 1).map((l) => l.method)).toEqual(['open', 'attach']);
   });
 
   it('does not declare stuck a question that keeps waiting on its embedder while the embedder shows progress', async () => {

@@ -9,6 +9,10 @@ export type SearchRpc = SearchMethods & IndexSyncMethods;
 
 type Method = keyof SearchRpc & string;
 
+/** The errors a call fails with when its worker was replaced under it. */
+const replacedUnder = (err: unknown) =>
+  err instanceof AppError && (err.code === 'SEARCH_STALLED' || err.code === 'WORKER_CRASHED');
+
 export interface SearchWorkerOptions {
   /** A fresh worker (a Worker, or a fake with the same surface in tests). */
   spawn(): Terminable | Worker;
@@ -60,9 +64,13 @@ export class SearchWorker {
     return (await this.worker.client()).call(method, params, options);
   }
 
-  /** Opens the indexes; a successor is opened with the same parameters. */
+  /**
+   * Opens the indexes; a successor is opened with the same parameters. A worker replaced under the first open (stuck
+   * or crashed) leaves a fresh one that nothing opens: the open is tried once more on it.
+   */
   async open(params: SearchOpenParams): Promise<SearchRpc['open']['result']> {
-    const opened = await this.call('open', params);
+    const open = () => this.call('open', params);
+    const opened = await open().catch((err: unknown) => (replacedUnder(err) ? open() : Promise.reject(err)));
     this.opened = params;
     return opened;
   }

@@ -79,7 +79,7 @@ type Logged = { worker: number; method: 'open' | 'attach'; params: unknown };
  * A worker stand-in: the real search service serves on the far end of a channel, reporting life on it as a worker's
  * scope does. Its `search` hangs (after its handler said its budget) for the text "hang".
  */
-function fakeSearchWorker(index: number, log: Logged[]): FakeWorker {
+function fakeSearchWorker(index: number, log: Logged[], hangOpen = false): FakeWorker {
   const c = channel();
   const scope = c.port2 as unknown as Endpoint;
   const real = searchHandlers({ pace });
@@ -87,7 +87,8 @@ function fakeSearchWorker(index: number, log: Logged[]): FakeWorker {
     ...real,
     open: async (p, ctx) => {
       log.push({ worker: index, method: 'open', params: p });
-      return real.open(p, ctx);
+      const opened = await real.open(p, ctx);
+      return hangOpen ? new Promise<never>(() => {}) : opened;
     },
     attach: async (p, ctx) => {
       log.push({ worker: index, method: 'attach', params: { embedder: p.embedder !== null, late: p.late } });
@@ -310,6 +311,37 @@ describe('SearchWorker', () => {
     await s.advance(2_000);
     expect(await retrieved).toMatchObject({ code: 'SEARCH_STALLED', details: { method: 'retrieve' } });
     expect(s.workers[0]!.terminated).toBe(true);
+  });
+
+  it('opens once more on the successor when the first open hangs', async () => {
+    const { clock, advance } = manualClock();
+    const log: Logged[] = [];
+    const workers: FakeWorker[] = [];
+    const search = new SearchWorker({
+      spawn: () => {
+        const w = fakeSearchWorker(workers.length, log, workers.length === 0);
+        workers.push(w);
+        return w;
+      },
+      lines: () => null,
+      replaced: () => {},
+      clock,
+    });
+    const params: SearchOpenParams = {
+      dbName: await library(),
+      embedder: null,
+      voyWasmUrl: 'unused:',
+      denseIndex: 'exact',
+    };
+    const opened = search.open(params);
+    // Past the budget open reported for its first stretch of rows.
+    await advance(budgets.index(pace, 10_000));
+    await expect(opened).resolves.toMatchObject({ chunks: 4, dense: null });
+    expect(workers.map((w) => w.terminated)).toEqual([true, false]);
+    expect(log.map((l) => [l.worker, l.method])).toEqual([
+      [0, 'open'],
+      [1, 'open'],
+    ]);
   });
 
   it('gives the ingest worker a line before search opens: its calls reach the opened indexes', async () => {

@@ -90,7 +90,9 @@ export class ModelsState {
   /** Resolves once the embedder, the indexes and the reranker have loaded or failed. */
   readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
 
-  constructor(private readonly ctx: ModelsContext) {}
+  constructor(private readonly ctx: ModelsContext) {
+    this.search.start();
+  }
 
   /** A line to the search worker for another worker (the library's). */
   searchLine(): MessagePort {

@@ -50,6 +50,11 @@ export class SearchWorker {
     });
   }
 
+  /** Starts the worker now, so its script loads while the page starts rather than when first called. */
+  start(): void {
+    this.worker.line();
+  }
+
   /** A line to the live worker for another worker, at once (the ingest worker's first, before search opens). */
   line(): MessagePort {
     return this.worker.line().openPort();

@@ -1,5 +1,5 @@
-// Search worker entry: serves the dense, keyword and rerank indexes, and the retrieve pipeline, over RPC.
+// Search worker entry: serves the dense, keyword and rerank indexes, and retrieval, its calls watched by its owner.
 import { serve } from '../lib/rpc';
 import { searchHandlers } from '../lib/services/search-service';
 
-serve(self, searchHandlers());
+serve(self, searchHandlers(), { owner: self });

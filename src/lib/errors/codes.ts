@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   EMBEDDER_NOT_READY: 'The embedding model is not ready yet. Try again once it has loaded.',
   SEARCH_NOT_READY: 'Search is still starting. Try again in a moment.',
   SEARCH_OPEN_FAILED: 'The search index could not be opened from the browser storage.',
+  SEARCH_STALLED:
+    'Search stopped responding ({method} showed no progress for {seconds} s) and was restarted. Ask again.',
+  SEARCH_OPEN_STALLED:
+    'Search could not reopen your library after a restart: {method} showed no progress for {seconds} s. Ask again, or reload the page.',
   BACKFILL_STOPPED:
     'Adding the missing vectors stopped ({cause}). The documents without them stay searchable by keywords only; it goes on at the next start or retry.',
   INDEX_NOT_OPEN: 'The search index is not open yet.',

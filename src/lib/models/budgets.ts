@@ -1,4 +1,4 @@
-// How long a model worker may go without a sign of life, per kind of work, scaled to the device it runs on.
+// How long a model or search worker may go without a sign of life, per kind of work, scaled to the device it runs on.
 import type { Device } from '../config/registry-types';
 
 /** What sets a model's speed: its device, whether the GPU is a software one (SwiftShader), and the CPU cores. */
@@ -27,6 +27,16 @@ export const BASE_MS = {
   perPromptToken: 100,
   /** Each next token (Qwen on WASM ~1.6 s). */
   perToken: 10_000,
+  /**
+   * Building an index from stored rows (the search worker's open): a base plus a share per row. Voy builds 100,000
+   * passages in about 15 s on 2 cores (0.15 ms a row); 1 ms a row at the 4-core base is 2 ms on 2 cores, 13× that.
+   */
+  index: 30_000,
+  perIndexRow: 1,
+  /** One search or rerank: a base, a share per candidate scored (MaxSim) and per row the filters scan. */
+  search: 15_000,
+  perCandidate: 100,
+  perScannedRow: 0.1,
 } as const;
 
 /**
@@ -48,6 +58,21 @@ export const budgets = {
   firstToken: (pace: Pace, promptTokens: number) =>
     scaled(pace, BASE_MS.firstToken + BASE_MS.perPromptToken * promptTokens),
   token: (pace: Pace) => scaled(pace, BASE_MS.perToken),
+  /** Opening, or changing, an index of `rows` rows. */
+  index: (pace: Pace, rows: number) => scaled(pace, BASE_MS.index + BASE_MS.perIndexRow * rows),
+  /** A search over an index of `rows` rows, or a rerank, of `candidates` candidates. */
+  search: (pace: Pace, rows: number, candidates: number) =>
+    scaled(pace, BASE_MS.search + BASE_MS.perScannedRow * rows + BASE_MS.perCandidate * candidates),
+  /**
+   * The search worker waiting on a model worker's call (a query's vectors): that worker's own watch catches a stuck
+   * model, so this only backstops it, and covers the longest silence a model may keep (a reload on WASM, or one text
+   * on the slowest GPU).
+   */
+  peerWait: (cores: number) =>
+    Math.max(
+      scaled(assumedPace('wasm', cores), BASE_MS.loadQuiet),
+      scaled(assumedPace('webgpu', cores), BASE_MS.batch + BASE_MS.perText),
+    ),
 };
 
 /** The pace before a model has loaded: assume the slowest (a software GPU) when asked for WebGPU. */

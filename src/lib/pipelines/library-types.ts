@@ -52,6 +52,11 @@ export type IngestMethods = {
     result: void;
     progress: never;
   };
+  /**
+   * The search worker was lost (port null: calls on the line to it fail with `error` instead of waiting forever), or
+   * its successor reopened: a new line to it, for imports, deletes and the backfill from now on.
+   */
+  attachSearch: { params: { port: MessagePort | null; error: WireError | null }; result: void; progress: never };
   import: { params: ImportRequest; result: ImportOutcome; progress: ImportProgress };
   /** The user's answer to the question an import asked; false when that import no longer waits. */
   answer: { params: { docId: string; answer: PromptAnswer }; result: boolean; progress: never };

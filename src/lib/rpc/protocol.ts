@@ -51,9 +51,11 @@ export type ToMain =
 /**
  * What a watched worker tells its owner, beside its replies: each call's deadline for its next sign of life (`within`
  * ms from now; null when the call ended), whichever line it came on, and events of its own (a model moved device).
+ * `id` is the request's id when the call came on the owner's own line: the owner then knows the worker picked it up.
  */
 export type OwnerMessage =
-  { kind: 'life'; call: number; method: string; within: number | null } | { kind: 'event'; event: unknown };
+  | { kind: 'life'; call: number; method: string; within: number | null; id?: number }
+  | { kind: 'event'; event: unknown };
 
 /** The part of Worker / MessagePort / DedicatedWorkerGlobalScope the RPC needs. */
 export interface Endpoint {

@@ -47,7 +47,8 @@ export function serve<M extends MethodMap>(
     const transfer: Transferable[] = [];
     const call = ++lifeSeq;
     let within = DEFAULT_WITHIN_MS;
-    life({ kind: 'life', call, method, within });
+    // On the owner's own line, the first report names the request: the owner stops waiting for the worker to take it.
+    life({ kind: 'life', call, method, within, ...(endpoint === options.owner ? { id } : {}) });
     const handler = (handlers as Record<string, Handlers<M>[keyof M]>)[method];
     const work = handler
       ? Promise.resolve().then(() =>

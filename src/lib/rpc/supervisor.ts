@@ -65,6 +65,15 @@ export class Supervisor<M extends MethodMap> {
     return this.failed !== null;
   }
 
+  /**
+   * The live worker's client now, prepared or not (starting one if none runs): for a line another worker keeps, whose
+   * calls may wait for what `prepare` brings. Throws why the supervisor gave up, if it did.
+   */
+  live(): RpcClient<M> {
+    if (this.failed) throw this.failed;
+    return (this.current ?? this.start()).client;
+  }
+
   /** Whether `client` belongs to the worker that runs now (not to one already replaced). */
   isLive(client: RpcClient<M>): boolean {
     return this.current?.client === client;

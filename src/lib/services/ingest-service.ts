@@ -103,6 +103,13 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
 
     peerRestored: async ({ peer, port, error }) => lines.restored(peer, port, error),
 
+    attachSearch: async ({ port, error }) => {
+      // A port does not notice its worker dying: the calls on the old line fail rather than wait forever.
+      if (!port) return search?.fail(fromWire(error));
+      search = connectPort(port);
+      lines.reindex(search);
+    },
+
     import: async (req, ctx) =>
       importFile(
         req,

@@ -45,6 +45,11 @@ export class ModelLines {
     this.settled = Promise.resolve(models);
   }
 
+  /** The search worker was replaced: imports add to and remove from its successor. */
+  reindex(index: IngestModels['index']): void {
+    if (this.models) this.models.index = index;
+  }
+
   /** The lines an import uses now; waits while a model worker restarts. */
   async get(): Promise<IngestModels> {
     const m = await this.settled;

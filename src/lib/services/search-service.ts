@@ -1,6 +1,7 @@
 // The search service: dense (Voy) and keyword (BM25) indexes with filters and fusion, MaxSim rerank, and retrieval.
-import { connectPort, type Handlers, type RpcClient } from '../rpc';
+import { connectPort, type Caller, type HandlerContext, type Handlers, type MethodMap, type RpcClient } from '../rpc';
 import { AppError, fromWire, toAppError } from '../errors';
+import { assumedPace, budgets, type Pace } from '../models/budgets';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import { retrieve } from '../pipelines/retrieve';
@@ -12,6 +13,7 @@ import { SPECIAL_TOKEN } from '../retrieval/explain';
 import type {
   ChunkMeta,
   RerankParams,
+  RetrieveRequest,
   SearchFilters,
   SearchMethods,
   SearchOpenParams,
@@ -27,8 +29,44 @@ import { pickDenseIndex, type DenseIndexKind, type VectorIndex } from '../retrie
 import { initVoy, VoyIndex } from '../retrieval/voy-index';
 
 const FIRST_STAGE = 100;
+/** Keyword rows read between two signs of life while opening (a page of storage reads is 2,048). */
+const ROWS_PER_BEAT = 4_096;
 
-export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
+type Expect = (ms: number) => void;
+
+/**
+ * A line to a model worker whose calls keep the search call that waits on them alive: the model's own owner watches
+ * the model (and fails this line when it is stuck), so while waiting this call reports the longest silence a model
+ * may keep, again on each progress, and `after` (what the call has left to do) once the reply comes.
+ */
+function waiting<M extends MethodMap>(caller: Caller<M> | null, expect: Expect, wait: number, after: () => number) {
+  if (!caller) return null;
+  const watched: Caller<M> = {
+    call: (method, params, options = {}) => {
+      expect(wait);
+      const onProgress = (p: Parameters<NonNullable<typeof options.onProgress>>[0]) => {
+        expect(wait);
+        options.onProgress?.(p);
+      };
+      return caller.call(method, params, { ...options, onProgress }).finally(() => expect(after()));
+    },
+  };
+  return watched;
+}
+
+export interface SearchServiceOptions {
+  /** The speed the indexes are built and searched at (the CPU's); tests give their own. */
+  pace?: Pace;
+}
+
+/**
+ * The search worker's handlers. Each reports how long it may take before its next sign of life (HandlerContext.expect,
+ * from models/budgets.ts): the owner's watchdog ends a worker that overruns one (see state/search-worker.ts).
+ */
+export function searchHandlers(options: SearchServiceOptions = {}): Handlers<SearchMethods & IndexSyncMethods> {
+  const pace = options.pace ?? assumedPace('wasm');
+  /** The GPU MaxSim may run on a software GPU: the slowest pace, like a model before it has loaded. */
+  const gpuPace = { ...pace, device: 'webgpu', softwareGpu: true } satisfies Pace;
   let db: LecternDatabase | null = null;
   let embedderId: string | null = null;
   let dense: VectorIndex | null = null;
@@ -62,18 +100,26 @@ export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
   };
 
   /** Builds the dense index from the vectors stored under the embedder's key (none: keyword search only). */
-  const openDense = async ({ embedder, voyWasmUrl, denseIndex }: Omit<SearchOpenParams, 'dbName'>) => {
+  const openDense = async ({ embedder, voyWasmUrl, denseIndex }: Omit<SearchOpenParams, 'dbName'>, expect: Expect) => {
     dense = null;
     denseKind = null;
     embedderId = embedder?.key ?? null;
     if (!embedder) return;
     const stored = await loadAllVectors(need(), embedder.key);
+    // The build runs in one go, in proportion to the rows.
+    expect(budgets.index(pace, stored.ids.length));
     const kind = pickDenseIndex(denseIndex, stored.ids.length);
     if (kind === 'voy') await initVoy(voyWasmUrl);
     const index = kind === 'voy' ? new VoyIndex(embedder.dims) : new ExactIndex(embedder.dims);
     if (stored.ids.length && stored.dims === embedder.dims) index.build(stored.ids, stored.data);
     [dense, denseKind] = [index, kind];
   };
+
+  /** Adding or removing rows: Voy may rebuild its tree, so as much as building the whole index again. */
+  const changeBudget = (rows: number) => budgets.index(pace, keyword.size + rows);
+  /** What a search of `k` candidates may take here: the filters and the exact index scan every row. */
+  const searchBudget = (k: number) => budgets.search(pace, keyword.size, Math.max(k, FIRST_STAGE));
+  const rerankBudget = (p: RerankParams) => budgets.search(p.gpu ? gpuPace : pace, 0, p.ids.length);
 
   const search = ({ vector, text, k, filters, weights }: SearchParams) => {
     const filter = filterFor(filters);
@@ -168,8 +214,10 @@ export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
   };
 
   return {
-    open: async ({ dbName, embedder, voyWasmUrl, denseIndex }) => {
+    open: async ({ dbName, embedder, voyWasmUrl, denseIndex }, ctx) => {
       const started = performance.now();
+      // Storage reads come in pages: a base for each stretch of rows, then the dense build's own share.
+      ctx.expect(budgets.index(pace, ROWS_PER_BEAT));
       db?.close();
       db = await openLecternDB(dbName);
       meta.clear();
@@ -180,24 +228,28 @@ export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
         if (!doc) return;
         meta.set(row.chunkId, { docId: row.docId, kind: doc.kind, addedAt: doc.addedAt });
         keyword.importDoc({ id: row.chunkId, length: row.length, terms: row.terms, freqs: row.freqs });
+        if (keyword.size % ROWS_PER_BEAT === 0) ctx.expect(budgets.index(pace, ROWS_PER_BEAT));
       });
-      await openDense({ embedder, voyWasmUrl, denseIndex });
+      await openDense({ embedder, voyWasmUrl, denseIndex }, ctx.expect);
       return { chunks: keyword.size, ms: performance.now() - started, dense: denseKind };
     },
 
-    useEmbedder: async (params) => {
-      await openDense(params);
+    useEmbedder: async (params, ctx) => {
+      ctx.expect(budgets.index(pace, 0));
+      await openDense(params, ctx.expect);
       return { dense: denseKind };
     },
 
-    add: async ({ ids, meta: m, vectors, keywords }) => {
+    add: async ({ ids, meta: m, vectors, keywords }, ctx) => {
+      ctx.expect(changeBudget(ids.length));
       for (const id of ids) meta.set(id, m);
       for (const row of keywords) keyword.importDoc(row);
       if (vectors && dense) dense.add(ids, vectors);
       return { chunks: keyword.size };
     },
 
-    addVectors: async ({ ids, vectors }) => {
+    addVectors: async ({ ids, vectors }, ctx) => {
+      ctx.expect(changeBudget(ids.length));
       // Chunks deleted while their vectors were being made are not brought back.
       const live = ids.filter((id) => meta.has(id));
       if (!dense || live.length === 0) return;
@@ -213,7 +265,8 @@ export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
       dense.add(live, rows);
     },
 
-    remove: async ({ ids }) => {
+    remove: async ({ ids }, ctx) => {
+      ctx.expect(changeBudget(ids.length));
       for (const id of ids) {
         meta.delete(id);
         keyword.remove(id);
@@ -223,11 +276,20 @@ export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
     },
 
     // Another tab changed the library: read its rows here, from storage (see index-sync.ts).
-    sync: async (change) => syncIndexes(need(), embedderId, change, () => ({ meta, keyword, dense })),
+    sync: async (change, ctx) => {
+      ctx.expect(budgets.index(pace, 0));
+      return syncIndexes(need(), embedderId, change, () => ({ meta, keyword, dense }));
+    },
 
-    search: async (params) => search(params),
+    search: async (params, ctx) => {
+      ctx.expect(searchBudget(params.k));
+      return search(params);
+    },
 
-    rerank: async (params) => rerank(params),
+    rerank: async (params, ctx) => {
+      ctx.expect(rerankBudget(params));
+      return rerank(params);
+    },
 
     peerFailed: async ({ peer, error }) => {
       (peer === 'embedder' ? embedder : late)?.fail(fromWire(error));
@@ -241,7 +303,29 @@ export function searchHandlers(): Handlers<SearchMethods & IndexSyncMethods> {
       }
     },
 
-    retrieve: async (req, ctx) =>
-      retrieve(req, { embedder, late, search: async (p) => search(p), rerank: (p) => rerank(p) }, ctx.signal),
+    retrieve: async (req, ctx) => retrieveHere(req, ctx),
   };
+
+  /**
+   * Retrieval here, its deadline following its steps: each search and rerank its own budget; while a query waits on
+   * the embedder or reranker (their workers are watched by their own owners), the longest silence a model may keep.
+   */
+  function retrieveHere(req: RetrieveRequest, ctx: HandlerContext<never>) {
+    const next = () => searchBudget(req.candidates);
+    ctx.expect(next());
+    const wait = budgets.peerWait(pace.cores);
+    const ports = {
+      embedder: waiting<EmbedderMethods>(embedder, ctx.expect, wait, next),
+      late: waiting<LateInteractionMethods>(late, ctx.expect, wait, next),
+      search: async (p: SearchParams) => {
+        ctx.expect(searchBudget(p.k));
+        return search(p);
+      },
+      rerank: (p: RerankParams) => {
+        ctx.expect(rerankBudget(p));
+        return rerank(p);
+      },
+    };
+    return retrieve(req, ports, ctx.signal);
+  }
 }

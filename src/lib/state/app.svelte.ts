@@ -84,6 +84,7 @@ export class AppState {
       registryUrl: () => new URL(this.registrySource, document.baseURI).href,
       peerFailed: (peer, error) => this.library.peerFailed(peer, error),
       peerRestored: (peer, port, error) => this.library.peerRestored(peer, port, error),
+      searchReplaced: (port, error) => this.library.searchReplaced(port, error),
       ...common,
     });
     const db = () => this.db;

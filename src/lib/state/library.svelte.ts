@@ -162,6 +162,14 @@ export class LibraryState {
       .catch((err: unknown) => this.ctx.fail(toAppError(err)));
   }
 
+  /** The search worker was lost (port null: the ingest worker's line fails its calls) or replaced (its new line). */
+  searchReplaced(port: MessagePort | null, error: WireError | null): void {
+    this.worker
+      ?.client()
+      .then((rpc) => rpc.call('attachSearch', { port, error }, { transfer: port ? [port] : [] }))
+      .catch((err: unknown) => this.ctx.fail(toAppError(err)));
+  }
+
   /** Names the files a closed tab was still adding (saves are atomic: they are simply absent). Call first. */
   async recoverInterrupted(): Promise<void> {
     const db = this.ctx.db();

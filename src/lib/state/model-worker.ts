@@ -1,4 +1,4 @@
-// A model worker under supervision: its calls watched for a deadline, and a stuck or crashed one respawned and reloaded.
+// A model (or search) worker under supervision: calls watched for a deadline, a stuck or crashed one respawned.
 import { AppError } from '../errors';
 import { Supervisor, Watchdog, realClock, type Clock, type MethodMap, type Overrun, type RpcClient } from '../rpc';
 import type { Terminable } from '../rpc';
@@ -16,7 +16,18 @@ export interface ModelWorkerOptions<M extends MethodMap> {
   event(event: unknown): void;
   /** No worker will come back after a loss (restarted too often): whoever waits for one must stop waiting. */
   gaveUp?(err: AppError): void;
+  /**
+   * The error a stuck worker's calls fail with (`loading`: it hung in `prepare`, and is not respawned); default
+   * MODEL_STALLED and MODEL_LOAD_STALLED, naming the model.
+   */
+  stalled?(stall: Stall, loading: boolean): AppError;
   clock?: Clock;
+}
+
+/** What a stuck worker was doing, for its error's details. */
+export interface Stall {
+  method: string;
+  seconds: number;
 }
 
 /**
@@ -35,6 +46,19 @@ export class ModelWorker<M extends MethodMap> {
 
   constructor(private readonly options: ModelWorkerOptions<M>) {
     this.supervisor = this.supervise();
+  }
+
+  /**
+   * The live worker now, loaded or not (starting one if none runs, or afresh when the last one was given up): for a
+   * line another worker keeps from the start.
+   */
+  line(): RpcClient<M> {
+    try {
+      return this.supervisor.live();
+    } catch {
+      this.supervisor = this.supervise();
+      return this.supervisor.live();
+    }
   }
 
   /** The live worker, once its model loaded (starting and loading one if none runs). */
@@ -78,23 +102,37 @@ export class ModelWorker<M extends MethodMap> {
     this.spawned++;
     const dog = new Watchdog((overrun) => this.stuck(dog, overrun), this.options.clock ?? realClock);
     this.dog = dog;
+    // Requests on the owner's line are watched until the worker takes them up (a silently dead or spinning worker).
+    const watched: Terminable = {
+      postMessage: (msg, transfer) => {
+        if (this.dog === dog) dog.sent(msg);
+        worker.postMessage(msg, transfer);
+      },
+      addEventListener: (type, listener) => worker.addEventListener(type, listener),
+      removeEventListener: (type, listener) => worker.removeEventListener(type, listener),
+      terminate: () => worker.terminate(),
+    };
     worker.addEventListener('message', (ev) => {
       if (this.dog !== dog) return;
       dog.read(ev.data);
       const msg = ev.data as { kind?: string; event?: unknown } | null;
       if (msg?.kind === 'event') this.options.event(msg.event);
     });
-    return worker;
+    return watched;
   }
 
   private stuck(dog: Watchdog, overrun: Overrun): void {
     if (this.dog !== dog) return;
-    const [model, method, seconds] = [this.options.name(), overrun.method, Math.round(overrun.budgetMs / 1000)];
-    if (this.current) {
-      return this.supervisor.restart(new AppError('MODEL_STALLED', undefined, { model, method, seconds }));
-    }
-    const err = new AppError('MODEL_LOAD_STALLED', undefined, { model, method, seconds });
+    const stall = { method: overrun.method, seconds: Math.round(overrun.budgetMs / 1000) };
+    const error = this.options.stalled ?? ((s: Stall, loading: boolean) => this.modelStalled(s, loading));
+    if (this.current) return this.supervisor.restart(error(stall, false));
+    const err = error(stall, true);
     this.supervisor.giveUp(err);
     this.options.lost(err);
+  }
+
+  private modelStalled({ method, seconds }: Stall, loading: boolean): AppError {
+    const model = this.options.name();
+    return new AppError(loading ? 'MODEL_LOAD_STALLED' : 'MODEL_STALLED', undefined, { model, method, seconds });
   }
 }

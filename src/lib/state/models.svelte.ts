@@ -12,14 +12,15 @@ import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { RuntimeConfig } from '../models/runtime';
 import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
 import type { IngestMethods } from '../pipelines/library-types';
-import type { IndexSyncMethods, LibraryChange } from '../pipelines/library-sync';
+import type { LibraryChange } from '../pipelines/library-sync';
 import type { DocumentSummary } from '../pipelines/ingest';
 import type { SearchMethods } from '../retrieval/search-types';
 import type { DenseIndexKind } from '../retrieval/vector-index';
-import { connectWorker, type MethodMap, type RpcClient } from '../rpc';
+import type { MethodMap, RpcClient } from '../rpc';
 import { AnswerModel } from './answer-model.svelte';
 import { ModelSlot } from './model-slot.svelte';
 import { ModelWorker } from './model-worker';
+import { SearchWorker } from './search-worker';
 
 /** The models picked in the registry for this session. */
 export interface ModelSpecs {
@@ -38,6 +39,8 @@ export interface ModelsContext {
   peerFailed(peer: Peer, error: WireError): void;
   /** Its successor loaded: a new line to it (or, port null, why it could not come back). */
   peerRestored(peer: Peer, port: MessagePort | null, error: WireError | null): void;
+  /** The search worker was lost (port null: fail the calls on the old line) or its successor reopened (a new line). */
+  searchReplaced(port: MessagePort | null, error: WireError | null): void;
   info(text: string): void;
 }
 
@@ -60,9 +63,11 @@ export class ModelsState {
   /** Why search runs on keywords only, when it does. */
   keywordOnlyReason = $state<string | null>(null);
 
-  private readonly search = connectWorker<SearchMethods & IndexSyncMethods>(
-    new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
-  );
+  private readonly search = new SearchWorker({
+    spawn: () => new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
+    lines: () => this.searchLines(),
+    replaced: (port, error) => this.ctx.searchReplaced(port, error),
+  });
   private readonly embedderWorker: ModelWorker<EmbedderMethods> = new ModelWorker({
     name: () => `embedding model "${this.specs.embedder?.id}"`,
     spawn: () => new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module' }),
@@ -87,11 +92,13 @@ export class ModelsState {
   /** Resolves once the embedder, the indexes and the reranker have loaded or failed. */
   readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
 
-  constructor(private readonly ctx: ModelsContext) {}
+  constructor(private readonly ctx: ModelsContext) {
+    this.search.start();
+  }
 
   /** A line to the search worker for another worker (the library's). */
   searchLine(): MessagePort {
-    return this.search.openPort();
+    return this.search.line();
   }
 
   /** Another tab's change, once the indexes are open: the search worker reads the rows itself; null if search is off. */
@@ -145,7 +152,7 @@ export class ModelsState {
     const spec = this.specs.embedder;
     if (!spec || !this.searchReady) return this.openSearch(this.dbName, spec);
     try {
-      const r = await this.search.call('useEmbedder', this.denseParams(spec));
+      const r = await this.search.useEmbedder(this.denseParams(spec));
       this.denseIndex = r.dense;
     } catch (err) {
       this.ctx.fail(toAppError(err, 'SEARCH_OPEN_FAILED'));
@@ -200,6 +207,18 @@ export class ModelsState {
       .catch((err: unknown) => this.ctx.fail(toAppError(err)));
   }
 
+  /** Lines to every model worker loaded now, for a search worker that replaces a stuck or dead one. */
+  private searchLines(): { params: SearchMethods['attach']['params']; transfer: MessagePort[] } | null {
+    const embedderRpc = this.embedder.status === 'ready' ? this.embedderWorker.current : null;
+    const lateSpec = this.lateInteraction.status === 'ready' ? this.specs.late : null;
+    const lateRpc = lateSpec ? this.lateWorker.current : null;
+    const embedder = embedderRpc?.openPort() ?? null;
+    const late = lateSpec && lateRpc ? { port: lateRpc.openPort(), modelId: this.key(lateSpec) } : null;
+    if (!embedder && !late) return null;
+    const transfer = [embedder, late?.port].filter((p): p is MessagePort => p != null);
+    return { params: { embedder, late }, transfer };
+  }
+
   /** After a respawned worker's load: the ingest worker gets a line to it, or learns why there is none. */
   private async restored(peer: Peer, rpc: RpcClient<MethodMap>, again: boolean, prepared: Promise<void>) {
     try {
@@ -232,7 +251,7 @@ export class ModelsState {
 
   private async openSearch(dbName: string, spec: EmbedderSpec | null): Promise<void> {
     try {
-      const opened = await this.search.call('open', { dbName, ...this.denseParams(spec) });
+      const opened = await this.search.open({ dbName, ...this.denseParams(spec) });
       this.denseIndex = opened.dense;
       this.searchReady = true;
     } catch (err) {

@@ -30,6 +30,21 @@ describe('model budgets', () => {
     expect(budgets.batch(wasm2, 16)).toBeGreaterThan(budgets.batch(wasm2, 1));
   });
 
+  it("give the search worker's index work a wide margin: Voy builds 100,000 passages in ~15 s on 2 cores", () => {
+    expect(budgets.index(wasm2, 100_000)).toBeGreaterThan(10 * 15_000);
+    expect(budgets.index(wasm2, 100_000)).toBeGreaterThan(budgets.index(wasm2, 1_000));
+    expect(budgets.search(wasm2, 0, 100)).toBeGreaterThan(budgets.search(wasm2, 0, 10));
+    expect(budgets.search(wasm2, 100_000, 100)).toBeGreaterThan(budgets.search(wasm2, 0, 100));
+  });
+
+  it("let the search worker wait on a model at least as long as that model's own longest silence", () => {
+    for (const cores of [2, 8]) {
+      const wait = budgets.peerWait(cores);
+      expect(wait).toBeGreaterThanOrEqual(budgets.load(assumedPace('wasm', cores)));
+      expect(wait).toBeGreaterThanOrEqual(budgets.batch(assumedPace('webgpu', cores), 1));
+    }
+  });
+
   it('assume the slowest GPU before a model has loaded on one', () => {
     expect(assumedPace('webgpu', 8)).toEqual({ device: 'webgpu', softwareGpu: true, cores: 8 });
     expect(assumedPace('wasm', 8).softwareGpu).toBe(false);

@@ -39,7 +39,7 @@ function line<M extends MethodMap>(handlers: Handlers<M>): MessagePort {
   return channel.port1;
 }
 
-async function service(options: { late?: boolean; hangingEmbedder?: boolean } = {}) {
+async function service(options: { late?: boolean; hangingEmbedder?: boolean; hangingIndex?: boolean } = {}) {
   const dbName = uniqueDbName();
   const log = {
     added: [] as AddParams[],
@@ -51,7 +51,9 @@ async function service(options: { late?: boolean; hangingEmbedder?: boolean } = 
   );
   const embedder = embedderHandlers();
   if (options.hangingEmbedder) embedder.embed = () => new Promise(() => {});
-  expect(await rpc.call('open', { dbName, search: line<SearchMethods>(indexHandlers(log)) })).toEqual([]);
+  const index = indexHandlers(log);
+  if (options.hangingIndex) index.add = () => new Promise(() => {});
+  expect(await rpc.call('open', { dbName, search: line<SearchMethods>(index) })).toEqual([]);
   const attach = (keys: { embedder?: string | null; late?: string | null } = {}) => {
     const e = keys.embedder === undefined ? 'emb' : keys.embedder;
     const l = keys.late === undefined ? (options.late === false ? null : 'late') : keys.late;
@@ -180,6 +182,24 @@ describe('ingest service', () => {
     await rpc.call('peerRestored', { peer: 'embedder', port: line<EmbedderMethods>(embedderHandlers()), error: null });
     // The file is embedded by the successor, under the key it had: not keyword-only for the rest of the session.
     await expect(next).resolves.toMatchObject({ kind: 'added', doc: { embedderId: 'emb' } });
+  });
+
+  it('fails index calls on the line to a lost search worker, then adds to and removes from its successor', async () => {
+    const { rpc, attach } = await service({ hangingIndex: true });
+    await attach();
+    const hung = rpc.call('import', request('doc-1'));
+    await new Promise((r) => setTimeout(r, 50));
+    const stalled = new AppError('SEARCH_STALLED', undefined, { method: 'add', seconds: 1 });
+    await rpc.call('attachSearch', { port: null, error: toWire(stalled) });
+    await expect(hung).rejects.toMatchObject({ code: 'SEARCH_STALLED' });
+    const successor = { added: [] as AddParams[], removed: [] as string[][] };
+    await rpc.call('attachSearch', { port: line<SearchMethods>(indexHandlers(successor)), error: null });
+    await expect(rpc.call('import', request('doc-2', 'other.md', `${TEXT} other`))).resolves.toMatchObject({
+      kind: 'added',
+    });
+    expect(successor.added.map((a) => a.ids.length)).toEqual([expect.any(Number)]);
+    await rpc.call('remove', { docId: 'doc-2' });
+    expect(successor.removed).toEqual([successor.added[0]!.ids]);
   });
 
   it('adds waiting imports by keywords only when a dead embedder could not come back', async () => {

@@ -71,6 +71,8 @@ export class AppState {
 
   private db: LecternDatabase | null = null;
   private registryOverride = $state<string | null>(null);
+  private registryLoaded: () => void = () => {};
+  private readonly registryReady = new Promise<void>((resolve) => (this.registryLoaded = resolve));
   /** The registry actually in use (the built-in one when the chosen one failed): part of vector provenance. */
   private registrySource = DEFAULT_REGISTRY_URL;
   /** Why this tab's storage connection closed (another tab's upgrade), once it has. */
@@ -91,7 +93,8 @@ export class AppState {
     this.library = new LibraryState({
       db,
       settings: () => this.settings,
-      embedderSpec: () => this.embedderSpec,
+      // Files queued the moment the page loads wait for the registry, which names the embedder.
+      embedderSpec: async () => (await this.registryReady, this.embedderSpec),
       removed: (docId) => void this.chat.forgetDocument(docId),
       changed: (change) => this.tabs.announce(change),
       reindexOnAttach: () => this.registryOverride === null,
@@ -136,7 +139,7 @@ export class AppState {
     this.caps = await detectCapabilities();
     const choice = chooseDevice(this.caps, this.settings.device);
     Object.assign(this.models, { device: choice.device, deviceReason: choice.reason });
-    await this.loadRegistry();
+    await this.loadRegistry().finally(() => this.registryLoaded());
     this.started = true;
     const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
     // `settled` resolves even when loading throws, so the ingest worker always learns the models' outcome.

@@ -35,7 +35,8 @@ export interface QueueItem {
 export interface LibraryContext {
   db(): LecternDatabase | null;
   settings(): Settings;
-  embedderSpec(): EmbedderSpec | null;
+  /** The embedder the registry names, once the registry has loaded. */
+  embedderSpec(): Promise<EmbedderSpec | null>;
   info(text: string): void;
   fail(err: AppError): void;
   searchLine(): MessagePort;
@@ -268,7 +269,7 @@ export class LibraryState {
     let watch: ReturnType<IngestWorker['watch']> | undefined;
     try {
       await this.ready();
-      const spec = this.ctx.embedderSpec();
+      const spec = await this.ctx.embedderSpec();
       if (!this.worker) throw new AppError('STORAGE_FAILED');
       if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'embedder' });
       const rpc = await this.worker.client();

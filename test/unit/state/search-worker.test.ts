@@ -27,6 +27,8 @@ const flush = () => new Promise((r) => setTimeout(r, 5));
 
 interface FakeWorker extends Terminable {
   terminated: boolean;
+  /** Every `life` message its owner has received so far (deadlines the watchdog reads), in order. */
+  lives: { method: string; within: number | null }[];
   crash(message: string): void;
   /** Stops taking messages without a word, as a worker that spins in a loop or closed itself. */
   freeze(): void;
@@ -103,8 +105,14 @@ function fakeSearchWorker(index: number, log: Logged[], hangOpen = false): FakeW
   c.port2.start();
   c.port1.start();
   const errorListeners: ((ev: MessageEvent & ErrorEvent) => void)[] = [];
+  const lives: FakeWorker['lives'] = [];
+  c.port1.addEventListener('message', (ev: MessageEvent) => {
+    const msg = ev.data as { kind?: string; method: string; within: number | null } | null;
+    if (msg?.kind === 'life') lives.push({ method: msg.method, within: msg.within });
+  });
   const worker: FakeWorker = {
     terminated: false,
+    lives,
     postMessage: (msg, transfer) => c.port1.postMessage(msg, transfer ?? []),
     addEventListener: (type: string, listener: (ev: MessageEvent & ErrorEvent) => void) => {
       if (type === 'error') errorListeners.push(listener);
@@ -185,6 +193,18 @@ const question = (query: string): RetrieveRequest => ({
   weights: { dense: 1, keyword: 1 },
   rerank: null,
 });
+
+/** How many times the owner has read a `retrieve` deadline of `within` ms from the worker (one per embedder step). */
+const deadlines = (w: FakeWorker, within: number) =>
+  w.lives.filter((l) => l.method === 'retrieve' && l.within === within).length;
+
+/**
+ * Waits until the owner has read `n` such deadlines. The manual clock moves only after that: message delivery takes
+ * its own time on a loaded machine, and a step that outran it would test the machine's speed, not the watchdog.
+ */
+async function untilDeadlines(w: FakeWorker, within: number, n: number): Promise<void> {
+  while (deadlines(w, within) < n) await flush();
+}
 
 async function supervised(embedSteps = 0) {
   const { clock, advance } = manualClock();
@@ -292,9 +312,12 @@ describe('SearchWorker', () => {
     // Far past every budget of the search worker's own work, but the embedder's progress re-arms the deadline.
     expect(wait).toBeGreaterThan(10 * budgets.search(pace, 4, 100));
     const retrieved = s.search.call('retrieve', question('trace trees'));
+    await untilDeadlines(s.workers[0]!, wait, 1);
     for (let i = 0; i < steps; i++) {
+      const seen = deadlines(s.workers[0]!, wait);
       await s.advance(wait - 1_000);
       await releaseGate();
+      await untilDeadlines(s.workers[0]!, wait, seen + 1);
     }
     await expect(retrieved).resolves.toMatchObject({ dense: true, passages: [{ id: 'paper:0' }, expect.anything()] });
     await s.advance(wait * 2);
@@ -306,6 +329,7 @@ describe('SearchWorker', () => {
     const s = await supervised(1);
     const retrieved = s.search.call('retrieve', question('trace trees')).catch((e: unknown) => e as AppError);
     const wait = budgets.peerWait(pace.cores);
+    await untilDeadlines(s.workers[0]!, wait, 1);
     await s.advance(wait - 1_000);
     expect(s.workers[0]!.terminated).toBe(false);
     await s.advance(2_000);

@@ -63,7 +63,7 @@ export class AppState {
     this.registry ? pickModel(this.registry, 'late-interaction', this.settings.lateInteractionKey) : null,
   );
   generatorSpec = $derived(this.registry ? pickModel(this.registry, 'generator', this.settings.generatorKey) : null);
-  /** Documents search finds by keywords only, with why (see keywordOnlyDocs); the backfill gives them vectors. */
+  /** Documents search finds by keywords only, with why and its kind (see keywordOnlyDocs); the backfill gives them vectors. */
   keywordOnly = $derived.by(() => {
     const key = this.embedderSpec && this.registry ? this.models.key(this.embedderSpec) : null;
     return keywordOnlyDocs(this.library.documents, key);

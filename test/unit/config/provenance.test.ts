@@ -44,8 +44,11 @@ describe('keywordOnlyDocs', () => {
     ];
     const out = keywordOnlyDocs(docs, key);
     expect([...out.keys()]).toEqual(['b', 'c']);
-    expect(out.get('b')).toMatch(/no embedding model could run/);
-    expect(out.get('c')).toMatch(/another model, model host or registry/);
+    expect(out.get('b')?.why).toMatch(/no embedding model could run/);
+    expect(out.get('c')?.why).toMatch(/another model, model host or registry/);
+    // The library decides from the kind, never from the words, whether to offer re-indexing.
+    expect(out.get('b')?.kind).toBe('no-vectors');
+    expect(out.get('c')?.kind).toBe('other-vectors');
     expect([...keywordOnlyDocs(docs, null).keys()]).toEqual(['a', 'b', 'c']);
   });
 });

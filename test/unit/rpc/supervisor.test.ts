@@ -1,7 +1,8 @@
 // The supervisor: a restart ends the worker and fails its calls, then a fresh, prepared worker takes over; so does a crash.
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
-import { MAX_RESTARTS, serve, Supervisor, type Endpoint, type Handlers, type Terminable } from '../../../src/lib/rpc';
+import { MAX_RESTARTS, serve, Supervisor, type Handlers } from '../../../src/lib/rpc';
+import { closeChannels, fakeWorker as fakeWorkerServing, type FakeWorker } from './fake-worker';
 
 type Methods = {
   echo: { params: { text: string }; result: string; progress: never };
@@ -13,47 +14,10 @@ const handlers: Handlers<Methods> = {
   hang: () => new Promise<never>(() => {}),
 };
 
-interface FakeWorker extends Terminable {
-  terminated: boolean;
-  crash(message: string): void;
-}
-
-const channels: MessageChannel[] = [];
-afterEach(() => {
-  for (const c of channels.splice(0)) {
-    c.port1.close();
-    c.port2.close();
-  }
-});
+afterEach(closeChannels);
 
 /** A worker stand-in: its handlers serve on the far end of a channel; terminate closes it. */
-function fakeWorker(): FakeWorker {
-  const channel = new MessageChannel();
-  channels.push(channel);
-  serve(channel.port2 as unknown as Endpoint, handlers);
-  channel.port2.start();
-  channel.port1.start();
-  const errorListeners: ((ev: MessageEvent & ErrorEvent) => void)[] = [];
-  const worker: FakeWorker = {
-    terminated: false,
-    postMessage: (msg, transfer) => channel.port1.postMessage(msg, transfer ?? []),
-    addEventListener: (type: string, listener: (ev: MessageEvent & ErrorEvent) => void) => {
-      if (type === 'error') errorListeners.push(listener);
-      else channel.port1.addEventListener('message', listener as (ev: MessageEvent) => void);
-    },
-    removeEventListener: (_type: string, listener: (ev: MessageEvent) => void) =>
-      channel.port1.removeEventListener('message', listener),
-    terminate: () => {
-      worker.terminated = true;
-      channel.port1.close();
-      channel.port2.close();
-    },
-    crash: (message) => {
-      for (const l of errorListeners) l({ message, preventDefault: () => {} } as unknown as MessageEvent & ErrorEvent);
-    },
-  };
-  return worker;
-}
+const fakeWorker = () => fakeWorkerServing((scope) => serve(scope, handlers));
 
 function supervised() {
   const workers: FakeWorker[] = [];

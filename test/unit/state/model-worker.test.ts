@@ -9,9 +9,9 @@ import {
   type Endpoint,
   type Handlers,
   type RpcClient,
-  type Terminable,
 } from '../../../src/lib/rpc';
 import { ModelWorker } from '../../../src/lib/state/model-worker';
+import { closeChannels, fakeWorker as fakeWorkerServing, type FakeWorker } from '../rpc/fake-worker';
 
 type Methods = {
   load: { params: { budget: number; hang?: boolean }; result: string; progress: number };
@@ -60,49 +60,13 @@ function handlers(owner: Endpoint): Handlers<Methods> {
   };
 }
 
-interface FakeWorker extends Terminable {
-  terminated: boolean;
-  crash(message: string): void;
-}
-
-const channels: MessageChannel[] = [];
 afterEach(() => {
-  for (const c of channels.splice(0)) {
-    c.port1.close();
-    c.port2.close();
-  }
+  closeChannels();
   gates.length = 0;
 });
 
 /** A worker stand-in: its handlers serve on the far end of a channel, reporting life on it as a worker's scope does. */
-function fakeWorker(): FakeWorker {
-  const channel = new MessageChannel();
-  channels.push(channel);
-  const scope = channel.port2 as unknown as Endpoint;
-  serve(scope, handlers(scope), { owner: scope });
-  channel.port2.start();
-  channel.port1.start();
-  const errorListeners: ((ev: MessageEvent & ErrorEvent) => void)[] = [];
-  const worker: FakeWorker = {
-    terminated: false,
-    postMessage: (msg, transfer) => channel.port1.postMessage(msg, transfer ?? []),
-    addEventListener: (type: string, listener: (ev: MessageEvent & ErrorEvent) => void) => {
-      if (type === 'error') errorListeners.push(listener);
-      else channel.port1.addEventListener('message', listener as (ev: MessageEvent) => void);
-    },
-    removeEventListener: (_type: string, listener: (ev: MessageEvent) => void) =>
-      channel.port1.removeEventListener('message', listener),
-    terminate: () => {
-      worker.terminated = true;
-      channel.port1.close();
-      channel.port2.close();
-    },
-    crash: (message) => {
-      for (const l of errorListeners) l({ message, preventDefault: () => {} } as unknown as MessageEvent & ErrorEvent);
-    },
-  };
-  return worker;
-}
+const fakeWorker = () => fakeWorkerServing((scope) => serve(scope, handlers(scope), { owner: scope }));
 
 function manualClock() {
   let now = 0;

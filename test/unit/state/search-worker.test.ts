@@ -15,39 +15,20 @@ import {
   type Clock,
   type Endpoint,
   type Handlers,
-  type Terminable,
 } from '../../../src/lib/rpc';
 import { searchHandlers } from '../../../src/lib/services/search-service';
 import { SearchWorker, type SearchRpc } from '../../../src/lib/state/search-worker';
 import { makeChunks, makeDoc, uniqueDbName } from '../persistence/fixtures';
+import { closeChannels, fakeWorker, openChannel, type FakeWorker } from '../rpc/fake-worker';
 
 const pace: Pace = { device: 'wasm', softwareGpu: false, cores: 4 };
 const DIMS = 4;
 const flush = () => new Promise((r) => setTimeout(r, 5));
 
-interface FakeWorker extends Terminable {
-  terminated: boolean;
-  /** Every `life` message its owner has received so far (deadlines the watchdog reads), in order. */
-  lives: { method: string; within: number | null }[];
-  crash(message: string): void;
-  /** Stops taking messages without a word, as a worker that spins in a loop or closed itself. */
-  freeze(): void;
-}
-
-const channels: MessageChannel[] = [];
 afterEach(() => {
-  for (const c of channels.splice(0)) {
-    c.port1.close();
-    c.port2.close();
-  }
+  closeChannels();
   gates.length = 0;
 });
-
-function channel(): MessageChannel {
-  const c = new MessageChannel();
-  channels.push(c);
-  return c;
-}
 
 /** Steps of the fake embedder, released by the test. */
 const gates: (() => void)[] = [];
@@ -59,7 +40,7 @@ const releaseGate = async () => {
 
 /** A stand-in embedder worker: `embed` takes `steps` gated steps, each with progress; its lines open with openPort. */
 function fakeEmbedder(steps: number): RpcClient<EmbedderMethods> {
-  const c = channel();
+  const c = openChannel();
   const handlers = {
     embed: async (_p: unknown, ctx: { progress: (p: { done: number; total: number }) => void }) => {
       for (let i = 0; i < steps; i++) {
@@ -82,8 +63,6 @@ type Logged = { worker: number; method: 'open' | 'attach'; params: unknown };
  * scope does. Its `search` hangs (after its handler said its budget) for the text "hang".
  */
 function fakeSearchWorker(index: number, log: Logged[], hangOpen = false): FakeWorker {
-  const c = channel();
-  const scope = c.port2 as unknown as Endpoint;
   const real = searchHandlers({ pace });
   const handlers: Handlers<SearchRpc> = {
     ...real,
@@ -101,36 +80,7 @@ function fakeSearchWorker(index: number, log: Logged[], hangOpen = false): FakeW
       return p.text === 'hang' ? new Promise<never>(() => {}) : hits;
     },
   };
-  serve(scope, handlers, { owner: scope });
-  c.port2.start();
-  c.port1.start();
-  const errorListeners: ((ev: MessageEvent & ErrorEvent) => void)[] = [];
-  const lives: FakeWorker['lives'] = [];
-  c.port1.addEventListener('message', (ev: MessageEvent) => {
-    const msg = ev.data as { kind?: string; method: string; within: number | null } | null;
-    if (msg?.kind === 'life') lives.push({ method: msg.method, within: msg.within });
-  });
-  const worker: FakeWorker = {
-    terminated: false,
-    lives,
-    postMessage: (msg, transfer) => c.port1.postMessage(msg, transfer ?? []),
-    addEventListener: (type: string, listener: (ev: MessageEvent & ErrorEvent) => void) => {
-      if (type === 'error') errorListeners.push(listener);
-      else c.port1.addEventListener('message', listener as (ev: MessageEvent) => void);
-    },
-    removeEventListener: (_type: string, listener: (ev: MessageEvent) => void) =>
-      c.port1.removeEventListener('message', listener),
-    terminate: () => {
-      worker.terminated = true;
-      c.port1.close();
-      c.port2.close();
-    },
-    freeze: () => c.port2.close(),
-    crash: (message) => {
-      for (const l of errorListeners) l({ message, preventDefault: () => {} } as unknown as MessageEvent & ErrorEvent);
-    },
-  };
-  return worker;
+  return fakeWorker((scope) => serve(scope, handlers, { owner: scope }));
 }
 
 function manualClock() {

@@ -134,6 +134,7 @@ interface SizeState {
   voy: VoyIndex;
   exact: ExactIndex;
   int8: ExactIndex;
+  int8js: ExactIndex;
   bm25: Bm25Index;
 }
 
@@ -150,8 +151,10 @@ function setUp(size: number): SizeState {
   const voyBytes = offHeapBytes() - before;
   const exact = new ExactIndex(DIMS);
   const int8 = new ExactIndex(DIMS, { precision: 'int8' });
+  const int8js = new ExactIndex(DIMS, { precision: 'int8', simd: false });
   exact.build(ids, data);
   int8.build(ids, data);
+  int8js.build(ids, data);
   emit({
     group: 'dense index memory',
     size,
@@ -167,7 +170,9 @@ function setUp(size: number): SizeState {
     group: 'dense recall@10 vs exact f32',
     size,
     voy: recallAt10(exact, voy),
-    exact_int8: recallAt10(exact, int8),
+    exact_int8_simd: recallAt10(exact, int8),
+    exact_int8_js: recallAt10(exact, int8js),
+    int8_simd_available: int8.simd,
   });
 
   // BM25 over a Zipf corpus, imported as postings (tokenizing 10M synthetic words would only time the tokenizer).
@@ -178,7 +183,7 @@ function setUp(size: number): SizeState {
   t0 = performance.now();
   for (const row of rows) bm25.importDoc(row);
   emit({ group: 'bm25 import', size, vocabulary: corpus.vocabulary, ms: Math.round(performance.now() - t0) });
-  return { ids, data, voy, exact, int8, bm25 };
+  return { ids, data, voy, exact, int8, int8js, bm25 };
 }
 
 for (const size of SIZES) {
@@ -194,7 +199,16 @@ for (const size of SIZES) {
     const opts = runOptions(size);
     g.add('voy (VoyIndex, baseline)', () => S().voy.search(rowAt(denseQueries, DIMS, nextQuery()), 10), opts);
     g.add('ExactIndex f32', () => S().exact.search(rowAt(denseQueries, DIMS, nextQuery()), 10), opts);
-    g.add('ExactIndex int8', () => S().int8.search(rowAt(denseQueries, DIMS, nextQuery()), 10), opts);
+    g.add(
+      'ExactIndex int8, JS scan (before the SIMD kernel)',
+      () => S().int8js.search(rowAt(denseQueries, DIMS, nextQuery()), 10),
+      opts,
+    );
+    g.add(
+      'ExactIndex int8, WASM SIMD scan + rescoring',
+      () => S().int8.search(rowAt(denseQueries, DIMS, nextQuery()), 10),
+      opts,
+    );
     g.add(
       'naive JS (map + sort)',
       () => naiveTopK(S().data, S().ids, rowAt(denseQueries, DIMS, nextQuery()), 10),
@@ -224,7 +238,8 @@ for (const size of SIZES) {
     const variants: [string, (st: SizeState) => VectorIndex][] = [
       ['hybrid + rerank · voy (baseline)', (st) => st.voy],
       ['hybrid + rerank · ExactIndex f32', (st) => st.exact],
-      ['hybrid + rerank · ExactIndex int8', (st) => st.int8],
+      ['hybrid + rerank · ExactIndex int8 JS', (st) => st.int8js],
+      ['hybrid + rerank · ExactIndex int8 WASM SIMD', (st) => st.int8],
     ];
     for (const [name, pick] of variants) {
       const stages = { bm25: [] as number[], dense: [] as number[], rrf: [] as number[], maxsim: [] as number[] };

@@ -1,5 +1,6 @@
-// Exact (brute-force) dense index over one contiguous matrix, float32 or int8: no tree, no WASM, no per-row objects.
+// Exact (brute-force) dense index over one contiguous matrix, float32 or int8 (a WASM SIMD scan): no tree, no per-row objects.
 import { AppError } from '../errors';
+import { Int8Matrix } from './int8-matrix';
 import type { VectorHit, VectorIndex } from './vector-index';
 
 export type ExactPrecision = 'f32' | 'int8';
@@ -7,11 +8,17 @@ export type ExactPrecision = 'f32' | 'int8';
 export interface ExactIndexOptions {
   /**
    * 'f32' keeps rows as given (4 bytes per dimension; scores exact). 'int8' keeps 1 byte per dimension plus one
-   * float32 scale per row (about 4× smaller; scores within ~0.01 of the cosine). Queries stay float32 either way.
+   * float32 scale per row (about 4× smaller; scores within ~0.01 of the cosine): every row is scanned with an int8
+   * query in WebAssembly SIMD, and the best few (RESCORE) are scored again against the float32 query.
    * Default 'f32'.
    */
   precision?: ExactPrecision;
+  /** int8 only: false scans in JS even where WebAssembly SIMD exists (for comparison). Default true. */
+  simd?: boolean;
 }
+
+/** int8: how many rows past k the SIMD scan hands to the float32-query rescoring (the query's rounding is undone). */
+export const RESCORE_EXTRA = 32;
 
 /** Smallest matrix add() allocates; past it capacity doubles, so repeated adds cost amortized O(1) per row. */
 const MIN_CAPACITY = 16;
@@ -26,9 +33,8 @@ const MIN_CAPACITY = 16;
 export class ExactIndex implements VectorIndex {
   readonly precision: ExactPrecision;
   private f32 = new Float32Array(0);
-  private i8 = new Int8Array(0);
-  /** Per int8 row: value ≈ i8 · scale. */
-  private scales = new Float32Array(0);
+  /** The int8 rows, their scales and the scan kernel (int8 only). */
+  private readonly i8: Int8Matrix | null;
   private capacity = 0;
   /** Row → id; its length is the number of rows. */
   private ids: string[] = [];
@@ -46,6 +52,12 @@ export class ExactIndex implements VectorIndex {
     if (precision !== 'f32' && precision !== 'int8')
       throw new Error(`ExactIndex: unknown precision ${String(precision)}`);
     this.precision = precision;
+    this.i8 = precision === 'int8' ? new Int8Matrix(dims, options.simd ?? true) : null;
+  }
+
+  /** Whether int8 scans run in WebAssembly SIMD (false for f32, and where SIMD is missing). */
+  get simd(): boolean {
+    return this.i8?.simd ?? false;
   }
 
   get size(): number {
@@ -54,7 +66,7 @@ export class ExactIndex implements VectorIndex {
 
   /** Bytes held for vectors (allocated capacity, scales included); ids and the id map come on top. */
   get byteLength(): number {
-    return this.f32.byteLength + this.i8.byteLength + this.scales.byteLength;
+    return this.f32.byteLength + (this.i8?.byteLength ?? 0);
   }
 
   build(ids: string[], vectors: Float32Array): void {
@@ -80,11 +92,8 @@ export class ExactIndex implements VectorIndex {
       const last = this.ids.length - 1;
       if (row !== last) {
         const moved = this.ids[last]!;
-        if (this.precision === 'f32') this.f32.copyWithin(row * dims, last * dims, (last + 1) * dims);
-        else {
-          this.i8.copyWithin(row * dims, last * dims, (last + 1) * dims);
-          this.scales[row] = this.scales[last]!;
-        }
+        if (this.i8) this.i8.moveRow(row, last);
+        else this.f32.copyWithin(row * dims, last * dims, (last + 1) * dims);
         this.ids[row] = moved;
         this.rowOf.set(moved, row);
       }
@@ -102,9 +111,24 @@ export class ExactIndex implements VectorIndex {
       throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, { got: query.length, dims: this.dims });
     }
     const top = new TopK(Math.min(Math.floor(k), n), this.ids);
-    if (this.precision === 'f32') scanF32(this.f32, n, this.dims, query, top);
-    else scanInt8(this.i8, this.scales, n, this.dims, query, top);
+    if (this.i8) this.searchInt8(this.i8, query, n, top);
+    else scanF32(this.f32, n, this.dims, query, top);
     return top.sorted();
+  }
+
+  /** One scan of every row, then the best k + RESCORE_EXTRA scored again against the float32 query. */
+  private searchInt8(m: Int8Matrix, query: Float32Array, n: number, top: TopK): void {
+    const scores = m.scoreAll(query, n);
+    const finalists = new TopK(Math.min(n, top.k + RESCORE_EXTRA), this.ids);
+    for (let r = 0; r < n; r++) {
+      const s = scores[r]!;
+      if (s >= finalists.floor) finalists.offer(s, r);
+    }
+    for (let i = 0; i < finalists.length; i++) {
+      const row = finalists.rows[i]!;
+      const s = m.rowScore(query, row);
+      if (s >= top.floor) top.offer(s, row);
+    }
   }
 
   scoreIds(query: Float32Array, ids: Iterable<string>, k: number): VectorHit[] {
@@ -122,13 +146,10 @@ export class ExactIndex implements VectorIndex {
   }
 
   private rowScore(query: Float32Array, row: number): number {
+    if (this.i8) return this.i8.rowScore(query, row);
     const off = row * this.dims;
     let s = 0;
-    if (this.precision === 'f32') for (let j = 0; j < this.dims; j++) s += query[j]! * this.f32[off + j]!;
-    else {
-      for (let j = 0; j < this.dims; j++) s += query[j]! * this.i8[off + j]!;
-      s *= this.scales[row]!;
-    }
+    for (let j = 0; j < this.dims; j++) s += query[j]! * this.f32[off + j]!;
     return s;
   }
 
@@ -143,19 +164,14 @@ export class ExactIndex implements VectorIndex {
 
   /** Resizes the matrix to `rows` rows, keeping the rows in use. */
   private allocate(rows: number): void {
-    const keep = this.ids.length * this.dims;
-    if (this.precision === 'f32') {
-      const next = new Float32Array(rows * this.dims);
-      next.set(this.f32.subarray(0, keep));
-      this.f32 = next;
-    } else {
-      const next = new Int8Array(rows * this.dims);
-      next.set(this.i8.subarray(0, keep));
-      this.i8 = next;
-      const scales = new Float32Array(rows);
-      scales.set(this.scales.subarray(0, this.ids.length));
-      this.scales = scales;
+    if (this.i8) {
+      this.i8.resize(rows, this.ids.length);
+      this.capacity = this.i8.capacity;
+      return;
     }
+    const next = new Float32Array(rows * this.dims);
+    next.set(this.f32.subarray(0, this.ids.length * this.dims));
+    this.f32 = next;
     this.capacity = rows;
   }
 
@@ -167,22 +183,12 @@ export class ExactIndex implements VectorIndex {
       if (this.rowOf.has(id)) continue;
       const row = this.ids.length;
       const src = vectors.subarray(i * dims, (i + 1) * dims);
-      if (this.precision === 'f32') this.f32.set(src, row * dims);
-      else this.scales[row] = quantizeRow(src, this.i8, row * dims);
+      if (this.i8) this.i8.setRow(row, src);
+      else this.f32.set(src, row * dims);
       this.ids.push(id);
       this.rowOf.set(id, row);
     }
   }
-}
-
-/** Symmetric int8 for one row: returns the scale (max |x| / 127) and writes round(x / scale) at `offset`. */
-function quantizeRow(src: Float32Array, out: Int8Array, offset: number): number {
-  let max = 0;
-  for (let j = 0; j < src.length; j++) max = Math.max(max, Math.abs(src[j]!));
-  // An all-zero row stays zero (scale 0) instead of dividing by zero.
-  const inv = max > 0 ? 127 / max : 0;
-  for (let j = 0; j < src.length; j++) out[offset + j] = Math.round(src[j]! * inv);
-  return max / 127;
 }
 
 /**
@@ -255,7 +261,7 @@ class TopK {
   }
 }
 
-// The scans use four accumulators: about 1.7× faster than a single running sum in V8 (independent adds pipeline).
+// The f32 scan uses four accumulators: about 1.7× faster than a single running sum in V8 (independent adds pipeline).
 
 function scanF32(data: Float32Array, n: number, dims: number, q: Float32Array, top: TopK): void {
   const body = dims - (dims & 3);
@@ -273,26 +279,6 @@ function scanF32(data: Float32Array, n: number, dims: number, q: Float32Array, t
     }
     for (; j < dims; j++) a += data[o + j]! * q[j]!;
     const s = a + b + c + e;
-    if (s >= top.floor) top.offer(s, r);
-  }
-}
-
-function scanInt8(data: Int8Array, scales: Float32Array, n: number, dims: number, q: Float32Array, top: TopK): void {
-  const body = dims - (dims & 3);
-  for (let r = 0, o = 0; r < n; r++, o += dims) {
-    let a = 0;
-    let b = 0;
-    let c = 0;
-    let e = 0;
-    let j = 0;
-    for (; j < body; j += 4) {
-      a += data[o + j]! * q[j]!;
-      b += data[o + j + 1]! * q[j + 1]!;
-      c += data[o + j + 2]! * q[j + 2]!;
-      e += data[o + j + 3]! * q[j + 3]!;
-    }
-    for (; j < dims; j++) a += data[o + j]! * q[j]!;
-    const s = (a + b + c + e) * scales[r]!;
     if (s >= top.floor) top.offer(s, r);
   }
 }

@@ -4,7 +4,7 @@ import { DEFAULT_REGISTRY_URL } from './registry';
 import type { DenseIndexPreference } from '../retrieval/vector-index';
 
 // The dense index choice lives with the index (retrieval must not import app settings); re-exported for settings users.
-export { VOY_AUTO_MAX_CHUNKS, type DenseIndexPreference } from '../retrieval/vector-index';
+export { VOY_MEASURED, type DenseIndexPreference } from '../retrieval/vector-index';
 
 export interface Settings {
   registryUrl: string;

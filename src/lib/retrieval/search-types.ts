@@ -12,7 +12,7 @@ export interface SearchOpenParams {
    */
   embedder: { key: string; dims: number } | null;
   voyWasmUrl: string;
-  /** `auto` uses Voy up to VOY_AUTO_MAX_CHUNKS stored vectors, the exact scan above (see vector-index.ts). */
+  /** `auto` is the exact int8 scan; Voy only when chosen (see VOY_MEASURED in vector-index.ts). */
   denseIndex: DenseIndexPreference;
 }
 

@@ -108,9 +108,9 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     const stored = await loadAllVectors(need(), embedder.key);
     // The build runs in one go, in proportion to the rows.
     expect(budgets.index(pace, stored.ids.length));
-    const kind = pickDenseIndex(denseIndex, stored.ids.length);
+    const kind = pickDenseIndex(denseIndex);
     if (kind === 'voy') await initVoy(voyWasmUrl);
-    const index = kind === 'voy' ? new VoyIndex(embedder.dims) : new ExactIndex(embedder.dims);
+    const index = kind === 'voy' ? new VoyIndex(embedder.dims) : new ExactIndex(embedder.dims, { precision: 'int8' });
     if (stored.ids.length && stored.dims === embedder.dims) index.build(stored.ids, stored.data);
     [dense, denseKind] = [index, kind];
   };

@@ -3,5 +3,5 @@ export { explainMatches } from '../retrieval/explain';
 export type { DocumentKind } from '../ingest/types';
 export { parseCitations } from '../answer/citations';
 export type { SentenceGrounding } from '../answer/grounding';
-export { DEFAULT_SETTINGS, VOY_AUTO_MAX_CHUNKS, type Settings } from '../config/defaults';
+export { DEFAULT_SETTINGS, VOY_MEASURED, type Settings } from '../config/defaults';
 export { modelKey, modelsFor } from '../config/registry';

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
 import { ExactIndex, type ExactPrecision } from '../../../src/lib/retrieval/exact-index';
-import { VOY_AUTO_MAX_CHUNKS } from '../../../src/lib/config/defaults';
 import { pickDenseIndex } from '../../../src/lib/retrieval/vector-index';
 
 /** Seeded rows of uniform noise, each L2-normalized. */
@@ -231,11 +230,9 @@ describe('ExactIndex scoreIds (filtered search)', () => {
 });
 
 describe('pickDenseIndex', () => {
-  it('keeps Voy up to the measured size limit under auto, and honours an explicit choice', () => {
-    expect(pickDenseIndex('auto', 0)).toBe('voy');
-    expect(pickDenseIndex('auto', VOY_AUTO_MAX_CHUNKS)).toBe('voy');
-    expect(pickDenseIndex('auto', VOY_AUTO_MAX_CHUNKS + 1)).toBe('exact');
-    expect(pickDenseIndex('voy', 1_000_000)).toBe('voy');
-    expect(pickDenseIndex('exact', 1)).toBe('exact');
+  it('picks the exact scan under auto (it beat Voy at every measured size), and honours an explicit choice', () => {
+    expect(pickDenseIndex('auto')).toBe('exact');
+    expect(pickDenseIndex('voy')).toBe('voy');
+    expect(pickDenseIndex('exact')).toBe('exact');
   });
 });

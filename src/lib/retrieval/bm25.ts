@@ -32,6 +32,20 @@ export interface Bm25DocPostings {
 }
 
 /**
+ * The whole index, term-major, in typed arrays: what a snapshot stores so opening is a few large reads and no
+ * re-tokenizing. Chunk numbers are positions in `ids`.
+ */
+export interface Bm25Postings {
+  ids: string[];
+  /** BM25 document length per chunk. */
+  lengths: Int32Array;
+  terms: string[];
+  /** Term t's postings are data[offsets[t] .. offsets[t + 1]): interleaved [chunk, tf, …]. */
+  offsets: Int32Array;
+  data: Int32Array;
+}
+
+/**
  * Lucene-style BM25: idf = ln(1 + (N − df + 0.5)/(df + 0.5)), tf part = tf·(k1+1)/(tf + k1·(1 − b + b·dl/avgdl)).
  * Lucene ≥ 8 drops the constant (k1+1); ranking is identical. A query term written n times weighs n×, as in
  * Anserini's bag-of-words queries. Removal tombstones documents and compacts postings once a quarter of
@@ -44,8 +58,11 @@ export class Bm25Index {
 
   private termIds = new Map<string, number>();
   private termText: string[] = [];
-  /** Per term, interleaved [docNum, tf, docNum, tf, …]; may include dead docs until compaction. */
-  private postings: number[][] = [];
+  /**
+   * Per term, interleaved [docNum, tf, docNum, tf, …]; may include dead docs until compaction. A list restored from
+   * a snapshot is a view into its block until a document adds to it.
+   */
+  private postings: (number[] | Int32Array)[] = [];
   /** Per term, live document frequency. */
   private df: number[] = [];
 
@@ -55,6 +72,8 @@ export class Bm25Index {
   private lengths: number[] = [];
   /** Per doc number: interleaved [termId, tf, …], the forward index used for export, removal and compaction. */
   private forward: (Int32Array | undefined)[] = [];
+  /** Documents [0, lazyForward) came from a snapshot and have no forward rows yet: built on first need. */
+  private lazyForward = 0;
   private totalLength = 0;
   private livePostings = 0;
   private deadPostings = 0;
@@ -102,6 +121,7 @@ export class Bm25Index {
   exportDoc(docId: string): Bm25DocPostings | undefined {
     const num = this.nums.get(docId);
     if (num === undefined) return undefined;
+    this.buildForward();
     const fwd = this.forward[num]!;
     const terms: string[] = [];
     const freqs: number[] = [];
@@ -116,6 +136,7 @@ export class Bm25Index {
   remove(docId: string): boolean {
     const num = this.nums.get(docId);
     if (num === undefined) return false;
+    this.buildForward();
     const fwd = this.forward[num]!;
     for (let i = 0; i < fwd.length; i += 2) this.df[fwd[i]!]!--;
     this.nums.delete(docId);
@@ -138,6 +159,7 @@ export class Bm25Index {
     this.nums.clear();
     this.lengths = [];
     this.forward = [];
+    this.lazyForward = 0;
     this.totalLength = this.livePostings = this.deadPostings = 0;
     this.normsValid = false;
   }
@@ -175,6 +197,74 @@ export class Bm25Index {
     return hits;
   }
 
+  /** The live index, term-major (compacted first, so chunk numbers are dense and every term is used). */
+  toPostings(): Bm25Postings {
+    this.buildForward();
+    this.compact();
+    const offsets = new Int32Array(this.termText.length + 1);
+    this.postings.forEach((list, t) => (offsets[t + 1] = offsets[t]! + list.length));
+    const data = new Int32Array(offsets[this.termText.length]!);
+    this.postings.forEach((list, t) => data.set(list, offsets[t]!));
+    return {
+      ids: this.ids as string[],
+      lengths: Int32Array.from(this.lengths),
+      terms: [...this.termText],
+      offsets,
+      data,
+    };
+  }
+
+  /**
+   * An index restored from toPostings output (same tokenizer settings assumed). The posting lists stay views into
+   * `p.data`; the forward index is built only when a document is removed or exported.
+   */
+  static fromPostings(p: Bm25Postings, options: Bm25Options = {}): Bm25Index {
+    const n = p.ids.length;
+    if (
+      p.lengths.length !== n ||
+      p.offsets.length !== p.terms.length + 1 ||
+      p.offsets[p.terms.length] !== p.data.length
+    )
+      throw new Error('Bm25Index.fromPostings: inconsistent postings');
+    const index = new Bm25Index(options);
+    index.ids = p.ids.slice();
+    index.nums = new Map(p.ids.map((id, i) => [id, i]));
+    if (index.nums.size !== n) throw new Error('Bm25Index.fromPostings: repeated id');
+    index.lengths = Array.from(p.lengths);
+    index.totalLength = index.lengths.reduce((a, b) => a + b, 0);
+    index.termText = p.terms.slice();
+    index.termIds = new Map(p.terms.map((t, i) => [t, i]));
+    index.postings = p.terms.map((_, t) => p.data.subarray(p.offsets[t]!, p.offsets[t + 1]!));
+    index.df = index.postings.map((list) => list.length / 2);
+    index.livePostings = p.data.length / 2;
+    index.forward = new Array<Int32Array | undefined>(n);
+    index.lazyForward = n;
+    return index;
+  }
+
+  /** Fills the forward rows of documents restored from a snapshot (two passes over the postings, no per-row push). */
+  private buildForward(): void {
+    const n = this.lazyForward;
+    if (n === 0) return;
+    const counts = new Int32Array(n);
+    for (const list of this.postings)
+      for (let i = 0; i < list.length; i += 2) if (list[i]! < n) counts[list[i]!] = counts[list[i]!]! + 1;
+    const rows = Array.from(counts, (c) => new Int32Array(2 * c));
+    const fill = new Int32Array(n);
+    this.postings.forEach((list, t) => {
+      for (let i = 0; i < list.length; i += 2) {
+        const d = list[i]!;
+        if (d >= n) continue;
+        const at = fill[d]!;
+        rows[d]![at] = t;
+        rows[d]![at + 1] = list[i + 1]!;
+        fill[d] = at + 2;
+      }
+    });
+    for (let d = 0; d < n; d++) if (this.ids[d] !== undefined) this.forward[d] = rows[d];
+    this.lazyForward = 0;
+  }
+
   private insert(docId: string, length: number, terms: Iterable<string>, freqs: Iterable<number>): void {
     if (this.nums.has(docId)) this.remove(docId);
     const num = this.ids.length;
@@ -191,7 +281,9 @@ export class Bm25Index {
         this.postings.push([]);
         this.df.push(0);
       }
-      this.postings[t]!.push(num, tf);
+      let list = this.postings[t]!;
+      if (!Array.isArray(list)) this.postings[t] = list = Array.from(list);
+      list.push(num, tf);
       this.df[t]!++;
       fwd.push(t, tf);
     }
@@ -229,6 +321,7 @@ export class Bm25Index {
 
   /** Renumbers live documents and their terms densely and rebuilds the posting lists from the forward index. */
   private compact(): void {
+    this.buildForward();
     const remap = new Int32Array(this.termText.length).fill(-1);
     const termText: string[] = [];
     const postings: number[][] = [];

@@ -69,6 +69,37 @@ export class ExactIndex implements VectorIndex {
     return this.f32.byteLength + (this.i8?.byteLength ?? 0);
   }
 
+  /**
+   * The int8 rows as stored for a snapshot: row i (of `stride` bytes, zero past dims) belongs to ids[i]. Views into
+   * the index's memory, valid until it next changes: copy or store them at once.
+   */
+  int8Rows(): { ids: string[]; stride: number; rows: Int8Array; scales: Float32Array } {
+    if (!this.i8) throw new Error('ExactIndex.int8Rows: an int8 index only');
+    const n = this.ids.length;
+    const { stride } = this.i8;
+    return { ids: this.ids, stride, rows: this.i8.rows.subarray(0, n * stride), scales: this.i8.scales.subarray(0, n) };
+  }
+
+  /** An int8 index from int8Rows output (no quantizing again): the snapshot's fast path. */
+  static fromInt8Rows(
+    dims: number,
+    p: { ids: string[]; stride: number; rows: Int8Array; scales: Float32Array },
+    options: Pick<ExactIndexOptions, 'simd'> = {},
+  ): ExactIndex {
+    const index = new ExactIndex(dims, { ...options, precision: 'int8' });
+    const m = index.i8!;
+    const n = p.ids.length;
+    if (p.stride !== m.stride || p.rows.length !== n * m.stride || p.scales.length !== n)
+      throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, { got: p.stride, dims });
+    index.allocate(n);
+    m.rows.set(p.rows);
+    m.scales.set(p.scales);
+    index.ids = p.ids.slice();
+    index.rowOf = new Map(index.ids.map((id, r) => [id, r]));
+    if (index.rowOf.size !== n) throw new Error('ExactIndex.fromInt8Rows: repeated id');
+    return index;
+  }
+
   build(ids: string[], vectors: Float32Array): void {
     this.checkLength(ids, vectors);
     this.ids = [];

@@ -117,3 +117,56 @@ describe('Bm25Index updates and persistence', () => {
     expect(one.exportDoc('nope')).toBeUndefined();
   });
 });
+
+describe('Bm25Index postings snapshot (toPostings / fromPostings)', () => {
+  const words =
+    'ownership borrowing lifetimes traits closures iterators macros modules crates slices vectors strings'.split(' ');
+  /** A seeded document of 5–40 words from a small vocabulary, so terms repeat across documents. */
+  const doc = (i: number) => {
+    let s = (i * 2654435761) >>> 0;
+    const out: string[] = [];
+    for (let n = 5 + (i % 36); n > 0; n--) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      out.push(words[s % words.length]!, `w${s % 97}`);
+    }
+    return out.join(' ');
+  };
+  const queries = ['ownership traits', 'w3 w17 macros', 'slices strings vectors', 'w42', 'nothing here'];
+
+  function original(): Bm25Index {
+    const index = new Bm25Index();
+    for (let i = 0; i < 300; i++) index.add(`c${i}`, doc(i));
+    for (let i = 0; i < 300; i += 7) index.remove(`c${i}`);
+    return index;
+  }
+
+  it('restores an index that ranks and scores exactly as the original', () => {
+    const a = original();
+    const p = a.toPostings();
+    expect(p.ids).toHaveLength(a.size);
+    const b = Bm25Index.fromPostings(p);
+    expect(b.size).toBe(a.size);
+    for (const q of queries) expect(b.search(q, { k: 20 })).toEqual(a.search(q, { k: 20 }));
+  });
+
+  it('keeps working after restore: removal, re-adding and export build the forward index on demand', () => {
+    const a = original();
+    const b = Bm25Index.fromPostings(a.toPostings());
+    for (const index of [a, b]) {
+      index.remove('c1');
+      index.add('c2', 'ownership ownership rewritten');
+      index.add('c1000', doc(1000));
+      for (let i = 3; i < 300; i += 5) index.remove(`c${i}`);
+    }
+    for (const q of [...queries, 'rewritten']) expect(b.search(q, { k: 20 })).toEqual(a.search(q, { k: 20 }));
+    const sorted = (d: ReturnType<Bm25Index['exportDoc']>) =>
+      d && { ...d, pairs: d.terms.map((t, i) => `${t}:${d.freqs[i]}`).sort(), terms: [], freqs: [] };
+    for (const id of ['c4', 'c2', 'c1000', 'c1']) expect(sorted(b.exportDoc(id))).toEqual(sorted(a.exportDoc(id)));
+  });
+
+  it('refuses postings whose parts disagree', () => {
+    const p = original().toPostings();
+    expect(() => Bm25Index.fromPostings({ ...p, lengths: p.lengths.subarray(1) })).toThrow(/inconsistent/);
+    expect(() => Bm25Index.fromPostings({ ...p, offsets: p.offsets.subarray(1) })).toThrow(/inconsistent/);
+  });
+});

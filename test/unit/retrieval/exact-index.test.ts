@@ -236,3 +236,37 @@ describe('pickDenseIndex', () => {
     expect(pickDenseIndex('exact')).toBe('exact');
   });
 });
+
+describe('ExactIndex int8 rows snapshot', () => {
+  it('restores from its own rows with the same results, and keeps changing like the original', () => {
+    const a = new ExactIndex(20, { precision: 'int8' });
+    const rows = unitRows(300, 20, 11);
+    a.build(ids.slice(0, 300), rows);
+    a.remove(['c5', 'c17']);
+    const snap = a.int8Rows();
+    const b = ExactIndex.fromInt8Rows(20, {
+      ...snap,
+      ids: [...snap.ids],
+      rows: snap.rows.slice(),
+      scales: snap.scales.slice(),
+    });
+    const qs = unitRows(5, 20, 12);
+    for (let i = 0; i < 5; i++) {
+      const q = qs.subarray(i * 20, (i + 1) * 20);
+      expect(b.search(q, 10)).toEqual(a.search(q, 10));
+    }
+    for (const idx of [a, b]) {
+      idx.remove(['c0']);
+      idx.add(['new'], rows.subarray(0, 20));
+    }
+    expect(b.search(rows.subarray(0, 20), 1)).toEqual(a.search(rows.subarray(0, 20), 1));
+    expect(b.search(rows.subarray(0, 20), 1)[0]!.id).toBe('new');
+  });
+
+  it('refuses rows of another width (another model)', () => {
+    const a = new ExactIndex(20, { precision: 'int8' });
+    a.build(ids.slice(0, 3), unitRows(3, 20, 1));
+    expect(() => ExactIndex.fromInt8Rows(40, a.int8Rows())).toThrow(AppError);
+    expect(() => new ExactIndex(20).int8Rows()).toThrow(/int8/);
+  });
+});

@@ -1,6 +1,6 @@
 // Startup self-check: removes derived rows (chunks, vectors, keywords, token vectors) whose document row is missing.
 import type { LecternDatabase } from './db';
-import { DERIVED_STORES } from './documents-repo';
+import { DERIVED_STORES, journal } from './documents-repo';
 import { guardStorage } from './storage-errors';
 import { runInTransaction } from './transaction';
 
@@ -20,7 +20,7 @@ export async function repairOnStartup(db: LecternDatabase): Promise<RepairReport
   const candidates = await guardStorage('repairOnStartup', () => findOrphanDocIds(db));
   if (candidates.length === 0) return { removedChunks: 0, removedVectors: 0, orphanDocIds: [] };
   return guardStorage('repairOnStartup', () => {
-    const tx = db.transaction(['documents', ...DERIVED_STORES], 'readwrite');
+    const tx = db.transaction(['documents', ...DERIVED_STORES, 'journal'] as const, 'readwrite');
     return runInTransaction(tx, 'repairOnStartup', async (track) => {
       const report: RepairReport = { removedChunks: 0, removedVectors: 0, orphanDocIds: [] };
       for (const docId of candidates) {
@@ -32,7 +32,10 @@ export async function repairOnStartup(db: LecternDatabase): Promise<RepairReport
         });
         report.removedChunks += keys[0]?.length ?? 0;
         report.removedVectors += keys[1]?.length ?? 0;
-        if (keys.some((k) => k.length > 0)) report.orphanDocIds.push(docId);
+        if (keys.some((k) => k.length > 0)) {
+          report.orphanDocIds.push(docId);
+          journal(tx, docId, track);
+        }
       }
       return report;
     });

@@ -2,13 +2,21 @@
 import type { IDBPTransaction } from 'idb';
 import { AppError } from '../errors';
 import type { LecternDatabase } from './db';
-import type { ChunkRecord, DocumentRecord, KeywordRecord, LecternDB, TokenVectorRecord, VectorRecord } from './schema';
+import type {
+  ChunkRecord,
+  DocumentRecord,
+  JournalRecord,
+  KeywordRecord,
+  LecternDB,
+  TokenVectorRecord,
+  VectorRecord,
+} from './schema';
 import { guardStorage } from './storage-errors';
 import { runInTransaction } from './transaction';
 
 /** Every store whose rows belong to one document, keyed so that byDoc finds them. */
 export const DERIVED_STORES = ['chunks', 'vectors', 'keywords', 'tokenVectors'] as const;
-const DOC_STORES = ['documents', ...DERIVED_STORES] as const;
+const DOC_STORES = ['documents', ...DERIVED_STORES, 'journal'] as const;
 
 /** Optional derived rows saved with a document (keyword counts, token vectors). */
 export interface DerivedRows {
@@ -53,11 +61,22 @@ export async function saveDocumentWithChunks(
       for (const row of derived.keywords ?? []) track(tx.objectStore('keywords').add(row));
       for (const row of derived.tokenVectors ?? []) track(tx.objectStore('tokenVectors').add(row));
       track(tx.objectStore('documents').put(doc));
+      journal(tx, doc.id, track);
+      if (derived.replaces && derived.replaces !== doc.id) journal(tx, derived.replaces, track);
     });
   });
 }
 
 type DocTx = IDBPTransaction<LecternDB, (typeof DOC_STORES)[number][], 'readwrite'>;
+
+/** Notes in the journal that this document's rows changed (see JournalRecord), in the caller's transaction. */
+export function journal(
+  tx: { objectStore(name: 'journal'): { add(value: JournalRecord): Promise<unknown> } },
+  docId: string,
+  track: (r: Promise<unknown>) => void,
+): void {
+  track(tx.objectStore('journal').add({ docId }));
+}
 
 async function deleteDerived(tx: DocTx, docId: string, track: (r: Promise<unknown>) => void): Promise<void> {
   const keys = await Promise.all(DERIVED_STORES.map((s) => tx.objectStore(s).index('byDoc').getAllKeys(docId)));
@@ -87,7 +106,7 @@ export async function saveBackfilledVectors(
   vectors: BackfilledVectors,
 ): Promise<boolean> {
   return guardStorage('saveVectors', () => {
-    const tx = db.transaction(['documents', 'chunks', 'vectors', 'tokenVectors'], 'readwrite');
+    const tx = db.transaction(['documents', 'chunks', 'vectors', 'tokenVectors', 'journal'], 'readwrite');
     return runInTransaction(tx, 'saveVectors', async (track) => {
       const doc = await tx.objectStore('documents').get(docId);
       const ids = new Set(chunkIds);
@@ -122,6 +141,7 @@ export async function saveBackfilledVectors(
       if (vectors.dense) next.embedderId = vectors.dense.key;
       if (vectors.tokens) next.lateModelId = vectors.tokens.modelId;
       track(tx.objectStore('documents').put(next));
+      journal(tx, docId, track);
       return true;
     });
   });
@@ -161,6 +181,7 @@ export async function deleteDocument(db: LecternDatabase, id: string): Promise<v
     return runInTransaction(tx, 'deleteDocument', async (track) => {
       track(tx.objectStore('documents').delete(id));
       await deleteDerived(tx, id, track);
+      journal(tx, id, track);
     });
   });
 }

@@ -10,6 +10,7 @@ export {
   type SettingRecord,
   type TokenVectorRecord,
   type VectorRecord,
+  type JournalRecord,
 } from './schema';
 export { openLecternDB, type LecternDatabase, type OpenHooks } from './db';
 export { MIGRATIONS, type Migration, type UpgradeTx } from './migrations';
@@ -34,4 +35,12 @@ export { listDocumentIds, readIndexRows, type IndexRows } from './sync-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';
 export { getSetting, setSetting, deleteSetting, listSettingKeys, type SettingGuard } from './settings-repo';
 export { repairOnStartup, type RepairReport } from './consistency';
+export {
+  readSnapshot,
+  writeSnapshot,
+  journalSince,
+  SNAPSHOT_FORMAT,
+  type IndexSnapshot,
+  type StoredSnapshot,
+} from './snapshot-repo';
 export { isQuotaError, toStorageError } from './storage-errors';

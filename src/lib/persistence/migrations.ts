@@ -27,6 +27,11 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('keywords', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
     db.createObjectStore('tokenVectors', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
   },
+  // v3: a journal of changed documents and a snapshot of the search indexes, so opening is a few large reads.
+  (db) => {
+    db.createObjectStore('journal', { keyPath: 'seq', autoIncrement: true });
+    db.createObjectStore('snapshot', { keyPath: 'key' });
+  },
 ];
 
 /** Applies every migration after oldVersion up to newVersion, in order. */

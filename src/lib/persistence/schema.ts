@@ -3,7 +3,7 @@ import type { DBSchema } from 'idb';
 import type { DocumentKind } from '../ingest/types';
 
 export const DB_NAME = 'lectern';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export type DocumentStatus = 'ready';
 
@@ -85,6 +85,78 @@ export interface TokenVectorRecord {
   tokenTexts: string[];
 }
 
+/**
+ * One change to a document's rows (v3): every save, backfill, delete and repair adds one in the same transaction. A
+ * search-index snapshot stores the last sequence number it includes; opening replays the documents changed after it.
+ * docId '*' means every document's rows may have changed: the snapshot is no longer usable.
+ */
+export interface JournalRecord {
+  /** Assigned by the store (auto-increment): increasing, never reused. */
+  seq?: number;
+  docId: string;
+}
+
+/** The documents a snapshot covers: chunk meta comes from here, so opening reads no document text. */
+export interface SnapshotDocs {
+  key: 'docs';
+  ids: string[];
+  kinds: string[];
+  addedAt: Float64Array;
+}
+
+/** Every chunk in the snapshot: its id and its document (an index into SnapshotDocs). */
+export interface SnapshotChunks {
+  key: 'chunks';
+  ids: string[];
+  docs: Int32Array;
+}
+
+/** BM25, term-major (retrieval/bm25.ts Bm25Postings); chunk numbers are positions in `ids`. */
+export interface SnapshotKeywords {
+  key: 'keywords';
+  ids: string[];
+  lengths: Int32Array;
+  terms: string[];
+  offsets: Int32Array;
+  /** Postings in blocks of at most SNAPSHOT_BLOCK values, stored in their own records ('keywords:0', …). */
+  blocks: number;
+}
+
+/** A block of values of a larger array, in its own record, so no single record grows past a few MB. */
+export interface SnapshotBlock {
+  key: string;
+  data: Int32Array | Int8Array | Float32Array;
+}
+
+/** The exact int8 index of one embedder: row i (stride bytes) is chunk `ids[i]`; rows and scales in blocks. */
+export interface SnapshotDense {
+  key: 'dense';
+  /** The embedder's model key (config/provenance.ts). */
+  embedderKey: string;
+  dims: number;
+  stride: number;
+  ids: string[];
+  /** Row blocks are 'dense:rows:0', …; scale blocks 'dense:scales:0', …; SNAPSHOT_ROWS rows each. */
+  blocks: number;
+}
+
+/** What a snapshot holds and up to which journal entry; written last, so a head always means complete parts. */
+export interface SnapshotHead {
+  key: 'head';
+  /** SNAPSHOT_FORMAT: a snapshot of another format is ignored and rebuilt. */
+  format: number;
+  /** Every journal entry up to this one is included. */
+  seq: number;
+  chunks: number;
+  docs: number;
+  /** Whether a 'dense' part exists (the exact int8 index was in use). */
+  dense: boolean;
+  createdAt: number;
+}
+
+export type SnapshotRecord =
+  SnapshotHead | SnapshotDocs | SnapshotChunks | SnapshotKeywords | SnapshotDense | SnapshotBlock;
+
 export interface SettingRecord {
   key: string;
   value: unknown;
@@ -97,4 +169,6 @@ export interface LecternDB extends DBSchema {
   settings: { key: string; value: SettingRecord };
   keywords: { key: string; value: KeywordRecord; indexes: { byDoc: string } };
   tokenVectors: { key: string; value: TokenVectorRecord; indexes: { byDoc: string } };
+  journal: { key: number; value: JournalRecord };
+  snapshot: { key: string; value: SnapshotRecord };
 }

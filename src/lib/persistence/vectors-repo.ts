@@ -71,8 +71,12 @@ export async function loadAllVectors(db: LecternDatabase, embedderId: string): P
 /** Deletes every stored vector (e.g. before re-indexing with another embedder). */
 export async function clearVectors(db: LecternDatabase): Promise<void> {
   await guardStorage('clearVectors', () => {
-    const tx = db.transaction('vectors', 'readwrite');
-    return runInTransaction(tx, 'clearVectors', (track) => track(tx.store.clear()));
+    const tx = db.transaction(['vectors', 'journal'], 'readwrite');
+    return runInTransaction(tx, 'clearVectors', (track) => {
+      track(tx.objectStore('vectors').clear());
+      // Every document's vectors changed: a stored index snapshot no longer holds.
+      track(tx.objectStore('journal').add({ docId: '*' }));
+    });
   });
 }
 

@@ -101,11 +101,27 @@ export interface RerankResult {
   gpuFailure: string | null;
 }
 
+/** How `open` went: where the indexes came from, and how long keyword and dense search took to be ready. */
+export interface SearchOpened {
+  chunks: number;
+  /** Until both indexes were ready. */
+  ms: number;
+  /** Until keyword search was ready. */
+  keywordMs: number;
+  dense: DenseIndexKind | null;
+  /** 'snapshot': restored (plus `replayed` changed documents); 'rows': rebuilt; 'repaired': the check failed, rebuilt. */
+  from: 'snapshot' | 'rows' | 'repaired';
+  replayed: number;
+}
+
 export type SearchMethods = {
-  /** Cold start: reads every stored vector and keyword row and builds both indexes. */
+  /**
+   * Cold start: restores the stored index snapshot and replays the documents changed since; without a usable one
+   * (or when the check finds it disagrees with the rows) rebuilds both indexes from every stored row.
+   */
   open: {
     params: SearchOpenParams;
-    result: { chunks: number; ms: number; dense: DenseIndexKind | null };
+    result: SearchOpened;
     progress: never;
   };
   /** An embedder loaded after `open` (a retry): builds the dense index from its stored vectors; keywords stay. */
@@ -114,6 +130,11 @@ export type SearchMethods = {
     result: { dense: DenseIndexKind | null };
     progress: never;
   };
+  /**
+   * Stores a snapshot of the indexes now (a pending idle write included); true when one was written. The worker also
+   * does this by itself once changes settle.
+   */
+  saveSnapshot: { params: Record<string, never>; result: boolean; progress: never };
   add: { params: AddParams; result: { chunks: number }; progress: never };
   /** Dense vectors for chunks already indexed by keywords (the backfill), row-major, ids.length × dims. */
   addVectors: { params: { ids: string[]; vectors: Float32Array }; result: void; progress: never };

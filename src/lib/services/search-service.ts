@@ -5,7 +5,16 @@ import { assumedPace, budgets, type Pace } from '../models/budgets';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import { retrieve } from '../pipelines/retrieve';
-import { forEachKeywordRow, getTokenVectors, listDocuments, loadAllVectors, openLecternDB } from '../persistence';
+import {
+  forEachKeywordRow,
+  getTokenVectors,
+  journalSince,
+  listDocuments,
+  loadAllVectors,
+  openLecternDB,
+  readSnapshot,
+  writeSnapshot,
+} from '../persistence';
 import type { LecternDatabase } from '../persistence';
 import { Bm25Index } from '../retrieval/bm25';
 import { reciprocalRankFusion } from '../retrieval/fusion';
@@ -17,10 +26,12 @@ import type {
   SearchFilters,
   SearchMethods,
   SearchOpenParams,
+  SearchOpened,
   SearchParams,
 } from '../retrieval/search-types';
 import type { IndexSyncMethods } from '../pipelines/library-sync';
 import { syncIndexes } from './index-sync';
+import { captureSnapshot, restoreSnapshot } from './index-snapshot';
 import { maxSimRerank, type DocTokens, type MaxSimHit } from '../retrieval/maxsim';
 import { storedToInt8 } from '../retrieval/compress';
 import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
@@ -57,7 +68,17 @@ function waiting<M extends MethodMap>(caller: Caller<M> | null, expect: Expect, 
 export interface SearchServiceOptions {
   /** The speed the indexes are built and searched at (the CPU's); tests give their own. */
   pace?: Pace;
+  /**
+   * How long the indexes stay unchanged before a snapshot of them is stored (ms); default SNAPSHOT_IDLE_MS. A
+   * snapshot is also stored at once after SNAPSHOT_EVERY changes, and after an open that rebuilt or replayed.
+   */
+  snapshotIdleMs?: number;
 }
+
+/** See SearchServiceOptions.snapshotIdleMs. */
+export const SNAPSHOT_IDLE_MS = 5_000;
+/** Changed documents after which a snapshot is stored even while changes keep coming (a long import). */
+export const SNAPSHOT_EVERY = 1_000;
 
 /**
  * The search worker's handlers. Each reports how long it may take before its next sign of life (HandlerContext.expect,
@@ -72,12 +93,18 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
   let dense: VectorIndex | null = null;
   let denseKind: DenseIndexKind | null = null;
   let keyword = new Bm25Index();
-  const meta = new Map<string, ChunkMeta>();
+  let meta = new Map<string, ChunkMeta>();
   // The model workers' direct lines (attach), so query vectors never pass through the main thread.
   let embedder: RpcClient<EmbedderMethods> | null = null;
   let late: RpcClient<LateInteractionMethods> | null = null;
   /** The reranker's model key: token vectors stored under another key (another model or host) are not scored. */
   let lateModelId: string | null = null;
+  /** The journal entry the live indexes are known to include (see persistence/snapshot-repo.ts). */
+  let snapshotSeq = 0;
+  let changesSinceSnapshot = 0;
+  let snapshotTimer: ReturnType<typeof setTimeout> | null = null;
+  let writing: Promise<boolean> | null = null;
+  const snapshotIdleMs = options.snapshotIdleMs ?? SNAPSHOT_IDLE_MS;
 
   const need = (): LecternDatabase => {
     if (!db) throw new AppError('INDEX_NOT_OPEN');
@@ -213,25 +240,131 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     };
   };
 
+  /** Rebuilds both indexes from every stored row: the path without a usable snapshot. */
+  const rebuild = async (params: SearchOpenParams, expect: Expect): Promise<number> => {
+    const d = need();
+    meta.clear();
+    const docs = new Map((await listDocuments(d)).map((doc) => [doc.id, doc]));
+    keyword = new Bm25Index();
+    await forEachKeywordRow(d, (row) => {
+      const doc = docs.get(row.docId);
+      if (!doc) return;
+      meta.set(row.chunkId, { docId: row.docId, kind: doc.kind, addedAt: doc.addedAt });
+      keyword.importDoc({ id: row.chunkId, length: row.length, terms: row.terms, freqs: row.freqs });
+      if (keyword.size % ROWS_PER_BEAT === 0) expect(budgets.index(pace, ROWS_PER_BEAT));
+    });
+    const keywordAt = performance.now();
+    await openDense(params, expect);
+    return keywordAt;
+  };
+
+  /**
+   * Opens from the snapshot when one is stored: restore, replay the documents journaled after it, then check the
+   * counts against the rows. A check that fails, a damaged snapshot or a journal that says every row changed
+   * rebuilds from the rows.
+   */
+  const openIndexes = async (params: SearchOpenParams, expect: Expect): Promise<SearchOpened> => {
+    const started = performance.now();
+    db?.close();
+    db = await openLecternDB(params.dbName);
+    const stored = await readSnapshot(db);
+    const kind = pickDenseIndex(params.denseIndex);
+    let from: SearchOpened['from'] = 'rows';
+    let replayed = 0;
+    let keywordAt = 0;
+    if (stored.snapshot && !stored.changed.includes('*')) {
+      expect(budgets.index(pace, stored.snapshot.chunks.ids.length));
+      const live = restoreSnapshot(stored.snapshot, params.embedder, kind);
+      ({ meta, keyword } = live);
+      keywordAt = performance.now();
+      embedderId = params.embedder?.key ?? null;
+      if (live.dense) [dense, denseKind] = [live.dense, 'exact'];
+      else await openDense(params, expect);
+      if (stored.changed.length) {
+        const ids = stored.changed;
+        await syncIndexes(db, embedderId, { added: ids, removed: ids }, () => ({ meta, keyword, dense }));
+        replayed = ids.length;
+      }
+      const docs = new Set<string>();
+      for (const m of meta.values()) docs.add(m.docId);
+      if (keyword.size === stored.counts.keywords && docs.size === stored.counts.documents) from = 'snapshot';
+      else from = 'repaired';
+    }
+    if (from !== 'snapshot') keywordAt = await rebuild(params, expect);
+    snapshotSeq = stored.latest;
+    changesSinceSnapshot = 0;
+    const now = performance.now();
+    return {
+      chunks: keyword.size,
+      ms: now - started,
+      keywordMs: keywordAt - started,
+      dense: denseKind,
+      from,
+      replayed,
+    };
+  };
+
+  /** Stores a snapshot after `delayMs` of no further changes (a change in between starts the wait again). */
+  const scheduleSnapshot = (delayMs: number) => {
+    if (snapshotTimer) clearTimeout(snapshotTimer);
+    snapshotTimer = setTimeout(() => void storeSnapshot(), delayMs);
+  };
+
+  /** Writes one snapshot at a time: a call while one is being written waits for it, then writes its own. */
+  const storeSnapshot = async (): Promise<boolean> => {
+    if (snapshotTimer) clearTimeout(snapshotTimer);
+    snapshotTimer = null;
+    while (writing) await writing;
+    writing = saveSnapshot().finally(() => (writing = null));
+    return writing;
+  };
+
+  const changed = (docs: number) => {
+    changesSinceSnapshot += docs;
+    scheduleSnapshot(changesSinceSnapshot >= SNAPSHOT_EVERY ? 0 : snapshotIdleMs);
+  };
+
+  /**
+   * Brings the live indexes up to the newest journal entry (replaying the documents changed since the last snapshot,
+   * whose add may not have reached this worker yet), then stores them. A snapshot only saves time: any failure
+   * (quota, a closed database) leaves the journal, which the next open replays.
+   */
+  const saveSnapshot = async (): Promise<boolean> => {
+    const d = db;
+    if (!d) return false;
+    try {
+      const since = await journalSince(d, snapshotSeq);
+      if (since.changed.includes('*')) return false;
+      if (since.changed.length)
+        await syncIndexes(d, embedderId, { added: since.changed, removed: since.changed }, () => ({
+          meta,
+          keyword,
+          dense,
+        }));
+      if (d !== db) return false;
+      const snapshot = captureSnapshot({ meta, keyword, dense }, embedderId);
+      if (!(await writeSnapshot(d, snapshot, since.latest))) return false;
+      snapshotSeq = since.latest;
+      changesSinceSnapshot = 0;
+      return true;
+    } catch {
+      // See above: the journal still covers every change.
+      return false;
+    }
+  };
+
   return {
-    open: async ({ dbName, embedder, voyWasmUrl, denseIndex }, ctx) => {
-      const started = performance.now();
+    open: async (params, ctx) => {
       // Storage reads come in pages: a base for each stretch of rows, then the dense build's own share.
       ctx.expect(budgets.index(pace, ROWS_PER_BEAT));
-      db?.close();
-      db = await openLecternDB(dbName);
-      meta.clear();
-      const docs = new Map((await listDocuments(db)).map((d) => [d.id, d]));
-      keyword = new Bm25Index();
-      await forEachKeywordRow(db, (row) => {
-        const doc = docs.get(row.docId);
-        if (!doc) return;
-        meta.set(row.chunkId, { docId: row.docId, kind: doc.kind, addedAt: doc.addedAt });
-        keyword.importDoc({ id: row.chunkId, length: row.length, terms: row.terms, freqs: row.freqs });
-        if (keyword.size % ROWS_PER_BEAT === 0) ctx.expect(budgets.index(pace, ROWS_PER_BEAT));
-      });
-      await openDense({ embedder, voyWasmUrl, denseIndex }, ctx.expect);
-      return { chunks: keyword.size, ms: performance.now() - started, dense: denseKind };
+      const opened = await openIndexes(params, ctx.expect);
+      if (opened.from !== 'snapshot' || opened.replayed > 0) scheduleSnapshot(0);
+      return opened;
+    },
+
+    saveSnapshot: async (_params, ctx) => {
+      ctx.expect(budgets.index(pace, keyword.size));
+      return storeSnapshot();
     },
 
     useEmbedder: async (params, ctx) => {
@@ -245,6 +378,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       for (const id of ids) meta.set(id, m);
       for (const row of keywords) keyword.importDoc(row);
       if (vectors && dense) dense.add(ids, vectors);
+      changed(1);
       return { chunks: keyword.size };
     },
 
@@ -253,6 +387,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       // Chunks deleted while their vectors were being made are not brought back.
       const live = ids.filter((id) => meta.has(id));
       if (!dense || live.length === 0) return;
+      changed(1);
       // Replace, never duplicate, a chunk's row.
       dense.remove(live);
       if (live.length === ids.length) return dense.add(ids, vectors);
@@ -272,13 +407,16 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
         keyword.remove(id);
       }
       dense?.remove(ids);
+      changed(1);
       return { chunks: keyword.size };
     },
 
     // Another tab changed the library: read its rows here, from storage (see index-sync.ts).
     sync: async (change, ctx) => {
       ctx.expect(budgets.index(pace, 0));
-      return syncIndexes(need(), embedderId, change, () => ({ meta, keyword, dense }));
+      const docs = await syncIndexes(need(), embedderId, change, () => ({ meta, keyword, dense }));
+      changed(change.added.length + change.removed.length);
+      return docs;
     },
 
     search: async (params, ctx) => {

@@ -30,8 +30,10 @@ describe('openLecternDB', () => {
     expect([...db.objectStoreNames].sort()).toEqual([
       'chunks',
       'documents',
+      'journal',
       'keywords',
       'settings',
+      'snapshot',
       'tokenVectors',
       'vectors',
     ]);
@@ -60,7 +62,7 @@ describe('openLecternDB', () => {
     (await openLecternDB(name)).close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.objectStoreNames).toHaveLength(6);
+    expect(db.objectStoreNames).toHaveLength(8);
   });
 
   it('aborts the upgrade when a migration is missing, leaving no half-built version', async () => {
@@ -104,9 +106,29 @@ describe('migration v1 → v2', () => {
     v1.close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.version).toBe(2);
+    expect(db.version).toBe(DB_VERSION);
     expect(await db.get('settings', 'k')).toEqual({ key: 'k', value: 42 });
     expect(await db.count('keywords')).toBe(0);
     expect(await db.count('tokenVectors')).toBe(0);
+  });
+});
+
+describe('migration v2 → v3', () => {
+  it('keeps v2 rows and adds an empty journal (auto-increment) and snapshot store', async () => {
+    const name = uniqueDbName();
+    const v2 = await openDB(name, 2, {
+      upgrade: (db, oldVersion, _new, tx) => {
+        for (let v = oldVersion; v < 2; v++) MIGRATIONS[v]!(db as never, tx as never, oldVersion);
+      },
+    });
+    await v2.put('keywords', { chunkId: 'd:0', docId: 'd', length: 1, terms: ['t'], freqs: [1] });
+    v2.close();
+    const db = await openLecternDB(name);
+    open.push(db);
+    expect(db.version).toBe(3);
+    expect(await db.get('keywords', 'd:0')).toMatchObject({ terms: ['t'] });
+    expect(await db.count('journal')).toBe(0);
+    expect(await db.count('snapshot')).toBe(0);
+    expect([await db.add('journal', { docId: 'a' }), await db.add('journal', { docId: 'b' })]).toEqual([1, 2]);
   });
 });

@@ -113,6 +113,7 @@ export function indexHandlers(log: {
   };
   return {
     open: unused,
+    saveSnapshot: unused,
     search: unused,
     rerank: unused,
     attach: unused,

@@ -1,0 +1,237 @@
+// Opening from the stored index snapshot: same results as a rebuild, journal replay, repair, migration, damage.
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  deleteDocument,
+  openLecternDB,
+  readSnapshot,
+  saveDocumentWithChunks,
+  writeSnapshot,
+  type LecternDatabase,
+} from '../../../src/lib/persistence';
+import { keywordCounts } from '../../../src/lib/retrieval/keywords';
+import type { SearchMethods, SearchOpenParams } from '../../../src/lib/retrieval/search-types';
+import type { IndexSyncMethods } from '../../../src/lib/pipelines/library-sync';
+import { LocalCaller } from '../../../src/lib/rpc';
+import { searchHandlers } from '../../../src/lib/services/search-service';
+import { makeChunks, makeDoc, uniqueDbName } from '../persistence/fixtures';
+
+const DIMS = 8;
+const dbs: LecternDatabase[] = [];
+afterEach(() => {
+  for (const d of dbs.splice(0)) d.close();
+});
+
+/** Seeded unit vector for chunk `n`: distinct directions, so every dense query has one clear winner. */
+function vector(n: number): Float32Array {
+  const v = new Float32Array(DIMS);
+  let s = (n * 2654435761 + 7) >>> 0;
+  for (let i = 0; i < DIMS; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    v[i] = s / 4294967296 - 0.5;
+  }
+  const len = Math.hypot(...v);
+  return v.map((x) => x / len);
+}
+
+const WORDS = 'ownership borrowing lifetimes traits closures iterators macros modules crates slices'.split(' ');
+
+async function addDoc(db: LecternDatabase, d: number, key = 'emb-a'): Promise<void> {
+  const docId = `doc${d}`;
+  const chunks = makeChunks(docId, 3).map((c, i) => ({
+    ...c,
+    text: `${WORDS[(d + i) % WORDS.length]} ${WORDS[(d * 3 + i) % WORDS.length]} unique${d}x${i}`,
+  }));
+  await saveDocumentWithChunks(
+    db,
+    makeDoc(docId, { chunkCount: 3, hash: `h${d}`, kind: d % 2 ? 'pdf' : 'markdown', addedAt: 1000 + d }),
+    chunks,
+    chunks.map((c, i) => ({
+      chunkId: c.id,
+      docId,
+      embedderId: key,
+      dims: DIMS,
+      data: vector(d * 3 + i).buffer as ArrayBuffer,
+    })),
+    { keywords: chunks.map((c) => ({ ...keywordCounts(c.id, c.text), chunkId: c.id, docId })) },
+  );
+}
+
+async function library(docs = 20): Promise<{ name: string; db: LecternDatabase }> {
+  const name = uniqueDbName();
+  const db = await openLecternDB(name);
+  dbs.push(db);
+  for (let d = 0; d < docs; d++) await addDoc(db, d);
+  return { name, db };
+}
+
+const params = (dbName: string, key = 'emb-a'): SearchOpenParams => ({
+  dbName,
+  embedder: { key, dims: DIMS },
+  voyWasmUrl: 'unused:',
+  denseIndex: 'auto',
+});
+
+/** A fresh search worker's handlers, as after a reload. */
+const worker = () => new LocalCaller<SearchMethods & IndexSyncMethods>(searchHandlers({ snapshotIdleMs: 0 }));
+
+async function opened(name: string): Promise<LocalCaller<SearchMethods & IndexSyncMethods>> {
+  const search = worker();
+  await search.call('open', params(name));
+  return search;
+}
+
+/** Waits for the worker's pending snapshot write (it writes one by itself after an open that rebuilt or replayed). */
+const settled = (search: LocalCaller<SearchMethods & IndexSyncMethods>) => search.call('saveSnapshot', {});
+
+async function untilSnapshot(db: LecternDatabase, atLeastSeq = 1): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const head = await db.get('snapshot', 'head');
+    if (head && 'seq' in head && head.seq >= atLeastSeq) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('no snapshot was written');
+}
+
+/** Every query's keyword and dense results, for comparing two opened workers. */
+async function answers(search: LocalCaller<SearchMethods & IndexSyncMethods>) {
+  const out: unknown[] = [];
+  for (const [i, text] of ['ownership traits', 'unique3x1', 'macros crates', 'unique21x0', 'unique5x2'].entries()) {
+    out.push(
+      await search.call('search', {
+        vector: vector(i * 4),
+        text,
+        k: 6,
+        filters: {},
+        weights: { dense: 1, keyword: 1 },
+      }),
+    );
+    out.push(
+      await search.call('search', {
+        vector: null,
+        text,
+        k: 6,
+        filters: { kinds: ['pdf'] },
+        weights: { dense: 0, keyword: 1 },
+      }),
+    );
+  }
+  return out;
+}
+
+describe('search index snapshot', () => {
+  it('is written after a rebuild, and a reopen restores it with the same results', async () => {
+    const { name, db } = await library();
+    const first = worker();
+    expect(await first.call('open', params(name))).toMatchObject({ chunks: 60, dense: 'exact', from: 'rows' });
+    await untilSnapshot(db);
+    expect(await db.count('journal')).toBe(0);
+    const second = worker();
+    expect(await second.call('open', params(name))).toMatchObject({
+      chunks: 60,
+      dense: 'exact',
+      from: 'snapshot',
+      replayed: 0,
+    });
+    expect(await answers(second)).toEqual(await answers(first));
+  });
+
+  it('replays documents saved and deleted after the snapshot (their journal entries)', async () => {
+    const { name, db } = await library();
+    await settled(await opened(name));
+    await addDoc(db, 21);
+    await deleteDocument(db, 'doc3');
+    await addDoc(db, 5); // saved again: same ids, new rows
+    const reopened = worker();
+    expect(await reopened.call('open', params(name))).toMatchObject({ from: 'snapshot', replayed: 3, chunks: 60 });
+    await settled(reopened);
+    await db.clear('snapshot');
+    const rebuilt = worker();
+    expect(await rebuilt.call('open', params(name))).toMatchObject({ from: 'rows', chunks: 60 });
+    expect(await answers(reopened)).toEqual(await answers(rebuilt));
+    const hits = await reopened.call('search', {
+      vector: null,
+      text: 'unique21x0 unique3x1',
+      k: 5,
+      filters: {},
+      weights: { dense: 0, keyword: 1 },
+    });
+    expect(hits.map((h) => h.id)).toEqual(['doc21:0']);
+  });
+
+  it('repairs from the rows when the snapshot disagrees with them (a row changed outside the journal)', async () => {
+    const { name, db } = await library();
+    await settled(await opened(name));
+    // A write that bypassed the journal (an older build, a bug): the counts no longer match.
+    await db.delete('keywords', 'doc4:1');
+    const repaired = worker();
+    expect(await repaired.call('open', params(name))).toMatchObject({ from: 'repaired', chunks: 59 });
+    // The repair stores a fresh snapshot, which the next open uses.
+    await settled(repaired);
+    expect(await worker().call('open', params(name))).toMatchObject({ from: 'snapshot', chunks: 59 });
+  });
+
+  it('rebuilds from the rows when a part of the snapshot is missing, or the journal says every row changed', async () => {
+    const { name, db } = await library();
+    await settled(await opened(name));
+    await db.delete('snapshot', 'keywords:0');
+    const rebuilt = worker();
+    expect(await rebuilt.call('open', params(name))).toMatchObject({ from: 'rows', chunks: 60 });
+    await settled(rebuilt);
+    expect(await worker().call('open', params(name))).toMatchObject({ from: 'snapshot' });
+    await db.add('journal', { docId: '*' });
+    expect(await worker().call('open', params(name))).toMatchObject({ from: 'rows', chunks: 60 });
+  });
+
+  it('keeps keyword search from the snapshot but builds dense from the rows for another embedder', async () => {
+    const { name } = await library(4);
+    await settled(await opened(name));
+    const other = worker();
+    // No rows stored under emb-b: an empty dense index, keywords from the snapshot.
+    expect(await other.call('open', params(name, 'emb-b'))).toMatchObject({
+      from: 'snapshot',
+      chunks: 12,
+      dense: 'exact',
+    });
+    const hits = await other.call('search', {
+      vector: vector(0),
+      text: 'unique2x1',
+      k: 3,
+      filters: {},
+      weights: { dense: 1, keyword: 1 },
+    });
+    expect(hits.map((h) => [h.id, h.dense])).toEqual([['doc2:1', null]]);
+  });
+
+  it('never goes back: a snapshot older than the stored one is not written', async () => {
+    const { name, db } = await library(3);
+    await settled(await opened(name));
+    const stored = await readSnapshot(db);
+    expect(stored.snapshot).not.toBeNull();
+    expect(await writeSnapshot(db, stored.snapshot!, stored.seq + 5)).toBe(true);
+    expect(await writeSnapshot(db, stored.snapshot!, stored.seq)).toBe(false);
+    expect((await readSnapshot(db)).seq).toBe(stored.seq + 5);
+  });
+
+  it('is written again by itself once changes settle, including changes it has not been told of yet', async () => {
+    const { name, db } = await library(3);
+    const search = await opened(name);
+    await settled(search);
+    const before = (await readSnapshot(db)).seq;
+    await addDoc(db, 7);
+    await search.call('sync', { added: ['doc7'], removed: [] });
+    // Saved, and not yet announced to this worker: the write replays it from the journal.
+    await addDoc(db, 8);
+    await untilSnapshot(db, before + 2);
+    const reopened = worker();
+    expect(await reopened.call('open', params(name))).toMatchObject({ from: 'snapshot', replayed: 0, chunks: 15 });
+    const hits = await reopened.call('search', {
+      vector: null,
+      text: 'unique8x2',
+      k: 3,
+      filters: {},
+      weights: { dense: 0, keyword: 1 },
+    });
+    expect(hits.map((h) => h.id)).toEqual(['doc8:2']);
+  });
+});

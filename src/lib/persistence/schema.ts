@@ -140,11 +140,17 @@ export interface SnapshotDense {
   blocks: number;
 }
 
-/** What a snapshot holds and up to which journal entry; written last, so a head always means complete parts. */
+/**
+ * What a snapshot holds and up to which journal entry. Its parts are stored under keys prefixed `<gen>:`, over as many
+ * transactions as their size needs; the head is switched to a new generation last, so a head always means complete
+ * parts, and parts of any other generation are leftovers of an unfinished write.
+ */
 export interface SnapshotHead {
   key: 'head';
   /** SNAPSHOT_FORMAT: a snapshot of another format is ignored and rebuilt. */
   format: number;
+  /** The key prefix of this snapshot's parts (unique per write, so two tabs writing at once never mix parts). */
+  gen: string;
   /** Every journal entry up to this one is included. */
   seq: number;
   chunks: number;

@@ -1,4 +1,4 @@
-// The search-index snapshot: read in one transaction with the journal after it, written in one that trims the journal.
+// The search-index snapshot: read in one transaction with the journal after it; written in parts, its head switched last.
 import type { LecternDatabase } from './db';
 import type {
   SnapshotBlock,
@@ -7,16 +7,19 @@ import type {
   SnapshotDocs,
   SnapshotHead,
   SnapshotKeywords,
+  SnapshotRecord,
 } from './schema';
 import { guardStorage } from './storage-errors';
 import { runInTransaction } from './transaction';
 
 /** A snapshot of another format is ignored (the indexes are rebuilt from the rows and stored again). */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 /** Int32 values per keyword postings block (4 MB). */
 export const SNAPSHOT_BLOCK = 1 << 20;
 /** Dense rows per block (3 MB at 384 dims). */
 export const SNAPSHOT_ROWS = 8_192;
+/** Bytes of parts written per transaction: large ones fail in Chromium (seen as QuotaExceededError at 300k passages). */
+const BYTES_PER_TX = 32 << 20;
 
 /** The search indexes as typed arrays (see services/index-snapshot.ts for how they are made and restored). */
 export interface IndexSnapshot {
@@ -49,7 +52,7 @@ export async function readSnapshot(db: LecternDatabase): Promise<StoredSnapshot>
     const latest = lastEntry ? lastEntry.key : usable ? head.seq : 0;
     const seq = usable ? head.seq : latest;
     const [records, entries, documents, keywords] = await Promise.all([
-      usable ? tx.objectStore('snapshot').getAll() : Promise.resolve([]),
+      usable ? tx.objectStore('snapshot').getAll(generation(head.gen)) : Promise.resolve([]),
       usable && latest > seq
         ? tx.objectStore('journal').getAll(IDBKeyRange.bound(seq, latest, true, false))
         : Promise.resolve([]),
@@ -57,7 +60,8 @@ export async function readSnapshot(db: LecternDatabase): Promise<StoredSnapshot>
       tx.objectStore('keywords').count(),
     ]);
     await tx.done;
-    const snapshot = usable ? assemble(head, new Map(records.map((r) => [r.key, r]))) : null;
+    const parts = new Map(records.map((r) => [r.key.slice(head!.gen.length + 1), r]));
+    const snapshot = usable ? assemble(head, parts) : null;
     const changed = [...new Set(entries.map((e) => e.docId))];
     return { snapshot, seq, latest, changed: changed.includes('*') ? ['*'] : changed, counts: { documents, keywords } };
   });
@@ -73,48 +77,96 @@ export async function journalSince(db: LecternDatabase, seq: number): Promise<{ 
   });
 }
 
+/** Every key of one generation's parts. */
+const generation = (gen: string) => IDBKeyRange.bound(`${gen}:`, `${gen}:\uffff`);
+
 /**
  * Replaces the stored snapshot with `snapshot`, which includes every journal entry up to `seq`, and drops those
- * entries, in one transaction. Returns false (and writes nothing) when a newer snapshot is already stored (another
- * tab's), since dropping its entries again would be harmless but going back would lose them.
+ * entries. The parts go in under a new generation over several transactions; one last transaction switches the head
+ * to it, drops the old parts and the journal entries. Returns false (and leaves the stored snapshot) when a snapshot
+ * at least as new was stored meanwhile (another tab's): going back would lose the entries it dropped.
  */
 export async function writeSnapshot(db: LecternDatabase, snapshot: IndexSnapshot, seq: number): Promise<boolean> {
-  return guardStorage('writeSnapshot', () => {
-    const tx = db.transaction(['snapshot', 'journal'], 'readwrite');
-    return runInTransaction(tx, 'writeSnapshot', async (track) => {
-      const store = tx.objectStore('snapshot');
-      const current = (await store.get('head')) as SnapshotHead | undefined;
-      if (current?.format === SNAPSHOT_FORMAT && current.seq > seq) return false;
-      track(store.clear());
-      const { docs, chunks, keywords, dense } = snapshot;
-      track(store.put({ key: 'docs', ...docs }));
-      track(store.put({ key: 'chunks', ...chunks }));
-      const { data, ...postings } = keywords;
-      const keywordBlocks = blocks(data, SNAPSHOT_BLOCK);
-      track(store.put({ key: 'keywords', ...postings, blocks: keywordBlocks.length }));
-      keywordBlocks.forEach((block, i) => track(store.put({ key: `keywords:${i}`, data: block })));
-      if (dense) {
-        const { rows, scales, ...rest } = dense;
-        const rowBlocks = blocks(rows, SNAPSHOT_ROWS * dense.stride);
-        const scaleBlocks = blocks(scales, SNAPSHOT_ROWS);
-        track(store.put({ key: 'dense', ...rest, blocks: rowBlocks.length }));
-        rowBlocks.forEach((block, i) => track(store.put({ key: `dense:rows:${i}`, data: block })));
-        scaleBlocks.forEach((block, i) => track(store.put({ key: `dense:scales:${i}`, data: block })));
+  return guardStorage('writeSnapshot', async () => {
+    const before = (await db.get('snapshot', 'head')) as SnapshotHead | undefined;
+    if (before?.format === SNAPSHOT_FORMAT && before.seq > seq) return false;
+    const gen = `g${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const records = snapshotRecords(snapshot, gen);
+    try {
+      for (let at = 0; at < records.length;) {
+        let bytes = 0;
+        const batch: SnapshotRecord[] = [];
+        while (at < records.length && (batch.length === 0 || bytes < BYTES_PER_TX)) {
+          bytes += recordBytes(records[at]!);
+          batch.push(records[at++]!);
+        }
+        const tx = db.transaction('snapshot', 'readwrite');
+        await runInTransaction(tx, 'writeSnapshot', (track) => {
+          for (const r of batch) track(tx.store.put(r));
+        });
       }
-      const head: SnapshotHead = {
-        key: 'head',
-        format: SNAPSHOT_FORMAT,
-        seq,
-        chunks: chunks.ids.length,
-        docs: docs.ids.length,
-        dense: dense !== null,
-        createdAt: Date.now(),
-      };
-      track(store.put(head));
-      track(tx.objectStore('journal').delete(IDBKeyRange.upperBound(seq)));
-      return true;
-    });
+      const tx = db.transaction(['snapshot', 'journal'], 'readwrite');
+      return await runInTransaction(tx, 'writeSnapshot', async (track) => {
+        const store = tx.objectStore('snapshot');
+        const current = (await store.get('head')) as SnapshotHead | undefined;
+        // Another writer switched the head since we looked: keep theirs, drop ours.
+        if (current?.gen !== before?.gen) {
+          track(store.delete(generation(gen)));
+          return false;
+        }
+        // Leftovers of unfinished writes, and the generation this one replaces.
+        for (const key of await store.getAllKeys())
+          if (key !== 'head' && !key.startsWith(`${gen}:`)) track(store.delete(key));
+        const head: SnapshotHead = {
+          key: 'head',
+          format: SNAPSHOT_FORMAT,
+          gen,
+          seq,
+          chunks: snapshot.chunks.ids.length,
+          docs: snapshot.docs.ids.length,
+          dense: snapshot.dense !== null,
+          createdAt: Date.now(),
+        };
+        track(store.put(head));
+        track(tx.objectStore('journal').delete(IDBKeyRange.upperBound(seq)));
+        return true;
+      });
+    } catch (err) {
+      // Best effort: the parts of a write that failed are leftovers the next write removes anyway.
+      await db.delete('snapshot', generation(gen)).catch(() => {});
+      throw err;
+    }
   });
+}
+
+/** The parts of a snapshot as records under generation `gen` (blocks of large arrays in records of their own). */
+function snapshotRecords({ docs, chunks, keywords, dense }: IndexSnapshot, gen: string): SnapshotRecord[] {
+  const k = (name: string) => `${gen}:${name}`;
+  const out: SnapshotRecord[] = [];
+  const { data, ...postings } = keywords;
+  const keywordBlocks = blocks(data, SNAPSHOT_BLOCK);
+  keywordBlocks.forEach((block, i) => out.push({ key: k(`keywords:${i}`), data: block }));
+  if (dense) {
+    const { rows, scales, ...rest } = dense;
+    const rowBlocks = blocks(rows, SNAPSHOT_ROWS * dense.stride);
+    blocks(scales, SNAPSHOT_ROWS).forEach((block, i) => out.push({ key: k(`dense:scales:${i}`), data: block }));
+    rowBlocks.forEach((block, i) => out.push({ key: k(`dense:rows:${i}`), data: block }));
+    out.push({ key: k('dense'), ...rest, blocks: rowBlocks.length } as unknown as SnapshotRecord);
+  }
+  out.push({ key: k('keywords'), ...postings, blocks: keywordBlocks.length } as unknown as SnapshotRecord);
+  out.push({ key: k('chunks'), ...chunks } as unknown as SnapshotRecord);
+  out.push({ key: k('docs'), ...docs } as unknown as SnapshotRecord);
+  return out;
+}
+
+/** About how many bytes a record takes (typed arrays exactly, id lists at ~24 bytes an id). */
+function recordBytes(r: SnapshotRecord): number {
+  let bytes = 0;
+  for (const v of Object.values(r)) {
+    if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+    else if (Array.isArray(v)) bytes += v.length * 24;
+  }
+  return bytes;
 }
 
 /** Copies of `data` in pieces of at most `size` values (at least one piece, maybe empty). */

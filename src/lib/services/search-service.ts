@@ -347,8 +347,10 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       snapshotSeq = since.latest;
       changesSinceSnapshot = 0;
       return true;
-    } catch {
-      // See above: the journal still covers every change.
+    } catch (err) {
+      // See above: the journal still covers every change. Said in the console, for whoever diagnoses a slow start.
+      const e = toAppError(err);
+      console.warn('Lectern: the search index snapshot was not stored:', e.message, JSON.stringify(e.details));
       return false;
     }
   };

@@ -9,6 +9,7 @@ import {
   writeSnapshot,
   type LecternDatabase,
 } from '../../../src/lib/persistence';
+import type { SnapshotHead } from '../../../src/lib/persistence/schema';
 import { keywordCounts } from '../../../src/lib/retrieval/keywords';
 import type { SearchMethods, SearchOpenParams } from '../../../src/lib/retrieval/search-types';
 import type { IndexSyncMethods } from '../../../src/lib/pipelines/library-sync';
@@ -174,7 +175,8 @@ describe('search index snapshot', () => {
   it('rebuilds from the rows when a part of the snapshot is missing, or the journal says every row changed', async () => {
     const { name, db } = await library();
     await settled(await opened(name));
-    await db.delete('snapshot', 'keywords:0');
+    const head = (await db.get('snapshot', 'head')) as SnapshotHead;
+    await db.delete('snapshot', `${head.gen}:keywords:0`);
     const rebuilt = worker();
     expect(await rebuilt.call('open', params(name))).toMatchObject({ from: 'rows', chunks: 60 });
     await settled(rebuilt);
@@ -201,6 +203,22 @@ describe('search index snapshot', () => {
       weights: { dense: 1, keyword: 1 },
     });
     expect(hits.map((h) => [h.id, h.dense])).toEqual([['doc2:1', null]]);
+  });
+
+  it('writes its parts under a new generation and switches the head last; leftovers of a broken write go', async () => {
+    const { name, db } = await library(3);
+    await settled(await opened(name));
+    const stored = await readSnapshot(db);
+    // A write that died before switching the head left a part behind.
+    await db.put('snapshot', { key: 'gdead:keywords:0', data: new Int32Array(4) });
+    const old = ((await db.get('snapshot', 'head')) as SnapshotHead).gen;
+    expect(await writeSnapshot(db, stored.snapshot!, stored.seq)).toBe(true);
+    const gen = ((await db.get('snapshot', 'head')) as SnapshotHead).gen;
+    expect(gen).not.toBe(old);
+    const keys = (await db.getAllKeys('snapshot')).filter((k) => k !== 'head');
+    expect(keys.length).toBeGreaterThan(3);
+    expect(keys.every((k) => k.startsWith(`${gen}:`))).toBe(true);
+    expect((await readSnapshot(db)).snapshot).toEqual(stored.snapshot);
   });
 
   it('never goes back: a snapshot older than the stored one is not written', async () => {

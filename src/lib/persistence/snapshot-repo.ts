@@ -39,31 +39,30 @@ export interface StoredSnapshot {
   /** Documents journaled after `seq`, each once; '*' when every document may have changed. */
   changed: string[];
   /** Rows in storage at the time of this read, for the consistency check. */
-  counts: { documents: number; keywords: number };
+  counts: { keywords: number };
 }
 
 /** The snapshot, the journal after it and the row counts, from one read transaction (one consistent view). */
 export async function readSnapshot(db: LecternDatabase): Promise<StoredSnapshot> {
   return guardStorage('readSnapshot', async () => {
-    const tx = db.transaction(['snapshot', 'journal', 'documents', 'keywords']);
+    const tx = db.transaction(['snapshot', 'journal', 'keywords']);
     const head = (await tx.objectStore('snapshot').get('head')) as SnapshotHead | undefined;
     const usable = head?.format === SNAPSHOT_FORMAT;
     const lastEntry = await tx.objectStore('journal').openKeyCursor(null, 'prev');
     const latest = lastEntry ? lastEntry.key : usable ? head.seq : 0;
     const seq = usable ? head.seq : latest;
-    const [records, entries, documents, keywords] = await Promise.all([
+    const [records, entries, keywords] = await Promise.all([
       usable ? tx.objectStore('snapshot').getAll(generation(head.gen)) : Promise.resolve([]),
       usable && latest > seq
         ? tx.objectStore('journal').getAll(IDBKeyRange.bound(seq, latest, true, false))
         : Promise.resolve([]),
-      tx.objectStore('documents').count(),
       tx.objectStore('keywords').count(),
     ]);
     await tx.done;
     const parts = new Map(records.map((r) => [r.key.slice(head!.gen.length + 1), r]));
     const snapshot = usable ? assemble(head, parts) : null;
     const changed = [...new Set(entries.map((e) => e.docId))];
-    return { snapshot, seq, latest, changed: changed.includes('*') ? ['*'] : changed, counts: { documents, keywords } };
+    return { snapshot, seq, latest, changed: changed.includes('*') ? ['*'] : changed, counts: { keywords } };
   });
 }
 

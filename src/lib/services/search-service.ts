@@ -260,7 +260,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
 
   /**
    * Opens from the snapshot when one is stored: restore, replay the documents journaled after it, then check the
-   * counts against the rows. A check that fails, a damaged snapshot or a journal that says every row changed
+   * keyword count against the rows. A check that fails, a damaged snapshot or a journal that says every row changed
    * rebuilds from the rows.
    */
   const openIndexes = async (params: SearchOpenParams, expect: Expect): Promise<SearchOpened> => {
@@ -285,10 +285,9 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
         await syncIndexes(db, embedderId, { added: ids, removed: ids }, () => ({ meta, keyword, dense }));
         replayed = ids.length;
       }
-      const docs = new Set<string>();
-      for (const m of meta.values()) docs.add(m.docId);
-      if (keyword.size === stored.counts.keywords && docs.size === stored.counts.documents) from = 'snapshot';
-      else from = 'repaired';
+      // What a rebuild from the rows would hold: one keyword entry per stored keyword row. (Documents are not
+      // compared: one whose keyword rows are gone is missing from a rebuild too.)
+      from = keyword.size === stored.counts.keywords ? 'snapshot' : 'repaired';
     }
     if (from !== 'snapshot') keywordAt = await rebuild(params, expect);
     snapshotSeq = stored.latest;

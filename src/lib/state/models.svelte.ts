@@ -14,7 +14,7 @@ import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { LibraryChange } from '../pipelines/library-sync';
 import type { DocumentSummary } from '../pipelines/ingest';
-import type { SearchMethods } from '../retrieval/search-types';
+import type { SearchMethods, SearchOpened } from '../retrieval/search-types';
 import type { DenseIndexKind } from '../retrieval/vector-index';
 import type { MethodMap, RpcClient } from '../rpc';
 import { AnswerModel } from './answer-model.svelte';
@@ -60,6 +60,8 @@ export class ModelsState {
   searchReady = $state(false);
   /** The dense index engine search opened with (null: keyword-only). */
   denseIndex = $state<DenseIndexKind | null>(null);
+  /** How the search indexes opened at start (from their snapshot, rebuilt or repaired), for Settings. */
+  indexOpened = $state<SearchOpened | null>(null);
   /** Why search runs on keywords only, when it does. */
   keywordOnlyReason = $state<string | null>(null);
 
@@ -253,6 +255,7 @@ export class ModelsState {
     try {
       const opened = await this.search.open({ dbName, ...this.denseParams(spec) });
       this.denseIndex = opened.dense;
+      this.indexOpened = opened;
       this.searchReady = true;
     } catch (err) {
       this.ctx.fail(toAppError(err, 'SEARCH_OPEN_FAILED'));

@@ -7,6 +7,7 @@ import { quantizeInt6, quantizeInt8, unpackInt6 } from '../../src/lib/retrieval/
 import { ExactIndex } from '../../src/lib/retrieval/exact-index';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type DocTokens, type QueryTokens } from '../../src/lib/retrieval/maxsim';
+import { maxSimRerankSimd, type Int8DocTokens } from '../../src/lib/retrieval/maxsim-simd';
 import type { VectorHit, VectorIndex } from '../../src/lib/retrieval/vector-index';
 import { initVoy, VoyIndex } from '../../src/lib/retrieval/voy-index';
 import { poolTokens } from '../unit/retrieval/compress-variants';
@@ -65,7 +66,7 @@ const int8Doc = (id: string): DocTokens => {
 };
 const poolInt6 = poolF32.map(quantizeInt6);
 /** What the app does per candidate: unpack the stored int6 row to int8, then score. */
-const int6Doc = (id: string): DocTokens => {
+const int6Doc = (id: string): Int8DocTokens => {
   const m = unpackInt6(poolInt6[chunkNumber(id) % POOL]!);
   return { id, data: m.data, tokens: m.tokens, scales: m.scales };
 };
@@ -113,6 +114,13 @@ describe(`MaxSim rerank · ${RERANK} candidates × ${DOC_TOKENS} tokens × ${TOK
     tokens: m.tokens,
     scales: m.scales,
   }));
+  // Ranking agreement, not speed: the SIMD kernel rounds the query to int8 to choose each query token's match.
+  let same = 0;
+  for (const qt of queryTokens) {
+    const want = new Set(maxSimRerank(qt, f32Docs, 10).map((h) => h.id));
+    same += maxSimRerankSimd(qt, i8Docs as Int8DocTokens[], 10).filter((h) => want.has(h.id)).length;
+  }
+  emit({ group: 'maxsim top-10 agreement vs float32', int8_wasm_simd: round2(same / (10 * queryTokens.length)) });
   g.add('float32 (baseline)', () => maxSimRerank(queryTokens[nextQuery()]!, f32Docs, RERANK), opts);
   g.add('int8 + scales', () => maxSimRerank(queryTokens[nextQuery()]!, i8Docs, RERANK), opts);
   g.add(
@@ -126,6 +134,21 @@ describe(`MaxSim rerank · ${RERANK} candidates × ${DOC_TOKENS} tokens × ${TOK
     opts,
   );
   g.add('int8 + scales, pooled ×2', () => maxSimRerank(queryTokens[nextQuery()]!, pooledDocs, RERANK), opts);
+  g.add(
+    'int8 + scales, WASM SIMD',
+    () => maxSimRerankSimd(queryTokens[nextQuery()]!, i8Docs as Int8DocTokens[], RERANK),
+    opts,
+  );
+  g.add(
+    'int6 packed (stored today): unpack + WASM SIMD',
+    () =>
+      maxSimRerankSimd(
+        queryTokens[nextQuery()]!,
+        f32Docs.map((d) => int6Doc(d.id)),
+        RERANK,
+      ),
+    opts,
+  );
 });
 
 interface SizeState {
@@ -235,13 +258,14 @@ for (const size of SIZES) {
 
   describe(`hybrid + rerank · ${n}: BM25 top-${FIRST_STAGE} + dense top-${FIRST_STAGE} → RRF → MaxSim top-${RERANK} (int6, as stored)`, () => {
     const g = new Group(`hybrid + rerank · ${n}`, { size }, prepare);
-    const variants: [string, (st: SizeState) => VectorIndex][] = [
-      ['hybrid + rerank · voy (baseline)', (st) => st.voy],
-      ['hybrid + rerank · ExactIndex f32', (st) => st.exact],
-      ['hybrid + rerank · ExactIndex int8 JS', (st) => st.int8js],
-      ['hybrid + rerank · ExactIndex int8 WASM SIMD', (st) => st.int8],
+    const variants: [string, (st: SizeState) => VectorIndex, boolean][] = [
+      ['hybrid + rerank · voy (baseline)', (st) => st.voy, false],
+      ['hybrid + rerank · ExactIndex f32', (st) => st.exact, false],
+      ['hybrid + rerank · ExactIndex int8 JS', (st) => st.int8js, false],
+      ['hybrid + rerank · ExactIndex int8 WASM SIMD', (st) => st.int8, false],
+      ['hybrid + rerank · int8 WASM SIMD dense + WASM SIMD MaxSim (the app now)', (st) => st.int8, true],
     ];
-    for (const [name, pick] of variants) {
+    for (const [name, pick, simdMaxSim] of variants) {
       const stages = { bm25: [] as number[], dense: [] as number[], rrf: [] as number[], maxsim: [] as number[] };
       const run = () => {
         const i = nextQuery();
@@ -259,11 +283,10 @@ for (const size of SIZES) {
         now = performance.now();
         stages.rrf.push(now - t);
         t = now;
-        const hits = maxSimRerank(
-          queryTokens[i]!,
-          fused.map((h) => int6Doc(h.id)),
-          10,
-        );
+        const candidates = fused.map((h) => int6Doc(h.id));
+        const hits = simdMaxSim
+          ? maxSimRerankSimd(queryTokens[i]!, candidates, 10)
+          : maxSimRerank(queryTokens[i]!, candidates, 10);
         stages.maxsim.push(performance.now() - t);
         return hits;
       };

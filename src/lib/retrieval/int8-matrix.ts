@@ -1,23 +1,13 @@
 // Int8 rows with one scale each, in WebAssembly memory, scanned by the SIMD kernel (a JS loop where SIMD is missing).
 import { DOT_I8_WASM } from './kernels/dot-i8.wasm';
+import { instantiate, loadKernel } from './wasm-kernel';
 
 /** Rows are padded to this many bytes: one 128-bit SIMD lane group. */
 const LANE = 16;
-const PAGE = 65_536;
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled kernel, or null where WebAssembly SIMD is unavailable (then scans run in JS). */
+/** The compiled scan kernel, or null where WebAssembly SIMD is unavailable (then scans run in JS). */
 export function int8Kernel(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(DOT_I8_WASM), (c) => c.charCodeAt(0));
-      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
+  return loadKernel(DOT_I8_WASM);
 }
 
 type Scan = (rows: number, n: number, stride: number, query: number, scales: number, scores: number) => void;
@@ -68,9 +58,8 @@ export class Int8Matrix {
     const bytes = rowsAt + cap * stride;
     let buffer: ArrayBuffer;
     if (this.simd) {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
-      const instance = new WebAssembly.Instance(int8Kernel()!, { env: { memory } });
-      this.scan = instance.exports.scan as Scan;
+      const { memory, exports } = instantiate(int8Kernel()!, bytes);
+      this.scan = exports.scan as Scan;
       buffer = memory.buffer;
     } else buffer = new ArrayBuffer(bytes);
     const rows = new Int8Array(buffer, rowsAt, cap * stride);

@@ -12,6 +12,7 @@ import type {
   VectorRecord,
 } from './schema';
 import { guardStorage } from './storage-errors';
+import { vectorValues } from './vectors-repo';
 import { runInTransaction } from './transaction';
 
 /** Every store whose rows belong to one document, keyed so that byDoc finds them. */
@@ -169,7 +170,13 @@ export async function vectorsOf(db: LecternDatabase, chunkIds: readonly string[]
         cause: `no vector for ${chunkIds[i]}`,
       });
     }
-    out.set(new Float32Array(row.data), i * dims);
+    const values = vectorValues(row);
+    if (!values)
+      throw new AppError('STORAGE_FAILED', undefined, {
+        operation: 'vectorsOf',
+        cause: `damaged vector ${chunkIds[i]}`,
+      });
+    out.set(values, i * dims);
   });
   return out;
 }
@@ -256,7 +263,7 @@ function validateBatch(doc: DocumentRecord, chunks: readonly ChunkRecord[], vect
     if (vector.docId !== doc.id) fail(`vector ${vector.chunkId} belongs to document ${vector.docId}`);
     if (!chunkIds.has(vector.chunkId)) fail(`vector ${vector.chunkId} has no chunk in this batch`);
     if (vector.embedderId !== doc.embedderId) fail(`vector ${vector.chunkId} is from embedder ${vector.embedderId}`);
-    if (!Number.isInteger(vector.dims) || vector.dims <= 0 || vector.data.byteLength !== vector.dims * 4) {
+    if (!vectorValues(vector)) {
       fail(`vector ${vector.chunkId} holds ${vector.data.byteLength} bytes for ${vector.dims} dims`);
     }
   }

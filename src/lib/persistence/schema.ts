@@ -54,8 +54,13 @@ export interface VectorRecord {
   /** The embedder's model key (config/provenance.ts). */
   embedderId: string;
   dims: number;
-  /** L2-normalized float32 embedding, stored as compact binary. */
+  /**
+   * The L2-normalized embedding as compact binary: float32 (4 bytes a dimension) without `bits`; with `bits: 8`, one
+   * int8 a dimension, value ≈ int8 · scale (what the app writes since v3: a quarter of the bytes, same top 10).
+   */
   data: ArrayBuffer;
+  bits?: 8;
+  scale?: number;
 }
 
 /** One chunk's BM25 term counts: the keyword index is rebuilt from these rows (v2). */

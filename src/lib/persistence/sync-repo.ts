@@ -2,6 +2,7 @@
 import type { LecternDatabase } from './db';
 import type { DocumentRecord, KeywordRecord } from './schema';
 import { guardStorage } from './storage-errors';
+import { vectorValues } from './vectors-repo';
 
 /** One document's rows as the search indexes need them, read in one snapshot. */
 export interface IndexRows {
@@ -33,9 +34,12 @@ export async function readIndexRows(db: LecternDatabase, docId: string, embedder
     ]);
     const mine = vectors.filter((v) => v.embedderId === embedderId);
     const dims = mine[0]?.dims ?? 0;
-    const usable = mine.filter((v) => v.dims === dims && v.data.byteLength === dims * 4);
+    const usable = mine.flatMap((v) => {
+      const values = v.dims === dims ? vectorValues(v) : null;
+      return values ? [{ id: v.chunkId, values }] : [];
+    });
     const data = new Float32Array(usable.length * dims);
-    usable.forEach((v, i) => data.set(new Float32Array(v.data), i * dims));
-    return { doc, chunkIds, keywords, vectorIds: usable.map((v) => v.chunkId), dims, data };
+    usable.forEach((v, i) => data.set(v.values, i * dims));
+    return { doc, chunkIds, keywords, vectorIds: usable.map((v) => v.id), dims, data };
   });
 }

@@ -42,17 +42,17 @@ export async function loadAllVectors(db: LecternDatabase, embedderId: string): P
           dims = record.dims;
           data = new Float32Array(capacity * dims);
         }
-        if (record.dims !== dims || record.data.byteLength !== dims * 4) {
+        const values = record.dims === dims ? vectorValues(record) : null;
+        if (!values) {
           throw new AppError('EMBEDDING_DIMS_MISMATCH', undefined, {
             chunkId: record.chunkId,
             // The row's own dims when they differ, else what its bytes hold (a damaged row).
-            got: record.dims !== dims ? record.dims : Math.floor(record.data.byteLength / 4),
+            got: record.dims !== dims ? record.dims : Math.floor(record.data.byteLength / (record.bits === 8 ? 1 : 4)),
             dims,
             actualBytes: record.data.byteLength,
           });
         }
-        // A view over the stored buffer, copied once into place.
-        data.set(new Float32Array(record.data), rows * dims);
+        data.set(values, rows * dims);
         ids.push(record.chunkId);
         docIds.push(record.docId);
         rows++;
@@ -80,7 +80,21 @@ export async function clearVectors(db: LecternDatabase): Promise<void> {
   });
 }
 
-/** Builds a VectorRecord holding exactly this embedding's bytes (it may be a view into a batch output). */
+/**
+ * A stored vector's values as float32 (int8 rows scaled back), or null when its bytes do not fit its dims and
+ * encoding (a damaged row).
+ */
+export function vectorValues(record: VectorRecord): Float32Array | null {
+  const { dims, data } = record;
+  if (!Number.isInteger(dims) || dims <= 0) return null;
+  if (record.bits === undefined) return data.byteLength === dims * 4 ? new Float32Array(data) : null;
+  const scale = record.scale;
+  if (record.bits !== 8 || data.byteLength !== dims || typeof scale !== 'number' || !Number.isFinite(scale))
+    return null;
+  return Float32Array.from(new Int8Array(data), (v) => v * scale);
+}
+
+/** Builds a float32 VectorRecord holding exactly this embedding's bytes (it may be a view into a batch output). */
 export function toVectorRecord(
   chunkId: string,
   docId: string,

@@ -1,5 +1,6 @@
 // Writes a synthetic library straight into IndexedDB through the app's own save path, for the scale benchmark.
 import { openLecternDB, saveDocumentWithChunks, type ChunkRecord } from '../../../src/lib/persistence';
+import { vectorRows } from '../../../src/lib/pipelines/records';
 import { ZipfCorpus, rng, unitRows } from '../synthetic';
 
 export interface SeedOptions {
@@ -15,7 +16,8 @@ export interface SeedOptions {
 
 /**
  * `passages` passages in documents of `perDoc`, each saved in one transaction as an import does: a short text,
- * Zipf-drawn keyword counts and a random unit vector (no token vectors: the open and search figures do not read them).
+ * Zipf-drawn keyword counts and a random unit vector stored as the app stores it (no token vectors: the open and
+ * search figures do not read them).
  * Returns the time taken and the storage the origin uses afterwards.
  */
 export async function seedLibrary(o: SeedOptions): Promise<{ ms: number; docs: number; usageBytes: number }> {
@@ -68,13 +70,8 @@ export async function seedLibrary(o: SeedOptions): Promise<{ ms: number; docs: n
         embedderId: o.embedderKey,
       },
       chunks,
-      chunks.map((c, i) => ({
-        chunkId: c.id,
-        docId,
-        embedderId: o.embedderKey,
-        dims,
-        data: vectors.slice(i * dims, (i + 1) * dims).buffer,
-      })),
+      // Stored as an import stores them (int8 with a scale).
+      vectorRows(chunks, { key: o.embedderKey, dims, vectors }),
       { keywords },
     );
   }

@@ -111,7 +111,7 @@ for (const size of SIZES) {
       snapshot_write_ms: Math.round(r.saveMs),
       usage_mb: Math.round(r.afterSnapshot / 1e6),
       quota_mb: Math.round(r.quota / 1e6),
-      note: 'navigator.storage.estimate(); rows include passage and document text, keyword rows and float32 vectors; no token vectors',
+      note: 'navigator.storage.estimate(); rows include passage and document text, keyword rows and int8 vectors; no token vectors',
     });
     expect(r.rows).toMatchObject({ chunks: size, from: 'rows', dense: 'exact' });
     expect(r.snap).toMatchObject({ chunks: size, from: 'snapshot', dense: 'exact' });

@@ -13,6 +13,7 @@ import {
   type QueueStage,
 } from '../../../src/lib/pipelines/ingest';
 import { storedToInt8 } from '../../../src/lib/retrieval/compress';
+import { vectorValues } from '../../../src/lib/persistence/vectors-repo';
 import type { AddParams } from '../../../src/lib/retrieval/search-types';
 import { loadPdfjs, readFixture } from '../ingest/helpers';
 import { DIMS, fakeIndex, fakeModels, fakeVector, MemoryStore } from './fakes';
@@ -106,11 +107,15 @@ describe('ingest pipeline', () => {
     expect(embedCalls).toHaveLength(1);
     expect(embedCalls[0]!.kind).toBe('document');
     expect(embedCalls[0]!.texts).toHaveLength(n);
+    // Stored as int8 with one scale: each value within half a step (scale / 2) of what the embedder gave.
     rows.vectors.forEach((v, i) => {
       expect(v.chunkId).toBe(rows.chunks[i]!.id);
-      expect(Array.from(new Float32Array(v.data))).toEqual(
-        Array.from(new Float32Array(fakeVector(embedCalls[0]!.texts[i]!))),
-      );
+      expect(v).toMatchObject({ bits: 8, dims: DIMS });
+      expect(v.data.byteLength).toBe(DIMS);
+      const want = new Float32Array(fakeVector(embedCalls[0]!.texts[i]!));
+      expect(v.scale).toBeCloseTo(Math.max(...want.map(Math.abs)) / 127, 7);
+      const got = vectorValues(v)!;
+      want.forEach((x, j) => expect(Math.abs(got[j]! - x)).toBeLessThanOrEqual(v.scale! / 2 + 1e-7));
     });
     // Token vectors are stored as int6 with their model id, and unpack close to what the encoder gave.
     expect(rows.tokenVectors).toHaveLength(n);

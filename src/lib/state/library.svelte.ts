@@ -248,10 +248,12 @@ export class LibraryState {
     this.ctx.info(`Deleted "${name}".`);
   }
 
-  /** Patches one item in place: only its row re-renders, not the whole queue. */
+  /** Patches one item in place: only its row re-renders, not the whole queue. A started file's end is timed here. */
   private update(key: number, patch: Partial<QueueItem>): void {
     const item = this.queue.find((q) => q.key === key);
-    if (item) Object.assign(item, patch);
+    if (!item) return;
+    const ends = patch.stage !== undefined && FINISHED.includes(patch.stage) && item.startedAt !== null;
+    Object.assign(item, ends && item.finishedAt === null ? { ...patch, finishedAt: performance.now() } : patch);
   }
 
   /** Shows the worker's question on the item and sends the user's answer back. */
@@ -313,7 +315,6 @@ export class LibraryState {
       this.ctx.fail(e);
     } finally {
       watch?.stop();
-      this.update(key, { finishedAt: performance.now() });
       this.controllers.delete(key);
       this.answers.delete(key);
       this.persistPending();

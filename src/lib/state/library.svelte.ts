@@ -17,6 +17,7 @@ import type { LecternDatabase } from '../persistence';
 import type { RpcClient } from '../rpc';
 import { BackfillState } from './backfill.svelte';
 import { IngestWorker, WORKER_STAGES, type ModelLines } from './ingest-worker';
+import { importRate } from './import-rate';
 import { PendingImports } from './pending-imports';
 
 export type { DocumentSummary, PromptAnswer, QueuePrompt, QueueStage };
@@ -30,6 +31,10 @@ export interface QueueItem {
   fraction: number;
   error: AppError | null;
   prompt: QueuePrompt | null;
+  /** performance.now() when the worker began the file; null until then (or never, if cancelled while waiting). */
+  startedAt: number | null;
+  /** performance.now() when the file finished; null while it is not. */
+  finishedAt: number | null;
 }
 
 export interface LibraryContext {
@@ -80,13 +85,17 @@ function addedLine(out: ImportOutcome & { kind: 'added' | 'replaced' }, name: st
 const newItem = (file: File): QueueItem => ({
   key: nextKey++,
   ...{ name: file.name, size: file.size, stage: 'waiting', fraction: 0, error: null, prompt: null },
+  ...{ startedAt: null, finishedAt: null },
 });
 
 export class LibraryState {
-  documents = $state<DocumentSummary[]>([]);
+  /** Replaced whole on every change (never edited in place), so 10,000 rows are not each wrapped in a proxy. */
+  documents = $state.raw<DocumentSummary[]>([]);
   queue = $state<QueueItem[]>([]);
   busy = $derived(this.queue.some((q) => !FINISHED.includes(q.stage)));
   totalFraction = $derived(this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0);
+  /** The queue's files done of total, throughput and time left. */
+  rate = $derived(importRate(this.queue.map((q) => ({ ...q, finished: FINISHED.includes(q.stage) }))));
   /** Files that were still being added when the page last closed; none of them was kept. */
   interrupted = $state<string[]>([]);
   /** Whether the browser keeps the library when it runs short of space (asked after the first import); null: not asked. */
@@ -239,10 +248,12 @@ export class LibraryState {
     this.ctx.info(`Deleted "${name}".`);
   }
 
-  /** Patches one item in place: only its row re-renders, not the whole queue. */
+  /** Patches one item in place: only its row re-renders, not the whole queue. A started file's end is timed here. */
   private update(key: number, patch: Partial<QueueItem>): void {
     const item = this.queue.find((q) => q.key === key);
-    if (item) Object.assign(item, patch);
+    if (!item) return;
+    const ends = patch.stage !== undefined && FINISHED.includes(patch.stage) && item.startedAt !== null;
+    Object.assign(item, ends && item.finishedAt === null ? { ...patch, finishedAt: performance.now() } : patch);
   }
 
   /** Shows the worker's question on the item and sends the user's answer back. */
@@ -273,6 +284,7 @@ export class LibraryState {
       if (!this.worker) throw new AppError('STORAGE_FAILED');
       if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'embedder' });
       const rpc = await this.worker.client();
+      this.update(key, { startedAt: performance.now() });
       const stall = (watch = this.worker.watch(file.name, file.size));
       const docId = crypto.randomUUID();
       const request = importRequest(docId, file, $state.snapshot(spec) as EmbedderSpec, this.ctx.settings());

@@ -1,0 +1,77 @@
+// The import queue's overall line: files done of total, throughput and time left, from each file's start and end times.
+
+/** What the rate needs of a queue item; times in ms from one clock (performance.now()). */
+export interface TimedItem {
+  /** Whether the file is finished (added, failed, cancelled or skipped). */
+  finished: boolean;
+  size: number;
+  /** 0..1 within the file's work. */
+  fraction: number;
+  /** When the worker began the file; null if it never did (still waiting, or cancelled before its turn). */
+  startedAt: number | null;
+  /** When the file finished; null while it is not. */
+  finishedAt: number | null;
+}
+
+export interface ImportRate {
+  done: number;
+  total: number;
+  /** Files the worker finished per minute of its work; null before the first one. */
+  filesPerMinute: number | null;
+  /** Bytes of those files per second of work; null before the first one. */
+  bytesPerSecond: number | null;
+  /** Estimated time until the queue is through, in ms; null until two files were timed, or when nothing is left. */
+  leftMs: number | null;
+}
+
+/**
+ * Files are imported one at a time, so the worker's time is the sum of each timed file's start-to-end time (idle
+ * gaps between batches do not count). Time left: the mean time per file times the work still to do (each unfinished
+ * file counts 1 − its fraction).
+ */
+export function importRate(items: readonly TimedItem[]): ImportRate {
+  let done = 0;
+  let timed = 0;
+  let busyMs = 0;
+  let bytes = 0;
+  let remaining = 0;
+  for (const q of items) {
+    if (q.finished) done++;
+    else remaining += 1 - Math.min(1, Math.max(0, q.fraction));
+    if (q.finished && q.startedAt !== null && q.finishedAt !== null) {
+      timed++;
+      busyMs += Math.max(0, q.finishedAt - q.startedAt);
+      bytes += q.size;
+    }
+  }
+  const measured = timed > 0 && busyMs > 0;
+  return {
+    done,
+    total: items.length,
+    filesPerMinute: measured ? (timed / busyMs) * 60_000 : null,
+    bytesPerSecond: measured ? (bytes / busyMs) * 1000 : null,
+    leftMs: measured && timed >= 2 && remaining > 0 ? (busyMs / timed) * remaining : null,
+  };
+}
+
+const perMinute = (n: number) => (n >= 10 ? Math.round(n).toString() : n.toFixed(1));
+const perSecond = (b: number) =>
+  b >= 1e5 ? `${(b / 1e6).toFixed(1)} MB/s` : `${Math.max(1, Math.round(b / 1e3))} KB/s`;
+
+/** "about 40 s left", "about 3 min left", "about 1 h 20 min left". */
+export function timeLeft(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `about ${Math.max(5, Math.ceil(s / 5) * 5)} s left`;
+  const min = Math.round(s / 60);
+  if (min < 60) return `about ${min} min left`;
+  return `about ${Math.floor(min / 60)} h ${min % 60} min left`;
+}
+
+/** "3 of 10 files · 12 files/min · 0.4 MB/s · about 1 min left" (the parts known so far). */
+export function describeImportRate(r: ImportRate): string {
+  const parts = [`${r.done} of ${r.total} ${r.total === 1 ? 'file' : 'files'}`];
+  if (r.filesPerMinute !== null) parts.push(`${perMinute(r.filesPerMinute)} files/min`);
+  if (r.bytesPerSecond !== null) parts.push(perSecond(r.bytesPerSecond));
+  if (r.leftMs !== null) parts.push(timeLeft(r.leftMs));
+  return parts.join(' · ');
+}

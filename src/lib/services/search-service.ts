@@ -380,6 +380,8 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     useEmbedder: async (params, ctx) => {
       ctx.expect(budgets.index(pace, 0));
       await openDense(params, ctx.expect);
+      // The stored snapshot holds another embedder's rows (or none): store this one's, so the next start restores it.
+      scheduleSnapshot(snapshotIdleMs);
       return { dense: denseKind };
     },
 

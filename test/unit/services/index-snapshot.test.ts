@@ -221,6 +221,34 @@ describe('search index snapshot', () => {
     expect((await readSnapshot(db)).snapshot).toEqual(stored.snapshot);
   });
 
+  it('stores the dense rows of an embedder that loaded after the start, so the next start restores them', async () => {
+    const { name, db } = await library(4);
+    const keywordsOnly = worker();
+    expect(await keywordsOnly.call('open', { ...params(name), embedder: null })).toMatchObject({ dense: null });
+    await settled(keywordsOnly);
+    expect(((await db.get('snapshot', 'head')) as SnapshotHead).dense).toBe(false);
+    await keywordsOnly.call('useEmbedder', {
+      embedder: { key: 'emb-a', dims: DIMS },
+      voyWasmUrl: 'unused:',
+      denseIndex: 'auto',
+    });
+    // No change to any document: the worker stores a snapshot with the dense rows by itself.
+    for (let i = 0; i < 200 && !((await db.get('snapshot', 'head')) as SnapshotHead).dense; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const reopened = worker();
+    expect(await reopened.call('open', params(name))).toMatchObject({ from: 'snapshot', dense: 'exact', chunks: 12 });
+    const hits = await reopened.call('search', {
+      vector: vector(5),
+      text: '',
+      k: 1,
+      filters: {},
+      weights: { dense: 1, keyword: 1 },
+    });
+    expect(hits.map((h) => h.id)).toEqual(['doc1:2']);
+    // Restored, not rebuilt: the dense rows came from the snapshot.
+    expect(((await db.get('snapshot', 'head')) as SnapshotHead).dense).toBe(true);
+  });
+
   it('never goes back: a snapshot older than the stored one is not written', async () => {
     const { name, db } = await library(3);
     await settled(await opened(name));

@@ -27,10 +27,12 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('keywords', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
     db.createObjectStore('tokenVectors', { keyPath: 'chunkId' }).createIndex('byDoc', 'docId');
   },
-  // v3: a journal of changed documents and a snapshot of the search indexes, so opening is a few large reads.
-  (db) => {
+  // v3: a journal of changed documents and a snapshot of the search indexes, so opening is a few large reads; vectors
+  // by embedder, so the start-up check counts one model's rows without reading them.
+  (db, tx) => {
     db.createObjectStore('journal', { keyPath: 'seq', autoIncrement: true });
     db.createObjectStore('snapshot', { keyPath: 'key' });
+    tx.objectStore('vectors').createIndex('byEmbedder', 'embedderId');
   },
 ];
 

@@ -176,7 +176,7 @@ export interface SettingRecord {
 export interface LecternDB extends DBSchema {
   documents: { key: string; value: DocumentRecord; indexes: { byHash: string; byName: string } };
   chunks: { key: string; value: ChunkRecord; indexes: { byDoc: string } };
-  vectors: { key: string; value: VectorRecord; indexes: { byDoc: string } };
+  vectors: { key: string; value: VectorRecord; indexes: { byDoc: string; byEmbedder: string } };
   settings: { key: string; value: SettingRecord };
   keywords: { key: string; value: KeywordRecord; indexes: { byDoc: string } };
   tokenVectors: { key: string; value: TokenVectorRecord; indexes: { byDoc: string } };

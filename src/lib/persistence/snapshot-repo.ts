@@ -38,31 +38,35 @@ export interface StoredSnapshot {
   latest: number;
   /** Documents journaled after `seq`, each once; '*' when every document may have changed. */
   changed: string[];
-  /** Rows in storage at the time of this read, for the consistency check. */
-  counts: { keywords: number };
+  /** Rows in storage at the time of this read, for the consistency check (`vectors`: the embedder's, by key). */
+  counts: { keywords: number; vectors: number };
 }
 
-/** The snapshot, the journal after it and the row counts, from one read transaction (one consistent view). */
-export async function readSnapshot(db: LecternDatabase): Promise<StoredSnapshot> {
+/**
+ * The snapshot, the journal after it and the row counts (keyword rows; vector rows stored under `embedderKey`), from
+ * one read transaction (one consistent view).
+ */
+export async function readSnapshot(db: LecternDatabase, embedderKey: string | null): Promise<StoredSnapshot> {
   return guardStorage('readSnapshot', async () => {
-    const tx = db.transaction(['snapshot', 'journal', 'keywords']);
+    const tx = db.transaction(['snapshot', 'journal', 'keywords', 'vectors']);
     const head = (await tx.objectStore('snapshot').get('head')) as SnapshotHead | undefined;
     const usable = head?.format === SNAPSHOT_FORMAT;
     const lastEntry = await tx.objectStore('journal').openKeyCursor(null, 'prev');
     const latest = lastEntry ? lastEntry.key : usable ? head.seq : 0;
     const seq = usable ? head.seq : latest;
-    const [records, entries, keywords] = await Promise.all([
+    const [records, entries, keywords, vectors] = await Promise.all([
       usable ? tx.objectStore('snapshot').getAll(generation(head.gen)) : Promise.resolve([]),
       usable && latest > seq
         ? tx.objectStore('journal').getAll(IDBKeyRange.bound(seq, latest, true, false))
         : Promise.resolve([]),
       tx.objectStore('keywords').count(),
+      embedderKey ? tx.objectStore('vectors').index('byEmbedder').count(embedderKey) : Promise.resolve(0),
     ]);
     await tx.done;
     const parts = new Map(records.map((r) => [r.key.slice(head!.gen.length + 1), r]));
     const snapshot = usable ? assemble(head, parts) : null;
     const changed = [...new Set(entries.map((e) => e.docId))];
-    return { snapshot, seq, latest, changed: changed.includes('*') ? ['*'] : changed, counts: { keywords } };
+    return { snapshot, seq, latest, changed: changed.includes('*') ? ['*'] : changed, counts: { keywords, vectors } };
   });
 }
 
@@ -81,14 +85,23 @@ const generation = (gen: string) => IDBKeyRange.bound(`${gen}:`, `${gen}:\uffff`
 
 /**
  * Replaces the stored snapshot with `snapshot`, which includes every journal entry up to `seq`, and drops those
- * entries. The parts go in under a new generation over several transactions; one last transaction switches the head
- * to it, drops the old parts and the journal entries. Returns false (and leaves the stored snapshot) when a snapshot
- * at least as new was stored meanwhile (another tab's): going back would lose the entries it dropped.
+ * entries. `base` is the entry the writer's indexes were last brought up to from storage (its open, its last write):
+ * it replayed every entry after it. The parts go in under a new generation over several transactions; one last
+ * transaction switches the head to it, drops the old parts and the journal entries.
+ *
+ * Returns false, and leaves the stored snapshot, when a snapshot past `base` is stored (another tab's): that write
+ * dropped journal entries this writer never replayed, so its indexes may lack them and must not be stored.
  */
-export async function writeSnapshot(db: LecternDatabase, snapshot: IndexSnapshot, seq: number): Promise<boolean> {
+export async function writeSnapshot(
+  db: LecternDatabase,
+  snapshot: IndexSnapshot,
+  seq: number,
+  base: number,
+): Promise<boolean> {
+  const newer = (head: SnapshotHead | undefined) => head?.format === SNAPSHOT_FORMAT && head.seq > base;
   return guardStorage('writeSnapshot', async () => {
     const before = (await db.get('snapshot', 'head')) as SnapshotHead | undefined;
-    if (before?.format === SNAPSHOT_FORMAT && before.seq > seq) return false;
+    if (newer(before)) return false;
     const gen = `g${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const records = snapshotRecords(snapshot, gen);
     try {
@@ -109,7 +122,7 @@ export async function writeSnapshot(db: LecternDatabase, snapshot: IndexSnapshot
         const store = tx.objectStore('snapshot');
         const current = (await store.get('head')) as SnapshotHead | undefined;
         // Another writer switched the head since we looked: keep theirs, drop ours.
-        if (current?.gen !== before?.gen) {
+        if (current?.gen !== before?.gen || newer(current)) {
           track(store.delete(generation(gen)));
           return false;
         }

@@ -14,6 +14,7 @@ import {
   openLecternDB,
   readSnapshot,
   writeSnapshot,
+  type StoredSnapshot,
 } from '../persistence';
 import type { LecternDatabase } from '../persistence';
 import { Bm25Index } from '../retrieval/bm25';
@@ -113,6 +114,12 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
   let changesSinceSnapshot = 0;
   let snapshotTimer: ReturnType<typeof setTimeout> | null = null;
   let writing: Promise<boolean> | null = null;
+  /** The open in progress: no snapshot is written from half-built indexes. */
+  let opening: Promise<unknown> | null = null;
+  /** The live indexes hold something the stored snapshot lacks (a rebuild, a replay, a change, another embedder). */
+  let dirty = false;
+  /** Another tab stored a snapshot past this worker's journal position: this one stores none until it reopens. */
+  let superseded = false;
   const snapshotIdleMs = options.snapshotIdleMs ?? SNAPSHOT_IDLE_MS;
 
   const need = (): LecternDatabase => {
@@ -269,38 +276,37 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
 
   /**
    * Opens from the snapshot when one is stored: restore, replay the documents journaled after it, then check the
-   * keyword count against the rows. A check that fails, a damaged snapshot or a journal that says every row changed
-   * rebuilds from the rows.
+   * counts against the rows (keyword rows; the embedder's vector rows). A damaged snapshot, a failed check or a
+   * journal that says every row changed rebuilds from the rows (a dense count alone rebuilds only the dense index).
    */
   const openIndexes = async (params: SearchOpenParams, expect: Expect): Promise<SearchOpened> => {
     const started = performance.now();
     db?.close();
     db = await openLecternDB(params.dbName);
-    const stored = await readSnapshot(db);
-    const kind = pickDenseIndex(params.denseIndex);
+    const stored = await readSnapshot(db, params.embedder?.key ?? null);
     let from: SearchOpened['from'] = 'rows';
     let replayed = 0;
     let keywordAt = 0;
-    if (stored.snapshot && !stored.changed.includes('*')) {
-      expect(budgets.index(pace, stored.snapshot.chunks.ids.length));
-      const live = restoreSnapshot(stored.snapshot, params.embedder, kind);
-      ({ meta, keyword } = live);
-      keywordAt = performance.now();
-      embedderId = params.embedder?.key ?? null;
-      if (live.dense) [dense, denseKind] = [live.dense, 'exact'];
-      else await openDense(params, expect);
-      if (stored.changed.length) {
-        const ids = stored.changed;
-        await syncIndexes(db, embedderId, { added: ids, removed: ids }, () => ({ meta, keyword, dense }));
-        replayed = ids.length;
+    let rebuildAll = !stored.snapshot || stored.changed.includes('*');
+    if (!rebuildAll) {
+      try {
+        ({ keywordAt, replayed } = await restoreAndReplay(stored, params, expect));
+        from = 'snapshot';
+        if (keyword.size !== stored.counts.keywords) [from, rebuildAll] = ['repaired', true];
+        else if (dense && denseKind === 'exact' && dense.size !== stored.counts.vectors) {
+          // Keywords agree, the dense rows do not: only the dense index is built again.
+          await openDense(params, expect);
+          from = 'repaired';
+        }
+      } catch {
+        // A snapshot that does not restore (damaged parts, another layout) is rebuilt from the rows, and replaced.
+        [from, rebuildAll] = ['repaired', true];
       }
-      // What a rebuild from the rows would hold: one keyword entry per stored keyword row. (Documents are not
-      // compared: one whose keyword rows are gone is missing from a rebuild too.)
-      from = keyword.size === stored.counts.keywords ? 'snapshot' : 'repaired';
     }
-    if (from !== 'snapshot') keywordAt = await rebuild(params, expect);
+    if (rebuildAll) keywordAt = await rebuild(params, expect);
     snapshotSeq = stored.latest;
     changesSinceSnapshot = 0;
+    dirty = from !== 'snapshot' || replayed > 0;
     const now = performance.now();
     return {
       chunks: keyword.size,
@@ -312,48 +318,74 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     };
   };
 
+  /** The indexes from the snapshot, and the documents journaled after it replayed from their rows. */
+  const restoreAndReplay = async (stored: StoredSnapshot, params: SearchOpenParams, expect: Expect) => {
+    expect(budgets.index(pace, stored.snapshot!.chunks.ids.length));
+    const live = restoreSnapshot(stored.snapshot!, params.embedder, pickDenseIndex(params.denseIndex));
+    ({ meta, keyword } = live);
+    const keywordAt = performance.now();
+    embedderId = params.embedder?.key ?? null;
+    if (live.dense) [dense, denseKind] = [live.dense, 'exact'];
+    else await openDense(params, expect);
+    const ids = stored.changed;
+    if (ids.length)
+      await syncIndexes(need(), embedderId, { added: ids, removed: ids }, () => ({ meta, keyword, dense }));
+    return { keywordAt, replayed: ids.length };
+  };
+
   /** Stores a snapshot after `delayMs` of no further changes (a change in between starts the wait again). */
   const scheduleSnapshot = (delayMs: number) => {
     if (snapshotTimer) clearTimeout(snapshotTimer);
     snapshotTimer = setTimeout(() => void storeSnapshot(), delayMs);
   };
 
-  /** Writes one snapshot at a time: a call while one is being written waits for it, then writes its own. */
+  /**
+   * Writes one snapshot at a time, never while the indexes open (they are half built): a call meanwhile waits for
+   * the open and for a write in progress, then writes its own if anything changed since the last.
+   */
   const storeSnapshot = async (): Promise<boolean> => {
     if (snapshotTimer) clearTimeout(snapshotTimer);
     snapshotTimer = null;
-    while (writing) await writing;
+    while (opening || writing) await (opening ?? writing);
     writing = saveSnapshot().finally(() => (writing = null));
     return writing;
   };
 
   const changed = (docs: number) => {
     changesSinceSnapshot += docs;
+    dirty = true;
     scheduleSnapshot(changesSinceSnapshot >= SNAPSHOT_EVERY ? 0 : snapshotIdleMs);
   };
 
   /**
    * Brings the live indexes up to the newest journal entry (replaying the documents changed since the last snapshot,
    * whose add may not have reached this worker yet), then stores them. A snapshot only saves time: any failure
-   * (quota, a closed database) leaves the journal, which the next open replays.
+   * (quota, a closed database) leaves the journal, which the next open replays. Once another tab has stored a newer
+   * snapshot, this worker stops storing any (see writeSnapshot): its indexes may lack changes whose journal entries
+   * that write dropped, and the next start restores the newer one.
    */
   const saveSnapshot = async (): Promise<boolean> => {
     const d = db;
-    if (!d) return false;
+    if (!d || superseded) return false;
     try {
       const since = await journalSince(d, snapshotSeq);
       if (since.changed.includes('*')) return false;
+      if (!dirty && since.changed.length === 0) return false;
       if (since.changed.length)
         await syncIndexes(d, embedderId, { added: since.changed, removed: since.changed }, () => ({
           meta,
           keyword,
           dense,
         }));
-      if (d !== db) return false;
+      if (d !== db || opening) return false;
       const snapshot = captureSnapshot({ meta, keyword, dense }, embedderId);
-      if (!(await writeSnapshot(d, snapshot, since.latest))) return false;
+      if (!(await writeSnapshot(d, snapshot, since.latest, snapshotSeq))) {
+        superseded = true;
+        return false;
+      }
       snapshotSeq = since.latest;
       changesSinceSnapshot = 0;
+      dirty = false;
       return true;
     } catch (err) {
       // See above: the journal still covers every change. Said in the console, for whoever diagnoses a slow start.
@@ -367,9 +399,16 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     open: async (params, ctx) => {
       // Storage reads come in pages: a base for each stretch of rows, then the dense build's own share.
       ctx.expect(budgets.index(pace, ROWS_PER_BEAT));
-      const opened = await openIndexes(params, ctx.expect);
-      if (opened.from !== 'snapshot' || opened.replayed > 0) scheduleSnapshot(0);
-      return opened;
+      const run = openIndexes(params, ctx.expect);
+      opening = run;
+      try {
+        const opened = await run;
+        superseded = false;
+        if (dirty) scheduleSnapshot(0);
+        return opened;
+      } finally {
+        if (opening === run) opening = null;
+      }
     },
 
     saveSnapshot: async (_params, ctx) => {
@@ -381,6 +420,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       ctx.expect(budgets.index(pace, 0));
       await openDense(params, ctx.expect);
       // The stored snapshot holds another embedder's rows (or none): store this one's, so the next start restores it.
+      dirty = true;
       scheduleSnapshot(snapshotIdleMs);
       return { dense: denseKind };
     },

@@ -1,4 +1,4 @@
-// Opening from the stored index snapshot: same results as a rebuild, journal replay, repair, migration, damage.
+// Opening from the stored index snapshot: same results as a rebuild, journal replay, repair, damage, two tabs.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -208,17 +208,17 @@ describe('search index snapshot', () => {
   it('writes its parts under a new generation and switches the head last; leftovers of a broken write go', async () => {
     const { name, db } = await library(3);
     await settled(await opened(name));
-    const stored = await readSnapshot(db);
+    const stored = await readSnapshot(db, 'emb-a');
     // A write that died before switching the head left a part behind.
     await db.put('snapshot', { key: 'gdead:keywords:0', data: new Int32Array(4) });
     const old = ((await db.get('snapshot', 'head')) as SnapshotHead).gen;
-    expect(await writeSnapshot(db, stored.snapshot!, stored.seq)).toBe(true);
+    expect(await writeSnapshot(db, stored.snapshot!, stored.seq, stored.seq)).toBe(true);
     const gen = ((await db.get('snapshot', 'head')) as SnapshotHead).gen;
     expect(gen).not.toBe(old);
     const keys = (await db.getAllKeys('snapshot')).filter((k) => k !== 'head');
     expect(keys.length).toBeGreaterThan(3);
     expect(keys.every((k) => k.startsWith(`${gen}:`))).toBe(true);
-    expect((await readSnapshot(db)).snapshot).toEqual(stored.snapshot);
+    expect((await readSnapshot(db, 'emb-a')).snapshot).toEqual(stored.snapshot);
   });
 
   it('stores the dense rows of an embedder that loaded after the start, so the next start restores them', async () => {
@@ -252,18 +252,101 @@ describe('search index snapshot', () => {
   it('never goes back: a snapshot older than the stored one is not written', async () => {
     const { name, db } = await library(3);
     await settled(await opened(name));
-    const stored = await readSnapshot(db);
+    const stored = await readSnapshot(db, 'emb-a');
     expect(stored.snapshot).not.toBeNull();
-    expect(await writeSnapshot(db, stored.snapshot!, stored.seq + 5)).toBe(true);
-    expect(await writeSnapshot(db, stored.snapshot!, stored.seq)).toBe(false);
-    expect((await readSnapshot(db)).seq).toBe(stored.seq + 5);
+    expect(await writeSnapshot(db, stored.snapshot!, stored.seq + 5, stored.seq)).toBe(true);
+    // A writer whose indexes were brought up to an older entry than the stored snapshot's is refused.
+    expect(await writeSnapshot(db, stored.snapshot!, stored.seq + 9, stored.seq)).toBe(false);
+    expect((await readSnapshot(db, 'emb-a')).seq).toBe(stored.seq + 5);
+  });
+
+  it('a tab whose indexes are behind a snapshot another tab stored stops storing its own', async () => {
+    const { name, db } = await library(4);
+    const a = await opened(name);
+    const b = await opened(name);
+    await settled(a);
+    await settled(b);
+    // Tab A re-saves doc1 with new rows (as a backfill does), hears of it, and stores a snapshot: the journal entry
+    // is dropped. Tab B, frozen meanwhile, never heard of it.
+    await addDoc(db, 1, 'emb-a');
+    await db.put('keywords', { ...(await db.get('keywords', 'doc1:0'))!, terms: ['rewritten'], freqs: [1] });
+    await db.add('journal', { docId: 'doc1' });
+    await a.call('sync', { added: ['doc1'], removed: [] });
+    expect(await settled(a)).toBe(true);
+    // Tab B imports another document and would store its indexes, which still hold doc1's old keywords.
+    await addDoc(db, 9);
+    await b.call('sync', { added: ['doc9'], removed: [] });
+    expect(await settled(b)).toBe(false);
+    const reopened = worker();
+    expect(await reopened.call('open', params(name))).toMatchObject({ from: 'snapshot', replayed: 1, chunks: 15 });
+    const hits = await reopened.call('search', {
+      vector: null,
+      text: 'rewritten',
+      k: 3,
+      filters: {},
+      weights: { dense: 0, keyword: 1 },
+    });
+    expect(hits.map((h) => h.id)).toEqual(['doc1:0']);
+  });
+
+  it('never stores half-built indexes: a write asked for while the library opens waits for the open', async () => {
+    const { name, db } = await library();
+    await db.clear('snapshot');
+    const search = worker();
+    const opening = search.call('open', params(name));
+    const saving = search.call('saveSnapshot', {});
+    await opening;
+    await saving;
+    const head = (await db.get('snapshot', 'head')) as SnapshotHead;
+    expect(head.chunks).toBe(60);
+    expect(head.dense).toBe(true);
+  });
+
+  it('rebuilds only the dense index when its rows disagree with the stored vectors of the embedder', async () => {
+    const { name, db } = await library(4);
+    await settled(await opened(name));
+    // A vector row removed behind the app's back: the keyword count still agrees.
+    await db.delete('vectors', 'doc2:1');
+    const search = worker();
+    expect(await search.call('open', params(name))).toMatchObject({ from: 'repaired', chunks: 12 });
+    const hits = await search.call('search', {
+      vector: vector(2 * 3 + 1),
+      text: '',
+      k: 12,
+      filters: {},
+      weights: { dense: 1, keyword: 0 },
+    });
+    expect(hits).toHaveLength(11);
+    expect(hits.map((h) => h.id)).not.toContain('doc2:1');
+  });
+
+  it('rebuilds from the rows when the snapshot does not restore (parts that disagree with each other)', async () => {
+    const { name, db } = await library(4);
+    await settled(await opened(name));
+    const head = (await db.get('snapshot', 'head')) as SnapshotHead;
+    const key = `${head.gen}:keywords`;
+    const part = (await db.get('snapshot', key)) as unknown as { lengths: Int32Array };
+    await db.put('snapshot', { ...part, key, lengths: part.lengths.subarray(1) } as never);
+    const search = worker();
+    expect(await search.call('open', params(name))).toMatchObject({ from: 'repaired', chunks: 12 });
+    expect(
+      (
+        await search.call('search', {
+          vector: null,
+          text: 'unique2x1',
+          k: 1,
+          filters: {},
+          weights: { dense: 0, keyword: 1 },
+        })
+      )[0]?.id,
+    ).toBe('doc2:1');
   });
 
   it('is written again by itself once changes settle, including changes it has not been told of yet', async () => {
     const { name, db } = await library(3);
     const search = await opened(name);
     await settled(search);
-    const before = (await readSnapshot(db)).seq;
+    const before = (await readSnapshot(db, 'emb-a')).seq;
     await addDoc(db, 7);
     await search.call('sync', { added: ['doc7'], removed: [] });
     // Saved, and not yet announced to this worker: the write replays it from the journal.

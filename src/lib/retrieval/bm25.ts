@@ -197,10 +197,12 @@ export class Bm25Index {
     return hits;
   }
 
-  /** The live index, term-major (compacted first, so chunk numbers are dense and every term is used). */
+  /**
+   * The live index, term-major, with dense chunk numbers and every term used: compacted first when documents were
+   * removed (which builds the forward index); otherwise the posting lists are copied as they are.
+   */
   toPostings(): Bm25Postings {
-    this.buildForward();
-    this.compact();
+    if (this.ids.length !== this.nums.size || this.deadPostings > 0) this.compact();
     const offsets = new Int32Array(this.termText.length + 1);
     this.postings.forEach((list, t) => (offsets[t + 1] = offsets[t]! + list.length));
     const data = new Int32Array(offsets[this.termText.length]!);

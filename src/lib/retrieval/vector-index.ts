@@ -6,9 +6,10 @@ export type DenseIndexPreference = 'auto' | 'voy' | 'exact';
 /**
  * Voy against the exact int8 scan (WebAssembly SIMD), per 384-d passage on 2 cores, from
  * `npx vitest bench --run test/bench/retrieval.bench.ts` (BENCH_SIZES=10000,100000): at 10k passages Voy holds
- * 18 KB per passage against 0.4 KB, builds in 1.0 s against 0.05 s (every start), and answers a top-10 in 4.6 ms
- * against 0.3 ms; at 100k, 11.5 KB, 11 s and 120 ms against 0.4 KB, 0.5 s and 2.6 ms. Both reach recall@10 1.0
- * against exact float32. Voy stays selectable; `auto` never picks it. Shown in Settings.
+ * 18 KB per passage against 0.4 KB of int8 rows and scales (ids and their map come on top for both), builds in 1.0 s
+ * against 0.05 s, and answers a top-10 in 4.6 ms against 0.3 ms; at 100k, 11.5 KB, 11.8 s and 124 ms against 0.4 KB,
+ * 0.5 s and 2.8 ms. Both reach recall@10 1.0 against exact float32. Voy stays selectable; `auto` never picks it.
+ * Shown in Settings.
  */
 export const VOY_MEASURED = {
   passages: 10_000,

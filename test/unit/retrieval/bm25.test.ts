@@ -164,6 +164,16 @@ describe('Bm25Index postings snapshot (toPostings / fromPostings)', () => {
     for (const id of ['c4', 'c2', 'c1000', 'c1']) expect(sorted(b.exportDoc(id))).toEqual(sorted(a.exportDoc(id)));
   });
 
+  it('restores an index with no removals the same way (its posting lists are copied without compacting)', () => {
+    const a = new Bm25Index();
+    for (let i = 0; i < 120; i++) a.add(`c${i}`, doc(i));
+    const b = Bm25Index.fromPostings(a.toPostings());
+    for (const q of queries) expect(b.search(q, { k: 20 })).toEqual(a.search(q, { k: 20 }));
+    b.remove('c3');
+    a.remove('c3');
+    for (const q of queries) expect(b.search(q, { k: 20 })).toEqual(a.search(q, { k: 20 }));
+  });
+
   it('refuses postings whose parts disagree', () => {
     const p = original().toPostings();
     expect(() => Bm25Index.fromPostings({ ...p, lengths: p.lengths.subarray(1) })).toThrow(/inconsistent/);

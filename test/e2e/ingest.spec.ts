@@ -104,9 +104,11 @@ type StoredChunk = Pick<ChunkRecord, 'id' | 'docId' | 'ordinal' | 'text' | 'head
 interface DerivedRow {
   docId: string;
   chunkId: string;
-  /** Vectors only: float32 count and byte length of the stored embedding. */
+  /** Vectors only: dimensions, byte length, encoding (8: int8 with a scale) and scale of the stored embedding. */
   dims?: number;
   bytes?: number;
+  bits?: number;
+  scale?: number;
 }
 interface Snapshot {
   documents: Omit<DocumentRecord, 'text'>[];
@@ -147,6 +149,8 @@ async function snapshot(page: Page): Promise<Snapshot> {
           ...row(v),
           dims: v.dims as number,
           bytes: (v.data as ArrayBuffer).byteLength,
+          bits: v.bits as number | undefined,
+          scale: v.scale as number | undefined,
         })),
         keywords: keywords!.map(row),
         tokenVectors: tokenVectors!.map(row),
@@ -200,7 +204,9 @@ async function audit(page: Page): Promise<Audit> {
       }
     }
     for (const v of db.derived.vectors.filter((r) => r.docId === doc.id)) {
-      if (!(v.dims! > 0) || v.bytes !== v.dims! * 4) problems.push(`${doc.name}: malformed vector ${v.chunkId}`);
+      // Imports store int8 with one scale: one byte a dimension.
+      const fits = v.bits === 8 && v.bytes === v.dims && Number.isFinite(v.scale);
+      if (!(v.dims! > 0) || !fits) problems.push(`${doc.name}: malformed vector ${v.chunkId}`);
     }
   }
   return { docs: db.documents.map((d) => ({ name: d.name, chunkCount: d.chunkCount })), problems };

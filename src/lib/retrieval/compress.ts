@@ -44,6 +44,18 @@ function quantizeSymmetric(m: FloatTokens, levels: number): Int8Tokens {
   return { data: out, scales, tokens, dims };
 }
 
+/**
+ * One row, symmetric int8, written into `out` at `offset`: returns the scale (max |x| / 127; 0 for an all-zero row,
+ * which stays zero). The dense index, its SIMD query and the SIMD MaxSim query share it.
+ */
+export function quantizeRowInt8(src: ArrayLike<number>, out: Int8Array, offset: number): number {
+  let max = 0;
+  for (let j = 0; j < src.length; j++) max = Math.max(max, Math.abs(src[j]!));
+  const inv = max > 0 ? 127 / max : 0;
+  for (let j = 0; j < src.length; j++) out[offset + j] = Math.round(src[j]! * inv);
+  return max / 127;
+}
+
 export function dequantizeInt8(m: Int8Tokens): FloatTokens {
   const out = new Float32Array(m.tokens * m.dims);
   for (let t = 0; t < m.tokens; t++) {

@@ -1,5 +1,6 @@
 // Int8 rows with one scale each, in WebAssembly memory, scanned by the SIMD kernel (a JS loop where SIMD is missing).
 import { DOT_I8_WASM } from './kernels/dot-i8.wasm';
+import { quantizeRowInt8 } from './compress';
 import { instantiate, loadKernel } from './wasm-kernel';
 
 /** Rows are padded to this many bytes: one 128-bit SIMD lane group. */
@@ -76,13 +77,7 @@ export class Int8Matrix {
 
   /** Quantizes `src` (dims values) into row `row`: scale = max |x| / 127, byte = round(x / scale). */
   setRow(row: number, src: Float32Array): void {
-    let max = 0;
-    for (let j = 0; j < src.length; j++) max = Math.max(max, Math.abs(src[j]!));
-    // An all-zero row stays zero (scale 0) instead of dividing by zero.
-    const inv = max > 0 ? 127 / max : 0;
-    const at = row * this.stride;
-    for (let j = 0; j < src.length; j++) this.rows[at + j] = Math.round(src[j]! * inv);
-    this.scales[row] = max / 127;
+    this.scales[row] = quantizeRowInt8(src, this.rows, row * this.stride);
   }
 
   /** Copies row `from` over row `to` (padding included). */
@@ -110,10 +105,7 @@ export class Int8Matrix {
       for (let r = 0; r < n; r++) scores[r] = this.rowScore(query, r);
       return scores;
     }
-    let max = 0;
-    for (let j = 0; j < this.dims; j++) max = Math.max(max, Math.abs(query[j]!));
-    const inv = max > 0 ? 127 / max : 0;
-    for (let j = 0; j < this.dims; j++) this.query[j] = Math.round(query[j]! * inv);
+    quantizeRowInt8(query.subarray(0, this.dims), this.query, 0);
     this.scan(this.rows.byteOffset, n, this.stride, this.query.byteOffset, this.scales.byteOffset, scores.byteOffset);
     return scores;
   }

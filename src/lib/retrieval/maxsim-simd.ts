@@ -1,4 +1,5 @@
 // MaxSim over int8 token vectors in WebAssembly SIMD: the best document token per query token, then scored exactly.
+import { quantizeRowInt8 } from './compress';
 import { MAXSIM_I8_WASM } from './kernels/maxsim-i8.wasm';
 import type { MaxSimHit, QueryTokens } from './maxsim';
 import { instantiate, loadKernel } from './wasm-kernel';
@@ -55,12 +56,7 @@ export function maxSimRerankSimd(query: QueryTokens, docs: readonly Int8DocToken
   const buffer = memory.buffer;
   const qi8 = new Int8Array(buffer, 0, nq * stride);
   qi8.fill(0);
-  for (let i = 0; i < nq; i++) {
-    let max = 0;
-    for (let j = 0; j < dims; j++) max = Math.max(max, Math.abs(q[i * dims + j]!));
-    const inv = max > 0 ? 127 / max : 0;
-    for (let j = 0; j < dims; j++) qi8[i * stride + j] = Math.round(q[i * dims + j]! * inv);
-  }
+  for (let i = 0; i < nq; i++) quantizeRowInt8(q.subarray(i * dims, (i + 1) * dims), qi8, i * stride);
   const arg = new Int32Array(buffer, argAt, nq);
   const scales = new Float32Array(buffer, scalesAt, most);
   const rows = new Int8Array(buffer, docAt, most * stride);

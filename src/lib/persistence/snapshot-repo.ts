@@ -1,6 +1,7 @@
 // The search-index snapshot: read in one transaction with the journal after it; written in parts, its head switched last.
 import type { LecternDatabase } from './db';
 import type {
+  JournalRecord,
   SnapshotBlock,
   SnapshotChunks,
   SnapshotDense,
@@ -65,8 +66,7 @@ export async function readSnapshot(db: LecternDatabase, embedderKey: string | nu
     await tx.done;
     const parts = new Map(records.map((r) => [r.key.slice(head!.gen.length + 1), r]));
     const snapshot = usable ? assemble(head, parts) : null;
-    const changed = [...new Set(entries.map((e) => e.docId))];
-    return { snapshot, seq, latest, changed: changed.includes('*') ? ['*'] : changed, counts: { keywords, vectors } };
+    return { snapshot, seq, latest, changed: changedDocs(entries), counts: { keywords, vectors } };
   });
 }
 
@@ -75,9 +75,14 @@ export async function journalSince(db: LecternDatabase, seq: number): Promise<{ 
   return guardStorage('readJournal', async () => {
     const entries = await db.getAll('journal', IDBKeyRange.lowerBound(seq, true));
     const latest = entries.length ? entries[entries.length - 1]!.seq! : seq;
-    const changed = [...new Set(entries.map((e) => e.docId))];
-    return { latest, changed: changed.includes('*') ? ['*'] : changed };
+    return { latest, changed: changedDocs(entries) };
   });
+}
+
+/** The documents journal entries name, each once; ['*'] when one says every document may have changed. */
+function changedDocs(entries: readonly JournalRecord[]): string[] {
+  const changed = [...new Set(entries.map((e) => e.docId))];
+  return changed.includes('*') ? ['*'] : changed;
 }
 
 /** Every key of one generation's parts. */

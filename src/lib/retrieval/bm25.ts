@@ -208,7 +208,7 @@ export class Bm25Index {
     const data = new Int32Array(offsets[this.termText.length]!);
     this.postings.forEach((list, t) => data.set(list, offsets[t]!));
     return {
-      ids: this.ids as string[],
+      ids: [...(this.ids as string[])],
       lengths: Int32Array.from(this.lengths),
       terms: [...this.termText],
       offsets,
@@ -217,8 +217,9 @@ export class Bm25Index {
   }
 
   /**
-   * An index restored from toPostings output (same tokenizer settings assumed). The posting lists stay views into
-   * `p.data`; the forward index is built only when a document is removed or exported.
+   * An index restored from toPostings output (same tokenizer settings assumed). It takes the arrays over, not
+   * copies (a start restores 100k ids): the posting lists stay views into `p.data`; the forward index is built only
+   * when a document is removed or exported.
    */
   static fromPostings(p: Bm25Postings, options: Bm25Options = {}): Bm25Index {
     const n = p.ids.length;
@@ -229,12 +230,12 @@ export class Bm25Index {
     )
       throw new Error('Bm25Index.fromPostings: inconsistent postings');
     const index = new Bm25Index(options);
-    index.ids = p.ids.slice();
+    index.ids = p.ids;
     index.nums = new Map(p.ids.map((id, i) => [id, i]));
     if (index.nums.size !== n) throw new Error('Bm25Index.fromPostings: repeated id');
     index.lengths = Array.from(p.lengths);
     index.totalLength = index.lengths.reduce((a, b) => a + b, 0);
-    index.termText = p.terms.slice();
+    index.termText = p.terms;
     index.termIds = new Map(p.terms.map((t, i) => [t, i]));
     index.postings = p.terms.map((_, t) => p.data.subarray(p.offsets[t]!, p.offsets[t + 1]!));
     index.df = index.postings.map((list) => list.length / 2);

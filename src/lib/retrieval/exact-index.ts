@@ -80,7 +80,7 @@ export class ExactIndex implements VectorIndex {
     return { ids: this.ids, stride, rows: this.i8.rows.subarray(0, n * stride), scales: this.i8.scales.subarray(0, n) };
   }
 
-  /** An int8 index from int8Rows output (no quantizing again): the snapshot's fast path. */
+  /** An int8 index from int8Rows output (no quantizing again), taking `p.ids` over: the snapshot's fast path. */
   static fromInt8Rows(
     dims: number,
     p: { ids: string[]; stride: number; rows: Int8Array; scales: Float32Array },
@@ -94,7 +94,7 @@ export class ExactIndex implements VectorIndex {
     index.allocate(n);
     m.rows.set(p.rows);
     m.scales.set(p.scales);
-    index.ids = p.ids.slice();
+    index.ids = p.ids;
     index.rowOf = new Map(index.ids.map((id, r) => [id, r]));
     if (index.rowOf.size !== n) throw new Error('ExactIndex.fromInt8Rows: repeated id');
     return index;

@@ -51,7 +51,7 @@ export function captureSnapshot({ meta, keyword, dense }: LiveIndexes, embedderK
   return {
     docs,
     chunks: { ids: chunkIds, docs: chunkDocs },
-    keywords: { ...postings, ids: [...postings.ids] },
+    keywords: postings,
     dense: snapshotDense,
   };
 }

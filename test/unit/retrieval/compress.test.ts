@@ -98,6 +98,10 @@ describe('compression', () => {
     expect(pooled.tokens).toBe(3);
     // Clusters {0,2}, {1,3}, {4}, listed by first token; each row re-normalized.
     const rows = [0, 1, 2].map((r) => [pooled.data[r * 2]!, pooled.data[r * 2 + 1]!]);
+    // Each pooled vector names its cluster's first token, whose text the app stores for it.
+    expect([...pooled.first]).toEqual([0, 1, 4]);
+    // Fewer tokens than the target keeps them all, each its own first.
+    expect([...poolTokens({ data: m.data.subarray(0, 2), tokens: 1, dims: 2 }).first]).toEqual([0]);
     expect(rows[0]![0]).toBeGreaterThan(0.99);
     expect(rows[1]![1]).toBeGreaterThan(0.99);
     expect(rows[2]![0]).toBeCloseTo(-1, 6);

@@ -1,4 +1,4 @@
-// Measures the stand-in reranker in Node through the app's own code (chunker, BM25, dense, RRF, int6, MaxSim):
+// Measures the stand-in reranker in Node through the app's own code (chunker, BM25, dense, RRF, pooled int6, MaxSim):
 // relevance of on- and off-topic questions against the retrieval fixture chapters (the threshold's margin), and
 // first stage versus rerank on the needle corpus, including a seeded sweep of bug-report-style queries.
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,7 +17,8 @@ import { TransformersEmbedder } from '../../src/lib/models/embedder/transformers
 import { TransformersLateInteraction } from '../../src/lib/models/late-interaction/transformers-late-interaction';
 import { loadTokenCounter } from '../../src/lib/models/tokenizer';
 import { Bm25Index } from '../../src/lib/retrieval/bm25';
-import { quantizeInt6, unpackInt6 } from '../../src/lib/retrieval/compress';
+import { tokenVectorRows } from '../../src/lib/pipelines/records';
+import { storedToInt8 } from '../../src/lib/retrieval/compress';
 import { ExactIndex } from '../../src/lib/retrieval/exact-index';
 import { finalOrder } from '../../src/lib/retrieval/final-order';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
@@ -158,7 +159,9 @@ async function library(m: Models, docs: Doc[]): Promise<Library> {
       chunks.set(id, c.text);
       bm25.add(id, c.text);
       vectors.push(dense.slice(i * embedderSpec.dims, (i + 1) * embedderSpec.dims));
-      const q = unpackInt6(quantizeInt6(encoded[i]!));
+      // Stored as the app stores them: pooled, then int6.
+      const [row] = tokenVectorRows([{ id, docId: d.name }], { modelId: 'standin', vectors: [encoded[i]!] });
+      const q = storedToInt8(row!);
       tokens.set(id, { id, data: q.data, tokens: q.tokens, scales: q.scales });
     });
   }

@@ -57,6 +57,9 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
         }
         const cpuMs: number[] = [];
         const gpuMs: number[] = [];
+        // int8 only: the app's CPU path, the WebAssembly SIMD kernel (its picks may flip near-ties, so only counted).
+        const simdMs: number[] = [];
+        let simdAgree = 0;
         let agree = 0;
         let maxScoreDiff = 0;
         // Interleaved, so both sides see the same machine load.
@@ -68,11 +71,30 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
           const e = performance.now();
           cpuMs.push(b - a);
           gpuMs.push(e - b);
+          if (int8) {
+            const f = performance.now();
+            const simd = lectern.maxSimRerankSimd(
+              query,
+              docs as Parameters<typeof lectern.maxSimRerankSimd>[1],
+              docs.length,
+            );
+            simdMs.push(performance.now() - f);
+            if (simd.every((h, k) => h.id === cpu[k]?.id)) simdAgree++;
+          }
           if (cpu.every((h, k) => h.id === got[k]?.id) && cpu.length === got.length) agree++;
           cpu.forEach((h, k) => (maxScoreDiff = Math.max(maxScoreDiff, Math.abs(h.score - got[k]!.score))));
         }
         const tokens = docs.reduce((s, d) => s + d.tokens, 0);
-        out[name] = { cpuMs, gpuMs, firstGpuMs, agree, maxScoreDiff, meanDocTokens: tokens / docs.length };
+        out[name] = {
+          cpuMs,
+          gpuMs,
+          simdMs,
+          simdAgree,
+          firstGpuMs,
+          agree,
+          maxScoreDiff,
+          meanDocTokens: tokens / docs.length,
+        };
         gpu.destroy();
       }
       return out as Record<
@@ -80,6 +102,8 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
         {
           cpuMs: number[];
           gpuMs: number[];
+          simdMs: number[];
+          simdAgree: number;
           firstGpuMs: number;
           agree: number;
           maxScoreDiff: number;
@@ -111,6 +135,18 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
       rankings_agree: `${m.agree}/${MAXSIM_RUNS}`,
       max_score_diff: Number(m.maxScoreDiff.toExponential(2)),
     });
+    if (m.simdMs.length) {
+      const simd = stats(m.simdMs);
+      emit({
+        group: 'browser maxsim',
+        name: `cpu ${encoding} wasm simd`,
+        ...shared,
+        ...simd,
+        speedup_vs_baseline_p50: round2(cpu.p50_ms / simd.p50_ms),
+        gpu_over_simd_p50: round2(gpu.p50_ms / simd.p50_ms),
+        rankings_agree_with_js: `${m.simdAgree}/${MAXSIM_RUNS}`,
+      });
+    }
     // Correctness, not speed: a WebGPU ranking that differs from the CPU's is an error.
     expect(m.agree, `${encoding}: WebGPU ranking equals the CPU's`).toBe(MAXSIM_RUNS);
   }

@@ -2,6 +2,7 @@
 import { connectWorker, type RpcClient } from '../../../src/lib/rpc';
 import { quantizeInt8 } from '../../../src/lib/retrieval/compress';
 import { maxSimRerank, type DocTokens, type QueryTokens } from '../../../src/lib/retrieval/maxsim';
+import { maxSimRerankSimd } from '../../../src/lib/retrieval/maxsim-simd';
 import { WebGpuMaxSim, maxSimRerankWebGpu } from '../../../src/lib/retrieval/maxsim-webgpu';
 import type { LateInteractionMethods } from '../../../src/lib/models/late-interaction/types';
 import type { EmbedderMethods } from '../../../src/lib/models/embedder/types';
@@ -82,6 +83,7 @@ function generator(): RpcClient<GeneratorMethods> {
 const harness = {
   randomCase,
   maxSimRerank,
+  maxSimRerankSimd,
   WebGpuMaxSim,
   maxSimRerankWebGpu,
   lateInteraction,

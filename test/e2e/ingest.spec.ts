@@ -2,16 +2,18 @@
 //
 // Real PDF, DOCX, HTML and Markdown files are added; their passages must keep page numbers and heading paths, failures
 // must get their own messages, HTML must never run, and deleting, re-adding, duplicates and a reload mid-import must
-// leave every document whole. Parsing does not depend on the device and ingesting on WebGPU (SwiftShader) is slow
-// (about a second a passage), so the webgpu project runs only the first test (one short chapter through the device's
-// embedder); the rest run on wasm, sharing one page that has the library added, like retrieval.spec.ts. A failed test
-// tears the worker down, so the next test gets a fresh page. Every test fails if a request left localhost.
+// leave every document whole (a reload's unsaved files are imported again). Parsing does not depend on the device and
+// ingesting on WebGPU (SwiftShader) is slow (about a second a passage), so the webgpu project runs only the first test
+// (one short chapter through the device's embedder); the rest run on wasm, sharing one page that has the library added,
+// like retrieval.spec.ts. A failed test tears the worker down, so the next test gets a fresh page. Every test fails if
+// a request left localhost.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
 import { ERROR_CODES } from '../../src/lib/errors/codes';
 import { DB_NAME, type ChunkRecord, type DocumentRecord } from '../../src/lib/persistence/schema';
 import { expect, guardLocalhost, openApp, test as base } from './fixtures';
+import { queueRows } from './import-queue';
 
 const fixture = (path: string) => fileURLToPath(new URL(`../fixtures/docs/${path}`, import.meta.url));
 const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
@@ -477,7 +479,7 @@ test.describe('device-independent', { tag: '@device-independent' }, () => {
     expect(external, 'requests that left localhost').toEqual([]);
   });
 
-  test('a reload during ingestion leaves a consistent library and names the files that were lost', async ({
+  test('a reload during ingestion leaves a consistent library and resumes the files that were not saved', async ({
     page,
     externalRequests,
   }) => {
@@ -500,31 +502,27 @@ test.describe('device-independent', { tag: '@device-independent' }, () => {
     await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
     expect(await page.evaluate(() => sessionStorage.getItem('e2e-reloaded-at'))).toMatch(/Embedding/);
 
-    // The chapter finished before the reload; the PDF was mid-way and the next chapter still waiting.
+    // The chapter finished before the reload; the PDF was mid-way and the next chapter still waiting: both were kept
+    // and are imported again, in their order, without being added again by hand.
     await expect(docEntry(page, 'ch15-04-rc.md')).toBeVisible();
-    await expect(docEntry(page, 'tracemonkey.pdf')).toHaveCount(0);
-    await expect(docEntry(page, 'ch08-01-vectors.md')).toHaveCount(0);
-    const { docs, problems } = await audit(page);
-    expect(docs.map((d) => d.name)).toEqual(['ch15-04-rc.md']);
-    expect(problems).toEqual([]);
-
-    const notice = page.getByTestId('interrupted-notice');
-    await expect(notice).toHaveRole('alert');
-    await expect(notice).toContainText('not saved');
-    await expect(notice).toContainText('tracemonkey.pdf');
-    await expect(notice).toContainText('ch08-01-vectors.md');
-    await expect(notice).not.toContainText('ch15-04-rc.md');
-
-    // Nothing partial was kept, so adding the PDF again is a plain add.
-    await addFiles(page, [PDF]);
+    const notice = page.getByTestId('resumed-notice');
+    await expect(notice).toHaveText(/Resuming the import of 2 files that a closed tab left unfinished\./);
+    expect((await queueRows(page)).map((r) => r.name)).toEqual(['tracemonkey.pdf', 'ch08-01-vectors.md']);
+    await expect(page.getByTestId('interrupted-notice')).toHaveCount(0);
     await expectAdded(page, 'tracemonkey.pdf');
-    expect((await audit(page)).problems).toEqual([]);
+    await expectAdded(page, 'ch08-01-vectors.md');
+    const { docs, problems } = await audit(page);
+    expect(docs.map((d) => d.name).sort()).toEqual(['ch08-01-vectors.md', 'ch15-04-rc.md', 'tracemonkey.pdf']);
+    expect(problems).toEqual([]);
+    await expect(alertFor(page, 'FILE_DUPLICATE')).toHaveCount(0);
 
     // A reload with nothing in flight tells nothing: the notice was shown once and finished imports leave no marker.
     await page.reload();
     await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
     await expect(docEntry(page, 'tracemonkey.pdf')).toBeVisible();
+    await expect(page.getByTestId('resumed-notice')).toHaveCount(0);
     await expect(page.getByTestId('interrupted-notice')).toHaveCount(0);
+    await expect(page.locator('[aria-label="Import queue"]')).toHaveCount(0);
     expect(externalRequests).toEqual([]);
   });
 });

@@ -18,6 +18,8 @@ import { runInTransaction } from './transaction';
 /** Every store whose rows belong to one document, keyed so that byDoc finds them. */
 export const DERIVED_STORES = ['chunks', 'vectors', 'keywords', 'tokenVectors'] as const;
 const DOC_STORES = ['documents', ...DERIVED_STORES, 'journal'] as const;
+/** A save also removes the pending-file row of the file it came from. */
+const SAVE_STORES = [...DOC_STORES, 'pendingFiles'] as const;
 
 /** Optional derived rows saved with a document (keyword counts, token vectors). */
 export interface DerivedRows {
@@ -25,6 +27,9 @@ export interface DerivedRows {
   tokenVectors?: readonly TokenVectorRecord[];
   /** An older document this one replaces: removed in the same transaction, so no state has both or neither. */
   replaces?: string;
+  /** The pending-file row (pending-repo.ts) of the file this document came from: removed in the same transaction, so a
+   * file is never both saved and waiting to be imported again. */
+  pending?: string;
 }
 
 /**
@@ -43,7 +48,7 @@ export async function saveDocumentWithChunks(
   validateBatch(doc, chunks, vectors);
   validateDerived(doc, chunks, derived);
   await guardStorage('saveDocument', () => {
-    const tx = db.transaction(DOC_STORES, 'readwrite');
+    const tx = db.transaction(SAVE_STORES, 'readwrite');
     return runInTransaction(tx, 'saveDocument', async (track) => {
       // The duplicate check the caller made may be stale (another tab saving the same file): decide it here, where
       // saves are serialized, so two tabs adding the same bytes keep one copy.
@@ -64,11 +69,12 @@ export async function saveDocumentWithChunks(
       track(tx.objectStore('documents').put(doc));
       journal(tx, doc.id, track);
       if (derived.replaces && derived.replaces !== doc.id) journal(tx, derived.replaces, track);
+      if (derived.pending) track(tx.objectStore('pendingFiles').delete(derived.pending));
     });
   });
 }
 
-type DocTx = IDBPTransaction<LecternDB, (typeof DOC_STORES)[number][], 'readwrite'>;
+type DocTx = IDBPTransaction<LecternDB, (typeof SAVE_STORES)[number][], 'readwrite'>;
 
 /** Notes in the journal that this document's rows changed (see JournalRecord), in the caller's transaction. */
 export function journal(

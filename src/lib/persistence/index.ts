@@ -11,6 +11,7 @@ export {
   type TokenVectorRecord,
   type VectorRecord,
   type JournalRecord,
+  type PendingFileRecord,
 } from './schema';
 export { openLecternDB, type LecternDatabase, type OpenHooks } from './db';
 export { MIGRATIONS, type Migration, type UpgradeTx } from './migrations';
@@ -30,6 +31,7 @@ export {
   type BackfilledVectors,
   type DerivedRows,
 } from './documents-repo';
+export { putPendingFiles, deletePendingFiles, listPendingTabs, getPendingFiles } from './pending-repo';
 export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';
 export { listDocumentIds, readIndexRows, type IndexRows } from './sync-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';

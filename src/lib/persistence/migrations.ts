@@ -11,6 +11,11 @@ export type UpgradeTx = IDBPTransaction<LecternDB, StoreNames<LecternDB>[], 'ver
  */
 export type Migration = (db: IDBPDatabase<LecternDB>, tx: UpgradeTx, oldVersion: number) => void;
 
+/** The settings-key prefix under which v3 kept each tab's unfinished file names. */
+const LEGACY_PENDING = 'pendingImports:';
+/** A request whose failure aborts the upgrade transaction (and so the open): its own rejection needs no handler. */
+const quiet = (request: Promise<unknown>): void => void request.catch(() => {});
+
 /** MIGRATIONS[i] upgrades version i to i + 1, so MIGRATIONS.length is the latest version. */
 export const MIGRATIONS: readonly Migration[] = [
   // v1: documents, their chunks and vectors, and key/value settings.
@@ -33,6 +38,27 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('journal', { keyPath: 'seq', autoIncrement: true });
     db.createObjectStore('snapshot', { keyPath: 'key' });
     tx.objectStore('vectors').createIndex('byEmbedder', 'embedderId');
+  },
+  // v4: the files a tab queued and has not finished, so a later start resumes them. The names v3 kept per tab in
+  // settings (`pendingImports:<tab id>`) move over as rows without bytes: the next start still names them.
+  (db, tx) => {
+    db.createObjectStore('pendingFiles', { keyPath: 'id' }).createIndex('byTab', 'tabId');
+    const settings = tx.objectStore('settings');
+    const files = tx.objectStore('pendingFiles');
+    const legacy = settings.getAll(IDBKeyRange.bound(LEGACY_PENDING, `${LEGACY_PENDING}\uffff`));
+    quiet(
+      legacy.then((rows) => {
+        for (const { key, value } of rows) {
+          const tabId = key.slice(LEGACY_PENDING.length);
+          const names = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+          names.forEach((name, seq) => {
+            const row = { id: `${tabId}:${seq}`, tabId, seq, queuedAt: 0, name, type: '', size: 0, lastModified: 0 };
+            quiet(files.put({ ...row, file: null }));
+          });
+          quiet(settings.delete(key));
+        }
+      }),
+    );
   },
 ];
 

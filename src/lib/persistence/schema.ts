@@ -3,7 +3,7 @@ import type { DBSchema } from 'idb';
 import type { DocumentKind } from '../ingest/types';
 
 export const DB_NAME = 'lectern';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 export type DocumentStatus = 'ready';
 
@@ -170,6 +170,28 @@ export interface SnapshotHead {
 export type SnapshotRecord =
   SnapshotHead | SnapshotDocs | SnapshotChunks | SnapshotKeywords | SnapshotDense | SnapshotBlock;
 
+/**
+ * A file a tab queued for import and has not finished (v4): the next start resumes it once that tab is gone. Removed
+ * when the file reaches any end (added, failed, cancelled, skipped); a saved document's row goes in its save's
+ * transaction, so a file is never both saved and still pending.
+ */
+export interface PendingFileRecord {
+  /** `<tab id>:<seq>`: unique across tabs. */
+  id: string;
+  /** The tab that queued it; the tab's Web Lock (`lectern-tab:<id>`) is held while it lives or once another adopted it. */
+  tabId: string;
+  /** Position in that tab's queue: files resume in this order. */
+  seq: number;
+  /** When its batch was queued (ms since epoch): orders the files of several closed tabs. */
+  queuedAt: number;
+  name: string;
+  type: string;
+  size: number;
+  lastModified: number;
+  /** The file's bytes (stored by the browser as a blob file); null when there was no room: only its name is known. */
+  file: Blob | null;
+}
+
 export interface SettingRecord {
   key: string;
   value: unknown;
@@ -184,4 +206,5 @@ export interface LecternDB extends DBSchema {
   tokenVectors: { key: string; value: TokenVectorRecord; indexes: { byDoc: string } };
   journal: { key: number; value: JournalRecord };
   snapshot: { key: string; value: SnapshotRecord };
+  pendingFiles: { key: string; value: PendingFileRecord; indexes: { byTab: string } };
 }

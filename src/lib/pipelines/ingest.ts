@@ -56,8 +56,11 @@ export interface LibraryStore {
   findByHash(hash: string): Promise<{ name: string } | undefined>;
   findByName(name: string): Promise<{ id: string; name: string } | undefined>;
   chunkIdsOf(docId: string): Promise<string[]>;
-  /** One transaction: the document with every derived row, and the removal of the one it replaces. */
-  save(rows: DocumentRows, replaces?: string): Promise<void>;
+  /**
+   * One transaction: the document with every derived row, the removal of the one it replaces, and of the file's
+   * pending-import row (`pending`), so a file is never both saved and still waiting to be imported.
+   */
+  save(rows: DocumentRows, replaces?: string, pending?: string): Promise<void>;
   remove(docId: string): Promise<void>;
 }
 
@@ -88,6 +91,8 @@ export interface ImportRequest {
   embedder: EmbedderSpec;
   chunk: { maxTokens: number; overlapTokens: number };
   maxFileMB: number;
+  /** The file's pending-import row, removed with the save (none when the tab could not store it). */
+  pendingId?: string;
 }
 
 export interface IngestHooks {
@@ -174,7 +179,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     addedAt: Date.now(),
   });
   const replacedChunks = replaces ? await ports.store.chunkIdsOf(replaces) : [];
-  await ports.store.save(rows, replaces);
+  await ports.store.save(rows, replaces, req.pendingId);
   hooks.saved();
   if (replacedChunks.length) await models.index.call('remove', { ids: replacedChunks });
   await models.index.call(

@@ -31,11 +31,12 @@ function libraryStore(db: LecternDatabase): LibraryStore {
     findByHash: (hash) => findByHash(db, hash),
     findByName: async (name) => (await findByName(db, name))[0],
     chunkIdsOf: async (docId) => (await getChunksByDoc(db, docId)).map((c) => c.id),
-    save: (rows, replaces) =>
+    save: (rows, replaces, pending) =>
       saveDocumentWithChunks(db, rows.doc, rows.chunks, rows.vectors, {
         keywords: rows.keywords,
         tokenVectors: rows.tokenVectors,
         replaces,
+        pending,
       }),
     remove: (docId) => deleteDocument(db, docId),
   };

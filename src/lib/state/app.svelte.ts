@@ -123,7 +123,7 @@ export class AppState {
       });
       if (this.error?.code === 'STORAGE_BLOCKED') this.dismissError();
       // First, before any file can be queued, so this tab's own marker is never read back as lost.
-      await this.library.recoverInterrupted();
+      await this.library.resumeInterrupted();
       const repaired = await repairOnStartup(this.db);
       const saved = await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {});
       this.settings = { ...DEFAULT_SETTINGS, ...saved };

@@ -18,7 +18,7 @@ import type { RpcClient } from '../rpc';
 import { BackfillState } from './backfill.svelte';
 import { IngestWorker, WORKER_STAGES, type ModelLines } from './ingest-worker';
 import { importRate } from './import-rate';
-import { PendingImports } from './pending-imports';
+import { PendingImports, type PendingFile } from './pending-imports';
 
 export type { DocumentSummary, PromptAnswer, QueuePrompt, QueueStage };
 
@@ -96,8 +96,10 @@ export class LibraryState {
   totalFraction = $derived(this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0);
   /** The queue's files done of total, throughput and time left. */
   rate = $derived(importRate(this.queue.map((q) => ({ ...q, finished: FINISHED.includes(q.stage) }))));
-  /** Files that were still being added when the page last closed; none of them was kept. */
+  /** Files that were still being added when a tab closed and whose bytes could not be kept (no room): lost, named. */
   interrupted = $state<string[]>([]);
+  /** How many files a closed tab left unfinished were queued again at start (0: none). */
+  resumed = $state(0);
   /** Whether the browser keeps the library when it runs short of space (asked after the first import); null: not asked. */
   persisted = $state<boolean | null>(null);
   /** Adds the vectors documents lack (indexed by keywords only, or with other models) whenever the models attach. */
@@ -119,8 +121,12 @@ export class LibraryState {
   private readonly answers = new Map<number, (a: PromptAnswer) => void>();
   private running: Promise<void> = Promise.resolve();
   private readonly pending = new PendingImports();
-  /** Queue keys whose document is already saved: no longer at risk, though the item is not finished yet. */
+  /** Queue keys whose document is already saved: cancelling no longer stops anything. */
   private readonly saved = new Set<number>();
+  /** Queue keys of the files resumed from a closed tab. */
+  private readonly resumedKeys = new Set<number>();
+  /** Each waiting or running file's pending-import row (none when storage is unavailable). */
+  private readonly rows = new Map<number, PendingFile>();
 
   constructor(private readonly ctx: LibraryContext) {}
 
@@ -180,36 +186,57 @@ export class LibraryState {
       .catch((err: unknown) => this.ctx.fail(toAppError(err)));
   }
 
-  /** Names the files a closed tab was still adding (saves are atomic: they are simply absent). Call first. */
-  async recoverInterrupted(): Promise<void> {
+  /**
+   * Queues again, first and in their order, the files closed tabs left unfinished (saves are atomic and remove the
+   * file's row: a saved file is never among them), and names those whose bytes there was no room to keep. Call before
+   * any file is added.
+   */
+  async resumeInterrupted(): Promise<void> {
     const db = this.ctx.db();
-    const names = db ? await this.pending.recover(db) : [];
-    if (names.length) this.interrupted = names;
+    if (!db) return;
+    const { files, lost } = await this.pending.recover(db);
+    if (lost.length) this.interrupted = lost;
+    if (!files.length) return;
+    this.resumed = files.length;
+    for (const key of this.enqueue(files)) this.resumedKeys.add(key);
   }
 
   dismissInterrupted = (): void => void (this.interrupted = []);
 
-  /** Records the files still at risk: queued, not finished and not yet saved. */
-  private persistPending(): void {
+  dismissResumed = (): void => void (this.resumed = 0);
+
+  /** Cancels the resumed files not yet finished (the user does not want them after all). */
+  cancelResumed = (): void => {
+    for (const key of this.resumedKeys) this.cancel(key);
+    this.resumed = 0;
+  };
+
+  /** Queues files; they are processed one at a time so the tab stays responsive. Each is kept until it finishes, so a
+   * start after this tab closes resumes it. */
+  add(files: File[]): void {
     const db = this.ctx.db();
-    const atRisk = this.queue.filter((q) => !FINISHED.includes(q.stage) && !this.saved.has(q.key));
-    if (db)
-      this.pending.record(
-        db,
-        atRisk.map((q) => q.name),
-      );
+    const kept = db ? this.pending.keep(db, files) : [];
+    this.enqueue(files.map((file, i) => ({ file, pending: kept[i] ?? null })));
   }
 
-  /** Queues files; they are processed one at a time so the tab stays responsive. */
-  add(files: File[]): void {
-    for (const file of files) {
+  private enqueue(files: { file: File; pending: PendingFile | null }[]): number[] {
+    return files.map(({ file, pending }) => {
       const item = newItem(file);
       this.queue.push(item);
+      if (pending) this.rows.set(item.key, pending);
       const controller = new AbortController();
       this.controllers.set(item.key, controller);
       this.running = this.running.then(() => this.process(item.key, file, controller.signal));
-    }
-    this.persistPending();
+      return item.key;
+    });
+  }
+
+  /** The file reached an end: its pending-import row goes (a saved one's went with the save already). */
+  private forget(key: number): void {
+    const row = this.rows.get(key);
+    const db = this.ctx.db();
+    this.rows.delete(key);
+    if (row && db) this.pending.forget(db, row.id);
   }
 
   cancel(key: number): void {
@@ -220,7 +247,7 @@ export class LibraryState {
       this.worker?.restart(new AppError('ABORTED'));
     if (item?.stage === 'waiting') {
       this.update(key, { stage: 'cancelled', fraction: 1 });
-      this.persistPending();
+      this.forget(key);
     }
   }
 
@@ -269,16 +296,16 @@ export class LibraryState {
   private onProgress(key: number, docId: string, p: ImportProgress, rpc: RpcClient<IngestMethods>): void {
     if (p.kind === 'stage') this.update(key, { stage: p.stage, fraction: p.fraction });
     else if (p.kind === 'ask') this.ask(key, docId, p.prompt, rpc);
-    else if (p.kind === 'saved') {
-      this.saved.add(key);
-      this.persistPending();
-    }
+    else if (p.kind === 'saved') this.saved.add(key);
   }
 
   private async process(key: number, file: File, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     let watch: ReturnType<IngestWorker['watch']> | undefined;
+    const row = this.rows.get(key);
     try {
+      // Written before the worker may remove it with the document's save: never left behind for a saved file.
+      await row?.stored;
       await this.ready();
       const spec = await this.ctx.embedderSpec();
       if (!this.worker) throw new AppError('STORAGE_FAILED');
@@ -288,6 +315,7 @@ export class LibraryState {
       const stall = (watch = this.worker.watch(file.name, file.size));
       const docId = crypto.randomUUID();
       const request = importRequest(docId, file, $state.snapshot(spec) as EmbedderSpec, this.ctx.settings());
+      request.pendingId = row?.id;
       const onProgress = (p: ImportProgress) => {
         // The stall clock runs only while the worker itself computes: not while asking the user or awaiting models.
         stall.stage(p.kind === 'stage' ? p.stage : p.kind === 'saved' ? 'saving' : 'asking');
@@ -311,13 +339,18 @@ export class LibraryState {
         return;
       }
       const e = toAppError(err);
+      // A resumed file already in the library (the user added it again meanwhile): nothing to say, nothing lost.
+      if (e.code === 'FILE_DUPLICATE' && this.resumedKeys.has(key)) {
+        this.update(key, { stage: 'skipped', fraction: 1, prompt: null });
+        return;
+      }
       this.update(key, { stage: 'error', fraction: 1, error: e, prompt: null });
       this.ctx.fail(e);
     } finally {
       watch?.stop();
       this.controllers.delete(key);
       this.answers.delete(key);
-      this.persistPending();
+      this.forget(key);
       this.saved.delete(key);
     }
   }

@@ -1,52 +1,158 @@
-// Remembers which files each open tab is still importing, so the next start can name the ones a closed tab lost.
-import { deleteSetting, getSetting, listSettingKeys, setSetting, type LecternDatabase } from '../persistence';
+// Keeps the files each open tab is still importing, so the next start resumes the ones a closed tab left unfinished.
+import { AppError } from '../errors';
+import {
+  deletePendingFiles,
+  getPendingFiles,
+  listPendingTabs,
+  putPendingFiles,
+  type LecternDatabase,
+  type PendingFileRecord,
+} from '../persistence';
 
-const KEY_PREFIX = 'pendingImports:';
 const LOCK_PREFIX = 'lectern-tab:';
-const isNameList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+/** Files written per transaction: a few puts at a time, so the first import starts soon and the tab stays responsive. */
+export const PENDING_BATCH = 100;
+
+/** One queued file's row: its id, and a promise that settles (never rejects) once the row is written or given up. */
+export interface PendingFile {
+  id: string;
+  stored: Promise<void>;
+}
+
+/** What a closed tab left: files to import again (in its queue's order), and the names of those it could not keep. */
+export interface RecoveredImports {
+  files: { pending: PendingFile; file: File }[];
+  /** Files whose bytes there was no room to keep: they are lost, and only named (their rows are removed). */
+  lost: string[];
+}
+
+/** Several closed tabs' files: the earlier batch first, then each tab's own order. */
+const queueOrder = (a: PendingFileRecord, b: PendingFileRecord): number =>
+  a.queuedAt - b.queuedAt || (a.tabId < b.tabId ? -1 : a.tabId > b.tabId ? 1 : 0) || a.seq - b.seq;
+
+/** The stored bytes as the File they were queued as (no copy: the new File refers to the same blob). */
+const asFile = (row: PendingFileRecord & { file: Blob }): File =>
+  new File([row.file], row.name, { type: row.type, lastModified: row.lastModified });
 
 /**
- * One settings row per tab (`pendingImports:<tab id>`). Each tab holds a Web Lock named after its id for as long as
- * it lives, so a row whose lock nobody holds was left by a tab that closed or crashed mid-import, while a row of
- * another open tab is left alone. Writes are chained: the last recorded state always wins.
+ * One row per queued file (persistence `pendingFiles`), keyed by the tab that queued it. Each tab holds a Web Lock
+ * named after its id for as long as it lives, so rows whose lock nobody holds were left by a tab that closed or
+ * crashed. A starting tab adopts such a tab by taking its lock (only one tab can), then resumes its files; rows of a
+ * tab that is still open are left alone. Writes and removals are chained, in the order they were asked for.
  */
 export class PendingImports {
   readonly tabId = crypto.randomUUID();
+  private seq = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Ids of finished files the last queued removal will delete (one transaction for all); null once it ran or a write
+   * was queued after it (a file of that write must be removed after it, not before). */
+  private finished: string[] | null = null;
 
   constructor() {
     // Never released: the browser drops it when the tab goes away.
     void globalThis.navigator?.locks?.request(LOCK_PREFIX + this.tabId, () => new Promise<never>(() => {}));
   }
 
-  /** Names left by tabs that are gone, whose rows are removed; never throws (the notice is best effort). */
-  recover(db: LecternDatabase): Promise<string[]> {
-    const run = this.chain.then(async () => {
-      const keys = (await listSettingKeys(db, KEY_PREFIX)).filter((k) => k !== KEY_PREFIX + this.tabId);
-      const snapshot = await globalThis.navigator?.locks?.query();
-      const alive = new Set((snapshot?.held ?? []).map((l) => l.name));
-      const names: string[] = [];
-      for (const key of keys) {
-        if (alive.has(LOCK_PREFIX + key.slice(KEY_PREFIX.length))) continue;
-        names.push(...(await getSetting<string[]>(db, key, [], isNameList)));
-        await deleteSetting(db, key);
+  /**
+   * Adopts every tab that is gone and has pending files: returns its files to import again (their rows stay until
+   * each finishes) and the names of those without bytes (their rows are removed). Never throws: best effort.
+   */
+  async recover(db: LecternDatabase): Promise<RecoveredImports> {
+    const rows: PendingFileRecord[] = [];
+    try {
+      for (const tab of await listPendingTabs(db)) {
+        if (tab !== this.tabId && (await this.adopt(tab))) rows.push(...(await getPendingFiles(db, tab)));
       }
-      return names;
-    });
-    this.chain = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run.catch(() => []);
+    } catch {
+      // Storage failed: what was read so far is still resumed; the rest stays for a later start.
+    }
+    rows.sort(queueOrder);
+    const lost = rows.filter((r) => r.file === null);
+    if (lost.length)
+      this.forgetAll(
+        db,
+        lost.map((r) => r.id),
+      );
+    const stored = Promise.resolve();
+    return {
+      files: rows.flatMap((r) =>
+        r.file ? [{ pending: { id: r.id, stored }, file: asFile({ ...r, file: r.file }) }] : [],
+      ),
+      lost: lost.map((r) => r.name),
+    };
   }
 
-  /** Stores this tab's unfinished names (none: removes its row). */
-  record(db: LecternDatabase, names: readonly string[]): void {
-    const key = KEY_PREFIX + this.tabId;
-    this.chain = this.chain
-      .then(() => (names.length ? setSetting(db, key, [...names]) : deleteSetting(db, key)))
-      .catch(() => {
-        // Best effort: losing this row only loses the notice, never data.
+  /**
+   * Remembers files just queued, in batches of PENDING_BATCH (one transaction each). Where the bytes do not fit
+   * (quota), the batch keeps only the names, and the import goes on regardless.
+   */
+  keep(db: LecternDatabase, files: readonly File[]): PendingFile[] {
+    const queuedAt = Date.now();
+    const rows = files.map((file): PendingFileRecord => {
+      const seq = this.seq++;
+      const { name, type, size, lastModified } = file;
+      return { id: `${this.tabId}:${seq}`, tabId: this.tabId, seq, queuedAt, name, type, size, lastModified, file };
+    });
+    const kept: PendingFile[] = [];
+    for (let i = 0; i < rows.length; i += PENDING_BATCH) {
+      const batch = rows.slice(i, i + PENDING_BATCH);
+      const stored = (this.chain = this.chain.then(() => write(db, batch)));
+      this.finished = null;
+      for (const row of batch) kept.push({ id: row.id, stored });
+    }
+    return kept;
+  }
+
+  /** The file reached an end (added, failed, cancelled, skipped): its row goes, after any write queued before. */
+  forget(db: LecternDatabase, id: string): void {
+    this.forgetAll(db, [id]);
+  }
+
+  private forgetAll(db: LecternDatabase, ids: readonly string[]): void {
+    // A removal queued and not yet run takes these too: cancelling 10,000 waiting files is one transaction.
+    if (this.finished) {
+      this.finished.push(...ids);
+      return;
+    }
+    const batch = (this.finished = [...ids]);
+    this.chain = this.chain.then(() => {
+      if (this.finished === batch) this.finished = null;
+      return deletePendingFiles(db, batch).catch(() => {
+        // Best effort: a row left behind resumes a file that had ended (a saved one is never left: see save).
       });
+    });
+  }
+
+  /** Resolves once every write and removal asked for so far has run. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Takes the lock of a tab that is gone, for as long as this tab lives; false when that tab (or another) holds it. */
+  private adopt(tabId: string): Promise<boolean> {
+    const locks = globalThis.navigator?.locks;
+    // No Web Locks: no way to tell an open tab from a closed one, so every other tab's files count as left behind.
+    if (!locks) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      locks
+        .request(LOCK_PREFIX + tabId, { ifAvailable: true }, (lock) => {
+          resolve(lock !== null);
+          return lock ? new Promise<never>(() => {}) : undefined;
+        })
+        .catch(() => resolve(false));
+    });
+  }
+}
+
+/** Writes one batch; no room for the bytes: keeps the names. Never throws (losing a row loses a resume, not data). */
+async function write(db: LecternDatabase, batch: readonly PendingFileRecord[]): Promise<void> {
+  try {
+    await putPendingFiles(db, batch);
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === 'STORAGE_QUOTA')) return;
+    await putPendingFiles(
+      db,
+      batch.map((row) => ({ ...row, file: null })),
+    ).catch(() => {});
   }
 }

@@ -11,7 +11,7 @@ import {
   type LecternDatabase,
 } from '../../../src/lib/persistence';
 import { runMigrations } from '../../../src/lib/persistence/migrations';
-import { uniqueDbName } from './fixtures';
+import { makeDoc, uniqueDbName } from './fixtures';
 
 const open: LecternDatabase[] = [];
 afterEach(() => {
@@ -32,6 +32,7 @@ describe('openLecternDB', () => {
       'documents',
       'journal',
       'keywords',
+      'pendingFiles',
       'settings',
       'snapshot',
       'tokenVectors',
@@ -55,6 +56,11 @@ describe('openLecternDB', () => {
     expect(tx.objectStore('vectors').index('byDoc').keyPath).toBe('docId');
     expect(tx.objectStore('settings').keyPath).toBe('key');
     await tx.done;
+    const v4 = db.transaction('pendingFiles');
+    expect(v4.store.keyPath).toBe('id');
+    expect([...v4.store.indexNames]).toEqual(['byTab']);
+    expect(v4.store.index('byTab').keyPath).toBe('tabId');
+    await v4.done;
   });
 
   it('reopens an existing database without migrating again', async () => {
@@ -62,7 +68,7 @@ describe('openLecternDB', () => {
     (await openLecternDB(name)).close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.objectStoreNames).toHaveLength(8);
+    expect(db.objectStoreNames).toHaveLength(9);
   });
 
   it('aborts the upgrade when a migration is missing, leaving no half-built version', async () => {
@@ -125,10 +131,52 @@ describe('migration v2 → v3', () => {
     v2.close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.version).toBe(3);
+    expect(db.version).toBe(DB_VERSION);
     expect(await db.get('keywords', 'd:0')).toMatchObject({ terms: ['t'] });
     expect(await db.count('journal')).toBe(0);
     expect(await db.count('snapshot')).toBe(0);
     expect([await db.add('journal', { docId: 'a' }), await db.add('journal', { docId: 'b' })]).toEqual([1, 2]);
+  });
+});
+
+describe('migration v3 → v4', () => {
+  it("keeps v3 rows, adds the pending-file store, and moves v3's per-tab file names into it as rows without bytes", async () => {
+    const name = uniqueDbName();
+    const v3 = await openDB(name, 3, {
+      upgrade: (db, oldVersion, _new, tx) => {
+        for (let v = oldVersion; v < 3; v++) MIGRATIONS[v]!(db as never, tx as never, oldVersion);
+      },
+    });
+    await v3.put('documents', makeDoc('d1'));
+    await v3.put('settings', { key: 'settings', value: { chunkTokens: 200 } });
+    await v3.put('settings', { key: 'pendingImports:tab-a', value: ['b.pdf', 'a.md'] });
+    await v3.put('settings', { key: 'pendingImports:tab-b', value: ['c.txt'] });
+    await v3.put('snapshot', {
+      key: 'head',
+      format: 1,
+      gen: 'g',
+      seq: 0,
+      chunks: 0,
+      docs: 0,
+      dense: false,
+      createdAt: 0,
+    });
+    await v3.add('journal', { docId: 'd1' });
+    v3.close();
+
+    const db = await openLecternDB(name);
+    open.push(db);
+    expect(db.version).toBe(DB_VERSION);
+    expect(await db.get('documents', 'd1')).toEqual(makeDoc('d1'));
+    expect(await db.getAll('settings')).toEqual([{ key: 'settings', value: { chunkTokens: 200 } }]);
+    expect(await db.count('snapshot')).toBe(1);
+    expect(await db.getAll('journal')).toEqual([{ seq: 1, docId: 'd1' }]);
+    const moved = await db.getAll('pendingFiles');
+    expect(moved.map(({ tabId, seq, name, file }) => ({ tabId, seq, name, file }))).toEqual([
+      { tabId: 'tab-a', seq: 0, name: 'b.pdf', file: null },
+      { tabId: 'tab-a', seq: 1, name: 'a.md', file: null },
+      { tabId: 'tab-b', seq: 0, name: 'c.txt', file: null },
+    ]);
+    expect(await db.getAllKeysFromIndex('pendingFiles', 'byTab', 'tab-b')).toEqual(['tab-b:0']);
   });
 });

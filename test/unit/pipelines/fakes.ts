@@ -13,6 +13,8 @@ export const DIMS = 4;
 export class MemoryStore implements LibraryStore {
   readonly docs = new Map<string, DocumentRows>();
   saves = 0;
+  /** The pending-import row each save was to remove with the document (undefined: none). */
+  pendingRemoved: (string | undefined)[] = [];
   failNextSave: AppError | null = null;
 
   async findByHash(hash: string) {
@@ -24,8 +26,9 @@ export class MemoryStore implements LibraryStore {
   async chunkIdsOf(docId: string) {
     return this.docs.get(docId)?.chunks.map((c) => c.id) ?? [];
   }
-  async save(rows: DocumentRows, replaces?: string) {
+  async save(rows: DocumentRows, replaces?: string, pending?: string) {
     this.saves++;
+    this.pendingRemoved.push(pending);
     if (this.failNextSave) {
       const e = this.failNextSave;
       this.failNextSave = null;

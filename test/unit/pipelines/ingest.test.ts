@@ -80,6 +80,17 @@ function hooks(answers: PromptAnswer[] = [], signal = new AbortController().sign
 const newLog = () => ({ added: [] as AddParams[], removed: [] as string[][] });
 
 describe('ingest pipeline', () => {
+  it("removes the file's pending-import row with the document's save, in the same call", async () => {
+    const store = new MemoryStore();
+    const out = await importFile(
+      request(MARKDOWN, { pendingId: 'tab-1:3' }),
+      { store, models: async () => fakeModels(newLog(), true) },
+      hooks(),
+    );
+    expect(out.kind).toBe('added');
+    expect(store.pendingRemoved).toEqual(['tab-1:3']);
+  });
+
   it('parses, chunks, embeds, encodes tokens, saves once and indexes, reporting stages in order', async () => {
     const store = new MemoryStore();
     const log = newLog();
@@ -97,6 +108,8 @@ describe('ingest pipeline', () => {
     expect(h.run.fractions).toContain(STAGE_START.tokens);
     expect(h.run.saved).toBe(1);
     expect(store.saves).toBe(1);
+    // No pending-import row was named: none is removed with the save.
+    expect(store.pendingRemoved).toEqual([undefined]);
 
     const rows = store.docs.get('doc-1')!;
     const n = rows.chunks.length;

@@ -6,7 +6,14 @@ import type { EmbedderSpec } from '../../../src/lib/config/registry-types';
 import { AppError, toWire } from '../../../src/lib/errors';
 import type { EmbedderMethods } from '../../../src/lib/models/embedder/types';
 import type { LateInteractionMethods } from '../../../src/lib/models/late-interaction/types';
-import { getChunksByDoc, getTokenVectors, listDocuments, openLecternDB } from '../../../src/lib/persistence';
+import {
+  getChunksByDoc,
+  getPendingFiles,
+  getTokenVectors,
+  listDocuments,
+  openLecternDB,
+  putPendingFiles,
+} from '../../../src/lib/persistence';
 import type { ImportRequest } from '../../../src/lib/pipelines/ingest';
 import type { ImportProgress, IngestMethods } from '../../../src/lib/pipelines/library-types';
 import type { AddParams, SearchMethods } from '../../../src/lib/retrieval/search-types';
@@ -109,6 +116,25 @@ describe('ingest service', () => {
     // Remove deletes from storage, then from the index.
     await rpc.call('remove', { docId: 'doc-1' });
     expect(log.removed).toEqual([chunks.map((c) => c.id)]);
+  });
+
+  it("removes the file's pending-import row with the save, and keeps it when the file is refused", async () => {
+    const { rpc, dbName, attach } = await service();
+    await attach();
+    const db = await openLecternDB(dbName);
+    const row = (seq: number) => ({
+      ...{ id: `tab:${seq}`, tabId: 'tab', seq, queuedAt: 1, name: 'harbour.md', type: 'text/markdown' },
+      ...{ size: TEXT.length, lastModified: 1, file: new Blob([TEXT]) },
+    });
+    await putPendingFiles(db, [row(0), row(1)]);
+    await rpc.call('import', { ...request('doc-1'), pendingId: 'tab:0' });
+    expect((await getPendingFiles(db, 'tab')).map((r) => r.id)).toEqual(['tab:1']);
+    // The same bytes again: refused as a duplicate, so its row stays for the tab to remove as failed.
+    await expect(rpc.call('import', { ...request('doc-2'), pendingId: 'tab:1' })).rejects.toMatchObject({
+      code: 'FILE_DUPLICATE',
+    });
+    expect((await getPendingFiles(db, 'tab')).map((r) => r.id)).toEqual(['tab:1']);
+    db.close();
   });
 
   it('asks through progress and takes the answer from a second call; a cancelled prompt stops waiting', async () => {

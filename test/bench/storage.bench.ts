@@ -76,7 +76,7 @@ const TARGET_TOKEN_BYTES = 8 * 1024;
       tokens.data.byteLength,
     ],
     [
-      `tokens int6 packed + scales (stored before pooling)`,
+      `tokens int6 packed + scales (stored today)`,
       int6.data.byteLength + int6.scales.byteLength,
       record(int6.data, int6.scales),
       tokens.data.byteLength,
@@ -96,7 +96,7 @@ const TARGET_TOKEN_BYTES = 8 * 1024;
     ],
     [`tokens pooled ×2 1-bit`, pooledBits.data.byteLength, record(pooledBits.data), tokens.data.byteLength],
     [
-      `tokens pooled ×2 int6 packed + scales (stored today)`,
+      `tokens pooled ×2 int6 packed + scales`,
       pooledInt6.data.byteLength + pooledInt6.scales.byteLength,
       record(pooledInt6.data, pooledInt6.scales),
       tokens.data.byteLength,
@@ -131,10 +131,10 @@ const TARGET_TOKEN_BYTES = 8 * 1024;
       ...(what.startsWith('tokens') ? { target_token_bytes: TARGET_TOKEN_BYTES } : {}),
     });
   }
-  const perChunk = denseInt8.data.byteLength + 4 + pooledInt6.data.byteLength + pooledInt6.scales.byteLength;
+  const perChunk = denseInt8.data.byteLength + 4 + int6.data.byteLength + int6.scales.byteLength;
   emit({
     group: 'bytes per chunk',
-    what: 'dense int8 + scale + tokens pooled ×2 int6 + scales (total, stored today)',
+    what: 'dense int8 + scale + tokens int6 + scales (total, stored today)',
     raw_bytes: perChunk,
   });
 }

@@ -1,4 +1,4 @@
-// Measures the stand-in reranker in Node through the app's own code (chunker, BM25, dense, RRF, pooled int6, MaxSim):
+// Measures the stand-in reranker in Node through the app's own code (chunker, BM25, dense, RRF, int6, MaxSim):
 // relevance of on- and off-topic questions against the retrieval fixture chapters (the threshold's margin), and
 // first stage versus rerank on the needle corpus, including a seeded sweep of bug-report-style queries.
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { loadTokenCounter } from '../../src/lib/models/tokenizer';
 import { Bm25Index } from '../../src/lib/retrieval/bm25';
 import { tokenVectorRows } from '../../src/lib/pipelines/records';
 import { storedToInt8 } from '../../src/lib/retrieval/compress';
+import { poolTokens } from '../../src/lib/retrieval/pool-tokens';
 import { ExactIndex } from '../../src/lib/retrieval/exact-index';
 import { finalOrder } from '../../src/lib/retrieval/final-order';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
@@ -159,8 +160,17 @@ async function library(m: Models, docs: Doc[]): Promise<Library> {
       chunks.set(id, c.text);
       bm25.add(id, c.text);
       vectors.push(dense.slice(i * embedderSpec.dims, (i + 1) * embedderSpec.dims));
-      // Stored as the app stores them: pooled, then int6.
-      const [row] = tokenVectorRows([{ id, docId: d.name }], { modelId: 'standin', vectors: [encoded[i]!] });
+      // Stored as the app stores them (int6), or pooled first with --pool N (the variant the README measured).
+      const e = encoded[i]!;
+      const p = poolFactor > 1 ? poolTokens(e, { poolFactor }) : null;
+      const t = p
+        ? {
+            ...p,
+            tokenIds: Int32Array.from(p.first, (k) => e.tokenIds[k]!),
+            tokenTexts: Array.from(p.first, (k) => e.tokenTexts[k]!),
+          }
+        : e;
+      const [row] = tokenVectorRows([{ id, docId: d.name }], { modelId: 'standin', vectors: [t] });
       const q = storedToInt8(row!);
       tokens.set(id, { id, data: q.data, tokens: q.tokens, scales: q.scales });
     });
@@ -314,7 +324,13 @@ async function needles(m: Models): Promise<void> {
   }
 }
 
+/** `--pool N`: token vectors pooled by N before int6 (the README's measured alternative); 1: as the app stores them. */
+let poolFactor = 1;
+
 export async function main(argv: readonly string[]): Promise<number> {
+  const pool = argv.indexOf('--pool');
+  poolFactor = pool >= 0 ? Number(argv[pool + 1]) : 1;
+  if (!Number.isInteger(poolFactor) || poolFactor < 1) throw new Error('--pool takes a whole number ≥ 1');
   const at = argv.indexOf('--models');
   const models = resolve(at >= 0 ? argv[at + 1]! : join(ROOT, 'test/fixtures/models'));
   if (!existsSync(join(models, 'lectern-standin/colbert/onnx/model.onnx'))) {

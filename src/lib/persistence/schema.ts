@@ -82,8 +82,6 @@ export interface TokenVectorRecord {
   dims: number;
   /** Bits per value: 6 = int6 packed four to three bytes (current); absent = one int8 per value (older rows). */
   bits?: 6 | 8;
-  /** The pooling factor the rows were made with (2: about half the encoder's tokens); absent: not pooled (older rows). */
-  pooled?: number;
   /** Quantized values, tokens × dims, in the layout `bits` names. */
   data: ArrayBuffer;
   /** Float32 scale per token. */

@@ -10,7 +10,6 @@ import type {
 } from '../persistence/schema';
 import type { Bm25DocPostings } from '../retrieval/bm25';
 import { quantizeInt6, quantizeInt8 } from '../retrieval/compress';
-import { poolTokens } from '../retrieval/pool-tokens';
 
 /** Every chunk id in storage and in the indexes: `${docId}:${ordinal}`. */
 export function chunkId(docId: string, ordinal: number): string {
@@ -105,33 +104,23 @@ export function vectorRows(
   });
 }
 
-/**
- * Token vectors are pooled by this factor before they are stored: half the vectors, half the bytes. Chosen by
- * `npm run bench:tokens` (test/bench/token-storage.bench.ts): on proxy token vectors it kept nDCG@10 on SciFact
- * while top-10 agreement with unpooled float32 MaxSim fell to about 92% (see the README's storage section).
- */
-export const TOKEN_POOL_FACTOR = 2;
-
-/** One token-vector row per chunk: pooled (TOKEN_POOL_FACTOR), then int6 with a scale per vector. */
+/** One token-vector row per chunk, stored as int6: ≥ 95% top-10 agreement with float32, 100 tokens in 8 KB. */
 export function tokenVectorRows(
   chunks: readonly Pick<ChunkRecord, 'id' | 'docId'>[],
   tokens: { modelId: string; vectors: TokenVectors[] },
 ): TokenVectorRecord[] {
   return tokens.vectors.map((t, i) => {
-    const pooled = poolTokens(t, { poolFactor: TOKEN_POOL_FACTOR });
-    const q = quantizeInt6(pooled);
+    const q = quantizeInt6(t);
     return {
       chunkId: chunks[i]!.id,
       docId: chunks[i]!.docId,
       modelId: tokens.modelId,
-      tokens: pooled.tokens,
+      tokens: t.tokens,
       dims: t.dims,
       bits: 6,
-      pooled: TOKEN_POOL_FACTOR,
       data: q.data.buffer as ArrayBuffer,
       scales: q.scales.buffer as ArrayBuffer,
-      // Each pooled vector is shown as its first token's text (its cluster's members are near-duplicates).
-      tokenTexts: Array.from(pooled.first, (k) => t.tokenTexts[k] ?? ''),
+      tokenTexts: t.tokenTexts,
     };
   });
 }

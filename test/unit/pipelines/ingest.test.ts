@@ -16,7 +16,6 @@ import { storedToInt8 } from '../../../src/lib/retrieval/compress';
 import { vectorValues } from '../../../src/lib/persistence/vectors-repo';
 import type { AddParams } from '../../../src/lib/retrieval/search-types';
 import { loadPdfjs, readFixture } from '../ingest/helpers';
-import { poolTokens } from '../../../src/lib/retrieval/pool-tokens';
 import { DIMS, fakeIndex, fakeModels, fakeTokens, fakeVector, MemoryStore } from './fakes';
 
 const SPEC = {
@@ -131,20 +130,17 @@ describe('ingest pipeline', () => {
       const got = vectorValues(v)!;
       want.forEach((x, j) => expect(Math.abs(got[j]! - x)).toBeLessThanOrEqual(v.scale! / 2 + 1e-7));
     });
-    // Token vectors are pooled by 2 and stored as int6 with their model id: the encoder's two tokens per chunk
-    // become one vector, their normalized mean, shown by the first token's text, and it unpacks within half a step.
+    // Token vectors are stored as int6 with their model id, one row per encoder token, each within half a step.
     expect(rows.tokenVectors).toHaveLength(n);
     expect(rows.tokenVectors.every((t) => t.bits === 6 && t.modelId === 'late-model')).toBe(true);
     rows.tokenVectors.forEach((t, i) => {
-      expect(t).toMatchObject({ tokens: 1, pooled: 2, tokenTexts: ['[CLS]'] });
-      const want = poolTokens(fakeTokens(rows.chunks[i]!.text));
-      expect(want.tokens).toBe(1);
+      const want = fakeTokens(rows.chunks[i]!.text);
+      expect(t).toMatchObject({ tokens: want.tokens, tokenTexts: want.tokenTexts });
       const unpacked = storedToInt8(t);
-      want.data.forEach((x, j) =>
-        expect(Math.abs(unpacked.data[j]! * unpacked.scales[0]! - x)).toBeLessThanOrEqual(
-          unpacked.scales[0]! / 2 + 1e-7,
-        ),
-      );
+      want.data.forEach((x, j) => {
+        const scale = unpacked.scales[Math.floor(j / DIMS)]!;
+        expect(Math.abs(unpacked.data[j]! * scale - x)).toBeLessThanOrEqual(scale / 2 + 1e-7);
+      });
     });
     expect(rows.keywords.map((k) => k.chunkId)).toEqual(rows.chunks.map((c) => c.id));
 

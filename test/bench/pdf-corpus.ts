@@ -28,6 +28,32 @@ const mix = (seed: number, i: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6
 const SYLLABLES = (
   'ka lor ven mir tas bel quo dra fen gul hix jor nap osk pry rud sel tov ulm vax wen yar zel cri'
 ).split(' ');
+/**
+ * Two word lists whose pairs name each document's object (99 × 120 = 11,880 pairs, each used once). Every word is one
+ * token of the stand-in models' WordPiece vocabulary and none occurs in the filler text, so the pair in a question
+ * tells its document from all others for BM25, the embedder and the late-interaction reranker alike; the nonsense
+ * codename does so for BM25 only (WordPiece splits it into syllables other codenames share).
+ */
+const COLOURS = (
+  'amber azure bronze cobalt copper coral crimson ebony emerald golden granite indigo ivory jade lavender lemon ' +
+  'linen maroon marble navy olive orange pearl pink plum purple rose ruby rust sapphire scarlet silver slate tan ' +
+  'turquoise velvet violet walnut wheat cedar charcoal chestnut cinnamon clay cream denim ginger hazel honey iron ' +
+  'lime mahogany mint moss mustard oak pine quartz sand silk smoky steel stone timber tin vanilla wine bamboo birch ' +
+  'brass canvas chalk cherry chrome cotton crystal dusk glass gold ink lead leather maple mist nickel paper platinum ' +
+  'rain shadow snow spruce straw tar thunder twilight wax willow wool zinc'
+).split(' ');
+const CREATURES = (
+  'badger beaver bison buffalo camel cobra condor coyote crow deer dolphin donkey dove eagle eel elk falcon finch ' +
+  'fox goose gorilla hare hawk heron horse hornet jaguar kangaroo leopard lion lizard lobster lynx mammoth mole ' +
+  'moose moth mouse mule newt octopus otter owl ox panda panther parrot penguin pigeon rabbit raven rhino robin ' +
+  'seal shark sheep snail sparrow spider squid squirrel swan tiger toad trout turkey turtle viper vulture wasp ' +
+  'weasel whale wolf wren zebra beetle bear bull cat cod crab cricket duck frog goat lamb pony rat ram ant bee bat ' +
+  'boar hound lark pike carp hen cow pig dog kitten puppy oyster shrimp doe colt mare calf cub mosquito butterfly ' +
+  'dragon unicorn griffin phoenix serpent scorpion tuna herring'
+).split(' ');
+/** The most documents a corpus can have: one colour–creature pair each. */
+export const MAX_DOCUMENTS = COLOURS.length * CREATURES.length;
+
 const ARTIFACTS = (
   'astrolabe ledger sextant chronometer tapestry manuscript compass lantern barometer telescope reliquary ' +
   'harpsichord globe inkwell hourglass theodolite'
@@ -84,6 +110,8 @@ export interface CorpusSpec {
   name: string;
   /** A word no other document of the corpus contains (nonsense syllables). */
   codename: string;
+  /** The colour–creature pair that names this document's object: no other document holds both words. */
+  marker: string;
   /** The sentence only this document holds. */
   fact: string;
   /** A question whose keywords point at that sentence. */
@@ -123,10 +151,18 @@ function codename(seed: number, index: number, count: number): string {
   return out.charAt(0).toUpperCase() + out.slice(1);
 }
 
+/** A bijection from 0..MAX_DOCUMENTS-1 onto colour–creature pairs (7919 is prime, so coprime with their count). */
+function marker(seed: number, index: number): string {
+  const n = (index * 7919 + seed) % MAX_DOCUMENTS;
+  return `${COLOURS[n % COLOURS.length]} ${CREATURES[Math.floor(n / COLOURS.length)]}`;
+}
+
 const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 
 /** The spec of document `index` of a corpus of `count` documents: cheap, no PDF is made. */
 export function corpusSpec(seed: number, index: number, count: number): CorpusSpec {
+  if (count > MAX_DOCUMENTS) throw new RangeError(`at most ${MAX_DOCUMENTS} documents, not ${count}`);
+  const named = marker(seed, index);
   const r = prng(mix(seed, index));
   const code = codename(seed, index, count);
   const artifact = pick(r, ARTIFACTS);
@@ -134,8 +170,10 @@ export function corpusSpec(seed: number, index: number, count: number): CorpusSp
   const person = pick(r, PEOPLE);
   const day = 1 + Math.floor(r() * 28);
   const year = 1850 + Math.floor(r() * 170);
-  const fact = `The ${code} ${artifact} was catalogued in ${city} on ${day} ${pick(r, MONTHS)} ${year} by ${person}.`;
-  const question = `Where was the ${code} ${artifact} catalogued?`;
+  const fact =
+    `The ${named} ${artifact} (inventory name ${code}) was catalogued in ${city} on ${day} ${pick(r, MONTHS)} ` +
+    `${year} by ${person}.`;
+  const question = `Who catalogued the ${named} ${artifact}, and when?`;
   // Mostly short documents, a few long ones: 1–12 pages.
   const pages = 1 + Math.floor(r() ** 2 * 12);
   const topic = pick(r, TOPICS);
@@ -154,6 +192,7 @@ export function corpusSpec(seed: number, index: number, count: number): CorpusSp
     index,
     name: pick(r, names),
     codename: code,
+    marker: named,
     fact,
     question,
     pages,

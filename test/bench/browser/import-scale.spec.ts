@@ -1,4 +1,5 @@
 // Scale bench (`npm run bench:scale`): N synthetic PDFs (BENCH_PDF_COUNT, default 10,000) through the app's file picker, with the stand-in models (WASM): long tasks, throughput, reload, query, filter, scroll, document view.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -39,7 +40,12 @@ async function corpusOnDisk(): Promise<{ dir: string; paths: string[]; generateM
   const marker = join(dir, 'complete.json');
   const names = Array.from({ length: COUNT }, (_, i) => corpusSpec(SEED, i, COUNT).name);
   const paths = names.map((n) => join(dir, n));
-  if (existsSync(marker) && JSON.parse(readFileSync(marker, 'utf8')).count === COUNT) {
+  // A changed generator makes other files: the cache is keyed by its source too.
+  const generator = createHash('sha256')
+    .update(readFileSync(join(ROOT, 'test/bench/pdf-corpus.ts')))
+    .digest('hex');
+  const made = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { generator?: string }) : null;
+  if (made?.generator === generator) {
     return { dir, paths, generateMs: null };
   }
   rmSync(dir, { recursive: true, force: true });
@@ -47,10 +53,10 @@ async function corpusOnDisk(): Promise<{ dir: string; paths: string[]; generateM
   const t0 = Date.now();
   for await (const batch of pdfCorpus({ count: COUNT, seed: SEED, batch: BATCH })) {
     for (const f of batch) writeFileSync(join(dir, f.name), f.bytes);
-    const made = batch[batch.length - 1]!.index + 1;
-    if (made % 500 < BATCH || made === COUNT) console.log(`corpus: ${made} of ${COUNT} PDFs written`);
+    const written = batch[batch.length - 1]!.index + 1;
+    console.log(`corpus: ${written} of ${COUNT} PDFs written`);
   }
-  writeFileSync(marker, JSON.stringify({ count: COUNT, seed: SEED }));
+  writeFileSync(marker, JSON.stringify({ count: COUNT, seed: SEED, generator }));
   expect(readdirSync(dir).length).toBe(COUNT + 1);
   return { dir, paths, generateMs: Date.now() - t0 };
 }
@@ -114,6 +120,33 @@ function longTaskSummary(rec: Recorded, phase: [number, number], picks: [number,
     .slice(0, 5)
     .map(([s, d, scripts]) => ({ at_s: round2((s - phase[0]) / 1000), frame_ms: Math.round(d), scripts }));
   return { inPhase, during, outside, max, worst };
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Main-thread self time by function (a CDP CPU profile), heaviest first: what the long tasks are made of. */
+function selfTimes(profile: CpuProfile, top: number): { fn: string; self_ms: number }[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const ms = new Map<string, number>();
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    if (['(idle)', '(program)', '(garbage collector)'].includes(f.functionName) && !f.url) {
+      ms.set(f.functionName, (ms.get(f.functionName) ?? 0) + (deltas[i] ?? 0) / 1000);
+      return;
+    }
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    ms.set(key, (ms.get(key) ?? 0) + (deltas[i] ?? 0) / 1000);
+  });
+  return [...ms]
+    .filter(([fn]) => fn !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, t]) => ({ fn, self_ms: Math.round(t) }));
 }
 
 /** Times each keystroke of `text` typed into the library filter: from the input event to the next frame. */
@@ -220,6 +253,13 @@ test(`import ${COUNT} PDFs through the file picker`, { tag: ['@scale', '@device-
   const taskSeconds = async () =>
     (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')!.value;
 
+  // BENCH_PROFILE=1: a CPU profile of the main thread while importing (build with --minify false for names).
+  const profiling = process.env.BENCH_PROFILE === '1';
+  if (profiling) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   // Import: every batch is picked at once, back to back, as a user adding folder after folder would.
   const busy0 = await taskSeconds();
   const t0 = Date.now();
@@ -259,6 +299,11 @@ test(`import ${COUNT} PDFs through the file picker`, { tag: ['@scale', '@device-
     await page.waitForTimeout(2_000);
   }
   const wallS = (Date.now() - t0) / 1000;
+  if (profiling) {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(join(ROOT, 'test-results', `import-scale-${COUNT}.cpuprofile`), JSON.stringify(profile));
+    emit({ group: 'scale-import', name: 'main-thread self time while importing', n: COUNT, top: selfTimes(profile, 25) });
+  }
   const busyS = (await taskSeconds()) - busy0;
   const phase: [number, number] = [phaseStart, await now(page)];
   await expect(page.getByTestId('library-count')).toHaveText(total);
@@ -334,10 +379,10 @@ test(`import ${COUNT} PDFs through the file picker`, { tag: ['@scale', '@device-
   // Documents from the start, the middle and the end of the import.
   const picked = [7, Math.floor(COUNT / 2) + 3, COUNT - 5].map((i) => Math.min(COUNT - 1, Math.max(0, i)));
   const asked = [...new Set(picked)].slice(0, QUESTIONS).map((i) => specs[i]!);
-  const answers: { ms: number; first: string; expected: string }[] = [];
+  const answers: { ms: number; first: string; expected: string; top3: string[] }[] = [];
   for (const spec of asked) {
     const { ms, docs } = await ask(page, spec.question);
-    answers.push({ ms, first: docs[0] ?? '', expected: spec.name });
+    answers.push({ ms, first: docs[0] ?? '', expected: spec.name, top3: docs.slice(0, 3) });
   }
   const right = answers.filter((a) => a.first === a.expected).length;
   goal('fact question: the right document first (of asked)', right, answers.length, { answers }, true);

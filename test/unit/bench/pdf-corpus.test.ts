@@ -1,7 +1,7 @@
 // The scale bench's PDF corpus: byte-identical per seed, varied, and each file's unique fact readable by the app's PDF parser.
 import { describe, expect, it } from 'vitest';
 import { parsePdf } from '../../../src/lib/ingest/pdf';
-import { corpusFile, corpusSpec, pdfCorpus, type CorpusSpec } from '../../bench/pdf-corpus';
+import { corpusFile, corpusSpec, MAX_DOCUMENTS, pdfCorpus, type CorpusSpec } from '../../bench/pdf-corpus';
 import { loadPdfjs } from '../ingest/helpers';
 
 const COUNT = 10_000;
@@ -18,10 +18,13 @@ describe('the synthetic PDF corpus', () => {
     }
   });
 
-  it('gives every document of 10,000 its own name and codename', () => {
+  it('gives every document of 10,000 its own name, codename and colour–creature marker', () => {
     const specs = Array.from({ length: COUNT }, (_, i) => corpusSpec(12, i, COUNT));
     expect(new Set(specs.map((s) => s.name)).size).toBe(COUNT);
     expect(new Set(specs.map((s) => s.codename.toLowerCase())).size).toBe(COUNT);
+    expect(new Set(specs.map((s) => s.marker)).size).toBe(COUNT);
+    // The question names the document by its marker; nothing else of the question is unique.
+    for (const s of specs.slice(0, 50)) expect(s.question).toContain(s.marker);
     // No codename holds another (the fact query's keyword is one whole word of one document).
     const codes = specs.map((s) => s.codename.toLowerCase());
     const sample = codes.slice(0, 300);
@@ -39,6 +42,10 @@ describe('the synthetic PDF corpus', () => {
     const pages = specs.map((s) => s.pages);
     expect(Math.min(...pages)).toBe(1);
     expect(Math.max(...pages)).toBeGreaterThanOrEqual(10);
+  });
+
+  it('refuses more documents than it has markers for', () => {
+    expect(() => corpusSpec(12, 0, MAX_DOCUMENTS + 1)).toThrow(RangeError);
   });
 
   it('yields the corpus lazily, batch by batch, in index order', async () => {
@@ -65,6 +72,10 @@ describe('the synthetic PDF corpus', () => {
       const doc = await parsePdf(file.bytes, file.name, { loadPdfjs });
       expect(doc.pageCount, file.name).toBe(file.pages + (file.fixture ? 1 : 0));
       expect(squash(doc.text), `${file.name}: ${want.toString()}`).toContain(file.fact);
+      // The marker's two words are nowhere else in the file (filler words and the fixture pages never use them).
+      const [colour, creature] = file.marker.split(' ');
+      const words = squash(doc.text).toLowerCase().split(/[^a-z]+/);
+      expect(words.filter((w) => w === colour || w === creature).length, file.name).toBe(2);
       // The heading is the document's name, in large type on page one.
       expect(doc.text).toContain(file.name.replace(/\.pdf$/, ''));
     }

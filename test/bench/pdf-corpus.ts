@@ -23,11 +23,11 @@ export function prng(seed: number): () => number {
   };
 }
 
-const mix = (seed: number, i: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
+const mix = (seed: number, i: number) =>
+  (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
 
-const SYLLABLES = (
-  'ka lor ven mir tas bel quo dra fen gul hix jor nap osk pry rud sel tov ulm vax wen yar zel cri'
-).split(' ');
+const SYLLABLES =
+  'ka lor ven mir tas bel quo dra fen gul hix jor nap osk pry rud sel tov ulm vax wen yar zel cri'.split(' ');
 /**
  * Two word lists whose pairs name each document's object (99 × 120 = 11,880 pairs, each used once). Every word is one
  * token of the stand-in models' WordPiece vocabulary and none occurs in the filler text, so the pair in a question
@@ -186,7 +186,14 @@ export function corpusSpec(seed: number, index: number, count: number): CorpusSp
     `${year} ${titleTopic} (${num}).pdf`,
   ];
   const fixtureRoll = r();
-  const fixture = fixtureRoll < 0.06 ? 'alphatrans.pdf' : fixtureRoll < 0.1 ? 'single_table.pdf' : fixtureRoll < 0.11 ? 'tracemonkey.pdf' : null;
+  const fixture =
+    fixtureRoll < 0.06
+      ? 'alphatrans.pdf'
+      : fixtureRoll < 0.1
+        ? 'single_table.pdf'
+        : fixtureRoll < 0.11
+          ? 'tracemonkey.pdf'
+          : null;
   const rotatedRoll = r();
   return {
     index,
@@ -353,7 +360,12 @@ class Layout {
           this.room(lead);
           const marker = block.numbered ? `${i + 1}.` : block.dingbats ? '\u25cf' : '-';
           const font = block.dingbats && !block.numbered ? f.dingbats : f.body;
-          this.page.drawText(marker, { x: this.x + 4, y: this.y - lead, size: block.dingbats ? size * 0.6 : size, font });
+          this.page.drawText(marker, {
+            x: this.x + 4,
+            y: this.y - lead,
+            size: block.dingbats ? size * 0.6 : size,
+            font,
+          });
           this.lines(item, f.body, size, 18, size * 0.2);
         });
         this.y -= size * 0.4;
@@ -366,7 +378,12 @@ class Layout {
           this.room(lead);
           this.y -= lead;
           row.forEach((text, c) =>
-            this.page.drawText(text, { x: this.x + c * cell, y: this.y, size: size * 0.9, font: r === 0 ? f.bold : f.mono }),
+            this.page.drawText(text, {
+              x: this.x + c * cell,
+              y: this.y,
+              size: size * 0.9,
+              font: r === 0 ? f.bold : f.mono,
+            }),
           );
         });
         this.y -= size;
@@ -406,7 +423,11 @@ function nextBlock(r: () => number, topic: string, headingSize: number): Block {
   const roll = r();
   if (roll < 0.14) {
     const title = `${pick(r, ADJECTIVES)} ${pick(r, NOUNS)} and ${topic}`;
-    return { kind: 'heading', text: title.charAt(0).toUpperCase() + title.slice(1), size: r() < 0.5 ? headingSize : 12 };
+    return {
+      kind: 'heading',
+      text: title.charAt(0).toUpperCase() + title.slice(1),
+      size: r() < 0.5 ? headingSize : 12,
+    };
   }
   if (roll < 0.24) {
     const items = Array.from({ length: 2 + Math.floor(r() * 4) }, () => sentence(r));
@@ -494,7 +515,12 @@ export interface CorpusOptions {
 }
 
 /** The corpus in batches, made as they are asked for. */
-export async function* pdfCorpus({ count, seed = 12, batch = 500, from = 0 }: CorpusOptions): AsyncGenerator<CorpusFile[]> {
+export async function* pdfCorpus({
+  count,
+  seed = 12,
+  batch = 500,
+  from = 0,
+}: CorpusOptions): AsyncGenerator<CorpusFile[]> {
   for (let start = from; start < count; start += batch) {
     const files: CorpusFile[] = [];
     for (let i = start; i < Math.min(count, start + batch); i++) files.push(await corpusFile(seed, i, count));

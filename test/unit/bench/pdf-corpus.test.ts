@@ -74,7 +74,9 @@ describe('the synthetic PDF corpus', () => {
       expect(squash(doc.text), `${file.name}: ${want.toString()}`).toContain(file.fact);
       // The marker's two words are nowhere else in the file (filler words and the fixture pages never use them).
       const [colour, creature] = file.marker.split(' ');
-      const words = squash(doc.text).toLowerCase().split(/[^a-z]+/);
+      const words = squash(doc.text)
+        .toLowerCase()
+        .split(/[^a-z]+/);
       expect(words.filter((w) => w === colour || w === creature).length, file.name).toBe(2);
       // The heading is the document's name, in large type on page one.
       expect(doc.text).toContain(file.name.replace(/\.pdf$/, ''));

@@ -46,7 +46,14 @@ describe('importRate', () => {
 
   it('knows no rate before a file finished', () => {
     const r = importRate([running(0, 0.5), waiting(), waiting()]);
-    expect(r).toEqual({ done: 0, total: 3, fraction: 0.5 / 3, filesPerMinute: null, bytesPerSecond: null, leftMs: null });
+    expect(r).toEqual({
+      done: 0,
+      total: 3,
+      fraction: 0.5 / 3,
+      filesPerMinute: null,
+      bytesPerSecond: null,
+      leftMs: null,
+    });
     expect(describeImportRate(r)).toBe('0 of 3 files');
   });
 

@@ -92,10 +92,10 @@ export class LibraryState {
   /** Replaced whole on every change (never edited in place), so 10,000 rows are not each wrapped in a proxy. */
   documents = $state.raw<DocumentSummary[]>([]);
   queue = $state<QueueItem[]>([]);
-  busy = $derived(this.queue.some((q) => !FINISHED.includes(q.stage)));
-  totalFraction = $derived(this.queue.length ? this.queue.reduce((s, q) => s + q.fraction, 0) / this.queue.length : 0);
-  /** The queue's files done of total, throughput and time left. */
-  rate = $derived(importRate(this.queue.map((q) => ({ ...q, finished: FINISHED.includes(q.stage) }))));
+  /** The queue's files done of total, overall fraction, throughput and time left: one pass over the queue per update. */
+  rate = $derived(importRate(this.queue, (q) => FINISHED.includes(q.stage)));
+  busy = $derived(this.rate.done < this.rate.total);
+  totalFraction = $derived(this.rate.fraction);
   /** Files that were still being added when a tab closed and whose bytes could not be kept (no room): lost, named. */
   interrupted = $state<string[]>([]);
   /** How many files a closed tab left unfinished were queued again at start (0: none). */

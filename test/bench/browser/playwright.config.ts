@@ -6,8 +6,8 @@ import { checkPrerequisites } from './bundle';
 // Before the web server starts, so a missing build gets one clear message.
 checkPrerequisites();
 
-// Not 4173/4174/4191: other sessions may serve or run e2e tests there.
-const PORT = Number(process.env.BENCH_PORT ?? 4193);
+// Not 4173/4174/4191: other sessions may serve or run e2e tests there (BENCH_PORT, else E2E_PORT, picks another).
+const PORT = Number(process.env.BENCH_PORT ?? process.env.E2E_PORT ?? 4193);
 
 export default defineConfig({
   testDir: '.',

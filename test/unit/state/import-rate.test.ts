@@ -17,9 +17,43 @@ const running = (startedAt: number, fraction: number): TimedItem => ({
 });
 
 describe('importRate', () => {
+  it('gives the overall fraction, zero for an empty queue, and asks isFinished when given', () => {
+    expect(importRate([]).fraction).toBe(0);
+    expect(importRate([done(0, 1000), running(1000, 0.5), waiting(), waiting()]).fraction).toBe(1.5 / 4);
+    const queue = [
+      { stage: 'done', size: 10, fraction: 1, startedAt: 0, finishedAt: 1000 },
+      { stage: 'error', size: 10, fraction: 1, startedAt: 1000, finishedAt: 2000 },
+      { stage: 'parsing', size: 10, fraction: 0.25, startedAt: 2000, finishedAt: null },
+    ];
+    const r = importRate(queue, (q) => q.stage === 'done' || q.stage === 'error');
+    expect(r).toMatchObject({ done: 2, total: 3, filesPerMinute: 60, leftMs: 750 });
+  });
+
+  it('reads each item once, field by field, and never copies one (the queue it gets is a reactive proxy)', () => {
+    const reads: string[] = [];
+    let copies = 0;
+    const watched = (item: TimedItem) =>
+      new Proxy(item, {
+        get: (t, key, r) => (reads.push(String(key)), Reflect.get(t, key, r)),
+        ownKeys: (t) => (copies++, Reflect.ownKeys(t)),
+      });
+    const items = [done(0, 1000), done(1000, 2000), running(2000, 0.5), waiting()].map(watched);
+    importRate(items);
+    expect(copies).toBe(0);
+    // finished, fraction, and for the finished ones startedAt, finishedAt and size.
+    expect(reads.length).toBe(4 * 2 + 2 * 3);
+  });
+
   it('knows no rate before a file finished', () => {
     const r = importRate([running(0, 0.5), waiting(), waiting()]);
-    expect(r).toEqual({ done: 0, total: 3, filesPerMinute: null, bytesPerSecond: null, leftMs: null });
+    expect(r).toEqual({
+      done: 0,
+      total: 3,
+      fraction: 0.5 / 3,
+      filesPerMinute: null,
+      bytesPerSecond: null,
+      leftMs: null,
+    });
     expect(describeImportRate(r)).toBe('0 of 3 files');
   });
 

@@ -188,6 +188,8 @@ export interface PendingFileRecord {
   lastModified: number;
   /** The file's bytes (stored by the browser as a blob file); null when there was no room: only its name is known. */
   file: Blob | null;
+  /** Starts that resumed it so far (absent: none); after MAX_ATTEMPTS it is named as lost instead (state/pending-imports). */
+  attempts?: number;
 }
 
 export interface SettingRecord {

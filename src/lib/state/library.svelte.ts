@@ -18,7 +18,7 @@ import type { RpcClient } from '../rpc';
 import { BackfillState } from './backfill.svelte';
 import { IngestWorker, WORKER_STAGES, type ModelLines } from './ingest-worker';
 import { importRate } from './import-rate';
-import { PendingImports, type PendingFile } from './pending-imports';
+import { endsPending, PendingImports, type PendingFile } from './pending-imports';
 
 export type { DocumentSummary, PromptAnswer, QueuePrompt, QueueStage };
 
@@ -100,6 +100,9 @@ export class LibraryState {
   interrupted = $state<string[]>([]);
   /** How many files a closed tab left unfinished were queued again at start (0: none). */
   resumed = $state(0);
+  /** Whether some of those resumed files are still waiting or being imported (the notice offers Cancel then). */
+  resumedBusy = $derived(this.resumedLeft > 0);
+  private resumedLeft = $state(0);
   /** Whether the browser keeps the library when it runs short of space (asked after the first import); null: not asked. */
   persisted = $state<boolean | null>(null);
   /** Adds the vectors documents lack (indexed by keywords only, or with other models) whenever the models attach. */
@@ -199,6 +202,7 @@ export class LibraryState {
     if (!files.length) return;
     this.resumed = files.length;
     for (const key of this.enqueue(files)) this.resumedKeys.add(key);
+    this.resumedLeft = this.resumedKeys.size;
   }
 
   dismissInterrupted = (): void => void (this.interrupted = []);
@@ -232,6 +236,11 @@ export class LibraryState {
   }
 
   /** The file reached an end: its pending-import row goes (a saved one's went with the save already). */
+  /** A resumed file reached its end. */
+  private settleResumed(key: number): void {
+    if (this.resumedKeys.delete(key)) this.resumedLeft = Math.max(0, this.resumedLeft - 1);
+  }
+
   private forget(key: number): void {
     const row = this.rows.get(key);
     const db = this.ctx.db();
@@ -248,6 +257,7 @@ export class LibraryState {
     if (item?.stage === 'waiting') {
       this.update(key, { stage: 'cancelled', fraction: 1 });
       this.forget(key);
+      this.settleResumed(key);
     }
   }
 
@@ -302,6 +312,7 @@ export class LibraryState {
   private async process(key: number, file: File, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     let watch: ReturnType<IngestWorker['watch']> | undefined;
+    let keepRow = false;
     const row = this.rows.get(key);
     try {
       // Written before the worker may remove it with the document's save: never left behind for a saved file.
@@ -339,6 +350,9 @@ export class LibraryState {
         return;
       }
       const e = toAppError(err);
+      // A failure of the app or the browser, not of this file (storage, models, the worker): its stored copy stays, so
+      // the next start tries it again (at most MAX_ATTEMPTS starts in all).
+      if (!endsPending(e.code)) keepRow = true;
       // A resumed file already in the library (the user added it again meanwhile): nothing to say, nothing lost.
       if (e.code === 'FILE_DUPLICATE' && this.resumedKeys.has(key)) {
         this.update(key, { stage: 'skipped', fraction: 1, prompt: null });
@@ -350,7 +364,9 @@ export class LibraryState {
       watch?.stop();
       this.controllers.delete(key);
       this.answers.delete(key);
-      this.forget(key);
+      if (keepRow) this.rows.delete(key);
+      else this.forget(key);
+      this.settleResumed(key);
       this.saved.delete(key);
     }
   }

@@ -1,5 +1,5 @@
 // Keeps the files each open tab is still importing, so the next start resumes the ones a closed tab left unfinished.
-import { AppError } from '../errors';
+import type { ErrorCode } from '../errors';
 import {
   deletePendingFiles,
   getPendingFiles,
@@ -10,6 +10,17 @@ import {
 } from '../persistence';
 
 const LOCK_PREFIX = 'lectern-tab:';
+/** Starts that may resume one file: a file that takes the tab down with it is named as lost after this many. */
+export const MAX_ATTEMPTS = 2;
+
+/**
+ * Whether an import that failed with this code ends the file's stored copy: yes when the file itself is at fault
+ * (unreadable, too large, a wrong password, no text); no when the app or browser is (storage, models, the worker),
+ * where the next start tries it again.
+ */
+export function endsPending(code: ErrorCode): boolean {
+  return /^(FILE|PDF|DOCX)_/.test(code) || code === 'NO_TEXT';
+}
 /** Files written per transaction: a few puts at a time, so the first import starts soon and the tab stays responsive. */
 export const PENDING_BATCH = 100;
 
@@ -67,7 +78,18 @@ export class PendingImports {
       // Storage failed: what was read so far is still resumed; the rest stays for a later start.
     }
     rows.sort(queueOrder);
-    const lost = rows.filter((r) => r.file === null);
+    // Without bytes, or resumed MAX_ATTEMPTS times already (each of those starts ended before the file did): named.
+    const lost = rows.filter((r) => r.file === null || (r.attempts ?? 0) >= MAX_ATTEMPTS);
+    const retry = rows.filter((r) => !lost.includes(r));
+    try {
+      // Counted before the file runs again, so a file that crashes the tab is not retried forever.
+      await putPendingFiles(
+        db,
+        retry.map((r) => ({ ...r, attempts: (r.attempts ?? 0) + 1 })),
+      );
+    } catch {
+      // Best effort: the file is still resumed.
+    }
     if (lost.length)
       this.forgetAll(
         db,
@@ -75,7 +97,7 @@ export class PendingImports {
       );
     const stored = Promise.resolve();
     return {
-      files: rows.flatMap((r) =>
+      files: retry.flatMap((r) =>
         r.file ? [{ pending: { id: r.id, stored }, file: asFile({ ...r, file: r.file }) }] : [],
       ),
       lost: lost.map((r) => r.name),
@@ -88,9 +110,12 @@ export class PendingImports {
    */
   keep(db: LecternDatabase, files: readonly File[]): PendingFile[] {
     const queuedAt = Date.now();
-    const rows = files.map((file): PendingFileRecord => {
+    // Without Web Locks (an insecure context) no tab can tell an open tab from a closed one: names only, as a notice.
+    const bytes = Boolean(globalThis.navigator?.locks);
+    const rows = files.map((f): PendingFileRecord => {
       const seq = this.seq++;
-      const { name, type, size, lastModified } = file;
+      const { name, type, size, lastModified } = f;
+      const file = bytes ? f : null;
       return { id: `${this.tabId}:${seq}`, tabId: this.tabId, seq, queuedAt, name, type, size, lastModified, file };
     });
     const kept: PendingFile[] = [];
@@ -144,12 +169,14 @@ export class PendingImports {
   }
 }
 
-/** Writes one batch; no room for the bytes: keeps the names. Never throws (losing a row loses a resume, not data). */
+/**
+ * Writes one batch; when the bytes cannot be kept (no room, a browser that cannot store blobs, a storage failure),
+ * keeps the names. Never throws (losing a row loses a resume, not data).
+ */
 async function write(db: LecternDatabase, batch: readonly PendingFileRecord[]): Promise<void> {
   try {
     await putPendingFiles(db, batch);
-  } catch (err) {
-    if (!(err instanceof AppError && err.code === 'STORAGE_QUOTA')) return;
+  } catch {
     await putPendingFiles(
       db,
       batch.map((row) => ({ ...row, file: null })),

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
 import * as persistence from '../../../src/lib/persistence';
 import { openLecternDB, type LecternDatabase } from '../../../src/lib/persistence';
-import { PENDING_BATCH, PendingImports } from '../../../src/lib/state/pending-imports';
+import { endsPending, MAX_ATTEMPTS, PENDING_BATCH, PendingImports } from '../../../src/lib/state/pending-imports';
 import { uniqueDbName } from '../persistence/fixtures';
 
 vi.mock('../../../src/lib/persistence', async (importOriginal) => {
@@ -185,11 +185,59 @@ describe('PendingImports', () => {
     expect(await db.count('pendingFiles')).toBe(0);
   });
 
-  it('goes on (nothing kept) when the rows cannot be written at all', async () => {
+  it('keeps the names when the bytes cannot be written for another reason too (a storage failure)', async () => {
     vi.mocked(persistence.putPendingFiles).mockRejectedValueOnce(new AppError('STORAGE_FAILED'));
     const tab = locks.open();
     const [k] = tab.keep(db, [file('a')]);
     await expect(k!.stored).resolves.toBeUndefined();
+    expect((await db.getAll('pendingFiles')).map((r) => [r.name, r.file])).toEqual([['a', null]]);
+  });
+
+  it('goes on (nothing kept) when not even the names can be written', async () => {
+    vi.mocked(persistence.putPendingFiles)
+      .mockRejectedValueOnce(new AppError('STORAGE_FAILED'))
+      .mockRejectedValueOnce(new AppError('STORAGE_FAILED'));
+    const tab = locks.open();
+    const [k] = tab.keep(db, [file('a')]);
+    await expect(k!.stored).resolves.toBeUndefined();
     expect(await db.count('pendingFiles')).toBe(0);
+  });
+
+  it(`resumes a file at most ${MAX_ATTEMPTS} times: a file that takes its tab down each time is then named as lost`, async () => {
+    const first = locks.open();
+    await Promise.all(first.keep(db, [file('crashes.pdf'), file('fine.txt')]).map((k) => k.stored));
+    locks.close(first);
+    let names: string[] = [];
+    for (let start = 1; start <= MAX_ATTEMPTS; start++) {
+      const tab = locks.open();
+      const { files, lost } = await locks.as(tab, () => tab.recover(db));
+      expect(lost).toEqual([]);
+      names = files.map((f) => f.file.name);
+      expect(names).toEqual(start === 1 ? ['crashes.pdf', 'fine.txt'] : ['crashes.pdf']);
+      // fine.txt finishes on the first resume; crashes.pdf never does (the tab dies during it).
+      if (start === 1) tab.forget(db, files[1]!.pending.id);
+      await settle(tab);
+      locks.close(tab);
+    }
+    const last = locks.open();
+    expect(await locks.as(last, () => last.recover(db))).toEqual({ files: [], lost: ['crashes.pdf'] });
+    await settle(last);
+    expect(await db.count('pendingFiles')).toBe(0);
+  });
+
+  it('keeps names only where Web Locks are missing (no tab can tell an open tab from a closed one)', async () => {
+    vi.stubGlobal('navigator', {});
+    const tab = new PendingImports();
+    await Promise.all(tab.keep(db, [file('a')]).map((k) => k.stored));
+    expect((await db.getAll('pendingFiles')).map((r) => [r.name, r.file])).toEqual([['a', null]]);
+  });
+});
+
+describe('endsPending', () => {
+  it('ends the stored copy for faults of the file, keeps it for faults of the app or the browser', () => {
+    for (const code of ['FILE_TOO_LARGE', 'FILE_UNSUPPORTED_TYPE', 'PDF_INVALID', 'DOCX_INVALID', 'NO_TEXT'] as const)
+      expect(endsPending(code), code).toBe(true);
+    for (const code of ['STORAGE_QUOTA', 'STORAGE_FAILED', 'MODEL_NOT_FOUND', 'WORKER_CRASHED', 'UNKNOWN'] as const)
+      expect(endsPending(code), code).toBe(false);
   });
 });

@@ -100,9 +100,9 @@ export class LibraryState {
   interrupted = $state<string[]>([]);
   /** How many files a closed tab left unfinished were queued again at start (0: none). */
   resumed = $state(0);
+  private resumedLeft = $state(0);
   /** Whether some of those resumed files are still waiting or being imported (the notice offers Cancel then). */
   resumedBusy = $derived(this.resumedLeft > 0);
-  private resumedLeft = $state(0);
   /** Whether the browser keeps the library when it runs short of space (asked after the first import); null: not asked. */
   persisted = $state<boolean | null>(null);
   /** Adds the vectors documents lack (indexed by keywords only, or with other models) whenever the models attach. */

@@ -207,13 +207,11 @@ describe('PendingImports', () => {
     const first = locks.open();
     await Promise.all(first.keep(db, [file('crashes.pdf'), file('fine.txt')]).map((k) => k.stored));
     locks.close(first);
-    let names: string[] = [];
     for (let start = 1; start <= MAX_ATTEMPTS; start++) {
       const tab = locks.open();
       const { files, lost } = await locks.as(tab, () => tab.recover(db));
       expect(lost).toEqual([]);
-      names = files.map((f) => f.file.name);
-      expect(names).toEqual(start === 1 ? ['crashes.pdf', 'fine.txt'] : ['crashes.pdf']);
+      expect(files.map((f) => f.file.name)).toEqual(start === 1 ? ['crashes.pdf', 'fine.txt'] : ['crashes.pdf']);
       // fine.txt finishes on the first resume; crashes.pdf never does (the tab dies during it).
       if (start === 1) tab.forget(db, files[1]!.pending.id);
       await settle(tab);

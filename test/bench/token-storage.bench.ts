@@ -1,7 +1,7 @@
 // Token-vector storage: bytes per chunk, top-10 agreement with float32 MaxSim and nDCG@10 per stored format, on proxy vectors.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import {
   quantizeInt6,
@@ -29,10 +29,8 @@ interface ProxyMeta {
   candidates: number[][];
 }
 
-const cache = resolve(process.env.LECTERN_CACHE ?? join(homedir(), '.cache', 'lectern'));
-const pointer = join(cache, 'token-proxy.path');
-const folder = existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : '';
-if (!folder || !existsSync(join(folder, '.complete'))) {
+const folder = fileURLToPath(new URL('../fixtures/token-proxy/', import.meta.url));
+if (!existsSync(join(folder, '.complete'))) {
   throw new Error('token-storage bench: no proxy token vectors; run `npm run bench:tokens` (it makes them first)');
 }
 const meta = JSON.parse(readFileSync(join(folder, 'meta.json'), 'utf8')) as ProxyMeta;

@@ -1,4 +1,4 @@
-// `node test/eval/standin.mjs [--models DIR]`: loads standin.ts through Vite's module runner and runs its main().
+// `node test/eval/standin.mjs [--models DIR] [--pool N]`: loads standin.ts through Vite's module runner and runs its main().
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
 

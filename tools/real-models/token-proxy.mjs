@@ -1,7 +1,16 @@
 // `npm run bench:tokens` step: makes the proxy token vectors (token_proxy.py) once per input hash, in the cache.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cache, findVenv, here, root } from './venv.mjs';
 
@@ -22,11 +31,13 @@ if (!venv) {
   process.exit(1);
 }
 
-// The output depends on the script, the model file and the corpus: hash their bytes (the model by size and path).
+// The output depends on the script, the model file, the corpus and the Python tooling: hash them all.
 const h = createHash('sha256');
 h.update(readFileSync(join(here, 'token_proxy.py')));
-h.update(`${realpathSync(join(model, 'onnx', 'model.onnx'))}\0${statSync(join(model, 'onnx', 'model.onnx')).size}`);
-h.update(readFileSync(join(scifact, 'qrels', 'test.tsv')));
+h.update(
+  `${realpathSync(join(model, 'onnx', 'model.onnx'))}\0${statSync(join(model, 'onnx', 'model.onnx')).size}\0${venv}`,
+);
+for (const f of ['corpus.jsonl', 'queries.jsonl', join('qrels', 'test.tsv')]) h.update(readFileSync(join(scifact, f)));
 const out = join(cache, `token-proxy-${h.digest('hex').slice(0, 16)}`);
 if (!existsSync(join(out, '.complete'))) {
   const tmp = `${out}.tmp-${process.pid}`;
@@ -41,6 +52,8 @@ if (!existsSync(join(out, '.complete'))) {
   rmSync(out, { recursive: true, force: true });
   renameSync(tmp, out);
 }
-// The bench reads the folder's path from here.
-writeFileSync(join(cache, 'token-proxy.path'), out);
-console.log(`token-proxy: ${out}`);
+// The bench reads the vectors through a link in this checkout (git-ignored), as the tests read the real models.
+const link = join(root, 'test/fixtures/token-proxy');
+rmSync(link, { recursive: true, force: true });
+symlinkSync(out, link, 'dir');
+console.log(`token-proxy: test/fixtures/token-proxy -> ${out}`);

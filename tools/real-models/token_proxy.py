@@ -39,13 +39,12 @@ def main() -> None:
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
     data = Path(a.scifact)
-    corpus = [json.loads(line) for line in open(data / 'corpus.jsonl')]
-    queries = {q['_id']: q['text'] for q in map(json.loads, open(data / 'queries.jsonl'))}
+    corpus = [json.loads(line) for line in (data / 'corpus.jsonl').read_text(encoding='utf-8').splitlines()]
+    lines = (data / 'queries.jsonl').read_text(encoding='utf-8').splitlines()
+    queries = {q['_id']: q['text'] for q in map(json.loads, lines)}
     qrels: dict = {}
-    for i, line in enumerate(open(data / 'qrels' / 'test.tsv')):
-        if i == 0:
-            continue
-        q, d, s = line.rstrip('\n').split('\t')
+    for line in (data / 'qrels' / 'test.tsv').read_text(encoding='utf-8').splitlines()[1:]:
+        q, d, s = line.split('\t')
         qrels.setdefault(q, {})[d] = int(s)
     qids = sorted(qrels)
     judged = {d for q in qrels.values() for d in q}
@@ -54,6 +53,9 @@ def main() -> None:
 
     tok = Tokenizer.from_file(str(Path(a.model) / 'tokenizer.json'))
     opts = ort.SessionOptions()
+    # One thread: the same sums in the same order on every run, so near-ties cannot flip between runs.
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(str(Path(a.model) / 'onnx' / 'model.onnx'), opts, providers=['CPUExecutionProvider'])
     proj = np.random.default_rng(0).standard_normal((384, DIMS)).astype(np.float32) / np.sqrt(DIMS)
 

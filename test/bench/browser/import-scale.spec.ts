@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { DB_NAME } from '../../../src/lib/persistence/schema';
 import { guardLocalhost, openApp } from '../../e2e/fixtures';
-import { corpusSpec, pdfCorpus, type CorpusSpec } from '../pdf-corpus';
+import { corpusSpec, FIXTURE_PDFS, pdfCorpus, type CorpusSpec } from '../pdf-corpus';
 import { emit, round2, stats } from '../report';
 import { ROOT } from './bundle';
 
@@ -40,10 +40,11 @@ async function corpusOnDisk(): Promise<{ dir: string; paths: string[]; generateM
   const marker = join(dir, 'complete.json');
   const names = Array.from({ length: COUNT }, (_, i) => corpusSpec(SEED, i, COUNT).name);
   const paths = names.map((n) => join(dir, n));
-  // A changed generator makes other files: the cache is keyed by its source too.
-  const generator = createHash('sha256')
-    .update(readFileSync(join(ROOT, 'test/bench/pdf-corpus.ts')))
-    .digest('hex');
+  // A changed generator makes other files: the cache is keyed by its source, pdf-lib's version and the fixture PDFs.
+  const hash = createHash('sha256').update(readFileSync(join(ROOT, 'test/bench/pdf-corpus.ts')));
+  hash.update(readFileSync(join(ROOT, 'node_modules/pdf-lib/package.json')));
+  for (const f of FIXTURE_PDFS) hash.update(readFileSync(join(ROOT, 'test/fixtures/docs/ingest', f)));
+  const generator = hash.digest('hex');
   const made = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { generator?: string }) : null;
   if (made?.generator === generator) {
     return { dir, paths, generateMs: null };

@@ -63,6 +63,7 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
         // int8 only: the app's CPU path, the WebAssembly SIMD kernel (its picks may flip near-ties, so only counted).
         const simdMs: number[] = [];
         let simdAgree = 0;
+        let simdScoreDiff = 0;
         let agree = 0;
         let maxScoreDiff = 0;
         // Interleaved, so both sides see the same machine load.
@@ -82,7 +83,11 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
               docs.length,
             );
             simdMs.push(performance.now() - f);
-            if (simd.every((h, k) => h.id === cpu[k]?.id)) simdAgree++;
+            // Its int8 query can flip near-ties among 50 close random scores: the top 10 as a set, and the scores.
+            const top = new Set(cpu.slice(0, 10).map((h) => h.id));
+            if (simd.slice(0, 10).every((h) => top.has(h.id))) simdAgree++;
+            const js = new Map(cpu.map((h) => [h.id, h.score]));
+            for (const h of simd) simdScoreDiff = Math.max(simdScoreDiff, Math.abs(h.score - js.get(h.id)!));
           }
           if (cpu.every((h, k) => h.id === got[k]?.id) && cpu.length === got.length) agree++;
           cpu.forEach((h, k) => (maxScoreDiff = Math.max(maxScoreDiff, Math.abs(h.score - got[k]!.score))));
@@ -93,6 +98,7 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
           gpuMs,
           simdMs,
           simdAgree,
+          simdScoreDiff,
           firstGpuMs,
           agree,
           maxScoreDiff,
@@ -107,6 +113,7 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
           gpuMs: number[];
           simdMs: number[];
           simdAgree: number;
+          simdScoreDiff: number;
           firstGpuMs: number;
           agree: number;
           maxScoreDiff: number;
@@ -147,7 +154,8 @@ test('MaxSim top-50 rerank: CPU vs WebGPU, same page, same data', { tag: '@webgp
         ...simd,
         speedup_vs_baseline_p50: round2(cpu.p50_ms / simd.p50_ms),
         gpu_over_simd_p50: round2(gpu.p50_ms / simd.p50_ms),
-        rankings_agree_with_js: `${m.simdAgree}/${MAXSIM_RUNS}`,
+        top10_agrees_with_js: `${m.simdAgree}/${MAXSIM_RUNS}`,
+        max_score_diff_vs_js: Number(m.simdScoreDiff.toExponential(2)),
       });
     }
     // Correctness, not speed: a WebGPU ranking that differs from the CPU's is an error.

@@ -42,12 +42,15 @@ export function queueView<T extends { stage: string }>(queue: readonly T[], limi
   return view;
 }
 
+/** The user's number format; one instance (a toLocaleString call builds one each time: slow per progress message). */
+const numbers = new Intl.NumberFormat();
+
 /** The line under a summarized queue, e.g. "9,700 files added and 100 more waiting are not listed." */
 export function describeHiddenRows(view: QueueView<unknown>): string | null {
   const parts = [
-    view.added ? `${view.added.toLocaleString()} ${view.added === 1 ? 'file' : 'files'} added` : '',
-    view.waiting ? `${view.waiting.toLocaleString()} more waiting` : '',
-    view.others ? `${view.others.toLocaleString()} more finished` : '',
+    view.added ? `${numbers.format(view.added)} ${view.added === 1 ? 'file' : 'files'} added` : '',
+    view.waiting ? `${numbers.format(view.waiting)} more waiting` : '',
+    view.others ? `${numbers.format(view.others)} more finished` : '',
   ].filter(Boolean);
   return parts.length ? `${parts.join(', ')}: not listed.` : null;
 }

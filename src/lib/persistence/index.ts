@@ -31,7 +31,13 @@ export {
   type BackfilledVectors,
   type DerivedRows,
 } from './documents-repo';
-export { putPendingFiles, deletePendingFiles, listPendingTabs, getPendingFiles } from './pending-repo';
+export {
+  countPendingAttempt,
+  putPendingFiles,
+  deletePendingFiles,
+  listPendingTabs,
+  getPendingFiles,
+} from './pending-repo';
 export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';
 export { listDocumentIds, readIndexRows, type IndexRows } from './sync-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';

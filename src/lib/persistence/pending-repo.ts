@@ -46,3 +46,14 @@ export async function getPendingFiles(db: LecternDatabase, tabId: string): Promi
   const rows = await guardStorage('getPendingFiles', () => db.getAllFromIndex('pendingFiles', 'byTab', tabId));
   return rows.sort((a, b) => a.seq - b.seq);
 }
+
+/** Counts one unfinished try of a file (its tab died during it, or it failed for a reason outside the file). */
+export async function countPendingAttempt(db: LecternDatabase, id: string): Promise<void> {
+  await guardStorage('countPendingAttempt', () => {
+    const tx = db.transaction('pendingFiles', 'readwrite');
+    return runInTransaction(tx, 'countPendingAttempt', async (track) => {
+      const row = await tx.store.get(id);
+      if (row) track(tx.store.put({ ...row, attempts: (row.attempts ?? 0) + 1 }));
+    });
+  });
+}

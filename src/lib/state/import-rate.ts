@@ -55,7 +55,8 @@ export function rateOf(t: RateTotals): ImportRate {
     fraction: t.total ? t.fractions / t.total : 0,
     filesPerMinute: measured ? (t.timed / t.busyMs) * 60_000 : null,
     bytesPerSecond: measured ? (t.bytes / t.busyMs) * 1000 : null,
-    leftMs: measured && t.timed >= 2 && remaining > 0 ? (t.busyMs / t.timed) * remaining : null,
+    // A float leftover of the running sums is not work left.
+    leftMs: measured && t.timed >= 2 && remaining > 1e-9 ? (t.busyMs / t.timed) * remaining : null,
   };
 }
 

@@ -255,12 +255,12 @@ export class LibraryState {
     return items.map((item) => item.key);
   }
 
-  /** The file reached an end: its pending-import row goes (a saved one's went with the save already). */
   /** A resumed file reached its end. */
   private settleResumed(key: number): void {
     if (this.resumedKeys.delete(key)) this.resumedLeft = Math.max(0, this.resumedLeft - 1);
   }
 
+  /** The file reached an end: its pending-import row goes (a saved one's went with the save already). */
   private forget(key: number): void {
     const row = this.rows.get(key);
     const db = this.ctx.db();
@@ -349,6 +349,8 @@ export class LibraryState {
       if (!this.worker) throw new AppError('STORAGE_FAILED');
       if (!spec) throw new AppError('MODEL_NOT_FOUND', undefined, { role: 'embedder' });
       const rpc = await this.worker.client();
+      const db = this.ctx.db();
+      if (row && db) this.pending.importing(db, row.id);
       this.update(key, { startedAt: performance.now() });
       const stall = (watch = this.worker.watch(file.name, file.size));
       const docId = crypto.randomUUID();
@@ -391,8 +393,12 @@ export class LibraryState {
       watch?.stop();
       this.controllers.delete(key);
       this.answers.delete(key);
-      if (keepRow) this.rows.delete(key);
-      else this.forget(key);
+      const db = this.ctx.db();
+      if (row && db) this.pending.importing(db, null);
+      if (keepRow) {
+        if (row && db) this.pending.failed(db, row.id);
+        this.rows.delete(key);
+      } else this.forget(key);
       this.settleResumed(key);
       this.saved.delete(key);
     }

@@ -1,7 +1,12 @@
 // Keeps the files each open tab is still importing, so the next start resumes the ones a closed tab left unfinished.
 import type { ErrorCode } from '../errors';
 import {
+  countPendingAttempt,
+  deleteSetting,
   deletePendingFiles,
+  getSetting,
+  listSettingKeys,
+  setSetting,
   getPendingFiles,
   listPendingTabs,
   putPendingFiles,
@@ -10,6 +15,9 @@ import {
 } from '../persistence';
 
 const LOCK_PREFIX = 'lectern-tab:';
+/** Settings key of the row id a tab is importing now (`<prefix><tab id>`). */
+const CURRENT_PREFIX = 'pendingCurrent:';
+const isId = (v: unknown): v is string | null => v === null || typeof v === 'string';
 /** Starts that may resume one file: a file that takes the tab down with it is named as lost after this many. */
 export const MAX_ATTEMPTS = 2;
 
@@ -71,25 +79,30 @@ export class PendingImports {
   async recover(db: LecternDatabase): Promise<RecoveredImports> {
     const rows: PendingFileRecord[] = [];
     try {
-      for (const tab of await listPendingTabs(db)) {
-        if (tab !== this.tabId && (await this.adopt(tab))) rows.push(...(await getPendingFiles(db, tab)));
+      // Tabs with files of their own, and tabs that were importing files resumed from others (their rows keep the
+      // first tab's id). Every adopted tab's unfinished try is counted before any row is read.
+      const current = (await listSettingKeys(db, CURRENT_PREFIX)).map((k) => k.slice(CURRENT_PREFIX.length));
+      const adopted: string[] = [];
+      for (const tab of new Set([...(await listPendingTabs(db)), ...current])) {
+        if (tab === this.tabId || !(await this.adopt(tab))) continue;
+        adopted.push(tab);
+        // The file that tab was importing when it went away: one try that did not finish.
+        const id = await getSetting<string | null>(db, CURRENT_PREFIX + tab, null, isId);
+        if (id !== null) {
+          await countPendingAttempt(db, id);
+          await deleteSetting(db, CURRENT_PREFIX + tab);
+        }
       }
+      for (const tab of adopted) rows.push(...(await getPendingFiles(db, tab)));
     } catch {
       // Storage failed: what was read so far is still resumed; the rest stays for a later start.
     }
     rows.sort(queueOrder);
-    // Without bytes, or resumed MAX_ATTEMPTS times already (each of those starts ended before the file did): named.
-    const lost = rows.filter((r) => r.file === null || (r.attempts ?? 0) >= MAX_ATTEMPTS);
-    const retry = rows.filter((r) => !lost.includes(r));
-    try {
-      // Counted before the file runs again, so a file that crashes the tab is not retried forever.
-      await putPendingFiles(
-        db,
-        retry.map((r) => ({ ...r, attempts: (r.attempts ?? 0) + 1 })),
-      );
-    } catch {
-      // Best effort: the file is still resumed.
-    }
+    // Without bytes, or tried MAX_ATTEMPTS times without finishing (its tab died during it, or it failed for a reason
+    // outside the file): named, not resumed.
+    const lost: PendingFileRecord[] = [];
+    const retry: PendingFileRecord[] = [];
+    for (const r of rows) (r.file === null || (r.attempts ?? 0) >= MAX_ATTEMPTS ? lost : retry).push(r);
     if (lost.length)
       this.forgetAll(
         db,
@@ -110,12 +123,12 @@ export class PendingImports {
    */
   keep(db: LecternDatabase, files: readonly File[]): PendingFile[] {
     const queuedAt = Date.now();
-    // Without Web Locks (an insecure context) no tab can tell an open tab from a closed one: names only, as a notice.
-    const bytes = Boolean(globalThis.navigator?.locks);
-    const rows = files.map((f): PendingFileRecord => {
+    // Without Web Locks (an insecure context) no tab can tell an open tab from a closed one, so nothing is kept: a
+    // start could otherwise take a live tab's files for lost ones.
+    if (!globalThis.navigator?.locks) return [];
+    const rows = files.map((file): PendingFileRecord => {
       const seq = this.seq++;
-      const { name, type, size, lastModified } = f;
-      const file = bytes ? f : null;
+      const { name, type, size, lastModified } = file;
       return { id: `${this.tabId}:${seq}`, tabId: this.tabId, seq, queuedAt, name, type, size, lastModified, file };
     });
     const kept: PendingFile[] = [];
@@ -126,6 +139,26 @@ export class PendingImports {
       for (const row of batch) kept.push({ id: row.id, stored });
     }
     return kept;
+  }
+
+  /**
+   * The file (its row id) this tab starts importing now, or null once it ends: a start after this tab dies counts one
+   * unfinished try of it. One small settings row per tab, written in order with the rest.
+   */
+  importing(db: LecternDatabase, id: string | null): void {
+    const key = CURRENT_PREFIX + this.tabId;
+    this.chain = this.chain
+      .then(() => (id === null ? deleteSetting(db, key) : setSetting(db, key, id)))
+      .catch(() => {
+        // Best effort: without it a file that kills the tab is retried at each start, never lost.
+      });
+    this.finished = null;
+  }
+
+  /** The file failed for a reason outside it (storage, models): kept for the next start, with one try counted. */
+  failed(db: LecternDatabase, id: string): void {
+    this.chain = this.chain.then(() => countPendingAttempt(db, id)).catch(() => {});
+    this.finished = null;
   }
 
   /** The file reached an end (added, failed, cancelled, skipped): its row goes, after any write queued before. */

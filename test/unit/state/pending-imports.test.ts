@@ -203,31 +203,50 @@ describe('PendingImports', () => {
     expect(await db.count('pendingFiles')).toBe(0);
   });
 
-  it(`resumes a file at most ${MAX_ATTEMPTS} times: a file that takes its tab down each time is then named as lost`, async () => {
+  it(`names a file lost after ${MAX_ATTEMPTS} unfinished tries; files that only waited are resumed every time`, async () => {
     const first = locks.open();
-    await Promise.all(first.keep(db, [file('crashes.pdf'), file('fine.txt')]).map((k) => k.stored));
+    const [crash, fine, waiting] = first.keep(db, [file('crashes.pdf'), file('fine.txt'), file('waiting.txt')]);
+    await Promise.all([crash, fine, waiting].map((k) => k!.stored));
+    // The tab dies while importing crashes.pdf.
+    first.importing(db, crash!.id);
+    await settle(first);
     locks.close(first);
-    for (let start = 1; start <= MAX_ATTEMPTS; start++) {
-      const tab = locks.open();
-      const { files, lost } = await locks.as(tab, () => tab.recover(db));
-      expect(lost).toEqual([]);
-      expect(files.map((f) => f.file.name)).toEqual(start === 1 ? ['crashes.pdf', 'fine.txt'] : ['crashes.pdf']);
-      // fine.txt finishes on the first resume; crashes.pdf never does (the tab dies during it).
-      if (start === 1) tab.forget(db, files[1]!.pending.id);
-      await settle(tab);
-      locks.close(tab);
-    }
-    const last = locks.open();
-    expect(await locks.as(last, () => last.recover(db))).toEqual({ files: [], lost: ['crashes.pdf'] });
-    await settle(last);
-    expect(await db.count('pendingFiles')).toBe(0);
+
+    const second = locks.open();
+    const resumed = await locks.as(second, () => second.recover(db));
+    expect(resumed.lost).toEqual([]);
+    expect(resumed.files.map((f) => f.file.name)).toEqual(['crashes.pdf', 'fine.txt', 'waiting.txt']);
+    // fine.txt ends at once; the tab dies again in crashes.pdf; waiting.txt never starts.
+    second.importing(db, resumed.files[1]!.pending.id);
+    second.importing(db, null);
+    second.forget(db, resumed.files[1]!.pending.id);
+    second.importing(db, resumed.files[0]!.pending.id);
+    await settle(second);
+    locks.close(second);
+
+    const third = locks.open();
+    expect(await locks.as(third, () => third.recover(db))).toMatchObject({ lost: ['crashes.pdf'] });
+    await settle(third);
+    expect((await db.getAll('pendingFiles')).map((r) => [r.name, r.attempts ?? 0])).toEqual([['waiting.txt', 0]]);
   });
 
-  it('keeps names only where Web Locks are missing (no tab can tell an open tab from a closed one)', async () => {
+  it('counts a try of a file that failed for a reason outside it, and keeps its row', async () => {
+    const tab = locks.open();
+    const [k] = tab.keep(db, [file('a.pdf')]);
+    await k!.stored;
+    tab.failed(db, k!.id);
+    tab.failed(db, k!.id);
+    await settle(tab);
+    locks.close(tab);
+    expect(await locks.open().recover(db)).toMatchObject({ files: [], lost: ['a.pdf'] });
+  });
+
+  it('keeps nothing where Web Locks are missing (no tab can tell an open tab from a closed one)', async () => {
     vi.stubGlobal('navigator', {});
     const tab = new PendingImports();
-    await Promise.all(tab.keep(db, [file('a')]).map((k) => k.stored));
-    expect((await db.getAll('pendingFiles')).map((r) => [r.name, r.file])).toEqual([['a', null]]);
+    expect(tab.keep(db, [file('a')])).toEqual([]);
+    await settle(tab);
+    expect(await db.count('pendingFiles')).toBe(0);
   });
 });
 

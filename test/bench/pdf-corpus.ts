@@ -1,4 +1,5 @@
 // Synthetic PDF corpus for the scale bench: N small, varied PDFs (fonts, layouts, sizes), deterministic per seed, made lazily in batches.
+import { prng } from '../e2e/fuzz-mutations';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,18 +11,6 @@ const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/docs/ingest/', import.met
 
 /** A fixed date (2024-01-01 UTC) for every document's metadata: the bytes must not depend on when they were made. */
 const EPOCH = Date.UTC(2024, 0, 1);
-
-/** mulberry32: a small seeded PRNG, the same sequence on every platform. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const mix = (seed: number, i: number) =>
   (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i + 1, 0xc2b2ae35)) >>> 0;

@@ -1,4 +1,5 @@
 // The import queue's kept sums and row indexes equal a full recount after any sequence of adds, updates and clears.
+import { prng } from '../../e2e/fuzz-mutations';
 import { describe, expect, it } from 'vitest';
 import { ImportQueue, OrderedKeys, isFinished, type QueuedItem } from '../../../src/lib/state/import-queue';
 import { importRate } from '../../../src/lib/state/import-rate';
@@ -6,18 +7,6 @@ import { queueView } from '../../../src/lib/state/queue-view';
 
 interface Item extends QueuedItem {
   name: string;
-}
-
-/** A small seeded generator (mulberry32): the same sequence on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORKING = ['reading', 'parsing', 'chunking', 'embedding', 'tokens', 'saving', 'asking'];
@@ -46,7 +35,7 @@ function expectConsistent(q: ImportQueue<Item>, limit: number): void {
 describe('ImportQueue', () => {
   it('keeps sums and rows equal to a full recount through random adds, progress, ends, cancels and clears', () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const random = rng(seed);
+      const random = prng(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
       const limit = 1 + Math.floor(random() * 12);
       const q = new ImportQueue<Item>();
@@ -162,7 +151,7 @@ describe('ImportQueue', () => {
 
 describe('OrderedKeys', () => {
   it('lists its keys in order after removals anywhere and re-insertions out of order', () => {
-    const random = rng(42);
+    const random = prng(42);
     const keys = new OrderedKeys();
     const ref = new Set<number>();
     let next = 1;

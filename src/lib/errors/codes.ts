@@ -69,6 +69,16 @@ export const ERROR_CODES = {
     'Lectern was updated in another tab, which closed its storage here. Reload this page to go on.',
   STORAGE_CLOSED: "The browser closed Lectern's storage. Reload this page to go on.",
   STORAGE_BLOCKED: 'Another Lectern tab still uses an older version of the library. Close or reload it to go on.',
+  PUBLISHED_URL_INVALID: 'The published library address "{url}" is not a valid http(s) URL.',
+  PUBLISHED_UNREACHABLE:
+    'The published library at {url} could not be loaded ({reason}). If it is on another site, that site must allow it (CORS) and this app’s security policy must list it; or host the library beside the app.',
+  PUBLISHED_HTTP_ERROR: 'The published library file {url} could not be loaded (HTTP {status}).',
+  PUBLISHED_MANIFEST_INVALID: 'The published library at {url} is not a Lectern library: {why}.',
+  PUBLISHED_FORMAT_UNSUPPORTED:
+    'The published library at {url} has format {format}; this app reads format {supported}. Publish it again with this version.',
+  PUBLISHED_SHARD_INVALID: 'A file of the published library ({file}) is damaged ({why}); it was not used.',
+  PUBLISHED_SHARD_TAMPERED:
+    'A file of the published library ({file}) does not match its manifest (its contents changed); it was not used.',
   STORAGE_QUOTA: 'The browser storage is full. Delete documents or free space, then try again.',
   TAB_SYNC_FAILED:
     'Another tab changed your library and this tab could not catch up. Reload this page to see the current library.',

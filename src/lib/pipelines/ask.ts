@@ -7,8 +7,7 @@ import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
 import { relevanceGate } from '../answer/refusal';
 import { AppError } from '../errors';
 import type { ChatMessage, GenerateResult } from '../models/generator/types';
-import type { ChunkRecord } from '../persistence/schema';
-import type { Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
+import type { PassageRow, Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
 import { DEFAULT_FINAL_ORDER } from '../retrieval/final-order';
 import type { ChatPhase, Source } from './turn';
 
@@ -63,8 +62,10 @@ export interface AskPorts {
   search(): Promise<SearchAccess>;
   /** Loads the answer model on first use. */
   generator(): Promise<GeneratorAccess>;
-  passages(ids: string[]): Promise<(ChunkRecord | undefined)[]>;
+  passages(ids: string[]): Promise<(PassageRow | undefined)[]>;
   docName(docId: string): string;
+  /** The published library a document belongs to (its name); null for the user's own. */
+  libraryOf(docId: string): string | null;
 }
 
 /** What the pipeline reports as it goes, for the state to show. */
@@ -203,6 +204,11 @@ export async function askQuestion(
 
 /** How the search ran, in plain words (keyword-only, reranked on WebGPU, …). */
 function searchNote(found: Retrieved, queries: number, keywordOnlyReason: string | null): string {
+  const note = howSearched(found, queries, keywordOnlyReason);
+  return found.publishedFailure ? `${note} The published library was left out: ${found.publishedFailure}` : note;
+}
+
+function howSearched(found: Retrieved, queries: number, keywordOnlyReason: string | null): string {
   if (found.reranked) {
     return `${found.dense ? 'Dense and keyword' : 'Keyword'} results${queries > 1 ? ` for ${queries} queries` : ''}, reranked by late interaction on ${found.reranked === 'webgpu' ? 'WebGPU' : 'the CPU'}${DEFAULT_FINAL_ORDER === 'fusion' ? ' and fused with the search order' : ''}.${found.gpuFailure ? ` ${found.gpuFailure}` : ''}`;
   }
@@ -221,6 +227,7 @@ async function loadSources(found: Retrieved, ports: AskPorts): Promise<Source[]>
       chunkId: c.id,
       docId: c.docId,
       docName: ports.docName(c.docId),
+      library: ports.libraryOf(c.docId),
       text: c.text,
       start: c.start,
       end: c.end,

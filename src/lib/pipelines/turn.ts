@@ -21,6 +21,8 @@ export interface Source {
   /** Per query token, its best document token (late interaction), for the explanation view. */
   matches: TokenMatch[];
   docTokens: string[];
+  /** The published library it came from (its name); null or absent for the user's own library. */
+  library?: string | null;
   /** Its document was deleted: the text and everything read from it are gone, only the number and name stay. */
   deleted?: boolean;
 }

@@ -114,6 +114,53 @@ export interface SearchOpened {
   replayed: number;
 }
 
+/** A model as a published library names it: its vectors are searched only with the same id, revision and size. */
+export interface PublishedModelRef {
+  id: string;
+  revision: string;
+  dims: number;
+}
+
+export interface OpenPublishedParams {
+  /** The manifest's URL, absolute. */
+  url: string;
+  /** The models this app runs: a library made with others is searched by keywords (embedder) or not reranked. */
+  embedder: PublishedModelRef | null;
+  late: PublishedModelRef | null;
+}
+
+/** A published library once its manifest is read: what the library panel lists. */
+export interface PublishedOpened {
+  url: string;
+  name: string;
+  createdAt: string;
+  documents: { id: string; name: string; title: string; kind: DocumentKind; chunks: number; file: string | null }[];
+  passages: number;
+  /** Its files' total size. */
+  bytes: number;
+  /** 'loading': loadPublishedDense brings the vectors in; 'mismatch': another embedder (keywords only); 'none'. */
+  dense: 'loading' | 'mismatch' | 'none';
+  /** Why its vectors are not searched (another embedder), in plain words; null when they are or there are none. */
+  mismatch: string | null;
+  /** Whether its passages are reranked (same late-interaction model). */
+  rerank: boolean;
+}
+
+/** A stored passage as the answer reads it (persistence's ChunkRecord, or a published library's passage). */
+export interface PassageRow {
+  id: string;
+  docId: string;
+  ordinal: number;
+  text: string;
+  start: number;
+  end: number;
+  headingPath: string[];
+  pageStart: number | null;
+  pageEnd: number | null;
+  tokenCount: number;
+  hash: string;
+}
+
 export type SearchMethods = {
   /**
    * Cold start: restores the stored index snapshot and replays the documents changed since; without a usable one
@@ -154,6 +201,25 @@ export type SearchMethods = {
   };
   /** Embeds the queries, searches, fuses and reranks here, next to the indexes (see pipelines/retrieve.ts). */
   retrieve: { params: RetrieveRequest; result: Retrieved; progress: never };
+  /**
+   * Opens a published library beside the private one (read-only; reads its manifest only): from then on every search
+   * covers both. A second call replaces the first library.
+   */
+  openPublished: { params: OpenPublishedParams; result: PublishedOpened; progress: never };
+  /** Reads the published library's dense shards (progress per shard); dense search covers it once they are all in. */
+  loadPublishedDense: {
+    params: Record<string, never>;
+    result: { passages: number };
+    progress: { done: number; total: number };
+  };
+  /** The published passages behind `ids` (undefined for an id not in it). */
+  publishedPassages: { params: { ids: string[] }; result: (PassageRow | undefined)[]; progress: never };
+  /** Bytes of the published library read so far, from the network and from the cache (progress, benchmarks). */
+  publishedFetched: {
+    params: Record<string, never>;
+    result: { network: number; cached: number; shards: number };
+    progress: never;
+  };
 };
 
 /** What `retrieve` is asked: see pipelines/retrieve.ts. */
@@ -195,4 +261,6 @@ export interface Retrieved {
   reranked: 'webgpu' | 'cpu' | null;
   /** Why WebGPU was asked for but the CPU reranked, in plain words; null otherwise. */
   gpuFailure: string | null;
+  /** Why the published library took no part (a damaged shard, the network), in plain words; null otherwise. */
+  publishedFailure?: string | null;
 }

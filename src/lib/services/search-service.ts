@@ -40,8 +40,12 @@ import { maxSimRerankWebGpu } from '../retrieval/maxsim-webgpu';
 import { ExactIndex } from '../retrieval/exact-index';
 import { pickDenseIndex, type DenseIndexKind, type VectorIndex } from '../retrieval/vector-index';
 import { initVoy, VoyIndex } from '../retrieval/voy-index';
+import { PublishedLibrary } from '../published/library';
+import { fetchManifest, libraryUrl, shardLoader, type FetchCounts } from './published-fetch';
 
 const FIRST_STAGE = 100;
+/** The longest a call may wait on a published library's files before the watchdog ends it (a slow network). */
+const NETWORK_WAIT_MS = 120_000;
 /** Keyword rows read between two signs of life while opening (a page of storage reads is 2,048). */
 const ROWS_PER_BEAT = 4_096;
 
@@ -121,6 +125,11 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
   /** Another tab stored a snapshot past this worker's journal position: this one stores none until it reopens. */
   let superseded = false;
   const snapshotIdleMs = options.snapshotIdleMs ?? SNAPSHOT_IDLE_MS;
+  /** The published library searched beside the private one (read-only), and what of it may be used. */
+  let published: { library: PublishedLibrary; denseOk: boolean; lateOk: boolean } | null = null;
+  const fetched: FetchCounts = { network: 0, cached: 0, shards: 0 };
+  /** Why the last search could not use the published library (said in the search note); null when it could. */
+  let publishedFailure: string | null = null;
 
   const need = (): LecternDatabase => {
     if (!db) throw new AppError('INDEX_NOT_OPEN');
@@ -132,7 +141,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     const kinds = f.kinds?.length ? new Set(f.kinds) : null;
     if (!docs && !kinds && f.addedFrom == null && f.addedTo == null) return null;
     return (id) => {
-      const m = meta.get(id);
+      const m = meta.get(id) ?? published?.library.metaOf(id);
       if (!m) return false;
       if (docs && !docs.has(m.docId)) return false;
       if (kinds && !kinds.has(m.kind)) return false;
@@ -164,7 +173,12 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
   const searchBudget = (k: number) => budgets.search(pace, keyword.size, Math.max(k, FIRST_STAGE));
   const rerankBudget = (p: RerankParams) => budgets.search(p.gpu ? gpuPace : pace, 0, p.ids.length);
 
-  const search = ({ vector, text, k, filters, weights }: SearchParams) => {
+  /**
+   * Both libraries' hits, fused: dense and keyword lists of the private library and of the published one, each
+   * ranked within its own library (BM25 scores of two corpora do not compare; ranks do). A published library that
+   * fails (a damaged shard, the network) is left out of this search, and the failure said in the search note.
+   */
+  const search = async ({ vector, text, k, filters, weights }: SearchParams, expect: Expect) => {
     const filter = filterFor(filters);
     const keywordHits = keyword.search(text, { k: FIRST_STAGE, filter: filter ?? undefined });
     let denseHits: { id: string; score: number }[] = [];
@@ -173,35 +187,69 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
         ? dense.scoreIds(vector, [...meta.keys()].filter(filter), FIRST_STAGE)
         : dense.search(vector, FIRST_STAGE);
     }
+    let pubKeyword: { id: string; score: number }[] = [];
+    let pubDense: { id: string; score: number }[] = [];
+    if (published) {
+      const { library, denseOk } = published;
+      try {
+        expect(NETWORK_WAIT_MS);
+        pubKeyword = await library.keywordSearch(text, FIRST_STAGE, filter ?? undefined);
+        const index = denseOk ? library.denseIndex : null;
+        if (vector && index)
+          pubDense = filter
+            ? index.scoreIds(vector, library.ids.filter(filter), FIRST_STAGE)
+            : index.search(vector, FIRST_STAGE);
+      } catch (err) {
+        publishedFailure = toAppError(err).message;
+      } finally {
+        expect(searchBudget(k));
+      }
+    }
+    const lists = [denseHits, keywordHits, pubDense, pubKeyword];
     const fused = reciprocalRankFusion(
-      [
-        { hits: denseHits, weight: weights.dense },
-        { hits: keywordHits, weight: weights.keyword },
-      ],
+      lists.map((hits, i) => ({ hits, weight: i % 2 === 0 ? weights.dense : weights.keyword })),
       { limit: k },
     );
+    const at = (list: number, rank: number | null | undefined) =>
+      rank ? { rank, score: lists[list]![rank - 1]!.score } : null;
     return fused.map((f) => {
-      const [d, kw] = f.ranks;
+      const [d, kw, pd, pk] = f.ranks;
       return {
         id: f.id,
         score: f.score,
-        dense: d ? { rank: d, score: denseHits[d - 1]!.score } : null,
-        keyword: kw ? { rank: kw, score: keywordHits[kw - 1]!.score } : null,
+        dense: at(0, d) ?? at(2, pd),
+        keyword: at(1, kw) ?? at(3, pk),
       };
     });
   };
 
-  const rerank = async ({ query, ids, topK, gpu, skip }: RerankParams) => {
+  const rerank = async ({ query, ids, topK, gpu, skip }: RerankParams, expect: Expect) => {
     const skipped = new Set(skip);
-    const rows = await getTokenVectors(need(), ids);
+    const pub = published;
+    const own = pub ? ids.filter((id) => !pub.library.has(id)) : ids;
+    const rows = await getTokenVectors(need(), own);
     const docs: Int8DocTokens[] = [];
     const texts = new Map<string, string[]>();
     rows.forEach((row, i) => {
       if (!row || row.dims !== query.dims || row.modelId !== lateModelId) return;
-      texts.set(ids[i]!, row.tokenTexts);
+      texts.set(own[i]!, row.tokenTexts);
       const q8 = storedToInt8(row);
-      docs.push({ id: ids[i]!, data: q8.data, tokens: row.tokens, scales: q8.scales });
+      docs.push({ id: own[i]!, data: q8.data, tokens: row.tokens, scales: q8.scales });
     });
+    if (pub?.lateOk && pub.library.manifest.models.late?.dims === query.dims) {
+      try {
+        expect(NETWORK_WAIT_MS);
+        for (const row of await pub.library.tokenRows(ids.filter((id) => pub.library.has(id)))) {
+          texts.set(row.doc.id, row.texts);
+          docs.push(row.doc);
+        }
+      } catch (err) {
+        // Its passages stay in the fused order, unscored, like chunks without token vectors.
+        publishedFailure = toAppError(err).message;
+      } finally {
+        expect(rerankBudget({ query, ids, topK, gpu, skip }));
+      }
+    }
     const q = { data: query.data, tokens: query.tokens, dims: query.dims };
     let hits: MaxSimHit[];
     let device: 'webgpu' | 'cpu' = 'cpu';
@@ -473,13 +521,65 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
 
     search: async (params, ctx) => {
       ctx.expect(searchBudget(params.k));
-      return search(params);
+      return search(params, ctx.expect);
     },
 
     rerank: async (params, ctx) => {
       ctx.expect(rerankBudget(params));
-      return rerank(params);
+      return rerank(params, ctx.expect);
     },
+
+    openPublished: async ({ url, embedder: mine, late: myLate }, ctx) => {
+      ctx.expect(NETWORK_WAIT_MS);
+      const at = libraryUrl(url);
+      const manifest = await fetchManifest(at);
+      const library = new PublishedLibrary(manifest, shardLoader(at, fetched));
+      const same = (a: typeof mine, b: typeof manifest.models.embedder) =>
+        a !== null && b !== null && a.id === b.id && a.revision === b.revision && a.dims === b.dims;
+      const theirs = manifest.models.embedder;
+      const denseOk = same(mine, theirs);
+      const lateOk = same(myLate, manifest.models.late);
+      published = { library, denseOk, lateOk };
+      const mismatch =
+        theirs && !denseOk
+          ? `It was built with the embedding model ${theirs.id}@${theirs.revision} (${theirs.dims} dimensions), and this app runs ${mine ? `${mine.id}@${mine.revision} (${mine.dims})` : 'none'}: its passages are searched by keywords only, so the two models' vectors are never mixed.`
+          : null;
+      return {
+        url: at.href,
+        name: manifest.name,
+        createdAt: manifest.createdAt,
+        documents: manifest.documents.map((d) => ({
+          id: d.id,
+          name: d.name,
+          title: d.title,
+          kind: d.kind,
+          chunks: d.chunks,
+          file: d.file ? new URL(d.file, at).href : null,
+        })),
+        passages: manifest.counts.passages,
+        bytes: manifest.counts.bytes,
+        dense: !theirs ? 'none' : denseOk ? 'loading' : 'mismatch',
+        mismatch,
+        rerank: lateOk,
+      };
+    },
+
+    loadPublishedDense: async (_params, ctx) => {
+      if (!published?.denseOk) throw new AppError('INDEX_NOT_OPEN');
+      ctx.expect(NETWORK_WAIT_MS);
+      const index = await published.library.loadDense((done, total) => {
+        ctx.expect(NETWORK_WAIT_MS);
+        ctx.progress({ done, total });
+      });
+      return { passages: index.size };
+    },
+
+    publishedPassages: async ({ ids }, ctx) => {
+      ctx.expect(NETWORK_WAIT_MS);
+      return published ? published.library.passages(ids) : ids.map(() => undefined);
+    },
+
+    publishedFetched: async () => ({ ...fetched }),
 
     peerFailed: async ({ peer, error }) => {
       (peer === 'embedder' ? embedder : late)?.fail(fromWire(error));
@@ -509,13 +609,14 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       late: waiting<LateInteractionMethods>(late, ctx.expect, wait, next),
       search: async (p: SearchParams) => {
         ctx.expect(searchBudget(p.k));
-        return search(p);
+        return search(p, ctx.expect);
       },
       rerank: (p: RerankParams) => {
         ctx.expect(rerankBudget(p));
-        return rerank(p);
+        return rerank(p, ctx.expect);
       },
     };
-    return retrieve(req, ports, ctx.signal);
+    publishedFailure = null;
+    return retrieve(req, ports, ctx.signal).then((found) => ({ ...found, publishedFailure }));
   }
 }

@@ -22,6 +22,7 @@ import { originOf } from '../config/provenance';
 import { keywordOnlyDocs } from './keyword-only';
 import { OriginConsent } from './origin-consent.svelte';
 import { TabSync } from './tab-sync';
+import { docOf, PublishedState } from './published.svelte';
 
 const SETTINGS_KEY = 'settings';
 /** Settings that pick models, devices or indexes: the workers hold them, so changing one reloads the page. */
@@ -49,6 +50,8 @@ export class AppState {
   readonly models: ModelsState;
   readonly library: LibraryState;
   readonly chat: ChatState;
+  /** A published library searched beside the private one (`?library=`, or the site's default). */
+  readonly published: PublishedState;
   /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
   readonly consent = new OriginConsent({
     trusted: () => this.settings.trustedOrigins,
@@ -89,6 +92,11 @@ export class AppState {
       searchReplaced: (port, error) => this.library.searchReplaced(port, error),
       ...common,
     });
+    this.published = new PublishedState({
+      open: (url) => this.models.openPublished(url),
+      loadDense: (onProgress) => this.models.loadPublishedDense(onProgress),
+      passages: (ids) => this.models.publishedPassages(ids),
+    });
     const db = () => this.db;
     this.library = new LibraryState({
       db,
@@ -112,6 +120,7 @@ export class AppState {
   /** Starts the app: storage, settings, the library, registry, capabilities, then the models and the indexes. */
   async start(url: URL): Promise<void> {
     this.registryOverride = url.searchParams.get('registry');
+    const libraryLink = url.searchParams.get('library');
     try {
       this.db = await openLecternDB(this.dbName, {
         onBlocked: () => this.fail(new AppError('STORAGE_BLOCKED')),
@@ -144,8 +153,28 @@ export class AppState {
     const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
     // `settled` resolves even when loading throws, so the ingest worker always learns the models' outcome.
     void this.models.load(this.dbName, specs, this.caps).catch((err: unknown) => this.fail(toAppError(err)));
+    void this.openPublished(libraryLink);
     // Back online: load what could not be downloaded, and give the documents stored meanwhile their vectors.
     globalThis.addEventListener?.('online', () => void this.retryModels());
+  }
+
+  /**
+   * Opens the published library a `?library=` link names (once the user allows its host, when it is not this site's),
+   * else the one the site was published with (its `lectern-library` meta tag); none when neither is set.
+   */
+  private async openPublished(link: string | null): Promise<void> {
+    const fallback = document.querySelector('meta[name="lectern-library"]')?.getAttribute('content') ?? null;
+    let target = link ?? fallback;
+    if (link && !(await this.consent.allow(link, 'published library'))) target = fallback;
+    if (!target) return;
+    let href: string;
+    try {
+      href = new URL(target, document.baseURI).href;
+    } catch {
+      this.published.error = new AppError('PUBLISHED_URL_INVALID', undefined, { url: target });
+      return;
+    }
+    await this.published.open(href);
   }
 
   /** Loads again the models that failed; when one loads, imports use it and the backfill adds the missing vectors. */
@@ -162,18 +191,30 @@ export class AppState {
     return {
       library: async () => {
         await this.library.ready();
-        return { empty: this.library.documents.length === 0, importing: this.library.busy };
+        const empty = this.library.documents.length === 0 && !this.published.library?.passages;
+        return { empty, importing: this.library.busy };
       },
       search: async () => {
         await this.models.settled;
         return this.models.searchAccess();
       },
       generator: () => this.models.generatorAccess(),
-      passages: (ids) => {
-        if (!this.db) throw new AppError('STORAGE_FAILED');
-        return getChunks(this.db, ids);
+      passages: async (ids) => {
+        const own = ids.filter((id) => !this.published.owns(docOf(id)));
+        if (own.length === ids.length) {
+          if (!this.db) throw new AppError('STORAGE_FAILED');
+          return getChunks(this.db, ids);
+        }
+        const [stored, published] = await Promise.all([
+          own.length && this.db ? getChunks(this.db, own) : [],
+          this.published.passages(ids),
+        ]);
+        const byId = new Map(stored.flatMap((c) => (c ? [[c.id, c] as const] : [])));
+        return ids.map((id, i) => byId.get(id) ?? published[i]);
       },
-      docName: (docId) => this.library.documents.find((d) => d.id === docId)?.name ?? 'Unknown',
+      docName: (docId) =>
+        this.library.documents.find((d) => d.id === docId)?.name ?? this.published.docName(docId) ?? 'Unknown',
+      libraryOf: (docId) => (this.published.owns(docId) ? this.published.name : null),
     };
   }
 

@@ -181,6 +181,12 @@ export class ChatState {
   /** Opens the document behind citation [n], with the span that supports the citing sentence highlighted. */
   async openCitation(n: number, sentenceStart?: number): Promise<void> {
     const source = this.sources.find((s) => s.n === n);
+    if (source?.library) {
+      // A published library holds passages, not whole texts: the view is the passage itself.
+      const passage = { ...source, start: 0, end: source.text.length };
+      this.viewing = citationView(passage, source.text, this.grounding, sentenceStart);
+      return;
+    }
     const db = this.ctx.db();
     if (!source || !db) return;
     const doc = await getDocument(db, source.docId).catch((err: unknown) => {

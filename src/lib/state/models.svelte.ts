@@ -14,7 +14,7 @@ import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { LibraryChange } from '../pipelines/library-sync';
 import type { DocumentSummary } from '../pipelines/ingest';
-import type { SearchMethods, SearchOpened } from '../retrieval/search-types';
+import type { PassageRow, PublishedOpened, SearchMethods, SearchOpened } from '../retrieval/search-types';
 import type { DenseIndexKind } from '../retrieval/vector-index';
 import type { MethodMap, RpcClient } from '../rpc';
 import { AnswerModel } from './answer-model.svelte';
@@ -303,6 +303,33 @@ export class ModelsState {
       params: { embedder, late, runtime: this.ctx.runtime(), unavailable },
       transfer: [embedder?.port, late?.port].filter((p): p is MessagePort => p !== undefined),
     };
+  }
+
+  /**
+   * After `settled`: opens a published library beside the private one, naming the models this app runs, so one made
+   * with another embedder is searched by keywords only (and one made with another reranker is not reranked).
+   */
+  async openPublished(url: string): Promise<PublishedOpened> {
+    await this.settled;
+    if (!this.searchReady) throw new AppError('SEARCH_NOT_READY');
+    const { embedder: e, late: l } = this.specs;
+    const ref = (s: { id: string; revision: string; dims: number } | null, ready: boolean) =>
+      s && ready ? { id: s.id, revision: s.revision, dims: s.dims } : null;
+    return this.search.openPublished({
+      url,
+      embedder: ref(e, this.embedder.status === 'ready'),
+      late: ref(l, this.lateInteraction.status === 'ready'),
+    });
+  }
+
+  /** Reads the published library's vectors (progress per shard); dense search covers it once they are in. */
+  loadPublishedDense(onProgress: (p: { done: number; total: number }) => void): Promise<{ passages: number }> {
+    return this.search.call('loadPublishedDense', {}, { onProgress });
+  }
+
+  /** The published library's passages behind `ids`. */
+  publishedPassages(ids: string[]): Promise<(PassageRow | undefined)[]> {
+    return this.search.call('publishedPassages', { ids });
   }
 
   /** After `settled`: what search can use (see pipelines/ask.ts). */

@@ -12,9 +12,12 @@ export interface ConsentContext {
   info(text: string): void;
 }
 
+/** What a link asks to load from another host: a registry, model files, or a published library. */
+export type ConsentWhat = 'registry' | 'model files' | 'published library';
+
 export class OriginConsent {
   /** The host waiting for the user's answer, and what it would serve; null when nothing is being asked. */
-  pending = $state<{ origin: string; what: 'registry' | 'model files' } | null>(null);
+  pending = $state<{ origin: string; what: ConsentWhat } | null>(null);
   private resolve: (ok: boolean) => void = () => {};
 
   constructor(private readonly ctx: ConsentContext) {}
@@ -24,9 +27,9 @@ export class OriginConsent {
    * host that is this page's or the hub, one allowed before, or the user says yes now (remembered). A registry is
    * allowed by its full URL, never by its host: anyone can publish one on the hub. Nothing is fetched before this.
    */
-  async allow(url: string, what: 'registry' | 'model files'): Promise<boolean> {
+  async allow(url: string, what: ConsentWhat): Promise<boolean> {
     const origin = originOf(url, document.baseURI);
-    const id = what === 'registry' ? new URL(url, document.baseURI).href : origin;
+    const id = what === 'model files' ? origin : new URL(url, document.baseURI).href;
     const builtIn = origin === location.origin || (what === 'model files' && BUILT_IN_FILES.includes(origin));
     if (builtIn || this.ctx.trusted().includes(id)) return true;
     this.pending = { origin, what };
@@ -37,7 +40,8 @@ export class OriginConsent {
       await this.ctx
         .remember(id)
         .catch(() => this.ctx.info('Could not remember this choice: you will be asked again.'));
-    } else this.ctx.info(`Not loading anything from ${origin}: using the models in Settings instead.`);
+    } else if (what === 'published library') this.ctx.info(`Not loading the published library from ${origin}.`);
+    else this.ctx.info(`Not loading anything from ${origin}: using the models in Settings instead.`);
     return ok;
   }
 

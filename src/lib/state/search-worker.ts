@@ -1,7 +1,7 @@
 // The search worker under supervision: a stuck or crashed one is replaced, reopened on the same library, relinked.
 import { AppError, toWire, type WireError } from '../errors';
 import type { IndexSyncMethods } from '../pipelines/library-sync';
-import type { SearchMethods, SearchOpenParams } from '../retrieval/search-types';
+import type { OpenPublishedParams, PublishedOpened, SearchMethods, SearchOpenParams } from '../retrieval/search-types';
 import type { CallOptions, Clock, RpcClient, Terminable } from '../rpc';
 import { ModelWorker } from './model-worker';
 
@@ -36,6 +36,8 @@ export class SearchWorker {
   private readonly worker: ModelWorker<SearchRpc>;
   /** What the indexes were opened with; null until the first open succeeded (the first worker waits for it). */
   private opened: SearchOpenParams | null = null;
+  /** The published library opened beside them, if any: a successor opens it again (and reads its vectors again). */
+  private published: OpenPublishedParams | null = null;
 
   constructor(private readonly options: SearchWorkerOptions) {
     this.worker = new ModelWorker<SearchRpc>({
@@ -86,11 +88,24 @@ export class SearchWorker {
     return this.call('useEmbedder', params);
   }
 
+  /** Opens a published library beside the private one; a successor opens it too. */
+  async openPublished(params: OpenPublishedParams): Promise<PublishedOpened> {
+    const opened = await this.call('openPublished', params);
+    this.published = params;
+    return opened;
+  }
+
   /** A fresh worker: the first waits for `open`; a successor reopens, takes the model lines, then lends the ingest one. */
   private async reopen(rpc: RpcClient<SearchRpc>): Promise<void> {
     const params = this.opened;
     if (!params) return;
     await rpc.call('open', params);
+    const published = this.published;
+    if (published) {
+      // Best effort: the private library must come back even when the published one no longer opens.
+      const reopened = await rpc.call('openPublished', published).catch(() => null);
+      if (reopened?.dense === 'loading') void rpc.call('loadPublishedDense', {}).catch(() => {});
+    }
     const lines = this.options.lines();
     if (lines) await rpc.call('attach', lines.params, { transfer: lines.transfer });
     this.options.replaced(rpc.openPort(), null);

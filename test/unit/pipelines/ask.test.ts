@@ -114,13 +114,17 @@ function setup(
     },
     passages: async (ids) => ids.map((id) => (PASSAGES[id] ? chunk(id) : undefined)),
     docName: (docId) => ({ d1: 'lighthouses.md', d2: 'sourdough.txt' })[docId] ?? 'Unknown',
+    libraryOf: (docId) => (docId === 'd2' ? 'Bakery handbook' : null),
   };
   const on: AskEvents = {
     phase: (p) => log.events.push(`phase:${p}`),
     info: () => {},
     query: (q) => log.events.push(`query:${q}`),
     note: (t) => log.events.push(`note:${t}`),
-    sources: (s) => log.events.push(`sources:${s.map((x) => `${x.n}=${x.chunkId}@${x.docName}`).join(',')}`),
+    sources: (s) =>
+      log.events.push(
+        `sources:${s.map((x) => `${x.n}=${x.chunkId}@${x.docName}${x.library ? ` (${x.library})` : ''}`).join(',')}`,
+      ),
     fitted: (f) => log.events.push(`fitted:${f.used.join(',')}|${f.dropped.join(',')}|${f.prompt.name}`),
     text: (t) => (log.answer += t),
     grounded: (g) => log.events.push(`grounded:${g.grounding.length}|${g.stats.tokens}`),

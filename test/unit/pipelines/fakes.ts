@@ -123,6 +123,10 @@ export function indexHandlers(log: {
     peerFailed: unused,
     retrieve: unused,
     useEmbedder: unused,
+    openPublished: unused,
+    loadPublishedDense: unused,
+    publishedPassages: unused,
+    publishedFetched: unused,
     addVectors: async (p) => {
       log.vectorsAdded?.push(p);
     },

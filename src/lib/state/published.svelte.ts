@@ -1,0 +1,78 @@
+// The published library beside the private one: opening it (read-only), its vectors' progress, names of its documents.
+import { toAppError, type AppError } from '../errors';
+import type { PassageRow, PublishedOpened } from '../retrieval/search-types';
+
+export interface PublishedPorts {
+  open(url: string): Promise<PublishedOpened>;
+  loadDense(onProgress: (p: { done: number; total: number }) => void): Promise<{ passages: number }>;
+  passages(ids: string[]): Promise<(PassageRow | undefined)[]>;
+}
+
+export class PublishedState {
+  /** The address asked for (`?library=` or the site's default); null when none. */
+  url = $state<string | null>(null);
+  /** The library once its manifest is read. */
+  library = $state<PublishedOpened | null>(null);
+  opening = $state(false);
+  /** Its vectors arriving (shards read of all); null when not loading. */
+  denseProgress = $state<{ done: number; total: number } | null>(null);
+  denseReady = $state(false);
+  error = $state<AppError | null>(null);
+  private names = new Map<string, string>();
+
+  constructor(private readonly ports: PublishedPorts) {}
+
+  /** Opens the library at `url` (absolute); its vectors then load in the background, keyword search first. */
+  async open(url: string): Promise<void> {
+    this.url = url;
+    this.opening = true;
+    this.error = null;
+    try {
+      const library = await this.ports.open(url);
+      this.names = new Map(library.documents.map((d) => [d.id, d.name]));
+      this.library = library;
+    } catch (err) {
+      this.error = toAppError(err, 'PUBLISHED_UNREACHABLE');
+      return;
+    } finally {
+      this.opening = false;
+    }
+    if (this.library?.dense !== 'loading') return;
+    this.denseProgress = { done: 0, total: 1 };
+    try {
+      await this.ports.loadDense((p) => (this.denseProgress = p));
+      this.denseReady = true;
+    } catch (err) {
+      // Keyword search over it goes on; what failed is said beside it.
+      this.error = toAppError(err);
+    } finally {
+      this.denseProgress = null;
+    }
+  }
+
+  /** Whether a document id is one of the published library's. */
+  owns(docId: string): boolean {
+    return this.names.has(docId);
+  }
+
+  docName(docId: string): string | undefined {
+    return this.names.get(docId);
+  }
+
+  /** The passages behind `ids` that are published (undefined for the others). */
+  async passages(ids: string[]): Promise<(PassageRow | undefined)[]> {
+    const mine = ids.filter((id) => this.owns(docOf(id)));
+    if (!mine.length) return ids.map(() => undefined);
+    const rows = new Map((await this.ports.passages(mine)).flatMap((r) => (r ? [[r.id, r] as const] : [])));
+    return ids.map((id) => rows.get(id));
+  }
+
+  get name(): string | null {
+    return this.library?.name ?? null;
+  }
+}
+
+/** A chunk id's document id (`<docId>:<ordinal>`). */
+export function docOf(chunkId: string): string {
+  return chunkId.slice(0, chunkId.lastIndexOf(':'));
+}

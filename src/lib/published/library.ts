@@ -116,6 +116,12 @@ function rangeOf(shards: RangeShard[], n: number): RangeShard | undefined {
   return undefined;
 }
 
+interface Bucket {
+  terms: string[];
+  offsets: Int32Array;
+  data: Int32Array;
+}
+
 export interface PublishedMeta {
   docId: string;
   kind: DocumentKind;
@@ -128,7 +134,7 @@ export class PublishedLibrary {
   private readonly numbers = new Map<string, number>();
   readonly metaOf: (id: string) => PublishedMeta | undefined;
   private lengths: Int32Array | null = null;
-  private readonly buckets = new Map<number, { terms: string[]; offsets: Int32Array; data: Int32Array }>();
+  private readonly buckets = new Map<number, Bucket>();
   private keyword: Bm25Index | null = null;
   private dense: ExactIndex | null = null;
   private denseLoading: Promise<ExactIndex> | null = null;
@@ -190,29 +196,29 @@ export class PublishedLibrary {
   async keywordSearch(text: string, k: number, filter?: (id: string) => boolean): Promise<Bm25Hit[]> {
     const base = new Bm25Index();
     const terms = [...new Set(tokenize(text, base.tokenizeOptions))];
-    const { buckets, shards } = this.manifest.keywords;
+    const { buckets } = this.manifest.keywords;
     const wanted = [...new Set(terms.map((t) => termBucket(t, buckets)))].filter((b) => !this.buckets.has(b));
-    const [, ...loaded] = await Promise.all([
-      this.loadLengths(),
-      ...wanted.map((b) =>
-        this.once(shards[b]!, (bytes) => {
-          const file = shards[b]!.file;
-          const s = unpackShard(bytes, 'keywords', file);
-          const t = (s.json as { terms?: unknown })?.terms;
-          if (!Array.isArray(t) || !t.every((x) => typeof x === 'string'))
-            throw new AppError('PUBLISHED_SHARD_INVALID', undefined, { file, why: 'terms' });
-          const offsets = arrayOf(s, 'offsets', Int32Array, file, t.length + 1);
-          const data = arrayOf(s, 'data', Int32Array, file);
-          if (offsets[t.length] !== data.length || data.some((v, i) => i % 2 === 0 && (v < 0 || v >= this.ids.length)))
-            throw new AppError('PUBLISHED_SHARD_INVALID', undefined, { file, why: 'postings' });
-          return { b, terms: t as string[], offsets, data };
-        }),
-      ),
-    ]);
-    for (const x of loaded as { b: number; terms: string[]; offsets: Int32Array; data: Int32Array }[])
-      this.buckets.set(x.b, x);
+    const [, ...loaded] = await Promise.all([this.loadLengths(), ...wanted.map((b) => this.bucket(b))]);
+    loaded.forEach((x, i) => this.buckets.set(wanted[i]!, x));
     if (!this.keyword || wanted.length) this.keyword = this.keywordIndex();
     return this.keyword.search(text, { k, filter });
+  }
+
+  /** Keyword bucket b, checked: its terms, and postings that name only passages of this library. */
+  private bucket(b: number): Promise<Bucket> {
+    const ref = this.manifest.keywords.shards[b]!;
+    return this.once(ref, (bytes) => {
+      const file = ref.file;
+      const s = unpackShard(bytes, 'keywords', file);
+      const t = (s.json as { terms?: unknown })?.terms;
+      if (!Array.isArray(t) || !t.every((x) => typeof x === 'string'))
+        throw new AppError('PUBLISHED_SHARD_INVALID', undefined, { file, why: 'terms' });
+      const offsets = arrayOf(s, 'offsets', Int32Array, file, t.length + 1);
+      const data = arrayOf(s, 'data', Int32Array, file);
+      if (offsets[t.length] !== data.length || data.some((v, i) => i % 2 === 0 && (v < 0 || v >= this.ids.length)))
+        throw new AppError('PUBLISHED_SHARD_INVALID', undefined, { file, why: 'postings' });
+      return { terms: t as string[], offsets, data };
+    });
   }
 
   /** An index of the buckets read so far: every passage's length, the postings of those buckets' terms. */
@@ -234,6 +240,23 @@ export class PublishedLibrary {
     }
     offsets[terms.length] = size;
     return Bm25Index.fromPostings({ ids: this.ids, lengths: this.lengths!, terms, offsets, data });
+  }
+
+  /**
+   * Reads every keyword bucket (progress per bucket), so later questions fetch nothing that depends on their words,
+   * and the whole keyword index is kept for offline use.
+   */
+  async loadKeywords(onShard?: (done: number, total: number) => void): Promise<void> {
+    const { shards } = this.manifest.keywords;
+    let done = 0;
+    await Promise.all(
+      shards.map(async (ref, b) => {
+        if (!this.buckets.has(b)) this.buckets.set(b, await this.bucket(b));
+        onShard?.(++done, shards.length);
+      }),
+    );
+    await this.loadLengths();
+    this.keyword = this.keywordIndex();
   }
 
   /** The dense index once every dense shard has arrived (they load in the background); null until then. */

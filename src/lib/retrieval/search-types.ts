@@ -138,7 +138,7 @@ export interface PublishedOpened {
   passages: number;
   /** Its files' total size. */
   bytes: number;
-  /** 'loading': loadPublishedDense brings the vectors in; 'mismatch': another embedder (keywords only); 'none'. */
+  /** 'loading': loadPublished brings the vectors in; 'mismatch': another embedder (keywords only); 'none'. */
   dense: 'loading' | 'mismatch' | 'none';
   /** Why its vectors are not searched (another embedder), in plain words; null when they are or there are none. */
   mismatch: string | null;
@@ -206,8 +206,12 @@ export type SearchMethods = {
    * covers both. A second call replaces the first library.
    */
   openPublished: { params: OpenPublishedParams; result: PublishedOpened; progress: never };
-  /** Reads the published library's dense shards (progress per shard); dense search covers it once they are all in. */
-  loadPublishedDense: {
+  /**
+   * Reads the rest of the published library's index in the background (progress per file): every keyword bucket
+   * (later questions then fetch nothing that depends on their words), then its dense shards when its embedder is
+   * this app's (dense search covers it once they are all in).
+   */
+  loadPublished: {
     params: Record<string, never>;
     result: { passages: number };
     progress: { done: number; total: number };

@@ -564,14 +564,19 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       };
     },
 
-    loadPublishedDense: async (_params, ctx) => {
-      if (!published?.denseOk) throw new AppError('INDEX_NOT_OPEN');
-      ctx.expect(NETWORK_WAIT_MS);
-      const index = await published.library.loadDense((done, total) => {
+    loadPublished: async (_params, ctx) => {
+      if (!published) throw new AppError('INDEX_NOT_OPEN');
+      const { library, denseOk } = published;
+      const { keywords, dense } = library.manifest;
+      const total = keywords.shards.length + (denseOk ? (dense?.length ?? 0) : 0);
+      const progress = (done: number) => {
         ctx.expect(NETWORK_WAIT_MS);
         ctx.progress({ done, total });
-      });
-      return { passages: index.size };
+      };
+      progress(0);
+      await library.loadKeywords(progress);
+      if (denseOk) await library.loadDense((done) => progress(keywords.shards.length + done));
+      return { passages: library.ids.length };
     },
 
     publishedPassages: async ({ ids }, ctx) => {

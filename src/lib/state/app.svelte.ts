@@ -94,7 +94,7 @@ export class AppState {
     });
     this.published = new PublishedState({
       open: (url) => this.models.openPublished(url),
-      loadDense: (onProgress) => this.models.loadPublishedDense(onProgress),
+      loadIndex: (onProgress) => this.models.loadPublished(onProgress),
       passages: (ids) => this.models.publishedPassages(ids),
     });
     const db = () => this.db;

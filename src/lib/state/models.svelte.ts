@@ -322,9 +322,9 @@ export class ModelsState {
     });
   }
 
-  /** Reads the published library's vectors (progress per shard); dense search covers it once they are in. */
-  loadPublishedDense(onProgress: (p: { done: number; total: number }) => void): Promise<{ passages: number }> {
-    return this.search.call('loadPublishedDense', {}, { onProgress });
+  /** Reads the rest of the published library's index in the background: keyword buckets, then its vectors. */
+  loadPublished(onProgress: (p: { done: number; total: number }) => void): Promise<{ passages: number }> {
+    return this.search.call('loadPublished', {}, { onProgress });
   }
 
   /** The published library's passages behind `ids`. */

@@ -4,7 +4,7 @@ import type { PassageRow, PublishedOpened } from '../retrieval/search-types';
 
 export interface PublishedPorts {
   open(url: string): Promise<PublishedOpened>;
-  loadDense(onProgress: (p: { done: number; total: number }) => void): Promise<{ passages: number }>;
+  loadIndex(onProgress: (p: { done: number; total: number }) => void): Promise<{ passages: number }>;
   passages(ids: string[]): Promise<(PassageRow | undefined)[]>;
 }
 
@@ -14,9 +14,9 @@ export class PublishedState {
   /** The library once its manifest is read. */
   library = $state<PublishedOpened | null>(null);
   opening = $state(false);
-  /** Its vectors arriving (shards read of all); null when not loading. */
-  denseProgress = $state<{ done: number; total: number } | null>(null);
-  denseReady = $state(false);
+  /** Its index arriving in the background (files read of all: keyword buckets, then vectors); null when not loading. */
+  indexProgress = $state<{ done: number; total: number } | null>(null);
+  indexReady = $state(false);
   error = $state<AppError | null>(null);
   private names = new Map<string, string>();
 
@@ -37,16 +37,15 @@ export class PublishedState {
     } finally {
       this.opening = false;
     }
-    if (this.library?.dense !== 'loading') return;
-    this.denseProgress = { done: 0, total: 1 };
+    this.indexProgress = { done: 0, total: 1 };
     try {
-      await this.ports.loadDense((p) => (this.denseProgress = p));
-      this.denseReady = true;
+      await this.ports.loadIndex((p) => (this.indexProgress = p));
+      this.indexReady = true;
     } catch (err) {
       // Keyword search over it goes on; what failed is said beside it.
       this.error = toAppError(err);
     } finally {
-      this.denseProgress = null;
+      this.indexProgress = null;
     }
   }
 

@@ -104,7 +104,7 @@ export class SearchWorker {
     if (published) {
       // Best effort: the private library must come back even when the published one no longer opens.
       const reopened = await rpc.call('openPublished', published).catch(() => null);
-      if (reopened?.dense === 'loading') void rpc.call('loadPublishedDense', {}).catch(() => {});
+      if (reopened) void rpc.call('loadPublished', {}).catch(() => {});
     }
     const lines = this.options.lines();
     if (lines) await rpc.call('attach', lines.params, { transfer: lines.transfer });

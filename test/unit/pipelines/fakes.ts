@@ -124,7 +124,7 @@ export function indexHandlers(log: {
     retrieve: unused,
     useEmbedder: unused,
     openPublished: unused,
-    loadPublishedDense: unused,
+    loadPublished: unused,
     publishedPassages: unused,
     publishedFetched: unused,
     addVectors: async (p) => {

@@ -5,7 +5,7 @@ import { PUBLISHED_FORMAT, termBucket, type ShardRef } from '../../../src/lib/pu
 import { tokenize } from '../../../src/lib/retrieval/tokenize';
 import { checkManifest, PublishedLibrary } from '../../../src/lib/published/library';
 import { tokenVectorRows, vectorRows } from '../../../src/lib/pipelines/records';
-import { Bm25Index } from '../../../src/lib/retrieval/bm25';
+import { Bm25Index, type Bm25DocPostings } from '../../../src/lib/retrieval/bm25';
 import { storedToInt8 } from '../../../src/lib/retrieval/compress';
 import { ExactIndex } from '../../../src/lib/retrieval/exact-index';
 import { keywordCounts } from '../../../src/lib/retrieval/keywords';
@@ -24,8 +24,13 @@ function unit(rand: () => number, n: number): Float32Array {
   return v.map((x) => x / norm);
 }
 
+type Input = Omit<PublishInput, 'chunks' | 'keywords'> & {
+  chunks: (PublishInput['chunks'][number] & { id: string; docId: string })[];
+  keywords: Bm25DocPostings[];
+};
+
 /** `docs` documents of 1–6 passages of random words, with random unit vectors and token vectors. */
-function corpus(docs: number, seed = 7): PublishInput[] {
+function corpus(docs: number, seed = 7): Input[] {
   const rand = prng(seed);
   return Array.from({ length: docs }, (_, d) => {
     const id = `pub-${d.toString(16).padStart(16, '0')}`;
@@ -52,7 +57,7 @@ function corpus(docs: number, seed = 7): PublishInput[] {
       const words = t.split(' ');
       const data = new Float32Array(words.length * LATE_DIMS);
       for (let i = 0; i < words.length; i++) data.set(unit(rand, LATE_DIMS), i * LATE_DIMS);
-      return { data, tokens: words.length, dims: LATE_DIMS, tokenTexts: words };
+      return { data, tokens: words.length, dims: LATE_DIMS, tokenTexts: words, tokenIds: new Int32Array(words.length) };
     });
     return {
       doc: { id, name: `doc-${d}.md`, title: `Doc ${d}`, kind: 'markdown', size: 100, hash: `f${d}`, pageCount: null },
@@ -202,7 +207,7 @@ describe('published-fetch', () => {
     const [term] = tokenize('lighthouse', new Bm25Index().tokenizeOptions);
     const tampered = manifest.keywords.shards[termBucket(term!, manifest.keywords.buckets)]!;
     const bytes = served.get(new URL(tampered.file, base).href)!.slice();
-    bytes[bytes.length - 1] ^= 1;
+    bytes[bytes.length - 1]! ^= 1;
     served.set(new URL(tampered.file, base).href, bytes);
     vi.stubGlobal('fetch', async (url: URL) => {
       const b = served.get(url.href);

@@ -268,7 +268,10 @@ export class PublishedLibrary {
   loadDense(onShard?: (done: number, total: number) => void): Promise<ExactIndex> {
     const shards = this.manifest.dense;
     const dims = this.manifest.models.embedder?.dims;
-    if (!shards || !dims) return Promise.reject(new AppError('PUBLISHED_MANIFEST_INVALID'));
+    if (!shards || !dims)
+      return Promise.reject(
+        new AppError('PUBLISHED_MANIFEST_INVALID', undefined, { url: this.manifest.name, why: 'it has no vectors' }),
+      );
     this.denseLoading ??= (async () => {
       const rows = new Int8Array(this.ids.length * dims);
       const scales = new Float32Array(this.ids.length);

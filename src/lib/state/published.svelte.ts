@@ -32,7 +32,7 @@ export class PublishedState {
       this.names = new Map(library.documents.map((d) => [d.id, d.name]));
       this.library = library;
     } catch (err) {
-      this.error = toAppError(err, 'PUBLISHED_UNREACHABLE');
+      this.error = toAppError(err);
       return;
     } finally {
       this.opening = false;

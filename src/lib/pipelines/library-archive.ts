@@ -296,7 +296,7 @@ export const LOCAL_SETTINGS = ['registryUrl', 'modelBaseUrl', 'trustedOrigins'] 
 function adoptSettings(rows: LibraryRows['settings'], current: unknown): LibraryRows['settings'] {
   const mine = (typeof current === 'object' && current !== null ? current : {}) as Record<string, unknown>;
   return rows.flatMap((row) => {
-    if (row.key === 'conversation') return Array.isArray(row.value) ? [row] : [];
+    if (row.key === 'conversation') return Array.isArray(row.value) && row.value.every(isTurn) ? [row] : [];
     if (row.key !== 'settings' || typeof row.value !== 'object' || row.value === null) return [];
     const theirs = row.value as Record<string, unknown>;
     const value: Record<string, unknown> = {};
@@ -308,4 +308,15 @@ function adoptSettings(rows: LibraryRows['settings'], current: unknown): Library
     }
     return [{ key: 'settings', value }];
   });
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A conversation turn with the fields the chat reads without checking (the rest are shown as text). */
+function isTurn(t: unknown): boolean {
+  if (!isRecord(t)) return false;
+  const lists = ['sources', 'grounding', 'used', 'dropped'].every((k) => Array.isArray(t[k]));
+  const texts = ['question', 'query', 'answer', 'phase'].every((k) => typeof t[k] === 'string');
+  const sources = Array.isArray(t.sources) && t.sources.every((s) => isRecord(s) && typeof s.docId === 'string');
+  return lists && texts && sources;
 }

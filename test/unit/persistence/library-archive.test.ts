@@ -61,6 +61,18 @@ const tokenRow = (chunkId: string, docId: string, seed: number): TokenVectorReco
   tokenTexts: ['alpha', 'béta', '"quoted"'],
 });
 
+const TURN = {
+  question: 'What is a?',
+  query: 'What is a?',
+  answer: 'A [1].',
+  phase: 'done',
+  sources: [{ n: 1, docId: 'a', chunkId: 'a:0', text: 'chunk 0 of a' }],
+  grounding: [],
+  used: [1],
+  dropped: [],
+  prompt: { name: 'grounded-answer', version: 1 },
+};
+
 /** Two documents: float32 and int8 vectors, keyword rows, token vectors; settings, a conversation and a transient row. */
 async function fill(db: LecternDatabase): Promise<void> {
   const [a, aChunks, aVectors] = makeBatch('a', 2);
@@ -76,7 +88,7 @@ async function fill(db: LecternDatabase): Promise<void> {
     bChunks.map((c) => int8Vector(c.id, 'b')),
   );
   await setSetting(db, 'settings', { chunkTokens: 200, registryUrl: 'https://elsewhere.example/registry.json' });
-  await setSetting(db, 'conversation', [{ question: 'What is a?', answer: 'A [1].' }]);
+  await setSetting(db, 'conversation', [TURN]);
   await setSetting(db, 'pendingCurrent:tab-1', 'tab-1:0');
 }
 
@@ -100,12 +112,16 @@ async function dump(db: LecternDatabase): Promise<Record<string, unknown[]>> {
   const hexed = (v: unknown): unknown => (v instanceof ArrayBuffer ? `hex:${Buffer.from(v).toString('hex')}` : v);
   const out: Record<string, unknown[]> = {};
   for (const store of STORES) {
-    const rows = (await db.getAll(store)) as Record<string, unknown>[];
+    const rows = (await db.getAll(store)) as unknown as Record<string, unknown>[];
     out[store] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, hexed(v)])));
   }
-  out.settings = out.settings!.filter((r) => (ARCHIVE_SETTINGS as readonly string[]).includes(r.key as string));
+  out.settings = (out.settings as Record<string, unknown>[]).filter((r) =>
+    (ARCHIVE_SETTINGS as readonly string[]).includes(r.key as string),
+  );
   return out;
 }
+
+const flip = (bytes: Uint8Array, at: number) => void (bytes[at] = bytes[at]! ^ 1);
 
 /** Unpacks an export, lets `edit` change its entries, and packs it again. */
 function repack(bytes: Uint8Array, edit: (files: Record<string, Uint8Array>) => void): Uint8Array {
@@ -144,7 +160,9 @@ describe('library export', () => {
     const names = Object.keys(files).filter((n) => n !== 'manifest.json');
     expect(Object.keys(manifest.entries).sort()).toEqual(names.sort());
     for (const name of names) {
-      const digest = Buffer.from(await crypto.subtle.digest('SHA-256', files[name]!)).toString('hex');
+      const digest = Buffer.from(
+        await crypto.subtle.digest('SHA-256', files[name] as Uint8Array<ArrayBuffer>),
+      ).toString('hex');
       expect(manifest.entries[name], name).toEqual({ bytes: files[name]!.length, sha256: digest });
     }
     // Binary fields travel as raw bytes, never as JSON number arrays.
@@ -173,7 +191,7 @@ describe('library import', () => {
       registryUrl: 'mine.json',
       trustedOrigins: ['https://mine.example'],
     });
-    expect(await getSetting(target, 'conversation', [])).toEqual([{ question: 'What is a?', answer: 'A [1].' }]);
+    expect(await getSetting(target, 'conversation', [])).toEqual([TURN]);
     const journaled = (await target.getAll('journal')).map((e) => e.docId);
     expect(journaled).toEqual(expect.arrayContaining(['a', 'b', 'old']));
   });
@@ -184,11 +202,11 @@ describe('library import', () => {
     await saveDocumentWithChunks(target, { ...a, hash: 'other' }, [], []);
     const [twin] = makeBatch('twin', 0, 4, { hash: 'hash-b' });
     await saveDocumentWithChunks(target, twin, [], []);
-    await setSetting(target, 'conversation', ['kept']);
+    await setSetting(target, 'conversation', [{ ...TURN, question: 'kept' }]);
     const out = await importLibrary(await exported(source), 'merge', ports(target));
     expect(out).toMatchObject({ added: [], removed: [], skipped: 2 });
     expect(await target.count('chunks')).toBe(0);
-    expect(await getSetting(target, 'conversation', [])).toEqual(['kept']);
+    expect(await getSetting(target, 'conversation', [])).toEqual([{ ...TURN, question: 'kept' }]);
     const fresh = await openLecternDB(uniqueDbName());
     const added = await importLibrary(await exported(source), 'merge', ports(fresh));
     expect(added).toMatchObject({ added: ['a', 'b'], skipped: 0 });
@@ -213,7 +231,7 @@ describe('library import', () => {
     const cases: [string, (bytes: Uint8Array) => Uint8Array, string][] = [
       ['truncated', (b) => b.slice(0, Math.floor(b.length * 0.6)), 'ARCHIVE_DAMAGED'],
       ['not a zip', () => strToU8('hello'), 'ARCHIVE_DAMAGED'],
-      ['a changed byte in the vectors', (b) => repack(b, (f) => void (f['vectors.bin']![3] ^= 1)), 'ARCHIVE_TAMPERED'],
+      ['a changed byte in the vectors', (b) => repack(b, (f) => flip(f['vectors.bin']!, 3)), 'ARCHIVE_TAMPERED'],
       [
         'an edited document',
         (b) =>
@@ -251,7 +269,9 @@ describe('library import', () => {
       const chunks = JSON.parse(strFromU8(files['chunks.json']!)) as unknown[];
       files['chunks.json'] = strToU8(JSON.stringify(chunks.slice(1)));
       // The count and the checksum agree with the edit: a hand-made file that hashes right still fails the row checks.
-      const sha256 = Buffer.from(await crypto.subtle.digest('SHA-256', files['chunks.json'])).toString('hex');
+      const sha256 = Buffer.from(
+        await crypto.subtle.digest('SHA-256', files['chunks.json'] as Uint8Array<ArrayBuffer>),
+      ).toString('hex');
       editManifest(files, (m) => {
         m.counts.chunks -= 1;
         m.entries['chunks.json'] = { bytes: files['chunks.json']!.length, sha256 };

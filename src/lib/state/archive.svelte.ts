@@ -139,7 +139,9 @@ export class ArchiveState {
       settled = true;
       const change = { added: out.added, removed: out.removed };
       this.ctx.setDocuments(out.documents);
-      await this.ctx.syncIndex(change);
+      // The import is stored whatever happens to search now: a failure here is said, and the next start replays the
+      // journal the import wrote.
+      await this.ctx.syncIndex(change).catch((err: unknown) => this.ctx.fail(toAppError(err)));
       this.ctx.announce(change);
       const back = new Set(out.added);
       for (const id of out.removed) if (!back.has(id)) this.ctx.forget(id);

@@ -86,6 +86,16 @@ export const ERROR_CODES = {
   INDEX_STILL_BUILDING: 'Your documents are still being added. Ask again once they are ready.',
   QUESTION_EMPTY: 'Type a question first.',
   PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
+  LIBRARY_BUSY: 'Files are still being added to your library. Export or import the library once they are done.',
+  ARCHIVE_DAMAGED:
+    'This file is not a Lectern library export, or it is damaged or incomplete ({reason}). Nothing was imported.',
+  ARCHIVE_VERSION:
+    'This library export is in format {found}, which this version of Lectern cannot read (it reads format {supported}). Nothing was imported.',
+  ARCHIVE_SCHEMA_NEWER:
+    'This library export comes from a newer Lectern (storage version {found}; this one has {supported}). Update Lectern, then import it again. Nothing was imported.',
+  ARCHIVE_TAMPERED:
+    'This library export was changed after it was made: "{entry}" does not match the checksum in its manifest. Nothing was imported.',
+  ARCHIVE_INVALID: 'This library export is not valid: {why}. Nothing was imported.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -42,6 +42,13 @@ export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';
 export { listDocumentIds, readIndexRows, type IndexRows } from './sync-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';
 export { getSetting, setSetting, deleteSetting, listSettingKeys, type SettingGuard } from './settings-repo';
+export {
+  readLibraryRows,
+  writeLibraryRows,
+  type ImportMode,
+  type LibraryRows,
+  type LibraryWriteOutcome,
+} from './library-rows';
 export { repairOnStartup, type RepairReport } from './consistency';
 export {
   readSnapshot,

@@ -2,7 +2,9 @@
 import type { EmbedderSpec } from '../config/registry-types';
 import type { WireError } from '../errors';
 import type { RuntimeConfig } from '../models/runtime';
+import type { ImportMode } from '../persistence';
 import type { BackfillOutcome, BackfillProgress } from './backfill';
+import type { ArchiveManifest, ArchiveProgress } from './library-archive';
 import type { DocumentSummary, ImportOutcome, ImportRequest, PromptAnswer, QueuePrompt, QueueStage } from './ingest';
 
 /**
@@ -66,6 +68,21 @@ export type IngestMethods = {
    * replaces those of other models, model hosts or registries.
    */
   backfill: { params: { replace: boolean }; result: BackfillOutcome; progress: BackfillProgress };
+  /** The whole library as one zip (pipelines/library-archive.ts); the blob is made in the worker. */
+  exportLibrary: {
+    params: Record<string, never>;
+    result: { blob: Blob; manifest: ArchiveManifest };
+    progress: ArchiveProgress;
+  };
+  /**
+   * Checks an export and writes it in one transaction (merge or replace); returns the documents added and removed and
+   * the summaries of the library as it is now stored.
+   */
+  importLibrary: {
+    params: { file: Blob; mode: ImportMode };
+    result: { added: string[]; removed: string[]; skipped: number; documents: DocumentSummary[] };
+    progress: ArchiveProgress;
+  };
   /** Parse and chunk only (the ingest benchmark): pages and passages, nothing stored. */
   process: { params: ProcessParams; result: { pageCount: number | null; chunks: number }; progress: never };
 };

@@ -16,11 +16,17 @@ import {
   listDocuments,
   saveBackfilledVectors,
   openLecternDB,
+  readLibraryRows,
+  getSetting,
+  writeLibraryRows,
+  DB_VERSION,
   saveDocumentWithChunks,
   type LecternDatabase,
 } from '../persistence';
 import { chunkParsed, importFile, removeDocument, type LibraryStore, type PromptAnswer } from '../pipelines/ingest';
 import { backfill, type BackfillStore } from '../pipelines/backfill';
+import { exportLibrary, importLibrary } from '../pipelines/library-archive';
+import { version as appVersion } from '../../../package.json';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { SearchMethods } from '../retrieval/search-types';
 import { connectPort, type Handlers, type RpcClient } from '../rpc';
@@ -159,6 +165,33 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
     remove: async ({ docId }) => {
       if (!search) throw new AppError('INDEX_NOT_OPEN');
       await removeDocument(docId, need(), search);
+    },
+
+    exportLibrary: async (_params, ctx) => {
+      const d = db;
+      if (!d) throw new AppError('INDEX_NOT_OPEN');
+      const ports = {
+        read: (keys: readonly string[]) => readLibraryRows(d, keys),
+        schemaVersion: DB_VERSION,
+        appVersion,
+      };
+      return exportLibrary(ports, { signal: ctx.signal, progress: ctx.progress });
+    },
+
+    importLibrary: async ({ file, mode }, ctx) => {
+      const d = db;
+      if (!d) throw new AppError('INDEX_NOT_OPEN');
+      ctx.progress({ phase: 'checking', fraction: 0 });
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const ports = {
+        write: (...args: Parameters<typeof writeLibraryRows> extends [unknown, ...infer R] ? R : never) =>
+          writeLibraryRows(d, ...args),
+        setting: (key: string) => getSetting<unknown>(d, key, undefined, (_v): _v is unknown => true),
+        schemaVersion: DB_VERSION,
+      };
+      const out = await importLibrary(bytes, mode, ports, { signal: ctx.signal, progress: ctx.progress });
+      const documents = (await listDocuments(d)).map(({ text: _text, ...summary }) => summary);
+      return { added: out.added, removed: out.removed, skipped: out.skipped, documents };
     },
 
     // Parse and chunk only, for the ingest benchmark: what one file costs before any model runs.

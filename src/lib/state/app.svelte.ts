@@ -18,6 +18,7 @@ import type { AskPorts } from '../pipelines/ask';
 import { ModelsState } from './models.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
+import { ArchiveState } from './archive.svelte';
 import { originOf } from '../config/provenance';
 import { keywordOnlyDocs } from './keyword-only';
 import { OriginConsent } from './origin-consent.svelte';
@@ -52,6 +53,8 @@ export class AppState {
   readonly chat: ChatState;
   /** A published library searched beside the private one (`?library=`, or the site's default). */
   readonly published: PublishedState;
+  /** Library export and import (one zip; see pipelines/library-archive.ts). */
+  readonly archive: ArchiveState;
   /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
   readonly consent = new OriginConsent({
     trusted: () => this.settings.trustedOrigins,
@@ -115,6 +118,21 @@ export class AppState {
     });
     this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
+    this.archive = new ArchiveState({
+      client: () => this.library.client(),
+      importing: () => this.library.busy,
+      setDocuments: (docs) => (this.library.documents = docs),
+      syncIndex: (change) => this.models.syncIndex(change),
+      announce: (change) => this.tabs.announce(change),
+      check: () => this.tabs.check(),
+      forget: (docId) => void this.chat.forgetDocument(docId),
+      back: (docIds) => this.chat.documentsBack(docIds),
+      reloadSaved: async () => {
+        await this.chat.restore();
+        await this.reloadSettings();
+      },
+      ...common,
+    });
   }
 
   /** Starts the app: storage, settings, the library, registry, capabilities, then the models and the indexes. */
@@ -273,6 +291,15 @@ export class AppState {
     if (this.db) await setSetting(this.db, SETTINGS_KEY, $state.snapshot(this.settings));
     this.info('Settings saved.');
     // Models live in workers created at start: a clean restart is the simplest correct switch.
+    if (reload) location.reload();
+  }
+
+  /** Settings a library import stored: applied; a change to those the workers hold reloads the page (see saveSettings). */
+  private async reloadSettings(): Promise<void> {
+    if (!this.db) return;
+    const next = { ...DEFAULT_SETTINGS, ...(await getSetting<Partial<Settings>>(this.db, SETTINGS_KEY, {})) };
+    const reload = RELOAD_ON.some((key) => next[key] !== this.settings[key]);
+    this.settings = next;
     if (reload) location.reload();
   }
 

@@ -87,9 +87,11 @@ export class ChatState {
     const db = this.ctx.db();
     if (!db) return;
     const saved = await getSetting<Turn[]>(db, CONVERSATION_KEY, []);
-    if (!Array.isArray(saved) || saved.length === 0) return;
-    this.history = saved.slice(0, -1);
-    this.show(saved[saved.length - 1] ?? null);
+    // Also after a library import replaced the stored conversation: what was shown goes, even when none came.
+    const turns = Array.isArray(saved) ? saved : [];
+    this.latest.cancel();
+    this.history = turns.slice(0, -1);
+    this.show(turns[turns.length - 1] ?? null);
   }
 
   async clear(): Promise<void> {
@@ -213,6 +215,11 @@ export class ChatState {
     this.sources = this.sources.map((s) => (s.docId === docId ? scrubSource(s) : s));
     if (this.viewing && this.sources.find((s) => s.n === this.viewing!.n)?.deleted) this.viewing = null;
     await this.persist();
+  }
+
+  /** Documents deleted in this session are back (a library import brought them): their passages may show again. */
+  documentsBack(docIds: readonly string[]): void {
+    for (const id of docIds) this.deleted.delete(id);
   }
 
   closeCitation(): void {

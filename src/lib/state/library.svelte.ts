@@ -175,6 +175,13 @@ export class LibraryState {
     if (err) throw err;
   }
 
+  /** The live ingest worker, once the library is open (library export and import run there). */
+  client = async (): Promise<RpcClient<IngestMethods>> => {
+    await this.ready();
+    if (!this.worker) throw new AppError('STORAGE_FAILED');
+    return this.worker.client();
+  };
+
   /** A model loaded after the others had settled (a retry): imports and the backfill use it from now on. */
   modelsChanged = (): void => void this.worker?.reattach();
 

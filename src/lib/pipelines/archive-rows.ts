@@ -1,0 +1,152 @@
+// Checks the rows a library export carries (untrusted JSON from a file) before any of them may reach storage.
+import { AppError } from '../errors';
+import type { LibraryRows } from '../persistence';
+
+const KINDS = new Set(['pdf', 'docx', 'html', 'markdown', 'text']);
+
+type Row = Record<string, unknown>;
+type Check = (v: unknown) => boolean;
+
+const str: Check = (v) => typeof v === 'string';
+const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const count: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
+const strOrNull: Check = (v) => v === null || str(v);
+const numOrNull: Check = (v) => v === null || num(v);
+const strings: Check = (v) => Array.isArray(v) && v.every(str);
+const numbers: Check = (v) => Array.isArray(v) && v.every(num);
+const buffer: Check = (v) => v instanceof ArrayBuffer;
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || check(v);
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v);
+
+/** The fields each kind of row must have, and of what type. */
+const SHAPES: Record<keyof LibraryRows, Record<string, Check>> = {
+  documents: {
+    id: str,
+    name: str,
+    kind: (v) => KINDS.has(v as string),
+    size: count,
+    hash: str,
+    title: str,
+    text: str,
+    pageCount: numOrNull,
+    chunkCount: count,
+    addedAt: num,
+    status: oneOf('ready'),
+    embedderId: strOrNull,
+    lateModelId: optional(strOrNull),
+  },
+  chunks: {
+    id: str,
+    docId: str,
+    ordinal: count,
+    text: str,
+    start: count,
+    end: count,
+    headingPath: strings,
+    pageStart: numOrNull,
+    pageEnd: numOrNull,
+    tokenCount: count,
+    hash: str,
+  },
+  vectors: {
+    chunkId: str,
+    docId: str,
+    embedderId: str,
+    dims: count,
+    data: buffer,
+    bits: optional(oneOf(8)),
+    scale: optional(num),
+  },
+  keywords: { chunkId: str, docId: str, length: count, terms: strings, freqs: numbers },
+  tokenVectors: {
+    chunkId: str,
+    docId: str,
+    modelId: str,
+    tokens: count,
+    dims: count,
+    bits: optional(oneOf(6, 8)),
+    data: buffer,
+    scales: buffer,
+    tokenTexts: strings,
+  },
+  settings: { key: str },
+};
+
+const invalid = (why: string) => new AppError('ARCHIVE_INVALID', undefined, { why });
+
+function checkShape(part: keyof LibraryRows, rows: readonly unknown[]): void {
+  const shape = SHAPES[part];
+  rows.forEach((row, i) => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row))
+      throw invalid(`${part} row ${i} is not a record`);
+    for (const [field, check] of Object.entries(shape)) {
+      if (!check((row as Row)[field])) throw invalid(`${part} row ${i} has no valid "${field}"`);
+    }
+  });
+}
+
+/** Bytes a dense vector of this shape holds (see VectorRecord). */
+const vectorBytes = (v: { dims: number; bits?: 8 }) => (v.bits === 8 ? v.dims : v.dims * 4);
+/** Bytes token vectors of this shape hold (see TokenVectorRecord: int6 packs four values into three bytes). */
+const tokenBytes = (t: { tokens: number; dims: number; bits?: 6 | 8 }) =>
+  t.bits === 6 ? Math.ceil((t.tokens * t.dims * 3) / 4) : t.tokens * t.dims;
+
+/**
+ * Throws ARCHIVE_INVALID unless every row has its fields with the right types, every derived row belongs to a chunk
+ * of a document in the export, each document has exactly its chunkCount chunks, ids are unique and the binary parts
+ * have the sizes their shapes say; settings rows must be among `settingKeys`.
+ */
+export function checkRows(rows: LibraryRows, settingKeys: readonly string[]): void {
+  for (const part of Object.keys(SHAPES) as (keyof LibraryRows)[]) checkShape(part, rows[part]);
+  const unique = (ids: string[], what: string) => {
+    if (new Set(ids).size !== ids.length) throw invalid(`two ${what} have the same id`);
+  };
+  unique(
+    rows.documents.map((d) => d.id),
+    'documents',
+  );
+  unique(
+    rows.chunks.map((c) => c.id),
+    'passages',
+  );
+  const chunksOf = new Map(rows.documents.map((d) => [d.id, 0]));
+  const chunkDoc = new Map<string, string>();
+  for (const c of rows.chunks) {
+    const n = chunksOf.get(c.docId);
+    if (n === undefined) throw invalid(`passage ${c.id} belongs to no document in the export`);
+    chunksOf.set(c.docId, n + 1);
+    chunkDoc.set(c.id, c.docId);
+  }
+  for (const d of rows.documents) {
+    if (chunksOf.get(d.id) !== d.chunkCount) throw invalid(`document "${d.name}" lacks some of its passages`);
+  }
+  for (const part of ['vectors', 'keywords', 'tokenVectors'] as const) {
+    unique(
+      rows[part].map((r) => r.chunkId),
+      part,
+    );
+    for (const r of rows[part]) {
+      if (chunkDoc.get(r.chunkId) !== r.docId) throw invalid(`${part} row ${r.chunkId} belongs to no passage`);
+    }
+  }
+  for (const v of rows.vectors) {
+    if (v.data.byteLength !== vectorBytes(v) || (v.bits === 8 && v.scale === undefined))
+      throw invalid(`vector ${v.chunkId} has ${v.data.byteLength} bytes for ${v.dims} dimensions`);
+  }
+  for (const t of rows.tokenVectors) {
+    if (t.data.byteLength !== tokenBytes(t) || t.scales.byteLength !== t.tokens * 4)
+      throw invalid(`token vectors ${t.chunkId} do not have the size their shape says`);
+  }
+  for (const k of rows.keywords) {
+    if (k.terms.length !== k.freqs.length) throw invalid(`keyword row ${k.chunkId} has unmatched terms`);
+  }
+  for (const s of rows.settings) {
+    if (!settingKeys.includes(s.key)) throw invalid(`the setting "${s.key}" is not one Lectern exports`);
+  }
+}

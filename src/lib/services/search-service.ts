@@ -46,6 +46,13 @@ import { fetchManifest, libraryUrl, shardLoader, type FetchCounts } from './publ
 const FIRST_STAGE = 100;
 /** The longest a call may wait on a published library's files before the watchdog ends it (a slow network). */
 const NETWORK_WAIT_MS = 120_000;
+/**
+ * Published candidates reranked per question, best fused first: each may need its own token shard from the network,
+ * so the rest keep their first-stage place (unscored, as passages without token vectors) rather than cost a shard each.
+ */
+const PUBLISHED_RERANK_MAX = 30;
+/** The background read of a published library's index waits this long, or for the first question to be searched. */
+const BACKGROUND_AFTER_MS = 3_000;
 /** Keyword rows read between two signs of life while opening (a page of storage reads is 2,048). */
 const ROWS_PER_BEAT = 4_096;
 
@@ -130,6 +137,9 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
   const fetched: FetchCounts = { network: 0, cached: 0, shards: 0 };
   /** Why the last search could not use the published library (said in the search note); null when it could. */
   let publishedFailure: string | null = null;
+  /** Resolves once a question has searched the published library: its background read starts after that. */
+  let firstPublishedSearch: () => void = () => {};
+  let searchedPublished = new Promise<void>((resolve) => (firstPublishedSearch = resolve));
 
   const need = (): LecternDatabase => {
     if (!db) throw new AppError('INDEX_NOT_OPEN');
@@ -193,7 +203,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       const { library, denseOk } = published;
       try {
         expect(NETWORK_WAIT_MS);
-        pubKeyword = await library.keywordSearch(text, FIRST_STAGE, filter ?? undefined);
+        pubKeyword = await library.keywordSearch(text, FIRST_STAGE, filter ?? undefined).finally(firstPublishedSearch);
         const index = denseOk ? library.denseIndex : null;
         if (vector && index)
           pubDense = filter
@@ -239,7 +249,8 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     if (pub?.lateOk && pub.library.manifest.models.late?.dims === query.dims) {
       try {
         expect(NETWORK_WAIT_MS);
-        for (const row of await pub.library.tokenRows(ids.filter((id) => pub.library.has(id)))) {
+        const theirs = ids.filter((id) => pub.library.has(id)).slice(0, PUBLISHED_RERANK_MAX);
+        for (const row of await pub.library.tokenRows(theirs)) {
           texts.set(row.doc.id, row.texts);
           docs.push(row.doc);
         }
@@ -540,6 +551,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       const denseOk = same(mine, theirs);
       const lateOk = same(myLate, manifest.models.late);
       published = { library, denseOk, lateOk };
+      searchedPublished = new Promise<void>((resolve) => (firstPublishedSearch = resolve));
       const mismatch =
         theirs && !denseOk
           ? `It was built with the embedding model ${theirs.id}@${theirs.revision} (${theirs.dims} dimensions), and this app runs ${mine ? `${mine.id}@${mine.revision} (${mine.dims})` : 'none'}: its passages are searched by keywords only, so the two models' vectors are never mixed.`
@@ -574,6 +586,8 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
         ctx.progress({ done, total });
       };
       progress(0);
+      // The first question's own buckets come first: the whole index would compete with them for the network.
+      await Promise.race([searchedPublished, new Promise((resolve) => setTimeout(resolve, BACKGROUND_AFTER_MS))]);
       await library.loadKeywords(progress);
       if (denseOk) await library.loadDense((done) => progress(keywords.shards.length + done));
       return { passages: library.ids.length };

@@ -35,6 +35,8 @@ Options:
   --include-files        ship the original files too, so citations can open them
   --cache <dir>          the incremental cache (default: node_modules/.cache/lectern-publish)
   --build                run \`vite build\` first even when dist/ exists
+  --app <dir>            the built app to copy (default: this package's dist/, built when missing)
+  --shard-kb <n>         target size of a passages, dense or tokens shard in KB (default: 2048)
   --stats                print throughput and bytes per passage by part
   -h, --help             this text`;
 
@@ -53,6 +55,8 @@ interface Options {
   includeFiles: boolean;
   cache: string;
   build: boolean;
+  app: string | null;
+  shardBytes: number | undefined;
   stats: boolean;
 }
 
@@ -70,6 +74,8 @@ function options(argv: readonly string[]): Options | null {
         'include-files': { type: 'boolean' },
         cache: { type: 'string' },
         build: { type: 'boolean' },
+        app: { type: 'string' },
+        'shard-kb': { type: 'string' },
         stats: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -82,6 +88,9 @@ function options(argv: readonly string[]): Options | null {
   if (positionals.length !== 1) throw new UserError(`Give one folder to publish.\n\n${USAGE}`);
   if (!values.out) throw new UserError(`Give the site's folder with --out <dir>.\n\n${USAGE}`);
   const folder = resolve(positionals[0]!);
+  const shardKb = values['shard-kb'] === undefined ? undefined : Number(values['shard-kb']);
+  if (shardKb !== undefined && !(Number.isInteger(shardKb) && shardKb > 0))
+    throw new UserError('--shard-kb takes a whole number of kilobytes.');
   return {
     folder,
     out: resolve(values.out),
@@ -91,6 +100,8 @@ function options(argv: readonly string[]): Options | null {
     includeFiles: values['include-files'] ?? false,
     cache: resolve(values.cache ?? join(ROOT, 'node_modules', '.cache', 'lectern-publish')),
     build: values.build ?? false,
+    app: values.app ? resolve(values.app) : null,
+    shardBytes: shardKb && shardKb * 1024,
     stats: values.stats ?? false,
   };
 }
@@ -230,8 +241,9 @@ async function publish(o: Options): Promise<number> {
   for (const s of skipped) console.log(`Skipped ${s} (not PDF, DOCX, HTML, Markdown or text)`);
   if (files.length === 0) throw new UserError(`No PDF, DOCX, HTML, Markdown or text files in ${o.folder}.`);
 
-  const dist = join(ROOT, 'dist');
-  if (o.build || !existsSync(join(dist, 'index.html'))) {
+  const dist = o.app ?? join(ROOT, 'dist');
+  if (o.app && !existsSync(join(dist, 'index.html'))) throw new UserError(`No built app (index.html) in ${dist}.`);
+  if (!o.app && (o.build || !existsSync(join(dist, 'index.html')))) {
     console.log('Building the app (vite build)…');
     buildApp(ROOT);
   }
@@ -286,6 +298,7 @@ async function publish(o: Options): Promise<number> {
     generator: `lectern publish ${VERSION}`,
     models: m.published,
     chunking,
+    ...(o.shardBytes ? { shardBytes: o.shardBytes } : {}),
   });
   const counts = writeLibrary(o.out, library);
   writeOriginals(

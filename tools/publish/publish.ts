@@ -164,6 +164,7 @@ async function ingest(
   );
   stage('tokens');
   const encoded = await late.encodeDocuments(drafts.map((c) => c.text));
+  stage('saving');
   const rows = documentRows({
     docId,
     file: { name: found.path, size: bytes.length, hash },
@@ -219,9 +220,32 @@ export function sizeByPart(manifest: PublishedManifest): Record<string, number> 
   };
 }
 
-function printStats(manifest: PublishedManifest, built: number, seconds: number, total: number): void {
+/** Seconds spent in each stage of building documents (the last stage runs until the next one starts). */
+class StageTimer {
+  readonly seconds: Record<string, number> = {};
+  private current: string | null = null;
+  private since = 0;
+
+  to(stage: string | null): void {
+    const now = performance.now();
+    if (this.current) this.seconds[this.current] = (this.seconds[this.current] ?? 0) + (now - this.since) / 1000;
+    this.current = stage;
+    this.since = now;
+  }
+}
+
+function printStats(
+  manifest: PublishedManifest,
+  built: number,
+  seconds: number,
+  total: number,
+  stages: Record<string, number>,
+): void {
   const n = Math.max(1, manifest.counts.passages);
-  console.log(`\nThroughput: ${built} passages built in ${seconds.toFixed(1)} s (${(built / seconds).toFixed(1)}/s)`);
+  const rate = seconds > 0 ? (built / seconds).toFixed(1) : '-';
+  console.log(`\nThroughput: ${built} passages built in ${seconds.toFixed(1)} s (${rate}/s)`);
+  const byStage = Object.entries(stages).map(([s, t]) => `${s} ${t.toFixed(1)} s`);
+  if (byStage.length) console.log(`  by stage: ${byStage.join(', ')}`);
   console.log(`Whole run: ${total.toFixed(1)} s for ${manifest.counts.passages} passages`);
   console.log('\nBytes per passage by part');
   const parts = sizeByPart(manifest);
@@ -258,6 +282,7 @@ async function publish(o: Options): Promise<number> {
   const failed: string[] = [];
   let built = 0;
   let buildSeconds = 0;
+  const timer = new StageTimer();
   try {
     for (const found of files) {
       progress.start(found.path);
@@ -272,7 +297,10 @@ async function publish(o: Options): Promise<number> {
         await m.load();
         const t = performance.now();
         try {
-          doc = await ingest(found, bytes, hash, m, chunking, (s) => progress.stage(s));
+          doc = await ingest(found, bytes, hash, m, chunking, (s) => {
+            timer.to(s);
+            progress.stage(s);
+          });
         } catch (err) {
           const why = err instanceof AppError ? err.message : String(err);
           failed.push(found.path);
@@ -280,6 +308,7 @@ async function publish(o: Options): Promise<number> {
           continue;
         }
         cache.put(key, doc);
+        timer.to(null);
         built += doc.chunks.length;
         buildSeconds += (performance.now() - t) / 1000;
       }
@@ -313,7 +342,7 @@ async function publish(o: Options): Promise<number> {
   );
   console.log(`Shards: ${counts.written} written, ${counts.kept} kept, ${counts.removed} removed`);
   if (failed.length) console.log(`${failed.length} file(s) could not be read and were left out: ${failed.join(', ')}`);
-  if (o.stats) printStats(library.manifest, built, buildSeconds, (performance.now() - started) / 1000);
+  if (o.stats) printStats(library.manifest, built, buildSeconds, (performance.now() - started) / 1000, timer.seconds);
   return 0;
 }
 

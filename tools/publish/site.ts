@@ -95,7 +95,8 @@ const escapeAttr = (s: string) =>
 
 /** Adds origins to the connect-src of a CSP (in index.html's meta tag or _headers), leaving the rest as it is. */
 export function allowConnect(policy: string, origins: string[]): string {
-  return policy.replace(/connect-src ([^;"\n]*)/, (whole, list: string) => {
+  // The directive itself (it starts with 'self'), not a comment that names it, as _headers has.
+  return policy.replace(/connect-src ('self'[^;"\n]*)/, (whole, list: string) => {
     const have = list.split(/\s+/);
     const add = origins.filter((o) => !have.includes(o));
     return add.length ? `connect-src ${[...have, ...add].join(' ')}` : whole;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublishedManifest } from '../../../src/lib/published/format';
 import { unpackShard } from '../../../src/lib/published/shard-codec';
 import { sha256Hex } from '../../../src/lib/ingest/hash';
-import { repoRoot } from '../ingest/helpers';
+import { readFixture, repoRoot } from '../ingest/helpers';
 
 const CLI = join(repoRoot, 'tools/publish/cli.mjs');
 const REGISTRY = join(repoRoot, 'test/fixtures/standin/registry.json');
@@ -72,6 +72,9 @@ beforeAll(() => {
     '<html><head><title>Ownership</title></head><body><h1>Ownership</h1><p>Each value has one owner.</p></body></html>',
   );
   writeFileSync(join(folder, 'picture.png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+  // PDF and DOCX: the parsers load pdf.js and mammoth on demand, after the CLI's entry module loaded.
+  for (const name of ['alphatrans.pdf', 'page-breaks.docx', 'password.pdf'])
+    writeFileSync(join(folder, 'guide', name), readFixture(name));
 }, 10_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -82,7 +85,8 @@ describe('lectern publish', () => {
     expect(first.stderr).not.toMatch(/Error|at /);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Skipped picture.png');
-    expect(first.stdout).toMatch(/\[7\/7\] guide\/page\.html/);
+    expect(first.stdout).toMatch(/\[10\/10\] guide\/password\.pdf: skipped, This PDF is protected by a password\./);
+    expect(first.stdout).toContain('1 file(s) could not be read and were left out: guide/password.pdf');
 
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('<meta name="lectern-library" content="library/lectern-library.json" />');
@@ -98,7 +102,12 @@ describe('lectern publish', () => {
     expect(m.chunking).toEqual({ maxTokens: 256, overlapTokens: 32 });
     const names = m.documents.map((d) => d.name);
     expect(names).toEqual([...names].sort());
-    expect(names).toContain('guide/notes.txt');
+    expect(names).toEqual(
+      expect.arrayContaining(['guide/notes.txt', 'guide/alphatrans.pdf', 'guide/page-breaks.docx']),
+    );
+    expect(names).not.toContain('guide/password.pdf');
+    expect(m.documents.find((d) => d.name === 'guide/alphatrans.pdf')).toMatchObject({ kind: 'pdf', pageCount: 1 });
+    expect(m.documents.find((d) => d.name === 'guide/page-breaks.docx')?.kind).toBe('docx');
     for (const d of m.documents) {
       expect(d.id).toBe(`pub-${(await sha256Hex(d.name)).slice(0, 16)}`);
       expect(d.file).toBe(`files/${d.name}`);
@@ -123,8 +132,8 @@ describe('lectern publish', () => {
     appendFileSync(join(folder, 'ch15-04-rc.md'), '\nRc<T> counts references to a value on the heap.\n');
     const second = publish('--name', 'Test docs', '--shard-kb', '1');
     expect(second.code).toBe(0);
-    const lines = second.stdout.split('\n').filter((l) => /^\[\d+\/7\]/.test(l));
-    expect(lines).toHaveLength(7);
+    const lines = second.stdout.split('\n').filter((l) => /^\[\d+\/10\]/.test(l) && !l.includes('password.pdf'));
+    expect(lines).toHaveLength(9);
     for (const l of lines) expect(l.includes('(cached)')).toBe(!l.includes('ch15-04-rc.md'));
 
     const after = shardsOf();

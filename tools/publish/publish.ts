@@ -318,8 +318,9 @@ async function publish(o: Options): Promise<number> {
     }
   } finally {
     m.close();
+    // Ends the status line on a TTY, so an error printed next starts on its own line.
+    progress.finish();
   }
-  progress.finish();
   if (inputs.length === 0) throw new UserError('No file could be read; nothing was published.');
 
   const library = await buildLibrary(inputs, {

@@ -25,7 +25,7 @@ export class Progress {
 
   private status(text: string): void {
     if (!this.tty) return;
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    const width = Math.max(20, (this.out.columns || 100) - 1);
     const line = text.length > width ? `${text.slice(0, width - 1)}…` : text;
     this.out.write(`\r\x1b[2K${line}`);
   }

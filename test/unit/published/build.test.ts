@@ -76,6 +76,14 @@ describe('shard codec', () => {
     expect(invalid(forged([{ name: 'v', type: 'f32', offset: -8, length: 1 }]))).toBe('PUBLISHED_SHARD_INVALID');
     expect(invalid(forged([{ name: 'v', type: 'f64', offset: 0, length: 1 }]))).toBe('PUBLISHED_SHARD_INVALID');
     expect(invalid(forged([{ name: 'v', type: 'u8', offset: 0, length: 1.5 }]))).toBe('PUBLISHED_SHARD_INVALID');
+    expect(invalid(forged([null]))).toBe('PUBLISHED_SHARD_INVALID');
+    expect(invalid(forged([{ name: 'v', type: 'toString', offset: 0, length: 1 }]))).toBe('PUBLISHED_SHARD_INVALID');
+    expect(invalid(forged([{ name: 7, type: 'u8', offset: 0, length: 1 }]))).toBe('PUBLISHED_SHARD_INVALID');
+    // A name that is a prototype's key stays a plain entry.
+    const proto = forged([{ name: '__proto__', type: 'u8', offset: 0, length: 2 }]);
+    const shard = unpackShard(proto, 'test', 'x.bin');
+    expect(Object.keys(shard.arrays)).toEqual(['__proto__']);
+    expect(() => arrayOf(shard, 'constructor', Uint8Array, 'x.bin')).toThrow(AppError);
   });
 
   it('arrayOf refuses a missing array, another type or another length', () => {

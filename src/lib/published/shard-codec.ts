@@ -66,14 +66,17 @@ export function unpackShard(bytes: Uint8Array, kind: string, file: string): Shar
   const start = align8(16 + headerLength);
   // Aligned copies: typed-array views need their element size's alignment, which a fetched buffer slice may lack.
   const body = bytes.slice(start);
-  const arrays: Record<string, ShardArray> = {};
-  for (const a of header.arrays) {
-    const Type = TYPES[a.type];
-    if (!Type || !Number.isInteger(a.offset) || !Number.isInteger(a.length) || a.offset < 0 || a.length < 0)
-      throw bad(file, `array ${String(a.name)}`);
-    if (a.offset % 8 !== 0 || a.offset + a.length * Type.BYTES_PER_ELEMENT > body.length)
-      throw bad(file, `array ${String(a.name)} bounds`);
-    arrays[String(a.name)] = new Type(body.buffer, a.offset, a.length);
+  // No prototype: an array named "__proto__" or "constructor" is just a name.
+  const arrays: Record<string, ShardArray> = Object.create(null) as Record<string, ShardArray>;
+  for (const a of header.arrays as unknown[]) {
+    if (typeof a !== 'object' || a === null) throw bad(file, 'array entry');
+    const { name, type, offset, length } = a as Header['arrays'][number];
+    const Type = Object.hasOwn(TYPES, type) ? TYPES[type] : undefined;
+    if (!Type || typeof name !== 'string' || !Number.isInteger(offset) || !Number.isInteger(length))
+      throw bad(file, `array ${String(name)}`);
+    if (offset < 0 || length < 0 || offset % 8 !== 0 || offset + length * Type.BYTES_PER_ELEMENT > body.length)
+      throw bad(file, `array ${name} bounds`);
+    arrays[name] = new Type(body.buffer, offset, length);
   }
   return { kind, json: header.json, arrays };
 }

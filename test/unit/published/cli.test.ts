@@ -1,0 +1,176 @@
+// `lectern publish` end to end on a tiny folder with the stand-in models: the site's layout, its manifest, and a re-run after one edit that rebuilds one document and writes only the shards that changed.
+import { spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PublishedManifest } from '../../../src/lib/published/format';
+import { unpackShard } from '../../../src/lib/published/shard-codec';
+import { sha256Hex } from '../../../src/lib/ingest/hash';
+import { readFixture, repoRoot } from '../ingest/helpers';
+
+const CLI = join(repoRoot, 'tools/publish/cli.mjs');
+const REGISTRY = join(repoRoot, 'test/fixtures/standin/registry.json');
+const CSP = `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; connect-src 'self' https://huggingface.co" />`;
+
+let work: string;
+let folder: string;
+let out: string;
+let app: string;
+
+function publish(...extra: string[]) {
+  const run = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'publish',
+      folder,
+      '--out',
+      out,
+      '--registry',
+      REGISTRY,
+      '--app',
+      app,
+      '--cache',
+      join(work, 'cache'),
+      ...extra,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const shardsOf = () => new Set(readdirSync(join(out, 'library/shards')));
+const manifest = () => JSON.parse(readFileSync(join(out, 'library/lectern-library.json'), 'utf8')) as PublishedManifest;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'lectern-publish-test-'));
+  folder = join(work, 'docs');
+  out = join(work, 'site');
+  app = join(work, 'app');
+  mkdirSync(join(folder, 'guide'), { recursive: true });
+  mkdirSync(join(app, 'assets'), { recursive: true });
+  writeFileSync(
+    join(app, 'index.html'),
+    `<!doctype html>\n<html>\n  <head>\n    ${CSP}\n  </head>\n  <body></body>\n</html>\n`,
+  );
+  writeFileSync(join(app, 'assets', 'index.js'), '// app\n');
+  const rust = join(repoRoot, 'test/fixtures/docs/rust');
+  for (const name of readdirSync(rust)) writeFileSync(join(folder, name), readFileSync(join(rust, name)));
+  writeFileSync(join(folder, 'guide', 'notes.txt'), 'Cargo builds crates.\n\nRelease profiles tune optimisation.\n');
+  writeFileSync(
+    join(folder, 'guide', 'page.html'),
+    '<html><head><title>Ownership</title></head><body><h1>Ownership</h1><p>Each value has one owner.</p></body></html>',
+  );
+  writeFileSync(join(folder, 'picture.png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+  // PDF and DOCX: the parsers load pdf.js and mammoth on demand, after the CLI's entry module loaded.
+  for (const name of ['alphatrans.pdf', 'page-breaks.docx', 'password.pdf'])
+    writeFileSync(join(folder, 'guide', name), readFixture(name));
+}, 10_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('lectern publish', () => {
+  it('publishes a folder: the app with its meta tag, the manifest and content-addressed shards', async () => {
+    const first = publish('--name', 'Test docs', '--include-files', '--shard-kb', '1');
+    expect(first.stderr).not.toMatch(/Error|at /);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Skipped picture.png');
+    expect(first.stdout).toMatch(/\[10\/10\] guide\/password\.pdf: skipped, This PDF is protected by a password\./);
+    expect(first.stdout).toContain('1 file(s) could not be read and were left out: guide/password.pdf');
+
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('<meta name="lectern-library" content="library/lectern-library.json" />');
+    expect(html).toContain(CSP);
+    expect(html).not.toContain('lectern-registry');
+    expect(existsSync(join(out, 'assets', 'index.js'))).toBe(true);
+
+    const m = manifest();
+    expect(m.format).toBe(1);
+    expect(m.name).toBe('Test docs');
+    expect(m.models.embedder).toMatchObject({ id: 'lectern-standin/bert-embedder', dims: 64, dtype: 'fp32' });
+    expect(m.models.late).toMatchObject({ id: 'lectern-standin/colbert', dims: 32, dtype: 'fp32' });
+    expect(m.chunking).toEqual({ maxTokens: 256, overlapTokens: 32 });
+    const names = m.documents.map((d) => d.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(
+      expect.arrayContaining(['guide/notes.txt', 'guide/alphatrans.pdf', 'guide/page-breaks.docx']),
+    );
+    expect(names).not.toContain('guide/password.pdf');
+    expect(m.documents.find((d) => d.name === 'guide/alphatrans.pdf')).toMatchObject({ kind: 'pdf', pageCount: 1 });
+    expect(m.documents.find((d) => d.name === 'guide/page-breaks.docx')?.kind).toBe('docx');
+    for (const d of m.documents) {
+      expect(d.id).toBe(`pub-${(await sha256Hex(d.name)).slice(0, 16)}`);
+      expect(d.file).toBe(`files/${d.name}`);
+      expect(readFileSync(join(out, 'library', d.file!))).toEqual(readFileSync(join(folder, d.name)));
+    }
+    expect(m.counts.passages).toBe(m.documents.reduce((n, d) => n + d.chunks, 0));
+    expect(m.passages.length).toBeGreaterThan(2);
+    // Every listed shard is there with its hash, and nothing else is.
+    const refs = [m.lengths, ...m.keywords.shards, ...m.passages, ...m.dense!, ...m.tokens!];
+    expect(shardsOf()).toEqual(new Set(refs.map((r) => r.file.replace('shards/', ''))));
+    for (const r of refs) {
+      const bytes = new Uint8Array(readFileSync(join(out, 'library', r.file)));
+      expect(await sha256Hex(bytes)).toBe(r.sha256);
+    }
+    const dense = unpackShard(new Uint8Array(readFileSync(join(out, 'library', m.dense![0]!.file))), 'dense', 'd');
+    expect(dense.arrays.rows!.length).toBe(64 * m.dense![0]!.count);
+  }, 60_000);
+
+  it('re-embeds only an edited file and writes only the shards whose bytes changed', () => {
+    const before = shardsOf();
+    const old = manifest();
+    appendFileSync(join(folder, 'ch15-04-rc.md'), '\nRc<T> counts references to a value on the heap.\n');
+    const second = publish('--name', 'Test docs', '--shard-kb', '1');
+    expect(second.code).toBe(0);
+    const lines = second.stdout.split('\n').filter((l) => /^\[\d+\/10\]/.test(l) && !l.includes('password.pdf'));
+    expect(lines).toHaveLength(9);
+    for (const l of lines) expect(l.includes('(cached)')).toBe(!l.includes('ch15-04-rc.md'));
+
+    const after = shardsOf();
+    const written = [...after].filter((f) => !before.has(f));
+    const removed = [...before].filter((f) => !after.has(f));
+    expect(second.stdout).toContain(
+      `Shards: ${written.length} written, ${after.size - written.length} kept, ${removed.length} removed`,
+    );
+    // The edited document's range shards changed; every range shard of documents before it stayed as it was.
+    const m = manifest();
+    const edited = m.documents.findIndex((d) => d.name === 'ch15-04-rc.md');
+    const firstOfEdited = m.documents.slice(0, edited).reduce((n, d) => n + d.chunks, 0);
+    for (const s of [...m.passages, ...m.dense!, ...m.tokens!]) {
+      const isNew = written.includes(s.file.replace('shards/', ''));
+      if (s.first + s.count <= firstOfEdited) expect(isNew).toBe(false);
+    }
+    expect(written.some((f) => f.startsWith('passages-'))).toBe(true);
+    expect(after.size - written.length).toBeGreaterThan(0);
+    // Without --include-files the originals are gone again.
+    expect(existsSync(join(out, 'library/files'))).toBe(false);
+    expect(m.documents.every((d) => d.file === undefined)).toBe(true);
+    expect(old.documents.map((d) => d.id)).toEqual(m.documents.map((d) => d.id));
+  }, 60_000);
+
+  it('fails with a plain message for user errors', () => {
+    const empty = join(work, 'empty');
+    mkdirSync(empty);
+    const run = spawnSync(process.execPath, [CLI, 'publish', empty, '--out', out, '--app', app], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe(`lectern publish: No PDF, DOCX, HTML, Markdown or text files in ${empty}.`);
+    const bad = spawnSync(
+      process.execPath,
+      [CLI, 'publish', folder, '--out', out, '--app', app, '--registry', join(work, 'nope.json')],
+      { encoding: 'utf8' },
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^lectern publish: Cannot read the registry .*nope\.json/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});

@@ -1,0 +1,366 @@
+// `lectern publish <folder> --out <dir>`: ingests a folder with the app's own parsers, chunker and models, and writes a static site: the app plus a published library.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
+import { originOf } from '../../src/lib/config/provenance';
+import { AppError } from '../../src/lib/errors';
+import { contextualText, parseFile, type PdfjsModule } from '../../src/lib/ingest';
+import { chunkParsed } from '../../src/lib/pipelines/ingest';
+import { chunkId, documentRows } from '../../src/lib/pipelines/records';
+import { buildLibrary, type PublishInput } from '../../src/lib/published/build';
+import { PUBLISHED_PREFIX, type PublishedManifest } from '../../src/lib/published/format';
+import { keywordCounts } from '../../src/lib/retrieval/keywords';
+import { cacheKey, PublishCache, type CachedDoc } from './cache';
+import { prepareModels, readRegistry, type Models } from './models';
+import { Progress } from './progress';
+import { buildApp, emitApp, LIBRARY_DIR, writeLibrary, writeOriginals } from './site';
+import { UserError } from './user-error';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+const USAGE = `Usage: lectern publish <folder> --out <dir> [options]
+
+Builds a static site: the Lectern app plus a library of <folder>'s PDF, DOCX, HTML, Markdown and text files,
+indexed with the app's own parsers, chunker and models. Deploy <dir> to any static host.
+
+Options:
+  --out <dir>            where the site goes (required)
+  --registry <file|url>  the model registry (default: the app's built-in one); a URL is also what the site uses
+  --models <dir>         a folder of {org}/{name} model files for a registry file (repeatable; first match wins)
+  --name <text>          the library's name (default: the folder's name)
+  --include-files        ship the original files too, so citations can open them
+  --cache <dir>          the incremental cache (default: node_modules/.cache/lectern-publish)
+  --build                run \`vite build\` first even when dist/ exists
+  --app <dir>            the built app to copy (default: this package's dist/, built when missing)
+  --shard-kb <n>         target size of a passages, dense or tokens shard in KB (default: 2048)
+  --stats                print throughput and bytes per passage by part
+  -h, --help             this text`;
+
+/** The extensions published, by kind; anything else in the folder is listed as skipped. */
+const SUPPORTED = new Set(['pdf', 'docx', 'html', 'htm', 'xhtml', 'md', 'markdown', 'mdx', 'txt', 'text']);
+
+/** Node runs pdf.js's legacy build in-thread (no module worker), as the unit tests do. */
+const loadPdfjs = () => import('pdfjs-dist/legacy/build/pdf.mjs') as Promise<PdfjsModule>;
+
+interface Options {
+  folder: string;
+  out: string;
+  registry: string | null;
+  models: string[];
+  name: string;
+  includeFiles: boolean;
+  cache: string;
+  build: boolean;
+  app: string | null;
+  shardBytes: number | undefined;
+  stats: boolean;
+}
+
+function options(argv: readonly string[]): Options | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv[0] === 'publish' ? argv.slice(1) : [...argv],
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        registry: { type: 'string' },
+        models: { type: 'string', multiple: true },
+        name: { type: 'string' },
+        'include-files': { type: 'boolean' },
+        cache: { type: 'string' },
+        build: { type: 'boolean' },
+        app: { type: 'string' },
+        'shard-kb': { type: 'string' },
+        stats: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UserError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return null;
+  if (positionals.length !== 1) throw new UserError(`Give one folder to publish.\n\n${USAGE}`);
+  if (!values.out) throw new UserError(`Give the site's folder with --out <dir>.\n\n${USAGE}`);
+  const folder = resolve(positionals[0]!);
+  const shardKb = values['shard-kb'] === undefined ? undefined : Number(values['shard-kb']);
+  if (shardKb !== undefined && !(Number.isInteger(shardKb) && shardKb > 0))
+    throw new UserError('--shard-kb takes a whole number of kilobytes.');
+  return {
+    folder,
+    out: resolve(values.out),
+    registry: values.registry ?? null,
+    models: values.models ?? [],
+    name: values.name ?? basename(folder),
+    includeFiles: values['include-files'] ?? false,
+    cache: resolve(values.cache ?? join(ROOT, 'node_modules', '.cache', 'lectern-publish')),
+    build: values.build ?? false,
+    app: values.app ? resolve(values.app) : null,
+    shardBytes: shardKb && shardKb * 1024,
+    stats: values.stats ?? false,
+  };
+}
+
+interface Found {
+  /** `/`-separated, relative to the folder. */
+  path: string;
+  file: string;
+}
+
+/** Every file under `folder`, hidden entries, node_modules and the output folder left out, sorted by path. */
+function walk(folder: string, out: string): { files: Found[]; skipped: string[] } {
+  const files: Found[] = [];
+  const skipped: string[] = [];
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = join(dir, entry.name);
+      if (entry.name.startsWith('.') || entry.name === 'node_modules' || file === out) continue;
+      const path = relative(folder, file).split(sep).join('/');
+      if (entry.isDirectory()) visit(file);
+      else if (!entry.isFile()) continue;
+      else if (SUPPORTED.has(entry.name.split('.').pop()!.toLowerCase())) files.push({ path, file });
+      else skipped.push(path);
+    }
+  };
+  visit(folder);
+  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  files.sort((a, b) => byPath(a.path, b.path));
+  return { files, skipped: skipped.sort(byPath) };
+}
+
+/** A document's published id: the prefix and the first 16 hex of SHA-256 of its path. */
+export function publishedDocId(path: string): string {
+  return PUBLISHED_PREFIX + createHash('sha256').update(path).digest('hex').slice(0, 16);
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Parses, chunks, embeds and encodes one file into the rows the app would store. */
+async function ingest(
+  found: Found,
+  bytes: Uint8Array,
+  hash: string,
+  m: Models,
+  chunking: PublishedManifest['chunking'],
+  stage: (s: string) => void,
+): Promise<CachedDoc> {
+  const docId = publishedDocId(found.path);
+  const { embedder, late, countTokens } = await m.load();
+  stage('parsing');
+  const parsed = await parseFile(bytes.slice(), found.path, '', { loadPdfjs });
+  stage('chunking');
+  const drafts = await chunkParsed(parsed, m.embedderSpec, chunking, countTokens);
+  if (drafts.length === 0) throw new AppError('NO_TEXT', undefined, { fileName: found.path });
+  const keywords = drafts.map((c) => keywordCounts(chunkId(docId, c.ordinal), c.text));
+  stage('embedding');
+  const vectors = await embedder.embed(
+    drafts.map((c) => contextualText(c, parsed.title)),
+    'document',
+  );
+  stage('tokens');
+  const encoded = await late.encodeDocuments(drafts.map((c) => c.text));
+  stage('saving');
+  const rows = documentRows({
+    docId,
+    file: { name: found.path, size: bytes.length, hash },
+    parsed,
+    drafts,
+    keywords,
+    dense: { key: m.published.embedder.id, dims: m.embedderSpec.dims, vectors },
+    tokens: { modelId: m.published.late.id, vectors: encoded },
+    addedAt: 0,
+  });
+  return {
+    doc: {
+      id: docId,
+      name: found.path,
+      title: rows.doc.title,
+      kind: rows.doc.kind,
+      size: rows.doc.size,
+      hash,
+      pageCount: rows.doc.pageCount,
+    },
+    chunks: rows.chunks.map((c) => ({
+      ordinal: c.ordinal,
+      text: c.text,
+      start: c.start,
+      end: c.end,
+      headingPath: c.headingPath,
+      pageStart: c.pageStart,
+      pageEnd: c.pageEnd,
+      tokenCount: c.tokenCount,
+      hash: c.hash,
+    })),
+    keywords: rows.keywords.map((k) => ({ length: k.length, terms: k.terms, freqs: k.freqs })),
+    vectors: rows.vectors.map((v) => ({ data: v.data, scale: v.scale, dims: v.dims })),
+    tokenVectors: rows.tokenVectors.map((t) => ({
+      tokens: t.tokens,
+      dims: t.dims,
+      data: t.data,
+      scales: t.scales,
+      tokenTexts: t.tokenTexts,
+    })),
+  };
+}
+
+/** Bytes per passage of each part of the library, from the manifest's shard sizes. */
+export function sizeByPart(manifest: PublishedManifest): Record<string, number> {
+  const sum = (refs: { bytes: number }[] | null) => (refs ?? []).reduce((n, r) => n + r.bytes, 0);
+  return {
+    lengths: manifest.lengths.bytes,
+    keywords: sum(manifest.keywords.shards),
+    passages: sum(manifest.passages),
+    dense: sum(manifest.dense),
+    tokens: sum(manifest.tokens),
+  };
+}
+
+/** Seconds spent in each stage of building documents (the last stage runs until the next one starts). */
+class StageTimer {
+  readonly seconds: Record<string, number> = {};
+  private current: string | null = null;
+  private since = 0;
+
+  to(stage: string | null): void {
+    const now = performance.now();
+    if (this.current) this.seconds[this.current] = (this.seconds[this.current] ?? 0) + (now - this.since) / 1000;
+    this.current = stage;
+    this.since = now;
+  }
+}
+
+function printStats(
+  manifest: PublishedManifest,
+  built: number,
+  seconds: number,
+  total: number,
+  stages: Record<string, number>,
+): void {
+  const n = Math.max(1, manifest.counts.passages);
+  const rate = seconds > 0 ? (built / seconds).toFixed(1) : '-';
+  console.log(`\nThroughput: ${built} passages built in ${seconds.toFixed(1)} s (${rate}/s)`);
+  const byStage = Object.entries(stages).map(([s, t]) => `${s} ${t.toFixed(1)} s`);
+  if (byStage.length) console.log(`  by stage: ${byStage.join(', ')}`);
+  console.log(`Whole run: ${total.toFixed(1)} s for ${manifest.counts.passages} passages`);
+  console.log('\nBytes per passage by part');
+  const parts = sizeByPart(manifest);
+  let all = 0;
+  for (const [part, bytes] of Object.entries(parts)) {
+    all += bytes;
+    console.log(`  ${part.padEnd(9)} ${(bytes / n).toFixed(1).padStart(9)}  (${bytes} bytes)`);
+  }
+  console.log(`  ${'total'.padEnd(9)} ${(all / n).toFixed(1).padStart(9)}  (${all} bytes)`);
+}
+
+async function publish(o: Options): Promise<number> {
+  const started = performance.now();
+  if (!existsSync(o.folder) || !statSync(o.folder).isDirectory()) throw new UserError(`No folder ${o.folder}.`);
+  if (o.folder === o.out) throw new UserError('--out must be another folder than the one published.');
+  const { files, skipped } = walk(o.folder, o.out);
+  for (const s of skipped) console.log(`Skipped ${s} (not PDF, DOCX, HTML, Markdown or text)`);
+  if (files.length === 0) throw new UserError(`No PDF, DOCX, HTML, Markdown or text files in ${o.folder}.`);
+
+  const dist = o.app ?? join(ROOT, 'dist');
+  if (o.app && !existsSync(join(dist, 'index.html'))) throw new UserError(`No built app (index.html) in ${dist}.`);
+  if (!o.app && (o.build || !existsSync(join(dist, 'index.html')))) {
+    console.log('Building the app (vite build)…');
+    buildApp(ROOT);
+  }
+
+  const source = await readRegistry(o.registry, o.models);
+  console.log(`Models: ${source.registry.name} (${source.label})`);
+  const m = prepareModels(source, o.cache);
+  const chunking = { maxTokens: DEFAULT_SETTINGS.chunkTokens, overlapTokens: DEFAULT_SETTINGS.chunkOverlapTokens };
+  const cache = new PublishCache(o.cache);
+  const progress = new Progress(files.length, process.stdout);
+  const inputs: PublishInput[] = [];
+  const failed: string[] = [];
+  let built = 0;
+  let buildSeconds = 0;
+  const timer = new StageTimer();
+  try {
+    for (const found of files) {
+      progress.start(found.path);
+      const bytes = new Uint8Array(readFileSync(found.file));
+      const hash = sha256(bytes);
+      const key = await cacheKey({ hash, path: found.path, models: m.cacheKey, chunking });
+      let doc = cache.get(key);
+      const fromCache = doc !== null;
+      if (!doc) {
+        // A model that cannot load stops the run (every file needs it); a file that cannot be read is skipped.
+        progress.stage('loading models');
+        await m.load();
+        const t = performance.now();
+        try {
+          doc = await ingest(found, bytes, hash, m, chunking, (s) => {
+            timer.to(s);
+            progress.stage(s);
+          });
+        } catch (err) {
+          const why = err instanceof AppError ? err.message : String(err);
+          failed.push(found.path);
+          progress.fail(why);
+          continue;
+        }
+        cache.put(key, doc);
+        timer.to(null);
+        built += doc.chunks.length;
+        buildSeconds += (performance.now() - t) / 1000;
+      }
+      const file = o.includeFiles ? `files/${found.path}` : undefined;
+      inputs.push({ ...doc, doc: { ...doc.doc, ...(file ? { file } : {}) } });
+      progress.done(doc.chunks.length, fromCache, built, buildSeconds);
+    }
+  } finally {
+    m.close();
+    // Ends the status line on a TTY, so an error printed next starts on its own line.
+    progress.finish();
+  }
+  if (inputs.length === 0) throw new UserError('No file could be read; nothing was published.');
+
+  const library = await buildLibrary(inputs, {
+    name: o.name,
+    generator: `lectern publish ${VERSION}`,
+    models: m.published,
+    chunking,
+    ...(o.shardBytes ? { shardBytes: o.shardBytes } : {}),
+  });
+  const counts = writeLibrary(o.out, library);
+  writeOriginals(
+    o.out,
+    o.includeFiles ? inputs.map((d) => ({ path: d.doc.name, source: join(o.folder, ...d.doc.name.split('/')) })) : null,
+  );
+  const origins = source.url ? [originOf(source.url), originOf(source.registry.modelBaseUrl)] : [];
+  emitApp(dist, o.out, source.url ? { url: source.url, origins: [...new Set(origins)] } : null);
+  const { counts: c } = library.manifest;
+  console.log(
+    `Published ${c.documents} documents, ${c.passages} passages (${(c.bytes / 1024 / 1024).toFixed(2)} MB) to ${join(o.out, LIBRARY_DIR)}`,
+  );
+  console.log(`Shards: ${counts.written} written, ${counts.kept} kept, ${counts.removed} removed`);
+  if (failed.length) console.log(`${failed.length} file(s) could not be read and were left out: ${failed.join(', ')}`);
+  if (o.stats) printStats(library.manifest, built, buildSeconds, (performance.now() - started) / 1000, timer.seconds);
+  return 0;
+}
+
+/** Runs the CLI; resolves to the exit code. User errors print a plain message, without a stack trace. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const o = options(argv);
+    if (!o) {
+      console.log(USAGE);
+      return 0;
+    }
+    return await publish(o);
+  } catch (err) {
+    if (err instanceof UserError || err instanceof AppError) {
+      console.error(`lectern publish: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}

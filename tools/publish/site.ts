@@ -1,0 +1,143 @@
+// Writes a built library into <out>/library (only new shards, stale ones removed) and copies the built app beside it, opening the library by default.
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { BuiltLibrary } from '../../src/lib/published/build';
+import { MANIFEST_FILE } from '../../src/lib/published/format';
+import { UserError } from './user-error';
+
+export const LIBRARY_DIR = 'library';
+
+export interface ShardCounts {
+  written: number;
+  kept: number;
+  removed: number;
+}
+
+function writeAtomic(file: string, bytes: Uint8Array | string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, bytes);
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * Writes the shards that are not there yet (their names carry their hash, so one with the same name and size holds
+ * the same bytes), then the manifest, then removes shard files no longer referenced: a host serving the folder
+ * mid-write never sees a manifest naming a missing shard.
+ */
+export function writeLibrary(out: string, built: BuiltLibrary): ShardCounts {
+  const dir = join(out, LIBRARY_DIR);
+  const counts: ShardCounts = { written: 0, kept: 0, removed: 0 };
+  for (const [rel, bytes] of built.files) {
+    const file = join(dir, rel);
+    if (existsSync(file) && statSync(file).size === bytes.length) {
+      counts.kept++;
+      continue;
+    }
+    writeAtomic(file, bytes);
+    counts.written++;
+  }
+  writeAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(built.manifest, null, 2)}\n`);
+  const shards = join(dir, 'shards');
+  for (const name of existsSync(shards) ? readdirSync(shards) : []) {
+    if (built.files.has(`shards/${name}`)) continue;
+    rmSync(join(shards, name), { force: true });
+    if (name.endsWith('.bin')) counts.removed++;
+  }
+  return counts;
+}
+
+/** Copies the originals to <out>/library/files/<path>, and removes the ones no longer published. */
+export function writeOriginals(out: string, files: { path: string; source: string }[] | null): void {
+  const dir = join(out, LIBRARY_DIR, 'files');
+  if (!files) {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  const wanted = new Set(files.map((f) => join(dir, f.path)));
+  for (const f of files) {
+    const target = join(dir, f.path);
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(f.source, target);
+  }
+  const prune = (d: string): void => {
+    for (const entry of existsSync(d) ? readdirSync(d, { withFileTypes: true }) : []) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) {
+        prune(p);
+        if (readdirSync(p).length === 0) rmSync(p, { recursive: true });
+      } else if (!wanted.has(p)) rmSync(p, { force: true });
+    }
+  };
+  prune(dir);
+}
+
+/** Runs `vite build` in the package root, so dist/ holds the app. */
+export function buildApp(root: string): void {
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) throw new UserError('dist/ has no built app and Vite is not installed to build it.');
+  const run = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0 || !existsSync(join(root, 'dist', 'index.html'))) throw new UserError('vite build failed.');
+}
+
+const escapeAttr = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Adds origins to the connect-src of a CSP (in index.html's meta tag or _headers), leaving the rest as it is. */
+export function allowConnect(policy: string, origins: string[]): string {
+  // The directive itself (it starts with 'self'), not a comment that names it, as _headers has.
+  return policy.replace(/connect-src ('self'[^;"\n]*)/, (whole, list: string) => {
+    const have = list.split(/\s+/);
+    const add = origins.filter((o) => !have.includes(o));
+    return add.length ? `connect-src ${[...have, ...add].join(' ')}` : whole;
+  });
+}
+
+/**
+ * The app's page, opening the published library by default: `<meta name="lectern-library">`, and, for a registry
+ * URL, `<meta name="lectern-registry">` with its origins (and its models') allowed by the CSP's connect-src.
+ */
+export function pageWithLibrary(
+  html: string,
+  registry: { url: string; origins: string[] } | null,
+): { html: string; changed: boolean } {
+  const tags = [`<meta name="lectern-library" content="${LIBRARY_DIR}/${MANIFEST_FILE}" />`];
+  if (registry) tags.push(`<meta name="lectern-registry" content="${escapeAttr(registry.url)}" />`);
+  let out = html.replace(/\s*<meta name="lectern-(library|registry)"[^>]*>/g, '');
+  if (registry) {
+    out = out.replace(
+      /(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")/,
+      (_w, a, policy: string, b) => {
+        return `${a}${allowConnect(policy, registry.origins)}${b}`;
+      },
+    );
+  }
+  if (!out.includes('</head>')) throw new UserError('The built index.html has no </head>.');
+  out = out.replace('</head>', `  ${tags.join('\n    ')}\n  </head>`);
+  return { html: out, changed: out !== html };
+}
+
+/** Copies dist/ into `out` (replacing the app's own folders, so no stale bundle stays) and marks its page. */
+export function emitApp(dist: string, out: string, registry: { url: string; origins: string[] } | null): void {
+  for (const entry of readdirSync(dist, { withFileTypes: true })) {
+    const target = join(out, entry.name);
+    if (entry.name === LIBRARY_DIR) continue;
+    if (entry.isDirectory()) rmSync(target, { recursive: true, force: true });
+    cpSync(join(dist, entry.name), target, { recursive: true });
+  }
+  const index = join(out, 'index.html');
+  writeAtomic(index, pageWithLibrary(readFileSync(index, 'utf8'), registry).html);
+  const headers = join(out, '_headers');
+  if (registry && existsSync(headers))
+    writeAtomic(headers, allowConnect(readFileSync(headers, 'utf8'), registry.origins));
+}

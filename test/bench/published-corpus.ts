@@ -62,7 +62,15 @@ export async function writeSyntheticSite(
     const dense = unitRows(n, models.embedder.dims, seed * 7919 + d);
     const tokenCounts = chunks.map(() => 32 + Math.floor(next() * 32));
     inputs.push({
-      doc: { id, name: `doc-${d}.md`, title: `Document ${d}`, kind: 'markdown', size: n * 800, hash: id, pageCount: null },
+      doc: {
+        id,
+        name: `doc-${d}.md`,
+        title: `Document ${d}`,
+        kind: 'markdown',
+        size: n * 800,
+        hash: id,
+        pageCount: null,
+      },
       chunks,
       keywords: chunks.map((c) => zipf.document(c.id, next)),
       vectors: vectorRows(chunks, { key: 'synthetic', dims: models.embedder.dims, vectors: dense }),

@@ -237,7 +237,10 @@ export class AppState {
   }
 
   get registryUrl(): string {
-    return this.registryOverride ?? this.settings.registryUrl;
+    if (this.registryOverride) return this.registryOverride;
+    // A published site names the registry its library was built with; the user's own choice in Settings wins.
+    const site = document.querySelector('meta[name="lectern-registry"]')?.getAttribute('content');
+    return site && this.settings.registryUrl === DEFAULT_REGISTRY_URL ? site : this.settings.registryUrl;
   }
 
   /** The registry a `?registry=` link set for this visit (overriding Settings), once allowed; null when none. */

@@ -57,45 +57,54 @@ async function visit(page: Page, origin: string, question: string, libraryBytes:
   };
 }
 
-test(`cold and warm visit to a ${label(PASSAGES)}-passage published library`, { tag: '@device-independent' }, async ({
-  browser,
-}) => {
-  test.setTimeout(1_200_000);
-  const dir = mkdtempSync(join(tmpdir(), 'lectern-published-bench-'));
-  try {
-    const t = Date.now();
-    const site = await writeSyntheticSite(ROOT, dir, PASSAGES);
-    emit({ group: 'published', name: 'synthetic site written', passages: PASSAGES, ms: Date.now() - t, ...site, zipf: undefined });
-    const served = await serveApp({ LECTERN_DIST: dir });
-    const context = await browser.newContext();
-    const external = await guardLocalhost(context);
-    let network = 0;
-    // Every response under /library/ that came over the network (not a cache), workers' fetches included.
-    context.on('requestfinished', (req) => {
-      if (!new URL(req.url()).pathname.startsWith('/library/')) return;
-      void req
-        .sizes()
-        .then((s) => (network += s.responseBodySize))
-        .catch(() => {});
-    });
-    const question = site.zipf.query(rng(42));
+test(
+  `cold and warm visit to a ${label(PASSAGES)}-passage published library`,
+  { tag: '@device-independent' },
+  async ({ browser }) => {
+    test.setTimeout(1_200_000);
+    const dir = mkdtempSync(join(tmpdir(), 'lectern-published-bench-'));
     try {
-      const cold = await visit(await context.newPage(), served.origin, question, () => network);
-      goal('cold: open to first sources (ms)', cold.openToSourcesMs, 2_000, cold);
-      goal('cold: library bytes before first sources (MB)', cold.bytesAtSources / MB, 10);
-      goal('cold: ask to first sources (ms)', cold.askToSourcesMs, null);
-      goal('cold: whole index read, from open (ms)', cold.indexReadyMs, null, { mb: round2(cold.bytesAll / MB) });
-      network = 0;
-      const warm = await visit(await context.newPage(), served.origin, question, () => network);
-      goal('warm: open to first sources (ms)', warm.openToSourcesMs, null, warm);
-      goal('warm: ask to first sources (ms)', warm.askToSourcesMs, null);
-      goal('warm: library bytes from the network (MB)', warm.bytesAll / MB, null);
+      const t = Date.now();
+      const site = await writeSyntheticSite(ROOT, dir, PASSAGES);
+      emit({
+        group: 'published',
+        name: 'synthetic site written',
+        passages: PASSAGES,
+        ms: Date.now() - t,
+        ...site,
+        zipf: undefined,
+      });
+      const served = await serveApp({ LECTERN_DIST: dir });
+      const context = await browser.newContext();
+      const external = await guardLocalhost(context);
+      let network = 0;
+      // Every response under /library/ that came over the network (not a cache), workers' fetches included.
+      context.on('requestfinished', (req) => {
+        if (!new URL(req.url()).pathname.startsWith('/library/')) return;
+        void req
+          .sizes()
+          .then((s) => (network += s.responseBodySize))
+          .catch(() => {});
+      });
+      const question = site.zipf.query(rng(42));
+      try {
+        const cold = await visit(await context.newPage(), served.origin, question, () => network);
+        goal('cold: open to first sources (ms)', cold.openToSourcesMs, 2_000, cold);
+        goal('cold: library bytes before first sources (MB)', cold.bytesAtSources / MB, 10);
+        goal('cold: ask to first sources (ms)', cold.askToSourcesMs, null);
+        goal('cold: whole index read, from open (ms)', cold.indexReadyMs, null, { mb: round2(cold.bytesAll / MB) });
+        network = 0;
+        const warm = await visit(await context.newPage(), served.origin, question, () => network);
+        goal('warm: open to first sources (ms)', warm.openToSourcesMs, null, warm);
+        goal('warm: ask to first sources (ms)', warm.askToSourcesMs, null);
+        goal('warm: library bytes from the network (MB)', warm.bytesAll / MB, null);
+      } finally {
+        served.stop();
+        await context.close();
+      }
+      expect(external).toEqual([]);
     } finally {
-      served.stop();
-      await context.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(external).toEqual([]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

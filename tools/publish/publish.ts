@@ -36,7 +36,8 @@ Options:
   --cache <dir>          the incremental cache (default: node_modules/.cache/lectern-publish)
   --build                run \`vite build\` first even when dist/ exists
   --app <dir>            the built app to copy (default: this package's dist/, built when missing)
-  --shard-kb <n>         target size of a passages, dense or tokens shard in KB (default: 2048)
+  --shard-kb <n>         target size of every passages, dense or tokens shard in KB (default: 2048 for dense,
+                         128 for passages and tokens, which are read a few at a time)
   --stats                print throughput and bytes per passage by part
   -h, --help             this text`;
 

@@ -50,8 +50,13 @@ export interface PublishOptions {
   generator: string;
   models: PublishedManifest['models'];
   chunking: PublishedManifest['chunking'];
-  /** Target bytes of a range shard and of a keyword bucket (defaults: 2 MB and 1 MB). */
+  /**
+   * Target bytes of a dense shard (read whole, in the background; default 2 MB), of a passages or tokens shard (read
+   * for the few passages a question shows or reranks, so smaller; default 128 KB, or `shardBytes` when only that is
+   * given) and of a keyword bucket (a question reads one per query term; default 512 KB).
+   */
   shardBytes?: number;
+  sourceShardBytes?: number;
   bucketBytes?: number;
   createdAt?: string;
 }
@@ -63,7 +68,8 @@ export interface BuiltLibrary {
 }
 
 const DEFAULT_SHARD_BYTES = 2 * 1024 * 1024;
-const DEFAULT_BUCKET_BYTES = 1024 * 1024;
+const DEFAULT_SOURCE_SHARD_BYTES = 128 * 1024;
+const DEFAULT_BUCKET_BYTES = 512 * 1024;
 
 async function shardFile(files: Map<string, Uint8Array>, kind: string, bytes: Uint8Array): Promise<ShardRef> {
   const sha256 = await sha256Hex(bytes);
@@ -135,6 +141,7 @@ function concat<T extends Int8Array | Uint8Array | Float32Array>(
 export async function buildLibrary(inputs: PublishInput[], options: PublishOptions): Promise<BuiltLibrary> {
   const files = new Map<string, Uint8Array>();
   const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
+  const sourceShardBytes = options.sourceShardBytes ?? options.shardBytes ?? DEFAULT_SOURCE_SHARD_BYTES;
   const firsts: number[] = [];
   let passages = 0;
   for (const d of inputs) {
@@ -182,7 +189,7 @@ export async function buildLibrary(inputs: PublishInput[], options: PublishOptio
     inputs,
     firsts,
     'passages',
-    shardBytes,
+    sourceShardBytes,
     (d) => d.chunks.reduce((n, c) => n + c.text.length + 64, 0),
     (docs) =>
       packShard(
@@ -237,7 +244,7 @@ export async function buildLibrary(inputs: PublishInput[], options: PublishOptio
         inputs,
         firsts,
         'tokens',
-        shardBytes,
+        sourceShardBytes,
         (d) => d.tokenVectors.reduce((n, t) => n + t.data.byteLength + t.scales.byteLength + 8 * t.tokens, 0),
         (docs) => {
           const rows = docs.flatMap((d) => d.tokenVectors);

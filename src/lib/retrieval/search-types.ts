@@ -207,9 +207,9 @@ export type SearchMethods = {
    */
   openPublished: { params: OpenPublishedParams; result: PublishedOpened; progress: never };
   /**
-   * Reads the rest of the published library's index in the background (progress per file): every keyword bucket
-   * (later questions then fetch nothing that depends on their words), then its dense shards when its embedder is
-   * this app's (dense search covers it once they are all in).
+   * Reads the rest of the published library's index in the background (progress per file): its dense shards when
+   * its embedder is this app's (dense search covers it once they are all in), then every keyword bucket when they are
+   * small enough (search-service.ts PREFETCH_KEYWORDS_MAX), so later questions fetch nothing chosen by their words.
    */
   loadPublished: {
     params: Record<string, never>;

@@ -50,9 +50,15 @@ const NETWORK_WAIT_MS = 120_000;
  * Published candidates reranked per question, best fused first: each may need its own token shard from the network,
  * so the rest keep their first-stage place (unscored, as passages without token vectors) rather than cost a shard each.
  */
-const PUBLISHED_RERANK_MAX = 30;
+const PUBLISHED_RERANK_MAX = 20;
 /** The background read of a published library's index waits this long, or for the first question to be searched. */
 const BACKGROUND_AFTER_MS = 3_000;
+/**
+ * A published library's keyword buckets are all read in the background (after its vectors) when they weigh no more
+ * than this: later questions then fetch nothing chosen by their words, and it is searchable offline. A larger one
+ * (a 100k-passage library's are about 60 MB) reads each question's buckets as it comes.
+ */
+const PREFETCH_KEYWORDS_MAX = 16 * 1024 * 1024;
 /** Keyword rows read between two signs of life while opening (a page of storage reads is 2,048). */
 const ROWS_PER_BEAT = 4_096;
 
@@ -580,16 +586,19 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       if (!published) throw new AppError('INDEX_NOT_OPEN');
       const { library, denseOk } = published;
       const { keywords, dense } = library.manifest;
-      const total = keywords.shards.length + (denseOk ? (dense?.length ?? 0) : 0);
+      const denseFiles = denseOk ? (dense?.length ?? 0) : 0;
+      const keywordBytes = keywords.shards.reduce((n, s) => n + s.bytes, 0);
+      const allKeywords = keywordBytes <= PREFETCH_KEYWORDS_MAX;
+      const total = denseFiles + (allKeywords ? keywords.shards.length : 0);
       const progress = (done: number) => {
         ctx.expect(NETWORK_WAIT_MS);
         ctx.progress({ done, total });
       };
       progress(0);
-      // The first question's own buckets come first: the whole index would compete with them for the network.
+      // The first question's own buckets come first: the rest would compete with them for the network.
       await Promise.race([searchedPublished, new Promise((resolve) => setTimeout(resolve, BACKGROUND_AFTER_MS))]);
-      await library.loadKeywords(progress);
-      if (denseOk) await library.loadDense((done) => progress(keywords.shards.length + done));
+      if (denseOk) await library.loadDense(progress);
+      if (allKeywords) await library.loadKeywords((done) => progress(denseFiles + done));
       return { passages: library.ids.length };
     },
 

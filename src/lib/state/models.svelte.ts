@@ -306,20 +306,15 @@ export class ModelsState {
   }
 
   /**
-   * After `settled`: opens a published library beside the private one, naming the models this app runs, so one made
-   * with another embedder is searched by keywords only (and one made with another reranker is not reranked).
+   * Once `load` has begun: opens a published library beside the private one, while the models load, naming the models
+   * this app picked, so one made with another embedder is searched by keywords only (and one made with another
+   * reranker is not reranked). A model that then fails to load takes no part either way (no query vector or tokens).
    */
   async openPublished(url: string): Promise<PublishedOpened> {
-    await this.settled;
-    if (!this.searchReady) throw new AppError('SEARCH_NOT_READY');
     const { embedder: e, late: l } = this.specs;
-    const ref = (s: { id: string; revision: string; dims: number } | null, ready: boolean) =>
-      s && ready ? { id: s.id, revision: s.revision, dims: s.dims } : null;
-    return this.search.openPublished({
-      url,
-      embedder: ref(e, this.embedder.status === 'ready'),
-      late: ref(l, this.lateInteraction.status === 'ready'),
-    });
+    const ref = (s: { id: string; revision: string; dims: number } | null) =>
+      s ? { id: s.id, revision: s.revision, dims: s.dims } : null;
+    return this.search.openPublished({ url, embedder: ref(e), late: ref(l) });
   }
 
   /** Reads the rest of the published library's index in the background: keyword buckets, then its vectors. */

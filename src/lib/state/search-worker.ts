@@ -98,14 +98,14 @@ export class SearchWorker {
   /** A fresh worker: the first waits for `open`; a successor reopens, takes the model lines, then lends the ingest one. */
   private async reopen(rpc: RpcClient<SearchRpc>): Promise<void> {
     const params = this.opened;
-    if (!params) return;
-    await rpc.call('open', params);
+    if (params) await rpc.call('open', params);
     const published = this.published;
     if (published) {
       // Best effort: the private library must come back even when the published one no longer opens.
       const reopened = await rpc.call('openPublished', published).catch(() => null);
       if (reopened) void rpc.call('loadPublished', {}).catch(() => {});
     }
+    if (!params) return;
     const lines = this.options.lines();
     if (lines) await rpc.call('attach', lines.params, { transfer: lines.transfer });
     this.options.replaced(rpc.openPort(), null);

@@ -1,7 +1,7 @@
 // `lectern publish <folder> --out <dir>`: ingests a folder with the app's own parsers, chunker and models, and writes a static site: the app plus a published library.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
@@ -39,6 +39,7 @@ Options:
   --shard-kb <n>         target size of every passages, dense or tokens shard in KB (default: 2048 for dense,
                          128 for passages and tokens, which are read a few at a time)
   --stats                print throughput and bytes per passage by part
+  --stats-json <file>    write the same figures as JSON to <file> (for benchmarks)
   -h, --help             this text`;
 
 /** The extensions published, by kind; anything else in the folder is listed as skipped. */
@@ -59,6 +60,7 @@ interface Options {
   app: string | null;
   shardBytes: number | undefined;
   stats: boolean;
+  statsJson: string | null;
 }
 
 function options(argv: readonly string[]): Options | null {
@@ -78,6 +80,7 @@ function options(argv: readonly string[]): Options | null {
         app: { type: 'string' },
         'shard-kb': { type: 'string' },
         stats: { type: 'boolean' },
+        'stats-json': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -104,6 +107,7 @@ function options(argv: readonly string[]): Options | null {
     app: values.app ? resolve(values.app) : null,
     shardBytes: shardKb && shardKb * 1024,
     stats: values.stats ?? false,
+    statsJson: values['stats-json'] ? resolve(values['stats-json']) : null,
   };
 }
 
@@ -235,27 +239,54 @@ class StageTimer {
   }
 }
 
-function printStats(
+/** A run's figures, as `--stats` prints them and `--stats-json` writes them. */
+export interface PublishStats {
+  documents: number;
+  passages: number;
+  /** Passages parsed, chunked, embedded and encoded in this run (not from the cache), and the seconds that took. */
+  built: number;
+  buildSeconds: number;
+  /** Seconds per stage of building documents. */
+  stages: Record<string, number>;
+  /** The whole run, from start to the site written (model loading and the app copy included). */
+  wallSeconds: number;
+  /** Bytes on disk of each part of the library, and in all. */
+  bytes: Record<string, number>;
+  totalBytes: number;
+}
+
+function collectStats(
   manifest: PublishedManifest,
   built: number,
-  seconds: number,
-  total: number,
+  buildSeconds: number,
+  wallSeconds: number,
   stages: Record<string, number>,
-): void {
-  const n = Math.max(1, manifest.counts.passages);
-  const rate = seconds > 0 ? (built / seconds).toFixed(1) : '-';
-  console.log(`\nThroughput: ${built} passages built in ${seconds.toFixed(1)} s (${rate}/s)`);
-  const byStage = Object.entries(stages).map(([s, t]) => `${s} ${t.toFixed(1)} s`);
+): PublishStats {
+  const bytes = sizeByPart(manifest);
+  return {
+    documents: manifest.counts.documents,
+    passages: manifest.counts.passages,
+    built,
+    buildSeconds,
+    stages,
+    wallSeconds,
+    bytes,
+    totalBytes: Object.values(bytes).reduce((a, b) => a + b, 0),
+  };
+}
+
+function printStats(s: PublishStats): void {
+  const n = Math.max(1, s.passages);
+  const rate = s.buildSeconds > 0 ? (s.built / s.buildSeconds).toFixed(1) : '-';
+  console.log(`\nThroughput: ${s.built} passages built in ${s.buildSeconds.toFixed(1)} s (${rate}/s)`);
+  const byStage = Object.entries(s.stages).map(([stage, t]) => `${stage} ${t.toFixed(1)} s`);
   if (byStage.length) console.log(`  by stage: ${byStage.join(', ')}`);
-  console.log(`Whole run: ${total.toFixed(1)} s for ${manifest.counts.passages} passages`);
+  console.log(`Whole run: ${s.wallSeconds.toFixed(1)} s for ${s.passages} passages`);
   console.log('\nBytes per passage by part');
-  const parts = sizeByPart(manifest);
-  let all = 0;
-  for (const [part, bytes] of Object.entries(parts)) {
-    all += bytes;
+  for (const [part, bytes] of Object.entries(s.bytes)) {
     console.log(`  ${part.padEnd(9)} ${(bytes / n).toFixed(1).padStart(9)}  (${bytes} bytes)`);
   }
-  console.log(`  ${'total'.padEnd(9)} ${(all / n).toFixed(1).padStart(9)}  (${all} bytes)`);
+  console.log(`  ${'total'.padEnd(9)} ${(s.totalBytes / n).toFixed(1).padStart(9)}  (${s.totalBytes} bytes)`);
 }
 
 async function publish(o: Options): Promise<number> {
@@ -344,7 +375,20 @@ async function publish(o: Options): Promise<number> {
   );
   console.log(`Shards: ${counts.written} written, ${counts.kept} kept, ${counts.removed} removed`);
   if (failed.length) console.log(`${failed.length} file(s) could not be read and were left out: ${failed.join(', ')}`);
-  if (o.stats) printStats(library.manifest, built, buildSeconds, (performance.now() - started) / 1000, timer.seconds);
+  if (o.stats || o.statsJson) {
+    const stats = collectStats(
+      library.manifest,
+      built,
+      buildSeconds,
+      (performance.now() - started) / 1000,
+      timer.seconds,
+    );
+    if (o.stats) printStats(stats);
+    if (o.statsJson) {
+      mkdirSync(dirname(o.statsJson), { recursive: true });
+      writeFileSync(o.statsJson, `${JSON.stringify(stats, null, 2)}\n`);
+    }
+  }
   return 0;
 }
 

@@ -8,12 +8,14 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublishedManifest } from '../../../src/lib/published/format';
+import type { PublishStats } from '../../../tools/publish/publish';
 import { unpackShard } from '../../../src/lib/published/shard-codec';
 import { sha256Hex } from '../../../src/lib/ingest/hash';
 import { readFixture, repoRoot } from '../ingest/helpers';
@@ -130,7 +132,8 @@ describe('lectern publish', () => {
     const before = shardsOf();
     const old = manifest();
     appendFileSync(join(folder, 'ch15-04-rc.md'), '\nRc<T> counts references to a value on the heap.\n');
-    const second = publish('--name', 'Test docs', '--shard-kb', '1');
+    const statsFile = join(work, 'stats', 'run.json');
+    const second = publish('--name', 'Test docs', '--shard-kb', '1', '--stats-json', statsFile);
     expect(second.code).toBe(0);
     const lines = second.stdout.split('\n').filter((l) => /^\[\d+\/10\]/.test(l) && !l.includes('password.pdf'));
     expect(lines).toHaveLength(9);
@@ -156,6 +159,20 @@ describe('lectern publish', () => {
     expect(existsSync(join(out, 'library/files'))).toBe(false);
     expect(m.documents.every((d) => d.file === undefined)).toBe(true);
     expect(old.documents.map((d) => d.id)).toEqual(m.documents.map((d) => d.id));
+    // --stats-json: only the edited document was built; the sizes are the shards' on disk.
+    const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as PublishStats;
+    expect(stats).toMatchObject({ documents: m.documents.length, passages: m.counts.passages });
+    expect(stats.built).toBe(m.documents[edited]!.chunks);
+    expect(stats.buildSeconds).toBeGreaterThan(0);
+    expect(stats.wallSeconds).toBeGreaterThan(stats.buildSeconds);
+    expect(Object.keys(stats.stages)).toEqual(expect.arrayContaining(['parsing', 'embedding', 'tokens']));
+    const onDisk = (prefix: string) =>
+      [...after]
+        .filter((f) => f.startsWith(prefix))
+        .reduce((n, f) => n + statSync(join(out, 'library/shards', f)).size, 0);
+    expect(stats.bytes.dense).toBe(onDisk('dense-'));
+    expect(stats.bytes.passages).toBe(onDisk('passages-'));
+    expect(stats.totalBytes).toBe([...after].reduce((n, f) => n + statSync(join(out, 'library/shards', f)).size, 0));
   }, 60_000);
 
   it('fails with a plain message for user errors', () => {

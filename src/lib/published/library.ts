@@ -26,6 +26,19 @@ export type ShardLoader = (ref: ShardRef) => Promise<Uint8Array>;
 /** A published passage as the ask pipeline reads a stored chunk. */
 export type PublishedChunk = PassageRow;
 
+/** The most passages a published library may hold: a manifest claiming more would exhaust the tab's memory. */
+export const MAX_PASSAGES = 5_000_000;
+
+/** An original file's path: under `files/`, relative, no `..` segment, no scheme, query or fragment. */
+function validFile(v: unknown): boolean {
+  return (
+    typeof v === 'string' &&
+    v.startsWith('files/') &&
+    !/[\\?#]/.test(v) &&
+    !v.split('/').some((seg) => seg === '' || seg === '.' || seg === '..' || /^%2e%2e?$/i.test(seg))
+  );
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const KINDS: readonly DocumentKind[] = ['pdf', 'docx', 'html', 'markdown', 'text'];
 
@@ -64,21 +77,28 @@ export function checkManifest(raw: unknown, url: string): PublishedManifest {
     });
   }
   const m = raw as unknown as PublishedManifest;
-  if (typeof m.name !== 'string' || !Array.isArray(m.documents) || !isObj(m.counts)) throw bad('missing fields');
+  if (typeof m.name !== 'string' || !m.name.trim() || !Array.isArray(m.documents) || !isObj(m.counts))
+    throw bad('missing fields');
   let passages = 0;
+  const ids = new Set<string>();
   for (const d of m.documents as unknown[]) {
     if (
       !isObj(d) ||
       typeof d.id !== 'string' ||
       !d.id.startsWith(PUBLISHED_PREFIX) ||
+      d.id.includes(':') ||
+      ids.has(d.id) ||
       typeof d.name !== 'string' ||
       typeof d.title !== 'string' ||
       !KINDS.includes(d.kind as DocumentKind) ||
       !Number.isInteger(d.chunks) ||
-      (d.chunks as number) < 0
+      (d.chunks as number) < 0 ||
+      (d.file !== undefined && !validFile(d.file))
     )
       throw bad('a document entry is malformed');
+    ids.add(d.id);
     passages += d.chunks as number;
+    if (passages > MAX_PASSAGES) throw bad(`more than ${MAX_PASSAGES} passages`);
   }
   if (passages !== m.counts.passages) throw bad('passage counts disagree');
   if (!validShard(m.lengths)) throw bad('lengths shard');
@@ -100,6 +120,21 @@ export function checkManifest(raw: unknown, url: string): PublishedManifest {
   if ((m.dense === null) !== (m.models.embedder === null) || (m.tokens === null) !== (m.models.late === null))
     throw bad('models and shards disagree');
   return m;
+}
+
+/** Background reads at once: enough to fill the network, few enough that each finishes (a sign of life) in time. */
+const READS_AT_ONCE = 4;
+
+/** Runs `fn` over `items`, READS_AT_ONCE at a time; the first failure rejects (the others still finish). */
+async function inTurn<T>(items: readonly T[], fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, items.length) }, worker));
 }
 
 /** The shard of `shards` holding passage `n` (ranges are in order and cover every passage). */
@@ -136,6 +171,8 @@ export class PublishedLibrary {
   private lengths: Int32Array | null = null;
   private readonly buckets = new Map<number, Bucket>();
   private keyword: Bm25Index | null = null;
+  /** How many buckets `keyword` was built from: a bucket the background read added since means a rebuild. */
+  private indexedBuckets = 0;
   private dense: ExactIndex | null = null;
   private denseLoading: Promise<ExactIndex> | null = null;
   /** Shards read once are kept here (decoded), so a second question reads none again. */
@@ -200,8 +237,7 @@ export class PublishedLibrary {
     const wanted = [...new Set(terms.map((t) => termBucket(t, buckets)))].filter((b) => !this.buckets.has(b));
     const [, ...loaded] = await Promise.all([this.loadLengths(), ...wanted.map((b) => this.bucket(b))]);
     loaded.forEach((x, i) => this.buckets.set(wanted[i]!, x));
-    if (!this.keyword || wanted.length) this.keyword = this.keywordIndex();
-    return this.keyword.search(text, { k, filter });
+    return this.keywordIndex().search(text, { k, filter });
   }
 
   /** Keyword bucket b, checked: its terms, and postings that name only passages of this library. */
@@ -223,6 +259,13 @@ export class PublishedLibrary {
 
   /** An index of the buckets read so far: every passage's length, the postings of those buckets' terms. */
   private keywordIndex(): Bm25Index {
+    if (this.keyword && this.indexedBuckets === this.buckets.size) return this.keyword;
+    this.indexedBuckets = this.buckets.size;
+    this.keyword = this.buildKeywordIndex();
+    return this.keyword;
+  }
+
+  private buildKeywordIndex(): Bm25Index {
     const terms: string[] = [];
     let size = 0;
     for (const b of this.buckets.values()) {
@@ -249,14 +292,12 @@ export class PublishedLibrary {
   async loadKeywords(onShard?: (done: number, total: number) => void): Promise<void> {
     const { shards } = this.manifest.keywords;
     let done = 0;
-    await Promise.all(
-      shards.map(async (ref, b) => {
-        if (!this.buckets.has(b)) this.buckets.set(b, await this.bucket(b));
-        onShard?.(++done, shards.length);
-      }),
-    );
+    await inTurn(shards, async (_ref, b) => {
+      if (!this.buckets.has(b)) this.buckets.set(b, await this.bucket(b));
+      onShard?.(++done, shards.length);
+    });
     await this.loadLengths();
-    this.keyword = this.keywordIndex();
+    this.keywordIndex();
   }
 
   /** The dense index once every dense shard has arrived (they load in the background); null until then. */
@@ -276,14 +317,12 @@ export class PublishedLibrary {
       const rows = new Int8Array(this.ids.length * dims);
       const scales = new Float32Array(this.ids.length);
       let done = 0;
-      await Promise.all(
-        shards.map(async (ref) => {
-          const s = unpackShard(await this.load(ref), 'dense', ref.file);
-          rows.set(arrayOf(s, 'rows', Int8Array, ref.file, ref.count * dims), ref.first * dims);
-          scales.set(arrayOf(s, 'scales', Float32Array, ref.file, ref.count), ref.first);
-          onShard?.(++done, shards.length);
-        }),
-      );
+      await inTurn(shards, async (ref) => {
+        const s = unpackShard(await this.load(ref), 'dense', ref.file);
+        rows.set(arrayOf(s, 'rows', Int8Array, ref.file, ref.count * dims), ref.first * dims);
+        scales.set(arrayOf(s, 'scales', Float32Array, ref.file, ref.count), ref.first);
+        onShard?.(++done, shards.length);
+      });
       this.dense = ExactIndex.fromInt8Rows(dims, { ids: [...this.ids], stride: dims, rows, scales });
       return this.dense;
     })();
@@ -296,6 +335,8 @@ export class PublishedLibrary {
       const list = unpackShard(bytes, 'passages', ref.file).json;
       if (!Array.isArray(list) || list.length !== ref.count)
         throw new AppError('PUBLISHED_SHARD_INVALID', undefined, { file: ref.file, why: 'passage count' });
+      if (!list.every(validPassage))
+        throw new AppError('PUBLISHED_SHARD_INVALID', undefined, { file: ref.file, why: 'a passage is malformed' });
       return list as PublishedPassage[];
     });
   }
@@ -308,7 +349,7 @@ export class PublishedLibrary {
         const ref = n === undefined ? undefined : rangeOf(this.manifest.passages, n);
         if (n === undefined || !ref) return undefined;
         const p = (await this.passagesShard(ref))[n - ref.first];
-        if (!p || typeof p.text !== 'string') return undefined;
+        if (!p) return undefined;
         return {
           id,
           docId: this.metaOf(id)!.docId,
@@ -316,9 +357,9 @@ export class PublishedLibrary {
           text: p.text,
           start: p.start,
           end: p.end,
-          headingPath: Array.isArray(p.heading) ? p.heading.map(String) : [],
-          pageStart: p.pageStart ?? null,
-          pageEnd: p.pageEnd ?? null,
+          headingPath: p.heading,
+          pageStart: p.pageStart,
+          pageEnd: p.pageEnd,
           tokenCount: p.tokens,
           hash: p.hash,
         };
@@ -351,6 +392,27 @@ export class PublishedLibrary {
     );
     return rows.filter((r) => r !== null);
   }
+}
+
+const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+const page = (v: unknown) => v === null || (Number.isInteger(v) && (v as number) >= 1);
+
+/** A passage of a passages shard as the format has it (untrusted JSON). */
+function validPassage(v: unknown): v is PublishedPassage {
+  return (
+    isObj(v) &&
+    count(v.o) &&
+    typeof v.text === 'string' &&
+    count(v.start) &&
+    count(v.end) &&
+    (v.end as number) >= (v.start as number) &&
+    Array.isArray(v.heading) &&
+    v.heading.every((h) => typeof h === 'string') &&
+    page(v.pageStart) &&
+    page(v.pageEnd) &&
+    count(v.tokens) &&
+    typeof v.hash === 'string'
+  );
 }
 
 interface TokenShard {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 import { contentSecurityPolicy, headersFile, parseConnectSrc, securityHeaders } from './tools/security-headers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -62,6 +63,39 @@ function securityHeadersPlugin(): Plugin {
   };
 }
 
+/**
+ * The offline copy: a Workbox service worker (sw.js, generated at build time; the app registers it only in production
+ * builds, src/lib/offline/register.ts) that precaches the app shell (index.html, the hashed assets and workers, Voy's and
+ * the kernels' wasm) and ONNX Runtime's files under ort/, and answers every navigation with the cached index.html. Model
+ * files are not in it: transformers.js keeps them in its own Cache API cache (`transformers-cache`, env.useBrowserCache),
+ * and the published-library reader keeps its shards in `lectern-published`. No skipWaiting: a new version takes over
+ * once every tab of the old one is closed, so a running tab never loses the files it was built with.
+ */
+function offlineCopy(): Plugin[] {
+  return VitePWA({
+    injectRegister: false,
+    manifest: false,
+    filename: 'sw.js',
+    // After the ort/ copy above (closeBundle, sync), so its files exist when Workbox globs dist/.
+    integration: { closeBundleOrder: 'post' },
+    workbox: {
+      cacheId: 'lectern',
+      globPatterns: ['index.html', 'favicon.svg', 'assets/**/*.{js,css,wasm}', 'ort/*.{mjs,wasm}'],
+      // ONNX Runtime's wasm is 27 MB; Workbox skips anything over 2 MiB unless told.
+      maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      navigateFallback: 'index.html',
+      // Only the app's own page (a folder or index.html, any query; Workbox tests path + query): other paths in scope
+      // (model files, registries, published libraries) stay themselves.
+      navigateFallbackAllowlist: [/^[^?]*\/(index\.html)?(\?|$)/],
+      clientsClaim: true,
+      skipWaiting: false,
+      cleanupOutdatedCaches: true,
+      inlineWorkboxRuntime: true,
+      sourcemap: false,
+    },
+  });
+}
+
 export default defineConfig({
   root: 'src',
   base: './',
@@ -70,6 +104,7 @@ export default defineConfig({
     svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
     selfHostedOrt(),
     securityHeadersPlugin(),
+    offlineCopy(),
   ],
   worker: { format: 'es' },
   build: {

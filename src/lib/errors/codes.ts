@@ -70,6 +70,10 @@ export const ERROR_CODES = {
   STORAGE_CLOSED: "The browser closed Lectern's storage. Reload this page to go on.",
   STORAGE_BLOCKED: 'Another Lectern tab still uses an older version of the library. Close or reload it to go on.',
   STORAGE_QUOTA: 'The browser storage is full. Delete documents or free space, then try again.',
+  OFFLINE_SETUP_FAILED:
+    'Lectern could not keep an offline copy of itself in this browser ({cause}). It works while online; reload to try again.',
+  OFFLINE_CLEAR_FAILED: 'The offline copies could not all be cleared ({cause}). Close other Lectern tabs and try again.',
+  OFFLINE_INVENTORY_FAILED: 'What this browser keeps for offline use could not be read ({cause}).',
   TAB_SYNC_FAILED:
     'Another tab changed your library and this tab could not catch up. Reload this page to see the current library.',
   INDEX_EMPTY: 'Your library is empty. Add documents first.',

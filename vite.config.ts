@@ -65,24 +65,28 @@ function securityHeadersPlugin(): Plugin {
 
 /**
  * The offline copy: a Workbox service worker (sw.js, generated at build time; the app registers it only in production
- * builds, src/lib/offline/register.ts) that precaches the app shell (index.html, the hashed assets and workers, Voy's and
- * the kernels' wasm) and ONNX Runtime's files under ort/, and answers every navigation with the cached index.html. Model
- * files are not in it: transformers.js keeps them in its own Cache API cache (`transformers-cache`, env.useBrowserCache),
- * and the published-library reader keeps its shards in `lectern-published`. No skipWaiting: a new version takes over
- * once every tab of the old one is closed, so a running tab never loses the files it was built with.
+ * builds, src/lib/offline/register.ts) that precaches the app shell (index.html, the hashed assets and workers, Voy's
+ * wasm) and answers every visit to the app's page with the cached index.html. ONNX Runtime's files under ort/ are kept
+ * by public/sw-ort.js, imported into it, and served only while the browser is offline: serving the 27 MB wasm through
+ * the worker online (precached, to every model worker of a tab) made Chromium 156 stall reloads of the controlled page
+ * for minutes, 4 times in 4 runs, and not once in 8 reloads without it. transformers.js does not keep them in its
+ * cache here either. Model files are not in the precache: transformers.js keeps them in its own Cache API cache
+ * (`transformers-cache`, env.useBrowserCache). The published-library reader keeps its shards in `lectern-published`.
+ * No skipWaiting: a new version takes over once every tab of the old one is closed, so a running tab never loses the
+ * files it was built with.
  */
 function offlineCopy(): Plugin[] {
   return VitePWA({
     injectRegister: false,
     manifest: false,
     filename: 'sw.js',
-    // After the ort/ copy above (closeBundle, sync), so its files exist when Workbox globs dist/.
+    // After the ort/ copy above (closeBundle, sync), so its files exist when Workbox globs dist/ and the hashed
+    // ort wasm copy it deletes is not listed.
     integration: { closeBundleOrder: 'post' },
     workbox: {
       cacheId: 'lectern',
-      globPatterns: ['index.html', 'favicon.svg', 'assets/**/*.{js,css,wasm}', 'ort/*.{mjs,wasm}'],
-      // ONNX Runtime's wasm is 27 MB; Workbox skips anything over 2 MiB unless told.
-      maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      globPatterns: ['index.html', 'favicon.svg', 'assets/**/*.{js,css,wasm}'],
+      importScripts: ['sw-ort.js'],
       navigateFallback: 'index.html',
       // Only the app's own page (a folder or index.html, any query; Workbox tests path + query): other paths in scope
       // (model files, registries, published libraries) stay themselves.

@@ -37,6 +37,7 @@ test('after the first visit the app opens, searches and answers with the network
   const offline = settings.getByTestId('offline');
   await expect(offline.getByTestId('offline-app')).toContainText('available offline', { timeout: 120_000 });
   for (const id of MODELS) await expect(offline.getByTestId('offline-models')).toContainText(id);
+  await expect(offline.getByTestId('offline-runtime')).toContainText(/kept \([\d.,]+ MB\)/);
   await expect(offline.getByTestId('offline-usage')).toContainText(/Storage used by Lectern: [\d.,]+ MB/);
   await settings.getByRole('button', { name: 'Cancel' }).click();
   expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');

@@ -8,6 +8,8 @@ export const MODEL_CACHE = 'transformers-cache';
 export const PUBLISHED_CACHE = 'lectern-published';
 /** This module's own small copies (the last registry that loaded), so a reload without network still finds them. */
 export const OFFLINE_CACHE = 'lectern-offline';
+/** ONNX Runtime's files, kept by the service worker (public/sw-ort.js). */
+export const RUNTIME_CACHE = 'lectern-ort';
 /** Workbox names its precache `<cacheId>-precache-v2-<scope>` (cacheId 'lectern' in vite.config.ts). */
 const APP_CACHE_PREFIX = 'lectern-precache-';
 
@@ -32,6 +34,8 @@ export interface OfflineInventory {
   caches: CacheSummary[];
   /** Models with files in the model cache, by id. */
   models: ModelCopy[];
+  /** ONNX Runtime's own files (ort-wasm-*), wherever they are kept (the service worker's `lectern-ort`). */
+  runtime: { files: number; bytes: number };
   /** Published-library files cached, grouped by the folder they came from. */
   published: { source: string; files: number; bytes: number }[];
   /** The browser's estimate for this origin, caches and IndexedDB together; null where it gives none. */
@@ -40,7 +44,7 @@ export interface OfflineInventory {
 }
 
 export function cacheKind(name: string): CacheKind {
-  if (name.startsWith(APP_CACHE_PREFIX)) return 'app';
+  if (name.startsWith(APP_CACHE_PREFIX) || name === RUNTIME_CACHE) return 'app';
   if (name === MODEL_CACHE) return 'models';
   if (name === PUBLISHED_CACHE) return 'published';
   return 'other';
@@ -62,6 +66,11 @@ export function modelIdOf(url: string): string | null {
   const org = parts[at - 2]!;
   const name = parts[at - 1]!;
   return org && name ? `${decodeURIComponent(org)}/${decodeURIComponent(name)}` : null;
+}
+
+/** ONNX Runtime's wasm or its loader (`…/ort-wasm-simd-threaded.asyncify.wasm`), as the app serves them from ort/. */
+export function isRuntimeFile(url: string): boolean {
+  return (url.split('?')[0]!.split('/').pop() ?? '').startsWith('ort-wasm-');
 }
 
 /** The folder a cached file came from (its URL up to the last `/`). */
@@ -96,7 +105,14 @@ function add<T extends { files: number; bytes: number }>(
 
 /** Lists every cache of this origin with its size, the models and published-library files among them, and the estimate. */
 export async function offlineInventory(): Promise<OfflineInventory> {
-  const inventory: OfflineInventory = { caches: [], models: [], published: [], usage: null, quota: null };
+  const inventory: OfflineInventory = {
+    caches: [],
+    models: [],
+    runtime: { files: 0, bytes: 0 },
+    published: [],
+    usage: null,
+    quota: null,
+  };
   const models = new Map<string, ModelCopy>();
   const published = new Map<string, { source: string; files: number; bytes: number }>();
   if (typeof caches !== 'undefined') {
@@ -110,6 +126,10 @@ export async function offlineInventory(): Promise<OfflineInventory> {
         summary.bytes += bytes;
         const id = kind === 'models' ? modelIdOf(request.url) : null;
         if (id) add(models, id, bytes, () => ({ id, files: 0, bytes: 0 }));
+        else if ((kind === 'models' || name === RUNTIME_CACHE) && isRuntimeFile(request.url)) {
+          inventory.runtime.files++;
+          inventory.runtime.bytes += bytes;
+        }
         if (kind === 'published') {
           const source = folderOf(request.url);
           add(published, source, bytes, () => ({ source, files: 0, bytes: 0 }));

@@ -4,6 +4,7 @@ import {
   cacheKind,
   clearCaches,
   folderOf,
+  isRuntimeFile,
   loadRegistryCopy,
   modelIdOf,
   offlineInventory,
@@ -52,6 +53,8 @@ describe('offline storage', () => {
     expect(modelIdOf('http://localhost/resolve/main/x')).toBeNull();
     expect(modelIdOf('http://localhost/a/b/resolve/')).toBeNull();
     expect(modelIdOf('not a url')).toBeNull();
+    expect(isRuntimeFile('http://localhost/app/ort/ort-wasm-simd-threaded.asyncify.mjs')).toBe(true);
+    expect(isRuntimeFile('http://localhost/org/lm/resolve/main/onnx/model.onnx')).toBe(false);
     expect(folderOf('https://docs.example.org/site/shards/ab12.bin')).toBe('https://docs.example.org/site/shards/');
     expect(cacheKind('lectern-precache-v2-http://localhost/')).toBe('app');
     expect(cacheKind('transformers-cache')).toBe('models');
@@ -66,6 +69,7 @@ describe('offline storage', () => {
         'http://localhost/standin/models/org/emb/resolve/main/config.json': sized(10),
         'http://localhost/standin/models/org/emb/resolve/main/onnx/model.onnx': sized(1000, false),
         'https://huggingface.co/org/lm/resolve/main/config.json': sized(20),
+        'http://localhost/ort/ort-wasm-simd-threaded.asyncify.wasm': sized(300),
       },
       'lectern-published': {
         'https://docs.example.org/site/shards/a.bin': sized(5),
@@ -78,7 +82,7 @@ describe('offline storage', () => {
     const inv = await offlineInventory();
     expect(inv.caches).toEqual([
       { name: 'lectern-precache-v2-http://localhost/', kind: 'app', entries: 1, bytes: 100 },
-      { name: 'transformers-cache', kind: 'models', entries: 3, bytes: 1030 },
+      { name: 'transformers-cache', kind: 'models', entries: 4, bytes: 1330 },
       { name: 'lectern-published', kind: 'published', entries: 2, bytes: 12 },
       { name: 'someone-else', kind: 'other', entries: 0, bytes: 0 },
     ]);
@@ -86,6 +90,7 @@ describe('offline storage', () => {
       { id: 'org/emb', files: 2, bytes: 1010 },
       { id: 'org/lm', files: 1, bytes: 20 },
     ]);
+    expect(inv.runtime).toEqual({ files: 1, bytes: 300 });
     expect(inv.published).toEqual([{ source: 'https://docs.example.org/site/shards/', files: 2, bytes: 12 }]);
     expect([inv.usage, inv.quota]).toEqual([4321, 1e9]);
 
@@ -96,7 +101,14 @@ describe('offline storage', () => {
   it('works without the Cache API or a storage estimate', async () => {
     vi.stubGlobal('caches', undefined);
     vi.stubGlobal('navigator', {});
-    expect(await offlineInventory()).toEqual({ caches: [], models: [], published: [], usage: null, quota: null });
+    expect(await offlineInventory()).toEqual({
+      caches: [],
+      models: [],
+      runtime: { files: 0, bytes: 0 },
+      published: [],
+      usage: null,
+      quota: null,
+    });
     await expect(clearCaches()).resolves.toBeUndefined();
     expect(await loadRegistryCopy('http://localhost/r.json')).toBeNull();
   });

@@ -69,8 +69,8 @@ function securityHeadersPlugin(): Plugin {
  * wasm) and answers every visit to the app's page with the cached index.html. ONNX Runtime's files under ort/ are kept
  * by public/sw-ort.js, imported into it, and served only while the browser is offline: serving the 27 MB wasm through
  * the worker online (precached, to every model worker of a tab) made Chromium 156 stall reloads of the controlled page
- * for minutes, 4 times in 4 runs, and not once in 8 reloads without it. transformers.js does not keep them in its
- * cache here either. Model files are not in the precache: transformers.js keeps them in its own Cache API cache
+ * for minutes, 4 times in 4 runs, and not once in 8 reloads without it. runtime.ts turns transformers.js's own copy
+ * of them off (env.useWasmCache), so they are stored once. Model files are not in the precache: transformers.js keeps them in its own Cache API cache
  * (`transformers-cache`, env.useBrowserCache). The published-library reader keeps its shards in `lectern-published`.
  * No skipWaiting: a new version takes over once every tab of the old one is closed, so a running tab never loses the
  * files it was built with.

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 import { contentSecurityPolicy, headersFile, parseConnectSrc, securityHeaders } from './tools/security-headers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -62,6 +63,43 @@ function securityHeadersPlugin(): Plugin {
   };
 }
 
+/**
+ * The offline copy: a Workbox service worker (sw.js, generated at build time; the app registers it only in production
+ * builds, src/lib/offline/register.ts) that precaches the app shell (index.html, the hashed assets and workers, Voy's
+ * wasm) and answers every visit to the app's page with the cached index.html. ONNX Runtime's files under ort/ are kept
+ * by public/sw-ort.js, imported into it, and served only while the browser is offline: serving the 27 MB wasm through
+ * the worker online (precached, to every model worker of a tab) made Chromium 156 stall reloads of the controlled page
+ * for minutes, 4 times in 4 runs, and not once in 8 reloads without it. runtime.ts turns transformers.js's own copy
+ * of them off (env.useWasmCache), so they are stored once. Model files are not in the precache: transformers.js keeps them in its own Cache API cache
+ * (`transformers-cache`, env.useBrowserCache). The published-library reader keeps its shards in `lectern-published`.
+ * No skipWaiting: a new version takes over once every tab of the old one is closed, so a running tab never loses the
+ * files it was built with.
+ */
+function offlineCopy(): Plugin[] {
+  return VitePWA({
+    injectRegister: false,
+    manifest: false,
+    filename: 'sw.js',
+    // After the ort/ copy above (closeBundle, sync), so its files exist when Workbox globs dist/ and the hashed
+    // ort wasm copy it deletes is not listed.
+    integration: { closeBundleOrder: 'post' },
+    workbox: {
+      cacheId: 'lectern',
+      globPatterns: ['index.html', 'favicon.svg', 'assets/**/*.{js,css,wasm}'],
+      importScripts: ['sw-ort.js'],
+      navigateFallback: 'index.html',
+      // Only the app's own page (a folder or index.html, any query; Workbox tests path + query): other paths in scope
+      // (model files, registries, published libraries) stay themselves.
+      navigateFallbackAllowlist: [/^[^?]*\/(index\.html)?(\?|$)/],
+      clientsClaim: true,
+      skipWaiting: false,
+      cleanupOutdatedCaches: true,
+      inlineWorkboxRuntime: true,
+      sourcemap: false,
+    },
+  });
+}
+
 export default defineConfig({
   root: 'src',
   base: './',
@@ -70,6 +108,7 @@ export default defineConfig({
     svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
     selfHostedOrt(),
     securityHeadersPlugin(),
+    offlineCopy(),
   ],
   worker: { format: 'es' },
   build: {

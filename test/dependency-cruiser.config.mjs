@@ -1,7 +1,7 @@
 // Dependency rules for src/ (run by `npm run lint`): no import cycles, and each layer imports only the layers below it.
 
 /** src/lib folders below the app's own orchestration (state, pipelines, services). */
-const LOWER = '^src/lib/(answer|retrieval|ingest|models|persistence|published|rpc|errors|config)/';
+const LOWER = '^src/lib/(answer|retrieval|ingest|models|persistence|published|rpc|errors|config|offline)/';
 
 /**
  * Which other lower layers each lower layer may import (the README's code map); errors imports nothing, and
@@ -16,6 +16,7 @@ const LOWER_IMPORTS = {
   published: ['retrieval', 'ingest', 'errors'],
   config: ['retrieval', 'errors'],
   rpc: ['errors'],
+  offline: ['config', 'errors'],
 };
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -54,13 +55,13 @@ export default {
     {
       name: 'state-values-from-allowed-layers',
       comment:
-        'src/lib/state imports values only from pipelines, rpc, errors, config, persistence (and itself); ' +
+        'src/lib/state imports values only from pipelines, rpc, errors, config, persistence, offline (and itself); ' +
         'from the rest of lib, types only (`import type`). view.ts has its own rule.',
       severity: 'error',
       from: { path: '^src/lib/state/', pathNot: '^src/lib/state/view\\.ts$' },
       to: {
         path: '^src/lib/',
-        pathNot: '^src/lib/(state|pipelines|rpc|errors|config|persistence)/',
+        pathNot: '^src/lib/(state|pipelines|rpc|errors|config|persistence|offline)/',
         dependencyTypesNot: ['type-only'],
       },
     },

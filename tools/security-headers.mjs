@@ -37,7 +37,7 @@ export function contentSecurityPolicy({ connectSrc = [], forMeta = false } = {})
     // blob: because transformers.js caches ONNX Runtime's loader (ort/*.mjs, our own file) in the Cache API and
     // imports it from a blob: URL (loadWasmFactory); without it no model loads. Only code already running can make one.
     ["script-src 'self' 'wasm-unsafe-eval' blob:"],
-    // Every worker is a module script of the app's own origin.
+    // Every worker, and the offline copy's service worker (sw.js), is a script of the app's own origin.
     ["worker-src 'self'"],
     // Svelte's style: directives set style attributes.
     ["style-src 'self' 'unsafe-inline'"],

@@ -46,7 +46,11 @@ test(
     const workerResponse = await request.get(`/assets/${workerScript}`);
     expect(workerResponse.ok()).toBe(true);
 
-    for (const res of [page, workerResponse]) {
+    // The offline copy's service worker is held to the same policy (a meta tag does not reach it).
+    const serviceWorker = await request.get('/sw.js');
+    expect(serviceWorker.ok()).toBe(true);
+
+    for (const res of [page, workerResponse, serviceWorker]) {
       const h = res.headers();
       const csp = h['content-security-policy'] ?? '';
       expect(csp).toContain("frame-ancestors 'none'");

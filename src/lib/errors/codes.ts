@@ -80,6 +80,11 @@ export const ERROR_CODES = {
   PUBLISHED_SHARD_TAMPERED:
     'A file of the published library ({file}) does not match its manifest (its contents changed); it was not used.',
   STORAGE_QUOTA: 'The browser storage is full. Delete documents or free space, then try again.',
+  OFFLINE_SETUP_FAILED:
+    'Lectern could not keep an offline copy of itself in this browser ({cause}). It works while online; reload to try again.',
+  OFFLINE_CLEAR_FAILED:
+    'The offline copies could not all be cleared ({cause}). Close other Lectern tabs and try again.',
+  OFFLINE_INVENTORY_FAILED: 'What this browser keeps for offline use could not be read ({cause}).',
   TAB_SYNC_FAILED:
     'Another tab changed your library and this tab could not catch up. Reload this page to see the current library.',
   INDEX_EMPTY: 'Your library is empty. Add documents first.',

@@ -105,6 +105,10 @@ export function configureRuntime(config: RuntimeConfig): number {
   env.remoteHost = config.modelBaseUrl;
   env.remotePathTemplate = '{model}/resolve/{revision}/';
   env.useBrowserCache = typeof caches !== 'undefined';
+  // ONNX Runtime's own files load from ort/ by URL like any app file, not from a copy in transformers.js's cache: the
+  // service worker keeps them for offline use, refreshed with each version (public/sw-ort.js), so an update never
+  // pairs new code with an old wasm kept under the same URL, and the 27 MB binary is not stored twice.
+  env.useWasmCache = false;
   const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } };
   if (onnx.wasm) {
     // Never fall back to a CDN: the app must work offline from its own files.

@@ -24,6 +24,7 @@ import { keywordOnlyDocs } from './keyword-only';
 import { OriginConsent } from './origin-consent.svelte';
 import { TabSync } from './tab-sync';
 import { docOf, PublishedState } from './published.svelte';
+import { OfflineState } from './offline.svelte';
 
 const SETTINGS_KEY = 'settings';
 /** Settings that pick models, devices or indexes: the workers hold them, so changing one reloads the page. */
@@ -63,6 +64,8 @@ export class AppState {
     info: (text) => this.info(text),
   });
   private readonly tabs: TabSync;
+  /** The offline copy: service worker, what is cached, clearing it. */
+  readonly offline = new OfflineState({ info: (text) => this.info(text) });
 
   embedderSpec = $derived(this.registry ? pickModel(this.registry, 'embedder', this.settings.embedderKey) : null);
   lateSpec = $derived(
@@ -174,6 +177,8 @@ export class AppState {
     void this.openPublished(libraryLink);
     // Back online: load what could not be downloaded, and give the documents stored meanwhile their vectors.
     globalThis.addEventListener?.('online', () => void this.retryModels());
+    // After the app's own start, so caching its files for offline use never delays the first question.
+    void this.offline.start();
   }
 
   /**
@@ -264,7 +269,9 @@ export class AppState {
     const link = this.registryOverride;
     if (link && !(await this.consent.allow(link, 'registry'))) this.registryOverride = null;
     try {
-      this.registry = await fetchRegistry(this.registryUrl, document.baseURI);
+      this.registry = await this.offline.registry(this.registryUrl, () =>
+        fetchRegistry(this.registryUrl, document.baseURI),
+      );
       this.registryError = null;
       this.registrySource = this.registryUrl;
     } catch (err) {

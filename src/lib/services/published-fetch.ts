@@ -36,40 +36,54 @@ export function libraryUrl(url: string, base?: string): URL {
   return u;
 }
 
-async function get(url: URL, init?: RequestInit): Promise<Response> {
-  let res: Response;
+/** A file of a published library that has not fully arrived after this long is given up (the network, a stuck host). */
+export const FETCH_TIMEOUT_MS = 60_000;
+
+/** The response's bytes, the whole request (headers and body) bounded by FETCH_TIMEOUT_MS. */
+async function getBytes(url: URL, init?: RequestInit): Promise<{ res: Response; bytes: Uint8Array }> {
+  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
   try {
-    res = await fetch(url, init);
+    const res = await fetch(url, { ...init, signal });
+    if (!res.ok) throw new AppError('PUBLISHED_HTTP_ERROR', undefined, { url: url.href, status: res.status });
+    return { res, bytes: new Uint8Array(await res.arrayBuffer()) };
   } catch (err) {
+    if (err instanceof AppError) throw err;
     // A cross-origin host without CORS, a CSP that does not list it and a dropped network all look alike here.
-    throw new AppError('PUBLISHED_UNREACHABLE', undefined, { url: url.href, reason: toAppError(err).message });
+    const reason = signal.aborted ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s` : toAppError(err).message;
+    throw new AppError('PUBLISHED_UNREACHABLE', undefined, { url: url.href, reason });
   }
-  if (!res.ok) throw new AppError('PUBLISHED_HTTP_ERROR', undefined, { url: url.href, status: res.status });
-  return res;
 }
 
-/**
- * The manifest at `url`: from the network when it answers (a republished library replaces it), else the copy kept
- * when it was last read, so a library opened once opens offline.
- */
-export async function fetchManifest(url: URL): Promise<PublishedManifest> {
-  const cache = await openCache();
-  let res: Response;
-  try {
-    res = await get(url, { cache: 'no-cache' });
-    await cache?.put(url, res.clone()).catch(() => {});
-  } catch (err) {
-    const kept = await cache?.match(url);
-    if (!kept) throw err;
-    res = kept;
-  }
+function parseManifest(bytes: Uint8Array, url: URL): PublishedManifest {
   let raw: unknown;
   try {
-    raw = await res.json();
+    raw = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw new AppError('PUBLISHED_MANIFEST_INVALID', undefined, { url: url.href, why: 'not JSON' });
   }
   return checkManifest(raw, url.href);
+}
+
+/**
+ * The manifest at `url`: from the network when it answers (a republished library replaces it); when the network
+ * cannot be reached, the copy kept when it was last read, so a library opened once opens offline. An answer from the
+ * host (a 404: the library was taken down) is never covered up by the kept copy, and only a valid manifest is kept.
+ */
+export async function fetchManifest(url: URL): Promise<PublishedManifest> {
+  const cache = await openCache();
+  let bytes: Uint8Array;
+  try {
+    bytes = (await getBytes(url, { cache: 'no-cache' })).bytes;
+  } catch (err) {
+    const kept = toAppError(err).code === 'PUBLISHED_UNREACHABLE' ? await cache?.match(url) : undefined;
+    if (!kept) throw err;
+    return parseManifest(new Uint8Array(await kept.arrayBuffer()), url);
+  }
+  const manifest = parseManifest(bytes, url);
+  await cache
+    ?.put(url, new Response(bytes.slice(), { headers: { 'Content-Type': 'application/json' } }))
+    .catch(() => {});
+  return manifest;
 }
 
 /**
@@ -92,8 +106,7 @@ export function shardLoader(manifestUrl: URL, counts: FetchCounts): ShardLoader 
       }
       await cache?.delete(url).catch(() => false);
     }
-    const res = await get(url);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const { bytes } = await getBytes(url);
     counts.network += bytes.length;
     if ((await sha256Hex(bytes)) !== ref.sha256)
       throw new AppError('PUBLISHED_SHARD_TAMPERED', undefined, { file: ref.file });

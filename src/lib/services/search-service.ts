@@ -47,6 +47,24 @@ const FIRST_STAGE = 100;
 /** The longest a call may wait on a published library's files before the watchdog ends it (a slow network). */
 const NETWORK_WAIT_MS = 120_000;
 /**
+ * How long a question waits on the published library's files (its keyword buckets, its token vectors) before it goes
+ * on without them, so a slow or stuck host never holds up the user's own documents. The reads go on, and are kept.
+ */
+const PUBLISHED_DEADLINE_MS = 15_000;
+
+/** `p`, or PUBLISHED_UNREACHABLE once `ms` have passed. */
+function withDeadline<T>(p: Promise<T>, ms: number, url: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new AppError('PUBLISHED_UNREACHABLE', undefined, { url, reason: `no answer within ${ms / 1000} s` })),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+/**
  * Published candidates reranked per question, best fused first: each may need its own token shard from the network,
  * so the rest keep their first-stage place (unscored, as passages without token vectors) rather than cost a shard each.
  */
@@ -139,7 +157,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
   let superseded = false;
   const snapshotIdleMs = options.snapshotIdleMs ?? SNAPSHOT_IDLE_MS;
   /** The published library searched beside the private one (read-only), and what of it may be used. */
-  let published: { library: PublishedLibrary; denseOk: boolean; lateOk: boolean } | null = null;
+  let published: { library: PublishedLibrary; url: string; denseOk: boolean; lateOk: boolean } | null = null;
   const fetched: FetchCounts = { network: 0, cached: 0, shards: 0 };
   /** Why the last search could not use the published library (said in the search note); null when it could. */
   let publishedFailure: string | null = null;
@@ -206,10 +224,11 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     let pubKeyword: { id: string; score: number }[] = [];
     let pubDense: { id: string; score: number }[] = [];
     if (published) {
-      const { library, denseOk } = published;
+      const { library, denseOk, url } = published;
       try {
-        expect(NETWORK_WAIT_MS);
-        pubKeyword = await library.keywordSearch(text, FIRST_STAGE, filter ?? undefined).finally(firstPublishedSearch);
+        expect(PUBLISHED_DEADLINE_MS + searchBudget(k));
+        const keywordHits = library.keywordSearch(text, FIRST_STAGE, filter ?? undefined).finally(firstPublishedSearch);
+        pubKeyword = await withDeadline(keywordHits, PUBLISHED_DEADLINE_MS, url);
         const index = denseOk ? library.denseIndex : null;
         if (vector && index)
           pubDense = filter
@@ -254,9 +273,9 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     });
     if (pub?.lateOk && pub.library.manifest.models.late?.dims === query.dims) {
       try {
-        expect(NETWORK_WAIT_MS);
+        expect(PUBLISHED_DEADLINE_MS + rerankBudget({ query, ids, topK, gpu, skip }));
         const theirs = ids.filter((id) => pub.library.has(id)).slice(0, PUBLISHED_RERANK_MAX);
-        for (const row of await pub.library.tokenRows(theirs)) {
+        for (const row of await withDeadline(pub.library.tokenRows(theirs), PUBLISHED_DEADLINE_MS, pub.url)) {
           texts.set(row.doc.id, row.texts);
           docs.push(row.doc);
         }
@@ -556,7 +575,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       const theirs = manifest.models.embedder;
       const denseOk = same(mine, theirs);
       const lateOk = same(myLate, manifest.models.late);
-      published = { library, denseOk, lateOk };
+      published = { library, url: at.href, denseOk, lateOk };
       searchedPublished = new Promise<void>((resolve) => (firstPublishedSearch = resolve));
       const mismatch =
         theirs && !denseOk

@@ -214,6 +214,8 @@ export class AppState {
     return {
       library: async () => {
         await this.library.ready();
+        // A question asked while the published library's manifest is read waits for it, rather than find nothing.
+        await this.published.settled();
         const empty = this.library.documents.length === 0 && !this.published.library?.passages;
         return { empty, importing: this.library.busy };
       },

@@ -19,6 +19,8 @@ export class PublishedState {
   indexReady = $state(false);
   error = $state<AppError | null>(null);
   private names = new Map<string, string>();
+  /** The manifest being read, if it is: a question asked meanwhile waits for it. */
+  private reading: Promise<unknown> | null = null;
 
   constructor(private readonly ports: PublishedPorts) {}
 
@@ -28,7 +30,9 @@ export class PublishedState {
     this.opening = true;
     this.error = null;
     try {
-      const library = await this.ports.open(url);
+      const reading = this.ports.open(url);
+      this.reading = reading;
+      const library = await reading;
       this.names = new Map(library.documents.map((d) => [d.id, d.name]));
       this.library = library;
     } catch (err) {
@@ -36,6 +40,7 @@ export class PublishedState {
       return;
     } finally {
       this.opening = false;
+      this.reading = null;
     }
     this.indexProgress = { done: 0, total: 1 };
     try {
@@ -47,6 +52,11 @@ export class PublishedState {
     } finally {
       this.indexProgress = null;
     }
+  }
+
+  /** Resolves once the manifest being read (if any) is in or has failed. */
+  async settled(): Promise<void> {
+    await this.reading?.catch(() => {});
   }
 
   /** Whether a document id is one of the published library's. */

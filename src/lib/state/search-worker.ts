@@ -101,9 +101,11 @@ export class SearchWorker {
     if (params) await rpc.call('open', params);
     const published = this.published;
     if (published) {
-      // Best effort: the private library must come back even when the published one no longer opens.
-      const reopened = await rpc.call('openPublished', published).catch(() => null);
-      if (reopened) void rpc.call('loadPublished', {}).catch(() => {});
+      // Not waited for: the private library comes back at once, even when the published one's host is stuck.
+      void rpc
+        .call('openPublished', published)
+        .then(() => rpc.call('loadPublished', {}))
+        .catch(() => {});
     }
     if (!params) return;
     const lines = this.options.lines();

@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 import type { DocumentKind } from '../ingest/types';
 import { Bm25Index, type Bm25Hit } from '../retrieval/bm25';
 import { ExactIndex } from '../retrieval/exact-index';
+import { int8Stride } from '../retrieval/int8-matrix';
 import { tokenize } from '../retrieval/tokenize';
 import type { Int8DocTokens } from '../retrieval/maxsim-simd';
 import type { PassageRow } from '../retrieval/search-types';
@@ -313,17 +314,21 @@ export class PublishedLibrary {
       return Promise.reject(
         new AppError('PUBLISHED_MANIFEST_INVALID', undefined, { url: this.manifest.name, why: 'it has no vectors' }),
       );
+    const stride = int8Stride(dims);
     this.denseLoading ??= (async () => {
-      const rows = new Int8Array(this.ids.length * dims);
+      const rows = new Int8Array(this.ids.length * stride);
       const scales = new Float32Array(this.ids.length);
       let done = 0;
       await inTurn(shards, async (ref) => {
         const s = unpackShard(await this.load(ref), 'dense', ref.file);
-        rows.set(arrayOf(s, 'rows', Int8Array, ref.file, ref.count * dims), ref.first * dims);
+        const shardRows = arrayOf(s, 'rows', Int8Array, ref.file, ref.count * dims);
+        // Rows are stored dims wide; the index keeps them padded to whole SIMD lanes.
+        for (let i = 0; i < ref.count; i++)
+          rows.set(shardRows.subarray(i * dims, (i + 1) * dims), (ref.first + i) * stride);
         scales.set(arrayOf(s, 'scales', Float32Array, ref.file, ref.count), ref.first);
         onShard?.(++done, shards.length);
       });
-      this.dense = ExactIndex.fromInt8Rows(dims, { ids: [...this.ids], stride: dims, rows, scales });
+      this.dense = ExactIndex.fromInt8Rows(dims, { ids: [...this.ids], stride, rows, scales });
       return this.dense;
     })();
     this.denseLoading.catch(() => (this.denseLoading = null));

@@ -18,6 +18,11 @@ type Scan = (rows: number, n: number, stride: number, query: number, scales: num
  * query (stride bytes) | scales (capacity × f32) | scores (capacity × f32) | rows (capacity × stride bytes).
  * Row bytes past `dims` stay zero, so they add nothing to a dot product.
  */
+/** Bytes per stored int8 row of `dims` values: padded to whole SIMD lanes (zero past dims). */
+export function int8Stride(dims: number): number {
+  return Math.ceil(dims / LANE) * LANE;
+}
+
 export class Int8Matrix {
   readonly stride: number;
   /** Whether scans run in WebAssembly SIMD. */
@@ -36,7 +41,7 @@ export class Int8Matrix {
     readonly dims: number,
     simd = true,
   ) {
-    this.stride = Math.ceil(dims / LANE) * LANE;
+    this.stride = int8Stride(dims);
     this.simd = simd && int8Kernel() !== null;
   }
 

@@ -105,6 +105,34 @@ describe('PublishedLibrary', () => {
     expect(read.some((f) => f.startsWith('shards/dense-') || f.startsWith('shards/tokens-'))).toBe(false);
   });
 
+  it('finds the hits of buckets the background read brought in while it still runs', async () => {
+    const inputs = corpus(40);
+    const { manifest, files } = await built(inputs);
+    const full = new Bm25Index();
+    for (const d of inputs) for (const k of d.keywords) full.importDoc(k);
+    const bucketOf = (word: string) => termBucket(tokenize(word, full.tokenizeOptions)[0]!, manifest.keywords.buckets);
+    const first = bucketOf('lighthouse');
+    const heldWord = WORDS.find((w) => bucketOf(w) !== first)!;
+    const held = manifest.keywords.shards[bucketOf(heldWord)]!.file;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const lib = new PublishedLibrary(manifest, async (ref) => {
+      if (ref.file === held) await gate;
+      return files.get(ref.file)!;
+    });
+    // A first question builds the index from its own buckets.
+    await lib.keywordSearch('lighthouse', 10);
+    const reading = lib.loadKeywords();
+    // Every bucket but the held one arrives.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const word = WORDS.find((w) => ![first, bucketOf(heldWord)].includes(bucketOf(w)))!;
+    const got = await lib.keywordSearch(word, 10);
+    expect(got.map((h) => h.id)).toEqual(full.search(word, { k: 10 }).map((h) => h.id));
+    expect(got.length).toBeGreaterThan(0);
+    release();
+    await reading;
+  });
+
   it('filters by document and kind like the private index', async () => {
     const inputs = corpus(20);
     const { manifest, files } = await built(inputs);

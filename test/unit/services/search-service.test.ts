@@ -1,6 +1,8 @@
 // The search worker's service with the exact dense index: cold start from storage, hybrid search, filters, removal.
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildLibrary } from '../../../src/lib/published/build';
+import { vectorRows } from '../../../src/lib/pipelines/records';
 import { openLecternDB, saveDocumentWithChunks, type LecternDatabase } from '../../../src/lib/persistence';
 import { keywordCounts } from '../../../src/lib/retrieval/keywords';
 import { LocalCaller } from '../../../src/lib/rpc';
@@ -103,5 +105,148 @@ describe('search service on the exact dense index', () => {
     });
     expect(after.map((h) => h.id)).not.toContain('paper:0');
     expect(after[0]!.id).toBe('paper:1');
+  });
+});
+
+describe('search service with a published library beside the private one', () => {
+  const BASE = 'http://localhost/site/library/lectern-library.json';
+  const model = { id: 'emb', revision: 'main', dims: DIMS };
+
+  /** A published library of two documents, served by a stubbed fetch; `broken` files answer HTTP 500. */
+  async function serve(broken: (file: string) => boolean = () => false) {
+    const docs = [
+      ['pub-lighthouses0000', ['the lighthouse beam sweeps the fog', unit(0, 1, 0, 0)]],
+      ['pub-sourdough00000', ['sourdough starter needs flour and water', unit(0, 0, 0, 1)]],
+    ] as const;
+    const built = await buildLibrary(
+      docs.map(([id, [text, vector]]) => {
+        const chunks = [
+          {
+            id: `${id}:0`,
+            docId: id,
+            ordinal: 0,
+            text,
+            start: 0,
+            end: text.length,
+            headingPath: [],
+            pageStart: null,
+            pageEnd: null,
+            tokenCount: 6,
+            hash: id,
+          },
+        ];
+        return {
+          doc: { id, name: `${id}.md`, title: id, kind: 'markdown' as const, size: 1, hash: id, pageCount: null },
+          chunks,
+          keywords: [keywordCounts(`${id}:0`, text)],
+          vectors: vectorRows(chunks, { key: 'k', dims: DIMS, vectors: vector }),
+          tokenVectors: [],
+        };
+      }),
+      {
+        name: 'Handbook',
+        generator: 'test',
+        models: { embedder: { ...model, dtype: 'fp32', origin: 'o', registry: 'r' }, late: null },
+        chunking: { maxTokens: 256, overlapTokens: 0 },
+      },
+    );
+    const files = new Map([...built.files].map(([f, b]) => [new URL(f, BASE).href, b]));
+    files.set(BASE, new TextEncoder().encode(JSON.stringify(built.manifest)));
+    vi.stubGlobal('fetch', async (url: URL) => {
+      const bytes = files.get(url.href);
+      if (!bytes || broken(url.href)) return new Response('no', { status: bytes ? 500 : 404 });
+      return new Response(bytes.slice());
+    });
+  }
+
+  afterEach(() => vi.unstubAllGlobals());
+
+  async function opened(embedder = model) {
+    const search = new LocalCaller<SearchMethods>(searchHandlers());
+    await search.call('open', {
+      dbName: await library(),
+      embedder: { key: 'emb-a', dims: DIMS },
+      voyWasmUrl: 'unused:',
+      denseIndex: 'exact',
+    });
+    const pub = await search.call('openPublished', { url: BASE, embedder, late: null });
+    return { search, pub };
+  }
+
+  it('fuses both libraries by rank, by keywords at once and by vectors once they are read', async () => {
+    await serve();
+    const { search, pub } = await opened();
+    expect(pub).toMatchObject({ name: 'Handbook', passages: 2, dense: 'loading', mismatch: null });
+    const byKeywords = await search.call('search', {
+      vector: null,
+      text: 'lighthouse fog',
+      k: 4,
+      filters: {},
+      weights,
+    });
+    expect(byKeywords[0]).toMatchObject({ id: 'pub-lighthouses0000:0', keyword: { rank: 1 }, dense: null });
+    await search.call('loadPublished', {});
+    const both = await search.call('search', {
+      vector: unit(0, 0, 0, 1),
+      text: 'borrowing references',
+      k: 4,
+      filters: {},
+      weights,
+    });
+    // The private keyword and dense winners and the published dense winner each rank first in their own list.
+    expect(
+      both
+        .slice(0, 3)
+        .map((h) => h.id)
+        .sort(),
+    ).toEqual(['notes:0', 'paper:1', 'pub-sourdough00000:0']);
+    expect(both.find((h) => h.id === 'pub-sourdough00000:0')!.dense!.score).toBeCloseTo(1, 2);
+    // Filters apply to its documents too.
+    const onlyPrivate = await search.call('search', {
+      vector: unit(0, 0, 0, 1),
+      text: 'sourdough',
+      k: 4,
+      filters: { docIds: ['notes'] },
+      weights,
+    });
+    expect(onlyPrivate.every((h) => h.id.startsWith('notes:'))).toBe(true);
+    const rows = await search.call('publishedPassages', { ids: ['pub-sourdough00000:0', 'notes:0'] });
+    expect(rows[0]).toMatchObject({ docId: 'pub-sourdough00000', text: 'sourdough starter needs flour and water' });
+    expect(rows[1]).toBeUndefined();
+  });
+
+  it('goes on with the private library when the published one fails, and says why', async () => {
+    await serve((url) => url.includes('/shards/keywords-'));
+    const { search } = await opened();
+    const found = await search.call('retrieve', {
+      queries: ['trace trees lighthouse'],
+      instructions: '',
+      candidates: 10,
+      topK: 4,
+      filters: {},
+      weights,
+      rerank: null,
+    });
+    expect(found.passages[0]!.id).toBe('paper:0');
+    expect(found.passages.some((p) => p.id.startsWith('pub-'))).toBe(false);
+    expect(found.publishedFailure).toMatch(/could not be loaded \(HTTP 500\)/);
+  });
+
+  it('searches a library made with another embedder by keywords only', async () => {
+    await serve();
+    const { search, pub } = await opened({ ...model, id: 'other' });
+    expect(pub.dense).toBe('mismatch');
+    expect(pub.mismatch).toContain('emb@main');
+    await search.call('loadPublished', {});
+    const hits = await search.call('search', {
+      vector: unit(0, 0, 0, 1),
+      text: 'sourdough',
+      k: 4,
+      filters: {},
+      weights,
+    });
+    const theirs = hits.find((h) => h.id === 'pub-sourdough00000:0')!;
+    expect(theirs.dense).toBeNull();
+    expect(theirs.keyword).toMatchObject({ rank: 1 });
   });
 });

@@ -16,7 +16,7 @@ import { keywordCounts } from '../../src/lib/retrieval/keywords';
 import { cacheKey, PublishCache, type CachedDoc } from './cache';
 import { prepareModels, readRegistry, type Models } from './models';
 import { Progress } from './progress';
-import { buildApp, emitApp, LIBRARY_DIR, writeLibrary, writeOriginals } from './site';
+import { buildApp, checkOut, emitApp, LIBRARY_DIR, writeLibrary, writeOriginals } from './site';
 import { UserError } from './user-error';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -292,7 +292,7 @@ function printStats(s: PublishStats): void {
 async function publish(o: Options): Promise<number> {
   const started = performance.now();
   if (!existsSync(o.folder) || !statSync(o.folder).isDirectory()) throw new UserError(`No folder ${o.folder}.`);
-  if (o.folder === o.out) throw new UserError('--out must be another folder than the one published.');
+  checkOut(o.folder, o.out);
   const { files, skipped } = walk(o.folder, o.out);
   for (const s of skipped) console.log(`Skipped ${s} (not PDF, DOCX, HTML, Markdown or text)`);
   if (files.length === 0) throw new UserError(`No PDF, DOCX, HTML, Markdown or text files in ${o.folder}.`);

@@ -190,4 +190,50 @@ describe('lectern publish', () => {
     expect(bad.stderr).toMatch(/^lectern publish: Cannot read the registry .*nope\.json/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
+
+  it('refuses an --out whose own files the app copy would replace, changing nothing there', () => {
+    // `lectern publish docs --out .` in a project: the project's assets/ must survive.
+    const project = join(work, 'project');
+    mkdirSync(join(project, 'docs'), { recursive: true });
+    mkdirSync(join(project, 'assets'));
+    writeFileSync(join(project, 'docs', 'a.md'), '# A\n\nSome text.\n');
+    writeFileSync(join(project, 'assets', 'logo.svg'), '<svg/>');
+    writeFileSync(join(project, 'index.html'), '<html>mine</html>');
+    const run = (out: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          CLI,
+          'publish',
+          join(project, 'docs'),
+          '--out',
+          out,
+          '--app',
+          app,
+          '--registry',
+          REGISTRY,
+          '--cache',
+          join(work, 'cache'),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+    const parent = run(project);
+    expect(parent.status).toBe(1);
+    expect(parent.stderr.trim()).toBe(
+      `lectern publish: --out ${project} holds the folder published; choose a folder outside it.`,
+    );
+    const inside = run(join(project, 'docs', 'site'));
+    expect(inside.status).toBe(1);
+    expect(inside.stderr).toContain('is inside the folder published');
+    const other = join(work, 'other');
+    mkdirSync(join(other, 'assets'), { recursive: true });
+    writeFileSync(join(other, 'assets', 'keep.txt'), 'mine');
+    const nonEmpty = run(other);
+    expect(nonEmpty.status).toBe(1);
+    expect(nonEmpty.stderr).toMatch(/^lectern publish: --out .* is not empty and holds no earlier publish/);
+    expect(readdirSync(join(project, 'assets'))).toEqual(['logo.svg']);
+    expect(readFileSync(join(project, 'index.html'), 'utf8')).toBe('<html>mine</html>');
+    expect(existsSync(join(project, 'docs', 'site'))).toBe(false);
+    expect(readdirSync(join(other, 'assets'))).toEqual(['keep.txt']);
+  }, 30_000);
 });

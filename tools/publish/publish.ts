@@ -320,7 +320,7 @@ async function publish(o: Options): Promise<number> {
       progress.start(found.path);
       const bytes = new Uint8Array(readFileSync(found.file));
       const hash = sha256(bytes);
-      const key = await cacheKey({ hash, path: found.path, models: m.cacheKey, chunking });
+      const key = await cacheKey({ hash, path: found.path, models: m.cacheKey, chunking, version: VERSION });
       let doc = cache.get(key);
       const fromCache = doc !== null;
       if (!doc) {

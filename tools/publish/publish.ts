@@ -16,7 +16,7 @@ import { keywordCounts } from '../../src/lib/retrieval/keywords';
 import { cacheKey, PublishCache, type CachedDoc } from './cache';
 import { prepareModels, readRegistry, type Models } from './models';
 import { Progress } from './progress';
-import { buildApp, checkOut, emitApp, LIBRARY_DIR, writeLibrary, writeOriginals } from './site';
+import { buildApp, checkOut, emitApp, LIBRARY_DIR, originalFileUrl, writeLibrary, writeOriginals } from './site';
 import { UserError } from './user-error';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -344,7 +344,7 @@ async function publish(o: Options): Promise<number> {
         built += doc.chunks.length;
         buildSeconds += (performance.now() - t) / 1000;
       }
-      const file = o.includeFiles ? `files/${found.path}` : undefined;
+      const file = o.includeFiles ? originalFileUrl(found.path) : undefined;
       inputs.push({ ...doc, doc: { ...doc.doc, ...(file ? { file } : {}) } });
       progress.done(doc.chunks.length, fromCache, built, buildSeconds);
     }

@@ -89,6 +89,14 @@ export function writeLibrary(out: string, built: BuiltLibrary): ShardCounts {
   return counts;
 }
 
+/**
+ * An original's URL relative to the manifest: `files/` and its path, each segment percent-encoded, so a name with
+ * `#`, `?`, `%` or a space links to its file (which keeps its real name on disk).
+ */
+export function originalFileUrl(path: string): string {
+  return `files/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 /** Copies the originals to <out>/library/files/<path>, and removes the ones no longer published. */
 export function writeOriginals(out: string, files: { path: string; source: string }[] | null): void {
   const dir = join(out, LIBRARY_DIR, 'files');

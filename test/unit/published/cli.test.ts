@@ -191,6 +191,33 @@ describe('lectern publish', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
 
+  it('links originals whose names hold #, ?, % or spaces by their percent-encoded path', () => {
+    const odd = join(work, 'odd');
+    const name = 'notes #1 ?50% off.txt';
+    mkdirSync(join(odd, 'my docs'), { recursive: true });
+    writeFileSync(join(odd, 'my docs', name), 'Lighthouses guide ships.\n');
+    const site = join(work, 'odd-site');
+    const run = spawnSync(
+      process.execPath,
+      [
+        ...[CLI, 'publish', odd, '--out', site, '--app', app, '--include-files'],
+        ...['--registry', REGISTRY, '--cache', join(work, 'cache')],
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const m = JSON.parse(readFileSync(join(site, 'library/lectern-library.json'), 'utf8')) as PublishedManifest;
+    const doc = m.documents[0]!;
+    expect(doc.name).toBe(`my docs/${name}`);
+    expect(doc.file).toBe('files/my%20docs/notes%20%231%20%3F50%25%20off.txt');
+    // The app resolves it against the manifest's URL: the whole name is the path, nothing a fragment or query.
+    const url = new URL(doc.file!, 'https://docs.example/library/lectern-library.json');
+    expect(url.search + url.hash).toBe('');
+    expect(decodeURIComponent(url.pathname)).toBe(`/library/files/my docs/${name}`);
+    expect(readFileSync(join(site, 'library/files/my docs', name), 'utf8')).toBe('Lighthouses guide ships.\n');
+  }, 60_000);
+
   it('refuses an --out whose own files the app copy would replace, changing nothing there', () => {
     // `lectern publish docs --out .` in a project: the project's assets/ must survive.
     const project = join(work, 'project');

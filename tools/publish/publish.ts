@@ -306,7 +306,7 @@ async function publish(o: Options): Promise<number> {
 
   const source = await readRegistry(o.registry, o.models);
   console.log(`Models: ${source.registry.name} (${source.label})`);
-  const m = prepareModels(source, o.cache);
+  const m = await prepareModels(source, o.cache);
   const chunking = { maxTokens: DEFAULT_SETTINGS.chunkTokens, overlapTokens: DEFAULT_SETTINGS.chunkOverlapTokens };
   const cache = new PublishCache(o.cache);
   const progress = new Progress(files.length, process.stdout);

@@ -14,7 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PublishedManifest } from '../../../src/lib/published/format';
+import type { EmbedderSpec, LateInteractionSpec, Registry } from '../../../src/lib/config/registry-types';
+import { modelFingerprint, type PublishedManifest } from '../../../src/lib/published/format';
 import type { PublishStats } from '../../../tools/publish/publish';
 import { unpackShard } from '../../../src/lib/published/shard-codec';
 import { sha256Hex } from '../../../src/lib/ingest/hash';
@@ -101,6 +102,11 @@ describe('lectern publish', () => {
     expect(m.name).toBe('Test docs');
     expect(m.models.embedder).toMatchObject({ id: 'lectern-standin/bert-embedder', dims: 64, dtype: 'fp32' });
     expect(m.models.late).toMatchObject({ id: 'lectern-standin/colbert', dims: 32, dtype: 'fp32' });
+    // Each model's fingerprint is that of its registry entry.
+    const specs = (JSON.parse(readFileSync(REGISTRY, 'utf8')) as Registry).models;
+    const spec = (id: string) => specs.find((s) => s.id === id) as EmbedderSpec | LateInteractionSpec;
+    expect(m.models.embedder!.fingerprint).toBe(await modelFingerprint(spec(m.models.embedder!.id)));
+    expect(m.models.late!.fingerprint).toBe(await modelFingerprint(spec(m.models.late!.id)));
     expect(m.chunking).toEqual({ maxTokens: 256, overlapTokens: 32 });
     const names = m.documents.map((d) => d.name);
     expect(names).toEqual([...names].sort());

@@ -142,7 +142,7 @@ async function time(into: Timed, fn: () => Promise<unknown>): Promise<void> {
 async function modelStages(set: Models): Promise<void> {
   const source = await readRegistry(MODEL_SETS[set].registry, []);
   const work = mkdtempSync(join(tmpdir(), 'lectern-bench-models-'));
-  const node = prepareModels(source, work);
+  const node = await prepareModels(source, work);
   const browser = await openBrowserBackends({
     models: set,
     device: 'wasm',

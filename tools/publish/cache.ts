@@ -10,9 +10,19 @@ const KIND = 'lectern-publish-cache-1';
 /** A cached document: everything but the original file's place in the output (`--include-files` decides that). */
 export type CachedDoc = Omit<PublishInput, 'doc'> & { doc: Omit<PublishInput['doc'], 'file'> };
 
-/** The cache entry's name: a hash of what the rows depend on. */
-export function cacheKey(parts: { hash: string; path: string; models: string; chunking: unknown }): Promise<string> {
-  return sha256Hex(JSON.stringify([KIND, parts.hash, parts.path, parts.models, parts.chunking]));
+/**
+ * The cache entry's name: a hash of what the rows depend on. The parsers, chunker and encoders are the package's own
+ * code, so its version (package.json) stands for them: an upgrade rebuilds every document. A change to that code
+ * without a version bump (working on Lectern itself) is not seen: clear `--cache` or give another one.
+ */
+export function cacheKey(parts: {
+  hash: string;
+  path: string;
+  models: string;
+  chunking: unknown;
+  version: string;
+}): Promise<string> {
+  return sha256Hex(JSON.stringify([KIND, parts.version, parts.hash, parts.path, parts.models, parts.chunking]));
 }
 
 function concatBytes(parts: ArrayBuffer[]): Uint8Array {

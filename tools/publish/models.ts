@@ -17,7 +17,7 @@ import type { Device, EmbedderSpec, LateInteractionSpec, Registry } from '../../
 import { TransformersEmbedder } from '../../src/lib/models/embedder/transformers-embedder';
 import { TransformersLateInteraction } from '../../src/lib/models/late-interaction/transformers-late-interaction';
 import { loadTokenCounter, type TokenCounter } from '../../src/lib/models/tokenizer';
-import type { PublishedModel } from '../../src/lib/published/format';
+import { modelFingerprint, type PublishedModel } from '../../src/lib/published/format';
 import { MODEL_SETS } from '../../test/fixtures/model-sets.mjs';
 import { UserError } from './user-error';
 
@@ -106,18 +106,19 @@ export interface Models {
  * The registry's first embedder and late-interaction model (the app's defaults), loaded with their wasm dtype in
  * onnxruntime-node. transformers.js reads model files from a URL; a file registry's folders are served on localhost.
  */
-export function prepareModels(source: RegistrySource, cacheDir: string): Models {
+export async function prepareModels(source: RegistrySource, cacheDir: string): Promise<Models> {
   const { registry } = source;
   const embedderSpec = pickModel(registry, 'embedder');
   const lateSpec = pickModel(registry, 'late-interaction');
   const origin = source.modelDirs ? 'local files' : originOf(registry.modelBaseUrl);
-  const describe = (spec: EmbedderSpec | LateInteractionSpec): PublishedModel => ({
+  const describe = async (spec: EmbedderSpec | LateInteractionSpec): Promise<PublishedModel> => ({
     id: spec.id,
     revision: spec.revision,
     dims: spec.dims,
     dtype: spec.dtype.wasm,
     origin,
     registry: source.label,
+    fingerprint: await modelFingerprint(spec),
   });
   let served: { server: Server; base: string } | null = null;
   let modelCache: string | null = null;
@@ -150,7 +151,7 @@ export function prepareModels(source: RegistrySource, cacheDir: string): Models 
   return {
     embedderSpec,
     lateSpec,
-    published: { embedder: describe(embedderSpec), late: describe(lateSpec) },
+    published: { embedder: await describe(embedderSpec), late: await describe(lateSpec) },
     cacheKey: JSON.stringify([origin, modelKey(embedderSpec), embedderSpec, modelKey(lateSpec), lateSpec]),
     load: () => (loading ??= load()),
     close,

@@ -16,7 +16,7 @@ import { keywordCounts } from '../../src/lib/retrieval/keywords';
 import { cacheKey, PublishCache, type CachedDoc } from './cache';
 import { prepareModels, readRegistry, type Models } from './models';
 import { Progress } from './progress';
-import { buildApp, emitApp, LIBRARY_DIR, writeLibrary, writeOriginals } from './site';
+import { buildApp, checkOut, emitApp, LIBRARY_DIR, originalFileUrl, writeLibrary, writeOriginals } from './site';
 import { UserError } from './user-error';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -292,7 +292,7 @@ function printStats(s: PublishStats): void {
 async function publish(o: Options): Promise<number> {
   const started = performance.now();
   if (!existsSync(o.folder) || !statSync(o.folder).isDirectory()) throw new UserError(`No folder ${o.folder}.`);
-  if (o.folder === o.out) throw new UserError('--out must be another folder than the one published.');
+  checkOut(o.folder, o.out);
   const { files, skipped } = walk(o.folder, o.out);
   for (const s of skipped) console.log(`Skipped ${s} (not PDF, DOCX, HTML, Markdown or text)`);
   if (files.length === 0) throw new UserError(`No PDF, DOCX, HTML, Markdown or text files in ${o.folder}.`);
@@ -306,7 +306,7 @@ async function publish(o: Options): Promise<number> {
 
   const source = await readRegistry(o.registry, o.models);
   console.log(`Models: ${source.registry.name} (${source.label})`);
-  const m = prepareModels(source, o.cache);
+  const m = await prepareModels(source, o.cache);
   const chunking = { maxTokens: DEFAULT_SETTINGS.chunkTokens, overlapTokens: DEFAULT_SETTINGS.chunkOverlapTokens };
   const cache = new PublishCache(o.cache);
   const progress = new Progress(files.length, process.stdout);
@@ -320,7 +320,7 @@ async function publish(o: Options): Promise<number> {
       progress.start(found.path);
       const bytes = new Uint8Array(readFileSync(found.file));
       const hash = sha256(bytes);
-      const key = await cacheKey({ hash, path: found.path, models: m.cacheKey, chunking });
+      const key = await cacheKey({ hash, path: found.path, models: m.cacheKey, chunking, version: VERSION });
       let doc = cache.get(key);
       const fromCache = doc !== null;
       if (!doc) {
@@ -344,7 +344,7 @@ async function publish(o: Options): Promise<number> {
         built += doc.chunks.length;
         buildSeconds += (performance.now() - t) / 1000;
       }
-      const file = o.includeFiles ? `files/${found.path}` : undefined;
+      const file = o.includeFiles ? originalFileUrl(found.path) : undefined;
       inputs.push({ ...doc, doc: { ...doc.doc, ...(file ? { file } : {}) } });
       progress.done(doc.chunks.length, fromCache, built, buildSeconds);
     }

@@ -6,17 +6,49 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { BuiltLibrary } from '../../src/lib/published/build';
 import { MANIFEST_FILE } from '../../src/lib/published/format';
 import { UserError } from './user-error';
 
 export const LIBRARY_DIR = 'library';
+
+/** A path with symlinks resolved as far as it exists (the rest, not yet created, appended as given). */
+function realPath(path: string): string {
+  if (existsSync(path)) return realpathSync(path);
+  const parent = dirname(path);
+  return parent === path ? path : join(realPath(parent), basename(path));
+}
+
+/** Whether `inner` is `outer` or lies inside it. */
+function within(inner: string, outer: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * Refuses an output folder whose files emitApp would replace or delete (it removes the app's folders, such as
+ * `assets/`, before copying): only a missing or empty folder, or one a previous publish wrote (it has the library's
+ * manifest), is written to. The published folder may not hold the output nor lie inside it.
+ */
+export function checkOut(folder: string, out: string): void {
+  const [from, to] = [realPath(folder), realPath(out)];
+  if (within(from, to)) throw new UserError(`--out ${out} holds the folder published; choose a folder outside it.`);
+  if (within(to, from)) throw new UserError(`--out ${out} is inside the folder published; choose a folder outside it.`);
+  if (!existsSync(to)) return;
+  if (!statSync(to).isDirectory()) throw new UserError(`--out ${out} is a file, not a folder.`);
+  if (readdirSync(to).length > 0 && !existsSync(join(to, LIBRARY_DIR, MANIFEST_FILE)))
+    throw new UserError(
+      `--out ${out} is not empty and holds no earlier publish (${LIBRARY_DIR}/${MANIFEST_FILE}); ` +
+        'choose an empty or new folder, so none of its files are replaced.',
+    );
+}
 
 export interface ShardCounts {
   written: number;
@@ -55,6 +87,14 @@ export function writeLibrary(out: string, built: BuiltLibrary): ShardCounts {
     if (name.endsWith('.bin')) counts.removed++;
   }
   return counts;
+}
+
+/**
+ * An original's URL relative to the manifest: `files/` and its path, each segment percent-encoded, so a name with
+ * `#`, `?`, `%` or a space links to its file (which keeps its real name on disk).
+ */
+export function originalFileUrl(path: string): string {
+  return `files/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /** Copies the originals to <out>/library/files/<path>, and removes the ones no longer published. */

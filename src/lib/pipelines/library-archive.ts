@@ -17,6 +17,19 @@ export const ARCHIVE_SETTINGS = ['settings', 'conversation'] as const;
 /** Entries larger than this (uncompressed, as the zip declares them) are refused before inflating anything. */
 const MAX_ENTRY_BYTES = 2 ** 31 - 1;
 const MAX_MANIFEST_BYTES = 1 << 20;
+/** All entries together may declare at most this many bytes uncompressed, whatever the file's size. */
+const MAX_TOTAL_BYTES = 4 * 2 ** 30;
+/**
+ * ...and at most this many times the file's size (a real export is mostly stored vectors and deflated JSON, far below
+ * it), with a floor so a small export of very repetitive text is not refused.
+ */
+const MAX_RATIO = 64;
+const MIN_TOTAL_BYTES = 64 * 2 ** 20;
+
+/** The most bytes the entries of a `size`-byte export may declare in all, uncompressed. */
+export function maxUnzippedBytes(size: number): number {
+  return Math.min(MAX_TOTAL_BYTES, Math.max(MIN_TOTAL_BYTES, MAX_RATIO * size));
+}
 
 export interface ArchiveManifest {
   kind: typeof ARCHIVE_KIND;
@@ -194,13 +207,26 @@ export async function readArchive(
   signal?: AbortSignal,
 ): Promise<{ manifest: ArchiveManifest; rows: LibraryRows }> {
   let files: Record<string, Uint8Array>;
+  const wanted = (name: string) =>
+    name === MANIFEST || Object.values(ENTRY).includes(name as never) || name in invert(BIN);
   try {
+    // A first pass reads only the central directory (nothing inflated): what the entries to be inflated declare in
+    // all must fit the budget, so many entries each under MAX_ENTRY_BYTES cannot add up to a zip bomb.
+    let declared = 0;
+    unzipSync(bytes, {
+      filter: (f) => {
+        if (wanted(f.name)) declared += f.originalSize;
+        return false;
+      },
+    });
+    const budget = maxUnzippedBytes(bytes.length);
+    if (declared > budget) throw damaged(`its entries declare ${declared} bytes uncompressed, more than ${budget}`);
     files = unzipSync(bytes, {
       // Nothing is inflated that the format does not name, nor anything absurdly large (a zip bomb).
       filter: (f) => {
         if (f.originalSize > (f.name === MANIFEST ? MAX_MANIFEST_BYTES : MAX_ENTRY_BYTES))
           throw damaged(`"${f.name}" declares ${f.originalSize} bytes`);
-        return f.name === MANIFEST || Object.values(ENTRY).includes(f.name as never) || f.name in invert(BIN);
+        return wanted(f.name);
       },
     });
   } catch (err) {

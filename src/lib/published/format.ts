@@ -1,4 +1,5 @@
 // The published-library format (v1): the manifest `lectern publish` writes and the app reads, and its shard kinds.
+import { sha256Hex } from '../ingest/hash';
 import type { DocumentKind } from '../ingest/types';
 
 /** A manifest of another format is refused (PUBLISHED_FORMAT_UNSUPPORTED). */
@@ -32,6 +33,78 @@ export interface PublishedModel {
   /** Where its files came from (origin) and the registry that described it, as the author's build saw them. */
   origin: string;
   registry: string;
+  /**
+   * modelFingerprint of the registry entry: same id, revision and dims but other pooling, normalization, prefixes or
+   * late-interaction settings give other vectors. Absent from manifests written before it was recorded.
+   */
+  fingerprint?: string;
+}
+
+/** The registry fields of a model that change the vectors it gives (a registry spec has them, and more). */
+export type FingerprintSpec =
+  | {
+      role: 'embedder';
+      id: string;
+      revision: string;
+      dims: number;
+      pooling: string;
+      normalize: boolean;
+      queryPrefix: string;
+      documentPrefix: string;
+      maxTokens: number;
+    }
+  | {
+      role: 'late-interaction';
+      id: string;
+      revision: string;
+      dims: number;
+      hiddenSize: number;
+      queryMarker: string;
+      documentMarker: string;
+      queryLength: number;
+      documentLength: number;
+      projection: { file: string; tensor: string; in: number; out: number } | null;
+    };
+
+/** JSON with every object's keys sorted, so equal values always give equal text. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * Hex SHA-256 of the canonical JSON of the fields of `spec` that change its vectors (and only those: a label, size or
+ * license does not). A library's vectors are searched only with a model of the same fingerprint.
+ */
+export function modelFingerprint(spec: FingerprintSpec): Promise<string> {
+  const fields =
+    spec.role === 'embedder'
+      ? {
+          id: spec.id,
+          revision: spec.revision,
+          dims: spec.dims,
+          pooling: spec.pooling,
+          normalize: spec.normalize,
+          queryPrefix: spec.queryPrefix,
+          documentPrefix: spec.documentPrefix,
+          maxTokens: spec.maxTokens,
+        }
+      : {
+          id: spec.id,
+          revision: spec.revision,
+          dims: spec.dims,
+          hiddenSize: spec.hiddenSize,
+          queryMarker: spec.queryMarker,
+          documentMarker: spec.documentMarker,
+          queryLength: spec.queryLength,
+          documentLength: spec.documentLength,
+          projection: spec.projection,
+        };
+  return sha256Hex(canonicalJson(fields));
 }
 
 export interface PublishedDocument {

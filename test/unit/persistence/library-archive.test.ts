@@ -20,6 +20,7 @@ import {
   ARCHIVE_SETTINGS,
   exportLibrary,
   importLibrary,
+  maxUnzippedBytes,
   type ArchiveManifest,
   type ImportPorts,
 } from '../../../src/lib/pipelines/library-archive';
@@ -128,6 +129,21 @@ function repack(bytes: Uint8Array, edit: (files: Record<string, Uint8Array>) => 
   const files = unzipSync(bytes);
   edit(files);
   return zipSync(files);
+}
+
+/**
+ * Rewrites the uncompressed size the central directory declares for every JSON entry but the manifest, leaving the
+ * data as it is (fflate sizes its output buffer from it): a zip bomb's shape without its megabytes.
+ */
+function declareSizes(bytes: Uint8Array, size: number): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  for (let at = 0; at + 46 <= out.length; at++) {
+    if (view.getUint32(at, true) !== 0x02014b50) continue;
+    const name = strFromU8(out.subarray(at + 46, at + 46 + view.getUint16(at + 28, true)));
+    if (name.endsWith('.json') && name !== 'manifest.json') view.setUint32(at + 24, size, true);
+  }
+  return out;
 }
 
 const editManifest = (files: Record<string, Uint8Array>, edit: (m: ArchiveManifest) => void) => {
@@ -248,6 +264,12 @@ describe('library import', () => {
       ],
       ['no manifest', (b) => repack(b, (f) => delete f['manifest.json']), 'ARCHIVE_DAMAGED'],
       ['a wrong count', (b) => repack(b, (f) => editManifest(f, (m) => (m.counts.chunks = 9))), 'ARCHIVE_INVALID'],
+      // Six entries of 40 MiB each: every one under the per-entry cap, together far past the budget of a small file.
+      [
+        'entries that declare too many bytes in all (a zip bomb)',
+        (b) => declareSizes(b, 40 * 2 ** 20),
+        'ARCHIVE_DAMAGED',
+      ],
     ];
     for (const [what, damage, code] of cases) {
       it(what, async () => {
@@ -262,6 +284,12 @@ describe('library import', () => {
         expect(await target.count('journal')).toBe(journal);
       });
     }
+
+    it('allows a small file 64 MiB uncompressed in all, a larger one 64 times its size, and none over 4 GiB', () => {
+      expect(maxUnzippedBytes(3_000)).toBe(64 * 2 ** 20);
+      expect(maxUnzippedBytes(10 * 2 ** 20)).toBe(640 * 2 ** 20);
+      expect(maxUnzippedBytes(2 ** 30)).toBe(4 * 2 ** 30);
+    });
 
     it('rows that break the library’s invariants (a document without its passages)', async () => {
       await fill(source);

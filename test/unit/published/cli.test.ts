@@ -14,7 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PublishedManifest } from '../../../src/lib/published/format';
+import type { EmbedderSpec, LateInteractionSpec, Registry } from '../../../src/lib/config/registry-types';
+import { modelFingerprint, type PublishedManifest } from '../../../src/lib/published/format';
 import type { PublishStats } from '../../../tools/publish/publish';
 import { unpackShard } from '../../../src/lib/published/shard-codec';
 import { sha256Hex } from '../../../src/lib/ingest/hash';
@@ -101,6 +102,11 @@ describe('lectern publish', () => {
     expect(m.name).toBe('Test docs');
     expect(m.models.embedder).toMatchObject({ id: 'lectern-standin/bert-embedder', dims: 64, dtype: 'fp32' });
     expect(m.models.late).toMatchObject({ id: 'lectern-standin/colbert', dims: 32, dtype: 'fp32' });
+    // Each model's fingerprint is that of its registry entry.
+    const specs = (JSON.parse(readFileSync(REGISTRY, 'utf8')) as Registry).models;
+    const spec = (id: string) => specs.find((s) => s.id === id) as EmbedderSpec | LateInteractionSpec;
+    expect(m.models.embedder!.fingerprint).toBe(await modelFingerprint(spec(m.models.embedder!.id)));
+    expect(m.models.late!.fingerprint).toBe(await modelFingerprint(spec(m.models.late!.id)));
     expect(m.chunking).toEqual({ maxTokens: 256, overlapTokens: 32 });
     const names = m.documents.map((d) => d.name);
     expect(names).toEqual([...names].sort());
@@ -189,5 +195,78 @@ describe('lectern publish', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^lectern publish: Cannot read the registry .*nope\.json/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+
+  it('links originals whose names hold #, ?, % or spaces by their percent-encoded path', () => {
+    const odd = join(work, 'odd');
+    const name = 'notes #1 ?50% off.txt';
+    mkdirSync(join(odd, 'my docs'), { recursive: true });
+    writeFileSync(join(odd, 'my docs', name), 'Lighthouses guide ships.\n');
+    const site = join(work, 'odd-site');
+    const run = spawnSync(
+      process.execPath,
+      [
+        ...[CLI, 'publish', odd, '--out', site, '--app', app, '--include-files'],
+        ...['--registry', REGISTRY, '--cache', join(work, 'cache')],
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const m = JSON.parse(readFileSync(join(site, 'library/lectern-library.json'), 'utf8')) as PublishedManifest;
+    const doc = m.documents[0]!;
+    expect(doc.name).toBe(`my docs/${name}`);
+    expect(doc.file).toBe('files/my%20docs/notes%20%231%20%3F50%25%20off.txt');
+    // The app resolves it against the manifest's URL: the whole name is the path, nothing a fragment or query.
+    const url = new URL(doc.file!, 'https://docs.example/library/lectern-library.json');
+    expect(url.search + url.hash).toBe('');
+    expect(decodeURIComponent(url.pathname)).toBe(`/library/files/my docs/${name}`);
+    expect(readFileSync(join(site, 'library/files/my docs', name), 'utf8')).toBe('Lighthouses guide ships.\n');
+  }, 60_000);
+
+  it('refuses an --out whose own files the app copy would replace, changing nothing there', () => {
+    // `lectern publish docs --out .` in a project: the project's assets/ must survive.
+    const project = join(work, 'project');
+    mkdirSync(join(project, 'docs'), { recursive: true });
+    mkdirSync(join(project, 'assets'));
+    writeFileSync(join(project, 'docs', 'a.md'), '# A\n\nSome text.\n');
+    writeFileSync(join(project, 'assets', 'logo.svg'), '<svg/>');
+    writeFileSync(join(project, 'index.html'), '<html>mine</html>');
+    const run = (out: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          CLI,
+          'publish',
+          join(project, 'docs'),
+          '--out',
+          out,
+          '--app',
+          app,
+          '--registry',
+          REGISTRY,
+          '--cache',
+          join(work, 'cache'),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+    const parent = run(project);
+    expect(parent.status).toBe(1);
+    expect(parent.stderr.trim()).toBe(
+      `lectern publish: --out ${project} holds the folder published; choose a folder outside it.`,
+    );
+    const inside = run(join(project, 'docs', 'site'));
+    expect(inside.status).toBe(1);
+    expect(inside.stderr).toContain('is inside the folder published');
+    const other = join(work, 'other');
+    mkdirSync(join(other, 'assets'), { recursive: true });
+    writeFileSync(join(other, 'assets', 'keep.txt'), 'mine');
+    const nonEmpty = run(other);
+    expect(nonEmpty.status).toBe(1);
+    expect(nonEmpty.stderr).toMatch(/^lectern publish: --out .* is not empty and holds no earlier publish/);
+    expect(readdirSync(join(project, 'assets'))).toEqual(['logo.svg']);
+    expect(readFileSync(join(project, 'index.html'), 'utf8')).toBe('<html>mine</html>');
+    expect(existsSync(join(project, 'docs', 'site'))).toBe(false);
+    expect(readdirSync(join(other, 'assets'))).toEqual(['keep.txt']);
   }, 30_000);
 });

@@ -1,6 +1,9 @@
-// The published site's page: the library meta tag, the registry meta tag with its origins allowed by the CSP, and nothing else changed.
-import { describe, expect, it } from 'vitest';
-import { allowConnect, pageWithLibrary } from '../../../tools/publish/site';
+// The published site's page: the library meta tag, the registry meta tag with its origins allowed by the CSP, and nothing else changed; which --out folders are written to.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allowConnect, checkOut, pageWithLibrary } from '../../../tools/publish/site';
 
 const CSP = `default-src 'self'; connect-src 'self' https://huggingface.co; object-src 'none'`;
 const PAGE = `<html>\n  <head>\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />\n  </head>\n</html>\n`;
@@ -29,5 +32,49 @@ describe('the published page', () => {
     const out = allowConnect(headers, ['http://localhost:4400']);
     expect(out).toContain('# add its origin to connect-src below\n');
     expect(out).toContain(`connect-src 'self' https://huggingface.co http://localhost:4400;`);
+  });
+});
+
+describe('the output folder', () => {
+  let work: string | null = null;
+  afterEach(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+    work = null;
+  });
+
+  const folder = () => (work = mkdtempSync(join(tmpdir(), 'lectern-out-')));
+
+  it('is written to when new, empty or an earlier publish; refused when it holds other files', () => {
+    const work = folder();
+    const docs = join(work, 'docs');
+    mkdirSync(docs);
+    expect(() => checkOut(docs, join(work, 'new', 'site'))).not.toThrow();
+    mkdirSync(join(work, 'empty'));
+    expect(() => checkOut(docs, join(work, 'empty'))).not.toThrow();
+    const earlier = join(work, 'earlier');
+    mkdirSync(join(earlier, 'library'), { recursive: true });
+    writeFileSync(join(earlier, 'library', 'lectern-library.json'), '{}');
+    writeFileSync(join(earlier, 'index.html'), '');
+    expect(() => checkOut(docs, earlier)).not.toThrow();
+    const other = join(work, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), '');
+    expect(() => checkOut(docs, other)).toThrow(/is not empty and holds no earlier publish/);
+    writeFileSync(join(work, 'file'), '');
+    expect(() => checkOut(docs, join(work, 'file'))).toThrow(/is a file/);
+  });
+
+  it('is refused when it is, holds or lies inside the folder published, through symlinks too', () => {
+    const work = folder();
+    const docs = join(work, 'docs');
+    mkdirSync(join(docs, 'guide'), { recursive: true });
+    expect(() => checkOut(docs, docs)).toThrow(/holds the folder published/);
+    expect(() => checkOut(docs, work)).toThrow(/holds the folder published/);
+    expect(() => checkOut(docs, join(docs, 'site'))).toThrow(/is inside the folder published/);
+    symlinkSync(docs, join(work, 'link'));
+    expect(() => checkOut(docs, join(work, 'link', 'site'))).toThrow(/is inside the folder published/);
+    // A sibling whose name starts with the folder's is outside it.
+    expect(() => checkOut(docs, join(work, 'docs-site'))).not.toThrow();
+    expect(() => checkOut(docs, join(work, '..docs'))).not.toThrow();
   });
 });

@@ -116,7 +116,12 @@ export function checkManifest(raw: unknown, url: string): PublishedManifest {
   if (m.dense !== null && !validRanges(m.dense, passages)) throw bad('dense shards');
   if (m.tokens !== null && !validRanges(m.tokens, passages)) throw bad('token shards');
   const model = (x: unknown) =>
-    x === null || (isObj(x) && typeof x.id === 'string' && typeof x.revision === 'string' && Number.isInteger(x.dims));
+    x === null ||
+    (isObj(x) &&
+      typeof x.id === 'string' &&
+      typeof x.revision === 'string' &&
+      Number.isInteger(x.dims) &&
+      (x.fingerprint === undefined || (typeof x.fingerprint === 'string' && /^[0-9a-f]{64}$/.test(x.fingerprint))));
   if (!isObj(m.models) || !model(m.models.embedder) || !model(m.models.late)) throw bad('models');
   if ((m.dense === null) !== (m.models.embedder === null) || (m.tokens === null) !== (m.models.late === null))
     throw bad('models and shards disagree');

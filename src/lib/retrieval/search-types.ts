@@ -119,6 +119,8 @@ export interface PublishedModelRef {
   id: string;
   revision: string;
   dims: number;
+  /** Its registry entry, whose vector-changing fields are compared with the library's fingerprint (published/format.ts). */
+  spec?: Record<string, unknown>;
 }
 
 export interface OpenPublishedParams {

@@ -41,6 +41,7 @@ import { ExactIndex } from '../retrieval/exact-index';
 import { pickDenseIndex, type DenseIndexKind, type VectorIndex } from '../retrieval/vector-index';
 import { initVoy, VoyIndex } from '../retrieval/voy-index';
 import { PublishedLibrary } from '../published/library';
+import { modelFingerprint, type FingerprintSpec } from '../published/format';
 import { fetchManifest, libraryUrl, shardLoader, type FetchCounts } from './published-fetch';
 
 const FIRST_STAGE = 100;
@@ -51,6 +52,15 @@ const NETWORK_WAIT_MS = 120_000;
  * on without them, so a slow or stuck host never holds up the user's own documents. The reads go on, and are kept.
  */
 const PUBLISHED_DEADLINE_MS = 15_000;
+
+/** The fingerprint of a registry entry the app sent (null when it lacks the fields: then it matches no library's). */
+async function fingerprintOf(spec: Record<string, unknown>): Promise<string | null> {
+  try {
+    return await modelFingerprint(spec as unknown as FingerprintSpec);
+  } catch {
+    return null;
+  }
+}
 
 /** `p`, or PUBLISHED_UNREACHABLE once `ms` have passed. */
 function withDeadline<T>(p: Promise<T>, ms: number, url: string): Promise<T> {
@@ -570,16 +580,25 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       const at = libraryUrl(url);
       const manifest = await fetchManifest(at);
       const library = new PublishedLibrary(manifest, shardLoader(at, fetched));
-      const same = (a: typeof mine, b: typeof manifest.models.embedder) =>
+      const sameModel = (a: typeof mine, b: typeof manifest.models.embedder) =>
         a !== null && b !== null && a.id === b.id && a.revision === b.revision && a.dims === b.dims;
+      // Same model but other settings (pooling, prefixes, …) make other vectors: compared where the library says.
+      const sameSettings = async (a: typeof mine, b: typeof manifest.models.embedder) =>
+        !b?.fingerprint || (a?.spec !== undefined && (await fingerprintOf(a.spec)) === b.fingerprint);
       const theirs = manifest.models.embedder;
-      const denseOk = same(mine, theirs);
-      const lateOk = same(myLate, manifest.models.late);
+      const denseNamed = sameModel(mine, theirs);
+      const denseOk = denseNamed && (await sameSettings(mine, theirs));
+      const lateOk = sameModel(myLate, manifest.models.late) && (await sameSettings(myLate, manifest.models.late));
       published = { library, url: at.href, denseOk, lateOk };
       searchedPublished = new Promise<void>((resolve) => (firstPublishedSearch = resolve));
+      const runs = denseNamed
+        ? 'the same model with other settings (pooling, prefixes or length)'
+        : mine
+          ? `${mine.id}@${mine.revision} (${mine.dims})`
+          : 'none';
       const mismatch =
         theirs && !denseOk
-          ? `It was built with the embedding model ${theirs.id}@${theirs.revision} (${theirs.dims} dimensions), and this app runs ${mine ? `${mine.id}@${mine.revision} (${mine.dims})` : 'none'}: its passages are searched by keywords only, so the two models' vectors are never mixed.`
+          ? `It was built with the embedding model ${theirs.id}@${theirs.revision} (${theirs.dims} dimensions), and this app runs ${runs}: its passages are searched by keywords only, so the two models' vectors are never mixed.`
           : null;
       return {
         url: at.href,

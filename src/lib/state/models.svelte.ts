@@ -312,8 +312,8 @@ export class ModelsState {
    */
   async openPublished(url: string): Promise<PublishedOpened> {
     const { embedder: e, late: l } = this.specs;
-    const ref = (s: { id: string; revision: string; dims: number } | null) =>
-      s ? { id: s.id, revision: s.revision, dims: s.dims } : null;
+    const ref = (s: EmbedderSpec | LateInteractionSpec | null) =>
+      s ? { id: s.id, revision: s.revision, dims: s.dims, spec: { ...s } as Record<string, unknown> } : null;
     return this.search.openPublished({ url, embedder: ref(e), late: ref(l) });
   }
 

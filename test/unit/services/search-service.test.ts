@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildLibrary } from '../../../src/lib/published/build';
+import { modelFingerprint } from '../../../src/lib/published/format';
 import { vectorRows } from '../../../src/lib/pipelines/records';
 import { openLecternDB, saveDocumentWithChunks, type LecternDatabase } from '../../../src/lib/persistence';
 import { keywordCounts } from '../../../src/lib/retrieval/keywords';
@@ -113,7 +114,7 @@ describe('search service with a published library beside the private one', () =>
   const model = { id: 'emb', revision: 'main', dims: DIMS };
 
   /** A published library of two documents, served by a stubbed fetch; `broken` files answer HTTP 500. */
-  async function serve(broken: (file: string) => boolean = () => false) {
+  async function serve(broken: (file: string) => boolean = () => false, fingerprint?: string) {
     const docs = [
       ['pub-lighthouses0000', ['the lighthouse beam sweeps the fog', unit(0, 1, 0, 0)]],
       ['pub-sourdough00000', ['sourdough starter needs flour and water', unit(0, 0, 0, 1)]],
@@ -146,7 +147,7 @@ describe('search service with a published library beside the private one', () =>
       {
         name: 'Handbook',
         generator: 'test',
-        models: { embedder: { ...model, dtype: 'fp32', origin: 'o', registry: 'r' }, late: null },
+        models: { embedder: { ...model, dtype: 'fp32', origin: 'o', registry: 'r', fingerprint }, late: null },
         chunking: { maxTokens: 256, overlapTokens: 0 },
       },
     );
@@ -161,7 +162,7 @@ describe('search service with a published library beside the private one', () =>
 
   afterEach(() => vi.unstubAllGlobals());
 
-  async function opened(embedder = model) {
+  async function opened(embedder: typeof model & { spec?: Record<string, unknown> } = model) {
     const search = new LocalCaller<SearchMethods>(searchHandlers());
     await search.call('open', {
       dbName: await library(),
@@ -230,6 +231,23 @@ describe('search service with a published library beside the private one', () =>
     expect(found.passages[0]!.id).toBe('paper:0');
     expect(found.passages.some((p) => p.id.startsWith('pub-'))).toBe(false);
     expect(found.publishedFailure).toMatch(/could not be loaded \(HTTP 500\)/);
+  });
+
+  it('compares the settings that change vectors, where the library records them', async () => {
+    const spec = {
+      role: 'embedder' as const,
+      ...model,
+      pooling: 'mean',
+      normalize: true,
+      queryPrefix: '',
+      documentPrefix: '',
+      maxTokens: 512,
+    };
+    await serve(undefined, await modelFingerprint(spec));
+    expect((await opened({ ...model, spec })).pub).toMatchObject({ dense: 'loading', mismatch: null });
+    const other = await opened({ ...model, spec: { ...spec, pooling: 'cls' } });
+    expect(other.pub.dense).toBe('mismatch');
+    expect(other.pub.mismatch).toContain('the same model with other settings');
   });
 
   it('searches a library made with another embedder by keywords only', async () => {

@@ -66,7 +66,7 @@ function securityHeadersPlugin(): Plugin {
 /**
  * The offline copy: a Workbox service worker (sw.js, generated at build time; the app registers it only in production
  * builds, src/lib/offline/register.ts) that precaches the app shell (index.html, the hashed assets and workers, Voy's
- * wasm) and answers every visit to the app's page with the cached index.html. ONNX Runtime's files under ort/ are kept
+ * wasm) and answers every visit to the app's own page (its folder or index.html) with the cached index.html. ONNX Runtime's files under ort/ are kept
  * by public/sw-ort.js, imported into it, and served only while the browser is offline: serving the 27 MB wasm through
  * the worker online (precached, to every model worker of a tab) made Chromium 156 stall reloads of the controlled page
  * for minutes, 4 times in 4 runs, and not once in 8 reloads without it. runtime.ts turns transformers.js's own copy
@@ -87,10 +87,11 @@ function offlineCopy(): Plugin[] {
       cacheId: 'lectern',
       globPatterns: ['index.html', 'favicon.svg', 'assets/**/*.{js,css,wasm}'],
       importScripts: ['sw-ort.js'],
-      navigateFallback: 'index.html',
-      // Only the app's own page (a folder or index.html, any query; Workbox tests path + query): other paths in scope
-      // (model files, registries, published libraries) stay themselves.
-      navigateFallbackAllowlist: [/^[^?]*\/(index\.html)?(\?|$)/],
+      // The app's page is its own precached index.html, whatever the query (?registry=, ?library=): the precache
+      // lookup drops every parameter and maps the app's folder to index.html. No navigation fallback, so deeper pages
+      // in scope (a published library's original index.html files, another app's pages) stay themselves.
+      ignoreURLParametersMatching: [/.*/],
+      directoryIndex: 'index.html',
       clientsClaim: true,
       skipWaiting: false,
       cleanupOutdatedCaches: true,

@@ -1,4 +1,5 @@
 // Writes a built library into <out>/library (only new shards, stale ones removed) and copies the built app beside it, opening the library by default.
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -180,4 +181,19 @@ export function emitApp(dist: string, out: string, registry: { url: string; orig
   const headers = join(out, '_headers');
   if (registry && existsSync(headers))
     writeAtomic(headers, allowConnect(readFileSync(headers, 'utf8'), registry.origins));
+  const sw = join(out, 'sw.js');
+  if (existsSync(sw)) writeAtomic(sw, withPageRevision(readFileSync(sw, 'utf8'), readFileSync(index, 'utf8')));
+}
+
+/**
+ * The service worker with its precache revision of index.html set to the page as published (its meta tags): the
+ * build's revision is the unmodified page's, so a re-publish that changed only the page (another registry) would
+ * leave sw.js byte for byte the same, and returning visitors on the old page until Lectern itself changes.
+ */
+export function withPageRevision(sw: string, page: string): string {
+  const revision = createHash('md5').update(page).digest('hex');
+  const out = sw.replace(/(\{url:"index\.html",revision:")[0-9a-f]+("\})/, `$1${revision}$2`);
+  if (out === sw && !sw.includes(`revision:"${revision}"`))
+    throw new Error('sw.js lists no index.html revision: the app build changed its service worker layout');
+  return out;
 }

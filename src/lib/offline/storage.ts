@@ -146,10 +146,12 @@ export async function offlineInventory(): Promise<OfflineInventory> {
   return inventory;
 }
 
-/** Deletes every cache of this origin: the app's files, the models, published libraries and the registry copy. */
+/** Deletes Lectern's caches of this origin: the app's files, the models, published libraries and the registry copy. */
 export async function clearCaches(): Promise<void> {
   if (typeof caches === 'undefined') return;
-  for (const name of await caches.keys()) await caches.delete(name);
+  // Only Lectern's own: another app on the same origin (a shared host's other pages) keeps its caches.
+  for (const name of await caches.keys())
+    if (cacheKind(name) !== 'other' || name === OFFLINE_CACHE) await caches.delete(name);
 }
 
 async function offlineCache(): Promise<Cache | null> {

@@ -30,14 +30,19 @@ export type PublishedChunk = PassageRow;
 /** The most passages a published library may hold: a manifest claiming more would exhaust the tab's memory. */
 export const MAX_PASSAGES = 5_000_000;
 
-/** An original file's path: under `files/`, relative, no `..` segment, no scheme, query or fragment. */
+/**
+ * An original file's path: under `files/`, relative, and still under `files/` once resolved (URL parsing reads
+ * `.%2e` and `%2e.` as `..`), with no query or fragment.
+ */
 function validFile(v: unknown): boolean {
-  return (
-    typeof v === 'string' &&
-    v.startsWith('files/') &&
-    !/[\\?#]/.test(v) &&
-    !v.split('/').some((seg) => seg === '' || seg === '.' || seg === '..' || /^%2e%2e?$/i.test(seg))
-  );
+  if (typeof v !== 'string' || !v.startsWith('files/') || /[\\?#]/.test(v)) return false;
+  const base = 'https://library.invalid/a/';
+  try {
+    const u = new URL(v, base);
+    return u.origin === 'https://library.invalid' && u.pathname.startsWith('/a/files/') && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -134,10 +139,15 @@ const READS_AT_ONCE = 4;
 /** Runs `fn` over `items`, READS_AT_ONCE at a time; the first failure rejects (the others still finish). */
 async function inTurn<T>(items: readonly T[], fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    // After a failure no further item starts: the whole read fails anyway.
+    while (next < items.length && !failed) {
       const i = next++;
-      await fn(items[i]!, i);
+      await fn(items[i]!, i).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, items.length) }, worker));

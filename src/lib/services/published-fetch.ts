@@ -38,10 +38,12 @@ export function libraryUrl(url: string, base?: string): URL {
 
 /** A file of a published library that has not fully arrived after this long is given up (the network, a stuck host). */
 export const FETCH_TIMEOUT_MS = 60_000;
+/** The slowest link a file is waited for, on top of FETCH_TIMEOUT_MS: 32 KB/s (a 2 MB shard gets 60 s more). */
+const SLOWEST_BYTES_PER_MS = 32;
 
-/** The response's bytes, the whole request (headers and body) bounded by FETCH_TIMEOUT_MS. */
-async function getBytes(url: URL, init?: RequestInit): Promise<{ res: Response; bytes: Uint8Array }> {
-  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+/** The response's bytes, the whole request bounded by FETCH_TIMEOUT_MS plus its size at the slowest link. */
+async function getBytes(url: URL, init?: RequestInit, size = 0): Promise<{ res: Response; bytes: Uint8Array }> {
+  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS + Math.ceil(size / SLOWEST_BYTES_PER_MS));
   try {
     const res = await fetch(url, { ...init, signal });
     if (!res.ok) throw new AppError('PUBLISHED_HTTP_ERROR', undefined, { url: url.href, status: res.status });
@@ -49,7 +51,7 @@ async function getBytes(url: URL, init?: RequestInit): Promise<{ res: Response; 
   } catch (err) {
     if (err instanceof AppError) throw err;
     // A cross-origin host without CORS, a CSP that does not list it and a dropped network all look alike here.
-    const reason = signal.aborted ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s` : toAppError(err).message;
+    const reason = signal.aborted ? 'no complete answer in time' : toAppError(err).message;
     throw new AppError('PUBLISHED_UNREACHABLE', undefined, { url: url.href, reason });
   }
 }
@@ -106,7 +108,7 @@ export function shardLoader(manifestUrl: URL, counts: FetchCounts): ShardLoader 
       }
       await cache?.delete(url).catch(() => false);
     }
-    const { bytes } = await getBytes(url);
+    const { bytes } = await getBytes(url, undefined, ref.bytes);
     counts.network += bytes.length;
     if ((await sha256Hex(bytes)) !== ref.sha256)
       throw new AppError('PUBLISHED_SHARD_TAMPERED', undefined, { file: ref.file });

@@ -26,6 +26,8 @@ import { TabSync } from './tab-sync';
 import { docOf, PublishedState } from './published.svelte';
 import { OfflineState } from './offline.svelte';
 
+/** The longest a question waits for a published library's manifest (a stuck host must not hold up the user's own). */
+const PUBLISHED_WAIT_MS = 10_000;
 const SETTINGS_KEY = 'settings';
 /** Settings that pick models, devices or indexes: the workers hold them, so changing one reloads the page. */
 const RELOAD_ON: (keyof Settings)[] = [
@@ -215,7 +217,7 @@ export class AppState {
       library: async () => {
         await this.library.ready();
         // A question asked while the published library's manifest is read waits for it, rather than find nothing.
-        await this.published.settled();
+        await this.published.settled(PUBLISHED_WAIT_MS);
         const empty = this.library.documents.length === 0 && !this.published.library?.passages;
         return { empty, importing: this.library.busy };
       },

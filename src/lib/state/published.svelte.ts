@@ -54,9 +54,14 @@ export class PublishedState {
     }
   }
 
-  /** Resolves once the manifest being read (if any) is in or has failed. */
-  async settled(): Promise<void> {
-    await this.reading?.catch(() => {});
+  /** Resolves once the manifest being read (if any) is in or has failed, or after `maxMs` (a stuck host). */
+  async settled(maxMs: number): Promise<void> {
+    if (!this.reading) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.reading.catch(() => {}),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   /** Whether a document id is one of the published library's. */

@@ -219,6 +219,22 @@ describe('checkManifest', () => {
       code({ ...json, documents: [{ ...json.documents[0], id: 'not-published' }, ...json.documents.slice(1)] }),
     ).toBe('PUBLISHED_MANIFEST_INVALID');
     expect(code({ ...json, dense: null })).toBe('PUBLISHED_MANIFEST_INVALID');
+    const withFile = (file: string) => ({
+      ...json,
+      documents: [{ ...json.documents[0], file }, ...json.documents.slice(1)],
+    });
+    expect(code(withFile('files/guide/a%20b.html'))).toBe('ok');
+    for (const file of [
+      'files/.%2e/.%2e/x',
+      'files/../x',
+      '/files/x',
+      'https://evil.example/x',
+      'files/x?y',
+      'javascript:alert(1)',
+    ])
+      expect(code(withFile(file)), file).toBe('PUBLISHED_MANIFEST_INVALID');
+    expect(code({ ...json, name: ' ' })).toBe('PUBLISHED_MANIFEST_INVALID');
+    expect(code({ ...json, documents: [json.documents[0], ...json.documents] })).toBe('PUBLISHED_MANIFEST_INVALID');
     expect(code({ ...json, passages: json.passages.slice(1) })).toBe('PUBLISHED_MANIFEST_INVALID');
   });
 });

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allowConnect, checkOut, pageWithLibrary } from '../../../tools/publish/site';
+import { createHash } from 'node:crypto';
+import { allowConnect, checkOut, pageWithLibrary, withPageRevision } from '../../../tools/publish/site';
 
 const CSP = `default-src 'self'; connect-src 'self' https://huggingface.co; object-src 'none'`;
 const PAGE = `<html>\n  <head>\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />\n  </head>\n</html>\n`;
@@ -76,5 +77,17 @@ describe('the output folder', () => {
     // A sibling whose name starts with the folder's is outside it.
     expect(() => checkOut(docs, join(work, 'docs-site'))).not.toThrow();
     expect(() => checkOut(docs, join(work, '..docs'))).not.toThrow();
+  });
+});
+
+describe('the service worker of a published site', () => {
+  it('precaches the page as published, so a re-publish that changes only the page updates the worker', () => {
+    const sw = 'e([{url:"assets/a.js",revision:null},{url:"index.html",revision:"c8375e8df5a139d9385aa998ee1649ae"}])';
+    const page = '<html><meta name="lectern-library" content="library/lectern-library.json" /></html>';
+    const out = withPageRevision(sw, page);
+    expect(out).toContain(`{url:"index.html",revision:"${createHash('md5').update(page).digest('hex')}"}`);
+    expect(out).toContain('{url:"assets/a.js",revision:null}');
+    expect(withPageRevision(out, `${page} `)).not.toBe(out);
+    expect(() => withPageRevision('e([])', page)).toThrow(/no index.html revision/);
   });
 });

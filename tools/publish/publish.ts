@@ -33,6 +33,8 @@ Options:
   --models <dir>         a folder of {org}/{name} model files for a registry file (repeatable; first match wins)
   --name <text>          the library's name (default: the folder's name)
   --include-files        ship the original files too, so citations can open them
+  --library-only         write only the library (manifest, shards/, files/) into <dir> itself, without the app:
+                         for a library another Lectern site opens (its public/ folder, or ?library=)
   --cache <dir>          the incremental cache (default: node_modules/.cache/lectern-publish)
   --build                run \`vite build\` first even when dist/ exists
   --app <dir>            the built app to copy (default: this package's dist/, built when missing)
@@ -55,6 +57,7 @@ interface Options {
   models: string[];
   name: string;
   includeFiles: boolean;
+  libraryOnly: boolean;
   cache: string;
   build: boolean;
   app: string | null;
@@ -75,6 +78,7 @@ function options(argv: readonly string[]): Options | null {
         models: { type: 'string', multiple: true },
         name: { type: 'string' },
         'include-files': { type: 'boolean' },
+        'library-only': { type: 'boolean' },
         cache: { type: 'string' },
         build: { type: 'boolean' },
         app: { type: 'string' },
@@ -95,6 +99,8 @@ function options(argv: readonly string[]): Options | null {
   const shardKb = values['shard-kb'] === undefined ? undefined : Number(values['shard-kb']);
   if (shardKb !== undefined && !(Number.isInteger(shardKb) && shardKb > 0))
     throw new UserError('--shard-kb takes a whole number of kilobytes.');
+  if (values['library-only'] && (values.build || values.app))
+    throw new UserError('--library-only writes no app: leave out --build and --app.');
   return {
     folder,
     out: resolve(values.out),
@@ -102,6 +108,7 @@ function options(argv: readonly string[]): Options | null {
     models: values.models ?? [],
     name: values.name ?? basename(folder),
     includeFiles: values['include-files'] ?? false,
+    libraryOnly: values['library-only'] ?? false,
     cache: resolve(values.cache ?? join(ROOT, 'node_modules', '.cache', 'lectern-publish')),
     build: values.build ?? false,
     app: values.app ? resolve(values.app) : null,
@@ -292,14 +299,16 @@ function printStats(s: PublishStats): void {
 async function publish(o: Options): Promise<number> {
   const started = performance.now();
   if (!existsSync(o.folder) || !statSync(o.folder).isDirectory()) throw new UserError(`No folder ${o.folder}.`);
-  checkOut(o.folder, o.out);
+  // The library's own folder: <out>/library beside the app, or <out> itself when only the library is written.
+  const libraryDir = o.libraryOnly ? '' : LIBRARY_DIR;
+  checkOut(o.folder, o.out, libraryDir);
   const { files, skipped } = walk(o.folder, o.out);
   for (const s of skipped) console.log(`Skipped ${s} (not PDF, DOCX, HTML, Markdown or text)`);
   if (files.length === 0) throw new UserError(`No PDF, DOCX, HTML, Markdown or text files in ${o.folder}.`);
 
   const dist = o.app ?? join(ROOT, 'dist');
   if (o.app && !existsSync(join(dist, 'index.html'))) throw new UserError(`No built app (index.html) in ${dist}.`);
-  if (!o.app && (o.build || !existsSync(join(dist, 'index.html')))) {
+  if (!o.libraryOnly && !o.app && (o.build || !existsSync(join(dist, 'index.html')))) {
     console.log('Building the app (vite build)…');
     buildApp(ROOT);
   }
@@ -362,16 +371,17 @@ async function publish(o: Options): Promise<number> {
     chunking,
     ...(o.shardBytes ? { shardBytes: o.shardBytes } : {}),
   });
-  const counts = writeLibrary(o.out, library);
+  const counts = writeLibrary(o.out, library, libraryDir);
   writeOriginals(
     o.out,
     o.includeFiles ? inputs.map((d) => ({ path: d.doc.name, source: join(o.folder, ...d.doc.name.split('/')) })) : null,
+    libraryDir,
   );
   const origins = source.url ? [originOf(source.url), originOf(source.registry.modelBaseUrl)] : [];
-  emitApp(dist, o.out, source.url ? { url: source.url, origins: [...new Set(origins)] } : null);
+  if (!o.libraryOnly) emitApp(dist, o.out, source.url ? { url: source.url, origins: [...new Set(origins)] } : null);
   const { counts: c } = library.manifest;
   console.log(
-    `Published ${c.documents} documents, ${c.passages} passages (${(c.bytes / 1024 / 1024).toFixed(2)} MB) to ${join(o.out, LIBRARY_DIR)}`,
+    `Published ${c.documents} documents, ${c.passages} passages (${(c.bytes / 1024 / 1024).toFixed(2)} MB) to ${join(o.out, libraryDir)}`,
   );
   console.log(`Shards: ${counts.written} written, ${counts.kept} kept, ${counts.removed} removed`);
   if (failed.length) console.log(`${failed.length} file(s) could not be read and were left out: ${failed.join(', ')}`);

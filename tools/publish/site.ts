@@ -38,15 +38,15 @@ function within(inner: string, outer: string): boolean {
  * `assets/`, before copying): only a missing or empty folder, or one a previous publish wrote (it has the library's
  * manifest), is written to. The published folder may not hold the output nor lie inside it.
  */
-export function checkOut(folder: string, out: string): void {
+export function checkOut(folder: string, out: string, libraryDir = LIBRARY_DIR): void {
   const [from, to] = [realPath(folder), realPath(out)];
   if (within(from, to)) throw new UserError(`--out ${out} holds the folder published; choose a folder outside it.`);
   if (within(to, from)) throw new UserError(`--out ${out} is inside the folder published; choose a folder outside it.`);
   if (!existsSync(to)) return;
   if (!statSync(to).isDirectory()) throw new UserError(`--out ${out} is a file, not a folder.`);
-  if (readdirSync(to).length > 0 && !existsSync(join(to, LIBRARY_DIR, MANIFEST_FILE)))
+  if (readdirSync(to).length > 0 && !existsSync(join(to, libraryDir, MANIFEST_FILE)))
     throw new UserError(
-      `--out ${out} is not empty and holds no earlier publish (${LIBRARY_DIR}/${MANIFEST_FILE}); ` +
+      `--out ${out} is not empty and holds no earlier publish (${libraryDir ? `${libraryDir}/` : ''}${MANIFEST_FILE}); ` +
         'choose an empty or new folder, so none of its files are replaced.',
     );
 }
@@ -64,12 +64,12 @@ function writeAtomic(file: string, bytes: Uint8Array | string): void {
 }
 
 /**
- * Writes the shards that are not there yet (their names carry their hash, so one with the same name and size holds
+ * Writes the shards that are not there yet into <out>/<libraryDir> (`''`: <out> itself, for --library-only) (their names carry their hash, so one with the same name and size holds
  * the same bytes), then the manifest, then removes shard files no longer referenced: a host serving the folder
  * mid-write never sees a manifest naming a missing shard.
  */
-export function writeLibrary(out: string, built: BuiltLibrary): ShardCounts {
-  const dir = join(out, LIBRARY_DIR);
+export function writeLibrary(out: string, built: BuiltLibrary, libraryDir = LIBRARY_DIR): ShardCounts {
+  const dir = join(out, libraryDir);
   const counts: ShardCounts = { written: 0, kept: 0, removed: 0 };
   for (const [rel, bytes] of built.files) {
     const file = join(dir, rel);
@@ -98,9 +98,13 @@ export function originalFileUrl(path: string): string {
   return `files/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** Copies the originals to <out>/library/files/<path>, and removes the ones no longer published. */
-export function writeOriginals(out: string, files: { path: string; source: string }[] | null): void {
-  const dir = join(out, LIBRARY_DIR, 'files');
+/** Copies the originals to <out>/<libraryDir>/files/<path>, and removes the ones no longer published. */
+export function writeOriginals(
+  out: string,
+  files: { path: string; source: string }[] | null,
+  libraryDir = LIBRARY_DIR,
+): void {
+  const dir = join(out, libraryDir, 'files');
   if (!files) {
     rmSync(dir, { recursive: true, force: true });
     return;

@@ -269,4 +269,36 @@ describe('lectern publish', () => {
     expect(existsSync(join(project, 'docs', 'site'))).toBe(false);
     expect(readdirSync(join(other, 'assets'))).toEqual(['keep.txt']);
   }, 30_000);
+
+  it('--library-only writes the library into --out itself, with no app, and re-runs there from the cache', () => {
+    const lib = join(work, 'library-only');
+    const run = (...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          ...[CLI, 'publish', folder, '--out', lib, '--library-only', '--name', 'Only'],
+          ...['--registry', REGISTRY, '--cache', join(work, 'cache'), ...extra],
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+    const first = run();
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`to ${lib}\n`);
+    expect(readdirSync(lib).sort()).toEqual(['lectern-library.json', 'shards']);
+    const m = JSON.parse(readFileSync(join(lib, 'lectern-library.json'), 'utf8')) as PublishedManifest;
+    expect(m.name).toBe('Only');
+    for (const r of [m.lengths, ...m.keywords.shards, ...m.passages, ...m.dense!, ...m.tokens!])
+      expect(existsSync(join(lib, r.file))).toBe(true);
+    // A second run finds the earlier library (not an app's library/ folder) and takes every document from the cache.
+    const again = run('--include-files');
+    expect(again.status).toBe(0);
+    const lines = again.stdout.split('\n').filter((l) => /^\[\d+\/10\]/.test(l) && !l.includes('password.pdf'));
+    expect(lines).toHaveLength(9);
+    for (const l of lines) expect(l).toContain('(cached)');
+    expect(readdirSync(lib).sort()).toEqual(['files', 'lectern-library.json', 'shards']);
+    const both = run('--build');
+    expect(both.status).toBe(1);
+    expect(both.stderr.trim()).toBe('lectern publish: --library-only writes no app: leave out --build and --app.');
+  }, 60_000);
 });

@@ -25,10 +25,13 @@ import { OriginConsent } from './origin-consent.svelte';
 import { TabSync } from './tab-sync';
 import { docOf, PublishedState } from './published.svelte';
 import { OfflineState } from './offline.svelte';
+import { FirstRunState } from './first-run.svelte';
 
 /** The longest a question waits for a published library's manifest (a stuck host must not hold up the user's own). */
 const PUBLISHED_WAIT_MS = 10_000;
 const SETTINGS_KEY = 'settings';
+/** Whether the user left the sample library open (it reopens at the next start until closed). */
+const SAMPLE_KEY = 'sampleLibrary';
 /** Settings that pick models, devices or indexes: the workers hold them, so changing one reloads the page. */
 const RELOAD_ON: (keyof Settings)[] = [
   'registryUrl',
@@ -58,6 +61,8 @@ export class AppState {
   readonly published: PublishedState;
   /** Library export and import (one zip; see pipelines/library-archive.ts). */
   readonly archive: ArchiveState;
+  /** The first run (the sample library), files dropped anywhere on the window, and pasted notes. */
+  readonly firstRun: FirstRunState;
   /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
   readonly consent = new OriginConsent({
     trusted: () => this.settings.trustedOrigins,
@@ -106,6 +111,20 @@ export class AppState {
       passages: (ids) => this.models.publishedPassages(ids),
     });
     const db = () => this.db;
+    this.firstRun = new FirstRunState({
+      libraryEmpty: () => this.library.listed && this.library.documents.length === 0,
+      documentNames: () => this.library.documents.map((d) => d.name),
+      publishedOpen: () => this.published.url !== null,
+      openPublished: (url) => this.published.open(url),
+      loadChoice: async () => (this.db ? getSetting(this.db, SAMPLE_KEY, false) : false),
+      saveChoice: async (open) => {
+        if (this.db) await setSetting(this.db, SAMPLE_KEY, open);
+      },
+      canAdd: () => this.archive.running === 'idle',
+      add: (files) => this.library.add(files),
+      reload: () => location.reload(),
+      info: (text) => this.info(text),
+    });
     this.library = new LibraryState({
       db,
       settings: () => this.settings,
@@ -191,6 +210,8 @@ export class AppState {
     const fallback = document.querySelector('meta[name="lectern-library"]')?.getAttribute('content') ?? null;
     let target = link ?? fallback;
     if (link && !(await this.consent.allow(link, 'published library'))) target = fallback;
+    // Neither: the sample library, if the user opened it before and has not closed it.
+    target ??= await this.firstRun.restore();
     if (!target) return;
     let href: string;
     try {
@@ -222,7 +243,9 @@ export class AppState {
         return { empty, importing: this.library.busy };
       },
       search: async () => {
-        await this.models.settled;
+        // Search open while the embedder is still to come: keyword results now, rather than after the models.
+        const waiting = this.models.embedder.status === 'loading' || this.models.embedder.status === 'idle';
+        if (!(this.models.searchReady && waiting)) await this.models.settled;
         return this.models.searchAccess();
       },
       generator: () => this.models.generatorAccess(),

@@ -90,6 +90,8 @@ const newItem = (file: File): QueueItem => ({
 export class LibraryState {
   /** Replaced whole on every change (never edited in place), so 10,000 rows are not each wrapped in a proxy. */
   documents = $state.raw<DocumentSummary[]>([]);
+  /** True once the ingest worker has listed the stored documents (an empty list before that says nothing). */
+  listed = $state(false);
   /**
    * The import queue: plain, immutable items (a changed one is replaced, never edited), its rate sums and row indexes
    * kept as they change. `version` is what the views depend on: one bump per change, so a progress message or a
@@ -154,7 +156,10 @@ export class LibraryState {
   /** Starts the supervised ingest worker on the database and lists the documents (files added meanwhile wait). */
   open(dbName: string): void {
     const { searchLine, modelLines, fail } = this.ctx;
-    const listed = (docs: DocumentSummary[]) => (this.documents = docs);
+    const listed = (docs: DocumentSummary[]) => {
+      this.documents = docs;
+      this.listed = true;
+    };
     const attached = (rpc: RpcClient<IngestMethods>) => void this.backfill.run(rpc, this.ctx.reindexOnAttach());
     this.worker = new IngestWorker({ dbName, searchLine, modelLines, listed, attached, fail });
     this.worker.client().then(

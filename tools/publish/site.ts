@@ -19,6 +19,8 @@ import { MANIFEST_FILE } from '../../src/lib/published/format';
 import { UserError } from './user-error';
 
 export const LIBRARY_DIR = 'library';
+/** Where a build keeps its sample library (public/sample/ → dist/sample/), which emitApp leaves out. */
+const SAMPLE_DIR = 'sample';
 
 /** A path with symlinks resolved as far as it exists (the rest, not yet created, appended as given). */
 function realPath(path: string): string {
@@ -176,7 +178,8 @@ export function pageWithLibrary(
 export function emitApp(dist: string, out: string, registry: { url: string; origins: string[] } | null): void {
   for (const entry of readdirSync(dist, { withFileTypes: true })) {
     const target = join(out, entry.name);
-    if (entry.name === LIBRARY_DIR) continue;
+    // The app's own sample library (npm run sample) has no place on a site that publishes its own.
+    if (entry.name === LIBRARY_DIR || entry.name === SAMPLE_DIR) continue;
     if (entry.isDirectory()) rmSync(target, { recursive: true, force: true });
     cpSync(join(dist, entry.name), target, { recursive: true });
   }

@@ -114,6 +114,7 @@ export class AppState {
     this.firstRun = new FirstRunState({
       libraryEmpty: () => this.library.listed && this.library.documents.length === 0,
       documentNames: () => this.library.documents.map((d) => d.name),
+      started: () => this.started,
       publishedOpen: () => this.published.url !== null,
       openPublished: (url) => this.published.open(url),
       loadChoice: async () => (this.db ? getSetting(this.db, SAMPLE_KEY, false) : false),

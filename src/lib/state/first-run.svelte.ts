@@ -6,6 +6,8 @@ export interface FirstRunPorts {
   libraryEmpty(): boolean;
   /** The names of the private library's documents (a note's name must not replace one). */
   documentNames(): string[];
+  /** Whether the app has started its models: a published library opened before then would not know them. */
+  started(): boolean;
   /** Whether a published library is open or opening (the site's own, a `?library=` link, or the sample). */
   publishedOpen(): boolean;
   /** Opens a published library beside the private one (absolute URL). */
@@ -45,15 +47,15 @@ export class FirstRunState {
 
   /** At start, when no other published library is asked for: the sample's URL if the user left it open, else null. */
   async restore(): Promise<string | null> {
-    const wanted = await this.ports.loadChoice().catch(() => false);
-    if (!wanted || !(await this.available())) return null;
+    // Not checked again: offline, or in a build without it, opening it says why, and it can be closed.
+    if (!(await this.ports.loadChoice().catch(() => false))) return null;
     this.sampleOpen = true;
     return this.sampleUrl;
   }
 
   /** "Try it on a sample library": opens it beside the private library and remembers the choice. */
   async trySample(): Promise<void> {
-    if (this.ports.publishedOpen() || !(await this.available())) return;
+    if (!this.ports.started() || this.ports.publishedOpen() || !(await this.available())) return;
     this.sampleOpen = true;
     await this.ports.saveChoice(true).catch(() => {});
     await this.ports.openPublished(this.sampleUrl);

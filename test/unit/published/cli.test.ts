@@ -67,6 +67,9 @@ beforeAll(() => {
     `<!doctype html>\n<html>\n  <head>\n    ${CSP}\n  </head>\n  <body></body>\n</html>\n`,
   );
   writeFileSync(join(app, 'assets', 'index.js'), '// app\n');
+  // The build's own sample library (npm run sample), which a site publishing its own library does not carry.
+  mkdirSync(join(app, 'sample'));
+  writeFileSync(join(app, 'sample', 'lectern-library.json'), '{}\n');
   const rust = join(repoRoot, 'test/fixtures/docs/rust');
   for (const name of readdirSync(rust)) writeFileSync(join(folder, name), readFileSync(join(rust, name)));
   writeFileSync(join(folder, 'guide', 'notes.txt'), 'Cargo builds crates.\n\nRelease profiles tune optimisation.\n');
@@ -96,6 +99,7 @@ describe('lectern publish', () => {
     expect(html).toContain(CSP);
     expect(html).not.toContain('lectern-registry');
     expect(existsSync(join(out, 'assets', 'index.js'))).toBe(true);
+    expect(existsSync(join(out, 'sample'))).toBe(false);
 
     const m = manifest();
     expect(m.format).toBe(1);

@@ -43,12 +43,15 @@ test('the sample library: one click opens it, a sample question is answered from
   expect(externalRequests).toEqual([]);
 });
 
-test('a file dropped anywhere on the window is imported, and text pasted outside a field becomes a note @device-independent', async ({
+test('the file picker opens, a file dropped anywhere on the window is imported, and text pasted outside a field becomes a note @device-independent', async ({
   page,
   externalRequests,
 }) => {
   await openApp(page);
-  await expect(page.getByTestId('first-run')).toBeVisible();
+  // "Add your own documents" opens the library's file picker.
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByTestId('first-run').getByRole('button', { name: 'Add your own documents' }).click();
+  expect((await chooser).isMultiple()).toBe(true);
   // Dragging files over the header (far from the library's own drop zone) shows the overlay; dropping adds them.
   await page.evaluate(() => {
     const dt = new DataTransfer();

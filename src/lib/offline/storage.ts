@@ -177,3 +177,25 @@ export async function loadRegistryCopy(url: string): Promise<Registry | null> {
     return null;
   }
 }
+
+/** Whether the model cache holds the file at `url` (a model's ONNX file: the bulk of its download). */
+export async function isModelFileCached(url: string): Promise<boolean> {
+  if (typeof caches === 'undefined') return false;
+  try {
+    if (!(await caches.has(MODEL_CACHE))) return false;
+    return (await (await caches.open(MODEL_CACHE)).match(url)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Deletes every file of model `id` (`org/name`) from the model cache; the next use downloads it again. */
+export async function removeModelFiles(id: string): Promise<number> {
+  if (typeof caches === 'undefined' || !(await caches.has(MODEL_CACHE))) return 0;
+  const cache = await caches.open(MODEL_CACHE);
+  let removed = 0;
+  for (const request of await cache.keys()) {
+    if (modelIdOf(request.url) === id && (await cache.delete(request))) removed++;
+  }
+  return removed;
+}

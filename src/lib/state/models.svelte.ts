@@ -64,6 +64,8 @@ export class ModelsState {
   indexOpened = $state<SearchOpened | null>(null);
   /** Why search runs on keywords only, when it does. */
   keywordOnlyReason = $state<string | null>(null);
+  /** False until the user agrees to download the models (see DownloadsState): nothing is fetched meanwhile. */
+  downloadsAllowed = $state(true);
 
   private readonly search = new SearchWorker({
     spawn: () => new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
@@ -111,11 +113,18 @@ export class ModelsState {
 
   /** The embedder decides the device (self-test); then the indexes open and the reranker loads. */
   /** Loads on the device already chosen (`device`); the embedder may fall back to WASM (self-test). */
-  async load(dbName: string, specs: ModelSpecs, caps: Capabilities): Promise<void> {
+  async load(dbName: string, specs: ModelSpecs, caps: Capabilities, allowed = true): Promise<void> {
     this.specs = $state.snapshot(specs) as ModelSpecs;
     this.caps = caps;
     this.dbName = dbName;
+    this.downloadsAllowed = allowed;
     try {
+      if (!allowed) {
+        // No download agreed yet: search opens at once on keywords; `retry` loads the models once the user agrees.
+        this.keywordOnlyReason = 'The models are not downloaded yet, so search uses keywords only.';
+        await this.openSearch(dbName, null);
+        return;
+      }
       const embedded = await this.loadEmbedder();
       await this.openSearch(dbName, embedded ? specs.embedder : null);
       await this.loadLateInteraction();
@@ -134,10 +143,12 @@ export class ModelsState {
    * embedder's vectors. True when a model loaded that had not: the library then re-attaches and backfills.
    */
   retry(): Promise<boolean> {
+    if (!this.downloadsAllowed) return Promise.resolve(false);
     this.retrying ??= (async () => {
       await this.settled;
       let changed = false;
-      if (this.embedder.status === 'error' && (await this.loadEmbedder())) {
+      const notLoaded = this.embedder.status === 'error' || this.embedder.status === 'idle';
+      if (notLoaded && (await this.loadEmbedder())) {
         changed = true;
         this.keywordOnlyReason = null;
         await this.useEmbedder();
@@ -177,7 +188,9 @@ export class ModelsState {
     } catch (err) {
       const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.ctx.fail(e);
-      this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
+      // The host's failure is told once, in the app's notice: here only what it means for search.
+      const why = e.code === 'MODEL_HUB_UNREACHABLE' ? 'the model host could not be reached' : e.message;
+      this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only (${why}).`;
       return false;
     }
   }
@@ -348,6 +361,7 @@ export class ModelsState {
 
   /** Loads the answer model on first use (see AnswerModel), on the device the embedder settled on. */
   generatorAccess(): Promise<GeneratorAccess> {
+    if (!this.downloadsAllowed) return Promise.reject(new AppError('MODEL_DOWNLOAD_DECLINED'));
     const device = this.device ?? 'wasm';
     return this.answer.access(this.specs.generator, device, this.caps?.shaderF16 ?? false, this.ctx.runtime());
   }

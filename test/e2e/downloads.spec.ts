@@ -1,0 +1,124 @@
+// Consent before model downloads (sizes for this device, "Not now" keeps keyword search) and a calm first run offline.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { expect, STANDIN_URL, test } from './fixtures';
+
+const doc = (name: string) => fileURLToPath(new URL(`../fixtures/docs/skeleton/${name}`, import.meta.url));
+const MODELS = '**/standin/models/**';
+const registry = JSON.parse(readFileSync(new URL('../fixtures/standin/registry.json', import.meta.url), 'utf8')) as {
+  models: {
+    id: string;
+    role: string;
+    dtype: { webgpu: string; wasm: string; webgpuNoF16?: string };
+    sizeMB: number;
+    sizes?: Record<string, number>;
+  }[];
+};
+
+/** Every model file the page asked for. */
+function modelRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/standin/models/')) seen.push(r.url());
+  });
+  return seen;
+}
+
+/** The first model of a role in the stand-in registry, with the dtype and size this device loads. */
+function expected(role: string, device: 'wasm' | 'webgpu', f16: boolean) {
+  const m = registry.models.find((x) => x.role === role)!;
+  const dtype = device === 'wasm' ? m.dtype.wasm : f16 ? m.dtype.webgpu : (m.dtype.webgpuNoF16 ?? m.dtype.webgpu);
+  const mb = m.sizes?.[dtype] ?? m.sizeMB;
+  return { id: m.id, dtype, mb };
+}
+
+const shown = (mb: number) => (mb >= 10 ? `${Math.round(mb)} MB` : `${mb.toFixed(1)} MB`);
+
+test.describe('without consent given before', () => {
+  test.use({ downloadConsent: false });
+
+  test('the consent dialog lists this device\'s sizes; "Not now" keeps keyword search', async ({
+    page,
+    expectedDevice,
+  }) => {
+    const requested = modelRequests(page);
+    await page.goto(STANDIN_URL);
+    const dialog = page.getByRole('dialog', { name: 'Download the models?' });
+    await expect(dialog).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('device')).toHaveText(expectedDevice);
+    const f16 = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } })
+        .gpu;
+      return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+    });
+    let total = 0;
+    for (const role of ['embedder', 'late-interaction', 'generator']) {
+      const want = expected(role, expectedDevice, f16);
+      const row = dialog.getByTestId(`download-${role}`);
+      await expect(row).toContainText(want.id);
+      await expect(row.getByTestId('download-dtype')).toHaveText(want.dtype);
+      await expect(row.getByTestId('download-size')).toHaveText(shown(want.mb));
+      total += want.mb;
+    }
+    await expect(dialog.getByTestId('download-total')).toHaveText(shown(total));
+    await expect(dialog.getByTestId('download-host')).toHaveText(new URL(page.url()).origin);
+    await expect(dialog).toContainText(/Storage used: [\d.]+ GB of [\d.]+ GB available/);
+
+    await dialog.getByRole('button', { name: /Not now/ }).click();
+    await expect(dialog).toBeHidden();
+    const state = page.getByTestId('keyword-only');
+    await expect(state).toContainText('Keyword search only: models unavailable');
+    await expect(page.locator('[role="alert"]')).toHaveCount(0);
+
+    // Keyword search works: a file is imported and a question finds it by its words.
+    await page.getByLabel('Add documents').setInputFiles([doc('lighthouses.md')]);
+    const library = page.getByRole('list', { name: 'Documents in your library' });
+    await expect(library.getByText('lighthouses.md')).toBeVisible({ timeout: 60_000 });
+    await page.getByRole('textbox', { name: 'Ask' }).fill('What did lighthouse keepers trim and wind?');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    await expect(page.getByRole('list', { name: 'Sources' })).toContainText('clockwork', { timeout: 60_000 });
+    expect(requested).toEqual([]);
+
+    // A reload does not download either: it asks again.
+    await page.reload();
+    await expect(dialog).toBeVisible({ timeout: 60_000 });
+    expect(requested).toEqual([]);
+  });
+
+  test(
+    'first run with the model host unreachable: one notice, keyword-only state, a dropped file is imported',
+    { tag: '@device-independent' },
+    async ({ page }) => {
+      await page.route(MODELS, (route) => route.abort('internetdisconnected'));
+      await page.goto(STANDIN_URL);
+      const dialog = page.getByRole('dialog', { name: 'Download the models?' });
+      await dialog.getByRole('button', { name: /^Download/ }).click();
+      const notice = page.getByTestId('notice');
+      await expect(notice).toContainText('could not be downloaded', { timeout: 120_000 });
+      await expect(notice).toContainText(/self-host/i);
+      await expect(page.getByTestId('keyword-only')).toContainText('Keyword search only: models unavailable');
+      await expect(page.getByTestId('keyword-only')).not.toHaveAttribute('role', 'alert');
+
+      // Dropped on the drop zone, a file is imported by keywords.
+      const bytes = readFileSync(doc('sourdough.txt'), 'utf8');
+      const drop = await page.evaluateHandle((text) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], 'sourdough.txt', { type: 'text/plain' }));
+        return dt;
+      }, bytes);
+      await page.getByRole('group', { name: 'Drop files here' }).dispatchEvent('drop', { dataTransfer: drop });
+      const library = page.getByRole('list', { name: 'Documents in your library' });
+      await expect(library.getByText('sourdough.txt')).toBeVisible({ timeout: 60_000 });
+      await expect(library.getByTestId('keywords-only')).toHaveCount(1);
+
+      // A question that would need the answer model does not repeat the failure.
+      await page.getByRole('textbox', { name: 'Ask' }).fill('How long does sourdough starter ferment?');
+      await page.getByRole('button', { name: 'Ask' }).click();
+      await expect(page.getByRole('list', { name: 'Sources' })).toBeVisible({ timeout: 60_000 });
+      await expect(page.locator('[role="alert"]')).toHaveCount(1);
+      await notice.getByRole('button', { name: 'Dismiss notice' }).click();
+      await expect(page.locator('[role="alert"]')).toHaveCount(0);
+    },
+  );
+});

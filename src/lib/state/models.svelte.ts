@@ -313,7 +313,7 @@ export class ModelsState {
         : null;
     const unavailable = this.searchReady ? null : toWire(new AppError('SEARCH_NOT_READY'));
     return {
-      params: { embedder, late, runtime: this.ctx.runtime(), unavailable },
+      params: { embedder, late, runtime: this.downloadsAllowed ? this.ctx.runtime() : null, unavailable },
       transfer: [embedder?.port, late?.port].filter((p): p is MessagePort => p !== undefined),
     };
   }

@@ -121,4 +121,36 @@ test.describe('without consent given before', () => {
       await expect(page.locator('[role="alert"]')).toHaveCount(0);
     },
   );
+
+  test('a download kept in part resumes with a Range request', { tag: '@device-independent' }, async ({ page }) => {
+    const ranges: { url: string; range: string | null; status: number }[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/onnx/model.onnx'))
+        ranges.push({ url: r.url(), range: r.request().headers()['range'] ?? null, status: r.status() });
+    });
+    await page.goto(STANDIN_URL);
+    const dialog = page.getByRole('dialog', { name: 'Download the models?' });
+    await expect(dialog).toBeVisible({ timeout: 60_000 });
+    // As an earlier visit that broke off would have left it: the first MB of the embedder's weights, kept in parts.
+    const url = new URL('standin/models/lectern-standin/bert-embedder/resolve/main/onnx/model.onnx', page.url()).href;
+    const kept = await page.evaluate(async (file) => {
+      const head = await fetch(file, { headers: { range: 'bytes=0-999999' } });
+      const total = Number(head.headers.get('content-range')!.split('/')[1]);
+      const meta = { total, validator: head.headers.get('etag') };
+      const cache = await caches.open('lectern-downloads');
+      await cache.put(`${file}?lectern-part=0`, new Response(await head.arrayBuffer()));
+      await cache.put(`${file}?lectern-part=meta`, new Response(JSON.stringify({ meta, parts: [0] })));
+      return total;
+    }, url);
+    ranges.length = 0;
+    await dialog.getByRole('button', { name: /^Download/ }).click();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+    // Besides transformers.js's one-byte size probe, the weights were asked for from the first byte not kept.
+    const embedder = ranges.filter((r) => r.url === url && r.range !== 'bytes=0-0');
+    expect(embedder).toEqual([{ url, range: 'bytes=1000000-', status: 206 }]);
+    expect(kept).toBeGreaterThan(1_000_000);
+    // Done: the parts are gone, and the whole file is in the model cache.
+    const left = await page.evaluate(async () => (await (await caches.open('lectern-downloads')).keys()).length);
+    expect(left).toBe(0);
+  });
 });

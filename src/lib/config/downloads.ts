@@ -26,6 +26,9 @@ export interface ConsentRecord {
 
 export const CONSENT_STORAGE_KEY = 'lectern-download-consent';
 
+/** The Cache Storage cache where unfinished model downloads are kept until they resume (models/resumable-fetch.ts). */
+export const PARTIAL_CACHE = 'lectern-downloads';
+
 export const ROLE_NAMES: Record<ModelRole, string> = {
   embedder: 'embedding',
   'late-interaction': 'reranking',

@@ -1,7 +1,22 @@
 // Points transformers.js at the model host and the self-hosted ONNX Runtime binaries, once per worker.
 import { env, ModelFileNotFoundError } from '@huggingface/transformers';
 import { AppError, isAbortError, toAppError, causeOf } from '../errors';
+import { PARTIAL_CACHE } from '../config/downloads';
 import { downloadError, type DownloadFailure } from './download-error';
+import { cachePartialStore, resumableFetch, type DownloadGate, type PartialStore } from './resumable-fetch';
+
+/** Model weights (ONNX graphs and their external data): the files big enough to resume. */
+const isWeights = (url: string) => /\.onnx(_data(_\d+)?)?$/.test(url.split('?')[0]!);
+
+const NO_STORE: PartialStore = { load: async () => null, append: async () => {}, drop: async () => {} };
+
+/** The pause control of downloads in this worker, when its owner set one (see setDownloadGate). */
+let gate: DownloadGate | null = null;
+
+/** Lets the owner pause and resume this worker's model downloads (resumed with a Range request). */
+export function setDownloadGate(next: DownloadGate | null): void {
+  gate = next;
+}
 
 export interface RuntimeConfig {
   /** Base of `{model}/resolve/{revision}/` URLs: the hub or a self-hosted folder. */
@@ -74,13 +89,19 @@ function isRangeProbe(init: unknown): boolean {
 function recordFetches(): void {
   if (recording) return;
   recording = true;
-  const base = env.fetch;
+  // Weights resume after a break (or a pause) where the host answers Range requests; partial bytes are kept.
+  const store = typeof caches === 'undefined' ? NO_STORE : cachePartialStore(PARTIAL_CACHE);
+  const plain = env.fetch as (input: string, init?: RequestInit) => Promise<Response>;
+  const base = resumableFetch((input, init) => plain(input, init), store, {
+    handles: (url) => typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost) && isWeights(url),
+    gate: () => gate,
+  }) as unknown as typeof env.fetch;
   env.fetch = async (input: string | URL, init?: unknown) => {
     const url = String(input);
     const watched = typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost);
     const probe = isRangeProbe(init);
     try {
-      const response = (await base(input, init)) as Response;
+      const response = (await base(url, init)) as Response;
       seq++;
       if (!watched || probe) return response;
       if (!response.ok) remember({ url, status: response.status });

@@ -1,6 +1,7 @@
 // What the browser keeps for offline use (Cache Storage, by cache), how much storage Lectern uses, and clearing it.
 import type { Registry } from '../config/registry-types';
 import { validateRegistry } from '../config/registry';
+import { PARTIAL_CACHE } from '../config/downloads';
 
 /** transformers.js's `env.cacheKey` (and the late-interaction downloader's): every model file is in it. */
 export const MODEL_CACHE = 'transformers-cache';
@@ -151,7 +152,7 @@ export async function clearCaches(): Promise<void> {
   if (typeof caches === 'undefined') return;
   // Only Lectern's own: another app on the same origin (a shared host's other pages) keeps its caches.
   for (const name of await caches.keys())
-    if (cacheKind(name) !== 'other' || name === OFFLINE_CACHE) await caches.delete(name);
+    if (cacheKind(name) !== 'other' || name === OFFLINE_CACHE || name === PARTIAL_CACHE) await caches.delete(name);
 }
 
 async function offlineCache(): Promise<Cache | null> {

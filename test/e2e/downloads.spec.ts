@@ -154,3 +154,24 @@ test.describe('without consent given before', () => {
     expect(left).toBe(0);
   });
 });
+
+test('a model download pauses to keyword search and resumes', { tag: '@device-independent' }, async ({ page }) => {
+  // The embedder's weights answer only once released, so the download is under way when Pause is pressed.
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  await page.route('**/bert-embedder/resolve/main/onnx/model.onnx', async (route) => {
+    if (route.request().headers()['range'] === 'bytes=0-0') return route.continue();
+    await released;
+    await route.continue().catch(() => {});
+  });
+  await page.goto(STANDIN_URL);
+  const models = page.getByRole('region', { name: 'Models' });
+  await models.getByRole('button', { name: 'Pause' }).click({ timeout: 60_000 });
+  await expect(page.getByTestId('paused')).toContainText('Paused');
+  await expect(page.getByTestId('keyword-only')).toContainText('its download is paused');
+  await expect(page.locator('[role="alert"][data-code]:not([data-testid="notice"])')).toHaveCount(0);
+  release();
+  await models.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+  await expect(page.getByTestId('keyword-only')).toHaveCount(0);
+});

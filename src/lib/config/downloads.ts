@@ -69,7 +69,11 @@ export function agree(record: ConsentRecord, registryUrl: string, items: readonl
 }
 
 /** The downloads still needing the user's yes: not cached, not agreed before, unless the user said never to ask. */
-export function needsConsent(record: ConsentRecord, registryUrl: string, items: readonly DownloadItem[]): DownloadItem[] {
+export function needsConsent(
+  record: ConsentRecord,
+  registryUrl: string,
+  items: readonly DownloadItem[],
+): DownloadItem[] {
   if (!record.ask) return [];
   return items.filter((i) => !i.cached && !record.agreed.includes(consentId(registryUrl, i)));
 }

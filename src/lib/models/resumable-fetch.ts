@@ -22,6 +22,8 @@ export interface DownloadGate {
   wait(): Promise<void>;
   /** Aborted when the user pauses or cancels (a fresh signal after each resume). */
   signal(): AbortSignal;
+  /** True when the bytes kept so far should go (a cancel), false when they stay for a resume (a pause). */
+  discard?(): boolean;
 }
 
 export interface ResumableOptions {
@@ -69,12 +71,24 @@ export function resumableFetch(fetch: Fetch, store: PartialStore, options: Resum
     const request = async (
       midStream = false,
     ): Promise<{ response: Response; reader: ReadableStreamDefaultReader<Uint8Array> | null }> => {
-      await gate?.wait();
+      try {
+        await gate?.wait();
+      } catch (stop) {
+        if (gate?.discard?.()) await store.drop(url).catch(() => {});
+        throw stop;
+      }
       const h = new Headers(headers);
       // Range alone (no If-Range, which would cost a CORS preflight on another host): the answer's validator and
       // total are checked instead.
       if (offset > 0) h.set('range', `bytes=${offset}-`);
-      const response = await fetch(url, { ...init, headers: h, signal: gate?.signal() ?? init?.signal });
+      let response: Response;
+      try {
+        response = await fetch(url, { ...init, headers: h, signal: gate?.signal() ?? init?.signal });
+      } catch (err) {
+        // Paused or cancelled before the answer came: fail with the user's reason, not the abort.
+        if (!gate?.signal().aborted) throw err;
+        return request(midStream);
+      }
       if (offset > 0 && response.status === 206) {
         const range = parseContentRange(response.headers.get('content-range'), offset);
         const validator = validatorOf(response);

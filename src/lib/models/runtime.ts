@@ -10,12 +10,44 @@ const isWeights = (url: string) => /\.onnx(_data(_\d+)?)?$/.test(url.split('?')[
 
 const NO_STORE: PartialStore = { load: async () => null, append: async () => {}, drop: async () => {} };
 
-/** The pause control of downloads in this worker, when its owner set one (see setDownloadGate). */
-let gate: DownloadGate | null = null;
+/**
+ * Stops this worker's weight downloads on the user's word: a pause keeps the bytes so far (the next load continues
+ * with a Range request), a cancel drops them. Either makes the load fail with its own code; the next load runs.
+ */
+class DownloadSwitch implements DownloadGate {
+  private controller = new AbortController();
+  private stopped: AppError | null = null;
+  private drop = false;
 
-/** Lets the owner pause and resume this worker's model downloads (resumed with a Range request). */
-export function setDownloadGate(next: DownloadGate | null): void {
-  gate = next;
+  wait(): Promise<void> {
+    const stopped = this.stopped;
+    if (!stopped) return Promise.resolve();
+    // Told once, to the load it stopped: a later load starts afresh.
+    this.stopped = null;
+    this.controller = new AbortController();
+    return Promise.reject(stopped);
+  }
+
+  signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  discard(): boolean {
+    return this.drop;
+  }
+
+  stop(model: string, keep: boolean): void {
+    this.drop = !keep;
+    this.stopped = new AppError(keep ? 'MODEL_DOWNLOAD_PAUSED' : 'MODEL_DOWNLOAD_CANCELLED', undefined, { model });
+    this.controller.abort(this.stopped);
+  }
+}
+
+const gate = new DownloadSwitch();
+
+/** Pauses (keep: the bytes stay for a resume) or cancels this worker's model download; see DownloadSwitch. */
+export function stopDownload(model: string, keep: boolean): void {
+  gate.stop(model, keep);
 }
 
 export interface RuntimeConfig {

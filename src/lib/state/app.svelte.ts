@@ -28,7 +28,12 @@ import { OfflineState } from './offline.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
-const CALM = new Set(['MODEL_HUB_UNREACHABLE', 'MODEL_DOWNLOAD_DECLINED', 'MODEL_DOWNLOAD_CANCELLED']);
+const CALM = new Set([
+  'MODEL_HUB_UNREACHABLE',
+  'MODEL_DOWNLOAD_DECLINED',
+  'MODEL_DOWNLOAD_CANCELLED',
+  'MODEL_DOWNLOAD_PAUSED',
+]);
 
 /** The longest a question waits for a published library's manifest (a stuck host must not hold up the user's own). */
 const PUBLISHED_WAIT_MS = 10_000;
@@ -241,6 +246,13 @@ export class AppState {
     }
     this.models.downloadsAllowed = true;
     if (this.notice?.code === 'MODEL_DOWNLOAD_DECLINED') this.notice = null;
+    await this.retryModels();
+  }
+
+  /** Continues the paused (or cancelled) downloads: the kept bytes are not fetched again (Range requests). */
+  async resumeDownloads(): Promise<void> {
+    const answer = this.models.generator.status;
+    if (answer === 'paused' || answer === 'error') this.models.loadAnswerModel();
     await this.retryModels();
   }
 

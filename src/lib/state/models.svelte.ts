@@ -147,7 +147,7 @@ export class ModelsState {
     this.retrying ??= (async () => {
       await this.settled;
       let changed = false;
-      const notLoaded = this.embedder.status === 'error' || this.embedder.status === 'idle';
+      const notLoaded = ['error', 'idle', 'paused'].includes(this.embedder.status);
       if (notLoaded && (await this.loadEmbedder())) {
         changed = true;
         this.keywordOnlyReason = null;
@@ -189,7 +189,14 @@ export class ModelsState {
       const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.ctx.fail(e);
       // The host's failure is told once, in the app's notice: here only what it means for search.
-      const why = e.code === 'MODEL_HUB_UNREACHABLE' ? 'the model host could not be reached' : e.message;
+      const why =
+        e.code === 'MODEL_HUB_UNREACHABLE'
+          ? 'the model host could not be reached'
+          : e.code === 'MODEL_DOWNLOAD_PAUSED'
+            ? 'its download is paused'
+            : e.code === 'MODEL_DOWNLOAD_CANCELLED'
+              ? 'its download was cancelled'
+              : e.message;
       this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only (${why}).`;
       return false;
     }
@@ -201,7 +208,11 @@ export class ModelsState {
     const device = this.device!;
     const dtype = dtypeFor(spec, device, this.caps!.shaderF16);
     const params = { spec, device, dtype, runtime: this.ctx.runtime(), selfTest: device === 'webgpu' };
-    const result = await this.embedder.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+    const result = await this.embedder.load(
+      spec.id,
+      (onProgress) => rpc.call('load', params, { onProgress }),
+      (keep) => rpc.call('stopDownload', { model: `the embedding model "${spec.id}"`, keep }),
+    );
     this.selfTestCosine = result.selfTestCosine;
     if (result.device !== device) {
       this.device = result.device;
@@ -291,7 +302,11 @@ export class ModelsState {
     const spec = this.specs.late!;
     const dtype = dtypeFor(spec, this.device!, this.caps!.shaderF16);
     const params = { spec, device: this.device!, dtype, runtime: this.ctx.runtime() };
-    await this.lateInteraction.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+    await this.lateInteraction.load(
+      spec.id,
+      (onProgress) => rpc.call('load', params, { onProgress }),
+      (keep) => rpc.call('stopDownload', { model: `the reranking model "${spec.id}"`, keep }),
+    );
     await this.lend('late', rpc);
   }
 
@@ -357,6 +372,11 @@ export class ModelsState {
         : null,
       keywordOnlyReason: this.keywordOnlyReason,
     };
+  }
+
+  /** Loads the answer model now (its download resumed, or asked for ahead of a question); failures show in its slot. */
+  loadAnswerModel(): void {
+    this.generatorAccess().catch(() => {});
   }
 
   /** Loads the answer model on first use (see AnswerModel), on the device the embedder settled on. */

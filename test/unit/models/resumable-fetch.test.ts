@@ -192,6 +192,45 @@ describe('resumableFetch', () => {
     expect(host.requests[1]!.range).toBe(`bytes=${before}-`);
   });
 
+  it('a cancel fails the download with its reason and drops the bytes kept', async () => {
+    const host = server();
+    const { store, parts } = memoryStore();
+    const controller = new AbortController();
+    let stopped: Error | null = null;
+    const gate = {
+      wait: () => (stopped ? Promise.reject(stopped) : Promise.resolve()),
+      signal: () => controller.signal,
+      discard: () => true,
+    };
+    const failing = async (url: string, init?: RequestInit) => {
+      const res = await host.fetch(url, init);
+      const reader = res.body!.getReader();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (init?.signal?.aborted) return c.error(new DOMException('aborted', 'AbortError'));
+          const r = await reader.read();
+          if (r.done) c.close();
+          else c.enqueue(r.value);
+        },
+      });
+      return new Response(body, { status: res.status, headers: res.headers });
+    };
+    const res = await resumableFetch(failing, store, { gate: () => gate, checkpointBytes: 100 })(URL_);
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.read();
+    expect(parts.size).toBe(1);
+    stopped = new Error('cancelled by the user');
+    controller.abort();
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return;
+      })(),
+    ).rejects.toThrow('cancelled by the user');
+    expect(parts.size).toBe(0);
+    expect(host.requests).toHaveLength(1);
+  });
+
   it('reads only a Content-Range that is the rest from the offset', () => {
     expect(parseContentRange('bytes 300-999/1000', 300)).toEqual({ total: 1000 });
     expect(parseContentRange('bytes 0-999/1000', 300)).toBeNull();

@@ -29,7 +29,8 @@ export const ERROR_CODES = {
     'No answer was written: the answer model is not downloaded. The passages found by keywords are below; choose "Download models" in the Models panel to get answers.',
   MODEL_DOWNLOAD_CANCELLED:
     'The download of {model} was cancelled. Search uses keywords only until you download it again from the Models panel.',
-  MODEL_DOWNLOAD_PAUSED: 'The download of {model} is paused. Resume it from the Models panel; it continues where it stopped.',
+  MODEL_DOWNLOAD_PAUSED:
+    'The download of {model} is paused. Resume it from the Models panel; it continues where it stopped.',
   MODEL_REMOVE_FAILED: 'The model {model} could not be removed from the browser cache ({cause}).',
   MODEL_INCOMPATIBLE: 'The model "{model}" cannot be used here: {why}.',
   MODEL_NOT_LOADED: 'The {role} model is not loaded yet.',

@@ -129,12 +129,8 @@ export function resumableFetch(fetch: Fetch, store: PartialStore, options: Resum
       while (skip > 0) {
         const { done, value } = await reader.read();
         if (done) break;
-        if (value.length <= skip) skip -= value.length;
-        else {
-          const rest = value.subarray(skip);
-          skip = 0;
-          return { response, reader: prefixed(reader, rest) };
-        }
+        if (value.length > skip) return { response, reader: prefixed(reader, value.subarray(skip)) };
+        skip -= value.length;
       }
       return { response, reader };
     };

@@ -186,7 +186,10 @@ describe('resumableFetch', () => {
     await rest;
     const all = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
     let at = 0;
-    for (const c of chunks) (all.set(c, at), (at += c.length));
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
     expect(got).toBe(300);
     expect(all).toEqual(FILE);
     expect(host.requests[1]!.range).toBe(`bytes=${before}-`);

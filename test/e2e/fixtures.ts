@@ -9,13 +9,38 @@ interface Fixtures {
   /** Requests the page tried to send anywhere but localhost (they are blocked). */
   externalRequests: string[];
   expectedDevice: 'wasm' | 'webgpu';
+  /** Whether the model downloads are agreed to in advance (default); `test.use({ downloadConsent: false })` opts out. */
+  downloadConsent: boolean;
+  /** Applies `downloadConsent` to the test's context (automatic). */
+  grantDownloads: void;
+}
+
+/** Where the app keeps the user's download consent (src/lib/config/downloads.ts). */
+export const CONSENT_STORAGE_KEY = 'lectern-download-consent';
+
+/**
+ * Agrees to model downloads in every page of the context, as a user who chose not to be asked would have, unless a
+ * record is already there (a test's own, or one the app wrote): the specs that predate the consent dialog load models
+ * without clicking.
+ */
+export async function grantDownloads(context: BrowserContext): Promise<void> {
+  await context.addInitScript((key) => {
+    try {
+      if (localStorage.getItem(key) === null)
+        localStorage.setItem(key, JSON.stringify({ version: 1, ask: false, agreed: [] }));
+    } catch {
+      // An opaque origin (about:blank) has no storage.
+    }
+  }, CONSENT_STORAGE_KEY);
 }
 
 /**
  * Blocks every request of the context that leaves localhost and returns the list it records them in. Routes added
- * later are consulted first, so a test can still serve its own paths.
+ * later are consulted first, so a test can still serve its own paths. Also agrees to model downloads (see
+ * grantDownloads) unless `consent` is false.
  */
-export async function guardLocalhost(context: BrowserContext): Promise<string[]> {
+export async function guardLocalhost(context: BrowserContext, { consent = true } = {}): Promise<string[]> {
+  if (consent) await grantDownloads(context);
   const external: string[] = [];
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
@@ -29,8 +54,16 @@ export async function guardLocalhost(context: BrowserContext): Promise<string[]>
 }
 
 export const test = base.extend<Fixtures>({
-  externalRequests: async ({ context }, use) => {
-    await use(await guardLocalhost(context));
+  downloadConsent: [true, { option: true }],
+  grantDownloads: [
+    async ({ context, downloadConsent }, use) => {
+      if (downloadConsent) await grantDownloads(context);
+      await use();
+    },
+    { auto: true },
+  ],
+  externalRequests: async ({ context, downloadConsent }, use) => {
+    await use(await guardLocalhost(context, { consent: downloadConsent }));
   },
   expectedDevice: async ({}, use, testInfo) => {
     await use(testInfo.project.metadata.device as 'wasm' | 'webgpu');

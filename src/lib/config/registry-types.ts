@@ -15,7 +15,10 @@ interface ModelBase {
   revision: string;
   /** dtype per device; `webgpuNoF16` is used when the adapter lacks shader-f16. */
   dtype: { webgpu: Dtype; wasm: Dtype; webgpuNoF16?: Dtype };
+  /** Download size in MB (10^6 bytes) when `sizes` has no entry for the dtype in use. */
   sizeMB: number;
+  /** Download size in MB per dtype: the model's ONNX file for that dtype plus its small files. */
+  sizes?: Partial<Record<Dtype, number>>;
   license: string;
 }
 

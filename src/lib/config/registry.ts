@@ -47,6 +47,14 @@ function validateModel(raw: unknown, path: string): ModelSpec {
   str(o, 'revision', path);
   str(o, 'license', path);
   num(o, 'sizeMB', path);
+  if (o.sizes !== undefined) {
+    const sizes = o.sizes as Json | null;
+    if (typeof sizes !== 'object' || sizes === null || Array.isArray(sizes)) fail(`${path}.sizes`, 'must be an object');
+    for (const key of Object.keys(sizes)) {
+      dtype(key, `${path}.sizes.${key}`);
+      num(sizes, key, `${path}.sizes`);
+    }
+  }
   if (o.key !== undefined) str(o, 'key', path);
   if (
     o.relevanceThreshold !== undefined &&
@@ -152,6 +160,28 @@ export function pickModel<R extends ModelRole>(registry: Registry, role: R, key?
   const found = all.find((m) => modelKey(m) === key) ?? all[0];
   if (!found) throw new AppError('MODEL_NOT_FOUND', undefined, { role });
   return found;
+}
+
+/** The ONNX file transformers.js loads for each dtype (its `DEFAULT_DTYPE_SUFFIX_MAPPING`), under `onnx/`. */
+const ONNX_SUFFIX: Record<Dtype, string> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+};
+
+/** The path of a model's ONNX file for `dtype`, inside its folder (`onnx/model_q4f16.onnx`). */
+export function onnxFileFor(dtype: Dtype): string {
+  return `onnx/model${ONNX_SUFFIX[dtype]}.onnx`;
+}
+
+/** The download size in MB of a model's files for `dtype`: the registry's per-dtype figure, else its `sizeMB`. */
+export function sizeFor(spec: ModelSpec, dtype: Dtype): number {
+  return spec.sizes?.[dtype] ?? spec.sizeMB;
 }
 
 export function dtypeFor(spec: ModelSpec, device: Device, hasF16: boolean): Dtype {

@@ -25,6 +25,13 @@ export const ERROR_CODES = {
   MODEL_ACCESS_DENIED:
     'The model host refused {url} (HTTP {status}): the model may not exist under that name, or be gated or private.',
   MODEL_LOAD_FAILED: 'The model could not be loaded.',
+  MODEL_DOWNLOAD_DECLINED:
+    'No answer was written: the answer model is not downloaded. The passages found by keywords are below; choose "Download models" in the Models panel to get answers.',
+  MODEL_DOWNLOAD_CANCELLED:
+    'The download of {model} was cancelled. Search uses keywords only until you download it again from the Models panel.',
+  MODEL_DOWNLOAD_PAUSED:
+    'The download of {model} is paused. Resume it from the Models panel; it continues where it stopped.',
+  MODEL_REMOVE_FAILED: 'The model {model} could not be removed from the browser cache ({cause}).',
   MODEL_INCOMPATIBLE: 'The model "{model}" cannot be used here: {why}.',
   MODEL_NOT_LOADED: 'The {role} model is not loaded yet.',
   EMBEDDER_NOT_READY: 'The embedding model is not ready yet. Try again once it has loaded.',

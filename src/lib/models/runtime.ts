@@ -1,7 +1,54 @@
 // Points transformers.js at the model host and the self-hosted ONNX Runtime binaries, once per worker.
 import { env, ModelFileNotFoundError } from '@huggingface/transformers';
 import { AppError, isAbortError, toAppError, causeOf } from '../errors';
+import { PARTIAL_CACHE } from '../config/downloads';
 import { downloadError, type DownloadFailure } from './download-error';
+import { cachePartialStore, resumableFetch, type DownloadGate, type PartialStore } from './resumable-fetch';
+
+/** Model weights (ONNX graphs and their external data): the files big enough to resume. */
+const isWeights = (url: string) => /\.onnx(_data(_\d+)?)?$/.test(url.split('?')[0]!);
+
+const NO_STORE: PartialStore = { load: async () => null, append: async () => {}, drop: async () => {} };
+
+/**
+ * Stops this worker's weight downloads on the user's word: a pause keeps the bytes so far (the next load continues
+ * with a Range request), a cancel drops them. Either makes the load fail with its own code; the next load runs.
+ */
+class DownloadSwitch implements DownloadGate {
+  private controller = new AbortController();
+  private stopped: AppError | null = null;
+  private drop = false;
+
+  wait(): Promise<void> {
+    const stopped = this.stopped;
+    if (!stopped) return Promise.resolve();
+    // Told once, to the load it stopped: a later load starts afresh.
+    this.stopped = null;
+    this.controller = new AbortController();
+    return Promise.reject(stopped);
+  }
+
+  signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  discard(): boolean {
+    return this.drop;
+  }
+
+  stop(model: string, keep: boolean): void {
+    this.drop = !keep;
+    this.stopped = new AppError(keep ? 'MODEL_DOWNLOAD_PAUSED' : 'MODEL_DOWNLOAD_CANCELLED', undefined, { model });
+    this.controller.abort(this.stopped);
+  }
+}
+
+const gate = new DownloadSwitch();
+
+/** Pauses (keep: the bytes stay for a resume) or cancels this worker's model download; see DownloadSwitch. */
+export function stopDownload(model: string, keep: boolean): void {
+  gate.stop(model, keep);
+}
 
 export interface RuntimeConfig {
   /** Base of `{model}/resolve/{revision}/` URLs: the hub or a self-hosted folder. */
@@ -74,13 +121,19 @@ function isRangeProbe(init: unknown): boolean {
 function recordFetches(): void {
   if (recording) return;
   recording = true;
-  const base = env.fetch;
+  // Weights resume after a break (or a pause) where the host answers Range requests; partial bytes are kept.
+  const store = typeof caches === 'undefined' ? NO_STORE : cachePartialStore(PARTIAL_CACHE);
+  const plain = env.fetch as (input: string, init?: RequestInit) => Promise<Response>;
+  const base = resumableFetch((input, init) => plain(input, init), store, {
+    handles: (url) => typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost) && isWeights(url),
+    gate: () => gate,
+  }) as unknown as typeof env.fetch;
   env.fetch = async (input: string | URL, init?: unknown) => {
     const url = String(input);
     const watched = typeof env.remoteHost === 'string' && url.startsWith(env.remoteHost);
     const probe = isRangeProbe(init);
     try {
-      const response = (await base(input, init)) as Response;
+      const response = (await base(url, init)) as Response;
       seq++;
       if (!watched || probe) return response;
       if (!response.ok) remember({ url, status: response.status });

@@ -1,6 +1,7 @@
 // What the browser keeps for offline use (Cache Storage, by cache), how much storage Lectern uses, and clearing it.
 import type { Registry } from '../config/registry-types';
 import { validateRegistry } from '../config/registry';
+import { PARTIAL_CACHE } from '../config/downloads';
 
 /** transformers.js's `env.cacheKey` (and the late-interaction downloader's): every model file is in it. */
 export const MODEL_CACHE = 'transformers-cache';
@@ -151,7 +152,7 @@ export async function clearCaches(): Promise<void> {
   if (typeof caches === 'undefined') return;
   // Only Lectern's own: another app on the same origin (a shared host's other pages) keeps its caches.
   for (const name of await caches.keys())
-    if (cacheKind(name) !== 'other' || name === OFFLINE_CACHE) await caches.delete(name);
+    if (cacheKind(name) !== 'other' || name === OFFLINE_CACHE || name === PARTIAL_CACHE) await caches.delete(name);
 }
 
 async function offlineCache(): Promise<Cache | null> {
@@ -176,4 +177,26 @@ export async function loadRegistryCopy(url: string): Promise<Registry | null> {
   } catch {
     return null;
   }
+}
+
+/** Whether the model cache holds the file at `url` (a model's ONNX file: the bulk of its download). */
+export async function isModelFileCached(url: string): Promise<boolean> {
+  if (typeof caches === 'undefined') return false;
+  try {
+    if (!(await caches.has(MODEL_CACHE))) return false;
+    return (await (await caches.open(MODEL_CACHE)).match(url)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Deletes every file of model `id` (`org/name`) from the model cache; the next use downloads it again. */
+export async function removeModelFiles(id: string): Promise<number> {
+  if (typeof caches === 'undefined' || !(await caches.has(MODEL_CACHE))) return 0;
+  const cache = await caches.open(MODEL_CACHE);
+  let removed = 0;
+  for (const request of await cache.keys()) {
+    if (modelIdOf(request.url) === id && (await cache.delete(request))) removed++;
+  }
+  return removed;
 }

@@ -40,7 +40,8 @@ export type IngestMethods = {
     params: {
       embedder: { port: MessagePort; key: string } | null;
       late: { port: MessagePort; modelId: string } | null;
-      runtime: RuntimeConfig;
+      /** Where the tokenizer comes from; null before the user agreed to model downloads (chunks sized by estimate). */
+      runtime: RuntimeConfig | null;
       unavailable: WireError | null;
     };
     result: void;

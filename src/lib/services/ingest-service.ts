@@ -100,7 +100,9 @@ export function ingestHandlers(options: IngestServiceOptions = {}): Handlers<Ing
           late: lateClient && late ? { caller: lateClient, modelId: late.modelId } : null,
           index: search,
           // Offline, the tokenizer cannot load either: chunks are then sized by an overestimate, so they still fit.
-          tokenCounter: (spec: EmbedderSpec) => tokenCounter(spec, runtime).catch(() => estimateTokens),
+          // Nothing is fetched before the user agreed to model downloads (runtime null): the estimate sizes them too.
+          tokenCounter: (spec: EmbedderSpec) =>
+            runtime ? tokenCounter(spec, runtime).catch(() => estimateTokens) : Promise.resolve(estimateTokens),
         },
         { embedder: embedderClient ?? undefined, late: lateClient ?? undefined },
       );

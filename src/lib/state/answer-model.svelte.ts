@@ -17,7 +17,11 @@ export class AnswerModel {
     spawn: () => new Worker(new URL('../../workers/generator.worker.ts', import.meta.url), { type: 'module' }),
     prepare: async (rpc) => {
       const params = this.params!;
-      await this.slot.load(params.spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+      await this.slot.load(
+        params.spec.id,
+        (onProgress) => rpc.call('load', params, { onProgress }),
+        (keep) => rpc.call('stopDownload', { model: `the answer model "${params.spec.id}"`, keep }),
+      );
     },
     lost: (err) => this.slot.fail(err),
     event: (event) => {

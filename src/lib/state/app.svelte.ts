@@ -26,6 +26,15 @@ import { TabSync } from './tab-sync';
 import { docOf, PublishedState } from './published.svelte';
 import { OfflineState } from './offline.svelte';
 import { FirstRunState } from './first-run.svelte';
+import { DownloadsState, type ModelChoice } from './downloads.svelte';
+
+/** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
+const CALM = new Set([
+  'MODEL_HUB_UNREACHABLE',
+  'MODEL_DOWNLOAD_DECLINED',
+  'MODEL_DOWNLOAD_CANCELLED',
+  'MODEL_DOWNLOAD_PAUSED',
+]);
 
 /** The longest a question waits for a published library's manifest (a stuck host must not hold up the user's own). */
 const PUBLISHED_WAIT_MS = 10_000;
@@ -53,6 +62,9 @@ export class AppState {
   /** The latest error (role=alert); stays until dismissed or replaced by another error. */
   error = $state<AppError | null>(null);
   started = $state(false);
+  /** A calm, dismissible notice (the model host is unreachable, …): each kind shown once per visit. */
+  notice = $state<AppError | null>(null);
+  private noticed = new Set<string>();
 
   readonly models: ModelsState;
   readonly library: LibraryState;
@@ -73,6 +85,26 @@ export class AppState {
   private readonly tabs: TabSync;
   /** The offline copy: service worker, what is cached, clearing it. */
   readonly offline = new OfflineState({ info: (text) => this.info(text) });
+  /** Consent before model downloads: what they are, how big on this device, "Not now" (keyword search only). */
+  readonly downloads = new DownloadsState({
+    registry: () => this.registry,
+    registryUrl: () => new URL(this.registrySource, document.baseURI).href,
+    modelBaseUrl: () => this.runtime().modelBaseUrl,
+    device: () => this.models.device ?? 'wasm',
+    shaderF16: () => this.caps?.shaderF16 ?? false,
+    chosen: () => ({
+      embedder: this.embedderSpec ? (this.embedderSpec.key ?? this.embedderSpec.id) : '',
+      'late-interaction': this.lateSpec ? (this.lateSpec.key ?? this.lateSpec.id) : '',
+      generator: this.generatorSpec ? (this.generatorSpec.key ?? this.generatorSpec.id) : '',
+    }),
+    choose: (c: ModelChoice) =>
+      this.saveSettings({
+        ...this.settings,
+        embedderKey: c.embedder,
+        lateInteractionKey: c['late-interaction'],
+        generatorKey: c.generator,
+      }),
+  });
 
   embedderSpec = $derived(this.registry ? pickModel(this.registry, 'embedder', this.settings.embedderKey) : null);
   lateSpec = $derived(
@@ -194,8 +226,12 @@ export class AppState {
     await this.loadRegistry().finally(() => this.registryLoaded());
     this.started = true;
     const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
+    // Nothing is downloaded before the user agrees (cached models and earlier yeses need no question); meanwhile,
+    // or after "Not now", search opens on keywords at once.
+    const allowed = await this.downloads.allowedNow().catch(() => false);
     // `settled` resolves even when loading throws, so the ingest worker always learns the models' outcome.
-    void this.models.load(this.dbName, specs, this.caps).catch((err: unknown) => this.fail(toAppError(err)));
+    void this.models.load(this.dbName, specs, this.caps, allowed).catch((err: unknown) => this.fail(toAppError(err)));
+    if (!allowed) void this.askToDownload();
     void this.openPublished(libraryLink);
     // Back online: load what could not be downloaded, and give the documents stored meanwhile their vectors.
     globalThis.addEventListener?.('online', () => void this.retryModels());
@@ -224,9 +260,30 @@ export class AppState {
     await this.published.open(href);
   }
 
+  /** Shows what the models would download and, once the user agrees, loads them (imports then get vectors). */
+  async askToDownload(): Promise<void> {
+    if (!(await this.downloads.ask())) {
+      this.info('Not downloading the models: search uses keywords only. Download them from the Models panel.');
+      return;
+    }
+    this.models.downloadsAllowed = true;
+    if (this.notice?.code === 'MODEL_DOWNLOAD_DECLINED') this.notice = null;
+    await this.retryModels();
+  }
+
+  /** Continues the paused (or cancelled) downloads: the kept bytes are not fetched again (Range requests). */
+  async resumeDownloads(): Promise<void> {
+    const answer = this.models.generator.status;
+    if (answer === 'paused' || answer === 'error') this.models.loadAnswerModel();
+    await this.retryModels();
+  }
+
   /** Loads again the models that failed; when one loads, imports use it and the backfill adds the missing vectors. */
   async retryModels(): Promise<void> {
     if (this.error && this.error.code.startsWith('MODEL_')) this.dismissError();
+    // A retry the user asked for may tell its outcome again.
+    this.notice = null;
+    this.noticed.clear();
     if (await this.models.retry()) {
       this.library.modelsChanged();
       this.info('The models loaded. Adding the vectors your documents lack…');
@@ -346,11 +403,26 @@ export class AppState {
   }
 
   fail(err: AppError): void {
+    if (CALM.has(err.code)) {
+      // Told once per visit: the same failure from every model (and every question) is one notice, not a wall of red.
+      if (!this.noticed.has(err.code)) this.notice = err;
+      this.noticed.add(err.code);
+      return;
+    }
     // Once storage was closed under this tab, later storage failures are that one cause: keep saying what to do.
     this.error = this.closed && err.code.startsWith('STORAGE_') ? this.closed : err;
   }
 
   dismissError(): void {
     this.error = null;
+  }
+
+  /** Whether a failure is one of the calm kind (shown as a state or notice, not in red). */
+  calm(err: AppError): boolean {
+    return CALM.has(err.code);
+  }
+
+  dismissNotice(): void {
+    this.notice = null;
   }
 }

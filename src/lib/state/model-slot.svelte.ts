@@ -3,7 +3,7 @@ import type { ModelProgress } from '../models/progress';
 import { toAppError, type AppError } from '../errors';
 import type { Device, Dtype } from '../config/registry-types';
 
-export type SlotStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type SlotStatus = 'idle' | 'loading' | 'paused' | 'ready' | 'error';
 
 export interface FileProgress {
   file: string;
@@ -22,6 +22,8 @@ export class ModelSlot {
   modelId = $state('');
   /** Why the model runs where it does, when that changed after it loaded (a lost GPU). */
   note = $state('');
+  /** Pauses (keep: true) or cancels the download under way; set while one runs (see ModelsState). */
+  stop: ((keep: boolean) => Promise<void>) | null = null;
 
   loaded = $derived(this.files.reduce((s, f) => s + f.loaded, 0));
   total = $derived(this.files.reduce((s, f) => s + f.total, 0));
@@ -61,8 +63,10 @@ export class ModelSlot {
   async load<R extends { device: Device; dtype: Dtype }>(
     modelId: string,
     run: (onProgress: (p: ModelProgress) => void) => Promise<R>,
+    stop: ((keep: boolean) => Promise<void>) | null = null,
   ): Promise<R> {
     this.start(modelId);
+    this.stop = stop;
     try {
       const result = await run(this.onProgress);
       this.ready(result.device, result.dtype);
@@ -71,6 +75,8 @@ export class ModelSlot {
       const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.fail(e);
       throw e;
+    } finally {
+      this.stop = null;
     }
   }
 
@@ -88,7 +94,8 @@ export class ModelSlot {
   }
 
   fail(err: AppError): void {
-    this.status = 'error';
+    // A pause is not a failure: the bytes so far are kept, and loading again continues from there.
+    this.status = err.code === 'MODEL_DOWNLOAD_PAUSED' ? 'paused' : 'error';
     this.error = err;
     this.stage = '';
   }

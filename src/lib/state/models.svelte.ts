@@ -64,6 +64,8 @@ export class ModelsState {
   indexOpened = $state<SearchOpened | null>(null);
   /** Why search runs on keywords only, when it does. */
   keywordOnlyReason = $state<string | null>(null);
+  /** False until the user agrees to download the models (see DownloadsState): nothing is fetched meanwhile. */
+  downloadsAllowed = $state(true);
 
   private readonly search = new SearchWorker({
     spawn: () => new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' }),
@@ -111,11 +113,18 @@ export class ModelsState {
 
   /** The embedder decides the device (self-test); then the indexes open and the reranker loads. */
   /** Loads on the device already chosen (`device`); the embedder may fall back to WASM (self-test). */
-  async load(dbName: string, specs: ModelSpecs, caps: Capabilities): Promise<void> {
+  async load(dbName: string, specs: ModelSpecs, caps: Capabilities, allowed = true): Promise<void> {
     this.specs = $state.snapshot(specs) as ModelSpecs;
     this.caps = caps;
     this.dbName = dbName;
+    this.downloadsAllowed = allowed;
     try {
+      if (!allowed) {
+        // No download agreed yet: search opens at once on keywords; `retry` loads the models once the user agrees.
+        this.keywordOnlyReason = 'The models are not downloaded yet, so search uses keywords only.';
+        await this.openSearch(dbName, null);
+        return;
+      }
       const embedded = await this.loadEmbedder();
       await this.openSearch(dbName, embedded ? specs.embedder : null);
       await this.loadLateInteraction();
@@ -134,10 +143,12 @@ export class ModelsState {
    * embedder's vectors. True when a model loaded that had not: the library then re-attaches and backfills.
    */
   retry(): Promise<boolean> {
+    if (!this.downloadsAllowed) return Promise.resolve(false);
     this.retrying ??= (async () => {
       await this.settled;
       let changed = false;
-      if (this.embedder.status === 'error' && (await this.loadEmbedder())) {
+      const notLoaded = ['error', 'idle', 'paused'].includes(this.embedder.status);
+      if (notLoaded && (await this.loadEmbedder())) {
         changed = true;
         this.keywordOnlyReason = null;
         await this.useEmbedder();
@@ -177,7 +188,16 @@ export class ModelsState {
     } catch (err) {
       const e = toAppError(err, 'MODEL_LOAD_FAILED');
       this.ctx.fail(e);
-      this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only. ${e.message}`;
+      // The host's failure is told once, in the app's notice: here only what it means for search.
+      const why =
+        e.code === 'MODEL_HUB_UNREACHABLE'
+          ? 'the model host could not be reached'
+          : e.code === 'MODEL_DOWNLOAD_PAUSED'
+            ? 'its download is paused'
+            : e.code === 'MODEL_DOWNLOAD_CANCELLED'
+              ? 'its download was cancelled'
+              : e.message;
+      this.keywordOnlyReason = `The embedding model could not load, so search uses keywords only (${why}).`;
       return false;
     }
   }
@@ -188,7 +208,11 @@ export class ModelsState {
     const device = this.device!;
     const dtype = dtypeFor(spec, device, this.caps!.shaderF16);
     const params = { spec, device, dtype, runtime: this.ctx.runtime(), selfTest: device === 'webgpu' };
-    const result = await this.embedder.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+    const result = await this.embedder.load(
+      spec.id,
+      (onProgress) => rpc.call('load', params, { onProgress }),
+      (keep) => rpc.call('stopDownload', { model: `the embedding model "${spec.id}"`, keep }),
+    );
     this.selfTestCosine = result.selfTestCosine;
     if (result.device !== device) {
       this.device = result.device;
@@ -278,7 +302,11 @@ export class ModelsState {
     const spec = this.specs.late!;
     const dtype = dtypeFor(spec, this.device!, this.caps!.shaderF16);
     const params = { spec, device: this.device!, dtype, runtime: this.ctx.runtime() };
-    await this.lateInteraction.load(spec.id, (onProgress) => rpc.call('load', params, { onProgress }));
+    await this.lateInteraction.load(
+      spec.id,
+      (onProgress) => rpc.call('load', params, { onProgress }),
+      (keep) => rpc.call('stopDownload', { model: `the reranking model "${spec.id}"`, keep }),
+    );
     await this.lend('late', rpc);
   }
 
@@ -300,7 +328,7 @@ export class ModelsState {
         : null;
     const unavailable = this.searchReady ? null : toWire(new AppError('SEARCH_NOT_READY'));
     return {
-      params: { embedder, late, runtime: this.ctx.runtime(), unavailable },
+      params: { embedder, late, runtime: this.downloadsAllowed ? this.ctx.runtime() : null, unavailable },
       transfer: [embedder?.port, late?.port].filter((p): p is MessagePort => p !== undefined),
     };
   }
@@ -346,8 +374,14 @@ export class ModelsState {
     };
   }
 
+  /** Loads the answer model now (its download resumed, or asked for ahead of a question); failures show in its slot. */
+  loadAnswerModel(): void {
+    this.generatorAccess().catch(() => {});
+  }
+
   /** Loads the answer model on first use (see AnswerModel), on the device the embedder settled on. */
   generatorAccess(): Promise<GeneratorAccess> {
+    if (!this.downloadsAllowed) return Promise.reject(new AppError('MODEL_DOWNLOAD_DECLINED'));
     const device = this.device ?? 'wasm';
     return this.answer.access(this.specs.generator, device, this.caps?.shaderF16 ?? false, this.ctx.runtime());
   }

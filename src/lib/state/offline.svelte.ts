@@ -6,6 +6,7 @@ import {
   clearCaches,
   loadRegistryCopy,
   offlineInventory,
+  removeModelFiles,
   saveRegistryCopy,
   type OfflineInventory,
 } from '../offline/storage';
@@ -49,6 +50,20 @@ export class OfflineState {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Deletes a model's files from the browser's cache (its next use downloads it again, after asking). */
+  async removeModel(id: string): Promise<void> {
+    this.busy = true;
+    try {
+      const files = await removeModelFiles(id);
+      this.ctx.info(`Removed ${id} from this browser (${files} file${files === 1 ? '' : 's'}).`);
+    } catch (err) {
+      this.error = new AppError('MODEL_REMOVE_FAILED', undefined, { model: id, cause: causeOf(err) });
+    } finally {
+      this.busy = false;
+    }
+    await this.refresh();
   }
 
   /**

@@ -5,3 +5,4 @@ export { parseCitations } from '../answer/citations';
 export type { SentenceGrounding } from '../answer/grounding';
 export { DEFAULT_SETTINGS, VOY_MEASURED, type Settings } from '../config/defaults';
 export { modelKey, modelsFor } from '../config/registry';
+export { formatMB, ROLE_NAMES, totalMB } from '../config/downloads';

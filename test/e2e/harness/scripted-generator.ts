@@ -8,6 +8,7 @@ export const SCRIPTED_ANSWER =
 
 const handlers: Handlers<GeneratorMethods> = {
   load: async ({ device, dtype }) => ({ device, dtype }),
+  stopDownload: async () => {},
   countTokens: async ({ messages }) => messages.reduce((n, m) => n + m.content.split(/\s+/).length, 0),
   generate: async (_params, ctx) => {
     // The test counts these lines to prove whether the generator was called at all.

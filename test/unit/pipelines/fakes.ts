@@ -58,6 +58,7 @@ export function embedderHandlers(calls: { texts: string[]; kind: string }[] = []
     load: async () => {
       throw new AppError('UNKNOWN', 'not used');
     },
+    stopDownload: async () => {},
     countTokens: async ({ texts }) => texts.map((t) => t.split(/\s+/).length),
     embed: async ({ texts, kind }, ctx) => {
       calls.push({ texts, kind });
@@ -92,6 +93,7 @@ export function lateHandlers(): Handlers<LateInteractionMethods> {
     load: async () => {
       throw new AppError('UNKNOWN', 'not used');
     },
+    stopDownload: async () => {},
     encodeQuery: async ({ text }) => fakeTokens(text),
     encodeDocuments: async ({ texts }, ctx) =>
       texts.map((t, i) => {

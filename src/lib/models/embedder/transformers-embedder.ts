@@ -11,7 +11,7 @@ import type { Device, Dtype, EmbedderSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
 import { assumedPace, budgets } from '../budgets';
 import { GpuFallback, ignoreMoves, type DeviceMoved } from '../gpu-fallback';
-import { configureRuntime, loadError } from '../runtime';
+import { configureRuntime, loadError, stopDownload } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
 import { padBatch, specialTemplate, wrapInput, type SpecialTemplate } from '../model-input';
 import { forwardProgress, type ModelProgress } from '../progress';
@@ -185,6 +185,7 @@ export class TransformersEmbedder {
 /** RPC handlers over one embedder instance: what the worker serves and tests call in-thread. */
 export function embedderHandlers(embedder = new TransformersEmbedder()): Handlers<EmbedderMethods> {
   return {
+    stopDownload: async ({ model, keep }) => stopDownload(model, keep),
     load: async (params, ctx) => {
       ctx.expect(budgets.load(assumedPace(params.device)));
       return (await embedder.load(params, ctx.progress)).result;

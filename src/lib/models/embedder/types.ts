@@ -24,6 +24,8 @@ export interface EmbedderLoadResult {
 export type EmbedKind = 'query' | 'document';
 
 export type EmbedderMethods = {
+  /** Pauses (keep) or cancels the model download under way; its `load` fails with MODEL_DOWNLOAD_PAUSED/CANCELLED. */
+  stopDownload: { params: { model: string; keep: boolean }; result: void; progress: never };
   load: { params: EmbedderLoadParams; result: EmbedderLoadResult; progress: ModelProgress };
   /** Returns row-major L2-normalized vectors, texts.length × dims. */
   embed: {

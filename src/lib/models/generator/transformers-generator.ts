@@ -11,7 +11,7 @@ import { AppError, causeOf } from '../../errors';
 import type { Handlers } from '../../rpc';
 import { assumedPace, budgets } from '../budgets';
 import { GpuFallback, ignoreMoves, type DeviceMoved } from '../gpu-fallback';
-import { configureRuntime, loadError } from '../runtime';
+import { configureRuntime, loadError, stopDownload } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
 import type { ModelProgress } from '../progress';
 import { forwardProgress } from '../progress';
@@ -163,6 +163,7 @@ export class TransformersGenerator {
 
 export function generatorHandlers(generator = new TransformersGenerator()): Handlers<GeneratorMethods> {
   return {
+    stopDownload: async ({ model, keep }) => stopDownload(model, keep),
     load: async (params, ctx) => {
       ctx.expect(budgets.load(assumedPace(params.device)));
       return (await generator.load(params, ctx.progress)).result;

@@ -34,6 +34,8 @@ export interface GenerateResult {
 }
 
 export type GeneratorMethods = {
+  /** Pauses (keep) or cancels the model download under way; its `load` fails with MODEL_DOWNLOAD_PAUSED/CANCELLED. */
+  stopDownload: { params: { model: string; keep: boolean }; result: void; progress: never };
   load: { params: GeneratorLoadParams; result: GeneratorLoadResult; progress: ModelProgress };
   /** Streams decoded text pieces as progress. */
   generate: { params: GenerateParams; result: GenerateResult; progress: { text: string } };

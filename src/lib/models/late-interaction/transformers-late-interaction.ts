@@ -11,7 +11,7 @@ import type { LateInteractionSpec } from '../../config/registry-types';
 import type { Handlers } from '../../rpc';
 import { assumedPace, budgets } from '../budgets';
 import { GpuFallback, ignoreMoves, type DeviceMoved } from '../gpu-fallback';
-import { configureRuntime, loadError, type RuntimeConfig } from '../runtime';
+import { configureRuntime, loadError, type RuntimeConfig, stopDownload } from '../runtime';
 import { LoadOnce, loadKey } from '../load-once';
 import { forwardProgress, type ModelProgress } from '../progress';
 import { asFloat32, type TensorLike } from '../tensors';
@@ -283,6 +283,7 @@ export function lateInteractionHandlers(encoder = new TransformersLateInteractio
     ctx.transfer(v.tokenIds.buffer);
   };
   return {
+    stopDownload: async ({ model, keep }) => stopDownload(model, keep),
     load: async (params, ctx) => {
       ctx.expect(budgets.load(assumedPace(params.device)));
       return (await encoder.load(params, ctx.progress)).result;

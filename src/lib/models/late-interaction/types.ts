@@ -31,6 +31,8 @@ export interface TokenVectors {
 }
 
 export type LateInteractionMethods = {
+  /** Pauses (keep) or cancels the model download under way; its `load` fails with MODEL_DOWNLOAD_PAUSED/CANCELLED. */
+  stopDownload: { params: { model: string; keep: boolean }; result: void; progress: never };
   load: { params: LateInteractionLoadParams; result: LateInteractionLoadResult; progress: ModelProgress };
   /** Exactly `queryLength` rows: [CLS] [Q] text [SEP], then [MASK] expansion rows. */
   encodeQuery: { params: { text: string }; result: TokenVectors; progress: never };

@@ -111,7 +111,6 @@ export class ModelsState {
     return this.searchReady ? this.search.call('sync', change) : null;
   }
 
-  /** The embedder decides the device (self-test); then the indexes open and the reranker loads. */
   /** Loads on the device already chosen (`device`); the embedder may fall back to WASM (self-test). */
   async load(dbName: string, specs: ModelSpecs, caps: Capabilities, allowed = true): Promise<void> {
     this.specs = $state.snapshot(specs) as ModelSpecs;
@@ -125,8 +124,12 @@ export class ModelsState {
         await this.openSearch(dbName, null);
         return;
       }
-      const embedded = await this.loadEmbedder();
-      await this.openSearch(dbName, embedded ? specs.embedder : null);
+      // Search opens beside the embedder's load, not after it: keyword results come at once, and the dense index is
+      // built from the vectors already stored under the model's key. Queries use it once the embedder is lent to
+      // search (`lend`); if the embedder fails, they stay on keywords.
+      const opening = this.openSearch(dbName, specs.embedder);
+      await this.loadEmbedder();
+      await opening;
       await this.loadLateInteraction();
     } finally {
       this.settle();

@@ -203,7 +203,9 @@ test(
         .getByRole('button', { name: `Load from ${host.origin}` })
         .click();
       await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
-      await expect(page.getByText('lectern-standin/bert-embedder')).toBeVisible();
+      await expect(
+        page.getByRole('region', { name: 'Models' }).getByText('lectern-standin/bert-embedder').first(),
+      ).toBeVisible();
     } finally {
       host.stop();
       app.stop();

@@ -44,6 +44,10 @@ try {
   );
   const page = await context.newPage();
   await page.goto(`${origin}/?registry=${values.models}/registry.json`);
+  // A first visit asks before any model download: agree, as a new user trying the sample would.
+  const consent = page.getByRole('dialog', { name: 'Download the models?' });
+  await consent.waitFor({ timeout: 60_000 });
+  await consent.getByRole('button', { name: /^Download/ }).click();
   await page.getByRole('button', { name: 'Try it on a sample library' }).waitFor({ timeout: 60_000 });
   // The models' lines settle (ready, or why not) before the picture is taken.
   await page

@@ -68,6 +68,15 @@ export function agree(record: ConsentRecord, registryUrl: string, items: readonl
   return { ...record, agreed: [...new Set([...record.agreed, ...ids])] };
 }
 
+/** The record without any yes to this model (every registry, revision and dtype): removed, it is asked for again. */
+export function forget(record: ConsentRecord, modelId: string): ConsentRecord {
+  const model = (agreed: string) => {
+    const at = agreed.split(' ')[1] ?? '';
+    return at.slice(0, at.lastIndexOf('@'));
+  };
+  return { ...record, agreed: record.agreed.filter((a) => model(a) !== modelId) };
+}
+
 /** The downloads still needing the user's yes: not cached, not agreed before, unless the user said never to ask. */
 export function needsConsent(
   record: ConsentRecord,

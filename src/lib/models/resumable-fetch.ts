@@ -128,7 +128,8 @@ export function resumableFetch(fetch: Fetch, store: PartialStore, options: Resum
       let skip = offset;
       while (skip > 0) {
         const { done, value } = await reader.read();
-        if (done) break;
+        // Shorter than the bytes already here: not the file they came from.
+        if (done) throw new Error(`${url} ended before the ${offset} bytes already downloaded`);
         if (value.length > skip) return { response, reader: prefixed(reader, value.subarray(skip)) };
         skip -= value.length;
       }
@@ -151,7 +152,8 @@ export function resumableFetch(fetch: Fetch, store: PartialStore, options: Resum
       pendingBytes = 0;
       await store.append(url, at, bytes, meta).catch(() => {});
     };
-    const replay = kept?.chunks.slice() ?? [];
+    // Moved out, not copied: each kept chunk is held once, and let go once handed on.
+    const replay = kept ? kept.chunks.splice(0) : [];
     const body = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
@@ -161,6 +163,10 @@ export function resumableFetch(fetch: Fetch, store: PartialStore, options: Resum
             let chunk: ReadableStreamReadResult<Uint8Array>;
             try {
               chunk = await reader.read();
+              // A body that ends short of its length is a break, not the file: resume it (or fail), never hand it on.
+              if (chunk.done && total > 0 && offset < total) {
+                throw new Error(`${url} ended at byte ${offset} of ${total}`);
+              }
             } catch (err) {
               await save();
               const paused = gate?.signal().aborted ?? false;

@@ -36,6 +36,13 @@ class DownloadSwitch implements DownloadGate {
     return this.drop;
   }
 
+  /** A new load: a stop left from before (pressed while nothing was being downloaded) is not this load's. */
+  reset(): void {
+    if (this.stopped) this.controller = new AbortController();
+    this.stopped = null;
+    this.drop = false;
+  }
+
   stop(model: string, keep: boolean): void {
     this.drop = !keep;
     this.stopped = new AppError(keep ? 'MODEL_DOWNLOAD_PAUSED' : 'MODEL_DOWNLOAD_CANCELLED', undefined, { model });
@@ -152,6 +159,7 @@ function recordFetches(): void {
  * reads requests made after this call.
  */
 export function configureRuntime(config: RuntimeConfig): number {
+  gate.reset();
   recordFetches();
   env.allowLocalModels = false;
   env.allowRemoteModels = true;

@@ -153,6 +153,7 @@ export class AppState {
       saveChoice: async (open) => {
         if (this.db) await setSetting(this.db, SAMPLE_KEY, open);
       },
+      busy: () => this.library.busy || this.chat.busy,
       canAdd: () => this.archive.running === 'idle',
       add: (files) => this.library.add(files),
       reload: () => location.reload(),
@@ -224,13 +225,15 @@ export class AppState {
     const choice = chooseDevice(this.caps, this.settings.device);
     Object.assign(this.models, { device: choice.device, deviceReason: choice.reason });
     await this.loadRegistry().finally(() => this.registryLoaded());
-    this.started = true;
     const specs = { embedder: this.embedderSpec, late: this.lateSpec, generator: this.generatorSpec };
     // Nothing is downloaded before the user agrees (cached models and earlier yeses need no question); meanwhile,
     // or after "Not now", search opens on keywords at once.
     const allowed = await this.downloads.allowedNow().catch(() => false);
     // `settled` resolves even when loading throws, so the ingest worker always learns the models' outcome.
     void this.models.load(this.dbName, specs, this.caps, allowed).catch((err: unknown) => this.fail(toAppError(err)));
+    // Only now do the models' names reach search, so a published library (the sample) opened from here is compared
+    // with them rather than with none.
+    this.started = true;
     if (!allowed) void this.askToDownload();
     void this.openPublished(libraryLink);
     // Back online: load what could not be downloaded, and give the documents stored meanwhile their vectors.

@@ -15,6 +15,8 @@ export interface FirstRunPorts {
   /** The saved choice: whether the sample stays open across reloads. */
   loadChoice(): Promise<boolean>;
   saveChoice(open: boolean): Promise<void>;
+  /** Whether an import or an answer is running (closing the sample restarts the page). */
+  busy(): boolean;
   /** Whether files may be added now (not while a library export or import runs). */
   canAdd(): boolean;
   add(files: File[]): void;
@@ -63,6 +65,11 @@ export class FirstRunState {
 
   /** Closes the sample: forgotten for the next start, which follows at once. */
   async closeSample(): Promise<void> {
+    // The start that follows would cut an import or an answer short.
+    if (this.ports.busy()) {
+      this.ports.info('The sample library can be closed once the import or the answer has finished.');
+      return;
+    }
     await this.ports.saveChoice(false).catch(() => {});
     this.ports.reload();
   }

@@ -23,7 +23,7 @@ export class ModelSlot {
   /** Why the model runs where it does, when that changed after it loaded (a lost GPU). */
   note = $state('');
   /** Pauses (keep: true) or cancels the download under way; set while one runs (see ModelsState). */
-  stop: ((keep: boolean) => Promise<void>) | null = null;
+  stop = $state<((keep: boolean) => Promise<void>) | null>(null);
 
   loaded = $derived(this.files.reduce((s, f) => s + f.loaded, 0));
   total = $derived(this.files.reduce((s, f) => s + f.total, 0));

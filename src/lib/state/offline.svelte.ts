@@ -1,6 +1,7 @@
 // The offline copy as the UI sees it: the service worker's state, what is cached and how much storage it takes, clearing.
 import { AppError, causeOf } from '../errors';
 import type { Registry } from '../config/registry-types';
+import { CONSENT_STORAGE_KEY, forget, parseConsent } from '../config/downloads';
 import { registerOfflineWorker, unregisterOfflineWorkers, type OfflineWorkerState } from '../offline/register';
 import {
   clearCaches,
@@ -15,6 +16,16 @@ export type { OfflineWorkerState, OfflineInventory };
 
 export interface OfflineContext {
   info(text: string): void;
+}
+
+/** The yes given to a model's download, taken back once its files are removed: the next download asks again. */
+function forgetConsent(modelId: string): void {
+  try {
+    const record = forget(parseConsent(localStorage.getItem(CONSENT_STORAGE_KEY)), modelId);
+    localStorage.setItem(CONSENT_STORAGE_KEY, JSON.stringify(record));
+  } catch {
+    // Storage blocked: nothing was remembered either.
+  }
 }
 
 export class OfflineState {
@@ -52,11 +63,12 @@ export class OfflineState {
     }
   }
 
-  /** Deletes a model's files from the browser's cache (its next use downloads it again, after asking). */
+  /** Deletes a model's files from the browser's cache (and the yes to its download: its next use asks again). */
   async removeModel(id: string): Promise<void> {
     this.busy = true;
     try {
       const files = await removeModelFiles(id);
+      forgetConsent(id);
       this.ctx.info(`Removed ${id} from this browser (${files} file${files === 1 ? '' : 's'}).`);
     } catch (err) {
       this.error = new AppError('MODEL_REMOVE_FAILED', undefined, { model: id, cause: causeOf(err) });

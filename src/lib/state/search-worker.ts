@@ -77,7 +77,14 @@ export class SearchWorker {
    */
   async open(params: SearchOpenParams): Promise<SearchRpc['open']['result']> {
     const open = () => this.call('open', params);
-    const opened = await open().catch((err: unknown) => (replacedUnder(err) ? open() : Promise.reject(err)));
+    // The models may have lent their lines to the worker replaced (they load beside the open): lend them again.
+    const again = async () => {
+      const result = await open();
+      const lines = this.options.lines();
+      if (lines) await this.call('attach', lines.params, { transfer: lines.transfer });
+      return result;
+    };
+    const opened = await open().catch((err: unknown) => (replacedUnder(err) ? again() : Promise.reject(err)));
     this.opened = params;
     return opened;
   }

@@ -13,6 +13,8 @@ const URL_ = 'http://host/org/model/resolve/main/onnx/model.onnx';
 interface ServerOptions {
   /** Bytes after which each response's body breaks off (per request, in order); undefined: no break. */
   breakAfter?: (number | undefined)[];
+  /** Bytes after which each response's body ends cleanly, short of its length (a proxy cutting it off). */
+  closeAfter?: (number | undefined)[];
   ranges?: boolean;
   etag?: string;
 }
@@ -25,6 +27,7 @@ function server(opts: ServerOptions = {}) {
     const range = h.get('range');
     requests.push({ range, ifRange: h.get('if-range') });
     const cut = opts.breakAfter?.[requests.length - 1];
+    const short = opts.closeAfter?.[requests.length - 1];
     let start = 0;
     let status = 200;
     const headers = new Headers({ etag: opts.etag ?? '"v1"' });
@@ -40,7 +43,7 @@ function server(opts: ServerOptions = {}) {
     const body = new ReadableStream<Uint8Array>({
       pull(c) {
         if (cut !== undefined && sent >= cut) return c.error(new TypeError('network error'));
-        if (at >= FILE.length) return c.close();
+        if (at >= FILE.length || (short !== undefined && sent >= short)) return c.close();
         const chunk = FILE.slice(at, Math.min(at + 100, FILE.length));
         at += chunk.length;
         sent += chunk.length;
@@ -72,6 +75,14 @@ function memoryStore() {
 const bytesOf = async (r: Response) => new Uint8Array(await r.arrayBuffer());
 
 describe('resumableFetch', () => {
+  it('takes a body that ends short of its length as a break, never as the file', async () => {
+    const host = server({ closeAfter: [300] });
+    const { store } = memoryStore();
+    const get = resumableFetch(host.fetch, store, { checkpointBytes: 100 });
+    expect(await bytesOf(await get(URL_))).toEqual(FILE);
+    expect(host.requests.map((r) => r.range)).toEqual([null, 'bytes=300-']);
+  });
+
   it('continues a broken download with Range: bytes=N-, and gives the whole file once', async () => {
     const host = server({ breakAfter: [300] });
     const { store, parts } = memoryStore();

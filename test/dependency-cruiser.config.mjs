@@ -1,7 +1,8 @@
 // Dependency rules for src/ (run by `npm run lint`): no import cycles, and each layer imports only the layers below it.
 
 /** src/lib folders below the app's own orchestration (state, pipelines, services). */
-const LOWER = '^src/lib/(answer|retrieval|ingest|models|persistence|published|rpc|errors|config|offline)/';
+const LOWER =
+  '^src/lib/(answer|retrieval|ingest|models|persistence|published|rpc|errors|config|offline|evaluation|learn)/';
 
 /**
  * Which other lower layers each lower layer may import (the README's code map); errors imports nothing, and
@@ -17,6 +18,8 @@ const LOWER_IMPORTS = {
   config: ['retrieval', 'errors'],
   rpc: ['errors'],
   offline: ['config', 'errors'],
+  evaluation: ['retrieval', 'answer', 'errors'],
+  learn: ['retrieval', 'errors'],
 };
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -60,6 +60,15 @@ export const MIGRATIONS: readonly Migration[] = [
       }),
     );
   },
+  // v5: the improvement loop, all local: feedback on answers and sources with what the search ranked, the evaluation
+  // set (synthetic and user-written questions with their gold passages), evaluation runs, and each prompt version's
+  // running figures.
+  (db) => {
+    db.createObjectStore('feedback', { keyPath: 'id' }).createIndex('byAt', 'at');
+    db.createObjectStore('evalQuestions', { keyPath: 'id' }).createIndex('byDoc', 'docId');
+    db.createObjectStore('evalRuns', { keyPath: 'id' }).createIndex('byAt', 'at');
+    db.createObjectStore('promptStats', { keyPath: 'key' });
+  },
 ];
 
 /** Applies every migration after oldVersion up to newVersion, in order. */

@@ -1,9 +1,14 @@
 // The IndexedDB schema: store names, record shapes and the current version.
 import type { DBSchema } from 'idb';
 import type { DocumentKind } from '../ingest/types';
+import type { EvalQuestionRecord, EvalRunRecord } from './eval-schema';
+import type { FeedbackRecord } from './feedback-schema';
+import type { PromptStatsRecord } from './prompt-schema';
+
+export type { EvalQuestionRecord, EvalRunRecord, FeedbackRecord, PromptStatsRecord };
 
 export const DB_NAME = 'lectern';
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 export type DocumentStatus = 'ready';
 
@@ -207,4 +212,12 @@ export interface LecternDB extends DBSchema {
   journal: { key: number; value: JournalRecord };
   snapshot: { key: string; value: SnapshotRecord };
   pendingFiles: { key: string; value: PendingFileRecord; indexes: { byTab: string } };
+  /** v5: one record per answered question, updated as the user gives feedback (feedback-schema.ts). */
+  feedback: { key: string; value: FeedbackRecord; indexes: { byAt: number } };
+  /** v5: the evaluation set (eval-schema.ts). */
+  evalQuestions: { key: string; value: EvalQuestionRecord; indexes: { byDoc: string } };
+  /** v5: finished evaluation runs (eval-schema.ts). */
+  evalRuns: { key: string; value: EvalRunRecord; indexes: { byAt: number } };
+  /** v5: running figures per prompt template version (prompt-schema.ts). */
+  promptStats: { key: string; value: PromptStatsRecord };
 }

@@ -257,9 +257,30 @@ export interface RankedPassage {
   docTokens: string[];
 }
 
+/** One stage's ranking: chunk ids best first, with the stage's own scores (feedback and evaluation keep these). */
+export interface StageRanking {
+  ids: string[];
+  scores: number[];
+}
+
+/** What each stage ranked, and how long it took (ms), for feedback records and per-stage latency. */
+export interface RetrieveTrace {
+  /** Dense and keyword candidates by their own score (every query's lists merged by best score); null when absent. */
+  dense: StageRanking | null;
+  keyword: StageRanking | null;
+  /** The first stage's fused order (every candidate, before the cut to topK). */
+  fused: StageRanking;
+  /** The late-interaction order (mean MaxSim) of every reranked candidate; null when nothing was reranked. */
+  reranked: StageRanking | null;
+  /** Embedding the queries, first-stage search and fusion, encoding the query for the rerank, and the rerank. */
+  ms: { embed: number; search: number; rerank: number };
+}
+
 export interface Retrieved {
   /** First-stage candidates found (before the cut to topK). */
   found: number;
+  /** Per-stage rankings and timings. */
+  trace?: RetrieveTrace;
   passages: RankedPassage[];
   /** Whether the dense index took part (false: keyword search only). */
   dense: boolean;

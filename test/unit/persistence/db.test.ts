@@ -30,9 +30,13 @@ describe('openLecternDB', () => {
     expect([...db.objectStoreNames].sort()).toEqual([
       'chunks',
       'documents',
+      'evalQuestions',
+      'evalRuns',
+      'feedback',
       'journal',
       'keywords',
       'pendingFiles',
+      'promptStats',
       'settings',
       'snapshot',
       'tokenVectors',
@@ -61,6 +65,14 @@ describe('openLecternDB', () => {
     expect([...v4.store.indexNames]).toEqual(['byTab']);
     expect(v4.store.index('byTab').keyPath).toBe('tabId');
     await v4.done;
+    const v5 = db.transaction(['feedback', 'evalQuestions', 'evalRuns', 'promptStats']);
+    expect(v5.objectStore('feedback').keyPath).toBe('id');
+    expect(v5.objectStore('feedback').index('byAt').keyPath).toBe('at');
+    expect(v5.objectStore('evalQuestions').keyPath).toBe('id');
+    expect(v5.objectStore('evalQuestions').index('byDoc').keyPath).toBe('docId');
+    expect(v5.objectStore('evalRuns').index('byAt').keyPath).toBe('at');
+    expect(v5.objectStore('promptStats').keyPath).toBe('key');
+    await v5.done;
   });
 
   it('reopens an existing database without migrating again', async () => {
@@ -68,7 +80,7 @@ describe('openLecternDB', () => {
     (await openLecternDB(name)).close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.objectStoreNames).toHaveLength(9);
+    expect(db.objectStoreNames).toHaveLength(13);
   });
 
   it('aborts the upgrade when a migration is missing, leaving no half-built version', async () => {

@@ -9,7 +9,7 @@ import {
 } from '../../src/lib/retrieval/final-order';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type QueryTokens } from '../../src/lib/retrieval/maxsim';
-import type { ScoredDoc } from './metrics';
+import type { ScoredDoc } from '../../src/lib/evaluation';
 
 export const MODES = ['bm25', 'dense', 'hybrid', 'rerank'] as const;
 export type Mode = (typeof MODES)[number];

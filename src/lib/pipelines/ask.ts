@@ -3,7 +3,7 @@ import { fitContext } from '../answer/budget';
 import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
 import { parseQueries, parseRewrite } from '../answer/multi-query';
 import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
-import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
+import { getPrompt, multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
 import { relevanceGate } from '../answer/refusal';
 import { AppError } from '../errors';
 import type { ChatMessage, GenerateResult } from '../models/generator/types';
@@ -29,6 +29,8 @@ export interface AskRequest {
   settings: AskSettings;
   filters: SearchFilters;
   filtersActive: boolean;
+  /** The answer template's version (the evaluation runs a chosen one); default the newest. */
+  promptVersion?: number;
 }
 
 /** What search can use once the models have settled. */
@@ -168,6 +170,7 @@ export async function askQuestion(
   on.info('Loading the answer model…');
   const generator = await ports.generator();
   if (signal.aborted) throw new AppError('ABORTED');
+  const template = getPrompt(PROMPT_NAME, req.promptVersion ?? PROMPT_VERSION);
   const fit = await fitContext({
     countTokens: (messages) => generator.countTokens(messages, signal),
     contextLength: generator.contextLength,
@@ -175,10 +178,10 @@ export async function askQuestion(
     question,
     passages: sources.map((s) => ({ n: s.n, source: s.docName, text: s.text })),
     history,
-    build: (q, passages, h) => buildMessages(q, passages, h),
+    build: (q, passages, h) => buildMessages(q, passages, h, template),
   });
   if (!fit.fits) throw new AppError('QUESTION_TOO_LONG');
-  on.fitted({ used: fit.used, dropped: fit.dropped, prompt: { name: PROMPT_NAME, version: PROMPT_VERSION } });
+  on.fitted({ used: fit.used, dropped: fit.dropped, prompt: { name: template.name, version: template.version } });
   on.phase('generating');
   on.info(`Writing the answer from ${fit.used.length} of ${sources.length} passages…`);
   let answer = '';

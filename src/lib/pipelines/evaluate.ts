@@ -9,6 +9,8 @@ import {
   byPosition,
   evaluateAnswers,
   evaluateRetrieval,
+  reportToCsv,
+  reportToJson,
   type AnswerOutcome,
   type AnswerPort,
   type EvalQuestion,
@@ -24,6 +26,11 @@ import type { Retrieved, RetrieveRequest } from '../retrieval/search-types';
 import { askQuestion, type AskPorts, type AskSettings, type SearchAccess } from './ask';
 
 export type { EvaluationReport, RunProgress };
+export type { AnswerFigures, ConfigFigures, RetrievalConfig } from '../evaluation';
+
+/** The report's JSON and CSV forms (the panel's exports). */
+export const reportJson = reportToJson;
+export const reportCsv = reportToCsv;
 
 /** How many passages each configuration ranks (Recall@100 needs 100). */
 export const EVAL_DEPTH = 100;

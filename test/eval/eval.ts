@@ -3,6 +3,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Device, Dtype } from '../../src/lib/config/registry-types';
+import { parseQueries } from '../../src/lib/answer/multi-query';
+import { multiQueryV1, renderPrompt } from '../../src/lib/answer/prompts';
 import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
 import {
   availableConfigs,
@@ -26,6 +28,7 @@ import {
   type Backends,
   type DenseBackend,
   type EvalDoc,
+  type GeneratorBackend,
   type Mode,
   type RerankOptions,
   type Searcher,
@@ -355,13 +358,39 @@ export interface AblationLine {
   /** Per-query search time (ms), p50 and p95. */
   search_p50_ms: number | null;
   search_p95_ms: number | null;
+  /** Per-query time to write the multi-query phrasings (ms), p50 and p95 (multi-query rows). */
+  multiQuery_p50_ms?: number | null;
+  multiQuery_p95_ms?: number | null;
   /** Indexing plus searching every query (ms). */
   ms: number;
 }
 
-/** The ablation rows these backends allow (multi-query needs a generator, which the CLI does not load). */
+/** The ablation rows these backends allow (multi-query needs the generator). */
 export function ablationConfigs(backends: Backends): RetrievalConfig[] {
-  return availableConfigs({ dense: !!backends.dense, rerank: !!backends.lateInteraction, generator: false });
+  return availableConfigs({
+    dense: !!backends.dense,
+    rerank: !!backends.lateInteraction,
+    generator: !!backends.generator,
+  });
+}
+
+/** Each question's multi-query phrasings, written with the app's prompt and parser, and how long each took (ms). */
+export async function writePhrasings(
+  questions: readonly EvalQuestion[],
+  generator: GeneratorBackend,
+  log: (line: string) => void = () => {},
+): Promise<Map<string, { queries: string[]; ms: number }>> {
+  const out = new Map<string, { queries: string[]; ms: number }>();
+  for (const [i, q] of questions.entries()) {
+    const t = performance.now();
+    const text = await generator.complete(renderPrompt(multiQueryV1, { question: q.text }), 96);
+    out.set(q.text, {
+      queries: [q.text, ...parseQueries(text, { exclude: [q.text] })],
+      ms: performance.now() - t,
+    });
+    if ((i + 1) % 50 === 0) log(`wrote the phrasings of ${i + 1}/${questions.length} questions`);
+  }
+  return out;
 }
 
 /**
@@ -372,16 +401,39 @@ export async function evaluateAblation(
   args: EvalArgs,
   backends: Backends = {},
   onLine?: (line: AblationLine) => void,
+  log: (line: string) => void = () => {},
 ): Promise<AblationLine[]> {
   const data = await loadDataset(args);
   const shared: Backends = { ...backends, ...(backends.dense && { dense: rememberDocuments(backends.dense) }) };
+  const configs = ablationConfigs(backends);
+  const phrasings =
+    backends.generator && configs.some((c) => c.multiQuery)
+      ? await writePhrasings(data.questions, backends.generator, log)
+      : new Map<string, { queries: string[]; ms: number }>();
+  const expand = (query: string) => phrasings.get(query)?.queries ?? [query];
   const out: AblationLine[] = [];
-  for (const config of ablationConfigs(backends)) {
+  for (const config of configs) {
     const start = performance.now();
-    const searcher = createSearcher(config.mode, shared, { k1: args.k1, b: args.b }, rerankOptions(args));
+    const bm25 = { k1: args.k1, b: args.b };
+    const searcher = createSearcher(
+      config.mode,
+      shared,
+      bm25,
+      rerankOptions(args),
+      config.multiQuery ? expand : undefined,
+    );
     await searcher.index(data.corpus);
     await searcher.prepareQueries?.(data.questions.map((q) => q.text));
-    const f = (await evaluateRetrieval(data.questions, [config], searcherPort(searcher))).configs[0]!;
+    const base = searcherPort(searcher);
+    const port: SearchPort = config.multiQuery
+      ? {
+          async rank(q, c, signal) {
+            const r = await base.rank(q, c, signal);
+            return { ...r, ms: { ...r.ms, multiQuery: phrasings.get(q.text)?.ms ?? 0 } };
+          },
+        }
+      : base;
+    const f = (await evaluateRetrieval(data.questions, [config], port)).configs[0]!;
     const line = ablationLine(data.name, f, performance.now() - start);
     out.push(line);
     onLine?.(line);
@@ -405,6 +457,10 @@ export function ablationLine(dataset: string, f: ConfigFigures, ms: number): Abl
     unjudged: f.unjudged,
     search_p50_ms: ms2(f.latency.search?.p50),
     search_p95_ms: ms2(f.latency.search?.p95),
+    ...(f.latency.multiQuery && {
+      multiQuery_p50_ms: ms2(f.latency.multiQuery.p50),
+      multiQuery_p95_ms: ms2(f.latency.multiQuery.p95),
+    }),
     ms: Math.round(ms),
   };
 }
@@ -422,9 +478,10 @@ async function ablationMain(
 ): Promise<number> {
   const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
   if (backends || args.models === undefined) {
-    if (!backends) note('no --models: BM25 only (dense, hybrid and rerank rows need --models real|standin)');
-    note('multi-query rows need the generator, which the CLI does not load: left out');
-    await evaluateAblation(args, backends, printLine);
+    if (!backends)
+      note('no --models: BM25 only (dense, hybrid, rerank and multi-query rows need --models real|standin)');
+    else if (!backends.generator) note('no generator: multi-query rows left out');
+    await evaluateAblation(args, backends, printLine, note);
     return 0;
   }
   const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
@@ -432,14 +489,24 @@ async function ablationMain(
     models: args.models,
     device: args.device ?? 'wasm',
     lateInteraction: true,
+    generator: true,
     batch: args.batch ?? DEFAULT_BATCH,
     ...(args.dtype && { dtype: args.dtype }),
   });
-  note('multi-query rows need the generator, which the CLI does not load: left out');
-  const { embedder } = session.loaded;
+  const { embedder, generator } = session.loaded;
   try {
-    await evaluateAblation(args, session.backends, (line) =>
-      printLine({ ...line, models: args.models, device: embedder.device, dtype: embedder.dtype }),
+    await evaluateAblation(
+      args,
+      session.backends,
+      (line) =>
+        printLine({
+          ...line,
+          models: args.models,
+          device: embedder.device,
+          dtype: embedder.dtype,
+          ...(line.multiQuery && generator && { generator: generator.id }),
+        }),
+      note,
     );
   } finally {
     await session.close();

@@ -1,6 +1,7 @@
 // "Evaluate my library" in the app: the empty state, then a seeded evaluation set run through every configuration
-// and the stand-in LM, the table, chart and answer figures, the CSV export, and the run kept across a reload.
+// and the stand-in LM, the table, chart and answer figures, axe at 360 px, the CSV export, the run kept across a reload.
 import { readFile } from 'node:fs/promises';
+import AxeBuilder from '@axe-core/playwright';
 import { fileURLToPath } from 'node:url';
 import { expect, openApp, test } from './fixtures';
 
@@ -86,7 +87,20 @@ test('runs the evaluation set through each search configuration and keeps the ru
   expect(csv).toContain('retrieval,bm25,bm25,false,recall@10,1');
   expect(csv.some((l) => l.startsWith('answers,grounded-answer@1,,,groundedness,'))).toBe(true);
 
-  // The run is kept: after a reload the panel shows it again.
+  // The results view is accessible (axe: no serious or critical violation) and never scrolls sideways at 360 px.
+  await page.setViewportSize({ width: 360, height: 800 });
+  const overflow = await page.evaluate(() =>
+    [document.documentElement, ...document.querySelectorAll('dialog[open]')]
+      .filter((el) => el.scrollWidth > el.clientWidth)
+      .map((el) => el.tagName),
+  );
+  expect(overflow).toEqual([]);
+  const axe = await new AxeBuilder({ page }).include('dialog[open]').analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+
+  // The run is kept: after a reload the panel shows it again (wide again: the library leaves its drawer).
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.reload();
   await expect(library.getByText('lighthouses.md')).toBeVisible();
   await page.getByRole('button', { name: 'Evaluate', exact: true }).click();

@@ -19,6 +19,7 @@ import {
   type RunProgress,
   type SearchPort,
   type Stage,
+  throwIfAborted,
 } from '../evaluation';
 import type { EvalQuestionRecord, EvalRunRecord } from '../persistence/eval-schema';
 import type { FeedbackRecord } from '../persistence/feedback-schema';
@@ -157,34 +158,49 @@ const stageMs = (found: Retrieved): Partial<Record<Stage, number>> => {
   return ms ? { embed: ms.embed, search: ms.search, ...(found.reranked && { rerank: ms.rerank }) } : {};
 };
 
+/** Each question's multi-query phrasings (the question first), and how long writing them took (ms). */
+export type Phrasings = Map<string, { queries: string[]; ms: number }>;
+
+type Complete = (messages: ReturnType<typeof renderPrompt>, max: number, signal: AbortSignal) => Promise<string>;
+
+/**
+ * Writes every question's phrasings once, with the app's multi-query prompt and parser, before any search runs, so
+ * the searches' latency never includes the generator (its time is the multiQuery stage).
+ */
+export async function writePhrasings(
+  questions: readonly EvalQuestion[],
+  complete: Complete,
+  options: { signal: AbortSignal; progress?: (done: number) => void },
+): Promise<Phrasings> {
+  const out: Phrasings = new Map();
+  for (const q of questions) {
+    throwIfAborted(options.signal);
+    options.progress?.(out.size);
+    const t = performance.now();
+    const text = await complete(renderPrompt(multiQueryV1, { question: q.text }), 96, options.signal);
+    out.set(q.id, { queries: [q.text, ...parseQueries(text, { exclude: [q.text] })], ms: performance.now() - t });
+  }
+  return out;
+}
+
 /**
  * The app's retrieve as the runner's search port. Rankings are scored by position (the order shown). The rerank
  * row reranks the app's rerankCandidates as the chat does, and the first stage's order follows for the rest (as the
- * CLI's rerank mode does), so its Recall@100 is comparable. Multi-query phrasings are written once per question.
+ * CLI's rerank mode does), so its Recall@100 is comparable. Multi-query rows search the phrasings written beforehand.
  */
 export function appSearchPort(
   access: SearchAccess,
   settings: AskSettings,
-  complete: (messages: ReturnType<typeof renderPrompt>, max: number, signal: AbortSignal) => Promise<string>,
+  phrasings: Phrasings = new Map(),
 ): SearchPort {
   const retrieve = access.retrieve;
   if (!retrieve) throw new AppError('SEARCH_NOT_READY');
-  const phrasings = new Map<string, { queries: string[]; ms: number }>();
   return {
     async rank(question, config, signal) {
       let queries = [question.text];
       const ms: Partial<Record<Stage, number>> = {};
-      if (config.multiQuery) {
-        let written = phrasings.get(question.id);
-        if (!written) {
-          const t = performance.now();
-          const out = await complete(renderPrompt(multiQueryV1, { question: question.text }), 96, signal);
-          written = {
-            queries: [question.text, ...parseQueries(out, { exclude: [question.text] })],
-            ms: performance.now() - t,
-          };
-          phrasings.set(question.id, written);
-        }
+      const written = config.multiQuery ? phrasings.get(question.id) : undefined;
+      if (written) {
         queries = written.queries;
         ms.multiQuery = written.ms;
       }
@@ -262,13 +278,20 @@ export async function runEvaluation(
     rerank: access.late !== null,
     generator: req.multiQuery,
   });
-  const complete = async (messages: ReturnType<typeof renderPrompt>, max: number, s: AbortSignal) =>
+  const complete: Complete = async (messages, max, s) =>
     (await (await ports.ask.generator()).generate(messages, max, s)).text;
   const n = set.questions.length;
-  const total = n * configs.length + (req.answerVersion === null ? 0 : n);
-  const retrieval = await evaluateRetrieval(set.questions, configs, appSearchPort(access, req.settings, complete), {
+  const mq = configs.some((c) => c.multiQuery) ? n : 0;
+  const total = mq + n * configs.length + (req.answerVersion === null ? 0 : n);
+  const phrasings = mq
+    ? await writePhrasings(set.questions, complete, {
+        signal,
+        progress: (done) => options.progress?.({ done, total, label: 'Writing the multi-query phrasings' }),
+      })
+    : new Map();
+  const retrieval = await evaluateRetrieval(set.questions, configs, appSearchPort(access, req.settings, phrasings), {
     signal,
-    progress: (p) => options.progress?.({ ...p, total }),
+    progress: (p) => options.progress?.({ ...p, done: mq + p.done, total }),
   });
   const answers =
     req.answerVersion === null
@@ -277,7 +300,7 @@ export async function runEvaluation(
           set.questions,
           appAnswerPort(ports.ask, req.settings, req.answerVersion),
           { name: PROMPT_NAME, version: req.answerVersion },
-          { signal, progress: (p) => options.progress?.({ ...p, done: n * configs.length + p.done, total }) },
+          { signal, progress: (p) => options.progress?.({ ...p, done: mq + n * configs.length + p.done, total }) },
         );
   options.progress?.({ done: total, total, label: '' });
   const { denseWeight, keywordWeight, rerankCandidates, topK } = req.settings;

@@ -17,6 +17,7 @@ import {
   appSearchPort,
   evaluationSet,
   runEvaluation,
+  writePhrasings,
   type EvalRun,
   type EvaluatePorts,
 } from '../../../src/lib/pipelines/evaluate';
@@ -98,10 +99,7 @@ const withoutLatency = ({ latency: _, ...f }: ConfigFigures) => f;
 describe('one implementation: CLI and app', () => {
   it('give identical figures from the same ranked lists', async () => {
     const configs: RetrievalConfig[] = ['bm25', 'dense', 'hybrid'].map((m) => configOf(m as 'bm25', false));
-    const noGenerator = async () => {
-      throw new Error('no generator');
-    };
-    const app = await evaluateRetrieval(QUESTIONS, configs, appSearchPort(access(), SETTINGS, noGenerator));
+    const app = await evaluateRetrieval(QUESTIONS, configs, appSearchPort(access(), SETTINGS));
     for (const [i, config] of configs.entries()) {
       // The CLI's searchers return BM25 / cosine scores, best first: scores unlike the app's positions, same order.
       const searcher: Searcher = {
@@ -120,7 +118,7 @@ describe('one implementation: CLI and app', () => {
 describe('app search port', () => {
   it('turns a configuration into weights: 0 leaves a search out; rerank keeps the first stage after its head', async () => {
     const log: RetrieveRequest[] = [];
-    const port = appSearchPort(access(log, true), SETTINGS, async () => '');
+    const port = appSearchPort(access(log, true), SETTINGS);
     const signal = new AbortController().signal;
     await port.rank(QUESTIONS[0]!, configOf('bm25', false), signal);
     await port.rank(QUESTIONS[0]!, configOf('dense', false), signal);
@@ -135,19 +133,28 @@ describe('app search port', () => {
     expect(log.at(-1)).toMatchObject({ candidates: 2, topK: 2, rerank: { gpu: false, skip: [] } });
   });
 
-  it('writes the multi-query phrasings once per question and searches them all', async () => {
+  it('writes the multi-query phrasings once per question, up front, and searches them all', async () => {
     const log: RetrieveRequest[] = [];
-    let written = 0;
-    const port = appSearchPort(access(log), SETTINGS, async () => (written++, '1. lens glass\n2. lamp optics'));
+    const prompts: string[] = [];
     const signal = new AbortController().signal;
+    const phrasings = await writePhrasings(
+      QUESTIONS.slice(0, 2),
+      async (messages) => (prompts.push(messages.at(-1)!.content), '1. lens glass\n2. lamp optics\n3. lens'),
+      { signal },
+    );
+    expect(prompts).toHaveLength(2);
+    expect(prompts[0]).toContain('lens');
+    const port = appSearchPort(access(log), SETTINGS, phrasings);
     await port.rank(QUESTIONS[0]!, configOf('bm25', true), signal);
     const r = await port.rank(QUESTIONS[0]!, configOf('hybrid', true), signal);
-    expect(written).toBe(1);
+    await port.rank(QUESTIONS[0]!, configOf('hybrid', false), signal);
+    // The question first, its own repeat dropped; the single-query row searches the question alone.
     expect(log.map((x) => x.queries)).toEqual([
       ['lens', 'lens glass', 'lamp optics'],
       ['lens', 'lens glass', 'lamp optics'],
+      ['lens'],
     ]);
-    expect(r.ms.multiQuery).toBeGreaterThanOrEqual(0);
+    expect(r.ms.multiQuery).toBe(phrasings.get('q1')!.ms);
   });
 });
 

@@ -276,6 +276,27 @@ describe('runEvaluation', () => {
     expect(progress.at(-1)).toBe('8/8');
   });
 
+  it('with multi-query writes the phrasings first, then runs the multi-query rows too', async () => {
+    const progress: string[] = [];
+    const run = await runEvaluation(
+      { settings: SETTINGS, multiQuery: true, answerVersion: null },
+      ports([question('q1', 'lens', ['d1:0'])], []),
+      { signal: new AbortController().signal, progress: (p) => progress.push(`${p.done}/${p.total} ${p.label}`) },
+    );
+    expect(run.report.retrieval.configs.map((c) => c.config.id)).toEqual([
+      'bm25',
+      'dense',
+      'hybrid',
+      'bm25+mq',
+      'dense+mq',
+      'hybrid+mq',
+    ]);
+    expect(run.report.retrieval.configs[3]!.latency.multiQuery?.n).toBe(1);
+    expect(run.report.answers).toBeNull();
+    expect(progress[0]).toBe('0/7 Writing the multi-query phrasings');
+    expect(progress.at(-1)).toBe('7/7 ');
+  });
+
   it('says so when the evaluation set is empty', async () => {
     await expect(
       runEvaluation({ settings: SETTINGS, multiQuery: false, answerVersion: null }, ports([], []), {

@@ -24,6 +24,8 @@ export interface BrowserOptions {
   device: Device;
   /** Load the reranker too (rerank mode). */
   lateInteraction: boolean;
+  /** Load the generator too (multi-query rows of --ablation). */
+  generator?: boolean;
   /** Embedder dtype override (diagnosis); the registry's dtype for the device otherwise. */
   dtype?: Dtype;
   /** Texts per page.evaluate round trip. */
@@ -147,12 +149,16 @@ export async function openBrowserBackends(o: BrowserOptions): Promise<BrowserBac
       registryUrl,
       device: o.device,
       lateInteraction: o.lateInteraction,
+      generator: o.generator ?? false,
       ...(o.dtype && { dtype: o.dtype }),
     });
     log(
       `loaded ${loaded.embedder.id} (${loaded.embedder.device}, ${loaded.embedder.dtype})` +
         (loaded.lateInteraction
           ? ` and ${loaded.lateInteraction.id} (${loaded.lateInteraction.device}, ${loaded.lateInteraction.dtype})`
+          : '') +
+        (loaded.generator
+          ? ` and ${loaded.generator.id} (${loaded.generator.device}, ${loaded.generator.dtype})`
           : '') +
         ` in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
@@ -201,6 +207,12 @@ export async function openBrowserBackends(o: BrowserOptions): Promise<BrowserBac
           }
           return out;
         },
+      };
+    }
+    if (loaded.generator) {
+      backends.generator = {
+        complete: (messages, maxNewTokens) =>
+          page.evaluate(([m, n]) => lecternEval.complete(m, n), [messages, maxNewTokens] as const),
       };
     }
     const rate = (s: { docs: number; ms: number }) =>

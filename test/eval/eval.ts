@@ -3,20 +3,43 @@ import { createReadStream, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Device, Dtype } from '../../src/lib/config/registry-types';
+import { parseQueries } from '../../src/lib/answer/multi-query';
+import { multiQueryV1, renderPrompt } from '../../src/lib/answer/prompts';
 import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
+import {
+  availableConfigs,
+  configOf,
+  evaluateRetrieval,
+  trecOrder,
+  type ConfigFigures,
+  type EvalQuestion,
+  type RetrievalConfig,
+  type ScoredDoc,
+  type SearchPort,
+} from '../../src/lib/evaluation';
 import { DEFAULT_FINAL_ORDER, DEFAULT_RERANK_WEIGHT, type FinalOrder } from '../../src/lib/retrieval/final-order';
 import type { BrowserBackends, BrowserOptions } from './browser-backends';
 import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './calibration';
 import { withEmbeddingCache } from './embedding-cache';
-import { mrrAt, ndcgAt, recallAt, trecOrder, type Judgments } from './metrics';
-import { createSearcher, MODES, ModeUnavailableError, type Backends, type EvalDoc, type Mode } from './searchers';
+import {
+  createSearcher,
+  MODES,
+  ModeUnavailableError,
+  type Backends,
+  type DenseBackend,
+  type EvalDoc,
+  type GeneratorBackend,
+  type Mode,
+  type RerankOptions,
+  type Searcher,
+} from './searchers';
 
 export interface EvalResult {
   dataset: string;
   mode: Mode;
-  'ndcg@10': number;
-  'recall@100': number;
-  'mrr@10': number;
+  'ndcg@10': number | null;
+  'recall@100': number | null;
+  'mrr@10': number | null;
   queries: number;
   /** Wall time of indexing plus searching all queries (loading the files excluded). */
   ms: number;
@@ -60,13 +83,15 @@ export interface EvalArgs {
   final?: FinalOrder;
   rerankCandidates?: number;
   rerankWeight?: number;
+  /** Every configuration the models allow (BM25 only, dense only, hybrid, hybrid + rerank), one line each. */
+  ablation?: boolean;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
 export const DEFAULT_BATCH = 64;
 
 const USAGE =
-  'usage: eval --dataset <BEIR folder> --mode <bm25|dense|hybrid|rerank> [--models real|standin] ' +
+  'usage: eval --dataset <BEIR folder> (--mode <bm25|dense|hybrid|rerank> | --ablation) [--models real|standin] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W]`;
 
@@ -87,7 +112,7 @@ const VALUED = [
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
-const FLAGS = ['refusal-calibration'];
+const FLAGS = ['refusal-calibration', 'ablation'];
 
 export function parseArgs(argv: readonly string[]): EvalArgs {
   for (let i = 0; i < argv.length; i++) {
@@ -107,6 +132,8 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     return v;
   };
   const dataset = get('dataset');
+  const ablation = argv.includes('--ablation');
+  if (ablation && get('mode') !== undefined) throw new UsageError('--ablation runs every mode; leave out --mode');
   const mode = get('mode') ?? 'bm25';
   if (!dataset) throw new UsageError(USAGE);
   if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`unknown mode "${mode}"; ${USAGE}`);
@@ -138,7 +165,8 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   if (dtype !== undefined && !(DTYPES as readonly string[]).includes(dtype)) {
     throw new UsageError(`unknown dtype "${dtype}"; use one of ${DTYPES.join(', ')}`);
   }
-  if (refusalCalibration && mode !== 'dense') throw new UsageError('--refusal-calibration needs --mode dense');
+  if (refusalCalibration && (mode !== 'dense' || ablation))
+    throw new UsageError('--refusal-calibration needs --mode dense');
   const final = get('final');
   if (final !== undefined && !(FINAL_ORDERS as readonly string[]).includes(final)) {
     throw new UsageError(`unknown final order "${final}"; use --final ${FINAL_ORDERS.join('|')}`);
@@ -152,7 +180,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   if (rerankWeight !== undefined && final === 'rerank') {
     throw new UsageError('--rerank-weight applies to --final fusion only');
   }
-  if ((final ?? rerankCandidates ?? rerankWeight) !== undefined && mode !== 'rerank') {
+  if ((final ?? rerankCandidates ?? rerankWeight) !== undefined && mode !== 'rerank' && !ablation) {
     throw new UsageError('--final, --rerank-candidates and --rerank-weight need --mode rerank');
   }
   return {
@@ -170,6 +198,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(final !== undefined && { final: final as FinalOrder }),
     ...(rerankCandidates !== undefined && { rerankCandidates }),
     ...(rerankWeight !== undefined && { rerankWeight }),
+    ...(ablation && { ablation }),
   };
 }
 
@@ -211,19 +240,14 @@ async function loadQueries(path: string, wanted: ReadonlySet<string>): Promise<M
   return queries;
 }
 
-/**
- * Runs one evaluation. Every judged query counts (an empty result scores 0). Like BEIR's default
- * (ignore_identical_ids), a hit whose id equals the query id is dropped before scoring.
- */
-export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise<EvalResult> {
-  if (args.refusalCalibration && args.mode !== 'dense')
-    throw new UsageError('--refusal-calibration needs --mode dense');
-  const rerank = {
-    order: args.final ?? DEFAULT_FINAL_ORDER,
-    candidates: args.rerankCandidates ?? DEFAULT_SETTINGS.rerankCandidates,
-    weight: args.rerankWeight ?? DEFAULT_RERANK_WEIGHT,
-  };
-  const searcher = createSearcher(args.mode, backends, { k1: args.k1, b: args.b }, rerank);
+interface Dataset {
+  name: string;
+  corpus: EvalDoc[];
+  /** The judged queries that have a text, in qrels order; `id` is the BEIR query id. */
+  questions: EvalQuestion[];
+}
+
+async function loadDataset(args: Pick<EvalArgs, 'dataset' | 'split'>): Promise<Dataset> {
   const dir = resolve(args.dataset);
   const qrelsPath = join(dir, 'qrels', `${args.split}.tsv`);
   for (const p of [join(dir, 'corpus.jsonl'), join(dir, 'queries.jsonl'), qrelsPath]) {
@@ -232,27 +256,62 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
   const qrels = await loadQrels(qrelsPath);
   const corpus = await loadCorpus(join(dir, 'corpus.jsonl'));
   const queries = await loadQueries(join(dir, 'queries.jsonl'), new Set(qrels.keys()));
+  const questions: EvalQuestion[] = [];
+  for (const [id, judgments] of qrels) {
+    const text = queries.get(id);
+    if (text !== undefined) questions.push({ id, text, judgments });
+  }
+  return { name: basename(dir), corpus, questions };
+}
+
+/**
+ * A searcher as the evaluation runner's search port (src/lib/evaluation, the code the app's panel runs too). Like
+ * BEIR's default (ignore_identical_ids), a hit whose id equals the query id is dropped before scoring; `onRanked`
+ * sees each ranking in the order the metrics read it.
+ */
+export function searcherPort(searcher: Searcher, onRanked?: (ranked: ScoredDoc[]) => void): SearchPort {
+  return {
+    async rank(question) {
+      const t = performance.now();
+      const hits = (await searcher.search(question.text, 1000)).filter((h) => h.id !== question.id);
+      const ms = performance.now() - t;
+      onRanked?.(trecOrder(hits));
+      return { ranked: hits, ms: { search: ms } };
+    },
+  };
+}
+
+const round = (x: number | null): number | null => (x === null ? null : Math.round(x * 1e5) / 1e5);
+
+function rerankOptions(args: EvalArgs): RerankOptions {
+  return {
+    order: args.final ?? DEFAULT_FINAL_ORDER,
+    candidates: args.rerankCandidates ?? DEFAULT_SETTINGS.rerankCandidates,
+    weight: args.rerankWeight ?? DEFAULT_RERANK_WEIGHT,
+  };
+}
+
+/**
+ * Runs one evaluation through the evaluation runner. Every judged query with a relevant document counts (an empty
+ * result scores 0); one whose judgments are all 0 is left out of the means (src/lib/evaluation/metrics.ts).
+ */
+export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise<EvalResult> {
+  if (args.refusalCalibration && args.mode !== 'dense')
+    throw new UsageError('--refusal-calibration needs --mode dense');
+  const rerank = rerankOptions(args);
+  const searcher = createSearcher(args.mode, backends, { k1: args.k1, b: args.b }, rerank);
+  const data = await loadDataset(args);
 
   const start = performance.now();
-  await searcher.index(corpus);
-  await searcher.prepareQueries?.([...queries.values()]);
+  await searcher.index(data.corpus);
+  await searcher.prepareQueries?.(data.questions.map((q) => q.text));
   const top1: number[] = [];
-  let ndcg = 0;
-  let recall = 0;
-  let mrr = 0;
-  let n = 0;
-  for (const [qid, judged] of qrels) {
-    const text = queries.get(qid);
-    if (text === undefined) continue;
-    const hits = (await searcher.search(text, 1000)).filter((h) => h.id !== qid);
-    const ranked = trecOrder(hits);
-    if (ranked[0]) top1.push(ranked[0].score);
-    const j: Judgments = judged;
-    ndcg += ndcgAt(ranked, j, 10);
-    recall += recallAt(ranked, j, 100);
-    mrr += mrrAt(ranked, j, 10);
-    n++;
-  }
+  const report = await evaluateRetrieval(
+    data.questions,
+    [configOf(args.mode, false)],
+    searcherPort(searcher, (ranked) => ranked[0] && top1.push(ranked[0].score)),
+  );
+  const figures = report.configs[0]!;
   const ms = performance.now() - start;
   let refusal: RefusalCalibration | undefined;
   if (args.refusalCalibration) {
@@ -266,14 +325,13 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
     }
     refusal = calibrate(top1, offTop1);
   }
-  const round = (x: number): number => Math.round(x * 1e5) / 1e5;
   return {
-    dataset: basename(dir),
+    dataset: data.name,
     mode: args.mode,
-    'ndcg@10': round(n ? ndcg / n : 0),
-    'recall@100': round(n ? recall / n : 0),
-    'mrr@10': round(n ? mrr / n : 0),
-    queries: n,
+    'ndcg@10': round(figures['ndcg@10']),
+    'recall@100': round(figures['recall@100']),
+    'mrr@10': round(figures['mrr@10']),
+    queries: figures.queries,
     ms: Math.round(ms),
     ...(args.mode === 'rerank' && {
       final: rerank.order,
@@ -281,6 +339,195 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
       ...(rerank.order === 'fusion' && { rerankWeight: rerank.weight }),
     }),
     ...(refusal && { refusal }),
+  };
+}
+
+/** One line of `--ablation`: a configuration's figures, as the app's panel shows them. */
+export interface AblationLine {
+  dataset: string;
+  mode: Mode;
+  multiQuery: boolean;
+  config: string;
+  'ndcg@10': number | null;
+  'recall@100': number | null;
+  'mrr@10': number | null;
+  'recall@5': number | null;
+  'recall@10': number | null;
+  queries: number;
+  unjudged: number;
+  /** Per-query search time (ms), p50 and p95. */
+  search_p50_ms: number | null;
+  search_p95_ms: number | null;
+  /** Per-query time to write the multi-query phrasings (ms), p50 and p95 (multi-query rows). */
+  multiQuery_p50_ms?: number | null;
+  multiQuery_p95_ms?: number | null;
+  /** Indexing plus searching every query (ms). */
+  ms: number;
+}
+
+/** The ablation rows these backends allow (multi-query needs the generator). */
+export function ablationConfigs(backends: Backends): RetrievalConfig[] {
+  return availableConfigs({
+    dense: !!backends.dense,
+    rerank: !!backends.lateInteraction,
+    generator: !!backends.generator,
+  });
+}
+
+/** Each question's multi-query phrasings, written with the app's prompt and parser, and how long each took (ms). */
+export async function writePhrasings(
+  questions: readonly EvalQuestion[],
+  generator: GeneratorBackend,
+  log: (line: string) => void = () => {},
+): Promise<Map<string, { queries: string[]; ms: number }>> {
+  const out = new Map<string, { queries: string[]; ms: number }>();
+  for (const [i, q] of questions.entries()) {
+    const t = performance.now();
+    const text = await generator.complete(renderPrompt(multiQueryV1, { question: q.text }), 96);
+    out.set(q.text, {
+      queries: [q.text, ...parseQueries(text, { exclude: [q.text] })],
+      ms: performance.now() - t,
+    });
+    if ((i + 1) % 50 === 0) log(`wrote the phrasings of ${i + 1}/${questions.length} questions`);
+  }
+  return out;
+}
+
+/**
+ * `--ablation`: each configuration the backends allow, indexed and run through the evaluation runner, one line each.
+ * The corpus is embedded once: the dense backend remembers the last document batch it embedded.
+ */
+export async function evaluateAblation(
+  args: EvalArgs,
+  backends: Backends = {},
+  onLine?: (line: AblationLine) => void,
+  log: (line: string) => void = () => {},
+): Promise<AblationLine[]> {
+  const data = await loadDataset(args);
+  const shared: Backends = { ...backends, ...(backends.dense && { dense: rememberDocuments(backends.dense) }) };
+  const configs = ablationConfigs(backends);
+  const phrasings =
+    backends.generator && configs.some((c) => c.multiQuery)
+      ? await writePhrasings(data.questions, backends.generator, log)
+      : new Map<string, { queries: string[]; ms: number }>();
+  const expand = (query: string) => phrasings.get(query)?.queries ?? [query];
+  const out: AblationLine[] = [];
+  for (const config of configs) {
+    const start = performance.now();
+    const bm25 = { k1: args.k1, b: args.b };
+    const searcher = createSearcher(
+      config.mode,
+      shared,
+      bm25,
+      rerankOptions(args),
+      config.multiQuery ? expand : undefined,
+    );
+    await searcher.index(data.corpus);
+    await searcher.prepareQueries?.(data.questions.map((q) => q.text));
+    const base = searcherPort(searcher);
+    const port: SearchPort = config.multiQuery
+      ? {
+          async rank(q, c, signal) {
+            const r = await base.rank(q, c, signal);
+            return { ...r, ms: { ...r.ms, multiQuery: phrasings.get(q.text)?.ms ?? 0 } };
+          },
+        }
+      : base;
+    const f = (await evaluateRetrieval(data.questions, [config], port)).configs[0]!;
+    const line = ablationLine(data.name, f, performance.now() - start);
+    out.push(line);
+    onLine?.(line);
+  }
+  return out;
+}
+
+export function ablationLine(dataset: string, f: ConfigFigures, ms: number): AblationLine {
+  const ms2 = (x: number | null | undefined) => (x == null ? null : Math.round(x * 100) / 100);
+  return {
+    dataset,
+    mode: f.config.mode,
+    multiQuery: f.config.multiQuery,
+    config: f.config.id,
+    'ndcg@10': round(f['ndcg@10']),
+    'recall@100': round(f['recall@100']),
+    'mrr@10': round(f['mrr@10']),
+    'recall@5': round(f['recall@5']),
+    'recall@10': round(f['recall@10']),
+    queries: f.queries,
+    unjudged: f.unjudged,
+    search_p50_ms: ms2(f.latency.search?.p50),
+    search_p95_ms: ms2(f.latency.search?.p95),
+    ...(f.latency.multiQuery && {
+      multiQuery_p50_ms: ms2(f.latency.multiQuery.p50),
+      multiQuery_p95_ms: ms2(f.latency.multiQuery.p95),
+    }),
+    ms: Math.round(ms),
+  };
+}
+
+const printLine = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+/**
+ * `--ablation`: without --models (and without `backends`), BM25 only; with them, the browser backends load the
+ * embedder and the reranker. Multi-query rows need the generator, which the CLI does not load: stderr says so.
+ */
+async function ablationMain(
+  args: EvalArgs,
+  backends: Backends | undefined,
+  openBrowser: ((options: BrowserOptions) => Promise<BrowserBackends>) | undefined,
+): Promise<number> {
+  const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
+  if (backends || args.models === undefined) {
+    if (!backends)
+      note('no --models: BM25 only (dense, hybrid, rerank and multi-query rows need --models real|standin)');
+    else if (!backends.generator) note('no generator: multi-query rows left out');
+    await evaluateAblation(args, backends, printLine, note);
+    return 0;
+  }
+  const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
+  const session = await open({
+    models: args.models,
+    device: args.device ?? 'wasm',
+    lateInteraction: true,
+    generator: true,
+    batch: args.batch ?? DEFAULT_BATCH,
+    ...(args.dtype && { dtype: args.dtype }),
+  });
+  const { embedder, generator } = session.loaded;
+  try {
+    await evaluateAblation(
+      args,
+      session.backends,
+      (line) =>
+        printLine({
+          ...line,
+          models: args.models,
+          device: embedder.device,
+          dtype: embedder.dtype,
+          ...(line.multiQuery && generator && { generator: generator.id }),
+        }),
+      note,
+    );
+  } finally {
+    await session.close();
+  }
+  return 0;
+}
+
+/** The dense backend, answering a repeat of its last document batch from memory (each mode indexes the same corpus). */
+function rememberDocuments(dense: DenseBackend): DenseBackend {
+  let last: { texts: string[]; vectors: Float32Array } | null = null;
+  return {
+    dims: dense.dims,
+    async embed(texts, kind) {
+      if (kind !== 'document') return dense.embed(texts, kind);
+      if (last && last.texts.length === texts.length && last.texts.every((t, i) => t === texts[i])) {
+        return last.vectors;
+      }
+      const vectors = await dense.embed(texts, kind);
+      last = { texts: [...texts], vectors };
+      return vectors;
+    },
   };
 }
 
@@ -295,6 +542,7 @@ export async function main(
 ): Promise<number> {
   try {
     const args = parseArgs(argv);
+    if (args.ablation) return await ablationMain(args, backends, openBrowser);
     if (backends || args.mode === 'bm25') {
       process.stdout.write(`${JSON.stringify(await evaluate(args, backends))}\n`);
       return 0;

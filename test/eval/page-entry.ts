@@ -3,6 +3,7 @@ import { detectCapabilities } from '../../src/lib/config/capabilities';
 import { dtypeFor, fetchRegistry, pickModel } from '../../src/lib/config/registry';
 import type { Device, Dtype } from '../../src/lib/config/registry-types';
 import type { EmbedKind, EmbedderMethods } from '../../src/lib/models/embedder/types';
+import type { ChatMessage, GeneratorMethods } from '../../src/lib/models/generator/types';
 import type { LateInteractionMethods } from '../../src/lib/models/late-interaction/types';
 import type { RuntimeConfig } from '../../src/lib/models/runtime';
 import { connectWorker, type RpcClient } from '../../src/lib/rpc';
@@ -13,6 +14,8 @@ export interface OpenOptions {
   device: Device;
   /** Also load the registry's late-interaction (reranking) model. */
   lateInteraction: boolean;
+  /** Also load the registry's generator (the multi-query rows of --ablation). */
+  generator?: boolean;
   /** Embedder dtype instead of the registry's for this device (diagnosis only, e.g. fp32 vs q8). */
   dtype?: Dtype;
 }
@@ -28,6 +31,7 @@ export interface LoadedModel {
 export interface OpenResult {
   embedder: LoadedModel & { selfTestCosine: number | null; reason: string; registryDtype: Dtype };
   lateInteraction: LoadedModel | null;
+  generator: Omit<LoadedModel, 'dims'> | null;
 }
 
 /** One text's token vectors, without the token ids and texts the app keeps for explanations. */
@@ -39,6 +43,7 @@ export interface Tokens {
 
 let embedder: RpcClient<EmbedderMethods> | null = null;
 let late: RpcClient<LateInteractionMethods> | null = null;
+let generator: RpcClient<GeneratorMethods> | null = null;
 
 /** Loads the registry, picks its first embedder (and reranker) and loads them in the app's workers. */
 async function open(o: OpenOptions): Promise<OpenResult> {
@@ -73,7 +78,22 @@ async function open(o: OpenOptions): Promise<OpenResult> {
       registryDtype,
     },
     lateInteraction: null,
+    generator: null,
   };
+  if (o.generator) {
+    // As AnswerModel.access(): the registry's generator on the embedder's device.
+    const genSpec = pickModel(registry, 'generator');
+    generator = connectWorker<GeneratorMethods>(
+      new Worker(new URL('../../src/workers/generator.worker.ts', import.meta.url), { type: 'module' }),
+    );
+    const genLoaded = await generator.call('load', {
+      spec: genSpec,
+      device: loaded.device,
+      dtype: dtypeFor(genSpec, loaded.device, caps.shaderF16),
+      runtime,
+    });
+    result.generator = { id: genSpec.id, device: genLoaded.device, dtype: genLoaded.dtype };
+  }
   if (!o.lateInteraction) return result;
   // The reranker follows the embedder's device, as in App.loadLateInteraction().
   const lateSpec = pickModel(registry, 'late-interaction');
@@ -124,7 +144,13 @@ async function embedTokens(texts: string[], kind: EmbedKind): Promise<Tokens[]> 
   return out;
 }
 
-const lecternEval = { open, embed, embedTokens };
+/** One completion by the generator, as the app's multi-query step asks for it. */
+async function complete(messages: ChatMessage[], maxNewTokens: number): Promise<string> {
+  if (!generator) throw new Error('open() with generator first');
+  return (await generator.call('generate', { messages, maxNewTokens })).text;
+}
+
+const lecternEval = { open, embed, embedTokens, complete };
 export type LecternEval = typeof lecternEval;
 
 (globalThis as unknown as { lecternEval: LecternEval }).lecternEval = lecternEval;

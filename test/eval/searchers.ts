@@ -9,7 +9,8 @@ import {
 } from '../../src/lib/retrieval/final-order';
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type QueryTokens } from '../../src/lib/retrieval/maxsim';
-import type { ScoredDoc } from './metrics';
+import type { ScoredDoc } from '../../src/lib/evaluation';
+import type { ChatMessage } from '../../src/lib/models/generator/types';
 
 export const MODES = ['bm25', 'dense', 'hybrid', 'rerank'] as const;
 export type Mode = (typeof MODES)[number];
@@ -38,9 +39,15 @@ export interface LateInteractionBackend {
   embedTokens(texts: string[], kind: 'query' | 'document'): Promise<QueryTokens[]>;
 }
 
+/** The answer model, for the multi-query rows: one completion of chat messages. */
+export interface GeneratorBackend {
+  complete(messages: ChatMessage[], maxNewTokens: number): Promise<string>;
+}
+
 export interface Backends {
   dense?: DenseBackend;
   lateInteraction?: LateInteractionBackend;
+  generator?: GeneratorBackend;
 }
 
 export class ModeUnavailableError extends Error {}
@@ -81,26 +88,53 @@ export function createSearcher(
     candidates: DEFAULT_SETTINGS.rerankCandidates,
     weight: DEFAULT_RERANK_WEIGHT,
   },
+  /** Multi-query: the query followed by its phrasings (the query alone when it has none). */
+  expand?: (query: string) => string[],
 ): Searcher {
   const need = <T>(backend: T | undefined): T => {
     if (backend === undefined)
       throw new ModeUnavailableError(`mode "${mode}" needs the browser runtime; not available in Node`);
     return backend;
   };
+  const multi = (first: Searcher) => (expand ? new MultiQuerySearcher(first, expand) : first);
   switch (mode) {
     case 'bm25':
-      return new Bm25Searcher(bm25);
+      return multi(new Bm25Searcher(bm25));
     case 'dense':
-      return new DenseSearcher(need(backends.dense));
+      return multi(new DenseSearcher(need(backends.dense)));
     case 'hybrid':
-      return new HybridSearcher(new Bm25Searcher(bm25), new DenseSearcher(need(backends.dense)));
+      return multi(new HybridSearcher(new Bm25Searcher(bm25), new DenseSearcher(need(backends.dense))));
     case 'rerank': {
       const late = need(backends.lateInteraction);
       const first = backends.dense
         ? new HybridSearcher(new Bm25Searcher(bm25), new DenseSearcher(backends.dense))
         : new Bm25Searcher(bm25);
-      return new RerankSearcher(first, late, rerank);
+      return new RerankSearcher(multi(first), late, rerank);
     }
+  }
+}
+
+/**
+ * Multi-query, as the app's retrieve does it: the query and its phrasings (`expand`) each searched, the lists fused
+ * by reciprocal rank; a reranker above it reranks with the query as asked.
+ */
+class MultiQuerySearcher implements Searcher {
+  constructor(
+    private readonly inner: Searcher,
+    private readonly expand: (query: string) => string[],
+  ) {}
+  async index(docs: readonly EvalDoc[]): Promise<void> {
+    await this.inner.index(docs);
+  }
+  async prepareQueries(queries: readonly string[]): Promise<void> {
+    await this.inner.prepareQueries?.(queries.flatMap((q) => this.expand(q)));
+  }
+  async search(query: string, k: number): Promise<ScoredDoc[]> {
+    const queries = this.expand(query);
+    if (queries.length === 1) return this.inner.search(query, k);
+    const lists: ScoredDoc[][] = [];
+    for (const q of queries) lists.push(await this.inner.search(q, k));
+    return reciprocalRankFusion(lists, { limit: k }).map(({ id, score }) => ({ id, score }));
   }
 }
 

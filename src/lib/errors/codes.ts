@@ -102,6 +102,8 @@ export const ERROR_CODES = {
   INDEX_EMPTY: 'Your library is empty. Add documents first.',
   INDEX_STILL_BUILDING: 'Your documents are still being added. Ask again once they are ready.',
   QUESTION_EMPTY: 'Type a question first.',
+  EVAL_SET_EMPTY:
+    'There is nothing to evaluate yet: the evaluation set is empty. Generate synthetic questions, write your own, or mark sources of your answers as relevant first.',
   PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
   LIBRARY_BUSY: 'Files are still being added to your library. Export or import the library once they are done.',
   ARCHIVE_DAMAGED:

@@ -79,3 +79,5 @@ export {
   type StoredSnapshot,
 } from './snapshot-repo';
 export { isQuotaError, toStorageError } from './storage-errors';
+export { listEvalQuestions, listJudgedFeedback, saveEvalRun, listEvalRuns, deleteEvalRun } from './eval-repo';
+export type { EvalQuestionRecord, EvalRunRecord } from './eval-schema';

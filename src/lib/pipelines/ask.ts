@@ -2,8 +2,15 @@
 import { fitContext } from '../answer/budget';
 import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
 import { parseQueries, parseRewrite } from '../answer/multi-query';
-import { buildMessages } from '../answer/prompt';
-import { groundedAnswerV1, multiQueryV1, queryRewriteV1, renderPrompt, type PromptTemplate } from '../answer/prompts';
+import { buildMessages, PROMPT_NAME } from '../answer/prompt';
+import {
+  getPrompt,
+  groundedAnswerV1,
+  multiQueryV1,
+  queryRewriteV1,
+  renderPrompt,
+  type PromptTemplate,
+} from '../answer/prompts';
 import { relevanceGate } from '../answer/refusal';
 import { AppError } from '../errors';
 import type { ChatMessage, GenerateResult } from '../models/generator/types';
@@ -31,6 +38,8 @@ export interface AskRequest {
   settings: AskSettings;
   filters: SearchFilters;
   filtersActive: boolean;
+  /** The answer template's version (the evaluation runs a chosen one); default the newest. */
+  promptVersion?: number;
 }
 
 /** What search can use once the models have settled. */
@@ -174,7 +183,11 @@ export async function askQuestion(
   on.info('Loading the answer model…');
   const generator = await ports.generator();
   if (signal.aborted) throw new AppError('ABORTED');
-  const template = (await ports.answerPrompt?.()) ?? groundedAnswerV1;
+  // A version asked for (an evaluation run) is used as is; otherwise the user's pin or A/B assignment decides.
+  const template =
+    req.promptVersion !== undefined
+      ? getPrompt(PROMPT_NAME, req.promptVersion)
+      : ((await ports.answerPrompt?.()) ?? groundedAnswerV1);
   const prompt = { name: template.name, version: template.version };
   const fit = await fitContext({
     countTokens: (messages) => generator.countTokens(messages, signal),

@@ -27,14 +27,15 @@ export { DEFAULT_FINAL_ORDER };
 export type { RankedPassage, Retrieved, RetrieveRequest };
 
 export async function retrieve(req: RetrieveRequest, ports: RetrievePorts, signal: AbortSignal): Promise<Retrieved> {
-  const { embedder } = ports;
+  // A dense weight of 0 is a keyword-only search: no query embedding at all.
+  const embedder = req.weights.dense > 0 ? ports.embedder : null;
   const lists: SearchHit[][] = [];
   const ms = { embed: 0, search: 0, rerank: 0 };
   for (const q of req.queries) {
     const text = req.instructions ? `${q} ${req.instructions}` : q;
     let t = performance.now();
     const vector = embedder ? await embedder.call('embed', { texts: [text], kind: 'query' }, { signal }) : null;
-    ms.embed += performance.now() - t;
+    if (embedder) ms.embed += performance.now() - t;
     t = performance.now();
     lists.push(await ports.search({ vector, text: q, k: req.candidates, filters: req.filters, weights: req.weights }));
     ms.search += performance.now() - t;

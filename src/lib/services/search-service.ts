@@ -224,9 +224,11 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
    */
   const search = async ({ vector, text, k, filters, weights }: SearchParams, expect: Expect) => {
     const filter = filterFor(filters);
-    const keywordHits = keyword.search(text, { k: FIRST_STAGE, filter: filter ?? undefined });
+    // A weight of 0 leaves that kind of search out (BM25-only and dense-only runs of the evaluation).
+    const useKeyword = weights.keyword > 0;
+    const keywordHits = useKeyword ? keyword.search(text, { k: FIRST_STAGE, filter: filter ?? undefined }) : [];
     let denseHits: { id: string; score: number }[] = [];
-    if (vector && dense) {
+    if (vector && dense && weights.dense > 0) {
       denseHits = filter
         ? dense.scoreIds(vector, [...meta.keys()].filter(filter), FIRST_STAGE)
         : dense.search(vector, FIRST_STAGE);
@@ -237,9 +239,13 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       const { library, denseOk, url } = published;
       try {
         expect(PUBLISHED_DEADLINE_MS + searchBudget(k));
-        const keywordHits = library.keywordSearch(text, FIRST_STAGE, filter ?? undefined).finally(firstPublishedSearch);
-        pubKeyword = await withDeadline(keywordHits, PUBLISHED_DEADLINE_MS, url);
-        const index = denseOk ? library.denseIndex : null;
+        if (useKeyword) {
+          const keywordHits = library
+            .keywordSearch(text, FIRST_STAGE, filter ?? undefined)
+            .finally(firstPublishedSearch);
+          pubKeyword = await withDeadline(keywordHits, PUBLISHED_DEADLINE_MS, url);
+        }
+        const index = denseOk && weights.dense > 0 ? library.denseIndex : null;
         if (vector && index)
           pubDense = filter
             ? index.scoreIds(vector, library.ids.filter(filter), FIRST_STAGE)

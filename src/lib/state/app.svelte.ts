@@ -19,6 +19,7 @@ import { ModelsState } from './models.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
 import { ArchiveState } from './archive.svelte';
+import { EvaluateState } from './evaluate.svelte';
 import { originOf } from '../config/provenance';
 import { keywordOnlyDocs } from './keyword-only';
 import { OriginConsent } from './origin-consent.svelte';
@@ -74,6 +75,8 @@ export class AppState {
   readonly published: PublishedState;
   /** Library export and import (one zip; see pipelines/library-archive.ts). */
   readonly archive: ArchiveState;
+  /** "Evaluate my library": the evaluation set through each search configuration and the answers. */
+  readonly evaluate: EvaluateState;
   /** The first run (the sample library), files dropped anywhere on the window, and pasted notes. */
   readonly firstRun: FirstRunState;
   /** The answer template's versions with their figures in use, and which one new questions get (Settings → Prompts). */
@@ -183,6 +186,12 @@ export class AppState {
     });
     this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
+    this.evaluate = new EvaluateState({
+      db,
+      settings: () => ({ ...this.settings }),
+      ports: this.askPorts(),
+      ...common,
+    });
     this.archive = new ArchiveState({
       client: () => this.library.client(),
       importing: () => this.library.busy,

@@ -69,6 +69,15 @@ function ports(
 const signal = new AbortController().signal;
 
 describe('retrieve pipeline', () => {
+  it('with a dense weight of 0 embeds nothing and searches by keywords only (the BM25-only evaluation)', async () => {
+    const p = ports({ 'fresnel lens': [hit('a', 0.03, null, 2)] });
+    const found = await retrieve(request({ weights: { dense: 0, keyword: 1 } }), p, signal);
+    expect(p.seen.embedded).toEqual([]);
+    expect(p.seen.searches[0]!.vector).toBeNull();
+    expect(found.dense).toBe(false);
+    expect(found.trace?.ms.embed).toBe(0);
+  });
+
   it('without a reranker keeps the first-stage order, cut to topK, with the scores shown', async () => {
     const p = ports({
       'fresnel lens': [

@@ -1,10 +1,9 @@
-// The BEIR evaluator: metric arithmetic, an end-to-end run on a tiny dataset, and pluggable model-backed modes.
+// The BEIR evaluator: an end-to-end run on a tiny dataset, pluggable model-backed modes, and the --ablation CLI.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../../eval/eval';
-import { mrrAt, ndcgAt, recallAt, trecOrder } from '../../eval/metrics';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ablationConfigs, evaluate, evaluateAblation, main } from '../../eval/eval';
 import {
   createSearcher,
   ModeUnavailableError,
@@ -12,44 +11,6 @@ import {
   type LateInteractionBackend,
 } from '../../eval/searchers';
 import { tokenize } from '../../../src/lib/retrieval/tokenize';
-
-describe('metrics', () => {
-  const judged = new Map([
-    ['d2', 2],
-    ['d3', 1],
-    ['d4', 3],
-    ['d9', 0],
-  ]);
-  const run = [
-    { id: 'd1', score: 3 },
-    { id: 'd2', score: 2 },
-    { id: 'd3', score: 1 },
-  ];
-
-  it('computes nDCG@k with linear gains and the ideal ranking from the judgments', () => {
-    const dcg = 2 / Math.log2(3) + 1 / Math.log2(4);
-    const idcg = 3 / Math.log2(2) + 2 / Math.log2(3) + 1 / Math.log2(4);
-    expect(ndcgAt(run, judged, 10)).toBeCloseTo(dcg / idcg, 12);
-    expect(ndcgAt(run, judged, 1)).toBe(0);
-    expect(ndcgAt(run, new Map(), 10)).toBe(0);
-  });
-
-  it('computes recall@k and MRR@k', () => {
-    expect(recallAt(run, judged, 100)).toBeCloseTo(2 / 3, 12);
-    expect(recallAt(run, judged, 2)).toBeCloseTo(1 / 3, 12);
-    expect(mrrAt(run, judged, 10)).toBe(0.5);
-    expect(mrrAt(run, judged, 1)).toBe(0);
-  });
-
-  it('orders like trec_eval: score descending, ties by id descending', () => {
-    const ordered = trecOrder([
-      { id: 'a', score: 1 },
-      { id: 'c', score: 2 },
-      { id: 'b', score: 1 },
-    ]);
-    expect(ordered.map((h) => h.id)).toEqual(['c', 'b', 'a']);
-  });
-});
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -158,6 +119,93 @@ describe('evaluate', () => {
       evaluate({ dataset: tinyBeir(), mode: 'rerank', split: 'test', final }, backends);
     const [alone, fused] = [await run('rerank'), await run('fusion')];
     expect(alone['mrr@10']).toBeLessThan(1);
-    expect(fused['mrr@10']).toBeGreaterThan(alone['mrr@10']);
+    expect(fused['mrr@10']).toBeGreaterThan(alone['mrr@10']!);
+  });
+
+  it('--ablation runs every mode the backends allow, each with the figures its single mode gives', async () => {
+    const backends = { dense, lateInteraction: late };
+    expect(ablationConfigs({}).map((c) => c.id)).toEqual(['bm25']);
+    expect(ablationConfigs(backends).map((c) => c.id)).toEqual(['bm25', 'dense', 'hybrid', 'rerank']);
+    const dataset = tinyBeir();
+    const lines = await evaluateAblation({ dataset, mode: 'bm25', split: 'test', ablation: true }, backends);
+    expect(lines.map((l) => [l.mode, l.multiQuery])).toEqual([
+      ['bm25', false],
+      ['dense', false],
+      ['hybrid', false],
+      ['rerank', false],
+    ]);
+    for (const line of lines) {
+      const single = await evaluate({ dataset, mode: line.mode, split: 'test' }, backends);
+      expect([line['ndcg@10'], line['recall@100'], line['mrr@10'], line.queries]).toEqual([
+        single['ndcg@10'],
+        single['recall@100'],
+        single['mrr@10'],
+        single.queries,
+      ]);
+    }
+  });
+  it('--ablation with a generator adds the multi-query rows: phrasings from the app prompt, lists fused', async () => {
+    const prompts: string[] = [];
+    // The generator rewrites "cholesterol statin" into a phrasing that finds the Aspirin passage too.
+    const generator = {
+      complete: async (messages: { content: string }[]) => {
+        prompts.push(messages.map((m) => m.content).join('\n'));
+        return prompts.at(-1)!.includes('cholesterol statin') ? '1. aspirin heart attacks\n2. cholesterol statin' : '';
+      },
+    };
+    const dataset = tinyBeir();
+    const lines = await evaluateAblation({ dataset, mode: 'bm25', split: 'test', ablation: true }, { generator });
+    expect(lines.map((l) => l.config)).toEqual(['bm25', 'bm25+mq']);
+    // One completion per question, with the question in the multi-query prompt.
+    expect(prompts).toHaveLength(3);
+    expect(prompts.some((p) => p.includes('vitamin D in winter'))).toBe(true);
+    const [plain, mq] = lines;
+    expect(mq!['multiQuery_p50_ms']).toBeGreaterThanOrEqual(0);
+    expect(plain!['mrr@10']).toBe(1);
+    // q2's lists (its own: Statins; the phrasing's: Aspirin) tie in the fusion; the tie goes to the list searched
+    // first, the question's own (as in the app's retrieve), so the figures hold.
+    expect(mq!['recall@100']).toBe(1);
+    expect(mq!['mrr@10']).toBe(1);
+  });
+});
+
+describe('eval --ablation (CLI)', () => {
+  it('prints one JSON line per configuration with BM25 alone when no models are named', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const write = (sink: string[]) => (chunk: string | Uint8Array) => (sink.push(String(chunk)), true);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(write(out));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(write(err));
+    try {
+      expect(await main(['--dataset', tinyBeir(), '--ablation'])).toBe(0);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      dataset: expect.stringMatching(/^lectern-beir-/),
+      mode: 'bm25',
+      multiQuery: false,
+      'ndcg@10': 1,
+      'recall@100': 1,
+      'mrr@10': 1,
+      queries: 3,
+    });
+    expect(err.join('')).toMatch(/BM25 only \(dense, hybrid, rerank and multi-query rows need --models/);
+  });
+
+  it('refuses --ablation together with --mode', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['--dataset', 'x', '--ablation', '--mode', 'dense'])).toBe(1);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });

@@ -77,6 +77,16 @@ describe('search service on the exact dense index', () => {
     expect(hits[0]).toMatchObject({ id: 'paper:0', dense: { rank: 1 }, keyword: { rank: 1 } });
     expect(hits[0]!.dense!.score).toBeCloseTo(1, 6);
 
+    // A weight of 0 leaves that search out entirely (the evaluation's BM25-only and dense-only rows).
+    const at = { vector: unit(0, 0, 1, 0), text: 'ownership', k: 4, filters: {} };
+    const keywordOnly = await search.call('search', { ...at, weights: { dense: 0, keyword: 1 } });
+    expect(keywordOnly.map((h) => h.id)).toEqual(['notes:1']);
+    expect(keywordOnly[0]!.dense).toBeNull();
+    const denseOnly = await search.call('search', { ...at, weights: { dense: 1, keyword: 0 } });
+    expect(denseOnly).toHaveLength(4);
+    expect(denseOnly.every((h) => h.keyword === null)).toBe(true);
+    expect(denseOnly[0]!.id).toBe('paper:0');
+
     // Filtered: the dense winner overall is outside the filter, so ranking happens within it.
     const notes = await search.call('search', {
       vector: unit(0, 0, 1, 0.1),

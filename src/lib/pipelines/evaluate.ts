@@ -1,0 +1,315 @@
+// The "Evaluate my library" pipeline: the evaluation set and judged feedback through the app's retrieve per ablation
+// configuration, then through the ask pipeline for the answer figures; one report, kept in the evalRuns store.
+import { parseQueries } from '../answer/multi-query';
+import { PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
+import { multiQueryV1, PROMPTS, renderPrompt } from '../answer/prompts';
+import { AppError } from '../errors';
+import {
+  availableConfigs,
+  byPosition,
+  evaluateAnswers,
+  evaluateRetrieval,
+  reportToCsv,
+  reportToJson,
+  type AnswerOutcome,
+  type AnswerPort,
+  type EvalQuestion,
+  type EvaluationReport,
+  type RetrievalConfig,
+  type RunProgress,
+  type SearchPort,
+  type Stage,
+  throwIfAborted,
+} from '../evaluation';
+import type { EvalQuestionRecord, EvalRunRecord } from '../persistence/eval-schema';
+import type { FeedbackRecord } from '../persistence/feedback-schema';
+import type { Retrieved, RetrieveRequest } from '../retrieval/search-types';
+import { askQuestion, type AskPorts, type AskSettings, type SearchAccess } from './ask';
+
+export type { EvaluationReport, RunProgress };
+export type { AnswerFigures, ConfigFigures, RetrievalConfig } from '../evaluation';
+
+/** The report's JSON and CSV forms (the panel's exports). */
+export const reportJson = reportToJson;
+export const reportCsv = reportToCsv;
+
+/** How many passages each configuration ranks (Recall@100 needs 100). */
+export const EVAL_DEPTH = 100;
+
+/** A kept evaluation run (EvalRunRecord's shape, owned here). */
+export interface EvalRun extends EvalRunRecord {
+  report: EvaluationReport;
+  /** The search settings it ran with. */
+  settings: { denseWeight: number; keywordWeight: number; rerankCandidates: number; topK: number };
+}
+
+export function isEvalRun(record: EvalRunRecord): record is EvalRun {
+  const r = record as Partial<EvalRun>;
+  return typeof r.report === 'object' && r.report !== null && r.report.format === 1;
+}
+
+/** The versions of the answer template a run can use, newest first. */
+export function answerPromptVersions(): number[] {
+  return PROMPTS.filter((p) => p.name === PROMPT_NAME)
+    .map((p) => p.version)
+    .sort((a, b) => b - a);
+}
+
+export const DEFAULT_ANSWER_VERSION = PROMPT_VERSION;
+
+export interface EvaluateRequest {
+  settings: AskSettings;
+  /** Run the multi-query rows (loads the answer model to write the extra queries). */
+  multiQuery: boolean;
+  /** Answer every question with this answer template version for the answer figures; null: retrieval only. */
+  answerVersion: number | null;
+}
+
+export interface EvaluatePorts {
+  ask: AskPorts;
+  questions(): Promise<EvalQuestionRecord[]>;
+  /** Feedback with sources marked relevant. */
+  feedback(): Promise<FeedbackRecord[]>;
+  saveRun(run: EvalRun): Promise<void>;
+  now(): number;
+  newId(): string;
+}
+
+export interface EvaluationSet {
+  questions: EvalQuestion[];
+  /** Questions by where they came from: synthetic, user, feedback. */
+  sources: Record<string, number>;
+  /** Left out: every gold passage is gone from the library (its document deleted). */
+  stale: number;
+}
+
+/**
+ * The evaluation set as the runner reads it: each stored question with its gold chunks (relevance 1), then each
+ * judged feedback record (its stand-alone query; the sources marked relevant are gold). Gold passages no longer in
+ * the library are dropped; a question left with none is counted in `stale`. A feedback record already in the set
+ * (same query, same gold) is not counted twice.
+ */
+export async function evaluationSet(
+  records: readonly EvalQuestionRecord[],
+  feedback: readonly FeedbackRecord[],
+  exists: (ids: string[]) => Promise<boolean[]>,
+): Promise<EvaluationSet> {
+  const candidates: { id: string; text: string; gold: string[]; origin: string }[] = [
+    ...records.map((r) => ({ id: r.id, text: r.text, gold: [...new Set(r.chunkIds)], origin: r.origin })),
+    ...feedback.map((f) => ({
+      id: `feedback:${f.id}`,
+      text: f.query || f.question,
+      gold: Object.entries(f.sources)
+        .filter(([, mark]) => mark === 'relevant')
+        .map(([id]) => id)
+        .sort(),
+      origin: 'feedback',
+    })),
+  ];
+  const all = [...new Set(candidates.flatMap((c) => c.gold))];
+  const present = await exists(all);
+  const alive = new Set(all.filter((_, i) => present[i]));
+  const seen = new Set<string>();
+  const out: EvaluationSet = { questions: [], sources: {}, stale: 0 };
+  for (const c of candidates) {
+    const gold = c.gold.filter((id) => alive.has(id));
+    if (!c.text.trim() || gold.length === 0) {
+      out.stale++;
+      continue;
+    }
+    const key = `${c.text.trim().toLowerCase()}\u0000${[...gold].sort().join(' ')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.questions.push({ id: c.id, text: c.text, judgments: new Map(gold.map((id) => [id, 1])) });
+    out.sources[c.origin] = (out.sources[c.origin] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** What `retrieve` is asked for one configuration (weights of 0 leave a search out; see search-service.ts). */
+export function retrieveRequest(
+  config: RetrievalConfig,
+  queries: string[],
+  settings: AskSettings,
+  access: Pick<SearchAccess, 'embedder' | 'late'>,
+  rerank: boolean,
+): RetrieveRequest {
+  const weights =
+    config.mode === 'bm25'
+      ? { dense: 0, keyword: 1 }
+      : config.mode === 'dense'
+        ? { dense: 1, keyword: 0 }
+        : { dense: settings.denseWeight, keyword: settings.keywordWeight };
+  const late = rerank ? access.late : null;
+  const depth = late ? settings.rerankCandidates : EVAL_DEPTH;
+  return {
+    queries,
+    instructions: access.embedder?.instructions ? settings.searchInstructions.trim() : '',
+    candidates: depth,
+    topK: depth,
+    filters: {},
+    weights,
+    rerank: late ? { gpu: late.gpu, skip: [...late.skiplist] } : null,
+  };
+}
+
+const stageMs = (found: Retrieved): Partial<Record<Stage, number>> => {
+  const ms = found.trace?.ms;
+  return ms ? { embed: ms.embed, search: ms.search, ...(found.reranked && { rerank: ms.rerank }) } : {};
+};
+
+/** Each question's multi-query phrasings (the question first), and how long writing them took (ms). */
+export type Phrasings = Map<string, { queries: string[]; ms: number }>;
+
+type Complete = (messages: ReturnType<typeof renderPrompt>, max: number, signal: AbortSignal) => Promise<string>;
+
+/**
+ * Writes every question's phrasings once, with the app's multi-query prompt and parser, before any search runs, so
+ * the searches' latency never includes the generator (its time is the multiQuery stage).
+ */
+export async function writePhrasings(
+  questions: readonly EvalQuestion[],
+  complete: Complete,
+  options: { signal: AbortSignal; progress?: (done: number) => void },
+): Promise<Phrasings> {
+  const out: Phrasings = new Map();
+  for (const q of questions) {
+    throwIfAborted(options.signal);
+    options.progress?.(out.size);
+    const t = performance.now();
+    const text = await complete(renderPrompt(multiQueryV1, { question: q.text }), 96, options.signal);
+    out.set(q.id, { queries: [q.text, ...parseQueries(text, { exclude: [q.text] })], ms: performance.now() - t });
+  }
+  return out;
+}
+
+/**
+ * The app's retrieve as the runner's search port. Rankings are scored by position (the order shown). The rerank
+ * row reranks the app's rerankCandidates as the chat does, and the first stage's order follows for the rest (as the
+ * CLI's rerank mode does), so its Recall@100 is comparable. Multi-query rows search the phrasings written beforehand.
+ */
+export function appSearchPort(
+  access: SearchAccess,
+  settings: AskSettings,
+  phrasings: Phrasings = new Map(),
+): SearchPort {
+  const retrieve = access.retrieve;
+  if (!retrieve) throw new AppError('SEARCH_NOT_READY');
+  return {
+    async rank(question, config, signal) {
+      let queries = [question.text];
+      const ms: Partial<Record<Stage, number>> = {};
+      const written = config.multiQuery ? phrasings.get(question.id) : undefined;
+      if (written) {
+        queries = written.queries;
+        ms.multiQuery = written.ms;
+      }
+      const first = await retrieve(retrieveRequest(config, queries, settings, access, false), signal);
+      if (config.mode !== 'rerank' || !access.late) {
+        return { ranked: byPosition(first.passages.map((p) => p.id)), ms: { ...ms, ...stageMs(first) } };
+      }
+      const head = await retrieve(retrieveRequest(config, queries, settings, access, true), signal);
+      const top = head.passages.map((p) => p.id);
+      const shown = new Set(top);
+      const ids = [...top, ...first.passages.map((p) => p.id).filter((id) => !shown.has(id))];
+      return { ranked: byPosition(ids), ms: { ...ms, ...stageMs(head) } };
+    },
+  };
+}
+
+/** The ask pipeline as the runner's answer port: one fresh question (no history, no filters) per call. */
+export function appAnswerPort(ports: AskPorts, settings: AskSettings, promptVersion: number): AnswerPort {
+  return {
+    async answer(question, signal): Promise<AnswerOutcome> {
+      let shown: string[] = [];
+      const quiet = () => {};
+      const outcome = await askQuestion(
+        { question: question.text, history: [], settings, filters: {}, filtersActive: false, promptVersion },
+        ports,
+        {
+          phase: quiet,
+          info: quiet,
+          query: quiet,
+          note: quiet,
+          fitted: quiet,
+          text: quiet,
+          grounded: quiet,
+          sources: (sources) => (shown = sources.map((s) => s.chunkId)),
+        },
+        signal,
+      );
+      if (outcome.phase === 'refused') return { outcome: 'refused', grounding: [], shown, ms: {} };
+      return {
+        outcome: 'done',
+        grounding: outcome.grounding,
+        shown,
+        ms: { generate: outcome.stats.totalMs, firstToken: outcome.stats.firstTokenMs },
+      };
+    },
+  };
+}
+
+export interface EvaluateOptions {
+  signal: AbortSignal;
+  progress?: (p: RunProgress) => void;
+}
+
+/**
+ * Runs the evaluation: every configuration the loaded models allow (multi-query ones when asked), then the answers
+ * with the chosen template version; keeps the run and returns it. Throws EVAL_SET_EMPTY with nothing to evaluate.
+ */
+export async function runEvaluation(
+  req: EvaluateRequest,
+  ports: EvaluatePorts,
+  options: EvaluateOptions,
+): Promise<EvalRun> {
+  const { signal } = options;
+  const at = ports.now();
+  const library = await ports.ask.library();
+  if (library.empty) throw new AppError(library.importing ? 'INDEX_STILL_BUILDING' : 'INDEX_EMPTY');
+  const passages = ports.ask.passages;
+  const set = await evaluationSet(await ports.questions(), await ports.feedback(), async (ids) =>
+    (await passages(ids)).map((p) => p !== undefined),
+  );
+  if (set.questions.length === 0) throw new AppError('EVAL_SET_EMPTY');
+  const access = await ports.ask.search();
+  const configs = availableConfigs({
+    dense: access.embedder !== null,
+    rerank: access.late !== null,
+    generator: req.multiQuery,
+  });
+  const complete: Complete = async (messages, max, s) =>
+    (await (await ports.ask.generator()).generate(messages, max, s)).text;
+  const n = set.questions.length;
+  const mq = configs.some((c) => c.multiQuery) ? n : 0;
+  const total = mq + n * configs.length + (req.answerVersion === null ? 0 : n);
+  const phrasings = mq
+    ? await writePhrasings(set.questions, complete, {
+        signal,
+        progress: (done) => options.progress?.({ done, total, label: 'Writing the multi-query phrasings' }),
+      })
+    : new Map();
+  const retrieval = await evaluateRetrieval(set.questions, configs, appSearchPort(access, req.settings, phrasings), {
+    signal,
+    progress: (p) => options.progress?.({ ...p, done: mq + p.done, total }),
+  });
+  const answers =
+    req.answerVersion === null
+      ? null
+      : await evaluateAnswers(
+          set.questions,
+          appAnswerPort(ports.ask, req.settings, req.answerVersion),
+          { name: PROMPT_NAME, version: req.answerVersion },
+          { signal, progress: (p) => options.progress?.({ ...p, done: mq + n * configs.length + p.done, total }) },
+        );
+  options.progress?.({ done: total, total, label: '' });
+  const { denseWeight, keywordWeight, rerankCandidates, topK } = req.settings;
+  const run: EvalRun = {
+    id: ports.newId(),
+    at,
+    report: { format: 1, at, sources: { ...set.sources, ...(set.stale && { stale: set.stale }) }, retrieval, answers },
+    settings: { denseWeight, keywordWeight, rerankCandidates, topK },
+  };
+  await ports.saveRun(run);
+  return run;
+}

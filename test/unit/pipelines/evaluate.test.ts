@@ -1,0 +1,307 @@
+// The evaluate pipeline: the evaluation set, the app's retrieve per configuration, answers, the kept run; and that
+// the CLI (test/eval) and the app produce identical figures from the same ranked lists (one implementation).
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/lib/errors';
+import {
+  configOf,
+  evaluateRetrieval,
+  type ConfigFigures,
+  type EvalQuestion,
+  type RetrievalConfig,
+} from '../../../src/lib/evaluation';
+import type { EvalQuestionRecord } from '../../../src/lib/persistence/eval-schema';
+import type { FeedbackRecord } from '../../../src/lib/persistence/feedback-schema';
+import type { ChunkRecord } from '../../../src/lib/persistence/schema';
+import type { AskPorts, AskSettings, SearchAccess } from '../../../src/lib/pipelines/ask';
+import {
+  appSearchPort,
+  evaluationSet,
+  runEvaluation,
+  writePhrasings,
+  type EvalRun,
+  type EvaluatePorts,
+} from '../../../src/lib/pipelines/evaluate';
+import type { RankedPassage, Retrieved, RetrieveRequest } from '../../../src/lib/retrieval/search-types';
+import { searcherPort } from '../../eval/eval';
+import type { Searcher } from '../../eval/searchers';
+
+const SETTINGS: AskSettings = {
+  multiQuery: false,
+  searchInstructions: '',
+  topK: 3,
+  rerankCandidates: 2,
+  denseWeight: 1,
+  keywordWeight: 1,
+  relevanceThreshold: null,
+};
+
+const passage = (id: string): RankedPassage => ({
+  id,
+  score: 0.5,
+  relevance: 0.9,
+  bestDense: 0.9,
+  denseScore: 0.9,
+  keywordScore: null,
+  matches: [],
+  docTokens: [],
+});
+
+const found = (ids: string[], reranked = false): Retrieved => ({
+  found: ids.length,
+  passages: ids.map(passage),
+  dense: true,
+  reranked: reranked ? 'cpu' : null,
+  gpuFailure: null,
+  trace: {
+    dense: null,
+    keyword: null,
+    fused: { ids, scores: ids.map(() => 0) },
+    reranked: null,
+    ms: { embed: 2, search: 3, rerank: reranked ? 7 : 0 },
+  },
+});
+
+/** Which ranked list each (mode, question text) gets: the same lists feed the CLI's searcher and the app's retrieve. */
+const LISTS: Record<string, Record<string, string[]>> = {
+  bm25: { lens: ['d1:0', 'd1:1', 'd2:0'], wick: ['d2:0', 'd1:1'], starter: [] },
+  dense: { lens: ['d1:1', 'd1:0'], wick: ['d1:1'], starter: ['d2:0'] },
+  hybrid: { lens: ['d1:1', 'd1:0', 'd2:0'], wick: ['d1:1', 'd2:0'], starter: ['d2:0'] },
+};
+const modeOf = (req: RetrieveRequest) =>
+  req.weights.keyword === 0 ? 'dense' : req.weights.dense === 0 ? 'bm25' : 'hybrid';
+
+function access(log: RetrieveRequest[] = [], reranker = false): SearchAccess {
+  return {
+    retrieve: async (req) => {
+      log.push(req);
+      const list = LISTS[modeOf(req)]![req.queries[0]!]!;
+      // The reranker swaps the first two of the head it is given.
+      if (req.rerank) {
+        const head = list.slice(0, req.candidates);
+        return found([...head.slice(0, 2).reverse(), ...head.slice(2)], true);
+      }
+      return found(list.slice(0, req.candidates));
+    },
+    embedder: { instructions: false },
+    late: reranker ? { skiplist: [], gpu: false } : null,
+    keywordOnlyReason: null,
+  };
+}
+
+const QUESTIONS: EvalQuestion[] = [
+  { id: 'q1', text: 'lens', judgments: new Map([['d1:0', 1]]) },
+  { id: 'q2', text: 'wick', judgments: new Map([['d1:1', 1]]) },
+  { id: 'q3', text: 'starter', judgments: new Map([['d2:0', 1]]) },
+];
+
+const withoutLatency = ({ latency: _, ...f }: ConfigFigures) => f;
+
+describe('one implementation: CLI and app', () => {
+  it('give identical figures from the same ranked lists', async () => {
+    const configs: RetrievalConfig[] = ['bm25', 'dense', 'hybrid'].map((m) => configOf(m as 'bm25', false));
+    const app = await evaluateRetrieval(QUESTIONS, configs, appSearchPort(access(), SETTINGS));
+    for (const [i, config] of configs.entries()) {
+      // The CLI's searchers return BM25 / cosine scores, best first: scores unlike the app's positions, same order.
+      const searcher: Searcher = {
+        index: async () => {},
+        search: async (text) => LISTS[config.mode]![text]!.map((id, r) => ({ id, score: 10 / (r + 1) })),
+      };
+      const cli = await evaluateRetrieval(QUESTIONS, [config], searcherPort(searcher));
+      expect(withoutLatency(app.configs[i]!)).toEqual(withoutLatency(cli.configs[0]!));
+    }
+    // And the figures are the hand-computed ones: BM25 finds q1 first, q2 second, q3 never.
+    expect(app.configs[0]!['mrr@10']).toBeCloseTo((1 + 1 / 2 + 0) / 3, 12);
+    expect(app.configs[1]!['recall@5']).toBeCloseTo(1, 12);
+  });
+});
+
+describe('app search port', () => {
+  it('turns a configuration into weights: 0 leaves a search out; rerank keeps the first stage after its head', async () => {
+    const log: RetrieveRequest[] = [];
+    const port = appSearchPort(access(log, true), SETTINGS);
+    const signal = new AbortController().signal;
+    await port.rank(QUESTIONS[0]!, configOf('bm25', false), signal);
+    await port.rank(QUESTIONS[0]!, configOf('dense', false), signal);
+    expect(log.map((r) => [r.weights, r.candidates, r.rerank])).toEqual([
+      [{ dense: 0, keyword: 1 }, 100, null],
+      [{ dense: 1, keyword: 0 }, 100, null],
+    ]);
+    const r = await port.rank(QUESTIONS[0]!, configOf('rerank', false), signal);
+    // hybrid: d1:1, d1:0, d2:0; the head of 2 reranked (swapped), then the rest in first-stage order.
+    expect(r.ranked.map((h) => h.id)).toEqual(['d1:0', 'd1:1', 'd2:0']);
+    expect(r.ms).toEqual({ embed: 2, search: 3, rerank: 7 });
+    expect(log.at(-1)).toMatchObject({ candidates: 2, topK: 2, rerank: { gpu: false, skip: [] } });
+  });
+
+  it('writes the multi-query phrasings once per question, up front, and searches them all', async () => {
+    const log: RetrieveRequest[] = [];
+    const prompts: string[] = [];
+    const signal = new AbortController().signal;
+    const phrasings = await writePhrasings(
+      QUESTIONS.slice(0, 2),
+      async (messages) => (prompts.push(messages.at(-1)!.content), '1. lens glass\n2. lamp optics\n3. lens'),
+      { signal },
+    );
+    expect(prompts).toHaveLength(2);
+    expect(prompts[0]).toContain('lens');
+    const port = appSearchPort(access(log), SETTINGS, phrasings);
+    await port.rank(QUESTIONS[0]!, configOf('bm25', true), signal);
+    const r = await port.rank(QUESTIONS[0]!, configOf('hybrid', true), signal);
+    await port.rank(QUESTIONS[0]!, configOf('hybrid', false), signal);
+    // The question first, its own repeat dropped; the single-query row searches the question alone.
+    expect(log.map((x) => x.queries)).toEqual([
+      ['lens', 'lens glass', 'lamp optics'],
+      ['lens', 'lens glass', 'lamp optics'],
+      ['lens'],
+    ]);
+    expect(r.ms.multiQuery).toBe(phrasings.get('q1')!.ms);
+  });
+});
+
+const chunk = (id: string): ChunkRecord => ({
+  id,
+  docId: id.split(':')[0]!,
+  ordinal: 0,
+  text: { 'd1:0': 'The lens turns the lamp into a beam.', 'd1:1': 'Keepers trimmed the wick.' }[id] ?? 'Starter.',
+  start: 0,
+  end: 10,
+  headingPath: [],
+  pageStart: null,
+  pageEnd: null,
+  tokenCount: 5,
+  hash: id,
+});
+
+const question = (id: string, text: string, chunkIds: string[]): EvalQuestionRecord => ({
+  id,
+  text,
+  docId: chunkIds[0]?.split(':')[0] ?? '',
+  chunkIds,
+  origin: 'synthetic',
+  createdAt: Number(id.slice(1)),
+});
+
+const feedback = (id: string, query: string, sources: FeedbackRecord['sources']): FeedbackRecord => ({
+  id,
+  at: 1,
+  question: query,
+  query,
+  queries: [query],
+  stages: {
+    dense: null,
+    keyword: null,
+    fused: { ids: [], scores: [] },
+    reranked: null,
+    final: { ids: [], scores: [] },
+  },
+  shown: [],
+  cited: [],
+  models: [],
+  prompt: null,
+  outcome: 'done',
+  thumbs: null,
+  reason: '',
+  sources,
+  opened: [],
+  expanded: [],
+  copied: false,
+});
+
+describe('evaluation set', () => {
+  it('joins stored questions and judged feedback, drops gold passages gone from the library and repeats', async () => {
+    const live = new Set(['d1:0', 'd1:1']);
+    const set = await evaluationSet(
+      [question('q1', 'lens', ['d1:0']), question('q2', 'gone', ['d9:0'])],
+      [
+        feedback('f1', 'wick', { 'd1:1': 'relevant', 'd1:0': 'not-relevant' }),
+        feedback('f2', 'lens', { 'd1:0': 'relevant' }),
+      ],
+      async (ids) => ids.map((id) => live.has(id)),
+    );
+    expect(set.questions.map((q) => [q.id, q.text, [...q.judgments.keys()]])).toEqual([
+      ['q1', 'lens', ['d1:0']],
+      ['feedback:f1', 'wick', ['d1:1']],
+    ]);
+    expect(set.sources).toEqual({ synthetic: 1, feedback: 1 });
+    expect(set.stale).toBe(1);
+  });
+});
+
+describe('runEvaluation', () => {
+  function ports(records: EvalQuestionRecord[], saved: EvalRun[]): EvaluatePorts {
+    const ask: AskPorts = {
+      library: async () => ({ empty: false, importing: false }),
+      search: async () => access(),
+      generator: async () => ({
+        contextLength: 2048,
+        maxNewTokens: 32,
+        generate: async (_m, _max, _signal, onText) => {
+          const text = 'The lens makes a beam [1].';
+          onText?.(text);
+          return { text, tokens: 6, firstTokenMs: 4, totalMs: 8 };
+        },
+        countTokens: async () => 10,
+      }),
+      passages: async (ids) => ids.map((id) => (id.startsWith('d') && !id.startsWith('d9') ? chunk(id) : undefined)),
+      docName: () => 'doc.md',
+      libraryOf: () => null,
+    };
+    return {
+      ask,
+      questions: async () => records,
+      feedback: async () => [],
+      saveRun: async (run) => void saved.push(run),
+      now: () => 1234,
+      newId: () => 'run-1',
+    };
+  }
+
+  it('runs the rows the loaded models allow, answers with the chosen version, and keeps the run', async () => {
+    const saved: EvalRun[] = [];
+    const progress: string[] = [];
+    const run = await runEvaluation(
+      { settings: { ...SETTINGS, topK: 3 }, multiQuery: false, answerVersion: 1 },
+      ports([question('q1', 'lens', ['d1:0']), question('q2', 'wick', ['d1:1'])], saved),
+      { signal: new AbortController().signal, progress: (p) => progress.push(`${p.done}/${p.total}`) },
+    );
+    expect(saved).toEqual([run]);
+    expect(run).toMatchObject({ id: 'run-1', at: 1234, report: { format: 1, sources: { synthetic: 2 } } });
+    // An embedder and no reranker, no generator asked for: BM25, dense, hybrid.
+    expect(run.report.retrieval.configs.map((c) => c.config.id)).toEqual(['bm25', 'dense', 'hybrid']);
+    expect(run.report.retrieval.configs[0]!['mrr@10']).toBeCloseTo((1 + 1 / 2) / 2, 12);
+    // Each answer cites [1]: lens's first source is d1:1 in hybrid order (not gold), wick's is d1:1 (gold).
+    expect(run.report.answers).toMatchObject({ prompt: { name: 'grounded-answer', version: 1 }, answered: 2 });
+    expect(run.report.answers!.answerRelevance).toBe(1 / 2);
+    expect(run.report.answers!.citationValidity).toBe(1);
+    expect(progress.at(-1)).toBe('8/8');
+  });
+
+  it('with multi-query writes the phrasings first, then runs the multi-query rows too', async () => {
+    const progress: string[] = [];
+    const run = await runEvaluation(
+      { settings: SETTINGS, multiQuery: true, answerVersion: null },
+      ports([question('q1', 'lens', ['d1:0'])], []),
+      { signal: new AbortController().signal, progress: (p) => progress.push(`${p.done}/${p.total} ${p.label}`) },
+    );
+    expect(run.report.retrieval.configs.map((c) => c.config.id)).toEqual([
+      'bm25',
+      'dense',
+      'hybrid',
+      'bm25+mq',
+      'dense+mq',
+      'hybrid+mq',
+    ]);
+    expect(run.report.retrieval.configs[3]!.latency.multiQuery?.n).toBe(1);
+    expect(run.report.answers).toBeNull();
+    expect(progress[0]).toBe('0/7 Writing the multi-query phrasings');
+    expect(progress.at(-1)).toBe('7/7 ');
+  });
+
+  it('says so when the evaluation set is empty', async () => {
+    await expect(
+      runEvaluation({ settings: SETTINGS, multiQuery: false, answerVersion: null }, ports([], []), {
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'EVAL_SET_EMPTY');
+  });
+});

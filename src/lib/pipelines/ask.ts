@@ -9,6 +9,7 @@ import { AppError } from '../errors';
 import type { ChatMessage, GenerateResult } from '../models/generator/types';
 import type { PassageRow, Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
 import { DEFAULT_FINAL_ORDER } from '../retrieval/final-order';
+import type { AskedSearch } from './feedback';
 import type { ChatPhase, Source } from './turn';
 
 export interface AskSettings {
@@ -74,6 +75,8 @@ export interface AskEvents {
   info(text: string): void;
   query(query: string): void;
   note(text: string): void;
+  /** What the search ranked, each stage's order and the queries (for the feedback record); just before `sources`. */
+  searched?(search: AskedSearch): void;
   sources(sources: Source[]): void;
   fitted(fit: { used: number[]; dropped: number[]; prompt: { name: string; version: number } }): void;
   text(piece: string): void;
@@ -151,6 +154,11 @@ export async function askQuestion(
       : {}),
   });
   const sources = await loadSources(found, ports);
+  on.searched?.({
+    queries,
+    trace: found.trace ?? null,
+    final: { ids: found.passages.map((p) => p.id), scores: found.passages.map((p) => p.score) },
+  });
   on.sources(sources);
   if (!gate.relevant) {
     // Below the threshold the generator is not called: say so and show the nearest passages.

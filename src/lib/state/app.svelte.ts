@@ -15,6 +15,7 @@ import {
   type LecternDatabase,
 } from '../persistence';
 import type { AskPorts } from '../pipelines/ask';
+import type { FeedbackModel } from '../pipelines/feedback';
 import { ModelsState } from './models.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
@@ -27,6 +28,7 @@ import { docOf, PublishedState } from './published.svelte';
 import { OfflineState } from './offline.svelte';
 import { FirstRunState } from './first-run.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
+import { FeedbackState } from './feedback.svelte';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
 const CALM = new Set([
@@ -73,6 +75,8 @@ export class AppState {
   readonly published: PublishedState;
   /** Library export and import (one zip; see pipelines/library-archive.ts). */
   readonly archive: ArchiveState;
+  /** Feedback on answers, kept in this browser, and the training-data export. */
+  readonly feedback: FeedbackState;
   /** The first run (the sample library), files dropped anywhere on the window, and pasted notes. */
   readonly firstRun: FirstRunState;
   /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
@@ -174,7 +178,14 @@ export class AppState {
       },
       ...common,
     });
-    this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
+    this.feedback = new FeedbackState({ db, models: () => this.modelsInUse(), ...common });
+    this.chat = new ChatState({
+      db,
+      settings: () => ({ ...this.settings }),
+      ports: this.askPorts(),
+      feedback: { shown: (s) => this.feedback.shown(s), signal: (id, s) => void this.feedback.signal(id, s) },
+      ...common,
+    });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
     this.archive = new ArchiveState({
       client: () => this.library.client(),
@@ -184,7 +195,11 @@ export class AppState {
       announce: (change) => this.tabs.announce(change),
       check: () => this.tabs.check(),
       forget: (docId) => void this.chat.forgetDocument(docId),
-      back: (docIds) => this.chat.documentsBack(docIds),
+      back: (docIds) => {
+        this.chat.documentsBack(docIds);
+        // An import (merge or replace) may bring feedback records.
+        void this.feedback.load();
+      },
       reloadSaved: async () => {
         await this.chat.restore();
         await this.reloadSettings();
@@ -218,6 +233,7 @@ export class AppState {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }
       await this.chat.restore();
+      await this.feedback.load();
     } catch (err) {
       this.library.unavailable(toAppError(err, 'STORAGE_FAILED'));
     }
@@ -327,6 +343,18 @@ export class AppState {
         this.library.documents.find((d) => d.id === docId)?.name ?? this.published.docName(docId) ?? 'Unknown',
       libraryOf: (docId) => (this.published.owns(docId) ? this.published.name : null),
     };
+  }
+
+  /** The models loaded now, by registry id and revision (what a feedback record names). */
+  private modelsInUse(): FeedbackModel[] {
+    const slots = [
+      ['embedder', this.embedderSpec, this.models.embedder],
+      ['reranker', this.lateSpec, this.models.lateInteraction],
+      ['generator', this.generatorSpec, this.models.generator],
+    ] as const;
+    return slots.flatMap(([role, spec, slot]) =>
+      spec && slot.status === 'ready' ? [{ role, id: spec.id, revision: spec.revision || null }] : [],
+    );
   }
 
   get registryUrl(): string {

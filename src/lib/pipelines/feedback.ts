@@ -1,11 +1,5 @@
 // Feedback records: the one written when an answer's sources show, and each signal the user gives applied to it.
-import type {
-  FeedbackModel,
-  FeedbackRecord,
-  FeedbackStage,
-  SourceMark,
-  Thumbs,
-} from '../persistence/feedback-schema';
+import type { FeedbackModel, FeedbackRecord, FeedbackStage, SourceMark, Thumbs } from '../persistence/feedback-schema';
 import type { RetrieveTrace } from '../retrieval/search-types';
 
 export type { FeedbackModel, FeedbackRecord, SourceMark, Thumbs };

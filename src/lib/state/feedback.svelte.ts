@@ -92,6 +92,18 @@ export class FeedbackState {
     }
   }
 
+  /** Copies an answer's text to the clipboard; the copy is an implicit signal that the answer was of use. */
+  async copy(id: string | null, text: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      this.ctx.fail(new AppError('COPY_FAILED'));
+      return;
+    }
+    this.ctx.info('Answer copied.');
+    await this.signal(id, { kind: 'copied' });
+  }
+
   async remove(id: string): Promise<void> {
     const db = this.ctx.db();
     if (!db) return;

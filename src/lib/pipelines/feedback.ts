@@ -37,6 +37,8 @@ export type FeedbackSignal =
       outcome: FeedbackRecord['outcome'];
       cited: string[];
       prompt: FeedbackRecord['prompt'];
+      /** The models in use at the end (the answer model loads after the sources show); absent: unchanged. */
+      models?: FeedbackModel[];
     };
 
 const stage = (s: { ids: string[]; scores: number[] } | null | undefined): FeedbackStage | null =>
@@ -95,6 +97,12 @@ export function applySignal(r: FeedbackRecord, s: FeedbackSignal): FeedbackRecor
     case 'copied':
       return { ...r, copied: true };
     case 'finished':
-      return { ...r, outcome: s.outcome, cited: [...s.cited], prompt: s.prompt };
+      return {
+        ...r,
+        outcome: s.outcome,
+        cited: [...s.cited],
+        prompt: s.prompt && { ...s.prompt },
+        models: s.models ? s.models.map((m) => ({ ...m })) : r.models,
+      };
   }
 }

@@ -71,16 +71,24 @@ export class FeedbackState {
   shown(start: Omit<FeedbackStart, 'models' | 'at'>): void {
     const db = this.ctx.db();
     if (!db) return;
-    const record = newFeedback({ ...start, at: Date.now(), models: this.ctx.models() });
+    const record = newFeedback({
+      ...($state.snapshot(start) as typeof start),
+      at: Date.now(),
+      models: this.ctx.models(),
+    });
     this.records = [record, ...this.records.filter((r) => r.id !== record.id)];
     const write = putFeedback(db, record).catch((err: unknown) => this.ctx.fail(toAppError(err, 'STORAGE_FAILED')));
     this.writes.set(record.id, write);
   }
 
   /** Applies one signal to a record and stores it (in one transaction with the read, see updateFeedback). */
-  async signal(id: string | null | undefined, signal: FeedbackSignal): Promise<void> {
+  async signal(id: string | null | undefined, given: FeedbackSignal): Promise<void> {
     const db = this.ctx.db();
     if (!db || !id || !this.of(id)) return;
+    // Plain data only (a reactive proxy, such as the chat's prompt, cannot be stored); the ask's end names the models
+    // in use then too (the answer model loads after the sources show).
+    const plain = $state.snapshot(given) as FeedbackSignal;
+    const signal: FeedbackSignal = plain.kind === 'finished' ? { ...plain, models: this.ctx.models() } : plain;
     // Shown at once; the stored record follows.
     this.records = this.records.map((r) => (r.id === id ? applySignal(r, signal) : r));
     await this.writes.get(id);

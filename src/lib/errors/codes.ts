@@ -92,6 +92,11 @@ export const ERROR_CODES = {
   OFFLINE_CLEAR_FAILED:
     'The offline copies could not all be cleared ({cause}). Close other Lectern tabs and try again.',
   OFFLINE_INVENTORY_FAILED: 'What this browser keeps for offline use could not be read ({cause}).',
+  PROMPT_CHOICE_FAILED: 'The prompt choice could not be saved ({cause}); new questions keep the previous one.',
+  PROMPT_FIGURES_FAILED: 'The figures of the answer prompts could not be read ({cause}).',
+  PROMPT_ASSIGNMENT_FAILED:
+    'Which prompt version to use could not be read from storage ({cause}); this question used the default, version {version}.',
+  PROMPT_STATS_FAILED: 'This answer could not be counted in the figures of its prompt version ({cause}).',
   TAB_SYNC_FAILED:
     'Another tab changed your library and this tab could not catch up. Reload this page to see the current library.',
   INDEX_EMPTY: 'Your library is empty. Add documents first.',

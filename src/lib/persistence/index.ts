@@ -41,7 +41,27 @@ export {
 export { forEachKeywordRow, getTokenVectors } from './retrieval-repo';
 export { listDocumentIds, readIndexRows, type IndexRows } from './sync-repo';
 export { loadAllVectors, clearVectors, toVectorRecord, type LoadedVectors } from './vectors-repo';
-export { getSetting, setSetting, deleteSetting, listSettingKeys, type SettingGuard } from './settings-repo';
+export {
+  getSetting,
+  setSetting,
+  deleteSetting,
+  listSettingKeys,
+  updateSetting,
+  type SettingGuard,
+} from './settings-repo';
+export {
+  applyPromptUse,
+  applyThumbs,
+  emptyPromptStats,
+  listPromptStats,
+  promptStatsKey,
+  recentEvalRuns,
+  recordPromptUse,
+  recordThumbs,
+  type PromptRef,
+  type PromptStatsRecord,
+  type PromptUse,
+} from './prompt-stats-repo';
 export {
   readLibraryRows,
   writeLibraryRows,

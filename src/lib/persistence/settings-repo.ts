@@ -30,6 +30,30 @@ export async function setSetting<T>(db: LecternDatabase, key: string, value: T):
   });
 }
 
+/**
+ * Read-modify-write of one setting in one transaction, so two tabs never both read the same value (a counter
+ * handed out once each). `change` gets the stored value (or a copy of the default) and returns the value to store
+ * and what to return.
+ */
+export async function updateSetting<T, R>(
+  db: LecternDatabase,
+  key: string,
+  defaultValue: T,
+  change: (current: T) => { value: T; result: R },
+  validate: SettingGuard<T> = sameTypeAs(defaultValue),
+): Promise<R> {
+  return guardStorage('updateSetting', () => {
+    const tx = db.transaction('settings', 'readwrite');
+    return runInTransaction(tx, 'updateSetting', async (track) => {
+      const row = await tx.store.get(key);
+      const current = row !== undefined && validate(row.value) ? row.value : structuredClone(defaultValue);
+      const { value, result } = change(current);
+      track(tx.store.put({ key, value }));
+      return result;
+    });
+  });
+}
+
 /** Keys of the settings rows that start with prefix. */
 export async function listSettingKeys(db: LecternDatabase, prefix: string): Promise<string[]> {
   return guardStorage('listSettingKeys', () => db.getAllKeys('settings', IDBKeyRange.bound(prefix, `${prefix}\uffff`)));

@@ -2,15 +2,17 @@
 import { fitContext } from '../answer/budget';
 import { attributeUncited, contentWords, groundAnswer, type SentenceGrounding } from '../answer/grounding';
 import { parseQueries, parseRewrite } from '../answer/multi-query';
-import { buildMessages, PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
-import { multiQueryV1, queryRewriteV1, renderPrompt } from '../answer/prompts';
+import { buildMessages } from '../answer/prompt';
+import { groundedAnswerV1, multiQueryV1, queryRewriteV1, renderPrompt, type PromptTemplate } from '../answer/prompts';
 import { relevanceGate } from '../answer/refusal';
 import { AppError } from '../errors';
 import type { ChatMessage, GenerateResult } from '../models/generator/types';
 import type { PassageRow, Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
 import { DEFAULT_FINAL_ORDER } from '../retrieval/final-order';
+import type { PromptUse } from '../persistence';
 import type { AskedSearch } from './feedback';
 import type { ChatPhase, Source } from './turn';
+import { answerUse } from './prompts';
 
 export interface AskSettings {
   multiQuery: boolean;
@@ -67,6 +69,10 @@ export interface AskPorts {
   docName(docId: string): string;
   /** The published library a document belongs to (its name); null for the user's own. */
   libraryOf(docId: string): string | null;
+  /** The answer template this question uses (Settings → Prompts: pinned, or A/B); absent: grounded-answer v1. */
+  answerPrompt?(): Promise<PromptTemplate>;
+  /** Counts a written answer in its template version's figures; must not throw. */
+  promptUsed?(use: PromptUse): Promise<void>;
 }
 
 /** What the pipeline reports as it goes, for the state to show. */
@@ -176,6 +182,8 @@ export async function askQuestion(
   on.info('Loading the answer model…');
   const generator = await ports.generator();
   if (signal.aborted) throw new AppError('ABORTED');
+  const template = (await ports.answerPrompt?.()) ?? groundedAnswerV1;
+  const prompt = { name: template.name, version: template.version };
   const fit = await fitContext({
     countTokens: (messages) => generator.countTokens(messages, signal),
     contextLength: generator.contextLength,
@@ -183,10 +191,10 @@ export async function askQuestion(
     question,
     passages: sources.map((s) => ({ n: s.n, source: s.docName, text: s.text })),
     history,
-    build: (q, passages, h) => buildMessages(q, passages, h),
+    build: (q, passages, h) => buildMessages(q, passages, h, template),
   });
   if (!fit.fits) throw new AppError('QUESTION_TOO_LONG');
-  on.fitted({ used: fit.used, dropped: fit.dropped, prompt: { name: PROMPT_NAME, version: PROMPT_VERSION } });
+  on.fitted({ used: fit.used, dropped: fit.dropped, prompt });
   on.phase('generating');
   on.info(`Writing the answer from ${fit.used.length} of ${sources.length} passages…`);
   let answer = '';
@@ -203,6 +211,7 @@ export async function askQuestion(
   const flagged = grounding.filter((g) => g.flagged).length;
   const stats = { tokens: result.tokens, firstTokenMs: result.firstTokenMs, totalMs: result.totalMs };
   on.grounded({ grounding, stats });
+  await ports.promptUsed?.(answerUse({ prompt, answer, grounding, stats, promptTokens: fit.promptTokens }));
   on.phase('done');
   on.info(
     `Answered from ${fit.used.length} passages${flagged ? `; ${flagged} sentence(s) not supported by your documents` : ''}.`,

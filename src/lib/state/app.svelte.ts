@@ -29,6 +29,7 @@ import { OfflineState } from './offline.svelte';
 import { FirstRunState } from './first-run.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
 import { FeedbackState } from './feedback.svelte';
+import { PromptsState } from './prompts.svelte';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
 const CALM = new Set([
@@ -79,6 +80,12 @@ export class AppState {
   readonly feedback: FeedbackState;
   /** The first run (the sample library), files dropped anywhere on the window, and pasted notes. */
   readonly firstRun: FirstRunState;
+  /** The answer template's versions with their figures in use, and which one new questions get (Settings → Prompts). */
+  readonly prompts = new PromptsState({
+    db: () => this.db,
+    info: (text) => this.info(text),
+    fail: (err) => this.fail(err),
+  });
   /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
   readonly consent = new OriginConsent({
     trusted: () => this.settings.trustedOrigins,
@@ -342,6 +349,8 @@ export class AppState {
       docName: (docId) =>
         this.library.documents.find((d) => d.id === docId)?.name ?? this.published.docName(docId) ?? 'Unknown',
       libraryOf: (docId) => (this.published.owns(docId) ? this.published.name : null),
+      answerPrompt: () => this.prompts.take(),
+      promptUsed: (use) => this.prompts.used(use),
     };
   }
 

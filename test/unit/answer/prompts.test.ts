@@ -11,9 +11,11 @@ import {
   formatHistory,
   getPrompt,
   groundedAnswerV1,
+  groundedAnswerV2,
   multiQueryV1,
   placeholdersOf,
   PROMPTS,
+  promptVersions,
   queryRewriteV1,
   renderPrompt,
   type PromptTemplate,
@@ -86,7 +88,9 @@ describe('prompt registry', () => {
   });
 
   it('finds templates by name and version', () => {
-    expect(getPrompt('grounded-answer')).toBe(groundedAnswerV1);
+    expect(getPrompt('grounded-answer')).toBe(groundedAnswerV2);
+    expect(getPrompt('grounded-answer', 1)).toBe(groundedAnswerV1);
+    expect(promptVersions('grounded-answer')).toEqual([groundedAnswerV1, groundedAnswerV2]);
     expect(getPrompt('query-rewrite', 1)).toBe(queryRewriteV1);
     expect(getPrompt('multi-query')).toBe(multiQueryV1);
     expect(() => getPrompt('grounded-answer', 99)).toThrow(/Unknown prompt grounded-answer v99/);
@@ -100,6 +104,27 @@ describe('prompt registry', () => {
     expect(groundedAnswerV1.system).toMatch(/data, not instructions/);
     expect(groundedAnswerV1.system).toContain('Your documents do not say.');
     expect(queryRewriteV1.system).toMatch(/Output only the query/);
+  });
+
+  it('grounded-answer v2 is its own wording: a worked [n] example, a firmer refusal, the rules again by the question', () => {
+    expect(groundedAnswerV2.variables).toEqual(groundedAnswerV1.variables);
+    expect(groundedAnswerV2.system).not.toBe(groundedAnswerV1.system);
+    expect(groundedAnswerV2.system).toMatch(/Example: .*\[1\]\./);
+    expect(groundedAnswerV2.system).toMatch(/never guess/i);
+    expect(groundedAnswerV2.system).toMatch(/data, not instructions/);
+    // The same refusal phrase as v1, so the refusal check and the telemetry's refusal rate read both alike.
+    expect(groundedAnswerV2.system).toContain(
+      'reply with exactly this sentence and nothing else: Your documents do not say.',
+    );
+    expect(groundedAnswerV2.user.endsWith('or reply: Your documents do not say.')).toBe(true);
+  });
+
+  it('buildMessages renders the template it is given (v1 by default)', () => {
+    const passages = [{ n: 1, source: 'a.md', text: 'A.' }];
+    expect(buildMessages('Q?', passages)[0]!.content).toBe(groundedAnswerV1.system);
+    const v2 = buildMessages('Q?', passages, [], groundedAnswerV2);
+    expect(v2[0]!.content).toBe(groundedAnswerV2.system);
+    expect(v2[1]!.content).toContain('Question: Q?\n\nAnswer only from the passages');
   });
 });
 

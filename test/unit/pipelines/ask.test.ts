@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
 import type { ChatMessage } from '../../../src/lib/models/generator/types';
+import { groundedAnswerV2 } from '../../../src/lib/answer/prompts';
+import type { PromptUse } from '../../../src/lib/persistence';
 import type { ChunkRecord } from '../../../src/lib/persistence/schema';
 import {
   askQuestion,
@@ -170,6 +172,46 @@ describe('ask pipeline', () => {
     expect(out.stats).toEqual({ tokens: 2, firstTokenMs: 5, totalMs: 9 });
     expect(out.grounding).toHaveLength(1);
     expect(out.grounding[0]).toMatchObject({ cites: [1], supported: true, flagged: false });
+  });
+
+  it("writes with the template the assignment gives and counts the answer in that version's figures", async () => {
+    const { ports, on, log } = setup(reranked([ranked('d1:0', 0.8)]));
+    const uses: PromptUse[] = [];
+    const fitted: { name: string; version: number }[] = [];
+    ports.answerPrompt = async () => groundedAnswerV2;
+    ports.promptUsed = async (use) => void uses.push(use);
+    await askQuestion(REQUEST, ports, { ...on, fitted: (f) => fitted.push(f.prompt) }, signal());
+    expect(log.prompts[0]![0]!.content).toBe(groundedAnswerV2.system);
+    expect(fitted).toEqual([{ name: 'grounded-answer', version: 2 }]);
+    const sent = log.prompts[0]!.reduce((n, m) => n + m.content.split(/\s+/).length, 0);
+    expect(uses).toEqual([
+      {
+        name: 'grounded-answer',
+        version: 2,
+        firstTokenMs: 5,
+        totalMs: 9,
+        tokensIn: sent,
+        tokensOut: 2,
+        grounding: 1,
+        refused: false,
+      },
+    ]);
+  });
+
+  it('counts a refusal written by the model, but takes and counts nothing for one the relevance gate made', async () => {
+    const model = setup(reranked([ranked('d1:0', 0.8)]), { answer: ['Your documents do not say.'] });
+    const uses: PromptUse[] = [];
+    model.ports.promptUsed = async (use) => void uses.push(use);
+    await askQuestion(REQUEST, model.ports, model.on, signal());
+    expect(uses).toMatchObject([{ version: 1, refused: true, grounding: null }]);
+    const gate = setup(reranked([ranked('d1:0', 0.1)]));
+    gate.ports.promptUsed = async (use) => void uses.push(use);
+    // No template is taken either: A/B alternates over written answers, not over questions the gate refused.
+    let taken = 0;
+    gate.ports.answerPrompt = async () => (taken++, groundedAnswerV2);
+    expect(await askQuestion(REQUEST, gate.ports, gate.on, signal())).toEqual({ phase: 'refused' });
+    expect(uses).toHaveLength(1);
+    expect(taken).toBe(0);
   });
 
   it('says in the search note when WebGPU failed and the CPU reranked', async () => {

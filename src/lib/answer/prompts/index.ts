@@ -1,5 +1,6 @@
 // Registry of the app's prompt templates, looked up by name and version, plus the renderer.
 import { groundedAnswerV1 } from './grounded-answer.v1';
+import { groundedAnswerV2 } from './grounded-answer.v2';
 import { multiQueryV1 } from './multi-query.v1';
 import { queryRewriteV1 } from './query-rewrite.v1';
 import type { PromptTemplate } from './types';
@@ -14,10 +15,10 @@ export {
   HISTORY_MESSAGE_CHARS,
 } from './render';
 export type { RenderOptions } from './render';
-export { groundedAnswerV1, multiQueryV1, queryRewriteV1 };
+export { groundedAnswerV1, groundedAnswerV2, multiQueryV1, queryRewriteV1 };
 
 /** Every template the app ships, all versions. */
-export const PROMPTS: readonly PromptTemplate[] = [groundedAnswerV1, queryRewriteV1, multiQueryV1];
+export const PROMPTS: readonly PromptTemplate[] = [groundedAnswerV1, groundedAnswerV2, queryRewriteV1, multiQueryV1];
 
 /** The named template at a version, or its newest version when none is given; throws when unknown. */
 export function getPrompt(name: string, version?: number): PromptTemplate {
@@ -26,4 +27,9 @@ export function getPrompt(name: string, version?: number): PromptTemplate {
     throw new Error(`Unknown prompt ${name}${version === undefined ? '' : ` v${version}`}.`);
   }
   return matches.reduce((a, b) => (b.version > a.version ? b : a));
+}
+
+/** Every version of the named template, oldest first. */
+export function promptVersions(name: string): PromptTemplate[] {
+  return PROMPTS.filter((p) => p.name === name).sort((a, b) => a.version - b.version);
 }

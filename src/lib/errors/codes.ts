@@ -115,6 +115,11 @@ export const ERROR_CODES = {
   ARCHIVE_TAMPERED:
     'This library export was changed after it was made: "{entry}" does not match the checksum in its manifest. Nothing was imported.',
   ARCHIVE_INVALID: 'This library export is not valid: {why}. Nothing was imported.',
+  COPY_FAILED: 'The answer could not be copied: the browser did not allow access to the clipboard.',
+  TRAINING_EXPORT_NO_FEEDBACK:
+    'There is no training data to export yet: give feedback on some answers first (a thumbs up, or mark sources relevant).',
+  TRAINING_EXPORT_NO_POSITIVES:
+    'There is no training data to export yet: no feedback says which passage answers a question. Give a thumbs up to a good answer, or mark a source relevant.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -69,6 +69,8 @@ export {
   type LibraryRows,
   type LibraryWriteOutcome,
 } from './library-rows';
+export { putFeedback, updateFeedback, listFeedback, deleteFeedback, clearFeedback } from './feedback-repo';
+export type { FeedbackRecord, FeedbackModel, FeedbackStage, SourceMark, Thumbs } from './feedback-schema';
 export { repairOnStartup, type RepairReport } from './consistency';
 export {
   readSnapshot,

@@ -5,6 +5,7 @@ import { DERIVED_STORES, journal } from './documents-repo';
 import type {
   ChunkRecord,
   DocumentRecord,
+  FeedbackRecord,
   KeywordRecord,
   SettingRecord,
   TokenVectorRecord,
@@ -21,6 +22,8 @@ export interface LibraryRows {
   keywords: KeywordRecord[];
   tokenVectors: TokenVectorRecord[];
   settings: SettingRecord[];
+  /** Feedback on answers (v5); chunk ids in it may name passages of documents no longer in the library. */
+  feedback: FeedbackRecord[];
 }
 
 /** What an import changed: documents written, documents removed (replace), documents skipped as already present. */
@@ -44,14 +47,15 @@ const ROW_STORES = ['documents', ...DERIVED_STORES] as const;
  */
 export async function readLibraryRows(db: LecternDatabase, settingKeys: readonly string[]): Promise<LibraryRows> {
   return guardStorage('exportLibrary', async () => {
-    const tx = db.transaction([...ROW_STORES, 'settings']);
-    const [documents, chunks, vectors, keywords, tokenVectors, settings] = await Promise.all([
+    const tx = db.transaction([...ROW_STORES, 'settings', 'feedback']);
+    const [documents, chunks, vectors, keywords, tokenVectors, settings, feedback] = await Promise.all([
       tx.objectStore('documents').getAll(),
       tx.objectStore('chunks').getAll(),
       tx.objectStore('vectors').getAll(),
       tx.objectStore('keywords').getAll(),
       tx.objectStore('tokenVectors').getAll(),
       Promise.all(settingKeys.map((key) => tx.objectStore('settings').get(key))),
+      tx.objectStore('feedback').getAll(),
       tx.done,
     ]);
     return {
@@ -61,6 +65,7 @@ export async function readLibraryRows(db: LecternDatabase, settingKeys: readonly
       keywords,
       tokenVectors,
       settings: settings.filter((row): row is SettingRecord => row !== undefined),
+      feedback,
     };
   });
 }
@@ -79,7 +84,7 @@ export async function writeLibraryRows(
   step: (done: number, total: number) => void = () => {},
 ): Promise<LibraryWriteOutcome> {
   return guardStorage('importLibrary', () => {
-    const tx = db.transaction([...ROW_STORES, 'settings', 'journal'], 'readwrite');
+    const tx = db.transaction([...ROW_STORES, 'settings', 'journal', 'feedback'], 'readwrite');
     return runInTransaction(tx, 'importLibrary', async (track) => {
       const store = <S extends (typeof ROW_STORES)[number]>(name: S) => tx.objectStore(name);
       let removed: string[] = [];
@@ -117,6 +122,11 @@ export async function writeLibraryRows(
         for (const key of settingKeys) track(tx.objectStore('settings').delete(key));
         for (const row of rows.settings) track(tx.objectStore('settings').put(row));
       }
+      // Feedback: replace puts the export's in place of this browser's; merge adds the records not here yet.
+      const feedback = tx.objectStore('feedback');
+      if (mode === 'replace') track(feedback.clear());
+      const known = new Set(mode === 'replace' ? [] : await feedback.getAllKeys());
+      for (const row of rows.feedback) if (!known.has(row.id)) track(feedback.put(row));
       return {
         added: documents.map((d) => d.id),
         removed,

@@ -24,6 +24,12 @@ const oneOf =
   (v) =>
     values.includes(v);
 
+const isRow = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** One stage's ranking in a feedback record: ids and as many scores. */
+const stage: Check = (v) =>
+  isRow(v) && strings(v.ids) && numbers(v.scores) && (v.ids as []).length === (v.scores as []).length;
+const ROLES = new Set(['embedder', 'reranker', 'generator']);
+
 /** The fields each kind of row must have, and of what type. */
 const SHAPES: Record<keyof LibraryRows, Record<string, Check>> = {
   documents: {
@@ -76,6 +82,30 @@ const SHAPES: Record<keyof LibraryRows, Record<string, Check>> = {
     tokenTexts: strings,
   },
   settings: { key: str },
+  feedback: {
+    id: str,
+    at: num,
+    question: str,
+    query: str,
+    queries: strings,
+    stages: (v) =>
+      isRow(v) &&
+      stage(v.fused) &&
+      stage(v.final) &&
+      [v.dense, v.keyword, v.reranked].every((s) => s === null || stage(s)),
+    shown: strings,
+    cited: strings,
+    models: (v) =>
+      Array.isArray(v) && v.every((m) => isRow(m) && ROLES.has(m.role as string) && str(m.id) && strOrNull(m.revision)),
+    prompt: (v) => v === null || (isRow(v) && str(v.name) && num(v.version)),
+    outcome: oneOf('done', 'refused', 'stopped', 'error'),
+    thumbs: oneOf(null, 'up', 'down'),
+    reason: str,
+    sources: (v) => isRow(v) && Object.values(v).every(oneOf('relevant', 'not-relevant')),
+    opened: strings,
+    expanded: strings,
+    copied: (v) => typeof v === 'boolean',
+  },
 };
 
 const invalid = (why: string) => new AppError('ARCHIVE_INVALID', undefined, { why });
@@ -146,6 +176,10 @@ export function checkRows(rows: LibraryRows, settingKeys: readonly string[]): vo
   for (const k of rows.keywords) {
     if (k.terms.length !== k.freqs.length) throw invalid(`keyword row ${k.chunkId} has unmatched terms`);
   }
+  unique(
+    rows.feedback.map((f) => f.id),
+    'feedback records',
+  );
   for (const s of rows.settings) {
     if (!settingKeys.includes(s.key)) throw invalid(`the setting "${s.key}" is not one Lectern exports`);
   }

@@ -17,6 +17,7 @@ import type { ChatMessage, GenerateResult } from '../models/generator/types';
 import type { PassageRow, Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
 import { DEFAULT_FINAL_ORDER } from '../retrieval/final-order';
 import type { PromptUse } from '../persistence';
+import type { AskedSearch } from './feedback';
 import type { ChatPhase, Source } from './turn';
 import { answerUse } from './prompts';
 
@@ -89,6 +90,8 @@ export interface AskEvents {
   info(text: string): void;
   query(query: string): void;
   note(text: string): void;
+  /** What the search ranked, each stage's order and the queries (for the feedback record); just before `sources`. */
+  searched?(search: AskedSearch): void;
   sources(sources: Source[]): void;
   fitted(fit: { used: number[]; dropped: number[]; prompt: { name: string; version: number } }): void;
   text(piece: string): void;
@@ -166,6 +169,11 @@ export async function askQuestion(
       : {}),
   });
   const sources = await loadSources(found, ports);
+  on.searched?.({
+    queries,
+    trace: found.trace ?? null,
+    final: { ids: found.passages.map((p) => p.id), scores: found.passages.map((p) => p.score) },
+  });
   on.sources(sources);
   if (!gate.relevant) {
     // Below the threshold the generator is not called: say so and show the nearest passages.

@@ -3,6 +3,7 @@
 // Layout (ARCHIVE_FORMAT 1): manifest.json; documents.json, chunks.json, keywords.json and settings.json (the rows as
 // JSON, deflated); vectors.json and token-vectors.json (the rows, each binary field replaced by [offset, length] into
 // vectors.bin / token-vectors.bin, which hold the raw bytes, stored uncompressed: quantized vectors do not compress).
+// feedback.json (the feedback records, deflated) came with storage version 5: an export without it imports with none.
 import { unzipSync, Zip, ZipDeflate, ZipPassThrough, strFromU8, strToU8 } from 'fflate';
 import { AppError } from '../errors';
 import type { ImportMode, LibraryRows, LibraryWriteOutcome, TokenVectorRecord, VectorRecord } from '../persistence';
@@ -88,7 +89,10 @@ const ENTRY = {
   keywords: 'keywords.json',
   tokenVectors: 'token-vectors.json',
   settings: 'settings.json',
+  feedback: 'feedback.json',
 } as const satisfies Record<keyof LibraryRows, string>;
+/** Entries an older export lacks (it imports with none of these rows): feedback came with storage version 5. */
+const OPTIONAL: ReadonlySet<string> = new Set([ENTRY.feedback]);
 const BIN = { vectors: 'vectors.bin', tokenVectors: 'token-vectors.bin' } as const;
 const MANIFEST = 'manifest.json';
 
@@ -159,6 +163,7 @@ export async function exportLibrary(ports: ExportPorts, options: ArchiveOptions 
     [ENTRY.chunks, strToU8(JSON.stringify(rows.chunks)), true],
     [ENTRY.keywords, strToU8(JSON.stringify(rows.keywords)), true],
     [ENTRY.settings, strToU8(JSON.stringify(rows.settings)), true],
+    [ENTRY.feedback, strToU8(JSON.stringify(rows.feedback)), true],
     [ENTRY.vectors, strToU8(JSON.stringify(vectors.json)), true],
     [ENTRY.tokenVectors, strToU8(JSON.stringify(tokens.json)), true],
     [BIN.vectors, vectors.bin, false],
@@ -254,6 +259,7 @@ export async function readArchive(
     aborted(signal);
     const entry = listed[name];
     const data = files[name];
+    if (OPTIONAL.has(name) && !entry && !data) continue;
     if (!entry || typeof entry.sha256 !== 'string') throw invalid(`its manifest does not list "${name}"`);
     if (!data) throw damaged(`"${name}" is missing`);
     if (data.length !== entry.bytes || (await sha256(data)) !== entry.sha256)
@@ -276,6 +282,7 @@ export async function readArchive(
     chunks: list(ENTRY.chunks),
     keywords: list(ENTRY.keywords),
     settings: list(ENTRY.settings),
+    feedback: files[ENTRY.feedback] ? list(ENTRY.feedback) : [],
     vectors: joinBinary(json(ENTRY.vectors), BINARY.vectors, files[BIN.vectors], 'vectors') as VectorRecord[],
     tokenVectors: joinBinary(
       json(ENTRY.tokenVectors),
@@ -285,7 +292,9 @@ export async function readArchive(
     ) as TokenVectorRecord[],
   };
   for (const part of Object.keys(ENTRY) as (keyof LibraryRows)[]) {
-    if (manifest.counts?.[part] !== rows[part].length) throw invalid(`the manifest's count of ${part} is wrong`);
+    const absent = OPTIONAL.has(ENTRY[part]) && !files[ENTRY[part]] && manifest.counts?.[part] === undefined;
+    if (!absent && manifest.counts?.[part] !== rows[part].length)
+      throw invalid(`the manifest's count of ${part} is wrong`);
   }
   checkRows(rows, ARCHIVE_SETTINGS);
   return { manifest, rows };

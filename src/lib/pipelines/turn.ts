@@ -34,6 +34,8 @@ export type ChatPhase =
 export const BUSY: readonly ChatPhase[] = ['rewriting', 'searching', 'loading-model', 'generating'];
 
 export interface Turn {
+  /** Stable across reloads: the key of its feedback record. Absent in turns saved before feedback existed. */
+  id?: string;
   question: string;
   /** The stand-alone query actually searched (differs from the question for follow-ups). */
   query: string;

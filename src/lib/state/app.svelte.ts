@@ -15,6 +15,7 @@ import {
   type LecternDatabase,
 } from '../persistence';
 import type { AskPorts } from '../pipelines/ask';
+import type { FeedbackModel } from '../pipelines/feedback';
 import { ModelsState } from './models.svelte';
 import { LibraryState } from './library.svelte';
 import { ChatState } from './chat.svelte';
@@ -28,6 +29,7 @@ import { docOf, PublishedState } from './published.svelte';
 import { OfflineState } from './offline.svelte';
 import { FirstRunState } from './first-run.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
+import { FeedbackState } from './feedback.svelte';
 import { PromptsState } from './prompts.svelte';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
@@ -77,6 +79,8 @@ export class AppState {
   readonly archive: ArchiveState;
   /** "Evaluate my library": the evaluation set through each search configuration and the answers. */
   readonly evaluate: EvaluateState;
+  /** Feedback on answers, kept in this browser, and the training-data export. */
+  readonly feedback: FeedbackState;
   /** The first run (the sample library), files dropped anywhere on the window, and pasted notes. */
   readonly firstRun: FirstRunState;
   /** The answer template's versions with their figures in use, and which one new questions get (Settings → Prompts). */
@@ -184,12 +188,21 @@ export class AppState {
       },
       ...common,
     });
-    this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
-    this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
-    this.evaluate = new EvaluateState({
+    this.feedback = new FeedbackState({ db, models: () => this.modelsInUse(), ...common });
+    this.chat = new ChatState({
       db,
       settings: () => ({ ...this.settings }),
       ports: this.askPorts(),
+      feedback: { shown: (s) => this.feedback.shown(s), signal: (id, s) => void this.feedback.signal(id, s) },
+      ...common,
+    });
+    this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
+    // An evaluation's answers are not use: they neither take an A/B turn nor count in the prompt figures.
+    const { answerPrompt: _assigned, promptUsed: _counted, ...evalPorts } = this.askPorts();
+    this.evaluate = new EvaluateState({
+      db,
+      settings: () => ({ ...this.settings }),
+      ports: evalPorts,
       ...common,
     });
     this.archive = new ArchiveState({
@@ -200,7 +213,11 @@ export class AppState {
       announce: (change) => this.tabs.announce(change),
       check: () => this.tabs.check(),
       forget: (docId) => void this.chat.forgetDocument(docId),
-      back: (docIds) => this.chat.documentsBack(docIds),
+      back: (docIds) => {
+        this.chat.documentsBack(docIds);
+        // An import (merge or replace) may bring feedback records.
+        void this.feedback.load();
+      },
       reloadSaved: async () => {
         await this.chat.restore();
         await this.reloadSettings();
@@ -234,6 +251,7 @@ export class AppState {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }
       await this.chat.restore();
+      await this.feedback.load();
     } catch (err) {
       this.library.unavailable(toAppError(err, 'STORAGE_FAILED'));
     }
@@ -345,6 +363,18 @@ export class AppState {
       answerPrompt: () => this.prompts.take(),
       promptUsed: (use) => this.prompts.used(use),
     };
+  }
+
+  /** The models loaded now, by registry id and revision (what a feedback record names). */
+  private modelsInUse(): FeedbackModel[] {
+    const slots = [
+      ['embedder', this.embedderSpec, this.models.embedder],
+      ['reranker', this.lateSpec, this.models.lateInteraction],
+      ['generator', this.generatorSpec, this.models.generator],
+    ] as const;
+    return slots.flatMap(([role, spec, slot]) =>
+      spec && slot.status === 'ready' ? [{ role, id: spec.id, revision: spec.revision || null }] : [],
+    );
   }
 
   get registryUrl(): string {

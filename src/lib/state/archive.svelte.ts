@@ -7,6 +7,7 @@ import type { ArchiveProgress } from '../pipelines/library-archive';
 import type { LibraryChange } from '../pipelines/library-sync';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { RpcClient } from '../rpc';
+import { download } from './download';
 
 export type { ImportMode };
 
@@ -40,19 +41,6 @@ const PHASE_TEXT: Record<ArchiveProgress['phase'], string> = {
 };
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
-/** Starts a download of `blob` through an object URL (revoked once the browser has taken it). */
-function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 export class ArchiveState {
   /** What runs now; idle when nothing does. */

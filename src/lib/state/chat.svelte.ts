@@ -6,6 +6,7 @@ import type { ChatMessage } from '../models/generator/types';
 import { getDocument, getSetting, setSetting, type LecternDatabase } from '../persistence';
 import { askQuestion, type AskEvents, type AskPorts, type AskSettings } from '../pipelines/ask';
 import { citationView, parseCitations, type CitationView } from '../pipelines/citation';
+import type { AskedSearch, FeedbackRecord, FeedbackSignal, FeedbackStart } from '../pipelines/feedback';
 import { BUSY, forgetDocument, scrubSource, type ChatPhase, type Source, type Turn } from '../pipelines/turn';
 import type { SearchFilters } from '../retrieval/search-types';
 import { Latest } from '../rpc';
@@ -26,6 +27,11 @@ export interface ChatContext {
   ports: AskPorts;
   info(text: string): void;
   fail(err: AppError): void;
+  /** Where each answer's feedback record is written (state/feedback.svelte.ts). */
+  feedback?: {
+    shown(start: Omit<FeedbackStart, 'models' | 'at'>): void;
+    signal(id: string | null, signal: FeedbackSignal): void;
+  };
 }
 
 const CONVERSATION_KEY = 'conversation';
@@ -53,6 +59,8 @@ export class ChatState {
   /** How the last search ran, in plain words (keyword-only, reranked on webgpu, …). */
   searchNote = $state('');
   viewing = $state<CitationView | null>(null);
+  /** The id of the turn shown (its feedback record's key); null when none, or saved before turns had ids. */
+  turnId = $state<string | null>(null);
 
   parsed = $derived(parseCitations(this.answer, this.sources.length));
   busy = $derived(BUSY.includes(this.phase));
@@ -67,11 +75,12 @@ export class ChatState {
   constructor(private readonly ctx: ChatContext) {}
 
   private current(): Turn {
-    const { asked: question, query, answer, phase, sources, grounding, used, dropped, prompt } = this;
-    return { question, query, answer, phase, sources, grounding, used, dropped, prompt };
+    const { turnId: id, asked: question, query, answer, phase, sources, grounding, used, dropped, prompt } = this;
+    return { ...(id ? { id } : {}), question, query, answer, phase, sources, grounding, used, dropped, prompt };
   }
 
   private show(turn: Turn | null): void {
+    this.turnId = turn?.id ?? null;
     this.asked = turn?.question ?? '';
     this.query = turn?.query ?? '';
     this.answer = turn?.answer ?? '';
@@ -142,7 +151,9 @@ export class ChatState {
     }
     if (this.asked) this.history = [...this.history, this.current()];
     this.show(null);
-    Object.assign(this, { asked: question, query: question, error: null, stats: null });
+    const id = crypto.randomUUID();
+    Object.assign(this, { turnId: id, asked: question, query: question, error: null, stats: null });
+    let searched: AskedSearch | null = null;
     const request = {
       question,
       history: this.historyMessages(),
@@ -160,7 +171,15 @@ export class ChatState {
           query: (q) => live(() => (this.query = q)),
           note: (t) => live(() => (this.searchNote = t)),
           // A question asked before a delete may bring the deleted document's passages back: scrub them too.
-          sources: (s) => live(() => (this.sources = s.map((x) => (this.deleted.has(x.docId) ? scrubSource(x) : x)))),
+          searched: (s) => (searched = s),
+          sources: (s) =>
+            live(() => {
+              this.sources = s.map((x) => (this.deleted.has(x.docId) ? scrubSource(x) : x));
+              if (searched) {
+                const shown = s.map((x) => x.chunkId);
+                this.ctx.feedback?.shown({ id, question, query: this.query, search: searched, shown });
+              }
+            }),
           fitted: (f) => live(() => Object.assign(this, f)),
           text: (t) => live(() => (this.answer += t)),
           grounded: (g) => live(() => Object.assign(this, g)),
@@ -176,13 +195,25 @@ export class ChatState {
         this.ctx.fail(this.error);
       }
     } finally {
+      if (searched) this.ctx.feedback?.signal(id, this.finished(id));
       await this.persist();
     }
+  }
+
+  /** How the ask of turn `id` ended, what its answer cites and with which prompt (it may have been superseded). */
+  private finished(id: string): FeedbackSignal {
+    if (this.turnId !== id) return { kind: 'finished', outcome: 'stopped', cited: [], prompt: null };
+    const ended = ['done', 'refused', 'error'] as const;
+    const outcome: FeedbackRecord['outcome'] = ended.find((p) => p === this.phase) ?? 'stopped';
+    const cited = new Set(this.parsed.segments.flatMap((g) => (g.kind === 'cite' ? [g.n] : [])));
+    const chunks = this.sources.filter((x) => cited.has(x.n)).map((x) => x.chunkId);
+    return { kind: 'finished', outcome, cited: chunks, prompt: outcome === 'done' ? this.prompt : null };
   }
 
   /** Opens the document behind citation [n], with the span that supports the citing sentence highlighted. */
   async openCitation(n: number, sentenceStart?: number): Promise<void> {
     const source = this.sources.find((s) => s.n === n);
+    if (source) this.ctx.feedback?.signal(this.turnId, { kind: 'opened', chunkId: source.chunkId });
     if (source?.library) {
       // A published library holds passages, not whole texts: the view is the passage itself.
       const passage = { ...source, start: 0, end: source.text.length };

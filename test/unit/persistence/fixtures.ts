@@ -1,5 +1,5 @@
 // Shared builders for persistence tests: records with predictable ids and vector values.
-import type { ChunkRecord, DocumentRecord, VectorRecord } from '../../../src/lib/persistence';
+import type { ChunkRecord, DocumentRecord, FeedbackRecord, VectorRecord } from '../../../src/lib/persistence';
 
 let counter = 0;
 
@@ -69,4 +69,30 @@ export function makeBatch(
   const chunks = makeChunks(id, n);
   const doc = makeDoc(id, { chunkCount: n, ...overrides });
   return [doc, chunks, makeVectors(chunks, dims, doc.embedderId ?? undefined)];
+}
+
+/** A feedback record (schema v5) with every field set; `final` ranks the given chunk ids. */
+export function makeFeedback(id: string, overrides: Partial<FeedbackRecord> = {}): FeedbackRecord {
+  const final = overrides.stages?.final.ids ?? ['a:0', 'a:1'];
+  const stage = { ids: final, scores: final.map((_, i) => 1 - i / 10) };
+  return {
+    id,
+    at: 1_000,
+    question: `Question ${id}?`,
+    query: `Question ${id}?`,
+    queries: [`Question ${id}?`],
+    stages: { dense: stage, keyword: null, fused: stage, reranked: null, final: stage },
+    shown: final,
+    cited: [],
+    models: [{ role: 'embedder', id: 'org/emb', revision: 'abc123' }],
+    prompt: { name: 'grounded-answer', version: 1 },
+    outcome: 'done',
+    thumbs: null,
+    reason: '',
+    sources: {},
+    opened: [],
+    expanded: [],
+    copied: false,
+    ...overrides,
+  };
 }

@@ -1,5 +1,6 @@
 // Library export and import: the zip round-trips every row byte for byte, and a damaged, tampered, truncated or foreign
-// file is refused with its own code, nothing written; merge adds only new documents; a failed write leaves no trace.
+// file is refused with its own code, nothing written; merge adds only new documents; a failed write leaves no trace;
+// feedback travels with the library, and an export from before feedback still imports.
 import 'fake-indexeddb/auto';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import {
   DB_VERSION,
   getSetting,
   openLecternDB,
+  putFeedback,
   readLibraryRows,
   saveDocumentWithChunks,
   setSetting,
@@ -24,9 +26,9 @@ import {
   type ArchiveManifest,
   type ImportPorts,
 } from '../../../src/lib/pipelines/library-archive';
-import { makeBatch, uniqueDbName } from './fixtures';
+import { makeBatch, makeFeedback, uniqueDbName } from './fixtures';
 
-const STORES = ['documents', 'chunks', 'vectors', 'keywords', 'tokenVectors', 'settings'] as const;
+const STORES = ['documents', 'chunks', 'vectors', 'keywords', 'tokenVectors', 'settings', 'feedback'] as const;
 
 let source: LecternDatabase;
 let target: LecternDatabase;
@@ -91,7 +93,18 @@ async function fill(db: LecternDatabase): Promise<void> {
   await setSetting(db, 'settings', { chunkTokens: 200, registryUrl: 'https://elsewhere.example/registry.json' });
   await setSetting(db, 'conversation', [TURN]);
   await setSetting(db, 'pendingCurrent:tab-1', 'tab-1:0');
+  await putFeedback(db, FEEDBACK);
 }
+
+/** Feedback on a question, with a thumb, a reason and marks (one on a passage of no document: it stays). */
+const FEEDBACK = makeFeedback('turn-1', {
+  thumbs: 'up',
+  reason: 'clear “answer”',
+  cited: ['a:0'],
+  sources: { 'a:0': 'relevant', 'gone:3': 'not-relevant' },
+  opened: ['a:0'],
+  copied: true,
+});
 
 const ports = (db: LecternDatabase): ImportPorts => ({
   write: (rows, mode, keys, step) => writeLibraryRows(db, rows, mode, keys, step),
@@ -172,7 +185,15 @@ describe('library export', () => {
       schemaVersion: DB_VERSION,
       appVersion: '9.9.9',
     });
-    expect(manifest.counts).toEqual({ documents: 2, chunks: 3, vectors: 3, keywords: 2, tokenVectors: 2, settings: 2 });
+    expect(manifest.counts).toEqual({
+      documents: 2,
+      chunks: 3,
+      vectors: 3,
+      keywords: 2,
+      tokenVectors: 2,
+      settings: 2,
+      feedback: 1,
+    });
     const names = Object.keys(files).filter((n) => n !== 'manifest.json');
     expect(Object.keys(manifest.entries).sort()).toEqual(names.sort());
     for (const name of names) {
@@ -208,6 +229,7 @@ describe('library import', () => {
       trustedOrigins: ['https://mine.example'],
     });
     expect(await getSetting(target, 'conversation', [])).toEqual([TURN]);
+    expect(await target.getAll('feedback')).toEqual([FEEDBACK]);
     const journaled = (await target.getAll('journal')).map((e) => e.docId);
     expect(journaled).toEqual(expect.arrayContaining(['a', 'b', 'old']));
   });
@@ -228,6 +250,38 @@ describe('library import', () => {
     expect(added).toMatchObject({ added: ['a', 'b'], skipped: 0 });
     expect(await fresh.count('tokenVectors')).toBe(2);
     fresh.close();
+  });
+
+  it('an export from before feedback (no feedback.json) imports, with no feedback; replace clears this browser’s', async () => {
+    await fill(source);
+    await putFeedback(target, makeFeedback('mine'));
+    const old = repack(await exported(source), (f) => {
+      delete f['feedback.json'];
+      editManifest(f, (m) => {
+        delete (m.counts as Partial<ArchiveManifest['counts']>).feedback;
+        delete m.entries['feedback.json'];
+      });
+    });
+    const fresh = await openLecternDB(uniqueDbName());
+    expect(await importLibrary(old, 'merge', ports(fresh))).toMatchObject({ added: ['a', 'b'] });
+    expect(await fresh.count('feedback')).toBe(0);
+    fresh.close();
+    await importLibrary(old, 'replace', ports(target));
+    expect(await target.count('feedback')).toBe(0);
+    expect(await target.count('documents')).toBe(2);
+  });
+
+  it('merge adds the feedback records not here yet and keeps those here as they are', async () => {
+    await fill(source);
+    await putFeedback(source, makeFeedback('turn-2', { thumbs: 'down' }));
+    const mine = { ...FEEDBACK, reason: 'my own reason' };
+    await putFeedback(target, mine);
+    await importLibrary(await exported(source), 'merge', ports(target));
+    const rows = await target.getAll('feedback');
+    expect(rows.map((r) => [r.id, r.reason, r.thumbs])).toEqual([
+      ['turn-1', 'my own reason', 'up'],
+      ['turn-2', '', 'down'],
+    ]);
   });
 
   it('a write that fails part-way leaves the library exactly as it was', async () => {
@@ -264,6 +318,15 @@ describe('library import', () => {
       ],
       ['no manifest', (b) => repack(b, (f) => delete f['manifest.json']), 'ARCHIVE_DAMAGED'],
       ['a wrong count', (b) => repack(b, (f) => editManifest(f, (m) => (m.counts.chunks = 9))), 'ARCHIVE_INVALID'],
+      [
+        'a feedback count without its entry',
+        (b) =>
+          repack(b, (f) => {
+            delete f['feedback.json'];
+            editManifest(f, (m) => delete m.entries['feedback.json']);
+          }),
+        'ARCHIVE_INVALID',
+      ],
       // Six entries of 40 MiB each: every one under the per-entry cap, together far past the budget of a small file.
       [
         'entries that declare too many bytes in all (a zip bomb)',
@@ -308,6 +371,21 @@ describe('library import', () => {
       const err = await refusal(importLibrary(signed, 'replace', ports(target)));
       expect(err.code).toBe('ARCHIVE_INVALID');
       expect(await target.count('documents')).toBe(0);
+    });
+
+    it('a feedback record of the wrong shape, even with a checksum that agrees', async () => {
+      await fill(source);
+      const files = unzipSync(await exported(source));
+      const rows = JSON.parse(strFromU8(files['feedback.json']!)) as Record<string, unknown>[];
+      files['feedback.json'] = strToU8(JSON.stringify([{ ...rows[0], sources: { 'a:0': 'maybe' } }]));
+      const sha256 = Buffer.from(
+        await crypto.subtle.digest('SHA-256', files['feedback.json'] as Uint8Array<ArrayBuffer>),
+      ).toString('hex');
+      editManifest(files, (m) => (m.entries['feedback.json'] = { bytes: files['feedback.json']!.length, sha256 }));
+      const err = await refusal(importLibrary(zipSync(files), 'replace', ports(target)));
+      expect(err.code).toBe('ARCHIVE_INVALID');
+      expect(err.message).toContain('feedback row 0 has no valid "sources"');
+      expect(await target.count('feedback')).toBe(0);
     });
   });
 });

@@ -85,13 +85,16 @@ export interface EvalArgs {
   rerankWeight?: number;
   /** Every configuration the models allow (BM25 only, dense only, hybrid, hybrid + rerank), one line each. */
   ablation?: boolean;
+  /** --ablation without the multi-query rows: the generator is not loaded (its rows cost a generation per query). */
+  noMultiQuery?: boolean;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
 export const DEFAULT_BATCH = 64;
 
 const USAGE =
-  'usage: eval --dataset <BEIR folder> (--mode <bm25|dense|hybrid|rerank> | --ablation) [--models real|standin] ' +
+  'usage: eval --dataset <BEIR folder> (--mode <bm25|dense|hybrid|rerank> | --ablation [--no-multi-query]) ' +
+  '[--models real|standin] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W]`;
 
@@ -112,7 +115,7 @@ const VALUED = [
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
-const FLAGS = ['refusal-calibration', 'ablation'];
+const FLAGS = ['refusal-calibration', 'ablation', 'no-multi-query'];
 
 export function parseArgs(argv: readonly string[]): EvalArgs {
   for (let i = 0; i < argv.length; i++) {
@@ -134,6 +137,8 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   const dataset = get('dataset');
   const ablation = argv.includes('--ablation');
   if (ablation && get('mode') !== undefined) throw new UsageError('--ablation runs every mode; leave out --mode');
+  const noMultiQuery = argv.includes('--no-multi-query');
+  if (noMultiQuery && !ablation) throw new UsageError('--no-multi-query applies to --ablation only');
   const mode = get('mode') ?? 'bm25';
   if (!dataset) throw new UsageError(USAGE);
   if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`unknown mode "${mode}"; ${USAGE}`);
@@ -199,6 +204,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(rerankCandidates !== undefined && { rerankCandidates }),
     ...(rerankWeight !== undefined && { rerankWeight }),
     ...(ablation && { ablation }),
+    ...(noMultiQuery && { noMultiQuery }),
   };
 }
 
@@ -405,7 +411,7 @@ export async function evaluateAblation(
 ): Promise<AblationLine[]> {
   const data = await loadDataset(args);
   const shared: Backends = { ...backends, ...(backends.dense && { dense: rememberDocuments(backends.dense) }) };
-  const configs = ablationConfigs(backends);
+  const configs = ablationConfigs(backends).filter((c) => !(args.noMultiQuery && c.multiQuery));
   const phrasings =
     backends.generator && configs.some((c) => c.multiQuery)
       ? await writePhrasings(data.questions, backends.generator, log)
@@ -481,6 +487,10 @@ async function ablationMain(
     if (!backends)
       note('no --models: BM25 only (dense, hybrid, rerank and multi-query rows need --models real|standin)');
     else if (!backends.generator) note('no generator: multi-query rows left out');
+  } else if (args.noMultiQuery) {
+    note('--no-multi-query: the generator is not loaded, multi-query rows left out');
+  }
+  if (backends || args.models === undefined) {
     await evaluateAblation(args, backends, printLine, note);
     return 0;
   }
@@ -489,15 +499,26 @@ async function ablationMain(
     models: args.models,
     device: args.device ?? 'wasm',
     lateInteraction: true,
-    generator: true,
+    generator: !args.noMultiQuery,
     batch: args.batch ?? DEFAULT_BATCH,
     ...(args.dtype && { dtype: args.dtype }),
   });
   const { embedder, generator } = session.loaded;
+  // The corpus vectors of an earlier run with the same model, dtype, device and batching (--embeddings-cache).
+  const cache =
+    args.embeddingsCache !== undefined && session.backends.dense
+      ? withEmbeddingCache(session.backends.dense, args.embeddingsCache, {
+          model: embedder.id,
+          dtype: embedder.dtype,
+          device: embedder.device,
+          dims: embedder.dims,
+          batch: args.batch ?? DEFAULT_BATCH,
+        })
+      : null;
   try {
     await evaluateAblation(
       args,
-      session.backends,
+      cache ? { ...session.backends, dense: cache } : session.backends,
       (line) =>
         printLine({
           ...line,

@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ablationConfigs, evaluate, evaluateAblation, main } from '../../eval/eval';
+import { ablationConfigs, evaluate, evaluateAblation, main, parseArgs } from '../../eval/eval';
 import {
   createSearcher,
   ModeUnavailableError,
@@ -167,6 +167,15 @@ describe('evaluate', () => {
     expect(mq!['recall@100']).toBe(1);
     expect(mq!['mrr@10']).toBe(1);
   });
+
+  it('--no-multi-query leaves the multi-query rows out and asks the generator nothing', async () => {
+    let calls = 0;
+    const generator = { complete: async () => (calls++, '') };
+    const args = { dataset: tinyBeir(), mode: 'bm25' as const, split: 'test', ablation: true, noMultiQuery: true };
+    const lines = await evaluateAblation(args, { generator });
+    expect(lines.map((l) => l.config)).toEqual(['bm25']);
+    expect(calls).toBe(0);
+  });
 });
 
 describe('eval --ablation (CLI)', () => {
@@ -198,6 +207,11 @@ describe('eval --ablation (CLI)', () => {
       queries: 3,
     });
     expect(err.join('')).toMatch(/BM25 only \(dense, hybrid, rerank and multi-query rows need --models/);
+  });
+
+  it('takes --no-multi-query with --ablation only', () => {
+    expect(parseArgs(['--dataset', 'x', '--ablation', '--no-multi-query'])).toMatchObject({ noMultiQuery: true });
+    expect(() => parseArgs(['--dataset', 'x', '--no-multi-query'])).toThrow(/--ablation only/);
   });
 
   it('refuses --ablation together with --mode', async () => {

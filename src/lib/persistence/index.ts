@@ -12,6 +12,7 @@ export {
   type VectorRecord,
   type JournalRecord,
   type PendingFileRecord,
+  type EvalQuestionRecord,
 } from './schema';
 export { openLecternDB, type LecternDatabase, type OpenHooks } from './db';
 export { MIGRATIONS, type Migration, type UpgradeTx } from './migrations';
@@ -49,6 +50,13 @@ export {
   type LibraryRows,
   type LibraryWriteOutcome,
 } from './library-rows';
+export {
+  deleteEvalQuestions,
+  deleteSyntheticQuestions,
+  putEvalQuestions,
+  readEvalSet,
+  updateEvalQuestionText,
+} from './eval-repo';
 export { repairOnStartup, type RepairReport } from './consistency';
 export {
   readSnapshot,

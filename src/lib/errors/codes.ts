@@ -97,6 +97,11 @@ export const ERROR_CODES = {
   INDEX_EMPTY: 'Your library is empty. Add documents first.',
   INDEX_STILL_BUILDING: 'Your documents are still being added. Ask again once they are ready.',
   QUESTION_EMPTY: 'Type a question first.',
+  SYNTHETIC_NO_DOCUMENTS: 'There are no documents to write questions about. Add documents to your library first.',
+  SYNTHETIC_NEEDS_ANSWER_MODEL:
+    'Synthetic questions are written by the answer model, which could not be used: {cause} Load the answer model from the Models panel and try again.',
+  SYNTHETIC_RUNNING: 'Synthetic questions are already being written. Wait for that run to finish, or cancel it.',
+  EVAL_QUESTION_EMPTY: 'Type the question first.',
   PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
   LIBRARY_BUSY: 'Files are still being added to your library. Export or import the library once they are done.',
   ARCHIVE_DAMAGED:

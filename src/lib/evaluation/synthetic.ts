@@ -73,27 +73,29 @@ export function retrievedInTop(chunkId: string, rankedIds: readonly string[], de
 
 /**
  * The filters before search, for one passage's questions, in order: a copy of the passage is dropped, then one whose
- * key is already `seen` (earlier questions of this run and the evaluation set); kept keys are added to `seen`.
- * Returns the survivors, and adds the drops to `counts`.
+ * key is in `seen` (questions kept so far: the evaluation set and this run) or repeats an earlier one of this batch.
+ * `seen` is not changed: the caller adds a question's key once search has kept it, so a question dropped for one
+ * passage can still be kept for another that search does find. Returns the survivors; adds the drops to `counts`.
  */
 export function screenQuestions(
   questions: readonly string[],
   passage: string,
-  seen: Set<string>,
+  seen: ReadonlySet<string>,
   counts: DropCounts,
 ): string[] {
   const kept: string[] = [];
+  const batch = new Set<string>();
   for (const q of questions) {
     if (isVerbatim(q, passage)) {
       counts.verbatim++;
       continue;
     }
     const key = questionKey(q);
-    if (seen.has(key)) {
+    if (seen.has(key) || batch.has(key)) {
       counts.duplicate++;
       continue;
     }
-    seen.add(key);
+    batch.add(key);
     kept.push(q);
   }
   return kept;

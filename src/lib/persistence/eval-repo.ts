@@ -68,3 +68,8 @@ export async function readEvalSet(db: LecternDatabase): Promise<EvalQuestionReco
   const rows = await guardStorage('readEvalSet', () => db.getAll('evalQuestions'));
   return rows.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+/** A document's passage ids (keys only: the sampler picks from these without reading any text). */
+export async function listChunkIds(db: LecternDatabase, docId: string): Promise<string[]> {
+  return guardStorage('listChunkIds', () => db.getAllKeysFromIndex('chunks', 'byDoc', docId));
+}

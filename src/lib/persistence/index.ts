@@ -53,6 +53,7 @@ export {
 export {
   deleteEvalQuestions,
   deleteSyntheticQuestions,
+  listChunkIds,
   putEvalQuestions,
   readEvalSet,
   updateEvalQuestionText,

@@ -27,6 +27,7 @@ import { docOf, PublishedState } from './published.svelte';
 import { OfflineState } from './offline.svelte';
 import { FirstRunState } from './first-run.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
+import { EvalSetState } from './eval-set.svelte';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
 const CALM = new Set([
@@ -75,6 +76,8 @@ export class AppState {
   readonly archive: ArchiveState;
   /** The first run (the sample library), files dropped anywhere on the window, and pasted notes. */
   readonly firstRun: FirstRunState;
+  /** The evaluation set: synthetic questions and the user's own, with their gold passages. */
+  readonly evalSet: EvalSetState;
   /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
   readonly consent = new OriginConsent({
     trusted: () => this.settings.trustedOrigins,
@@ -164,7 +167,10 @@ export class AppState {
       settings: () => this.settings,
       // Files queued the moment the page loads wait for the registry, which names the embedder.
       embedderSpec: async () => (await this.registryReady, this.embedderSpec),
-      removed: (docId) => void this.chat.forgetDocument(docId),
+      removed: (docId) => {
+        void this.chat.forgetDocument(docId);
+        this.evalSet.forgetDocument(docId);
+      },
       changed: (change) => this.tabs.announce(change),
       reindexOnAttach: () => this.registryOverride === null,
       searchLine: () => this.models.searchLine(),
@@ -175,6 +181,13 @@ export class AppState {
       ...common,
     });
     this.chat = new ChatState({ db, settings: () => ({ ...this.settings }), ports: this.askPorts(), ...common });
+    this.evalSet = new EvalSetState({
+      db,
+      settings: () => ({ ...this.settings }),
+      ports: this.askPorts(),
+      documents: () => this.library.documents.map((d) => ({ id: d.id, name: d.name })),
+      ...common,
+    });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
     this.archive = new ArchiveState({
       client: () => this.library.client(),
@@ -187,6 +200,7 @@ export class AppState {
       back: (docIds) => this.chat.documentsBack(docIds),
       reloadSaved: async () => {
         await this.chat.restore();
+        await this.evalSet.load();
         await this.reloadSettings();
       },
       ...common,
@@ -218,6 +232,11 @@ export class AppState {
         this.info(`Removed ${repaired.orphanDocIds.length} incomplete import(s) left by an interrupted session.`);
       }
       await this.chat.restore();
+      // After the library lists its documents (names beside each question), without holding up the start.
+      void this.library.ready().then(
+        () => this.evalSet.load(),
+        () => {},
+      );
     } catch (err) {
       this.library.unavailable(toAppError(err, 'STORAGE_FAILED'));
     }

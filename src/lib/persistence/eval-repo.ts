@@ -73,3 +73,27 @@ export async function readEvalSet(db: LecternDatabase): Promise<EvalQuestionReco
 export async function listChunkIds(db: LecternDatabase, docId: string): Promise<string[]> {
   return guardStorage('listChunkIds', () => db.getAllKeysFromIndex('chunks', 'byDoc', docId));
 }
+
+/**
+ * Removes the questions whose document is gone (a library import that replaced the documents, or rows from before a
+ * delete removed them too), in one transaction that re-reads the documents under its lock; returns how many went.
+ */
+export async function removeOrphanQuestions(db: LecternDatabase): Promise<number> {
+  return guardStorage('removeOrphanQuestions', () => {
+    const tx = db.transaction(['documents', 'evalQuestions'], 'readwrite');
+    return runInTransaction(tx, 'removeOrphanQuestions', async (track) => {
+      const known = new Set(await tx.objectStore('documents').getAllKeys());
+      const questions = tx.objectStore('evalQuestions');
+      let removed = 0;
+      let cursor = await questions.index('byDoc').openKeyCursor();
+      while (cursor) {
+        if (!known.has(cursor.key)) {
+          track(questions.delete(cursor.primaryKey));
+          removed++;
+        }
+        cursor = await cursor.continue();
+      }
+      return removed;
+    });
+  });
+}

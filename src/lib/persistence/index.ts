@@ -56,6 +56,7 @@ export {
   listChunkIds,
   putEvalQuestions,
   readEvalSet,
+  removeOrphanQuestions,
   updateEvalQuestionText,
 } from './eval-repo';
 export { repairOnStartup, type RepairReport } from './consistency';

@@ -6,6 +6,7 @@ import {
   listChunkIds,
   putEvalQuestions,
   readEvalSet,
+  removeOrphanQuestions,
   updateEvalQuestionText,
   type EvalQuestionRecord,
   type LecternDatabase,
@@ -73,10 +74,12 @@ export class EvalSetState {
     }));
   }
 
-  /** Reads the set from storage (at start, and after a run or another tab's change). */
+  /** Reads the set from storage (at start, and after a library import), without questions whose document is gone. */
   async load(): Promise<void> {
     try {
-      this.questions = await this.views(await readEvalSet(this.db()));
+      const db = this.db();
+      await removeOrphanQuestions(db);
+      this.questions = await this.views(await readEvalSet(db));
     } catch (err) {
       this.show(toAppError(err, 'STORAGE_FAILED'));
     }

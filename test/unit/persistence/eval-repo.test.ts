@@ -9,6 +9,7 @@ import {
   openLecternDB,
   putEvalQuestions,
   readEvalSet,
+  removeOrphanQuestions,
   saveDocumentWithChunks,
   updateEvalQuestionText,
   type EvalQuestionRecord,
@@ -93,5 +94,15 @@ describe('evaluation set', () => {
     const [doc, chunks, vectors] = makeBatch('new', 1, 4, { hash: 'new-hash' });
     await saveDocumentWithChunks(db, doc, chunks, vectors, { replaces: 'old' });
     expect((await readEvalSet(db)).map((r) => r.id)).toEqual(['b']);
+  });
+});
+
+describe('removeOrphanQuestions', () => {
+  it('removes only the questions whose document is gone', async () => {
+    await saveDocumentWithChunks(db, ...makeBatch('d1', 1));
+    await putEvalQuestions(db, [question('a', 'd1'), question('b', 'gone', 'user'), question('c', 'gone')]);
+    expect(await removeOrphanQuestions(db)).toBe(2);
+    expect((await readEvalSet(db)).map((r) => r.id)).toEqual(['a']);
+    expect(await removeOrphanQuestions(db)).toBe(0);
   });
 });

@@ -38,7 +38,7 @@ test('synthetic questions: progress, kept and dropped, edit, delete, reload @dev
   expect(n).toBeGreaterThanOrEqual(2);
   expect(Number(kept)).toBe(n);
   await expect(panel.getByTestId('synthetic-counts')).toHaveText(
-    `Kept ${n}. Dropped: ${n} copied the passage, ${n} repeated another question, 0 did not find their passage in the top 20; 0 passages gave no question.`,
+    `Kept ${n}. Dropped: 0 pointed at "the passage", ${n} copied the passage, ${n} repeated another question, 0 did not find their passage in the top 20; 0 passages gave no question.`,
   );
   const progressSeen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
   expect(progressSeen.some((t) => t.includes(`of ${n} passages`))).toBe(true);

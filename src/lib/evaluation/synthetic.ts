@@ -13,16 +13,31 @@ export const VERBATIM_RUN = 6;
  * passage copies it. */
 export const VERBATIM_MIN_WORDS = 4;
 
-export type DropReason = 'unparsed' | 'verbatim' | 'duplicate' | 'notRetrieved';
+export type DropReason = 'unparsed' | 'notStandalone' | 'verbatim' | 'duplicate' | 'notRetrieved';
 
 /** Questions dropped, by reason; `unparsed` counts passages whose output held no question at all. */
 export type DropCounts = Record<DropReason, number>;
 
-export const NO_DROPS: Readonly<DropCounts> = { unparsed: 0, verbatim: 0, duplicate: 0, notRetrieved: 0 };
+export const NO_DROPS: Readonly<DropCounts> = {
+  unparsed: 0,
+  notStandalone: 0,
+  verbatim: 0,
+  duplicate: 0,
+  notRetrieved: 0,
+};
 
 /** The number of drops over all reasons. */
 export function totalDropped(counts: DropCounts): number {
-  return counts.unparsed + counts.verbatim + counts.duplicate + counts.notRetrieved;
+  return counts.unparsed + counts.notStandalone + counts.verbatim + counts.duplicate + counts.notRetrieved;
+}
+
+/** "the passage", "this text", …: a question that needs the passage beside it to make sense (linear: no nesting). */
+const POINTS_AT_SOURCE =
+  /\b(?:the|this|that|above|given)\s+(?:passage|text|excerpt|paragraph|document|article|section)s?\b/i;
+
+/** Whether the question only makes sense next to its passage ("What is the passage about?"): it cannot test search. */
+export function pointsAtSource(question: string): boolean {
+  return POINTS_AT_SOURCE.test(question);
 }
 
 /** Words as the keyword index sees them (lowercased, folded, stemmed), stop words kept: order matters here. */
@@ -72,7 +87,8 @@ export function retrievedInTop(chunkId: string, rankedIds: readonly string[], de
 }
 
 /**
- * The filters before search, for one passage's questions, in order: a copy of the passage is dropped, then one whose
+ * The filters before search, for one passage's questions, in order: one that points at its passage ("the passage")
+ * is dropped, then a copy of the passage, then one whose
  * key is in `seen` (questions kept so far: the evaluation set and this run) or repeats an earlier one of this batch.
  * `seen` is not changed: the caller adds a question's key once search has kept it, so a question dropped for one
  * passage can still be kept for another that search does find. Returns the survivors; adds the drops to `counts`.
@@ -86,6 +102,10 @@ export function screenQuestions(
   const kept: string[] = [];
   const batch = new Set<string>();
   for (const q of questions) {
+    if (pointsAtSource(q)) {
+      counts.notStandalone++;
+      continue;
+    }
     if (isVerbatim(q, passage)) {
       counts.verbatim++;
       continue;

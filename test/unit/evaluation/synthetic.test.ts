@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isVerbatim,
   NO_DROPS,
+  pointsAtSource,
   questionKey,
   retrievedInTop,
   screenQuestions,
@@ -41,6 +42,16 @@ describe('isVerbatim', () => {
   });
 });
 
+describe('pointsAtSource', () => {
+  it('flags questions that need their passage beside them, and only those', () => {
+    expect(pointsAtSource('What is the passage about?')).toBe(true);
+    expect(pointsAtSource('According to this text, who wrote Rc?')).toBe(true);
+    expect(pointsAtSource('What does the given excerpts say?')).toBe(true);
+    expect(pointsAtSource('How do I pass text to a thread?')).toBe(false);
+    expect(pointsAtSource('What is a passage of time in Rust?')).toBe(false);
+  });
+});
+
 describe('questionKey', () => {
   it('matches rewordings with the same content words, ignoring case and punctuation', () => {
     expect(questionKey('How long is the warranty?')).toBe(questionKey('the WARRANTY: how long is it'));
@@ -71,16 +82,17 @@ describe('screenQuestions', () => {
         'In Rust, how is it decided if a borrow is allowed?',
         'What is stored in the evaluation set already?',
         'Why would a program fail to compile?',
+        'What is the passage about?',
       ],
       PASSAGE,
       seen,
       counts,
     );
     expect(kept).toEqual(['How does Rust decide if a borrow is allowed?', 'Why would a program fail to compile?']);
-    expect(counts).toEqual({ unparsed: 0, verbatim: 1, duplicate: 2, notRetrieved: 0 });
-    expect(totalDropped(counts)).toBe(3);
+    expect(counts).toEqual({ unparsed: 0, notStandalone: 1, verbatim: 1, duplicate: 2, notRetrieved: 0 });
+    expect(totalDropped(counts)).toBe(4);
     // Only the caller adds a kept question's key (once search has found its passage).
     expect(seen.size).toBe(1);
-    expect(NO_DROPS).toEqual({ unparsed: 0, verbatim: 0, duplicate: 0, notRetrieved: 0 });
+    expect(NO_DROPS).toEqual({ unparsed: 0, notStandalone: 0, verbatim: 0, duplicate: 0, notRetrieved: 0 });
   });
 });

@@ -127,7 +127,7 @@ describe('generateSyntheticQuestions', () => {
       total: 3,
       kept: 2,
       // The seed samples a:1 first: its repeat of a:0's question does not find a:1, then a:0 keeps it.
-      dropped: { unparsed: 1, verbatim: 1, duplicate: 0, notRetrieved: 2 },
+      dropped: { unparsed: 1, notStandalone: 0, verbatim: 1, duplicate: 0, notRetrieved: 2 },
     });
     expect(seen.map((p) => p.done)).toEqual([0, 1, 2, 3]);
     const rows = saved.flat();

@@ -104,6 +104,11 @@ export const ERROR_CODES = {
   QUESTION_EMPTY: 'Type a question first.',
   EVAL_SET_EMPTY:
     'There is nothing to evaluate yet: the evaluation set is empty. Generate synthetic questions, write your own, or mark sources of your answers as relevant first.',
+  SYNTHETIC_NO_DOCUMENTS: 'There are no documents to write questions about. Add documents to your library first.',
+  SYNTHETIC_NEEDS_ANSWER_MODEL:
+    'Synthetic questions are written by the answer model, which could not be used: {cause} Load the answer model from the Models panel and try again.',
+  SYNTHETIC_RUNNING: 'Synthetic questions are already being written. Wait for that run to finish, or cancel it.',
+  EVAL_QUESTION_EMPTY: 'Type the question first.',
   PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
   LIBRARY_BUSY: 'Files are still being added to your library. Export or import the library once they are done.',
   ARCHIVE_DAMAGED:

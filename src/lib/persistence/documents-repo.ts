@@ -17,7 +17,8 @@ import { runInTransaction } from './transaction';
 
 /** Every store whose rows belong to one document, keyed so that byDoc finds them. */
 export const DERIVED_STORES = ['chunks', 'vectors', 'keywords', 'tokenVectors'] as const;
-const DOC_STORES = ['documents', ...DERIVED_STORES, 'journal'] as const;
+/** Removing a document also removes its evaluation questions (their gold passages go with it), in the same transaction. */
+const DOC_STORES = ['documents', ...DERIVED_STORES, 'journal', 'evalQuestions'] as const;
 /** A save also removes the pending-file row of the file it came from. */
 const SAVE_STORES = [...DOC_STORES, 'pendingFiles'] as const;
 
@@ -60,6 +61,7 @@ export async function saveDocumentWithChunks(
       if (derived.replaces && derived.replaces !== doc.id) {
         track(tx.objectStore('documents').delete(derived.replaces));
         await deleteDerived(tx, derived.replaces, track);
+        await deleteQuestions(tx, derived.replaces, track);
       }
       // add, not put: a duplicate id is a bug and must abort rather than overwrite silently.
       for (const chunk of chunks) track(tx.objectStore('chunks').add(chunk));
@@ -90,6 +92,12 @@ async function deleteDerived(tx: DocTx, docId: string, track: (r: Promise<unknow
   DERIVED_STORES.forEach((store, i) => {
     for (const key of keys[i] ?? []) track(tx.objectStore(store).delete(key));
   });
+}
+
+/** The evaluation questions whose gold passages are in this document (the byDoc index). */
+async function deleteQuestions(tx: DocTx, docId: string, track: (r: Promise<unknown>) => void): Promise<void> {
+  const store = tx.objectStore('evalQuestions');
+  for (const key of await store.index('byDoc').getAllKeys(docId)) track(store.delete(key));
 }
 
 /**
@@ -194,6 +202,7 @@ export async function deleteDocument(db: LecternDatabase, id: string): Promise<v
     return runInTransaction(tx, 'deleteDocument', async (track) => {
       track(tx.objectStore('documents').delete(id));
       await deleteDerived(tx, id, track);
+      await deleteQuestions(tx, id, track);
       journal(tx, id, track);
     });
   });

@@ -12,6 +12,7 @@ export {
   type VectorRecord,
   type JournalRecord,
   type PendingFileRecord,
+  type EvalQuestionRecord,
 } from './schema';
 export { openLecternDB, type LecternDatabase, type OpenHooks } from './db';
 export { MIGRATIONS, type Migration, type UpgradeTx } from './migrations';
@@ -71,6 +72,14 @@ export {
 } from './library-rows';
 export { putFeedback, updateFeedback, listFeedback, deleteFeedback, clearFeedback } from './feedback-repo';
 export type { FeedbackRecord, FeedbackModel, FeedbackStage, SourceMark, Thumbs } from './feedback-schema';
+export {
+  deleteEvalQuestions,
+  deleteSyntheticQuestions,
+  listChunkIds,
+  putEvalQuestions,
+  removeOrphanQuestions,
+  updateEvalQuestionText,
+} from './eval-repo';
 export { repairOnStartup, type RepairReport } from './consistency';
 export {
   readSnapshot,
@@ -82,4 +91,4 @@ export {
 } from './snapshot-repo';
 export { isQuotaError, toStorageError } from './storage-errors';
 export { listEvalQuestions, listJudgedFeedback, saveEvalRun, listEvalRuns, deleteEvalRun } from './eval-repo';
-export type { EvalQuestionRecord, EvalRunRecord } from './eval-schema';
+export type { EvalRunRecord } from './eval-schema';

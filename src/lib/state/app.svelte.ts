@@ -31,6 +31,7 @@ import { FirstRunState } from './first-run.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
 import { FeedbackState } from './feedback.svelte';
 import { PromptsState } from './prompts.svelte';
+import { EvalSetState } from './eval-set.svelte';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
 const CALM = new Set([
@@ -89,6 +90,8 @@ export class AppState {
     info: (text) => this.info(text),
     fail: (err) => this.fail(err),
   });
+  /** The evaluation set: synthetic questions and the user's own, with their gold passages. */
+  readonly evalSet: EvalSetState;
   /** Asks before models come from a host a `?registry=` link names (see loadRegistry). */
   readonly consent = new OriginConsent({
     trusted: () => this.settings.trustedOrigins,
@@ -178,7 +181,10 @@ export class AppState {
       settings: () => this.settings,
       // Files queued the moment the page loads wait for the registry, which names the embedder.
       embedderSpec: async () => (await this.registryReady, this.embedderSpec),
-      removed: (docId) => void this.chat.forgetDocument(docId),
+      removed: (docId) => {
+        void this.chat.forgetDocument(docId);
+        this.evalSet.forgetDocument(docId);
+      },
       changed: (change) => this.tabs.announce(change),
       reindexOnAttach: () => this.registryOverride === null,
       searchLine: () => this.models.searchLine(),
@@ -194,6 +200,15 @@ export class AppState {
       settings: () => ({ ...this.settings }),
       ports: this.askPorts(),
       feedback: { shown: (s) => this.feedback.shown(s), signal: (id, s) => void this.feedback.signal(id, s) },
+      ...common,
+    });
+    // Writing questions is not use either: no A/B turn, no prompt figures.
+    const { answerPrompt: _setAssigned, promptUsed: _setCounted, ...setPorts } = this.askPorts();
+    this.evalSet = new EvalSetState({
+      db,
+      settings: () => ({ ...this.settings }),
+      ports: setPorts,
+      documents: () => this.library.documents.map((d) => ({ id: d.id, name: d.name })),
       ...common,
     });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
@@ -220,6 +235,7 @@ export class AppState {
       },
       reloadSaved: async () => {
         await this.chat.restore();
+        await this.evalSet.load();
         await this.reloadSettings();
       },
       ...common,
@@ -252,6 +268,11 @@ export class AppState {
       }
       await this.chat.restore();
       await this.feedback.load();
+      // After the library lists its documents (names beside each question), without holding up the start.
+      void this.library.ready().then(
+        () => this.evalSet.load(),
+        () => {},
+      );
     } catch (err) {
       this.library.unavailable(toAppError(err, 'STORAGE_FAILED'));
     }

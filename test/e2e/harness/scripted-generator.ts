@@ -1,27 +1,44 @@
-// A scripted generator worker, for e2e tests only: same RPC contract as the real one, fixed cited text.
+// A scripted generator worker, for e2e tests only: same RPC contract as the real one, fixed cited text (or questions).
 import { serve, type Endpoint, type Handlers } from '../../../src/lib/rpc';
-import type { GeneratorMethods } from '../../../src/lib/models/generator/types';
+import type { ChatMessage, GeneratorMethods } from '../../../src/lib/models/generator/types';
 
 /** One supported sentence citing [1], one sentence no passage supports. */
 export const SCRIPTED_ANSWER =
   "A Fresnel lens focuses the lamp's light into a narrow beam [1]. The moon is made of green cheese [1].";
 
+/**
+ * Asked for questions a passage answers (the synthetic-questions prompt), it writes, deterministically from the
+ * passage's first sentence: a question on three of its longer words, that sentence copied as a question, and the
+ * first question reworded, as a small model might: the app's filters should keep the first and drop the others.
+ */
+function questionsFor(messages: ChatMessage[]): string | null {
+  if (!/questions that the passage answers/i.test(messages[0]?.content ?? '')) return null;
+  const user = messages[messages.length - 1]?.content ?? '';
+  const open = user.indexOf('>', user.indexOf('<passage')) + 1;
+  const text = user.slice(open, user.indexOf('</passage>', open)).trim();
+  const sentence = (text.split(/[.!?]\s/)[0] ?? text).replace(/[.!?]+$/, '').trim();
+  const topic = (sentence.match(/[\p{L}\p{N}]{5,}/gu) ?? []).slice(0, 3).join(' ');
+  if (!topic) return 'I cannot find a question here.';
+  return [`What should I know about ${topic}?`, `${sentence}?`, `About ${topic}: what should I know?`].join('\n');
+}
+
 const handlers: Handlers<GeneratorMethods> = {
   load: async ({ device, dtype }) => ({ device, dtype }),
   stopDownload: async () => {},
   countTokens: async ({ messages }) => messages.reduce((n, m) => n + m.content.split(/\s+/).length, 0),
-  generate: async (_params, ctx) => {
+  generate: async ({ messages }, ctx) => {
     // The test counts these lines to prove whether the generator was called at all.
     console.log('scripted-generator: generate');
     const started = performance.now();
-    const pieces = SCRIPTED_ANSWER.match(/\S+\s*/g) ?? [];
+    const reply = questionsFor(messages) ?? SCRIPTED_ANSWER;
+    const pieces = reply.match(/\S+\s*/g) ?? [];
     for (const piece of pieces) {
       if (ctx.signal.aborted) break;
       ctx.progress({ text: piece });
       await new Promise((r) => setTimeout(r, 5));
     }
     const total = performance.now() - started;
-    return { text: SCRIPTED_ANSWER, tokens: pieces.length, firstTokenMs: 0, totalMs: total };
+    return { text: reply, tokens: pieces.length, firstTokenMs: 0, totalMs: total };
   },
 };
 

@@ -3,6 +3,7 @@ import { groundedAnswerV1 } from './grounded-answer.v1';
 import { groundedAnswerV2 } from './grounded-answer.v2';
 import { multiQueryV1 } from './multi-query.v1';
 import { queryRewriteV1 } from './query-rewrite.v1';
+import { syntheticQuestionsV1 } from './synthetic-questions.v1';
 import type { PromptTemplate } from './types';
 
 export type { PromptPassage, PromptTemplate, PromptValue } from './types';
@@ -15,10 +16,16 @@ export {
   HISTORY_MESSAGE_CHARS,
 } from './render';
 export type { RenderOptions } from './render';
-export { groundedAnswerV1, groundedAnswerV2, multiQueryV1, queryRewriteV1 };
+export { groundedAnswerV1, groundedAnswerV2, multiQueryV1, queryRewriteV1, syntheticQuestionsV1 };
 
 /** Every template the app ships, all versions. */
-export const PROMPTS: readonly PromptTemplate[] = [groundedAnswerV1, groundedAnswerV2, queryRewriteV1, multiQueryV1];
+export const PROMPTS: readonly PromptTemplate[] = [
+  groundedAnswerV1,
+  groundedAnswerV2,
+  queryRewriteV1,
+  multiQueryV1,
+  syntheticQuestionsV1,
+];
 
 /** The named template at a version, or its newest version when none is given; throws when unknown. */
 export function getPrompt(name: string, version?: number): PromptTemplate {

@@ -1,0 +1,220 @@
+// Evaluation-set state: the questions with their gold passages, the synthetic-question job, and the user's edits.
+import { AppError, isAbortError, toAppError } from '../errors';
+import {
+  deleteEvalQuestions,
+  deleteSyntheticQuestions,
+  listChunkIds,
+  putEvalQuestions,
+  listEvalQuestions,
+  removeOrphanQuestions,
+  updateEvalQuestionText,
+  type EvalQuestionRecord,
+  type LecternDatabase,
+} from '../persistence';
+import type { AskPorts, AskSettings } from '../pipelines/ask';
+import { generateSyntheticQuestions, type SyntheticProgress } from '../pipelines/synthetic';
+
+export type { SyntheticProgress };
+
+/** Passages sampled per document, and in all, per run: enough to measure, few enough to run in minutes. */
+export const PER_DOCUMENT = 3;
+export const MAX_PASSAGES = 60;
+/** Characters of the gold passage shown beside its question. */
+const EXCERPT_CHARS = 220;
+
+/** A question as the editor shows it: the record, its document's name and an excerpt of its gold passage. */
+export interface EvalQuestionView extends EvalQuestionRecord {
+  docName: string;
+  excerpt: string;
+}
+
+export interface EvalSetContext {
+  db(): LecternDatabase | null;
+  settings(): AskSettings;
+  /** Search, the answer model, passages and document names, as the ask pipeline reaches them. */
+  ports: AskPorts;
+  /** The user's own documents (not a published library's). */
+  documents(): { id: string; name: string }[];
+  info(text: string): void;
+  fail(err: AppError): void;
+}
+
+function clip(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length <= EXCERPT_CHARS ? t : `${t.slice(0, EXCERPT_CHARS).trimEnd()}…`;
+}
+
+export class EvalSetState {
+  questions = $state<EvalQuestionView[]>([]);
+  /** The running (or last) synthetic run's progress; null before the first. */
+  progress = $state<SyntheticProgress | null>(null);
+  running = $state(false);
+  /** How the last run ended, in plain words. */
+  outcome = $state('');
+  error = $state<AppError | null>(null);
+
+  synthetic = $derived(this.questions.filter((q) => q.origin === 'synthetic').length);
+
+  private controller: AbortController | null = null;
+
+  constructor(private readonly ctx: EvalSetContext) {}
+
+  private db(): LecternDatabase {
+    const db = this.ctx.db();
+    if (!db) throw new AppError('STORAGE_FAILED');
+    return db;
+  }
+
+  private async views(rows: EvalQuestionRecord[]): Promise<EvalQuestionView[]> {
+    const passages = await this.ctx.ports.passages(rows.map((r) => r.chunkIds[0] ?? ''));
+    return rows.map((r, i) => ({
+      ...r,
+      docName: this.ctx.ports.docName(r.docId),
+      excerpt: clip(passages[i]?.text ?? '(passage not found)'),
+    }));
+  }
+
+  /** Reads the set from storage (at start, and after a library import), without questions whose document is gone. */
+  async load(): Promise<void> {
+    try {
+      const db = this.db();
+      await removeOrphanQuestions(db);
+      this.questions = await this.views(await listEvalQuestions(db));
+    } catch (err) {
+      this.show(toAppError(err, 'STORAGE_FAILED'));
+    }
+  }
+
+  private show(err: AppError): void {
+    this.error = err;
+    this.ctx.fail(err);
+  }
+
+  /** Runs the synthetic-question job (sample → write → filter → save); Cancel keeps what was saved. */
+  async generate(): Promise<void> {
+    if (this.running) return this.show(new AppError('SYNTHETIC_RUNNING'));
+    this.error = null;
+    this.outcome = '';
+    this.running = true;
+    this.progress = null;
+    const controller = new AbortController();
+    this.controller = controller;
+    const { ports } = this.ctx;
+    let kept = 0;
+    try {
+      const db = this.db();
+      const result = await generateSyntheticQuestions(
+        // A new seed each time the set grows, so running again samples other passages.
+        {
+          settings: this.ctx.settings(),
+          perDocument: PER_DOCUMENT,
+          max: MAX_PASSAGES,
+          seed: this.questions.length + 1,
+        },
+        {
+          documents: async () =>
+            Promise.all(
+              this.ctx
+                .documents()
+                .map(async (d) => ({ docId: d.id, name: d.name, chunkIds: await listChunkIds(db, d.id) })),
+            ),
+          passages: (ids) => ports.passages(ids),
+          search: () => ports.search(),
+          generator: () => ports.generator(),
+          existing: async () => this.questions.map((q) => q.text),
+          save: async (rows) => {
+            await putEvalQuestions(db, rows);
+            this.questions = [...this.questions, ...(await this.views(rows))];
+          },
+          newId: () => crypto.randomUUID(),
+          now: () => Date.now(),
+        },
+        (p) => {
+          this.progress = p;
+          kept = p.kept;
+        },
+        controller.signal,
+      );
+      this.outcome = `Kept ${result.kept} question${result.kept === 1 ? '' : 's'} from ${result.total} passages.`;
+      this.ctx.info(this.outcome);
+    } catch (err) {
+      if (isAbortError(err) || controller.signal.aborted) {
+        this.outcome = `Cancelled: kept the ${kept} question${kept === 1 ? '' : 's'} saved before.`;
+        this.ctx.info(this.outcome);
+      } else {
+        this.show(toAppError(err));
+      }
+    } finally {
+      this.running = false;
+      if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  cancel(): void {
+    this.controller?.abort();
+  }
+
+  async edit(id: string, text: string): Promise<void> {
+    const t = text.replace(/\s+/g, ' ').trim();
+    if (!t) return this.show(new AppError('EVAL_QUESTION_EMPTY'));
+    try {
+      const row = await updateEvalQuestionText(this.db(), id, t);
+      this.questions = this.questions.map((q) => (q.id === id && row ? { ...q, ...row } : q));
+      if (!row) this.questions = this.questions.filter((q) => q.id !== id);
+      this.ctx.info('Question saved.');
+    } catch (err) {
+      this.show(toAppError(err, 'STORAGE_FAILED'));
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await deleteEvalQuestions(this.db(), [id]);
+      this.questions = this.questions.filter((q) => q.id !== id);
+      this.ctx.info('Question deleted.');
+    } catch (err) {
+      this.show(toAppError(err, 'STORAGE_FAILED'));
+    }
+  }
+
+  async removeSynthetic(): Promise<void> {
+    try {
+      const n = await deleteSyntheticQuestions(this.db());
+      this.questions = this.questions.filter((q) => q.origin !== 'synthetic');
+      this.ctx.info(`Deleted ${n} synthetic question${n === 1 ? '' : 's'}.`);
+    } catch (err) {
+      this.show(toAppError(err, 'STORAGE_FAILED'));
+    }
+  }
+
+  /** Adds the user's own question with the passage that answers it (picked from an answer's sources). */
+  async add(text: string, passage: { chunkId: string; docId: string }): Promise<boolean> {
+    const t = text.replace(/\s+/g, ' ').trim();
+    if (!t) {
+      this.show(new AppError('EVAL_QUESTION_EMPTY'));
+      return false;
+    }
+    const row: EvalQuestionRecord = {
+      id: crypto.randomUUID(),
+      text: t,
+      docId: passage.docId,
+      chunkIds: [passage.chunkId],
+      origin: 'user',
+      createdAt: Date.now(),
+    };
+    try {
+      await putEvalQuestions(this.db(), [row]);
+      this.questions = [...this.questions, ...(await this.views([row]))];
+      this.ctx.info('Question added to the evaluation set.');
+      return true;
+    } catch (err) {
+      this.show(toAppError(err, 'STORAGE_FAILED'));
+      return false;
+    }
+  }
+
+  /** A deleted document took its questions with it (in its delete's transaction): drop them from the list. */
+  forgetDocument(docId: string): void {
+    this.questions = this.questions.filter((q) => q.docId !== docId);
+  }
+}

@@ -1,4 +1,5 @@
-// The evaluation set: synthetic questions written with progress and kept/dropped counts, edited, deleted, kept on reload.
+// The evaluation set: synthetic questions written with progress and kept/dropped counts, edited, deleted, kept on
+// reload, then run through "Evaluate my library" (the generate → evaluate → table flow of #14).
 import { fileURLToPath } from 'node:url';
 import { expect, openApp, test } from './fixtures';
 import { useScriptedGenerator } from './harness/scripted';
@@ -65,5 +66,20 @@ test('synthetic questions: progress, kept and dropped, edit, delete, reload @dev
   await expect(items.nth(0).locator('.q')).toHaveText('Which question did I write myself?');
   await expect(items.nth(0)).toContainText('Synthetic, edited');
   await expect(list.getByText(second, { exact: true })).toHaveCount(0);
+
+  // The generated set is what "Evaluate my library" runs: search rows only here (evaluate.spec covers the rest).
+  await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Evaluate my library' });
+  await expect(dialog.getByText(`${n - 1} question${n - 1 === 1 ? '' : 's'} in the set`)).toBeVisible();
+  await dialog.getByRole('checkbox', { name: /Also with multi-query/ }).uncheck();
+  await dialog.getByRole('checkbox', { name: 'Also answer each question' }).uncheck();
+  await dialog.getByRole('button', { name: 'Run the evaluation' }).click();
+  const table = dialog.getByRole('table', { name: /Context relevance by search configuration/ });
+  await expect(table).toBeVisible({ timeout: 120_000 });
+  const rows = table.getByRole('row');
+  await expect(rows).toHaveCount(1 + 4);
+  await expect(rows.nth(1).getByRole('rowheader')).toHaveText('BM25 only');
+  // Every kept question found its own passage in the top 20 (the filter), so Recall@100 is at least that good.
+  for (let i = 1; i <= 4; i++) await expect(rows.nth(i).getByRole('cell').nth(3)).toHaveText(/^[01]\.\d{3}$/);
   expect(externalRequests).toEqual([]);
 });

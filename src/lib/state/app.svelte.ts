@@ -203,7 +203,7 @@ export class AppState {
       ...common,
     });
     // Writing questions is not use either: no A/B turn, no prompt figures.
-    const { answerPrompt: _setAssigned, promptUsed: _setCounted, ...setPorts } = this.askPorts();
+    const { answerPrompt: _setAssigned, promptUsed: _setCounted, ...setPorts } = this.measuringPorts();
     this.evalSet = new EvalSetState({
       db,
       settings: () => ({ ...this.settings }),
@@ -213,7 +213,7 @@ export class AppState {
     });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });
     // An evaluation's answers are not use: they neither take an A/B turn nor count in the prompt figures.
-    const { answerPrompt: _assigned, promptUsed: _counted, ...evalPorts } = this.askPorts();
+    const { answerPrompt: _assigned, promptUsed: _counted, ...evalPorts } = this.measuringPorts();
     this.evaluate = new EvaluateState({
       db,
       settings: () => ({ ...this.settings }),
@@ -349,6 +349,20 @@ export class AppState {
   }
 
   /** What the ask pipeline calls: the library's state, search and the answer model, passages and document names. */
+  /**
+   * The ask ports for measuring (the evaluation and the synthetic-question filter): search waits for the models to
+   * settle, where a question gets keyword results at once, so a run never measures keywords alone by accident.
+   */
+  private measuringPorts(): AskPorts {
+    return {
+      ...this.askPorts(),
+      search: async () => {
+        await this.models.settled;
+        return this.models.searchAccess();
+      },
+    };
+  }
+
   private askPorts(): AskPorts {
     return {
       library: async () => {

@@ -126,7 +126,7 @@ export async function evaluationSet(
   return out;
 }
 
-/** What `retrieve` is asked for one configuration (weights of 0 leave a search out; see search-service.ts). */
+/** What `retrieve` is asked for one configuration (`only` leaves a search out; see search-service.ts). */
 export function retrieveRequest(
   config: RetrievalConfig,
   queries: string[],
@@ -134,12 +134,8 @@ export function retrieveRequest(
   access: Pick<SearchAccess, 'embedder' | 'late'>,
   rerank: boolean,
 ): RetrieveRequest {
-  const weights =
-    config.mode === 'bm25'
-      ? { dense: 0, keyword: 1 }
-      : config.mode === 'dense'
-        ? { dense: 1, keyword: 0 }
-        : { dense: settings.denseWeight, keyword: settings.keywordWeight };
+  const weights = { dense: settings.denseWeight, keyword: settings.keywordWeight };
+  const only = config.mode === 'bm25' ? 'keyword' : config.mode === 'dense' ? 'dense' : undefined;
   const late = rerank ? access.late : null;
   const depth = late ? settings.rerankCandidates : EVAL_DEPTH;
   return {
@@ -149,6 +145,7 @@ export function retrieveRequest(
     topK: depth,
     filters: {},
     weights,
+    ...(only && { only }),
     rerank: late ? { gpu: late.gpu, skip: [...late.skiplist] } : null,
   };
 }

@@ -27,8 +27,8 @@ export { DEFAULT_FINAL_ORDER };
 export type { RankedPassage, Retrieved, RetrieveRequest };
 
 export async function retrieve(req: RetrieveRequest, ports: RetrievePorts, signal: AbortSignal): Promise<Retrieved> {
-  // A dense weight of 0 is a keyword-only search: no query embedding at all.
-  const embedder = req.weights.dense > 0 ? ports.embedder : null;
+  // A keyword-only request embeds nothing.
+  const embedder = req.only === 'keyword' ? null : ports.embedder;
   const lists: SearchHit[][] = [];
   const ms = { embed: 0, search: 0, rerank: 0 };
   for (const q of req.queries) {
@@ -37,7 +37,8 @@ export async function retrieve(req: RetrieveRequest, ports: RetrievePorts, signa
     const vector = embedder ? await embedder.call('embed', { texts: [text], kind: 'query' }, { signal }) : null;
     if (embedder) ms.embed += performance.now() - t;
     t = performance.now();
-    lists.push(await ports.search({ vector, text: q, k: req.candidates, filters: req.filters, weights: req.weights }));
+    const params = { vector, text: q, k: req.candidates, filters: req.filters, weights: req.weights };
+    lists.push(await ports.search(req.only ? { ...params, only: req.only } : params));
     ms.search += performance.now() - t;
   }
   const fused =

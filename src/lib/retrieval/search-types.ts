@@ -38,7 +38,12 @@ export interface SearchParams {
   k: number;
   filters: SearchFilters;
   weights: { dense: number; keyword: number };
+  /** One kind of search alone (the evaluation's BM25-only and dense-only rows); absent: both, as weighted. */
+  only?: SearchOnly;
 }
+
+/** Which search runs alone when a request asks for one only. */
+export type SearchOnly = 'keyword' | 'dense';
 
 export interface SearchHit {
   id: string;
@@ -239,6 +244,8 @@ export interface RetrieveRequest {
   topK: number;
   filters: SearchFilters;
   weights: { dense: number; keyword: number };
+  /** One kind of search alone ('keyword': no query embedding at all); absent: both. */
+  only?: SearchOnly;
   /** Rerank with the late-interaction model (null: fused order only); `skip` is its punctuation skiplist. */
   rerank: { gpu: boolean; skip: string[] } | null;
 }

@@ -222,13 +222,14 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
    * ranked within its own library (BM25 scores of two corpora do not compare; ranks do). A published library that
    * fails (a damaged shard, the network) is left out of this search, and the failure said in the search note.
    */
-  const search = async ({ vector, text, k, filters, weights }: SearchParams, expect: Expect) => {
+  const search = async ({ vector, text, k, filters, weights, only }: SearchParams, expect: Expect) => {
     const filter = filterFor(filters);
-    // A weight of 0 leaves that kind of search out (BM25-only and dense-only runs of the evaluation).
-    const useKeyword = weights.keyword > 0;
+    // `only` leaves the other kind of search out (BM25-only and dense-only runs of the evaluation); a weight of 0 does
+    // not: its hits still come as candidates, ranked last by the fusion.
+    const useKeyword = only !== 'dense';
     const keywordHits = useKeyword ? keyword.search(text, { k: FIRST_STAGE, filter: filter ?? undefined }) : [];
     let denseHits: { id: string; score: number }[] = [];
-    if (vector && dense && weights.dense > 0) {
+    if (vector && dense && only !== 'keyword') {
       denseHits = filter
         ? dense.scoreIds(vector, [...meta.keys()].filter(filter), FIRST_STAGE)
         : dense.search(vector, FIRST_STAGE);
@@ -245,7 +246,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
             .finally(firstPublishedSearch);
           pubKeyword = await withDeadline(keywordHits, PUBLISHED_DEADLINE_MS, url);
         }
-        const index = denseOk && weights.dense > 0 ? library.denseIndex : null;
+        const index = denseOk && only !== 'keyword' ? library.denseIndex : null;
         if (vector && index)
           pubDense = filter
             ? index.scoreIds(vector, library.ids.filter(filter), FIRST_STAGE)

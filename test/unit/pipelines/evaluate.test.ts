@@ -67,8 +67,7 @@ const LISTS: Record<string, Record<string, string[]>> = {
   dense: { lens: ['d1:1', 'd1:0'], wick: ['d1:1'], starter: ['d2:0'] },
   hybrid: { lens: ['d1:1', 'd1:0', 'd2:0'], wick: ['d1:1', 'd2:0'], starter: ['d2:0'] },
 };
-const modeOf = (req: RetrieveRequest) =>
-  req.weights.keyword === 0 ? 'dense' : req.weights.dense === 0 ? 'bm25' : 'hybrid';
+const modeOf = (req: RetrieveRequest) => (req.only === 'dense' ? 'dense' : req.only === 'keyword' ? 'bm25' : 'hybrid');
 
 function access(log: RetrieveRequest[] = [], reranker = false): SearchAccess {
   return {
@@ -116,15 +115,15 @@ describe('one implementation: CLI and app', () => {
 });
 
 describe('app search port', () => {
-  it('turns a configuration into weights: 0 leaves a search out; rerank keeps the first stage after its head', async () => {
+  it('turns a configuration into a request: `only` leaves a search out; rerank keeps the first stage after its head', async () => {
     const log: RetrieveRequest[] = [];
     const port = appSearchPort(access(log, true), SETTINGS);
     const signal = new AbortController().signal;
     await port.rank(QUESTIONS[0]!, configOf('bm25', false), signal);
     await port.rank(QUESTIONS[0]!, configOf('dense', false), signal);
-    expect(log.map((r) => [r.weights, r.candidates, r.rerank])).toEqual([
-      [{ dense: 0, keyword: 1 }, 100, null],
-      [{ dense: 1, keyword: 0 }, 100, null],
+    expect(log.map((r) => [r.only, r.candidates, r.rerank])).toEqual([
+      ['keyword', 100, null],
+      ['dense', 100, null],
     ]);
     const r = await port.rank(QUESTIONS[0]!, configOf('rerank', false), signal);
     // hybrid: d1:1, d1:0, d2:0; the head of 2 reranked (swapped), then the rest in first-stage order.

@@ -69,13 +69,22 @@ function ports(
 const signal = new AbortController().signal;
 
 describe('retrieve pipeline', () => {
-  it('with a dense weight of 0 embeds nothing and searches by keywords only (the BM25-only evaluation)', async () => {
+  it('keyword-only embeds nothing and asks for keywords only (the BM25-only evaluation)', async () => {
     const p = ports({ 'fresnel lens': [hit('a', 0.03, null, 2)] });
-    const found = await retrieve(request({ weights: { dense: 0, keyword: 1 } }), p, signal);
+    const found = await retrieve(request({ only: 'keyword' }), p, signal);
     expect(p.seen.embedded).toEqual([]);
     expect(p.seen.searches[0]!.vector).toBeNull();
+    expect(p.seen.searches[0]!.only).toBe('keyword');
     expect(found.dense).toBe(false);
     expect(found.trace?.ms.embed).toBe(0);
+  });
+
+  it('a dense weight of 0 still embeds the query (the chat setting only weighs the fusion)', async () => {
+    const p = ports({ 'fresnel lens': [hit('a', 0.03, 0.8, 2)] });
+    const found = await retrieve(request({ weights: { dense: 0, keyword: 1 } }), p, signal);
+    expect(p.seen.embedded).toHaveLength(1);
+    expect(p.seen.searches[0]!.only).toBeUndefined();
+    expect(found.dense).toBe(true);
   });
 
   it('without a reranker keeps the first-stage order, cut to topK, with the scores shown', async () => {

@@ -77,12 +77,15 @@ describe('search service on the exact dense index', () => {
     expect(hits[0]).toMatchObject({ id: 'paper:0', dense: { rank: 1 }, keyword: { rank: 1 } });
     expect(hits[0]!.dense!.score).toBeCloseTo(1, 6);
 
-    // A weight of 0 leaves that search out entirely (the evaluation's BM25-only and dense-only rows).
-    const at = { vector: unit(0, 0, 1, 0), text: 'ownership', k: 4, filters: {} };
-    const keywordOnly = await search.call('search', { ...at, weights: { dense: 0, keyword: 1 } });
+    // `only` leaves the other search out entirely (the evaluation's BM25-only and dense-only rows).
+    const at = { vector: unit(0, 0, 1, 0), text: 'ownership', k: 4, filters: {}, weights };
+    const keywordOnly = await search.call('search', { ...at, only: 'keyword' });
     expect(keywordOnly.map((h) => h.id)).toEqual(['notes:1']);
     expect(keywordOnly[0]!.dense).toBeNull();
-    const denseOnly = await search.call('search', { ...at, weights: { dense: 1, keyword: 0 } });
+    // A weight of 0 is not "leave out": the chat's keyword weight at 0 still gets the keyword-only hits as candidates.
+    const zeroKeyword = await search.call('search', { ...at, weights: { dense: 1, keyword: 0 } });
+    expect(zeroKeyword.map((h) => h.id)).toContain('notes:1');
+    const denseOnly = await search.call('search', { ...at, only: 'dense' });
     expect(denseOnly).toHaveLength(4);
     expect(denseOnly.every((h) => h.keyword === null)).toBe(true);
     expect(denseOnly[0]!.id).toBe('paper:0');

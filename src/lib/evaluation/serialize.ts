@@ -13,6 +13,8 @@ export interface EvaluationReport {
   retrieval: RetrievalReport;
   /** Null when answers were not evaluated. */
   answers: AnswerFigures | null;
+  /** What was left out of this run and why, in plain words (e.g. the answer model could not load). */
+  notes?: string[];
 }
 
 export function reportToJson(report: EvaluationReport): string {

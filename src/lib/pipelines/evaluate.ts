@@ -3,7 +3,7 @@
 import { parseQueries } from '../answer/multi-query';
 import { PROMPT_NAME, PROMPT_VERSION } from '../answer/prompt';
 import { multiQueryV1, PROMPTS, renderPrompt } from '../answer/prompts';
-import { AppError } from '../errors';
+import { AppError, causeOf, isAbortError } from '../errors';
 import {
   availableConfigs,
   byPosition,
@@ -24,6 +24,7 @@ import {
 import type { EvalQuestionRecord, EvalRunRecord } from '../persistence/eval-schema';
 import type { FeedbackRecord } from '../persistence/feedback-schema';
 import type { Retrieved, RetrieveRequest } from '../retrieval/search-types';
+import { untilAborted } from './until-aborted';
 import { askQuestion, type AskPorts, type AskSettings, type SearchAccess } from './ask';
 
 export type { EvaluationReport, RunProgress };
@@ -269,17 +270,34 @@ export async function runEvaluation(
     (await passages(ids)).map((p) => p !== undefined),
   );
   if (set.questions.length === 0) throw new AppError('EVAL_SET_EMPTY');
-  const access = await ports.ask.search();
+  // Waiting for the models (a download) must not outlast a Cancel.
+  const access = await untilAborted(ports.ask.search(), signal);
+  const notes: string[] = [];
+  // The answer model is loaded up front when it is needed: if it cannot run, its rows and the answers are left out
+  // (and said so), rather than failing the whole run.
+  let generatorFailure: string | null = null;
+  if (req.multiQuery || req.answerVersion !== null) {
+    try {
+      await untilAborted(ports.ask.generator(), signal);
+    } catch (err) {
+      if (isAbortError(err) || signal.aborted) throw err;
+      generatorFailure = causeOf(err);
+      notes.push(
+        `The answer model could not be used (${generatorFailure}): multi-query rows and answers were left out.`,
+      );
+    }
+  }
   const configs = availableConfigs({
     dense: access.embedder !== null,
     rerank: access.late !== null,
-    generator: req.multiQuery,
+    generator: req.multiQuery && generatorFailure === null,
   });
   const complete: Complete = async (messages, max, s) =>
     (await (await ports.ask.generator()).generate(messages, max, s)).text;
   const n = set.questions.length;
   const mq = configs.some((c) => c.multiQuery) ? n : 0;
-  const total = mq + n * configs.length + (req.answerVersion === null ? 0 : n);
+  const answerVersion = generatorFailure === null ? req.answerVersion : null;
+  const total = mq + n * configs.length + (answerVersion === null ? 0 : n);
   const phrasings = mq
     ? await writePhrasings(set.questions, complete, {
         signal,
@@ -290,21 +308,34 @@ export async function runEvaluation(
     signal,
     progress: (p) => options.progress?.({ ...p, done: mq + p.done, total }),
   });
-  const answers =
-    req.answerVersion === null
-      ? null
-      : await evaluateAnswers(
-          set.questions,
-          appAnswerPort(ports.ask, req.settings, req.answerVersion),
-          { name: PROMPT_NAME, version: req.answerVersion },
-          { signal, progress: (p) => options.progress?.({ ...p, done: mq + n * configs.length + p.done, total }) },
-        );
+  let answers = null;
+  if (answerVersion !== null) {
+    try {
+      answers = await evaluateAnswers(
+        set.questions,
+        appAnswerPort(ports.ask, req.settings, answerVersion),
+        { name: PROMPT_NAME, version: answerVersion },
+        { signal, progress: (p) => options.progress?.({ ...p, done: mq + n * configs.length + p.done, total }) },
+      );
+    } catch (err) {
+      // A late failure keeps the search figures already measured.
+      if (isAbortError(err) || signal.aborted) throw err;
+      notes.push(`Answers were not evaluated: ${causeOf(err)}`);
+    }
+  }
   options.progress?.({ done: total, total, label: '' });
   const { denseWeight, keywordWeight, rerankCandidates, topK } = req.settings;
   const run: EvalRun = {
     id: ports.newId(),
     at,
-    report: { format: 1, at, sources: { ...set.sources, ...(set.stale && { stale: set.stale }) }, retrieval, answers },
+    report: {
+      format: 1,
+      at,
+      sources: { ...set.sources, ...(set.stale && { stale: set.stale }) },
+      retrieval,
+      answers,
+      ...(notes.length && { notes }),
+    },
     settings: { denseWeight, keywordWeight, rerankCandidates, topK },
   };
   await ports.saveRun(run);

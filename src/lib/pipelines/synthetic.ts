@@ -14,6 +14,7 @@ import {
 import type { EvalQuestionRecord } from '../persistence/eval-schema';
 import type { PassageRow } from '../retrieval/search-types';
 import type { AskSettings, GeneratorAccess, SearchAccess } from './ask';
+import { untilAborted } from './until-aborted';
 
 /** Longest output read per passage: three short questions fit well within it. */
 export const QUESTION_TOKENS = 128;
@@ -70,11 +71,11 @@ export async function generateSyntheticQuestions(
   const progress: SyntheticProgress = { done: 0, total: sample.length, kept: 0, dropped: { ...NO_DROPS } };
   const report = () => onProgress({ ...progress, dropped: { ...progress.dropped } });
   report();
-  const search = await ports.search();
+  const search = await untilAborted(ports.search(), signal);
   if (!search.retrieve) throw new AppError('SEARCH_NOT_READY');
   let generator: GeneratorAccess;
   try {
-    generator = await ports.generator();
+    generator = await untilAborted(ports.generator(), signal);
   } catch (err) {
     if (signal.aborted) throw new AppError('ABORTED');
     throw new AppError('SYNTHETIC_NEEDS_ANSWER_MODEL', undefined, { cause: toAppError(err).message });

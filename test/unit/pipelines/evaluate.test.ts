@@ -296,6 +296,53 @@ describe('runEvaluation', () => {
     expect(progress.at(-1)).toBe('7/7 ');
   });
 
+  it('without an answer model leaves the multi-query rows and the answers out, says why, and keeps the run', async () => {
+    const saved: EvalRun[] = [];
+    const p = ports([question('q1', 'lens', ['d1:0'])], saved);
+    p.ask.generator = async () => {
+      throw new Error('the model host cannot be reached');
+    };
+    const run = await runEvaluation({ settings: SETTINGS, multiQuery: true, answerVersion: 1 }, p, {
+      signal: new AbortController().signal,
+    });
+    expect(run.report.retrieval.configs.map((c) => c.config.id)).toEqual(['bm25', 'dense', 'hybrid']);
+    expect(run.report.answers).toBeNull();
+    expect(run.report.notes).toEqual([
+      'The answer model could not be used (the model host cannot be reached): multi-query rows and answers were left out.',
+    ]);
+    expect(saved).toEqual([run]);
+  });
+
+  it('an answer phase that fails keeps the search figures', async () => {
+    const saved: EvalRun[] = [];
+    const p = ports([question('q1', 'lens', ['d1:0'])], saved);
+    const loaded = await p.ask.generator();
+    p.ask.generator = async () => ({
+      ...loaded,
+      generate: async () => {
+        throw new Error('out of memory');
+      },
+    });
+    const run = await runEvaluation({ settings: SETTINGS, multiQuery: false, answerVersion: 1 }, p, {
+      signal: new AbortController().signal,
+    });
+    expect(run.report.retrieval.configs).toHaveLength(3);
+    expect(run.report.answers).toBeNull();
+    expect(run.report.notes?.[0]).toMatch(/^Answers were not evaluated: .*out of memory/);
+    expect(saved).toHaveLength(1);
+  });
+
+  it('a cancel while the models still load ends the run at once', async () => {
+    const p = ports([question('q1', 'lens', ['d1:0'])], []);
+    p.ask.search = () => new Promise(() => {}); // a download that never ends
+    const stop = new AbortController();
+    const running = runEvaluation({ settings: SETTINGS, multiQuery: false, answerVersion: null }, p, {
+      signal: stop.signal,
+    });
+    stop.abort();
+    await expect(running).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
   it('says so when the evaluation set is empty', async () => {
     await expect(
       runEvaluation({ settings: SETTINGS, multiQuery: false, answerVersion: null }, ports([], []), {

@@ -52,16 +52,17 @@ export {
 } from './settings-repo';
 export {
   applyPromptUse,
-  applyThumbs,
+  countThumbs,
   emptyPromptStats,
   listPromptStats,
   promptStatsKey,
   recentEvalRuns,
   recordPromptUse,
-  recordThumbs,
+  thumbsByPrompt,
   type PromptRef,
   type PromptStatsRecord,
   type PromptUse,
+  type ThumbCounts,
 } from './prompt-stats-repo';
 export {
   readLibraryRows,

@@ -23,9 +23,6 @@ export interface PromptStatsRecord {
   tokensOut: RunningMean;
   /** Share of the answer's checked sentences the grounding check supports; answers with none checked are left out. */
   grounding: RunningMean;
-  /** Answers rated up or down (kept by recordThumbs as the feedback changes). */
-  thumbsUp: number;
-  thumbsDown: number;
   /** Last change (ms since epoch). */
   updatedAt: number;
 }

@@ -1,7 +1,8 @@
-// Prompt figures per template version: updated after each answer and each change of thumbs, read by Settings → Prompts.
+// Prompt figures per template version: updated after each answer, read by Settings → Prompts (with the thumbs, which
+// are counted from the feedback store itself, so they can never drift from it).
 import type { LecternDatabase } from './db';
 import type { EvalRunRecord } from './eval-schema';
-import type { Thumbs } from './feedback-schema';
+import type { FeedbackRecord } from './feedback-schema';
 import type { PromptStatsRecord, RunningMean } from './prompt-schema';
 import { guardStorage } from './storage-errors';
 import { runInTransaction } from './transaction';
@@ -44,8 +45,6 @@ export function emptyPromptStats(p: PromptRef, now = Date.now()): PromptStatsRec
     tokensIn: NO_MEAN,
     tokensOut: NO_MEAN,
     grounding: NO_MEAN,
-    thumbsUp: 0,
-    thumbsDown: 0,
     updatedAt: now,
   };
 }
@@ -72,22 +71,6 @@ export function applyPromptUse(record: PromptStatsRecord, use: PromptUse, now = 
   };
 }
 
-/** The counters with an answer's thumbs moved from `from` to `to` (null: none); never below zero. */
-export function applyThumbs(
-  record: PromptStatsRecord,
-  from: Thumbs | null,
-  to: Thumbs | null,
-  now = Date.now(),
-): PromptStatsRecord {
-  const delta = (t: Thumbs) => (to === t ? 1 : 0) - (from === t ? 1 : 0);
-  return {
-    ...record,
-    thumbsUp: Math.max(0, record.thumbsUp + delta('up')),
-    thumbsDown: Math.max(0, record.thumbsDown + delta('down')),
-    updatedAt: now,
-  };
-}
-
 /** Read-modify-write of one version's record in one transaction, so two tabs answering at once both count. */
 async function update(
   db: LecternDatabase,
@@ -110,21 +93,6 @@ export function recordPromptUse(db: LecternDatabase, use: PromptUse, now = Date.
   return update(db, 'recordPromptUse', use, (r) => applyPromptUse(r, use, now));
 }
 
-/**
- * Keeps the thumbs counters in step with the feedback store: call it whenever an answer's thumbs change (from → to,
- * null for none; a deleted feedback record moves its thumbs to null). The feedback part of #14 owns those changes; it
- * is the one caller.
- */
-export function recordThumbs(
-  db: LecternDatabase,
-  prompt: PromptRef,
-  from: Thumbs | null,
-  to: Thumbs | null,
-  now = Date.now(),
-): Promise<PromptStatsRecord> {
-  return update(db, 'recordThumbs', prompt, (r) => applyThumbs(r, from, to, now));
-}
-
 /** Every version's figures (of one template when `name` is given). */
 export async function listPromptStats(db: LecternDatabase, name?: string): Promise<PromptStatsRecord[]> {
   const all = await guardStorage('listPromptStats', () => db.getAll('promptStats'));
@@ -142,4 +110,27 @@ export async function recentEvalRuns(db: LecternDatabase, limit = 50): Promise<E
     }
     return runs;
   });
+}
+
+/** Thumbs up and down per template version (`name@version`), counted over the feedback records. */
+export function countThumbs(records: readonly Pick<FeedbackRecord, 'prompt' | 'thumbs'>[]): Map<string, ThumbCounts> {
+  const out = new Map<string, ThumbCounts>();
+  for (const r of records) {
+    if (!r.prompt || !r.thumbs) continue;
+    const key = promptStatsKey(r.prompt);
+    const c = out.get(key) ?? { up: 0, down: 0 };
+    c[r.thumbs]++;
+    out.set(key, c);
+  }
+  return out;
+}
+
+export interface ThumbCounts {
+  up: number;
+  down: number;
+}
+
+/** The thumbs of every feedback record, per template version (read in one pass over the feedback store). */
+export async function thumbsByPrompt(db: LecternDatabase): Promise<Map<string, ThumbCounts>> {
+  return countThumbs(await guardStorage('thumbsByPrompt', () => db.getAll('feedback')));
 }

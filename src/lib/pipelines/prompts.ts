@@ -15,13 +15,16 @@ import { isNoAnswer } from '../answer/refusal';
 import {
   getSetting,
   listPromptStats,
+  promptStatsKey,
   recentEvalRuns,
   setSetting,
+  thumbsByPrompt,
   updateSetting,
   type LecternDatabase,
   type PromptRef,
   type PromptStatsRecord,
   type PromptUse,
+  type ThumbCounts,
 } from '../persistence';
 import type { EvalRunRecord } from '../persistence/schema';
 
@@ -159,12 +162,14 @@ const mean = (m: { n: number; mean: number }) => (m.n > 0 ? m.mean : null);
 export function versionFigures(
   stats: readonly PromptStatsRecord[],
   runs: readonly EvalRunRecord[],
+  thumbs: ReadonlyMap<string, ThumbCounts> = new Map(),
 ): PromptVersionFigures[] {
   // Runs come newest first: the first one naming a version is its latest.
   const evals = runs.flatMap((r) => evalRunAnswers(r) ?? []);
   return promptVersions(PROMPT_NAME).map(({ name, version }) => {
     const s = stats.find((r) => r.name === name && r.version === version);
-    const rated = s ? s.thumbsUp + s.thumbsDown : 0;
+    const t = thumbs.get(promptStatsKey({ name, version })) ?? { up: 0, down: 0 };
+    const rated = t.up + t.down;
     const run = evals.find((e) => e.prompt.name === name && e.prompt.version === version);
     return {
       name,
@@ -176,9 +181,9 @@ export function versionFigures(
       tokensOut: s ? mean(s.tokensOut) : null,
       grounding: s ? mean(s.grounding) : null,
       refusalRate: s && s.uses > 0 ? s.refusals / s.uses : null,
-      thumbsUp: s?.thumbsUp ?? 0,
-      thumbsDown: s?.thumbsDown ?? 0,
-      thumbsRate: rated > 0 ? s!.thumbsUp / rated : null,
+      thumbsUp: t.up,
+      thumbsDown: t.down,
+      thumbsRate: rated > 0 ? t.up / rated : null,
       evaluation: run
         ? {
             at: run.at,
@@ -195,6 +200,10 @@ export function versionFigures(
 
 /** Reads the figures for the Prompts view. */
 export async function loadPromptFigures(db: LecternDatabase): Promise<PromptVersionFigures[]> {
-  const [stats, runs] = await Promise.all([listPromptStats(db, PROMPT_NAME), recentEvalRuns(db)]);
-  return versionFigures(stats, runs);
+  const [stats, runs, thumbs] = await Promise.all([
+    listPromptStats(db, PROMPT_NAME),
+    recentEvalRuns(db),
+    thumbsByPrompt(db),
+  ]);
+  return versionFigures(stats, runs, thumbs);
 }

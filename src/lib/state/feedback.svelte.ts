@@ -7,7 +7,6 @@ import {
   getChunks,
   listFeedback,
   putFeedback,
-  recordThumbs,
   updateFeedback,
   type LecternDatabase,
 } from '../persistence';
@@ -94,10 +93,8 @@ export class FeedbackState {
     this.records = this.records.map((r) => (r.id === id ? applySignal(r, signal) : r));
     await this.writes.get(id);
     try {
-      let before: FeedbackRecord | null = null;
-      const stored = await updateFeedback(db, id, (r) => applySignal((before = r), signal));
+      const stored = await updateFeedback(db, id, (r) => applySignal(r, signal));
       if (stored) this.records = this.records.map((r) => (r.id === id ? stored : r));
-      if (stored && before) await this.thumbsMoved(db, before, stored.thumbs);
     } catch (err) {
       this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
     }
@@ -115,18 +112,11 @@ export class FeedbackState {
     await this.signal(id, { kind: 'copied' });
   }
 
-  /** Keeps the prompt version's thumbs counters (prompt figures) in step with a record's thumbs. */
-  private async thumbsMoved(db: LecternDatabase, from: FeedbackRecord, to: Thumbs | null): Promise<void> {
-    if (from.prompt && from.thumbs !== to) await recordThumbs(db, from.prompt, from.thumbs, to);
-  }
-
   async remove(id: string): Promise<void> {
     const db = this.ctx.db();
     if (!db) return;
     try {
-      const gone = this.of(id);
       await deleteFeedback(db, id);
-      if (gone) await this.thumbsMoved(db, $state.snapshot(gone) as FeedbackRecord, null);
       this.records = this.records.filter((r) => r.id !== id);
       this.ctx.info('Feedback deleted.');
     } catch (err) {
@@ -138,10 +128,8 @@ export class FeedbackState {
     const db = this.ctx.db();
     if (!db) return;
     try {
-      const gone = $state.snapshot(this.records) as FeedbackRecord[];
       await clearFeedback(db);
       this.records = [];
-      for (const r of gone) await this.thumbsMoved(db, r, null);
       this.ctx.info('All feedback deleted.');
     } catch (err) {
       this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));

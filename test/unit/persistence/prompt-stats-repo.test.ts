@@ -1,14 +1,14 @@
-// Prompt figures per template version: running means, refusal and thumbs counters, transactional updates.
+// Prompt figures per template version: running means, refusals, transactional updates, and thumbs counted from feedback.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   applyPromptUse,
-  applyThumbs,
+  countThumbs,
   emptyPromptStats,
   listPromptStats,
   recentEvalRuns,
   recordPromptUse,
-  recordThumbs,
+  thumbsByPrompt,
   openLecternDB,
   type LecternDatabase,
   type PromptUse,
@@ -63,19 +63,20 @@ describe('applyPromptUse', () => {
   });
 });
 
-describe('applyThumbs', () => {
-  it('moves an answer between up, down and none, never below zero', () => {
-    let r = emptyPromptStats(V1, 0);
-    r = applyThumbs(r, null, 'up');
-    r = applyThumbs(r, null, 'up');
-    expect([r.thumbsUp, r.thumbsDown]).toEqual([2, 0]);
-    r = applyThumbs(r, 'up', 'down');
-    expect([r.thumbsUp, r.thumbsDown]).toEqual([1, 1]);
-    r = applyThumbs(r, 'down', null);
-    expect([r.thumbsUp, r.thumbsDown]).toEqual([1, 0]);
-    r = applyThumbs(r, 'down', null);
-    expect([r.thumbsUp, r.thumbsDown]).toEqual([1, 0]);
-    expect(applyThumbs(r, 'up', 'up')).toMatchObject({ thumbsUp: 1, thumbsDown: 0 });
+describe('countThumbs', () => {
+  it('counts each record’s thumbs under its version, leaving out unrated and prompt-less records', () => {
+    const counts = countThumbs([
+      { prompt: V1, thumbs: 'up' },
+      { prompt: V1, thumbs: 'up' },
+      { prompt: V1, thumbs: 'down' },
+      { prompt: V2, thumbs: null },
+      { prompt: null, thumbs: 'up' },
+      { prompt: V2, thumbs: 'down' },
+    ]);
+    expect([...counts]).toEqual([
+      ['grounded-answer@1', { up: 2, down: 1 }],
+      ['grounded-answer@2', { up: 0, down: 1 }],
+    ]);
   });
 });
 
@@ -104,12 +105,16 @@ describe('prompt stats repo', () => {
     expect(r!.tokensOut).toEqual({ n: 8, mean: 3.5 });
   });
 
-  it('recordThumbs keeps the counters, also for a version with no answer counted yet', async () => {
-    await recordThumbs(db, V2, null, 'down');
-    await recordThumbs(db, V2, 'down', 'up');
-    await recordThumbs(db, V2, null, 'up');
-    const [r] = await listPromptStats(db);
-    expect(r).toMatchObject({ key: 'grounded-answer@2', uses: 0, thumbsUp: 2, thumbsDown: 0 });
+  it('reads the thumbs from the feedback store itself, so a deleted or imported record counts as it is', async () => {
+    const tx = db.transaction('feedback', 'readwrite');
+    await Promise.all([
+      tx.store.put({ id: 'a', at: 1, prompt: V2, thumbs: 'up' } as never),
+      tx.store.put({ id: 'b', at: 2, prompt: V2, thumbs: 'down' } as never),
+      tx.done,
+    ]);
+    expect([...(await thumbsByPrompt(db))]).toEqual([['grounded-answer@2', { up: 1, down: 1 }]]);
+    await db.delete('feedback', 'a');
+    expect([...(await thumbsByPrompt(db))]).toEqual([['grounded-answer@2', { up: 0, down: 1 }]]);
   });
 
   it('reads evaluation runs newest first', async () => {

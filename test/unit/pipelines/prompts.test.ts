@@ -171,11 +171,7 @@ describe('the figures side by side', () => {
   };
 
   it('lists every shipped version, with means, rates and the latest evaluation run of each', () => {
-    const v1 = stats(1, (r) => ({
-      ...applyPromptUse(applyPromptUse(r, use), { ...use, refused: true, grounding: null }),
-      thumbsUp: 3,
-      thumbsDown: 1,
-    }));
+    const v1 = stats(1, (r) => applyPromptUse(applyPromptUse(r, use), { ...use, refused: true, grounding: null }));
     const runs = [
       {
         id: 'new',
@@ -205,7 +201,7 @@ describe('the figures side by side', () => {
       },
       { id: 'retrieval-only', at: 10, answers: null },
     ];
-    const [f1, f2] = versionFigures([v1], runs);
+    const [f1, f2] = versionFigures([v1], runs, new Map([['grounded-answer@1', { up: 3, down: 1 }]]));
     expect(f1).toMatchObject({
       version: 1,
       uses: 2,

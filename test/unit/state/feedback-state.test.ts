@@ -1,8 +1,8 @@
-// Feedback state: a thumb given, changed and taken back, and a record deleted, keep the prompt version's thumbs
-// counters in step; the ask's end is stored whatever the chat hands over (plain data).
+// Feedback state: a thumb given, changed and taken back, and a record deleted, show in the prompt version's thumbs
+// (counted from the feedback store); the ask's end is stored whatever the chat hands over (plain data).
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listFeedback, listPromptStats, openLecternDB, type LecternDatabase } from '../../../src/lib/persistence';
+import { listFeedback, openLecternDB, thumbsByPrompt, type LecternDatabase } from '../../../src/lib/persistence';
 import { FeedbackState } from '../../../src/lib/state/feedback.svelte';
 import { uniqueDbName } from '../persistence/fixtures';
 
@@ -23,10 +23,10 @@ afterEach(() => db.close());
 
 const SEARCH = { queries: ['q'], trace: null, final: { ids: ['a:0', 'a:1'], scores: [2, 1] } };
 const PROMPT = { name: 'grounded-answer', version: 2 };
-const thumbs = async () => (await listPromptStats(db)).map((r) => [r.version, r.thumbsUp, r.thumbsDown]);
+const thumbs = async () => [...(await thumbsByPrompt(db))].map(([key, c]) => [Number(key.split('@')[1]), c.up, c.down]);
 
 describe('feedback state', () => {
-  it('keeps the prompt version’s thumbs counters in step with each record’s thumbs', async () => {
+  it('the prompt version’s thumbs follow each record’s thumbs', async () => {
     state.shown({ id: 't1', question: 'q', query: 'q', search: SEARCH, shown: ['a:0', 'a:1'] });
     await state.signal('t1', { kind: 'finished', outcome: 'done', cited: ['a:0'], prompt: PROMPT });
     await state.signal('t1', { kind: 'thumbs', thumbs: 'up' });
@@ -34,10 +34,10 @@ describe('feedback state', () => {
     await state.signal('t1', { kind: 'thumbs', thumbs: 'down' });
     expect(await thumbs()).toEqual([[2, 0, 1]]);
     await state.signal('t1', { kind: 'thumbs', thumbs: null });
-    expect(await thumbs()).toEqual([[2, 0, 0]]);
+    expect(await thumbs()).toEqual([]);
     await state.signal('t1', { kind: 'thumbs', thumbs: 'up' });
     await state.remove('t1');
-    expect(await thumbs()).toEqual([[2, 0, 0]]);
+    expect(await thumbs()).toEqual([]);
     expect(await listFeedback(db)).toEqual([]);
     expect(failures).toEqual([]);
   });
@@ -50,7 +50,7 @@ describe('feedback state', () => {
     expect(r!.models).toEqual([{ role: 'generator', id: 'org/gen', revision: 'g1' }]);
   });
 
-  it('delete all moves every thumb out of the counters', async () => {
+  it('delete all takes every thumb out of the counts', async () => {
     for (const id of ['t1', 't2']) {
       state.shown({ id, question: id, query: id, search: SEARCH, shown: ['a:0'] });
       await state.signal(id, { kind: 'finished', outcome: 'done', cited: [], prompt: PROMPT });
@@ -58,6 +58,6 @@ describe('feedback state', () => {
     }
     expect(await thumbs()).toEqual([[2, 0, 2]]);
     await state.removeAll();
-    expect(await thumbs()).toEqual([[2, 0, 0]]);
+    expect(await thumbs()).toEqual([]);
   });
 });

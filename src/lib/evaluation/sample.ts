@@ -46,12 +46,14 @@ function pick<T>(items: readonly T[], k: number, random: () => number): T[] {
 /**
  * Passages to write questions for, stratified by document: each document gives min(perDocument, its passages),
  * picked at random with the seed, and the result interleaves the documents (round i holds each document's i-th pick),
- * so a cap or a cancelled run still covers as many documents as it can. Documents are taken in id order, so the
- * sample does not depend on the order they are listed in.
+ * so a cap or a cancelled run still covers as many documents as it can. The documents' turn order is itself shuffled
+ * with the seed (after sorting by id, so the listing order does not matter): under a cap, which documents get a
+ * passage varies with the seed instead of always being the first by id.
  */
 export function samplePassages(docs: readonly SampleDocument[], options: SampleOptions): SampledPassage[] {
   const random = seededRandom(options.seed);
-  const sorted = [...docs].sort((a, b) => (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0));
+  const byId = [...docs].sort((a, b) => (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0));
+  const sorted = pick(byId, byId.length, random);
   const picks = sorted.map((d) => pick(d.chunkIds, Math.max(0, options.perDocument), random));
   const out: SampledPassage[] = [];
   const max = options.max ?? Infinity;

@@ -40,13 +40,23 @@ export async function deleteEvalRun(db: LecternDatabase, id: string): Promise<vo
   });
 }
 
-/** Stores questions in ONE transaction: all of them or (quota, failure: an AppError) none. */
-export async function putEvalQuestions(db: LecternDatabase, rows: readonly EvalQuestionRecord[]): Promise<void> {
-  if (rows.length === 0) return;
-  await guardStorage('putEvalQuestions', () => {
-    const tx = db.transaction('evalQuestions', 'readwrite');
-    return runInTransaction(tx, 'putEvalQuestions', (track) => {
-      for (const row of rows) track(tx.store.put(row));
+/**
+ * Stores questions in ONE transaction: all of them or (quota, failure: an AppError) none. A question whose document
+ * is gone (deleted while the job wrote it) is not stored: no question outlives its document. Returns those stored.
+ */
+export async function putEvalQuestions(
+  db: LecternDatabase,
+  rows: readonly EvalQuestionRecord[],
+): Promise<EvalQuestionRecord[]> {
+  if (rows.length === 0) return [];
+  return guardStorage('putEvalQuestions', () => {
+    const tx = db.transaction(['documents', 'evalQuestions'], 'readwrite');
+    return runInTransaction(tx, 'putEvalQuestions', async (track) => {
+      const documents = tx.objectStore('documents');
+      const present = await Promise.all(rows.map((r) => documents.getKey(r.docId)));
+      const kept = rows.filter((_, i) => present[i] !== undefined);
+      for (const row of kept) track(tx.objectStore('evalQuestions').put(row));
+      return kept;
     });
   });
 }

@@ -84,7 +84,7 @@ export async function writeLibraryRows(
   step: (done: number, total: number) => void = () => {},
 ): Promise<LibraryWriteOutcome> {
   return guardStorage('importLibrary', () => {
-    const tx = db.transaction([...ROW_STORES, 'settings', 'journal', 'feedback'], 'readwrite');
+    const tx = db.transaction([...ROW_STORES, 'settings', 'journal', 'feedback', 'evalQuestions'], 'readwrite');
     return runInTransaction(tx, 'importLibrary', async (track) => {
       const store = <S extends (typeof ROW_STORES)[number]>(name: S) => tx.objectStore(name);
       let removed: string[] = [];
@@ -117,6 +117,13 @@ export async function writeLibraryRows(
         step(i + 1, documents.length);
       });
       for (const id of removed) journal(tx, id, track);
+      // The evaluation set's questions about a document the replace removed go with it (same transaction).
+      const now = new Set(documents.map((d) => d.id));
+      const questions = tx.objectStore('evalQuestions');
+      for (const id of removed) {
+        if (now.has(id)) continue;
+        for (const key of await questions.index('byDoc').getAllKeys(id)) track(questions.delete(key));
+      }
       if (mode === 'replace') {
         // The export's settings rows replace these keys; a key it lacks goes (no conversation about removed documents).
         for (const key of settingKeys) track(tx.objectStore('settings').delete(key));

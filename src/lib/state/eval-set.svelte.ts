@@ -104,12 +104,12 @@ export class EvalSetState {
     try {
       const db = this.db();
       const result = await generateSyntheticQuestions(
-        // A new seed each time the set grows, so running again samples other passages.
+        // A new seed each run, so running again samples other passages.
         {
           settings: this.ctx.settings(),
           perDocument: PER_DOCUMENT,
           max: MAX_PASSAGES,
-          seed: this.questions.length + 1,
+          seed: Date.now() >>> 0,
         },
         {
           documents: async () =>
@@ -123,8 +123,8 @@ export class EvalSetState {
           generator: () => ports.generator(),
           existing: async () => this.questions.map((q) => q.text),
           save: async (rows) => {
-            await putEvalQuestions(db, rows);
-            this.questions = [...this.questions, ...(await this.views(rows))];
+            const stored = await putEvalQuestions(db, rows);
+            this.questions = [...this.questions, ...(await this.views(stored))];
           },
           newId: () => crypto.randomUUID(),
           now: () => Date.now(),
@@ -203,8 +203,8 @@ export class EvalSetState {
       createdAt: Date.now(),
     };
     try {
-      await putEvalQuestions(this.db(), [row]);
-      this.questions = [...this.questions, ...(await this.views([row]))];
+      const stored = await putEvalQuestions(this.db(), [row]);
+      this.questions = [...this.questions, ...(await this.views(stored))];
       this.ctx.info('Question added to the evaluation set.');
       return true;
     } catch (err) {

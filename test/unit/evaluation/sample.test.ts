@@ -24,9 +24,26 @@ describe('samplePassages', () => {
   });
 
   it('interleaves documents, so a cap still covers every document it can', () => {
-    const s = samplePassages(DOCS, { perDocument: 5, seed: 1, max: 4 });
-    expect(s.map((p) => p.docId)).toEqual(['a', 'b', 'c', 'a']);
+    const s = samplePassages(DOCS, { perDocument: 5, seed: 1, max: 4 }).map((p) => p.docId);
+    // One passage of each document first (in the seed's turn order), then the first document's second.
+    expect([...s.slice(0, 3)].sort()).toEqual(['a', 'b', 'c']);
+    expect(s[3]).toBe(s[0]);
     expect(samplePassages(DOCS, { perDocument: 5, seed: 1, max: 0 })).toEqual([]);
+  });
+
+  it('under a cap, which documents get a passage varies with the seed (not always the first by id)', () => {
+    const many = Array.from({ length: 100 }, (_, i) => doc(`d${String(i).padStart(3, '0')}`, 5));
+    const chosen = (seed: number) =>
+      samplePassages(many, { perDocument: 3, max: 60, seed })
+        .map((p) => p.docId)
+        .sort()
+        .join(',');
+    const first60 = many
+      .slice(0, 60)
+      .map((d) => d.docId)
+      .join(',');
+    expect(new Set([1, 7, 99].map(chosen)).size).toBe(3);
+    for (const seed of [1, 7, 99]) expect(chosen(seed)).not.toBe(first60);
   });
 
   it('is the same for the same seed, whatever the listing order, and differs for another seed', () => {

@@ -213,6 +213,9 @@ describe('library import', () => {
     await fill(source);
     const [old, oldChunks, oldVectors] = makeBatch('old', 1);
     await saveDocumentWithChunks(target, old, oldChunks, oldVectors);
+    // An evaluation question about the document the replace removes goes with it, in the import's transaction.
+    const q = { text: 'Q?', chunkIds: ['old:0'], origin: 'user' as const, createdAt: 1 };
+    await target.put('evalQuestions', { id: 'q-old', docId: 'old', ...q });
     await setSetting(target, 'settings', { registryUrl: 'mine.json', trustedOrigins: ['https://mine.example'] });
     const seen: number[] = [];
     const out = await importLibrary(await exported(source), 'replace', ports(target), {
@@ -230,6 +233,7 @@ describe('library import', () => {
     });
     expect(await getSetting(target, 'conversation', [])).toEqual([TURN]);
     expect(await target.getAll('feedback')).toEqual([FEEDBACK]);
+    expect(await target.count('evalQuestions')).toBe(0);
     const journaled = (await target.getAll('journal')).map((e) => e.docId);
     expect(journaled).toEqual(expect.arrayContaining(['a', 'b', 'old']));
   });

@@ -10,6 +10,8 @@ export interface AnswerOutcome {
   grounding: readonly Pick<SentenceGrounding, 'reason' | 'supported' | 'cites' | 'invalidCites'>[];
   /** Chunk ids of the sources shown: source n is shown[n - 1]. */
   shown: readonly string[];
+  /** The model wrote the refusal ("Your documents do not say.") instead of an answer (a prompt's own figure). */
+  declined?: boolean;
   /** Generation wall time and time to first token (ms); absent when nothing was generated. */
   ms: { generate?: number; firstToken?: number };
 }
@@ -23,7 +25,10 @@ export interface AnswerFigures {
   prompt: { name: string; version: number };
   questions: number;
   answered: number;
+  /** Questions the relevance gate refused before any prompt was used (the same for every template version). */
   refused: number;
+  /** Of the answered, those where the model declined: the figure that compares template versions. */
+  declined: number;
   /** Answer sentences the grounding check scored (refusals and sentences without content words are not). */
   sentences: number;
   /** Share of those sentences the passages support (the grounding check's verdict); null when none. */
@@ -83,6 +88,7 @@ export function scoreAnswers(
     questions: questions.length,
     answered,
     refused: outcomes.length - answered,
+    declined: outcomes.filter((o) => o.outcome === 'done' && o.declined === true).length,
     sentences,
     groundedness: share(supported, sentences),
     citations,

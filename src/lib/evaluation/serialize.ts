@@ -56,6 +56,7 @@ export function reportToCsv(report: EvaluationReport): string {
     row('questions', a.questions);
     row('answered', a.answered);
     row('refused', a.refused);
+    row('declined', a.declined);
     row('sentences', a.sentences);
     row('groundedness', a.groundedness);
     row('citations', a.citations);

@@ -25,6 +25,7 @@ import type { EvalQuestionRecord, EvalRunRecord } from '../persistence/eval-sche
 import type { FeedbackRecord } from '../persistence/feedback-schema';
 import type { Retrieved, RetrieveRequest } from '../retrieval/search-types';
 import { untilAborted } from './until-aborted';
+import { isNoAnswer } from '../answer/refusal';
 import { askQuestion, type AskPorts, type AskSettings, type SearchAccess } from './ask';
 
 export type { EvaluationReport, RunProgress };
@@ -220,6 +221,7 @@ export function appAnswerPort(ports: AskPorts, settings: AskSettings, promptVers
   return {
     async answer(question, signal): Promise<AnswerOutcome> {
       let shown: string[] = [];
+      let text = '';
       const quiet = () => {};
       const outcome = await askQuestion(
         { question: question.text, history: [], settings, filters: {}, filtersActive: false, promptVersion },
@@ -230,7 +232,7 @@ export function appAnswerPort(ports: AskPorts, settings: AskSettings, promptVers
           query: quiet,
           note: quiet,
           fitted: quiet,
-          text: quiet,
+          text: (piece) => (text += piece),
           grounded: quiet,
           sources: (sources) => (shown = sources.map((s) => s.chunkId)),
         },
@@ -241,6 +243,7 @@ export function appAnswerPort(ports: AskPorts, settings: AskSettings, promptVers
         outcome: 'done',
         grounding: outcome.grounding,
         shown,
+        declined: isNoAnswer(text),
         ms: { generate: outcome.stats.totalMs, firstToken: outcome.stats.firstTokenMs },
       };
     },

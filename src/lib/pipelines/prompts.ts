@@ -110,10 +110,8 @@ export interface EvalVersionFigures {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
- * PORT to the evaluation part's run records (EvalRunRecord's shape is theirs and not on main yet). It reads the
- * answer figures as that part's EvaluationReport names them: `answers: { prompt: {name, version}, questions, refused,
- * groundedness, answerRelevance, citationValidity }`, at the record's top level or under `report`. Anything else reads
- * as no figures; adjust this one function when their shape lands.
+ * The answer figures of a stored evaluation run (EvaluationReport's `answers`: prompt, questions, answered, declined,
+ * groundedness, answerRelevance, citationValidity), read defensively: a run without them reads as no figures.
  */
 export function evalRunAnswers(run: EvalRunRecord): (EvalVersionFigures & { prompt: PromptRef }) | null {
   const report = typeof run.report === 'object' && run.report !== null ? (run.report as Record<string, unknown>) : run;
@@ -123,7 +121,9 @@ export function evalRunAnswers(run: EvalRunRecord): (EvalVersionFigures & { prom
   const prompt = answers.prompt as Partial<PromptRef> | undefined;
   const questions = num(answers.questions);
   if (typeof prompt?.name !== 'string' || typeof prompt.version !== 'number' || questions === null) return null;
-  const refused = num(answers.refused);
+  // The model's own refusals over the answers it wrote (the gate's refusals are the same for every version).
+  const declined = num(answers.declined);
+  const answered = num(answers.answered);
   return {
     prompt: { name: prompt.name, version: prompt.version },
     at: run.at,
@@ -131,7 +131,7 @@ export function evalRunAnswers(run: EvalRunRecord): (EvalVersionFigures & { prom
     groundedness: num(answers.groundedness),
     answerRelevance: num(answers.answerRelevance),
     citationValidity: num(answers.citationValidity),
-    refusalRate: refused !== null && questions > 0 ? refused / questions : null,
+    refusalRate: declined !== null && answered !== null && answered > 0 ? declined / answered : null,
   };
 }
 

@@ -149,6 +149,7 @@ describe('answer figures', () => {
       outcome: 'done',
       grounding: [s('supported', true, [1]), s('no-content', false, [])],
       shown: ['y', 'b'],
+      declined: true,
       ms: { generate: 300, firstToken: 30 },
     },
     { outcome: 'refused', grounding: [], shown: ['c'], ms: {} },
@@ -156,7 +157,7 @@ describe('answer figures', () => {
 
   it('pools groundedness over checked sentences, citation validity over citations, relevance over answers', () => {
     const f = scoreAnswers(questions, outcomes, { name: 'grounded-answer', version: 1 });
-    expect(f).toMatchObject({ questions: 3, answered: 2, refused: 1, sentences: 4, citations: 4 });
+    expect(f).toMatchObject({ questions: 3, answered: 2, refused: 1, declined: 1, sentences: 4, citations: 4 });
     expect(f.groundedness).toBe(3 / 4);
     expect(f.citationValidity).toBe(3 / 4);
     // q1 cites [2] = a (gold); q2 cites [1] = y, not b.
@@ -207,6 +208,7 @@ describe('serializers', () => {
       questions: 2,
       answered: 1,
       refused: 1,
+      declined: 0,
       sentences: 2,
       groundedness: 0.5,
       citations: 0,
@@ -228,8 +230,9 @@ describe('serializers', () => {
     expect(lines).toContain('retrieval,hybrid+mq,hybrid,true,search_p95_ms,2');
     expect(lines).toContain('answers,grounded-answer@1,,,groundedness,0.5');
     expect(lines).toContain('answers,grounded-answer@1,,,citation_validity,');
+    expect(lines).toContain('answers,grounded-answer@1,,,declined,0');
     expect(lines.at(-1)).toBe('');
-    expect(lines).toHaveLength(1 + 9 + 12 + 1);
+    expect(lines).toHaveLength(1 + 9 + 13 + 1);
   });
 
   it('quotes fields with commas or quotes, and defuses spreadsheet formulas', () => {

@@ -180,7 +180,9 @@ describe('the figures side by side', () => {
           answers: {
             prompt: { name: 'grounded-answer', version: 1 },
             questions: 10,
+            answered: 8,
             refused: 2,
+            declined: 2,
             groundedness: 0.8,
             answerRelevance: 0.6,
             citationValidity: 1,
@@ -216,7 +218,8 @@ describe('the figures side by side', () => {
       groundedness: 0.8,
       answerRelevance: 0.6,
       citationValidity: 1,
-      refusalRate: 0.2,
+      // The model's refusals over the answers it wrote (2 of 8), not the gate's (the same for every version).
+      refusalRate: 0.25,
     });
     expect(f2).toMatchObject({
       version: 2,

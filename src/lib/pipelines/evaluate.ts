@@ -154,7 +154,10 @@ export function retrieveRequest(
 
 const stageMs = (found: Retrieved): Partial<Record<Stage, number>> => {
   const ms = found.trace?.ms;
-  return ms ? { embed: ms.embed, search: ms.search, ...(found.reranked && { rerank: ms.rerank }) } : {};
+  // Embedding is a stage only where the query was embedded (not in the BM25-only rows).
+  return ms
+    ? { ...(found.dense && { embed: ms.embed }), search: ms.search, ...(found.reranked && { rerank: ms.rerank }) }
+    : {};
 };
 
 /** Each question's multi-query phrasings (the question first), and how long writing them took (ms). */

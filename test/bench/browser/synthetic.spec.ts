@@ -1,4 +1,5 @@
-// Synthetic-question survival with the real generator (npm run models:real) on the Rust book fixture chapters.
+// Synthetic-question survival with the real generator (npm run models:real) on the Rust book fixture chapters, and
+// the library's Recall@5 on the questions kept (the Evaluate panel, search rows only).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,5 +67,24 @@ test('synthetic questions with the real generator: how many survive the filters 
   );
   console.log(questions.map((q) => `  ${q}`).join('\n'));
   expect(passages).toBeGreaterThan(0);
+
+  // The library's Recall@5 on the kept questions, per search configuration, from the same panel a user runs.
+  if (kept > 0) {
+    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Evaluate my library' });
+    await dialog.getByRole('checkbox', { name: /Also with multi-query/ }).uncheck();
+    await dialog.getByRole('checkbox', { name: 'Also answer each question' }).uncheck();
+    await dialog.getByRole('button', { name: 'Run the evaluation' }).click();
+    const table = dialog.getByRole('table', { name: /Context relevance by search configuration/ });
+    await expect(table).toBeVisible({ timeout: 600_000 });
+    const rows = await table
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.querySelector('th')?.textContent?.trim() ?? '', tr.querySelector('td')?.textContent ?? '']),
+      );
+    console.log(
+      `\nBENCH ${JSON.stringify({ bench: 'synthetic-recall@5', questions: kept, 'recall@5': Object.fromEntries(rows) })}`,
+    );
+  }
   expect(externalRequests).toEqual([]);
 });

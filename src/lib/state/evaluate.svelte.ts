@@ -15,6 +15,8 @@ import {
   type RunProgress,
 } from '../pipelines/evaluate';
 
+import { download } from './download';
+
 export type { EvalRun, RunProgress };
 
 export interface EvaluateContext {
@@ -22,19 +24,6 @@ export interface EvaluateContext {
   settings(): AskSettings;
   ports: AskPorts;
   info(text: string): void;
-}
-
-/** Starts a download of `text` as a file (an object URL, revoked once the browser has taken it). */
-function download(text: string, type: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 const fileStamp = (at: number) => new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-');
@@ -137,10 +126,13 @@ export class EvaluateState {
   }
 
   exportJson(run: EvalRun): void {
-    download(reportJson(run.report), 'application/json', `lectern-evaluation-${fileStamp(run.at)}.json`);
+    download(
+      new Blob([reportJson(run.report)], { type: 'application/json' }),
+      `lectern-evaluation-${fileStamp(run.at)}.json`,
+    );
   }
 
   exportCsv(run: EvalRun): void {
-    download(reportCsv(run.report), 'text/csv', `lectern-evaluation-${fileStamp(run.at)}.csv`);
+    download(new Blob([reportCsv(run.report)], { type: 'text/csv' }), `lectern-evaluation-${fileStamp(run.at)}.csv`);
   }
 }

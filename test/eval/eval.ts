@@ -17,6 +17,14 @@ import {
   type ScoredDoc,
   type SearchPort,
 } from '../../src/lib/evaluation';
+import {
+  addQrelsLine,
+  BeirFormatError,
+  beirDoc,
+  beirQuery,
+  beirQuestions,
+  type Qrels,
+} from '../../src/lib/evaluation/beir';
 import { DEFAULT_FINAL_ORDER, DEFAULT_RERANK_WEIGHT, type FinalOrder } from '../../src/lib/retrieval/final-order';
 import type { BrowserBackends, BrowserOptions } from './browser-backends';
 import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './calibration';
@@ -210,38 +218,34 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
 
 class UsageError extends Error {}
 
-async function* lines(path: string): AsyncGenerator<string> {
+/** A file's non-blank lines, numbered from 1 (streamed: a corpus can be large). */
+async function* lines(path: string): AsyncGenerator<[number, string]> {
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
-  for await (const line of rl) if (line.trim()) yield line;
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    if (line.trim()) yield [n, line];
+  }
 }
 
-export async function loadQrels(path: string): Promise<Map<string, Map<string, number>>> {
-  const qrels = new Map<string, Map<string, number>>();
-  for await (const line of lines(path)) {
-    const [qid, docId, score] = line.split('\t');
-    const rel = Number(score);
-    if (qid === undefined || docId === undefined || !Number.isFinite(rel)) continue; // header row
-    let judged = qrels.get(qid);
-    if (!judged) qrels.set(qid, (judged = new Map()));
-    judged.set(docId, rel);
-  }
+/** qrels/<split>.tsv through the parser the app's BEIR import uses (src/lib/evaluation/beir.ts). */
+export async function loadQrels(path: string): Promise<Qrels> {
+  const qrels: Qrels = new Map();
+  for await (const [n, line] of lines(path)) addQrelsLine(qrels, line, n, basename(path));
   return qrels;
 }
 
 async function loadCorpus(path: string): Promise<EvalDoc[]> {
   const docs: EvalDoc[] = [];
-  for await (const line of lines(path)) {
-    const d = JSON.parse(line) as { _id: string | number; title?: string; text?: string };
-    docs.push({ id: String(d._id), title: d.title ?? '', text: d.text ?? '' });
-  }
+  for await (const [n, line] of lines(path)) docs.push(beirDoc(line, n));
   return docs;
 }
 
 async function loadQueries(path: string, wanted: ReadonlySet<string>): Promise<Map<string, string>> {
   const queries = new Map<string, string>();
-  for await (const line of lines(path)) {
-    const q = JSON.parse(line) as { _id: string | number; text: string };
-    if (wanted.has(String(q._id))) queries.set(String(q._id), q.text);
+  for await (const [n, line] of lines(path)) {
+    const [id, text] = beirQuery(line, n);
+    if (wanted.has(id)) queries.set(id, text);
   }
   return queries;
 }
@@ -262,12 +266,7 @@ async function loadDataset(args: Pick<EvalArgs, 'dataset' | 'split'>): Promise<D
   const qrels = await loadQrels(qrelsPath);
   const corpus = await loadCorpus(join(dir, 'corpus.jsonl'));
   const queries = await loadQueries(join(dir, 'queries.jsonl'), new Set(qrels.keys()));
-  const questions: EvalQuestion[] = [];
-  for (const [id, judgments] of qrels) {
-    const text = queries.get(id);
-    if (text !== undefined) questions.push({ id, text, judgments });
-  }
-  return { name: basename(dir), corpus, questions };
+  return { name: basename(dir), corpus, questions: beirQuestions(qrels, queries) };
 }
 
 /**
@@ -616,7 +615,7 @@ export async function main(
       process.stderr.write(`eval: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof BeirFormatError) {
       process.stderr.write(`eval: ${err.message}\n`);
       return 1;
     }

@@ -109,6 +109,10 @@ export const ERROR_CODES = {
     'Synthetic questions are written by the answer model, which could not be used: {cause} Load the answer model from the Models panel and try again.',
   SYNTHETIC_RUNNING: 'Synthetic questions are already being written. Wait for that run to finish, or cancel it.',
   EVAL_QUESTION_EMPTY: 'Type the question first.',
+  BENCHMARK_INCOMPLETE:
+    'That folder is not a BEIR benchmark: {missing} not found. Pick the folder that holds corpus.jsonl, queries.jsonl and qrels/test.tsv.',
+  BENCHMARK_INVALID: 'That benchmark could not be read: {why}. Nothing was imported.',
+  BENCHMARK_RUNNING: 'A benchmark is already being imported. Wait for it to finish.',
   PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
   LIBRARY_BUSY: 'Files are still being added to your library. Export or import the library once they are done.',
   ARCHIVE_DAMAGED:

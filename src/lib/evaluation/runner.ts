@@ -8,7 +8,12 @@ import { spread, type Spread } from './percentile';
 export interface EvalQuestion {
   id: string;
   text: string;
+  /** Passage ids, or document ids when `byDocument`. */
   judgments: Judgments;
+  /** Judged by document (a benchmark's qrels): the ranking is read by document, each at its best passage's place. */
+  byDocument?: boolean;
+  /** Ids never counted in this question's ranking (BEIR's ignore_identical_ids). */
+  ignore?: readonly string[];
 }
 
 /** The timed stages of one search: writing the extra queries, embedding them, searching and fusing, reranking. */

@@ -18,6 +18,15 @@ export async function listJudgedFeedback(db: LecternDatabase): Promise<FeedbackR
   return rows.filter((r) => Object.values(r.sources ?? {}).includes('relevant'));
 }
 
+/** Which of these documents are stored, in order (benchmark questions are judged by document). */
+export async function documentsExist(db: LecternDatabase, ids: readonly string[]): Promise<boolean[]> {
+  return guardStorage('documentsExist', async () => {
+    const tx = db.transaction('documents', 'readonly');
+    const keys = await Promise.all(ids.map((id) => tx.store.getKey(id)));
+    return keys.map((k) => k !== undefined);
+  });
+}
+
 /** Keeps a finished evaluation run. */
 export async function saveEvalRun(db: LecternDatabase, run: EvalRunRecord): Promise<void> {
   await guardStorage('saveEvalRun', () => {

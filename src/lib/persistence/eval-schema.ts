@@ -10,9 +10,18 @@ export interface EvalQuestionRecord {
   text: string;
   /** The document of its (first) gold passage (indexed: deleting a document removes its questions). */
   docId: string;
-  /** Gold passages: the chunk ids that answer it (relevance 1 each). */
+  /** Gold passages: the chunk ids that answer it (relevance 1 each); empty when judged by document (`documents`). */
   chunkIds: string[];
-  origin: 'synthetic' | 'user' | 'feedback';
+  origin: 'synthetic' | 'user' | 'feedback' | 'benchmark';
+  /**
+   * Benchmark questions (a BEIR dataset's judged queries) are judged by document, not passage: document id → graded
+   * relevance. A ranking is read by document (each document at its best passage's place).
+   */
+  documents?: Record<string, number>;
+  /** Documents never counted in this question's ranking (BEIR's ignore_identical_ids: the one named as the query). */
+  ignore?: string[];
+  /** The benchmark it came from, e.g. `scifact` (benchmark only). */
+  dataset?: string;
   createdAt: number;
   /** The prompt that wrote it (synthetic only). */
   prompt?: { name: string; version: number };

@@ -76,6 +76,7 @@ export type { FeedbackRecord, FeedbackModel, FeedbackStage, SourceMark, Thumbs }
 export {
   deleteEvalQuestions,
   deleteSyntheticQuestions,
+  documentsExist,
   listChunkIds,
   putEvalQuestions,
   removeOrphanQuestions,

@@ -24,6 +24,7 @@ import {
 import type { EvalQuestionRecord, EvalRunRecord } from '../persistence/eval-schema';
 import type { FeedbackRecord } from '../persistence/feedback-schema';
 import type { Retrieved, RetrieveRequest } from '../retrieval/search-types';
+import { docIdOf } from './records';
 import { untilAborted } from './until-aborted';
 import { isNoAnswer } from '../answer/refusal';
 import { askQuestion, type AskPorts, type AskSettings, type SearchAccess } from './ask';
@@ -37,6 +38,11 @@ export const reportCsv = reportToCsv;
 
 /** How many passages each configuration ranks (Recall@100 needs 100). */
 export const EVAL_DEPTH = 100;
+/**
+ * Passages ranked for a question judged by document: documents are read at their best passage's place, so more
+ * passages than EVAL_DEPTH are fetched for 100 distinct documents (most short documents are one passage).
+ */
+export const DOCUMENT_EVAL_DEPTH = 300;
 
 /** A kept evaluation run (EvalRunRecord's shape, owned here). */
 export interface EvalRun extends EvalRunRecord {
@@ -70,6 +76,8 @@ export interface EvaluateRequest {
 export interface EvaluatePorts {
   ask: AskPorts;
   questions(): Promise<EvalQuestionRecord[]>;
+  /** Which of these documents are in the library (benchmark questions are judged by document). */
+  documentsExist(ids: string[]): Promise<boolean[]>;
   /** Feedback with sources marked relevant. */
   feedback(): Promise<FeedbackRecord[]>;
   saveRun(run: EvalRun): Promise<void>;
@@ -85,44 +93,85 @@ export interface EvaluationSet {
   stale: number;
 }
 
+/** Checks which of these ids exist (passages, or documents), in order. */
+type Exists = (ids: string[]) => Promise<boolean[]>;
+
+/** Which of `ids` `exists` finds. */
+async function alive(ids: string[], exists: Exists): Promise<Set<string>> {
+  const all = [...new Set(ids)];
+  const present = all.length ? await exists(all) : [];
+  return new Set(all.filter((_, i) => present[i]));
+}
+
 /**
- * The evaluation set as the runner reads it: each stored question with its gold chunks (relevance 1), then each
- * judged feedback record (its stand-alone query; the sources marked relevant are gold). Gold passages no longer in
- * the library are dropped; a question left with none is counted in `stale`. A feedback record already in the set
- * (same query, same gold) is not counted twice.
+ * The evaluation set as the runner reads it: each stored question with its gold chunks (relevance 1), or, for a
+ * benchmark question, its judged documents (graded); then each judged feedback record (its stand-alone query; the
+ * sources marked relevant are gold). Gold no longer in the library is dropped; a question left with none is counted
+ * in `stale`. A feedback record already in the set (same query, same gold) is not counted twice.
  */
 export async function evaluationSet(
   records: readonly EvalQuestionRecord[],
   feedback: readonly FeedbackRecord[],
-  exists: (ids: string[]) => Promise<boolean[]>,
+  exists: Exists,
+  documentsExist: Exists = async (ids) => ids.map(() => false),
 ): Promise<EvaluationSet> {
-  const candidates: { id: string; text: string; gold: string[]; origin: string }[] = [
-    ...records.map((r) => ({ id: r.id, text: r.text, gold: [...new Set(r.chunkIds)], origin: r.origin })),
-    ...feedback.map((f) => ({
+  interface Candidate {
+    id: string;
+    text: string;
+    gold: Map<string, number>;
+    origin: string;
+    byDocument: boolean;
+    ignore?: string[];
+  }
+  const ones = (ids: string[]) => new Map([...new Set(ids)].map((id) => [id, 1]));
+  const candidates: Candidate[] = [
+    ...records.map((r): Candidate => {
+      if (!r.documents) return { id: r.id, text: r.text, gold: ones(r.chunkIds), origin: r.origin, byDocument: false };
+      const judged = Object.entries(r.documents).filter(([, rel]) => rel > 0);
+      return {
+        id: r.id,
+        text: r.text,
+        gold: new Map(judged),
+        origin: r.origin,
+        byDocument: true,
+        ...(r.ignore?.length && { ignore: r.ignore }),
+      };
+    }),
+    ...feedback.map((f): Candidate => ({
       id: `feedback:${f.id}`,
       text: f.query || f.question,
-      gold: Object.entries(f.sources)
-        .filter(([, mark]) => mark === 'relevant')
-        .map(([id]) => id)
-        .sort(),
+      gold: ones(
+        Object.entries(f.sources)
+          .filter(([, mark]) => mark === 'relevant')
+          .map(([id]) => id),
+      ),
       origin: 'feedback',
+      byDocument: false,
     })),
   ];
-  const all = [...new Set(candidates.flatMap((c) => c.gold))];
-  const present = await exists(all);
-  const alive = new Set(all.filter((_, i) => present[i]));
+  const gold = (byDocument: boolean) =>
+    candidates.filter((c) => c.byDocument === byDocument).flatMap((c) => [...c.gold.keys()]);
+  const passagesAlive = await alive(gold(false), exists);
+  const documentsAlive = await alive(gold(true), documentsExist);
   const seen = new Set<string>();
   const out: EvaluationSet = { questions: [], sources: {}, stale: 0 };
   for (const c of candidates) {
-    const gold = c.gold.filter((id) => alive.has(id));
-    if (!c.text.trim() || gold.length === 0) {
+    const live = c.byDocument ? documentsAlive : passagesAlive;
+    const judgments = new Map([...c.gold].filter(([id]) => live.has(id)));
+    if (!c.text.trim() || judgments.size === 0) {
       out.stale++;
       continue;
     }
-    const key = `${c.text.trim().toLowerCase()}\u0000${[...gold].sort().join(' ')}`;
+    const key = `${c.byDocument ? 'd' : 'p'}\u0000${c.text.trim().toLowerCase()}\u0000${[...judgments.keys()].sort().join(' ')}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.questions.push({ id: c.id, text: c.text, judgments: new Map(gold.map((id) => [id, 1])) });
+    out.questions.push({
+      id: c.id,
+      text: c.text,
+      judgments,
+      ...(c.byDocument && { byDocument: true }),
+      ...(c.ignore && { ignore: c.ignore }),
+    });
     out.sources[c.origin] = (out.sources[c.origin] ?? 0) + 1;
   }
   return out;
@@ -135,11 +184,12 @@ export function retrieveRequest(
   settings: AskSettings,
   access: Pick<SearchAccess, 'embedder' | 'late'>,
   rerank: boolean,
+  firstDepth = EVAL_DEPTH,
 ): RetrieveRequest {
   const weights = { dense: settings.denseWeight, keyword: settings.keywordWeight };
   const only = config.mode === 'bm25' ? 'keyword' : config.mode === 'dense' ? 'dense' : undefined;
   const late = rerank ? access.late : null;
-  const depth = late ? settings.rerankCandidates : EVAL_DEPTH;
+  const depth = late ? settings.rerankCandidates : firstDepth;
   return {
     queries,
     instructions: access.embedder?.instructions ? settings.searchInstructions.trim() : '',
@@ -186,6 +236,23 @@ export async function writePhrasings(
 }
 
 /**
+ * A passage ranking read by document: each document at its best passage's place (BEIR's MaxP), the `ignore`d left
+ * out, cut to EVAL_DEPTH documents.
+ */
+export function byDocument(passageIds: readonly string[], ignore: readonly string[] = []): string[] {
+  const seen = new Set(ignore);
+  const out: string[] = [];
+  for (const id of passageIds) {
+    const doc = docIdOf(id);
+    if (seen.has(doc)) continue;
+    seen.add(doc);
+    out.push(doc);
+    if (out.length === EVAL_DEPTH) break;
+  }
+  return out;
+}
+
+/**
  * The app's retrieve as the runner's search port. Rankings are scored by position (the order shown). The rerank
  * row reranks the app's rerankCandidates as the chat does, and the first stage's order follows for the rest (as the
  * CLI's rerank mode does), so its Recall@100 is comparable. Multi-query rows search the phrasings written beforehand.
@@ -206,15 +273,17 @@ export function appSearchPort(
         queries = written.queries;
         ms.multiQuery = written.ms;
       }
-      const first = await retrieve(retrieveRequest(config, queries, settings, access, false), signal);
+      const depth = question.byDocument ? DOCUMENT_EVAL_DEPTH : EVAL_DEPTH;
+      const ranked = (ids: string[]) => byPosition(question.byDocument ? byDocument(ids, question.ignore) : ids);
+      const first = await retrieve(retrieveRequest(config, queries, settings, access, false, depth), signal);
       if (config.mode !== 'rerank' || !access.late) {
-        return { ranked: byPosition(first.passages.map((p) => p.id)), ms: { ...ms, ...stageMs(first) } };
+        return { ranked: ranked(first.passages.map((p) => p.id)), ms: { ...ms, ...stageMs(first) } };
       }
-      const head = await retrieve(retrieveRequest(config, queries, settings, access, true), signal);
+      const head = await retrieve(retrieveRequest(config, queries, settings, access, true, depth), signal);
       const top = head.passages.map((p) => p.id);
       const shown = new Set(top);
       const ids = [...top, ...first.passages.map((p) => p.id).filter((id) => !shown.has(id))];
-      return { ranked: byPosition(ids), ms: { ...ms, ...stageMs(head) } };
+      return { ranked: ranked(ids), ms: { ...ms, ...stageMs(head) } };
     },
   };
 }
@@ -272,8 +341,11 @@ export async function runEvaluation(
   const library = await ports.ask.library();
   if (library.empty) throw new AppError(library.importing ? 'INDEX_STILL_BUILDING' : 'INDEX_EMPTY');
   const passages = ports.ask.passages;
-  const set = await evaluationSet(await ports.questions(), await ports.feedback(), async (ids) =>
-    (await passages(ids)).map((p) => p !== undefined),
+  const set = await evaluationSet(
+    await ports.questions(),
+    await ports.feedback(),
+    async (ids) => (await passages(ids)).map((p) => p !== undefined),
+    (ids) => ports.documentsExist(ids),
   );
   if (set.questions.length === 0) throw new AppError('EVAL_SET_EMPTY');
   // Waiting for the models (a download) must not outlast a Cancel.

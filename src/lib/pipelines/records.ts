@@ -16,6 +16,11 @@ export function chunkId(docId: string, ordinal: number): string {
   return `${docId}:${ordinal}`;
 }
 
+/** A chunk id's document id (the inverse of chunkId's first part). */
+export function docIdOf(id: string): string {
+  return id.slice(0, id.lastIndexOf(':'));
+}
+
 export interface DocumentRows {
   doc: DocumentRecord;
   chunks: ChunkRecord[];

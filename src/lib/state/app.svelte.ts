@@ -209,6 +209,10 @@ export class AppState {
       settings: () => ({ ...this.settings }),
       ports: setPorts,
       documents: () => this.library.documents.map((d) => ({ id: d.id, name: d.name })),
+      importFiles: async (files) => {
+        this.library.add(files);
+        await this.library.settled();
+      },
       ...common,
     });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });

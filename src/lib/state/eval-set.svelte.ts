@@ -12,9 +12,16 @@ import {
   type LecternDatabase,
 } from '../persistence';
 import type { AskPorts, AskSettings } from '../pipelines/ask';
+import { importBenchmark, type BenchmarkPhase } from '../pipelines/benchmark-import';
 import { generateSyntheticQuestions, type SyntheticProgress } from '../pipelines/synthetic';
 
 export type { SyntheticProgress };
+
+/** A benchmark import under way: its phase, and how many documents it sent to the import queue. */
+export interface BenchmarkProgress {
+  phase: BenchmarkPhase;
+  documents: number;
+}
 
 /** Passages sampled per document, and in all, per run: enough to measure, few enough to run in minutes. */
 export const PER_DOCUMENT = 3;
@@ -35,6 +42,8 @@ export interface EvalSetContext {
   ports: AskPorts;
   /** The user's own documents (not a published library's). */
   documents(): { id: string; name: string }[];
+  /** Queues files into the library, resolving once the import queue is idle again. */
+  importFiles(files: File[]): Promise<void>;
   info(text: string): void;
   fail(err: AppError): void;
 }
@@ -53,6 +62,9 @@ export class EvalSetState {
   outcome = $state('');
   error = $state<AppError | null>(null);
 
+  /** The benchmark import under way; null when none. */
+  benchmark = $state<BenchmarkProgress | null>(null);
+
   synthetic = $derived(this.questions.filter((q) => q.origin === 'synthetic').length);
 
   private controller: AbortController | null = null;
@@ -67,10 +79,16 @@ export class EvalSetState {
 
   private async views(rows: EvalQuestionRecord[]): Promise<EvalQuestionView[]> {
     const passages = await this.ctx.ports.passages(rows.map((r) => r.chunkIds[0] ?? ''));
+    const judged = (documents: Record<string, number>) =>
+      clip(
+        `Judged by document: ${Object.keys(documents)
+          .map((id) => this.ctx.ports.docName(id))
+          .join(', ')}`,
+      );
     return rows.map((r, i) => ({
       ...r,
       docName: this.ctx.ports.docName(r.docId),
-      excerpt: clip(passages[i]?.text ?? '(passage not found)'),
+      excerpt: r.documents ? judged(r.documents) : clip(passages[i]?.text ?? '(passage not found)'),
     }));
   }
 
@@ -152,6 +170,45 @@ export class EvalSetState {
 
   cancel(): void {
     this.controller?.abort();
+  }
+
+  /**
+   * Imports a BEIR benchmark folder: its corpus through the library's import queue (progress shows there), then its
+   * judged queries as questions judged by document, which the evaluation runs like any other.
+   */
+  async importBenchmark(files: File[]): Promise<void> {
+    if (this.benchmark) return this.show(new AppError('BENCHMARK_RUNNING'));
+    this.error = null;
+    this.benchmark = { phase: 'reading', documents: 0 };
+    try {
+      const db = this.db();
+      const result = await importBenchmark(
+        files.map((f) => ({ path: f.webkitRelativePath || f.name, text: () => f.text() })),
+        {
+          documents: () => this.ctx.documents(),
+          importDocuments: (docs) =>
+            this.ctx.importFiles(docs.map((d) => new File([d.text], d.name, { type: 'text/markdown' }))),
+          save: (rows) => putEvalQuestions(db, rows),
+          now: () => Date.now(),
+        },
+        (phase, documents) => (this.benchmark = { phase, documents }),
+      );
+      await this.load();
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      this.outcome =
+        `Imported ${result.dataset} (${result.split}): ${plural(result.questions, 'judged question')}, ` +
+        `${plural(result.imported, 'document')} added` +
+        (result.present ? `, ${result.present} already in your library` : '') +
+        (result.unjudged
+          ? `; ${plural(result.unjudged, 'question')} left out (none of their documents imported)`
+          : '') +
+        '.';
+      this.ctx.info(this.outcome);
+    } catch (err) {
+      this.show(toAppError(err, 'STORAGE_FAILED'));
+    } finally {
+      this.benchmark = null;
+    }
   }
 
   async edit(id: string, text: string): Promise<void> {

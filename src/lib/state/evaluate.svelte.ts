@@ -1,7 +1,14 @@
 // "Evaluate my library" as the UI sees it: Run / Cancel with progress, the kept runs, exports; the work is
 // pipelines/evaluate.ts (the same evaluation code as `npm run eval`).
 import { AppError, isAbortError, toAppError } from '../errors';
-import { deleteEvalRun, listEvalQuestions, listEvalRuns, listJudgedFeedback, saveEvalRun } from '../persistence';
+import {
+  deleteEvalRun,
+  documentsExist,
+  listEvalQuestions,
+  listEvalRuns,
+  listJudgedFeedback,
+  saveEvalRun,
+} from '../persistence';
 import type { LecternDatabase } from '../persistence';
 import type { AskPorts, AskSettings } from '../pipelines/ask';
 import {
@@ -85,6 +92,7 @@ export class EvaluateState {
         {
           ask: this.ctx.ports,
           questions: () => listEvalQuestions(db),
+          documentsExist: (ids) => documentsExist(db, ids),
           feedback: () => listJudgedFeedback(db),
           saveRun: (r) => saveEvalRun(db, $state.snapshot(r) as EvalRun),
           now: () => Date.now(),

@@ -253,6 +253,15 @@ export class LibraryState {
     this.enqueue(files.map((file, i) => ({ file, pending: kept[i] ?? null })));
   }
 
+  /** Resolves once every queued file has reached its end (files queued meanwhile included). */
+  async settled(): Promise<void> {
+    let last: Promise<void>;
+    do {
+      last = this.running;
+      await last;
+    } while (last !== this.running);
+  }
+
   private enqueue(files: { file: File; pending: PendingFile | null }[]): number[] {
     const items = files.map(({ file, pending }) => {
       const item = newItem(file);

@@ -1,6 +1,7 @@
 // The published library beside the private one: opening it (read-only), its vectors' progress, names of its documents.
 import { toAppError, type AppError } from '../errors';
 import type { PassageRow, PublishedOpened } from '../retrieval/search-types';
+import { docIdOf } from '../pipelines/records';
 
 export interface PublishedPorts {
   open(url: string): Promise<PublishedOpened>;
@@ -87,6 +88,4 @@ export class PublishedState {
 }
 
 /** A chunk id's document id (`<docId>:<ordinal>`). */
-export function docOf(chunkId: string): string {
-  return chunkId.slice(0, chunkId.lastIndexOf(':'));
-}
+export const docOf = docIdOf;

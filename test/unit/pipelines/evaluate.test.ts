@@ -15,6 +15,8 @@ import type { ChunkRecord } from '../../../src/lib/persistence/schema';
 import type { AskPorts, AskSettings, SearchAccess } from '../../../src/lib/pipelines/ask';
 import {
   appSearchPort,
+  byDocument,
+  DOCUMENT_EVAL_DEPTH,
   evaluationSet,
   runEvaluation,
   writePhrasings,
@@ -111,6 +113,59 @@ describe('one implementation: CLI and app', () => {
     // And the figures are the hand-computed ones: BM25 finds q1 first, q2 second, q3 never.
     expect(app.configs[0]!['mrr@10']).toBeCloseTo((1 + 1 / 2 + 0) / 3, 12);
     expect(app.configs[1]!['recall@5']).toBeCloseTo(1, 12);
+  });
+});
+
+describe('one implementation: judged by document', () => {
+  it("reads the app's passages by document (best passage's place) and matches the CLI's flat document ranking", async () => {
+    // The app ranks passages; the CLI (BEIR's flat baselines) ranks whole documents.
+    const passages = ['d1:1', 'd2:0', 'd1:0', 'q7:0', 'd3:0', 'd2:1'];
+    const docs = ['d1', 'd2', 'q7', 'd3'];
+    const q: EvalQuestion = {
+      id: 'q7',
+      text: 'lens',
+      judgments: new Map([
+        ['d2', 2],
+        ['d3', 1],
+        ['q7', 1],
+      ]),
+      byDocument: true,
+      ignore: ['q7'],
+    };
+    const log: RetrieveRequest[] = [];
+    const app = await evaluateRetrieval([q], [configOf('hybrid', false)], {
+      rank: (question, config, signal) =>
+        appSearchPort(
+          {
+            ...access(),
+            retrieve: async (req) => (log.push(req), found(passages)),
+          },
+          SETTINGS,
+        ).rank(question, config, signal),
+    });
+    const searcher: Searcher = {
+      index: async () => {},
+      search: async () => docs.map((id, r) => ({ id, score: 9 - r })),
+    };
+    // The CLI drops the hit named as the query (ignore_identical_ids) by its query id, as BEIR does.
+    const cli = await evaluateRetrieval(
+      [{ ...q, byDocument: undefined, ignore: undefined }],
+      [configOf('hybrid', false)],
+      searcherPort(searcher),
+    );
+    expect(withoutLatency(app.configs[0]!)).toEqual(withoutLatency(cli.configs[0]!));
+    expect(log[0]!.candidates).toBe(DOCUMENT_EVAL_DEPTH);
+    // d2 (rel 2) at rank 2, d3 (rel 1) at rank 3; q7 is ignored although judged.
+    const dcg = 2 / Math.log2(3) + 1 / Math.log2(4);
+    const idcg = 2 + 1 / Math.log2(3) + 1 / Math.log2(4);
+    expect(app.configs[0]!['ndcg@10']).toBeCloseTo(dcg / idcg, 12);
+    expect(app.configs[0]!['recall@10']).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('byDocument keeps each document once, at its first passage, without the ignored, at most 100', () => {
+    expect(byDocument(['a:2', 'b:0', 'a:0', 'x:y:1', 'c:0'], ['b'])).toEqual(['a', 'x:y', 'c']);
+    const many = Array.from({ length: 150 }, (_, i) => `d${i}:0`);
+    expect(byDocument(many)).toHaveLength(100);
   });
 });
 
@@ -224,6 +279,40 @@ describe('evaluation set', () => {
     expect(set.sources).toEqual({ synthetic: 1, feedback: 1 });
     expect(set.stale).toBe(1);
   });
+
+  it('reads benchmark questions by document, graded, without documents gone from the library', async () => {
+    const bench = (id: string, documents: Record<string, number>): EvalQuestionRecord => ({
+      id,
+      text: `question ${id}`,
+      docId: Object.keys(documents)[0]!,
+      chunkIds: [],
+      documents,
+      ignore: ['d5'],
+      origin: 'benchmark',
+      createdAt: 1,
+    });
+    const docs = new Set(['d1', 'd2']);
+    const set = await evaluationSet(
+      [bench('b1', { d1: 2, d2: 1, d3: 1, d4: 0 }), bench('b2', { d3: 1 }), question('q1', 'lens', ['d1:0'])],
+      [],
+      async (ids) => ids.map((id) => id === 'd1:0'),
+      async (ids) => ids.map((id) => docs.has(id)),
+    );
+    expect(set.questions.map((q) => [q.id, [...q.judgments], q.byDocument, q.ignore])).toEqual([
+      [
+        'b1',
+        [
+          ['d1', 2],
+          ['d2', 1],
+        ],
+        true,
+        ['d5'],
+      ],
+      ['q1', [['d1:0', 1]], undefined, undefined],
+    ]);
+    expect(set.sources).toEqual({ benchmark: 1, synthetic: 1 });
+    expect(set.stale).toBe(1);
+  });
 });
 
 describe('runEvaluation', () => {
@@ -248,6 +337,7 @@ describe('runEvaluation', () => {
     return {
       ask,
       questions: async () => records,
+      documentsExist: async (ids) => ids.map((id) => id.startsWith('d') && !id.startsWith('d9')),
       feedback: async () => [],
       saveRun: async (run) => void saved.push(run),
       now: () => 1234,

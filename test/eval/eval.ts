@@ -28,6 +28,7 @@ import {
 import { DEFAULT_FINAL_ORDER, DEFAULT_RERANK_WEIGHT, type FinalOrder } from '../../src/lib/retrieval/final-order';
 import type { BrowserBackends, BrowserOptions } from './browser-backends';
 import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './calibration';
+import { runInApp } from './in-app';
 import { withEmbeddingCache } from './embedding-cache';
 import {
   createSearcher,
@@ -95,6 +96,11 @@ export interface EvalArgs {
   ablation?: boolean;
   /** --ablation without the multi-query rows: the generator is not loaded (its rows cost a generation per query). */
   noMultiQuery?: boolean;
+  /**
+   * --ablation through the app itself (test/eval/in-app.ts): the built app imports the folder as a benchmark and its
+   * Evaluate panel runs, so the lines are the numbers the app shows for the same data.
+   */
+  inApp?: boolean;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
@@ -102,7 +108,7 @@ export const DEFAULT_BATCH = 64;
 
 const USAGE =
   'usage: eval --dataset <BEIR folder> (--mode <bm25|dense|hybrid|rerank> | --ablation [--no-multi-query]) ' +
-  '[--models real|standin] ' +
+  '[--models real|standin] [--in-app] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W]`;
 
@@ -123,7 +129,19 @@ const VALUED = [
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
-const FLAGS = ['refusal-calibration', 'ablation', 'no-multi-query'];
+const FLAGS = ['refusal-calibration', 'ablation', 'no-multi-query', 'in-app'];
+/** What the app decides for itself, so --in-app refuses them: its own settings, split preference and batching. */
+const NOT_IN_APP = [
+  'split',
+  'k1',
+  'b',
+  'dtype',
+  'batch',
+  'embeddings-cache',
+  'final',
+  'rerank-candidates',
+  'rerank-weight',
+];
 
 export function parseArgs(argv: readonly string[]): EvalArgs {
   for (let i = 0; i < argv.length; i++) {
@@ -149,6 +167,13 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   if (noMultiQuery && !ablation) throw new UsageError('--no-multi-query applies to --ablation only');
   const mode = get('mode') ?? 'bm25';
   if (!dataset) throw new UsageError(USAGE);
+  const inApp = argv.includes('--in-app');
+  if (inApp) {
+    if (!ablation || get('models') === undefined) throw new UsageError('--in-app needs --ablation and --models');
+    const refused = NOT_IN_APP.filter((name) => get(name) !== undefined);
+    if (refused.length)
+      throw new UsageError(`--in-app runs with the app's own settings; leave out --${refused.join(', --')}`);
+  }
   if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`unknown mode "${mode}"; ${USAGE}`);
   const num = (name: string): number | undefined => {
     const v = get(name);
@@ -213,6 +238,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(rerankWeight !== undefined && { rerankWeight }),
     ...(ablation && { ablation }),
     ...(noMultiQuery && { noMultiQuery }),
+    ...(inApp && { inApp }),
   };
 }
 
@@ -482,6 +508,14 @@ async function ablationMain(
   openBrowser: ((options: BrowserOptions) => Promise<BrowserBackends>) | undefined,
 ): Promise<number> {
   const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
+  if (args.inApp) {
+    const report = await runInApp(args, note);
+    for (const f of report.retrieval.configs) {
+      const { ms: _ms, ...line } = ablationLine(basename(resolve(args.dataset)), f, 0);
+      printLine({ ...line, pipeline: 'app', models: args.models, device: args.device, sources: report.sources });
+    }
+    return 0;
+  }
   if (backends || args.models === undefined) {
     if (!backends)
       note('no --models: BM25 only (dense, hybrid, rerank and multi-query rows need --models real|standin)');

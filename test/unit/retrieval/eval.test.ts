@@ -214,6 +214,30 @@ describe('eval --ablation (CLI)', () => {
     expect(() => parseArgs(['--dataset', 'x', '--no-multi-query'])).toThrow(/--ablation only/);
   });
 
+  it('takes --in-app with --ablation and --models only, and none of the options the app decides itself', () => {
+    expect(parseArgs(['--dataset', 'x', '--ablation', '--models', 'real', '--in-app'])).toMatchObject({ inApp: true });
+    expect(() => parseArgs(['--dataset', 'x', '--ablation', '--in-app'])).toThrow(
+      /--in-app needs --ablation and --models/,
+    );
+    expect(() => parseArgs(['--dataset', 'x', '--mode', 'bm25', '--models', 'real', '--in-app'])).toThrow(
+      /needs --ablation/,
+    );
+    expect(() =>
+      parseArgs([
+        '--dataset',
+        'x',
+        '--ablation',
+        '--models',
+        'real',
+        '--in-app',
+        '--k1',
+        '1',
+        '--embeddings-cache',
+        'c',
+      ]),
+    ).toThrow(/leave out --k1, --embeddings-cache/);
+  });
+
   it('refuses --ablation together with --mode', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {

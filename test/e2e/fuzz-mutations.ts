@@ -2,6 +2,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { entryData, readZipDirectory } from '../../src/lib/ingest/zip';
 import { makeZip } from '../unit/ingest/zip-writer';
+import { seededRandom } from '../../src/lib/evaluation/sample';
 
 export type FuzzKind = 'md' | 'html' | 'docx' | 'pdf';
 
@@ -21,17 +22,8 @@ export interface FuzzCase {
   bytes: Uint8Array;
 }
 
-/** mulberry32: a small, fast PRNG whose whole state is one 32-bit number, so a seed reproduces a run exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the app's seeded sampler's): a seed reproduces a run exactly. */
+export const prng = seededRandom;
 
 type Rand = () => number;
 const int = (r: Rand, n: number) => Math.floor(r() * n);

@@ -7,18 +7,7 @@ import { WebGpuMaxSim, maxSimRerankWebGpu } from '../../../src/lib/retrieval/max
 import type { LateInteractionMethods } from '../../../src/lib/models/late-interaction/types';
 import type { EmbedderMethods } from '../../../src/lib/models/embedder/types';
 import type { GeneratorMethods } from '../../../src/lib/models/generator/types';
-
-/** Deterministic PRNG (mulberry32), so every run and both projects see the same tensors. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../../src/lib/evaluation/sample';
 
 /** `tokens` random unit rows of `dims`. */
 function unitRows(next: () => number, tokens: number, dims: number): Float32Array {

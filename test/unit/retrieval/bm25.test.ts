@@ -1,6 +1,7 @@
 // BM25 index: hand-computed scores, incremental updates versus rebuild, and per-document postings.
 import { describe, expect, it } from 'vitest';
 import { Bm25Index, type Bm25Hit } from '../../../src/lib/retrieval/bm25';
+import { seededRandom as prng } from '../../../src/lib/evaluation/sample';
 
 const plain = { tokenize: { stopWords: false, stem: false } };
 
@@ -41,17 +42,6 @@ describe('Bm25Index scoring', () => {
     expect(index.search('apple', { k: 0 })).toEqual([]);
   });
 });
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomText(rand: () => number, words: number): string {
   const vocab = Array.from({ length: 300 }, (_, i) => `w${i.toString(36)}`);

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { AppError, fromWire, toWire, toAppError } from '../../src/lib/errors';
+import { AppError, failureOf, fromWire, toWire, toAppError } from '../../src/lib/errors';
 import { formatMessage } from '../../src/lib/errors/app-error';
 import { ERROR_CODES, isErrorCode, type ErrorCode } from '../../src/lib/errors/codes';
 
@@ -36,6 +36,18 @@ describe('errors', () => {
   });
   it('keeps abort errors recognizable', () => {
     expect(toAppError(new DOMException('x', 'AbortError')).code).toBe('ABORTED');
+  });
+
+  it('names a general storage failure by what failed, and keeps a more specific error as it is', () => {
+    const named = failureOf(new AppError('STORAGE_FAILED', undefined, { cause: 'disk gone' }), 'FEEDBACK_SAVE_FAILED');
+    expect([named.code, named.message]).toEqual([
+      'FEEDBACK_SAVE_FAILED',
+      'Your feedback could not be saved. (disk gone)',
+    ]);
+    expect(failureOf(new Error('zip broke'), 'TRAINING_EXPORT_FAILED').message).toBe(
+      'The training data could not be exported. (zip broke)',
+    );
+    expect(failureOf(new AppError('STORAGE_QUOTA'), 'FEEDBACK_SAVE_FAILED').code).toBe('STORAGE_QUOTA');
   });
 });
 
@@ -108,7 +120,11 @@ describe('error codes', () => {
             if (missing.length) problems.push(`${where(node)}: ${code} needs ${missing.join(', ')} in its details`);
           }
         }
-        if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'toAppError') {
+        if (
+          ts.isCallExpression(node) &&
+          ts.isIdentifier(node.expression) &&
+          ['toAppError', 'failureOf'].includes(node.expression.text)
+        ) {
           for (const code of codesOf(node.arguments[1]) ?? []) {
             if (placeholders(code).length) problems.push(`${where(node)}: fallback ${code} has placeholders`);
           }

@@ -36,6 +36,17 @@ export function toAppError(err: unknown, fallback: ErrorCode = 'UNKNOWN'): AppEr
   return new AppError(fallback, `${formatMessage(fallback)} (${message})`, { cause: message });
 }
 
+/**
+ * Like toAppError, but a general storage failure is named as what failed (`code`); a more specific error (a full
+ * storage, a closed database, an AppError of another code) keeps its own code and advice.
+ */
+export function failureOf(err: unknown, code: ErrorCode): AppError {
+  const e = toAppError(err, code);
+  if (e.code !== 'STORAGE_FAILED') return e;
+  const cause = typeof e.details.cause === 'string' ? e.details.cause : causeOf(err);
+  return new AppError(code, `${formatMessage(code)} (${cause})`, { cause });
+}
+
 export function isAbortError(err: unknown): boolean {
   return (
     (err instanceof AppError && err.code === 'ABORTED') ||

@@ -1,6 +1,6 @@
 // The error-code table: one code per cause a user (or a developer) can hit, each with a plain-language message
 // template. `{name}` placeholders are filled from the error's details; every throw site passes them all. Codes used
-// as a `toAppError` fallback (UNKNOWN, STORAGE_FAILED, REGISTRY_FETCH_FAILED, MODEL_LOAD_FAILED) and warning codes
+// as a `toAppError` fallback (UNKNOWN, STORAGE_FAILED, REGISTRY_FETCH_FAILED, MODEL_LOAD_FAILED, FEEDBACK_*) and warning codes
 // have no placeholders, since they are shown without details.
 export const ERROR_CODES = {
   UNKNOWN: 'Something went wrong. Please try again.',
@@ -125,6 +125,10 @@ export const ERROR_CODES = {
     'This library export was changed after it was made: "{entry}" does not match the checksum in its manifest. Nothing was imported.',
   ARCHIVE_INVALID: 'This library export is not valid: {why}. Nothing was imported.',
   COPY_FAILED: 'The answer could not be copied: the browser did not allow access to the clipboard.',
+  FEEDBACK_SAVE_FAILED: 'Your feedback could not be saved.',
+  FEEDBACK_READ_FAILED: 'Your earlier feedback could not be read.',
+  FEEDBACK_DELETE_FAILED: 'The feedback could not be deleted.',
+  TRAINING_EXPORT_FAILED: 'The training data could not be exported.',
   TRAINING_EXPORT_NO_FEEDBACK:
     'There is no training data to export yet: give feedback on some answers first (a thumbs up, or mark sources relevant).',
   TRAINING_EXPORT_NO_POSITIVES:

@@ -1,4 +1,4 @@
 // Public surface of the error module.
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './codes';
-export { AppError, causeOf, toAppError, isAbortError, type ErrorDetails } from './app-error';
+export { AppError, causeOf, failureOf, toAppError, isAbortError, type ErrorDetails } from './app-error';
 export { toWire, fromWire, type WireError } from './wire';

@@ -1,6 +1,6 @@
 // Feedback as the UI sees it: the stored records (listed, deleted), the signals given on the answer shown, and the
 // training-data export; the records and the export are built by pipelines/feedback.ts and pipelines/training-export.ts.
-import { AppError, toAppError } from '../errors';
+import { AppError, failureOf } from '../errors';
 import {
   clearFeedback,
   deleteFeedback,
@@ -63,7 +63,7 @@ export class FeedbackState {
     try {
       this.records = await listFeedback(db);
     } catch (err) {
-      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+      this.ctx.fail(failureOf(err, 'FEEDBACK_READ_FAILED'));
     }
   }
 
@@ -77,7 +77,9 @@ export class FeedbackState {
       models: this.ctx.models(),
     });
     this.records = [record, ...this.records.filter((r) => r.id !== record.id)];
-    const write = putFeedback(db, record).catch((err: unknown) => this.ctx.fail(toAppError(err, 'STORAGE_FAILED')));
+    const write = putFeedback(db, record).catch((err: unknown) =>
+      this.ctx.fail(failureOf(err, 'FEEDBACK_SAVE_FAILED')),
+    );
     this.writes.set(record.id, write);
   }
 
@@ -96,7 +98,7 @@ export class FeedbackState {
       const stored = await updateFeedback(db, id, (r) => applySignal(r, signal));
       if (stored) this.records = this.records.map((r) => (r.id === id ? stored : r));
     } catch (err) {
-      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+      this.ctx.fail(failureOf(err, 'FEEDBACK_SAVE_FAILED'));
     }
   }
 
@@ -120,7 +122,7 @@ export class FeedbackState {
       this.records = this.records.filter((r) => r.id !== id);
       this.ctx.info('Feedback deleted.');
     } catch (err) {
-      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+      this.ctx.fail(failureOf(err, 'FEEDBACK_DELETE_FAILED'));
     }
   }
 
@@ -132,7 +134,7 @@ export class FeedbackState {
       this.records = [];
       this.ctx.info('All feedback deleted.');
     } catch (err) {
-      this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
+      this.ctx.fail(failureOf(err, 'FEEDBACK_DELETE_FAILED'));
     }
   }
 
@@ -153,7 +155,7 @@ export class FeedbackState {
       this.exported = `Exported training data for ${queries} question(s): ${pairs} pair(s), ${triplets} triplet(s).`;
       this.ctx.info(this.exported);
     } catch (err) {
-      this.exportError = toAppError(err, 'STORAGE_FAILED');
+      this.exportError = failureOf(err, 'TRAINING_EXPORT_FAILED');
       this.ctx.fail(this.exportError);
     } finally {
       this.exporting = false;

@@ -16,6 +16,11 @@ test('imports a BEIR folder and evaluates the app on it, as the CLI does @device
   await openApp(page);
   const panel = page.getByTestId('eval-set');
   await panel.getByText('Import a benchmark').click();
+  // A folder without the corpus and queries: its own message, nothing imported.
+  await panel.getByLabel('Benchmark folder').setInputFiles(`${TINY}/qrels`);
+  await expect(panel.getByRole('alert')).toHaveText(
+    'That folder is not a BEIR benchmark: corpus.jsonl, queries.jsonl not found. Pick the folder that holds corpus.jsonl, queries.jsonl and qrels/test.tsv.',
+  );
   await panel.getByLabel('Benchmark folder').setInputFiles(TINY);
   await expect(panel.getByTestId('synthetic-outcome')).toHaveText(
     'Imported tiny (test): 4 judged questions, 8 documents added.',

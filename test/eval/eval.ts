@@ -101,6 +101,8 @@ export interface EvalArgs {
    * Evaluate panel runs, so the lines are the numbers the app shows for the same data.
    */
   inApp?: boolean;
+  /** --in-app: a browser profile folder kept between runs, so a later run reuses the imported library. */
+  profile?: string;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
@@ -108,7 +110,7 @@ export const DEFAULT_BATCH = 64;
 
 const USAGE =
   'usage: eval --dataset <BEIR folder> (--mode <bm25|dense|hybrid|rerank> | --ablation [--no-multi-query]) ' +
-  '[--models real|standin] [--in-app] ' +
+  '[--models real|standin] [--in-app [--profile <dir>]] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W]`;
 
@@ -126,6 +128,7 @@ const VALUED = [
   'final',
   'rerank-candidates',
   'rerank-weight',
+  'profile',
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
@@ -168,6 +171,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   const mode = get('mode') ?? 'bm25';
   if (!dataset) throw new UsageError(USAGE);
   const inApp = argv.includes('--in-app');
+  if (get('profile') !== undefined && !inApp) throw new UsageError('--profile applies to --in-app only');
   if (inApp) {
     if (!ablation || get('models') === undefined) throw new UsageError('--in-app needs --ablation and --models');
     const refused = NOT_IN_APP.filter((name) => get(name) !== undefined);
@@ -239,6 +243,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(ablation && { ablation }),
     ...(noMultiQuery && { noMultiQuery }),
     ...(inApp && { inApp }),
+    ...(get('profile') !== undefined && { profile: get('profile') }),
   };
 }
 

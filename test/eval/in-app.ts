@@ -15,6 +15,7 @@ export const IN_APP_ENV = {
   models: 'LECTERN_BEIR_MODELS',
   multiQuery: 'LECTERN_BEIR_MULTI_QUERY',
   out: 'LECTERN_BEIR_OUT',
+  profile: 'LECTERN_BEIR_PROFILE',
 } as const;
 
 export interface InAppArgs {
@@ -22,6 +23,8 @@ export interface InAppArgs {
   models?: string;
   device?: string;
   noMultiQuery?: boolean;
+  /** A browser profile folder kept between runs (the imported library and the cached models stay in it). */
+  profile?: string;
 }
 
 /**
@@ -54,6 +57,7 @@ export async function runInApp(args: InAppArgs, note: (text: string) => void): P
             [IN_APP_ENV.models]: args.models ?? 'standin',
             [IN_APP_ENV.multiQuery]: args.noMultiQuery ? '0' : '1',
             [IN_APP_ENV.out]: out,
+            ...(args.profile && { [IN_APP_ENV.profile]: resolve(args.profile) }),
           },
         },
       );

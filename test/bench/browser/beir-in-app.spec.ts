@@ -1,17 +1,39 @@
 // The app on a BEIR benchmark, as `npm run eval -- --ablation --in-app` runs it: import the folder, evaluate, export.
-import { writeFileSync } from 'node:fs';
-import { expect, openApp, test } from '../../e2e/fixtures';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from '@playwright/test';
+import { expect, guardLocalhost, openApp, test } from '../../e2e/fixtures';
 import { IN_APP_ENV } from '../../eval/in-app';
 
 // @beir: needs a dataset, so only test/eval/in-app.ts runs it (bench:browser leaves it out).
-test('the app on a BEIR benchmark, every search configuration @beir', async ({ page, externalRequests }) => {
+test('the app on a BEIR benchmark, every search configuration @beir', async ({}, testInfo) => {
   const dataset = process.env[IN_APP_ENV.dataset];
   const out = process.env[IN_APP_ENV.out];
   if (!dataset || !out)
     throw new Error('run through `npm run eval -- --dataset <folder> --ablation --models … --in-app`');
-  const real = process.env[IN_APP_ENV.models] === 'real';
-  // SciFact (5,183 documents) took about 50 min to embed on WASM on a 2-core machine; multi-query adds ~15 s a query.
+  // SciFact (5,183 documents) took about an hour to embed on WASM on a 2-core machine; multi-query adds ~15 s a query.
   test.setTimeout(5 * 3_600_000);
+  // A browser profile of its own: kept in --profile's folder, so a later run finds the library (and the models)
+  // there and imports only what is missing; else a temporary one.
+  const kept = process.env[IN_APP_ENV.profile];
+  const profile = kept || mkdtempSync(join(tmpdir(), 'lectern-in-app-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...testInfo.project.use.launchOptions,
+    baseURL: `http://localhost:${process.env.BENCH_PORT}`,
+    acceptDownloads: true,
+  });
+  try {
+    await run(context, dataset, out, process.env[IN_APP_ENV.models] === 'real');
+  } finally {
+    await context.close();
+    if (!kept) rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+async function run(context: BrowserContext, dataset: string, out: string, real: boolean): Promise<void> {
+  const externalRequests = await guardLocalhost(context);
+  const page = context.pages()[0] ?? (await context.newPage());
   const started = Date.now();
   const log = (text: string) => console.log(`[${Math.round((Date.now() - started) / 1000)} s] ${text}`);
   if (real) await openApp(page, '/?registry=real/registry.json');
@@ -44,19 +66,22 @@ test('the app on a BEIR benchmark, every search configuration @beir', async ({ p
   await dialog.getByRole('button', { name: 'Run the evaluation' }).click();
   const table = dialog.getByRole('table', { name: /Context relevance by search configuration/ });
   const progress = dialog.getByRole('progressbar', { name: 'Evaluation progress' });
-  while (!(await table.isVisible())) {
+  // The table of an earlier run may show at once: wait for this run's progress to end.
+  await expect(progress).toBeVisible();
+  while (await progress.isVisible()) {
     const line = await progress
       .locator('..')
       .textContent({ timeout: 1000 })
       .catch(() => null);
     log(line?.replace(/\s+/g, ' ').trim() ?? 'evaluating');
-    await table.waitFor({ timeout: 60_000 }).catch(() => {});
+    await progress.waitFor({ state: 'hidden', timeout: 60_000 }).catch(() => {});
   }
+  await expect(dialog.getByRole('alert')).toHaveCount(0);
+  await expect(table).toBeVisible();
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     dialog.getByRole('button', { name: 'Export JSON' }).click(),
   ]);
   await download.saveAs(out);
-  writeFileSync(`${out}.done`, '');
   expect(externalRequests).toEqual([]);
-});
+}

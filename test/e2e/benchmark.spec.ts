@@ -17,12 +17,12 @@ test('imports a BEIR folder and evaluates the app on it, as the CLI does @device
   const panel = page.getByTestId('eval-set');
   await panel.getByText('Import a benchmark').click();
   // A folder without the corpus and queries: its own message, nothing imported.
-  await panel.getByLabel('Benchmark folder').setInputFiles(`${TINY}/qrels`);
+  await panel.getByTestId('benchmark-folder').setInputFiles(`${TINY}/qrels`);
   await expect(panel.getByRole('alert')).toHaveText(
     'That folder is not a BEIR benchmark: corpus.jsonl, queries.jsonl not found. Pick the folder that holds corpus.jsonl, queries.jsonl and qrels/test.tsv.',
   );
-  await panel.getByLabel('Benchmark folder').setInputFiles(TINY);
-  await expect(panel.getByTestId('synthetic-outcome')).toHaveText(
+  await panel.getByTestId('benchmark-folder').setInputFiles(TINY);
+  await expect(panel.getByTestId('benchmark-status')).toHaveText(
     'Imported tiny (test): 4 judged questions, 8 documents added.',
     { timeout: 120_000 },
   );
@@ -35,8 +35,8 @@ test('imports a BEIR folder and evaluates the app on it, as the CLI does @device
   await expect(list.getByText('Judged by document: tiny-sd1.md')).toBeVisible();
 
   // Importing again adds no document and no question: the same ids are replaced.
-  await panel.getByLabel('Benchmark folder').setInputFiles(TINY);
-  await expect(panel.getByTestId('synthetic-outcome')).toHaveText(
+  await panel.getByTestId('benchmark-folder').setInputFiles(TINY);
+  await expect(panel.getByTestId('benchmark-status')).toHaveText(
     'Imported tiny (test): 4 judged questions, 0 documents added, 8 already in your library.',
   );
   await expect(list.getByRole('listitem')).toHaveCount(4);

@@ -174,7 +174,10 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   if (get('profile') !== undefined && !inApp) throw new UsageError('--profile applies to --in-app only');
   if (inApp) {
     if (!ablation || get('models') === undefined) throw new UsageError('--in-app needs --ablation and --models');
-    const refused = NOT_IN_APP.filter((name) => get(name) !== undefined);
+    const refused = [
+      ...NOT_IN_APP.filter((name) => get(name) !== undefined),
+      ...(argv.includes('--refusal-calibration') ? ['refusal-calibration'] : []),
+    ];
     if (refused.length)
       throw new UsageError(`--in-app runs with the app's own settings; leave out --${refused.join(', --')}`);
   }
@@ -262,7 +265,11 @@ async function* lines(path: string): AsyncGenerator<[number, string]> {
 /** qrels/<split>.tsv through the parser the app's BEIR import uses (src/lib/evaluation/beir.ts). */
 export async function loadQrels(path: string): Promise<Qrels> {
   const qrels: Qrels = new Map();
-  for await (const [n, line] of lines(path)) addQrelsLine(qrels, line, n, basename(path));
+  let first = true;
+  for await (const [n, line] of lines(path)) {
+    addQrelsLine(qrels, line, n, basename(path), first);
+    first = false;
+  }
   return qrels;
 }
 
@@ -515,6 +522,12 @@ async function ablationMain(
   const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
   if (args.inApp) {
     const report = await runInApp(args, note);
+    // The panel evaluates the whole set: a kept profile that also holds other questions would mix them in.
+    const other = Object.keys(report.sources).filter((k) => k !== 'benchmark');
+    if (other.length)
+      throw new UsageError(
+        `the app's evaluation set holds more than this benchmark (${other.join(', ')}); use a fresh --profile`,
+      );
     for (const f of report.retrieval.configs) {
       const { ms: _ms, ...line } = ablationLine(basename(resolve(args.dataset)), f, 0);
       printLine({ ...line, pipeline: 'app', models: args.models, device: args.device, sources: report.sources });

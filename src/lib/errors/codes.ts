@@ -1,6 +1,6 @@
 // The error-code table: one code per cause a user (or a developer) can hit, each with a plain-language message
 // template. `{name}` placeholders are filled from the error's details; every throw site passes them all. Codes used
-// as a `toAppError` fallback (UNKNOWN, STORAGE_FAILED, REGISTRY_FETCH_FAILED, MODEL_LOAD_FAILED, FEEDBACK_*) and warning codes
+// as a `toAppError` fallback (UNKNOWN, STORAGE_FAILED, REGISTRY_FETCH_FAILED, MODEL_LOAD_FAILED, FEEDBACK_*, TRAINING_EXPORT_FAILED) and warning codes
 // have no placeholders, since they are shown without details.
 export const ERROR_CODES = {
   UNKNOWN: 'Something went wrong. Please try again.',
@@ -112,6 +112,7 @@ export const ERROR_CODES = {
   BENCHMARK_INCOMPLETE:
     'That folder is not a BEIR benchmark: {missing} not found. Pick the folder that holds corpus.jsonl, queries.jsonl and qrels/test.tsv.',
   BENCHMARK_INVALID: 'That benchmark could not be read: {why}. Nothing was imported.',
+  BENCHMARK_READ_FAILED: 'The benchmark files could not be read ({cause}). Pick the folder again.',
   BENCHMARK_RUNNING: 'A benchmark is already being imported. Wait for it to finish.',
   PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
   LIBRARY_BUSY: 'Files are still being added to your library. Export or import the library once they are done.',

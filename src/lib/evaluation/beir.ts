@@ -79,16 +79,16 @@ export function parseBeirQueries(
 }
 
 /**
- * Adds one qrels line to `qrels`: `query-id<TAB>corpus-id<TAB>score`. The header row (a score that is not a number)
- * is skipped; any other line without three fields is an error.
+ * Adds one qrels line to `qrels`: `query-id<TAB>corpus-id<TAB>score`. The header row (`header`: the file's first
+ * non-blank line, when its score is not a number) is skipped; any other line without three fields is an error.
  */
-export function addQrelsLine(qrels: Qrels, line: string, n = 1, file = 'qrels.tsv'): void {
+export function addQrelsLine(qrels: Qrels, line: string, n = 1, file = 'qrels.tsv', header = n === 1): void {
   const [qid, docId, score, ...rest] = line.split('\t');
   if (qid === undefined || docId === undefined || score === undefined || rest.length > 0)
     throw new BeirFormatError(file, n, 'not "query-id, corpus-id, score" separated by tabs');
   const rel = Number(score);
   if (!score.trim() || !Number.isFinite(rel)) {
-    if (n === 1) return; // the header row
+    if (header) return; // the header row
     throw new BeirFormatError(file, n, `score "${score.slice(0, 20)}" is not a number`);
   }
   let judged = qrels.get(qid);
@@ -99,7 +99,11 @@ export function addQrelsLine(qrels: Qrels, line: string, n = 1, file = 'qrels.ts
 /** qrels/<split>.tsv, in file order. */
 export function parseQrels(text: string, file = 'qrels.tsv'): Qrels {
   const qrels: Qrels = new Map();
-  for (const [n, line] of numbered(text)) addQrelsLine(qrels, line, n, file);
+  let first = true;
+  for (const [n, line] of numbered(text)) {
+    addQrelsLine(qrels, line, n, file, first);
+    first = false;
+  }
   return qrels;
 }
 

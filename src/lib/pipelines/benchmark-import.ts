@@ -1,5 +1,5 @@
 // Importing a BEIR benchmark (corpus, queries, qrels) as library documents plus an evaluation set judged by document.
-import { AppError } from '../errors';
+import { AppError, causeOf } from '../errors';
 import {
   BeirFormatError,
   beirQuestions,
@@ -28,23 +28,30 @@ export interface BenchmarkFiles {
   qrels: PickedFile;
 }
 
-const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+const depth = (path: string) => path.split('/').length;
 
-/** Finds corpus.jsonl, queries.jsonl and qrels/<split>.tsv among the picked files; BENCHMARK_INCOMPLETE if absent. */
+/**
+ * Finds corpus.jsonl (the shallowest, when the picked tree holds several), then queries.jsonl and qrels/<split>.tsv
+ * beside it (loose files: <split>.tsv too), so one dataset's corpus is never paired with another's judgments; the
+ * dataset is named after the corpus's folder. BENCHMARK_INCOMPLETE names what is missing.
+ */
 export function pickBenchmarkFiles(files: readonly PickedFile[]): BenchmarkFiles {
-  const named = (name: string) => files.find((f) => baseName(f.path) === name);
-  const corpus = named('corpus.jsonl');
-  const queries = named('queries.jsonl');
-  const split = SPLITS.find((s) => named(`${s}.tsv`));
-  const qrels = split ? named(`${split}.tsv`) : undefined;
+  const corpus = files
+    .filter((f) => f.path === 'corpus.jsonl' || f.path.endsWith('/corpus.jsonl'))
+    .sort((a, b) => depth(a.path) - depth(b.path))[0];
+  const dir = corpus ? corpus.path.slice(0, corpus.path.length - 'corpus.jsonl'.length) : '';
+  const at = (path: string) => files.find((f) => f.path === `${dir}${path}`);
+  const queries = at('queries.jsonl');
+  const split = SPLITS.find((s) => at(`qrels/${s}.tsv`) ?? (dir === '' && at(`${s}.tsv`)));
+  const qrels = split ? (at(`qrels/${split}.tsv`) ?? at(`${split}.tsv`)) : undefined;
   if (!corpus || !queries || !qrels || !split) {
     const missing = [!corpus && 'corpus.jsonl', !queries && 'queries.jsonl', !qrels && 'qrels/test.tsv'].filter(
       (m): m is string => typeof m === 'string',
     );
     throw new AppError('BENCHMARK_INCOMPLETE', undefined, { missing: missing.join(', ') });
   }
-  const top = corpus.path.includes('/') ? corpus.path.slice(0, corpus.path.indexOf('/')) : '';
-  return { dataset: top || 'benchmark', split, corpus, queries, qrels };
+  const folder = dir.replace(/\/$/, '');
+  return { dataset: folder.slice(folder.lastIndexOf('/') + 1) || 'benchmark', split, corpus, queries, qrels };
 }
 
 /** The library document a corpus document becomes: its name, and Markdown with the title as its heading. */
@@ -54,6 +61,8 @@ export function benchmarkDocument(dataset: string, doc: BeirDoc): { name: string
 }
 
 export interface BenchmarkPorts {
+  /** Resolves once the library's import queue is idle (files resumed after a reload included). */
+  settled(): Promise<void>;
   /** The names of the documents in the library now. */
   documents(): { id: string; name: string }[];
   /** Imports these documents through the library's queue, resolving once the queue is idle again. */
@@ -68,12 +77,27 @@ export type BenchmarkPhase = 'reading' | 'importing' | 'saving';
 export interface BenchmarkOutcome {
   dataset: string;
   split: string;
-  /** Corpus documents sent to the import queue, and those already in the library (by name). */
+  /** Corpus documents this import added, those already in the library (by name), and those that failed to import. */
   imported: number;
   present: number;
-  /** Judged questions stored, and those left out because none of their judged documents is in the library. */
+  failed: number;
+  /** Judged questions stored. */
   questions: number;
-  unjudged: number;
+  /** Queries left out: no document judged relevant at all (as the CLI leaves them out). */
+  noRelevant: number;
+  /** Queries left out: none of their relevant documents is in the library. */
+  missing: number;
+  /** Relevant judgments on documents not in the library (dropped from the questions kept: their recall differs). */
+  missingJudgments: number;
+}
+
+/** Reads a picked file, or BENCHMARK_READ_FAILED (the browser lost access to it). */
+async function read(file: PickedFile): Promise<string> {
+  try {
+    return await file.text();
+  } catch (err) {
+    throw new AppError('BENCHMARK_READ_FAILED', undefined, { cause: causeOf(err) });
+  }
 }
 
 function parsed<T>(parse: () => T): T {
@@ -99,9 +123,9 @@ export async function importBenchmark(
   const { dataset, split } = picked;
   phase('reading', 0);
   const [corpusText, queriesText, qrelsText] = await Promise.all([
-    picked.corpus.text(),
-    picked.queries.text(),
-    picked.qrels.text(),
+    read(picked.corpus),
+    read(picked.queries),
+    read(picked.qrels),
   ]);
   const qrels = parsed(() => parseQrels(qrelsText, `qrels/${split}.tsv`));
   const queries = parsed(() => parseBeirQueries(queriesText, new Set(qrels.keys())));
@@ -109,23 +133,33 @@ export async function importBenchmark(
   if (corpus.length === 0) throw new AppError('BENCHMARK_INVALID', undefined, { why: 'corpus.jsonl has no documents' });
   const questions = beirQuestions(qrels, queries);
   const docs = corpus.map((d) => ({ id: d.id, ...benchmarkDocument(dataset, d) }));
+  // Files still queued (resumed after a reload) count as present only once saved: wait for them first.
+  await ports.settled();
   const before = new Set(ports.documents().map((d) => d.name));
   const todo = docs.filter((d) => !before.has(d.name));
   phase('importing', todo.length);
   if (todo.length) await ports.importDocuments(todo.map(({ name, text }) => ({ name, text })));
   phase('saving', todo.length);
   const byName = new Map(ports.documents().map((d) => [d.name, d.id]));
+  const imported = todo.filter((d) => byName.has(d.name)).length;
   const idOf = new Map(docs.map((d) => [d.id, byName.get(d.name)]));
   const at = ports.now();
   const rows: EvalQuestionRecord[] = [];
-  let unjudged = 0;
+  let noRelevant = 0;
+  let missing = 0;
+  let missingJudgments = 0;
   for (const q of questions) {
-    const judged = [...q.judgments]
-      .filter(([, rel]) => rel > 0)
+    const relevant = [...q.judgments].filter(([, rel]) => rel > 0);
+    if (relevant.length === 0) {
+      noRelevant++;
+      continue;
+    }
+    const judged = relevant
       .map(([beirId, rel]) => [idOf.get(beirId), rel] as const)
       .filter((e): e is readonly [string, number] => e[0] !== undefined);
+    missingJudgments += relevant.length - judged.length;
     if (judged.length === 0) {
-      unjudged++;
+      missing++;
       continue;
     }
     const self = idOf.get(q.id);
@@ -145,9 +179,13 @@ export async function importBenchmark(
   return {
     dataset,
     split,
-    imported: todo.length,
+    imported,
     present: docs.length - todo.length,
+    failed: todo.length - imported,
     questions: stored.length,
-    unjudged: unjudged + rows.length - stored.length,
+    noRelevant,
+    // A question whose document was deleted while it was saved is not stored either.
+    missing: missing + rows.length - stored.length,
+    missingJudgments,
   };
 }

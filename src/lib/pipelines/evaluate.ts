@@ -306,7 +306,8 @@ export function appAnswerPort(ports: AskPorts, settings: AskSettings, promptVers
           fitted: quiet,
           text: (piece) => (text += piece),
           grounded: quiet,
-          sources: (sources) => (shown = sources.map((s) => s.chunkId)),
+          // A question judged by document reads its answer's sources as documents too (answer relevance).
+          sources: (sources) => (shown = sources.map((s) => (question.byDocument ? s.docId : s.chunkId))),
         },
         signal,
       );

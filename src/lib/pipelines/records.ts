@@ -16,9 +16,10 @@ export function chunkId(docId: string, ordinal: number): string {
   return `${docId}:${ordinal}`;
 }
 
-/** A chunk id's document id (the inverse of chunkId's first part). */
+/** A chunk id's document id (the inverse of chunkId's first part); an id without an ordinal is its own. */
 export function docIdOf(id: string): string {
-  return id.slice(0, id.lastIndexOf(':'));
+  const cut = id.lastIndexOf(':');
+  return cut < 0 ? id : id.slice(0, cut);
 }
 
 export interface DocumentRows {

@@ -213,6 +213,7 @@ export class AppState {
         this.library.add(files);
         await this.library.settled();
       },
+      importsSettled: () => this.library.settled(),
       ...common,
     });
     this.tabs = new TabSync({ db, library: this.library, models: this.models, chat: this.chat, ...common });

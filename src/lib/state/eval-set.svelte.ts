@@ -44,6 +44,8 @@ export interface EvalSetContext {
   documents(): { id: string; name: string }[];
   /** Queues files into the library, resolving once the import queue is idle again. */
   importFiles(files: File[]): Promise<void>;
+  /** Resolves once the library's import queue is idle. */
+  importsSettled(): Promise<void>;
   info(text: string): void;
   fail(err: AppError): void;
 }
@@ -64,6 +66,8 @@ export class EvalSetState {
 
   /** The benchmark import under way; null when none. */
   benchmark = $state<BenchmarkProgress | null>(null);
+  /** How the last benchmark import ended, in plain words. */
+  benchmarkOutcome = $state('');
 
   synthetic = $derived(this.questions.filter((q) => q.origin === 'synthetic').length);
 
@@ -179,12 +183,14 @@ export class EvalSetState {
   async importBenchmark(files: File[]): Promise<void> {
     if (this.benchmark) return this.show(new AppError('BENCHMARK_RUNNING'));
     this.error = null;
+    this.benchmarkOutcome = '';
     this.benchmark = { phase: 'reading', documents: 0 };
     try {
       const db = this.db();
       const result = await importBenchmark(
         files.map((f) => ({ path: f.webkitRelativePath || f.name, text: () => f.text() })),
         {
+          settled: () => this.ctx.importsSettled(),
           documents: () => this.ctx.documents(),
           importDocuments: (docs) =>
             this.ctx.importFiles(docs.map((d) => new File([d.text], d.name, { type: 'text/markdown' }))),
@@ -195,15 +201,23 @@ export class EvalSetState {
       );
       await this.load();
       const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-      this.outcome =
-        `Imported ${result.dataset} (${result.split}): ${plural(result.questions, 'judged question')}, ` +
-        `${plural(result.imported, 'document')} added` +
-        (result.present ? `, ${result.present} already in your library` : '') +
-        (result.unjudged
-          ? `; ${plural(result.unjudged, 'question')} left out (none of their documents imported)`
+      const queries = (n: number) => `${n} ${n === 1 ? 'query' : 'queries'}`;
+      const r = result;
+      const left = [
+        r.noRelevant && `${queries(r.noRelevant)} with no document judged relevant`,
+        r.missing && `${queries(r.missing)} whose documents are not in your library`,
+      ].filter(Boolean);
+      this.benchmarkOutcome =
+        `Imported ${r.dataset} (${r.split}): ${plural(r.questions, 'judged question')}, ` +
+        `${plural(r.imported, 'document')} added` +
+        (r.present ? `, ${r.present} already in your library` : '') +
+        (r.failed ? `; ${plural(r.failed, 'document')} could not be imported (see the import list)` : '') +
+        (left.length ? `; left out: ${left.join(', ')}` : '') +
+        (r.missingJudgments
+          ? `; ${plural(r.missingJudgments, 'judged document')} missing from your library, so those questions' recall counts fewer documents`
           : '') +
         '.';
-      this.ctx.info(this.outcome);
+      this.ctx.info(this.benchmarkOutcome);
     } catch (err) {
       this.show(toAppError(err, 'STORAGE_FAILED'));
     } finally {

@@ -19,9 +19,14 @@ const CORPUS = [
 ]
   .map((d) => JSON.stringify(d))
   .join('\n');
-const QUERIES =
-  '{"_id": "7", "text": "What bends light?"}\n{"_id": "8", "text": "Who trimmed?"}\n{"_id": "9", "text": "Gone?"}';
-const QRELS = 'query-id\tcorpus-id\tscore\n7\ta\t2\n7\t7\t1\n7\tb\t0\n8\tb\t1\n9\tz\t1\n';
+const QUERIES = [
+  '{"_id": "7", "text": "What bends light?"}',
+  '{"_id": "8", "text": "Who trimmed?"}',
+  '{"_id": "9", "text": "Gone?"}',
+  '{"_id": "10", "text": "Nothing relevant?"}',
+].join('\n');
+// Query 9 is judged on a document the corpus lacks; query 10 on none relevant.
+const QRELS = 'query-id\tcorpus-id\tscore\n7\ta\t2\n7\t7\t1\n7\tb\t0\n8\tb\t1\n9\tz\t1\n10\ta\t0\n';
 
 const FOLDER = [
   file('tiny/corpus.jsonl', CORPUS),
@@ -39,6 +44,30 @@ describe('benchmark files', () => {
     expect(pickBenchmarkFiles([file('corpus.jsonl'), file('queries.jsonl'), file('test.tsv')]).dataset).toBe(
       'benchmark',
     );
+  });
+
+  it("reads the queries and qrels beside the shallowest corpus, never another dataset's", () => {
+    const nested = [
+      file('beir/nfcorpus/corpus.jsonl'),
+      file('beir/nfcorpus/queries.jsonl'),
+      file('beir/nfcorpus/qrels/test.tsv'),
+      file('beir/scifact/corpus.jsonl'),
+      file('beir/scifact/queries.jsonl'),
+    ];
+    const picked = pickBenchmarkFiles(nested);
+    expect([picked.dataset, picked.corpus.path, picked.qrels.path]).toEqual([
+      'nfcorpus',
+      'beir/nfcorpus/corpus.jsonl',
+      'beir/nfcorpus/qrels/test.tsv',
+    ]);
+    // scifact's corpus with nfcorpus's judgments: refused.
+    expect(() =>
+      pickBenchmarkFiles([
+        file('x/scifact/corpus.jsonl'),
+        file('x/scifact/queries.jsonl'),
+        file('x/nf/qrels/test.tsv'),
+      ]),
+    ).toThrow(/qrels\/test.tsv not found/);
   });
 
   it('names what is missing', () => {
@@ -62,11 +91,15 @@ describe('benchmark files', () => {
   });
 });
 
-function ports(present: { id: string; name: string }[] = []) {
+function ports(present: { id: string; name: string }[] = [], resumed?: { id: string; name: string }) {
   const library = [...present];
   const imported: string[][] = [];
   const saved: EvalQuestionRecord[] = [];
   const p: BenchmarkPorts = {
+    settled: async () => {
+      // A file resumed after a reload is saved before the import looks at the library.
+      if (resumed) library.push(resumed);
+    },
     documents: () => library,
     importDocuments: async (docs) => {
       imported.push(docs.map((d) => d.name));
@@ -86,7 +119,17 @@ describe('importBenchmark', () => {
     const out = await importBenchmark(FOLDER, p, (phase, n) => phases.push(`${phase}:${n}`));
     expect(imported).toEqual([['tiny-a.md', 'tiny-7.md']]);
     expect(phases).toEqual(['reading:0', 'importing:2', 'saving:2']);
-    expect(out).toEqual({ dataset: 'tiny', split: 'test', imported: 2, present: 1, questions: 2, unjudged: 1 });
+    expect(out).toEqual({
+      dataset: 'tiny',
+      split: 'test',
+      imported: 2,
+      present: 1,
+      failed: 0,
+      questions: 2,
+      noRelevant: 1,
+      missing: 1,
+      missingJudgments: 1,
+    });
     expect(saved).toEqual([
       {
         id: 'benchmark:tiny:test:7',
@@ -113,11 +156,32 @@ describe('importBenchmark', () => {
     ]);
   });
 
-  it('a question whose documents did not import is left out and counted', async () => {
+  it('a document that fails to import is counted as failed, and a question left without documents as missing', async () => {
     const { p, saved } = ports();
     const out = await importBenchmark(FOLDER, p);
     expect(saved.map((q) => q.id)).toEqual(['benchmark:tiny:test:7']);
-    expect(out.unjudged).toBe(2);
+    expect(out).toMatchObject({ imported: 2, failed: 1, present: 0, missing: 2, missingJudgments: 2, noRelevant: 1 });
+  });
+
+  it('waits for files resumed after a reload before deciding what to import', async () => {
+    const { p, imported } = ports([], { id: 'resumed-a', name: 'tiny-a.md' });
+    const out = await importBenchmark(FOLDER, p);
+    expect(imported).toEqual([['tiny-b.md', 'tiny-7.md']]);
+    expect(out).toMatchObject({ imported: 1, failed: 1, present: 1 });
+  });
+
+  it('a file the browser cannot read is BENCHMARK_READ_FAILED', async () => {
+    const { p } = ports();
+    const gone: PickedFile = {
+      path: 'tiny/queries.jsonl',
+      text: () => Promise.reject(new DOMException('gone', 'NotReadableError')),
+    };
+    await expect(
+      importBenchmark([...FOLDER.filter((f) => !f.path.endsWith('queries.jsonl')), gone], p),
+    ).rejects.toMatchObject({
+      code: 'BENCHMARK_READ_FAILED',
+      message: expect.stringContaining('(gone)'),
+    });
   });
 
   it('a damaged file is BENCHMARK_INVALID with its file and line, and nothing is imported', async () => {

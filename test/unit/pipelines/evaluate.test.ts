@@ -365,6 +365,29 @@ describe('runEvaluation', () => {
     expect(progress.at(-1)).toBe('8/8');
   });
 
+  it('a benchmark question judged by document counts an answer citing any passage of a gold document', async () => {
+    const saved: EvalRun[] = [];
+    const bench: EvalQuestionRecord = {
+      id: 'b1',
+      text: 'lens',
+      docId: 'd1',
+      chunkIds: [],
+      documents: { d1: 1 },
+      origin: 'benchmark',
+      createdAt: 1,
+    };
+    const run = await runEvaluation(
+      { settings: { ...SETTINGS, topK: 3 }, multiQuery: false, answerVersion: 1 },
+      ports([bench], saved),
+      { signal: new AbortController().signal },
+    );
+    expect(run.report.sources).toEqual({ benchmark: 1 });
+    // The answer cites [1], d1:1, a passage of d1: the gold document.
+    expect(run.report.answers!.answerRelevance).toBe(1);
+    // By document: hybrid ranks d1 first.
+    expect(run.report.retrieval.configs.find((c) => c.config.id === 'hybrid')!['mrr@10']).toBe(1);
+  });
+
   it('with multi-query writes the phrasings first, then runs the multi-query rows too', async () => {
     const progress: string[] = [];
     const run = await runEvaluation(

@@ -37,11 +37,18 @@ async function run(context: BrowserContext, dataset: string, out: string, real: 
   const page = context.pages()[0] ?? (await context.newPage());
   const started = Date.now();
   const log = (text: string) => console.log(`[${Math.round((Date.now() - started) / 1000)} s] ${text}`);
+  // A kept profile holds the app's offline copy of an earlier build: drop it (and the cached files) so this run uses
+  // dist/ as built now. The library (IndexedDB) stays.
+  await page.goto('/standin/registry.json');
+  await page.evaluate(async () => {
+    for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+    for (const key of await caches.keys()) await caches.delete(key);
+  });
   if (real) await openApp(page, '/?registry=real/registry.json');
   else await openApp(page);
   const panel = page.getByTestId('eval-set');
-  await panel.getByText('Import a benchmark').click();
-  await panel.getByTestId('benchmark-folder').setInputFiles(dataset);
+  await panel.getByText('Import a benchmark').click({ timeout: 60_000 });
+  await panel.getByTestId('benchmark-folder').setInputFiles(dataset, { timeout: 60_000 });
   const status = panel.getByTestId('benchmark-status');
   const outcome = status.getByText(/^Imported /);
   const failed = panel.getByRole('alert');

@@ -25,7 +25,8 @@ import { originOf } from '../config/provenance';
 import { keywordOnlyDocs } from './keyword-only';
 import { OriginConsent } from './origin-consent.svelte';
 import { TabSync } from './tab-sync';
-import { docOf, PublishedState } from './published.svelte';
+import { PublishedState } from './published.svelte';
+import { docIdOf } from '../pipelines/records';
 import { OfflineState } from './offline.svelte';
 import { FirstRunState } from './first-run.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
@@ -385,7 +386,7 @@ export class AppState {
       },
       generator: () => this.models.generatorAccess(),
       passages: async (ids) => {
-        const own = ids.filter((id) => !this.published.owns(docOf(id)));
+        const own = ids.filter((id) => !this.published.owns(docIdOf(id)));
         if (own.length === ids.length) {
           if (!this.db) throw new AppError('STORAGE_FAILED');
           return getChunks(this.db, ids);

@@ -76,7 +76,7 @@ export class PublishedState {
 
   /** The passages behind `ids` that are published (undefined for the others). */
   async passages(ids: string[]): Promise<(PassageRow | undefined)[]> {
-    const mine = ids.filter((id) => this.owns(docOf(id)));
+    const mine = ids.filter((id) => this.owns(docIdOf(id)));
     if (!mine.length) return ids.map(() => undefined);
     const rows = new Map((await this.ports.passages(mine)).flatMap((r) => (r ? [[r.id, r] as const] : [])));
     return ids.map((id) => rows.get(id));
@@ -86,6 +86,3 @@ export class PublishedState {
     return this.library?.name ?? null;
   }
 }
-
-/** A chunk id's document id (`<docId>:<ordinal>`). */
-export const docOf = docIdOf;

@@ -19,7 +19,7 @@ const LOWER_IMPORTS = {
   rpc: ['errors'],
   offline: ['config', 'errors'],
   evaluation: ['retrieval', 'answer', 'errors'],
-  learn: ['retrieval', 'errors'],
+  learn: ['retrieval', 'evaluation', 'errors'],
 };
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -29,6 +29,9 @@ import { DEFAULT_FINAL_ORDER, DEFAULT_RERANK_WEIGHT, type FinalOrder } from '../
 import type { BrowserBackends, BrowserOptions } from './browser-backends';
 import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './calibration';
 import { runInApp } from './in-app';
+import { adaptingDense, readQueries, trainOnQrels } from './adapter';
+import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
+import { TooFewExamplesError } from '../../src/lib/learn/train-adapter';
 import { withEmbeddingCache } from './embedding-cache';
 import {
   createSearcher,
@@ -66,6 +69,29 @@ export interface EvalResult {
   rerankWeight?: number;
   /** --refusal-calibration: top-1 cosine of the judged queries versus off-topic questions. */
   refusal?: RefusalCalibration;
+  /** --adapter: the same figures with the trained query adapter applied to every query, and how it was trained. */
+  'ndcg@10_adapter'?: number | null;
+  'recall@100_adapter'?: number | null;
+  'mrr@10_adapter'?: number | null;
+  adapter?: AdapterFigures;
+}
+
+/** How --adapter trained: on which qrels, how many queries, the held-out gate and the time it took. */
+export interface AdapterFigures {
+  qrels: string;
+  trainQueries: number;
+  trainPairs: number;
+  /** Judged queries left out: judged in the evaluated split too, or without a text or a document in the corpus. */
+  leftOut: { overlapping: number; unusable: number };
+  heldOutQueries: number;
+  /** The held-out split's nDCG@10 (dense, over the corpus) with the identity and with the kept weights. */
+  heldOutBefore: number;
+  heldOutAfter: number;
+  /** Whether the app would switch it on (it beat the identity on the held-out split). */
+  enabled: boolean;
+  bestEpoch: number;
+  epochs: number;
+  ms: number;
 }
 
 export const MODEL_SETS = ['real', 'standin'] as const;
@@ -103,6 +129,9 @@ export interface EvalArgs {
   inApp?: boolean;
   /** --in-app: a browser profile folder kept between runs, so a later run reuses the imported library. */
   profile?: string;
+  /** A qrels file the query adapter trains on (queries from --adapter-queries, else the dataset's queries.jsonl). */
+  adapter?: string;
+  adapterQueries?: string;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
@@ -112,7 +141,8 @@ const USAGE =
   'usage: eval --dataset <BEIR folder> (--mode <bm25|dense|hybrid|rerank> | --ablation [--no-multi-query]) ' +
   '[--models real|standin] [--in-app [--profile <dir>]] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
-  `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W]`;
+  `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
+  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]';
 
 const VALUED = [
   'dataset',
@@ -129,6 +159,8 @@ const VALUED = [
   'rerank-candidates',
   'rerank-weight',
   'profile',
+  'adapter',
+  'adapter-queries',
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
@@ -182,6 +214,16 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
       throw new UsageError(`--in-app runs with the app's own settings; leave out --${refused.join(', --')}`);
   }
   if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`unknown mode "${mode}"; ${USAGE}`);
+  const adapter = get('adapter');
+  if (get('adapter-queries') !== undefined && adapter === undefined)
+    throw new UsageError('--adapter-queries applies to --adapter only');
+  if (adapter !== undefined) {
+    if (ablation || mode === 'bm25') throw new UsageError('--adapter needs --mode dense, hybrid or rerank');
+    if (argv.includes('--refusal-calibration'))
+      throw new UsageError('--adapter and --refusal-calibration exclude each other');
+    for (const p of [adapter, get('adapter-queries')])
+      if (p !== undefined && !existsSync(p)) throw new UsageError(`missing ${p}`);
+  }
   const num = (name: string): number | undefined => {
     const v = get(name);
     if (v === undefined) return undefined;
@@ -247,6 +289,8 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(noMultiQuery && { noMultiQuery }),
     ...(inApp && { inApp }),
     ...(get('profile') !== undefined && { profile: get('profile') }),
+    ...(adapter !== undefined && { adapter }),
+    ...(get('adapter-queries') !== undefined && { adapterQueries: get('adapter-queries') }),
   };
 }
 
@@ -339,6 +383,7 @@ function rerankOptions(args: EvalArgs): RerankOptions {
  * result scores 0); one whose judgments are all 0 is left out of the means (src/lib/evaluation/metrics.ts).
  */
 export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise<EvalResult> {
+  if (args.adapter !== undefined) return evaluateWithAdapter(args, backends);
   if (args.refusalCalibration && args.mode !== 'dense')
     throw new UsageError('--refusal-calibration needs --mode dense');
   const rerank = rerankOptions(args);
@@ -382,6 +427,54 @@ export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise
       ...(rerank.order === 'fusion' && { rerankWeight: rerank.weight }),
     }),
     ...(refusal && { refusal }),
+  };
+}
+
+/**
+ * --adapter: the evaluation without the adapter, then the adapter trained on the given qrels (the app's training code,
+ * src/lib/learn/train-adapter.ts, with its defaults and held-out gate), then the same evaluation with every query
+ * adapted. The adapted figures are printed whether or not the gate would switch the adapter on (`adapter.enabled`).
+ */
+async function evaluateWithAdapter(args: EvalArgs, backends: Backends): Promise<EvalResult> {
+  if (!backends.dense) throw new ModeUnavailableError(`--adapter needs the dense model; not available in Node`);
+  const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
+  const dense = rememberDocuments(backends.dense);
+  let adapter: QueryAdapter | null = null;
+  const adapted: Backends = { ...backends, dense: adaptingDense(dense, () => adapter) };
+  const plain: EvalArgs = { ...args, adapter: undefined, adapterQueries: undefined };
+  const base = await evaluate(plain, adapted);
+  const data = await loadDataset(args);
+  const qrels = await loadQrels(args.adapter!);
+  const queries = readQueries(args.adapterQueries ?? join(resolve(args.dataset), 'queries.jsonl'));
+  const evaluated = new Set(data.questions.map((q) => q.id));
+  let training;
+  try {
+    training = await trainOnQrels(dense, data.corpus, qrels, queries, evaluated, note);
+  } catch (err) {
+    if (err instanceof TooFewExamplesError) throw new UsageError(`--adapter: ${err.message}`);
+    throw err;
+  }
+  const { trained } = training;
+  adapter = trained.adapter;
+  const after = await evaluate(plain, adapted);
+  return {
+    ...base,
+    'ndcg@10_adapter': after['ndcg@10'],
+    'recall@100_adapter': after['recall@100'],
+    'mrr@10_adapter': after['mrr@10'],
+    adapter: {
+      qrels: basename(args.adapter!),
+      trainQueries: trained.trainQueries,
+      trainPairs: trained.trainPairs,
+      leftOut: { overlapping: training.overlapping, unusable: training.unusable },
+      heldOutQueries: trained.heldOut.queries,
+      heldOutBefore: round(trained.heldOut.before)!,
+      heldOutAfter: round(trained.heldOut.after)!,
+      enabled: trained.enabled,
+      bestEpoch: trained.bestEpoch,
+      epochs: trained.epochs.length,
+      ms: Math.round(training.ms),
+    },
   };
 }
 

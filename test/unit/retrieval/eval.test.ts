@@ -247,3 +247,85 @@ describe('eval --ablation (CLI)', () => {
     }
   });
 });
+
+describe('eval --adapter', () => {
+  // Document i is the unit vector e_i; the query for it leans a hair towards e_{i+1}, so the unadapted search puts
+  // the wrong document first. A small move of W (the app's default training) is enough to set it right.
+  const n = 40;
+  const lean = 1.005;
+  const dense: DenseBackend = {
+    dims: n,
+    embed: async (texts, kind) => {
+      const out = new Float32Array(texts.length * n);
+      texts.forEach((t, r) => {
+        const i = Number(/tok(\d+)/.exec(t)![1]);
+        if (kind === 'document') out[r * n + i] = 1;
+        else {
+          const norm = Math.hypot(1, lean);
+          out[r * n + i] = 1 / norm;
+          out[r * n + ((i + 1) % n)] = lean / norm;
+        }
+      });
+      return out;
+    },
+  };
+
+  function leaningBeir(): { dir: string; train: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'lectern-adapter-'));
+    made.push(dir);
+    mkdirSync(join(dir, 'qrels'));
+    const docs = [...Array(n).keys()].map((i) => ({ _id: `d${i}`, title: '', text: `tok${i}` }));
+    writeFileSync(join(dir, 'corpus.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
+    // Two training queries per document, so a held-out query's document is also learned from its sibling.
+    const queries = [...Array(n).keys()].flatMap((i) => [
+      { _id: `train${i}`, text: `tok${i}` },
+      { _id: `train${i + n}`, text: `on tok${i}` },
+      { _id: `test${i}`, text: `about tok${i}` },
+    ]);
+    writeFileSync(join(dir, 'queries.jsonl'), queries.map((q) => JSON.stringify(q)).join('\n'));
+    const rows = (prefix: string, ids: number[]) => ids.map((i) => `${prefix}${i}\td${i}\t1`).join('\n');
+    writeFileSync(join(dir, 'qrels', 'test.tsv'), `query-id\tcorpus-id\tscore\n${rows('test', [0, 1, 2, 3, 4])}\n`);
+    // test0 is judged in the evaluated split too: it must be left out of the training; train999 has no text.
+    const train = join(dir, 'qrels', 'train.tsv');
+    const pairs = [...Array(2 * n).keys()].map((k) => `train${k}\td${k % n}\t1`).join('\n');
+    writeFileSync(train, `query-id\tcorpus-id\tscore\n${pairs}\ntest0\td0\t1\ntrain999\td1\t1\n`);
+    return { dir, train };
+  }
+
+  it('trains on the given qrels and prints the figures with and without the adapter', async () => {
+    const { dir, train } = leaningBeir();
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let result;
+    try {
+      result = await evaluate({ dataset: dir, mode: 'dense', split: 'test', adapter: train }, { dense });
+    } finally {
+      err.mockRestore();
+    }
+    expect(result['mrr@10']).toBe(0.5); // every gold document second
+    expect(result['mrr@10_adapter']).toBe(1);
+    expect(result['ndcg@10_adapter']).toBe(1);
+    expect(result.adapter).toMatchObject({
+      qrels: 'train.tsv',
+      trainQueries: 64,
+      heldOutQueries: 16,
+      leftOut: { overlapping: 1, unusable: 1 },
+      enabled: true,
+    });
+    expect(result.adapter!.heldOutAfter).toBeGreaterThan(result.adapter!.heldOutBefore);
+  });
+
+  it('takes --adapter with a model-backed --mode only, and a file that exists', () => {
+    const { dir, train } = leaningBeir();
+    expect(parseArgs(['--dataset', dir, '--mode', 'hybrid', '--models', 'real', '--adapter', train])).toMatchObject({
+      adapter: train,
+    });
+    expect(() => parseArgs(['--dataset', dir, '--mode', 'bm25', '--adapter', train])).toThrow(/--mode dense/);
+    expect(() => parseArgs(['--dataset', dir, '--ablation', '--models', 'real', '--adapter', train])).toThrow(
+      /--mode dense/,
+    );
+    expect(() => parseArgs(['--dataset', dir, '--mode', 'dense', '--models', 'real', '--adapter', 'nope'])).toThrow(
+      /missing nope/,
+    );
+    expect(() => parseArgs(['--dataset', dir, '--adapter-queries', train])).toThrow(/--adapter only/);
+  });
+});

@@ -89,6 +89,11 @@ export interface AdapterFigures {
   heldOutAfter: number;
   /** Whether the app would switch it on (it beat the identity on the held-out split). */
   enabled: boolean;
+  /**
+   * The evaluated queries none of whose relevant documents is a positive of the training qrels, without and with the
+   * adapter: what it does for documents it never saw judged (SciFact's splits share many documents).
+   */
+  unseenDocuments: { queries: number; 'ndcg@10': number | null; 'ndcg@10_adapter': number | null };
   bestEpoch: number;
   epochs: number;
   ms: number;
@@ -382,13 +387,19 @@ function rerankOptions(args: EvalArgs): RerankOptions {
  * Runs one evaluation through the evaluation runner. Every judged query with a relevant document counts (an empty
  * result scores 0); one whose judgments are all 0 is left out of the means (src/lib/evaluation/metrics.ts).
  */
-export async function evaluate(args: EvalArgs, backends: Backends = {}): Promise<EvalResult> {
+export async function evaluate(
+  args: EvalArgs,
+  backends: Backends = {},
+  /** Only these query ids are run (--adapter's unseen-document subset). */
+  only?: ReadonlySet<string>,
+): Promise<EvalResult> {
   if (args.adapter !== undefined) return evaluateWithAdapter(args, backends);
   if (args.refusalCalibration && args.mode !== 'dense')
     throw new UsageError('--refusal-calibration needs --mode dense');
   const rerank = rerankOptions(args);
   const searcher = createSearcher(args.mode, backends, { k1: args.k1, b: args.b }, rerank);
-  const data = await loadDataset(args);
+  const loaded = await loadDataset(args);
+  const data = only ? { ...loaded, questions: loaded.questions.filter((q) => only.has(q.id)) } : loaded;
 
   const start = performance.now();
   await searcher.index(data.corpus);
@@ -455,8 +466,21 @@ async function evaluateWithAdapter(args: EvalArgs, backends: Backends): Promise<
     throw err;
   }
   const { trained } = training;
+  const trainedDocs = new Set(
+    [...qrels]
+      .filter(([id]) => !evaluated.has(id))
+      .flatMap(([, judged]) => [...judged].filter(([, rel]) => rel > 0).map(([doc]) => doc)),
+  );
+  const unseen = new Set(
+    data.questions
+      .filter((q) => ![...q.judgments].some(([doc, rel]) => rel > 0 && trainedDocs.has(doc)))
+      .map((q) => q.id),
+  );
+  adapter = null;
+  const unseenBase = unseen.size ? await evaluate(plain, adapted, unseen) : null;
   adapter = trained.adapter;
   const after = await evaluate(plain, adapted);
+  const unseenAfter = unseen.size ? await evaluate(plain, adapted, unseen) : null;
   return {
     ...base,
     'ndcg@10_adapter': after['ndcg@10'],
@@ -471,6 +495,11 @@ async function evaluateWithAdapter(args: EvalArgs, backends: Backends): Promise<
       heldOutBefore: round(trained.heldOut.before)!,
       heldOutAfter: round(trained.heldOut.after)!,
       enabled: trained.enabled,
+      unseenDocuments: {
+        queries: unseen.size,
+        'ndcg@10': unseenBase?.['ndcg@10'] ?? null,
+        'ndcg@10_adapter': unseenAfter?.['ndcg@10'] ?? null,
+      },
       bestEpoch: trained.bestEpoch,
       epochs: trained.epochs.length,
       ms: Math.round(training.ms),

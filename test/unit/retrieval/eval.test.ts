@@ -284,10 +284,14 @@ describe('eval --adapter', () => {
     ]);
     writeFileSync(join(dir, 'queries.jsonl'), queries.map((q) => JSON.stringify(q)).join('\n'));
     const rows = (prefix: string, ids: number[]) => ids.map((i) => `${prefix}${i}\td${i}\t1`).join('\n');
-    writeFileSync(join(dir, 'qrels', 'test.tsv'), `query-id\tcorpus-id\tscore\n${rows('test', [0, 1, 2, 3, 4])}\n`);
+    writeFileSync(join(dir, 'qrels', 'test.tsv'), `query-id\tcorpus-id\tscore\n${rows('test', [0, 1, 2, 3, 4, 38])}\n`);
     // test0 is judged in the evaluated split too: it must be left out of the training; train999 has no text.
     const train = join(dir, 'qrels', 'train.tsv');
-    const pairs = [...Array(2 * n).keys()].map((k) => `train${k}\td${k % n}\t1`).join('\n');
+    // Documents 38 and 39 are never a training positive: test38 is the unseen-document subset.
+    const pairs = [...Array(2 * n).keys()]
+      .filter((k) => k % n < n - 2)
+      .map((k) => `train${k}\td${k % n}\t1`)
+      .join('\n');
     writeFileSync(train, `query-id\tcorpus-id\tscore\n${pairs}\ntest0\td0\t1\ntrain999\td1\t1\n`);
     return { dir, train };
   }
@@ -302,12 +306,13 @@ describe('eval --adapter', () => {
       err.mockRestore();
     }
     expect(result['mrr@10']).toBe(0.5); // every gold document second
-    expect(result['mrr@10_adapter']).toBe(1);
-    expect(result['ndcg@10_adapter']).toBe(1);
+    // The five documents it was trained on come first; d38, never a training positive, stays second.
+    expect(result['mrr@10_adapter']).toBe(0.91667);
+    expect(result.adapter!.unseenDocuments).toEqual({ queries: 1, 'ndcg@10': 0.63093, 'ndcg@10_adapter': 0.63093 });
     expect(result.adapter).toMatchObject({
       qrels: 'train.tsv',
-      trainQueries: 64,
-      heldOutQueries: 16,
+      trainQueries: 61,
+      heldOutQueries: 15,
       leftOut: { overlapping: 1, unusable: 1 },
       enabled: true,
     });

@@ -192,31 +192,39 @@ export function splitInstruction(text: string): QuestionWithInstruction {
   const lastOnly = words.length > 0 && words[words.length - 1]!.text === TAIL_ONLY;
   const asks = text.trimEnd().endsWith('?');
 
+  // nextMark[i]: the first character at or after i that is not white space (one backward pass).
+  const nextMark = new Array<number>(text.length + 1).fill(text.length);
+  for (let i = text.length - 1; i >= 0; i--) nextMark[i] = /\s/.test(text[i]!) ? nextMark[i + 1]! : i;
+  // A parenthesised instruction must close the text, bar end punctuation: its ')' is the last one, and no other
+  // ')' stands between it and its '('.
+  let end = text.length;
+  while (end > 0 && ' \t\n\r.?!'.includes(text[end - 1]!)) end--;
+  const finalClose = text[end - 1] === ')' ? end - 1 : -1;
+  const closeBefore = finalClose > 0 ? text.lastIndexOf(')', finalClose - 1) : -1;
+
   let w = 0; // index of the first word after the current character
   for (let i = 0; i < text.length; i++) {
     while (w < words.length && words[w]!.start <= i) w++;
     if (!isBreak(text, i) || w < MIN_QUESTION_WORDS || w >= words.length) continue;
-    const head = text.slice(0, i);
     const first = words[w]!;
     // Only white space between the break and the clause's first word (", only…", not ", 'only'…").
-    if (text.slice(i + 1, first.start).trim() !== '') continue;
+    if (nextMark[i + 1] !== first.start) continue;
 
     if (LABELS.has(first.text) && text[first.end] === ':') {
+      // Everything after the label is the instruction; when that is empty, no later clause has a word either.
       const instruction = text.slice(first.end + 1);
-      if (tidy(instruction, ' .;,)')) return result(head, instruction, text[i]!);
-      continue;
+      return tidy(instruction, ' .;,)') ? result(text.slice(0, i), instruction, text[i]!) : whole;
     }
     if (!evidenceFrom[w] || !(lastOnly || CUES.some((cue) => cueAt(words, w, cue)))) continue;
     if (text[i] === '(') {
-      // "What was revenue (only the 2023 reports)?": the parenthesis must close the text, bar end punctuation.
-      const close = text.indexOf(')', i);
-      const rest = close < 0 ? '' : text.slice(close + 1).trim();
-      if (close < 0 || trimChars(rest, '.?!') !== '') continue;
-      return result(`${head.trimEnd()}${rest}`, text.slice(first.start, close), '(');
+      // "What was revenue (only the 2023 reports)?"
+      if (finalClose < i || closeBefore > i) continue;
+      const rest = text.slice(finalClose + 1).trim();
+      return result(`${text.slice(0, i).trimEnd()}${rest}`, text.slice(first.start, finalClose), '(');
     }
     // A clause that ends with '?' belongs to the question: "Which reports, only from 2023, mention revenue?"
     if (asks) continue;
-    return result(head, text.slice(first.start), text[i]!);
+    return result(text.slice(0, i), text.slice(first.start), text[i]!);
   }
   return whole;
 }

@@ -60,6 +60,11 @@ describe('splitInstruction', () => {
     const t0 = performance.now();
     splitInstruction(hostile);
     splitInstruction('a '.repeat(50_000) + ', not');
+    // Many breaks after the question words, each followed by a cue and evidence but never splittable.
+    splitInstruction(`What is it ${', '.repeat(50_000)}only 2023 reports?`);
+    splitInstruction(`What is it ${'(only 2023 '.repeat(20_000)}`);
+    splitInstruction(`What is it ${', instructions: '.repeat(20_000)}`);
+    splitInstruction(`What is it ${', only 2023 reports?'.repeat(20_000)}`);
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 });

@@ -134,6 +134,8 @@ export const ERROR_CODES = {
     'There is no training data to export yet: give feedback on some answers first (a thumbs up, or mark sources relevant).',
   TRAINING_EXPORT_NO_POSITIVES:
     'There is no training data to export yet: no feedback says which passage answers a question. Give a thumbs up to a good answer, or mark a source relevant.',
+  INSTRUCTION_FILTERS_INVALID:
+    'Your instruction could not be turned into search filters ({why}), so the search ran without them.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,7 @@
 // Registry of the app's prompt templates, looked up by name and version, plus the renderer.
 import { groundedAnswerV1 } from './grounded-answer.v1';
 import { groundedAnswerV2 } from './grounded-answer.v2';
+import { instructionFiltersV1 } from './instruction-filters.v1';
 import { multiQueryV1 } from './multi-query.v1';
 import { queryRewriteV1 } from './query-rewrite.v1';
 import { syntheticQuestionsV1 } from './synthetic-questions.v1';
@@ -16,7 +17,7 @@ export {
   HISTORY_MESSAGE_CHARS,
 } from './render';
 export type { RenderOptions } from './render';
-export { groundedAnswerV1, groundedAnswerV2, multiQueryV1, queryRewriteV1, syntheticQuestionsV1 };
+export { groundedAnswerV1, groundedAnswerV2, instructionFiltersV1, multiQueryV1, queryRewriteV1, syntheticQuestionsV1 };
 
 /** Every template the app ships, all versions. */
 export const PROMPTS: readonly PromptTemplate[] = [
@@ -25,6 +26,7 @@ export const PROMPTS: readonly PromptTemplate[] = [
   queryRewriteV1,
   multiQueryV1,
   syntheticQuestionsV1,
+  instructionFiltersV1,
 ];
 
 /** The named template at a version, or its newest version when none is given; throws when unknown. */

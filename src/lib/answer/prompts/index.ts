@@ -4,6 +4,7 @@ import { groundedAnswerV2 } from './grounded-answer.v2';
 import { instructionFiltersV1 } from './instruction-filters.v1';
 import { multiQueryV1 } from './multi-query.v1';
 import { queryRewriteV1 } from './query-rewrite.v1';
+import { relevanceJudgmentV1 } from './relevance-judgment.v1';
 import { syntheticQuestionsV1 } from './synthetic-questions.v1';
 import type { PromptTemplate } from './types';
 
@@ -17,7 +18,16 @@ export {
   HISTORY_MESSAGE_CHARS,
 } from './render';
 export type { RenderOptions } from './render';
-export { groundedAnswerV1, groundedAnswerV2, instructionFiltersV1, multiQueryV1, queryRewriteV1, syntheticQuestionsV1 };
+export {
+  groundedAnswerV1,
+  groundedAnswerV2,
+  instructionFiltersV1,
+  multiQueryV1,
+  queryRewriteV1,
+  relevanceJudgmentV1,
+  syntheticQuestionsV1,
+};
+export { VERDICT_CUE } from './relevance-judgment.v1';
 
 /** Every template the app ships, all versions. */
 export const PROMPTS: readonly PromptTemplate[] = [
@@ -27,6 +37,7 @@ export const PROMPTS: readonly PromptTemplate[] = [
   multiQueryV1,
   syntheticQuestionsV1,
   instructionFiltersV1,
+  relevanceJudgmentV1,
 ];
 
 /** The named template at a version, or its newest version when none is given; throws when unknown. */

@@ -18,7 +18,7 @@ import { runInTransaction } from './transaction';
 /** Every store whose rows belong to one document, keyed so that byDoc finds them. */
 export const DERIVED_STORES = ['chunks', 'vectors', 'keywords', 'tokenVectors'] as const;
 /** Removing a document also removes its evaluation questions (their gold passages go with it), in the same transaction. */
-const DOC_STORES = ['documents', ...DERIVED_STORES, 'journal', 'evalQuestions'] as const;
+const DOC_STORES = ['documents', ...DERIVED_STORES, 'journal', 'evalQuestions', 'judgments'] as const;
 /** A save also removes the pending-file row of the file it came from. */
 const SAVE_STORES = [...DOC_STORES, 'pendingFiles'] as const;
 
@@ -87,9 +87,11 @@ export function journal(
   track(tx.objectStore('journal').add({ docId }));
 }
 
+/** The document's chunks and everything made from them, deep mode's judgments of its passages included. */
 async function deleteDerived(tx: DocTx, docId: string, track: (r: Promise<unknown>) => void): Promise<void> {
-  const keys = await Promise.all(DERIVED_STORES.map((s) => tx.objectStore(s).index('byDoc').getAllKeys(docId)));
-  DERIVED_STORES.forEach((store, i) => {
+  const stores = [...DERIVED_STORES, 'judgments'] as const;
+  const keys = await Promise.all(stores.map((s) => tx.objectStore(s).index('byDoc').getAllKeys(docId)));
+  stores.forEach((store, i) => {
     for (const key of keys[i] ?? []) track(tx.objectStore(store).delete(key));
   });
 }

@@ -69,6 +69,12 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('evalRuns', { keyPath: 'id' }).createIndex('byAt', 'at');
     db.createObjectStore('promptStats', { keyPath: 'key' });
   },
+  // v6: search that adapts and reasons: the query adapter trained on the user's judgments (one per embedder), and deep
+  // mode's relevance judgments, cached per question, passage, model and prompt version and removed with the document.
+  (db) => {
+    db.createObjectStore('adapters', { keyPath: 'embedderId' });
+    db.createObjectStore('judgments', { keyPath: 'key' }).createIndex('byDoc', 'docId');
+  },
 ];
 
 /** Applies every migration after oldVersion up to newVersion, in order. */

@@ -4,11 +4,12 @@ import type { DocumentKind } from '../ingest/types';
 import type { EvalQuestionRecord, EvalRunRecord } from './eval-schema';
 import type { FeedbackRecord } from './feedback-schema';
 import type { PromptStatsRecord } from './prompt-schema';
+import type { AdapterRecord, JudgmentRecord } from './adapter-schema';
 
-export type { EvalQuestionRecord, EvalRunRecord, FeedbackRecord, PromptStatsRecord };
+export type { AdapterRecord, EvalQuestionRecord, EvalRunRecord, FeedbackRecord, JudgmentRecord, PromptStatsRecord };
 
 export const DB_NAME = 'lectern';
-export const DB_VERSION = 5;
+export const DB_VERSION = 6;
 
 export type DocumentStatus = 'ready';
 
@@ -220,4 +221,8 @@ export interface LecternDB extends DBSchema {
   evalRuns: { key: string; value: EvalRunRecord; indexes: { byAt: number } };
   /** v5: running figures per prompt template version (prompt-schema.ts). */
   promptStats: { key: string; value: PromptStatsRecord };
+  /** v6: the query adapter per embedder model key (adapter-schema.ts). */
+  adapters: { key: string; value: AdapterRecord };
+  /** v6: deep mode's cached relevance judgments (adapter-schema.ts). */
+  judgments: { key: string; value: JudgmentRecord; indexes: { byDoc: string } };
 }

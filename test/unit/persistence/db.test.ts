@@ -28,12 +28,14 @@ describe('openLecternDB', () => {
     open.push(db);
     expect(db.version).toBe(DB_VERSION);
     expect([...db.objectStoreNames].sort()).toEqual([
+      'adapters',
       'chunks',
       'documents',
       'evalQuestions',
       'evalRuns',
       'feedback',
       'journal',
+      'judgments',
       'keywords',
       'pendingFiles',
       'promptStats',
@@ -73,6 +75,11 @@ describe('openLecternDB', () => {
     expect(v5.objectStore('evalRuns').index('byAt').keyPath).toBe('at');
     expect(v5.objectStore('promptStats').keyPath).toBe('key');
     await v5.done;
+    const v6 = db.transaction(['adapters', 'judgments']);
+    expect(v6.objectStore('adapters').keyPath).toBe('embedderId');
+    expect(v6.objectStore('judgments').keyPath).toBe('key');
+    expect(v6.objectStore('judgments').index('byDoc').keyPath).toBe('docId');
+    await v6.done;
   });
 
   it('reopens an existing database without migrating again', async () => {
@@ -80,7 +87,7 @@ describe('openLecternDB', () => {
     (await openLecternDB(name)).close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.objectStoreNames).toHaveLength(13);
+    expect(db.objectStoreNames).toHaveLength(15);
   });
 
   it('aborts the upgrade when a migration is missing, leaving no half-built version', async () => {

@@ -67,6 +67,29 @@ describe('derived rows (keywords, token vectors)', () => {
     expect(await d.count('tokenVectors')).toBe(0);
   });
 
+  it("take deep mode's judgments of the document's passages with them, on delete and on replace", async () => {
+    const d = await db();
+    await saveDocumentWithChunks(d, makeDoc('a', { chunkCount: 1 }), makeChunks('a', 1), []);
+    await saveDocumentWithChunks(d, makeDoc('b', { chunkCount: 1 }), makeChunks('b', 1), []);
+    const judgment = (docId: string, key: string) => ({
+      key,
+      chunkId: `${docId}:0`,
+      docId,
+      model: 'lm',
+      prompt: 'relevance-judgment@1',
+      probability: 0.8,
+      reasoning: 'It quotes the passage.',
+      at: 1,
+    });
+    await d.put('judgments', judgment('a', 'k1'));
+    await d.put('judgments', judgment('b', 'k2'));
+    await deleteDocument(d, 'a');
+    expect(await d.getAllKeys('judgments')).toEqual(['k2']);
+    // Saving a document again under its id replaces its passages: judgments of the old ones go.
+    await saveDocumentWithChunks(d, makeDoc('b', { chunkCount: 1, hash: 'other' }), makeChunks('b', 1), []);
+    expect(await d.count('judgments')).toBe(0);
+  });
+
   it('reject rows that belong to another document, writing nothing', async () => {
     const d = await db();
     const err = await saveDocumentWithChunks(d, makeDoc('a', { chunkCount: 1 }), makeChunks('a', 1), [], {

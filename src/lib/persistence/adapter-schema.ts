@@ -1,0 +1,38 @@
+// Record shapes of the learning stores (v6): the query adapter per embedder, and deep mode's cached relevance judgments.
+
+/**
+ * A trained query adapter (learn/query-adapter.ts), keyed by the embedder's model key: it applies only to the query
+ * vectors of the model it was trained for. Saved with the library and exported with it.
+ */
+export interface AdapterRecord {
+  embedderId: string;
+  dims: number;
+  /** W, dims × dims, row-major. */
+  weights: Float32Array;
+  /** Whether searches use it: on when it beat the identity on the held-out split, and as the user switches it. */
+  enabled: boolean;
+  /** The held-out split's nDCG@10 with the identity and with the adapter, and its size. */
+  heldOut: { before: number; after: number; queries: number };
+  trainQueries: number;
+  trainPairs: number;
+  /** Where the training queries came from. */
+  sources: { feedback: number; synthetic: number };
+  trainedAt: number;
+}
+
+/**
+ * One deep-mode judgment: the generator's reasoning about a passage for a question and the probability of its "yes"
+ * verdict. Keyed by a hash of (question, instructions, chunk id, model key, prompt name and version); removed with its
+ * document, since the reasoning quotes the passage.
+ */
+export interface JudgmentRecord {
+  key: string;
+  chunkId: string;
+  docId: string;
+  model: string;
+  /** `<prompt name>@<version>`. */
+  prompt: string;
+  probability: number;
+  reasoning: string;
+  at: number;
+}

@@ -30,6 +30,7 @@ import type { BrowserBackends, BrowserOptions } from './browser-backends';
 import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './calibration';
 import { runInApp } from './in-app';
 import { adaptingDense, readQueries, trainOnQrels } from './adapter';
+import { synthesize } from './synthesize';
 import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
 import { TooFewExamplesError } from '../../src/lib/learn/train-adapter';
 import { withEmbeddingCache } from './embedding-cache';
@@ -137,6 +138,9 @@ export interface EvalArgs {
   /** A qrels file the query adapter trains on (queries from --adapter-queries, else the dataset's queries.jsonl). */
   adapter?: string;
   adapterQueries?: string;
+  /** --synthesize <n> --out <dir>: write synthetic questions about n sampled documents instead of evaluating. */
+  synthesize?: number;
+  out?: string;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
@@ -147,7 +151,7 @@ const USAGE =
   '[--models real|standin] [--in-app [--profile <dir>]] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
-  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]';
+  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]] | --synthesize <n> --out <dir> --models real|standin';
 
 const VALUED = [
   'dataset',
@@ -166,6 +170,8 @@ const VALUED = [
   'profile',
   'adapter',
   'adapter-queries',
+  'synthesize',
+  'out',
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
@@ -275,6 +281,15 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   if ((final ?? rerankCandidates ?? rerankWeight) !== undefined && mode !== 'rerank' && !ablation) {
     throw new UsageError('--final, --rerank-candidates and --rerank-weight need --mode rerank');
   }
+  const synthesize = num('synthesize');
+  const out = get('out');
+  if ((synthesize === undefined) !== (out === undefined)) throw new UsageError('--synthesize and --out go together');
+  if (synthesize !== undefined) {
+    if (!(Number.isInteger(synthesize) && synthesize >= 1))
+      throw new UsageError('--synthesize must be a positive integer');
+    if (ablation || get('adapter') !== undefined || argv.includes('--in-app') || get('models') === undefined)
+      throw new UsageError('--synthesize needs --models and no --ablation, --adapter or --in-app');
+  }
   return {
     dataset,
     mode: mode as Mode,
@@ -295,6 +310,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(inApp && { inApp }),
     ...(get('profile') !== undefined && { profile: get('profile') }),
     ...(adapter !== undefined && { adapter }),
+    ...(synthesize !== undefined && { synthesize, out }),
     ...(get('adapter-queries') !== undefined && { adapterQueries: get('adapter-queries') }),
   };
 }
@@ -708,6 +724,62 @@ async function ablationMain(
   return 0;
 }
 
+/**
+ * --synthesize: the generator writes questions about sampled documents; a question is kept when the hybrid search
+ * (BM25 and the dense model, as the app's first stage) finds its document in the first RETRIEVE_DEPTH. Prints one
+ * JSON line with the counts; the files go to --out.
+ */
+async function synthesizeMain(
+  args: EvalArgs,
+  backends: Backends | undefined,
+  openBrowser: ((options: BrowserOptions) => Promise<BrowserBackends>) | undefined,
+): Promise<number> {
+  const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
+  const data = await loadDataset(args);
+  const run = async (b: Backends, generatorId?: string) => {
+    if (!b.generator || !b.dense)
+      throw new ModeUnavailableError('--synthesize needs the generator and the dense model');
+    const searcher = createSearcher('hybrid', b, { k1: args.k1, b: args.b });
+    await searcher.index(data.corpus);
+    const result = await synthesize(data.corpus, args.synthesize!, b.generator, searcher, args.out!, { log: note });
+    printLine({
+      dataset: data.name,
+      synthesized: result,
+      models: args.models,
+      ...(generatorId && { generator: generatorId }),
+    });
+  };
+  if (backends) {
+    await run(backends);
+    return 0;
+  }
+  const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
+  const session = await open({
+    models: args.models!,
+    device: args.device ?? 'wasm',
+    lateInteraction: false,
+    generator: true,
+    batch: args.batch ?? DEFAULT_BATCH,
+  });
+  const { embedder, generator } = session.loaded;
+  const cache =
+    args.embeddingsCache !== undefined && session.backends.dense
+      ? withEmbeddingCache(session.backends.dense, args.embeddingsCache, {
+          model: embedder.id,
+          dtype: embedder.dtype,
+          device: embedder.device,
+          dims: embedder.dims,
+          batch: args.batch ?? DEFAULT_BATCH,
+        })
+      : null;
+  try {
+    await run(cache ? { ...session.backends, dense: cache } : session.backends, generator?.id);
+  } finally {
+    await session.close();
+  }
+  return 0;
+}
+
 /** The dense backend, answering a repeat of its last document batch from memory (each mode indexes the same corpus). */
 function rememberDocuments(dense: DenseBackend): DenseBackend {
   let last: { texts: string[]; vectors: Float32Array } | null = null;
@@ -737,6 +809,7 @@ export async function main(
   try {
     const args = parseArgs(argv);
     if (args.ablation) return await ablationMain(args, backends, openBrowser);
+    if (args.synthesize !== undefined) return await synthesizeMain(args, backends, openBrowser);
     if (backends || args.mode === 'bm25') {
       process.stdout.write(`${JSON.stringify(await evaluate(args, backends))}\n`);
       return 0;

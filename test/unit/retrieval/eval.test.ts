@@ -1,5 +1,5 @@
 // The BEIR evaluator: an end-to-end run on a tiny dataset, pluggable model-backed modes, and the --ablation CLI.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -332,5 +332,91 @@ describe('eval --adapter', () => {
       /missing nope/,
     );
     expect(() => parseArgs(['--dataset', dir, '--adapter-queries', train])).toThrow(/--adapter only/);
+  });
+});
+
+describe('eval --synthesize', () => {
+  // A bag-of-words stand-in: a document and a question sharing words are close.
+  const words = ['aspirin', 'heart', 'attacks', 'statins', 'cholesterol', 'blood', 'vitamin', 'winter'];
+  const dense: DenseBackend = {
+    dims: words.length,
+    embed: async (texts) => {
+      const out = new Float32Array(texts.length * words.length);
+      texts.forEach((t, r) => {
+        const tokens = tokenize(t);
+        words.forEach((w, j) => (out[r * words.length + j] = tokens.some((x) => w.startsWith(x)) ? 1 : 0));
+      });
+      return out;
+    },
+  };
+
+  it('writes the kept questions as queries and qrels, screened as the app screens them', async () => {
+    const dataset = tinyBeir();
+    const out = join(dataset, 'synthetic');
+    const asked: string[] = [];
+    const generator = {
+      complete: async (messages: { role: string; content: string }[]) => {
+        const user = messages.at(-1)!.content;
+        asked.push(user);
+        if (user.includes('Aspirin'))
+          return [
+            'What does the passage say about aspirin?', // points at its passage: dropped
+            'Aspirin reduces the risk of heart attacks?', // a copy: dropped
+            'Can a daily pill cut heart attack risk with aspirin?',
+          ].join('\n');
+        if (user.includes('Statins')) return 'Which drug family lowers cholesterol in the blood?';
+        return 'no question here';
+      },
+    };
+    const lines: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (lines.push(String(c)), true));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(
+        await main(['--dataset', dataset, '--synthesize', '4', '--out', out, '--models', 'standin'], {
+          dense,
+          generator,
+        }),
+      ).toBe(0);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(asked).toHaveLength(4);
+    const line = JSON.parse(lines.join('')) as { synthesized: Record<string, unknown> };
+    expect(line.synthesized).toMatchObject({
+      documents: 4,
+      kept: 2,
+      dropped: { unparsed: 2, notStandalone: 1, verbatim: 1, duplicate: 0, notRetrieved: 0 },
+    });
+    const queries = readFileSync(join(out, 'queries.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(queries.map((q: { text: string }) => q.text).sort()).toEqual([
+      'Can a daily pill cut heart attack risk with aspirin?',
+      'Which drug family lowers cholesterol in the blood?',
+    ]);
+    const qrels = readFileSync(join(out, 'qrels.tsv'), 'utf8').trim().split('\n');
+    expect(qrels[0]).toBe('query-id\tcorpus-id\tscore');
+    const byText = new Map(queries.map((q: { _id: string; text: string }) => [q.text, q._id]));
+    expect(qrels.slice(1).sort()).toEqual(
+      [
+        `${byText.get('Can a daily pill cut heart attack risk with aspirin?')}\ta\t1`,
+        `${byText.get('Which drug family lowers cholesterol in the blood?')}\tb\t1`,
+      ].sort(),
+    );
+  });
+
+  it('takes --synthesize with --out and --models only', () => {
+    expect(parseArgs(['--dataset', 'x', '--synthesize', '5', '--out', 'o', '--models', 'real'])).toMatchObject({
+      synthesize: 5,
+      out: 'o',
+    });
+    expect(() => parseArgs(['--dataset', 'x', '--synthesize', '5', '--models', 'real'])).toThrow(/go together/);
+    expect(() => parseArgs(['--dataset', 'x', '--synthesize', '5', '--out', 'o'])).toThrow(/needs --models/);
+    expect(() => parseArgs(['--dataset', 'x', '--synthesize', '0', '--out', 'o', '--models', 'real'])).toThrow(
+      /positive integer/,
+    );
   });
 });

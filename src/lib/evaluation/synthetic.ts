@@ -35,9 +35,12 @@ export function totalDropped(counts: DropCounts): number {
 const POINTS_AT_SOURCE =
   /\b(?:the|this|that|above|given)\s+(?:passage|text|excerpt|paragraph|document|article|section)s?\b/i;
 
+/** The prompt's own markup echoed back (`<passage>`, `</passage>`): the question talks about the prompt, not a topic. */
+const PROMPT_TAG = /<\/?passages?\b/i;
+
 /** Whether the question only makes sense next to its passage ("What is the passage about?"): it cannot test search. */
 export function pointsAtSource(question: string): boolean {
-  return POINTS_AT_SOURCE.test(question);
+  return POINTS_AT_SOURCE.test(question) || PROMPT_TAG.test(question);
 }
 
 /** Words as the keyword index sees them (lowercased, folded, stemmed), stop words kept: order matters here. */

@@ -50,6 +50,12 @@ describe('pointsAtSource', () => {
     expect(pointsAtSource('How do I pass text to a thread?')).toBe(false);
     expect(pointsAtSource('What is a passage of time in Rust?')).toBe(false);
   });
+
+  it("flags a question that echoes the prompt's passage tag (SmolLM2 wrote one on the Rust book)", () => {
+    expect(pointsAtSource('What is the difference between the `<passage>` and `<passage>`?')).toBe(true);
+    expect(pointsAtSource('Why does </passage> end here?')).toBe(true);
+    expect(pointsAtSource('Is a < passage > b valid Rust?')).toBe(false);
+  });
 });
 
 describe('questionKey', () => {

@@ -85,17 +85,17 @@ export interface AdapterFigures {
   /** Judged queries left out: judged in the evaluated split too, or without a text or a document in the corpus. */
   leftOut: { overlapping: number; unusable: number };
   heldOutQueries: number;
-  /** The held-out split's nDCG@10 (dense, over the corpus) with the identity and with the kept weights. */
+  /** The held-out split's nDCG@10 (dense, over the corpus) with the identity and with the last epoch's weights. */
   heldOutBefore: number;
   heldOutAfter: number;
   /** Whether the app would switch it on (it beat the identity on the held-out split). */
   enabled: boolean;
   /**
    * The evaluated queries none of whose relevant documents is a positive of the training qrels, without and with the
-   * adapter: what it does for documents it never saw judged (SciFact's splits share many documents).
+   * adapter: what it does for documents it was never trained towards (they may still have been negatives). SciFact's
+   * train and test splits share relevant documents for most test queries.
    */
   unseenDocuments: { queries: number; 'ndcg@10': number | null; 'ndcg@10_adapter': number | null };
-  bestEpoch: number;
   epochs: number;
   ms: number;
 }
@@ -151,7 +151,7 @@ const USAGE =
   '[--models real|standin] [--in-app [--profile <dir>]] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
-  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]] | --synthesize <n> --out <dir> --models real|standin';
+  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> --models real|standin';
 
 const VALUED = [
   'dataset',
@@ -516,7 +516,6 @@ async function evaluateWithAdapter(args: EvalArgs, backends: Backends): Promise<
         'ndcg@10': unseenBase?.['ndcg@10'] ?? null,
         'ndcg@10_adapter': unseenAfter?.['ndcg@10'] ?? null,
       },
-      bestEpoch: trained.bestEpoch,
       epochs: trained.epochs.length,
       ms: Math.round(training.ms),
     },

@@ -3,9 +3,11 @@
 // Each training pair is (query, one of its positives). Its candidates are its own positive, the other pairs' positives
 // in the batch (unless they are positives of this query too) and its hard negatives. The loss is the cross-entropy of
 // softmax(cos(normalize(W q), d) / temperature) at its positive; W starts at the identity, is pulled back towards it
-// (`identityPull`, an L2 penalty on W − I) and moves with Adam. The held-out split is whole queries (one query's pairs
-// never straddle it), scored by nDCG@10 over every document row; the weights of the best epoch are kept, and the
-// adapter is enabled only when they beat the identity on that split.
+// (`identityPull`, an L2 penalty on W − I, inside Adam's gradient, so Adam rescales it per weight) and moves with Adam
+// for a fixed number of epochs. The held-out split is whole queries (one query's pairs never straddle it), scored by
+// nDCG@10 over every document row. It decides only whether the adapter is used: the last epoch's weights are kept,
+// not the best-scoring epoch's, so the gate compares two numbers the split did not choose (picking the best of many
+// epochs on the same queries would make "after ≥ before" hold by construction).
 import { ndcgAt, type ScoredDoc } from '../evaluation/metrics';
 import { seededRandom } from '../evaluation/sample';
 import { identityAdapter, projectQuery, type QueryAdapter } from './query-adapter';
@@ -72,15 +74,14 @@ export interface AdapterEpoch {
 export type AdapterProgress = AdapterEpoch & { epochs: number };
 
 export interface TrainedAdapter {
-  /** The best epoch's weights (the identity when no epoch beat it). */
+  /** The weights after the last epoch. */
   adapter: QueryAdapter;
   /** Whether those weights beat the identity on the held-out split by more than `minGain`. */
   enabled: boolean;
-  /** Held-out nDCG@10 with the identity, and with the kept weights. */
+  /** Held-out nDCG@10 with the identity, and with the last epoch's weights. */
   heldOut: { before: number; after: number; queries: number };
   trainQueries: number;
   trainPairs: number;
-  bestEpoch: number;
   epochs: AdapterEpoch[];
 }
 
@@ -139,6 +140,50 @@ export function heldOutNdcg(adapter: QueryAdapter, docs: Float32Array, examples:
   return n ? sum / n : 0;
 }
 
+/**
+ * One pair's loss, −log softmax(cos(normalize(W q), d_c) / τ) at candidate 0 (its positive), and its gradient with
+ * respect to W, times `scale`, added into `grad`. `u` and `du` are scratch rows of `dims`. Returns null for a query
+ * the adapter maps to zero (no direction to score).
+ */
+export function addPairGradient(
+  adapter: QueryAdapter,
+  query: Float32Array,
+  docs: Float32Array,
+  candidates: readonly number[],
+  temperature: number,
+  scale: number,
+  grad: Float32Array,
+  u: Float32Array = new Float32Array(adapter.dims),
+  du: Float32Array = new Float32Array(adapter.dims),
+): number | null {
+  const { dims } = adapter;
+  const norm = projectQuery(adapter, query, u);
+  if (norm === 0) return null;
+  for (let i = 0; i < dims; i++) u[i]! /= norm;
+  const logits = candidates.map((row) => {
+    let dot = 0;
+    for (let j = 0; j < dims; j++) dot += u[j]! * docs[row * dims + j]!;
+    return dot / temperature;
+  });
+  const max = Math.max(...logits);
+  const exps = logits.map((l) => Math.exp(l - max));
+  const z = exps.reduce((a, b) => a + b, 0);
+  // dL/dû = Σ_c (p_c − y_c) d_c / τ, then through the normalization: dL/du = (dL/dû − û (û·dL/dû)) / |u|.
+  du.fill(0);
+  candidates.forEach((row, c) => {
+    const coef = (exps[c]! / z - (c === 0 ? 1 : 0)) / temperature;
+    for (let j = 0; j < dims; j++) du[j]! += coef * docs[row * dims + j]!;
+  });
+  let along = 0;
+  for (let j = 0; j < dims; j++) along += u[j]! * du[j]!;
+  for (let i = 0; i < dims; i++) {
+    const g = ((du[i]! - u[i]! * along) / norm) * scale;
+    const row = i * dims;
+    for (let j = 0; j < dims; j++) grad[row + j]! += g * query[j]!;
+  }
+  return -(logits[0]! - max - Math.log(z));
+}
+
 /** Lets the worker's message loop run (an abort arrives as a message) without yielding after every batch. */
 function yielder(): () => Promise<void> {
   let last = performance.now();
@@ -171,7 +216,6 @@ export async function trainAdapter(
   const adapter = identityAdapter(dims);
   const W = adapter.weights;
   const before = heldOutNdcg(adapter, docs, heldOut);
-  let best = { epoch: 0, score: before, weights: W.slice() };
   const m = new Float32Array(W.length);
   const v = new Float32Array(W.length);
   const grad = new Float32Array(W.length);
@@ -201,32 +245,8 @@ export async function trainAdapter(
         };
         for (const other of batch) offer(other.p);
         for (const neg of e.negatives.slice(0, o.hardNegatives)) offer(neg);
-        const norm = projectQuery(adapter, e.query, u);
-        if (norm === 0) continue;
-        for (let i = 0; i < dims; i++) u[i]! /= norm;
-        // Logits and softmax over the candidates.
-        const logits = candidates.map((row) => {
-          let dot = 0;
-          for (let j = 0; j < dims; j++) dot += u[j]! * docs[row * dims + j]!;
-          return dot / o.temperature;
-        });
-        const max = Math.max(...logits);
-        const exps = logits.map((l) => Math.exp(l - max));
-        const z = exps.reduce((a, b) => a + b, 0);
-        lossSum += -(logits[0]! - max - Math.log(z));
-        // dL/dû = Σ_c (p_c − y_c) d_c / τ, then through the normalization: dL/du = (dL/dû − û (û·dL/dû)) / |u|.
-        du.fill(0);
-        candidates.forEach((row, c) => {
-          const coef = (exps[c]! / z - (c === 0 ? 1 : 0)) / o.temperature;
-          for (let j = 0; j < dims; j++) du[j]! += coef * docs[row * dims + j]!;
-        });
-        let along = 0;
-        for (let j = 0; j < dims; j++) along += u[j]! * du[j]!;
-        for (let i = 0; i < dims; i++) {
-          const g = (du[i]! - u[i]! * along) / norm / batch.length;
-          const row = i * dims;
-          for (let j = 0; j < dims; j++) grad[row + j]! += g * e.query[j]!;
-        }
+        lossSum +=
+          addPairGradient(adapter, e.query, docs, candidates, o.temperature, 1 / batch.length, grad, u, du) ?? 0;
       }
       // The pull towards the identity, then one Adam step.
       step++;
@@ -244,15 +264,14 @@ export async function trainAdapter(
     const figures = { epoch, loss: pairs.length ? lossSum / pairs.length : 0, heldOut: score };
     history.push(figures);
     hooks.onProgress?.({ ...figures, epochs: o.epochs });
-    if (score > best.score) best = { epoch, score, weights: W.slice() };
   }
+  const after = history.at(-1)?.heldOut ?? before;
   return {
-    adapter: { dims, weights: best.weights },
-    enabled: best.score > before + o.minGain,
-    heldOut: { before, after: best.score, queries: new Set(heldOut.map((e) => e.key)).size },
+    adapter,
+    enabled: after > before + o.minGain,
+    heldOut: { before, after, queries: new Set(heldOut.map((e) => e.key)).size },
     trainQueries: new Set(train.map((e) => e.key)).size,
     trainPairs: pairs.length,
-    bestEpoch: best.epoch,
     epochs: history,
   };
 }

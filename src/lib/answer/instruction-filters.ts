@@ -40,7 +40,6 @@ const MAX_DROPPED_CHARS = 80;
  */
 export const INSTRUCTION_FILTERS_SCHEMA: Schema = {
   type: 'object',
-  maxProperties: 16,
   properties: {
     documents: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 500 } },
     kinds: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 40 } },

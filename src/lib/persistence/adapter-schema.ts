@@ -2,7 +2,7 @@
 
 /**
  * A trained query adapter (learn/query-adapter.ts), keyed by the embedder's model key: it applies only to the query
- * vectors of the model it was trained for. Saved with the library and exported with it.
+ * vectors of the model it was trained for. Saved with the library (the archive export of it is #15's next step).
  */
 export interface AdapterRecord {
   embedderId: string;
@@ -22,8 +22,9 @@ export interface AdapterRecord {
 
 /**
  * One deep-mode judgment: the generator's reasoning about a passage for a question and the probability of its "yes"
- * verdict. Keyed by a hash of (question, instructions, chunk id, model key, prompt name and version); removed with its
- * document, since the reasoning quotes the passage.
+ * verdict. Keyed by a hash of (question, instructions, chunk id, the passage text's hash, model key, prompt name and
+ * version), so a passage that changed under the same id is judged again; removed with its document (the reasoning
+ * quotes the passage) and cleared by a replace import.
  */
 export interface JudgmentRecord {
   key: string;

@@ -84,7 +84,10 @@ export async function writeLibraryRows(
   step: (done: number, total: number) => void = () => {},
 ): Promise<LibraryWriteOutcome> {
   return guardStorage('importLibrary', () => {
-    const tx = db.transaction([...ROW_STORES, 'settings', 'journal', 'feedback', 'evalQuestions'], 'readwrite');
+    const tx = db.transaction(
+      [...ROW_STORES, 'settings', 'journal', 'feedback', 'evalQuestions', 'judgments'],
+      'readwrite',
+    );
     return runInTransaction(tx, 'importLibrary', async (track) => {
       const store = <S extends (typeof ROW_STORES)[number]>(name: S) => tx.objectStore(name);
       let removed: string[] = [];
@@ -92,6 +95,9 @@ export async function writeLibraryRows(
       if (mode === 'replace') {
         removed = await store('documents').getAllKeys();
         for (const name of ROW_STORES) track(store(name).clear());
+        // Deep mode's judgments are a cache about passages that are all replaced now (and may come back changed
+        // under the same ids): they go too.
+        track(tx.objectStore('judgments').clear());
       } else {
         const present = new Set(await store('documents').getAllKeys());
         const byHash = await Promise.all(rows.documents.map((d) => store('documents').index('byHash').getKey(d.hash)));

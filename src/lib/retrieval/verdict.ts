@@ -15,7 +15,7 @@ function logSumExp(logits: ArrayLike<number>, ids: readonly number[]): number {
 /**
  * P(yes) / (P(yes) + P(no)) for the next token after the verdict cue, from its logits: each side's probability is the
  * sum over its token variants (" yes", "Yes", …). Parsed text never counts: a model that writes "yes" with 51 %
- * scores 0.51, not 1. Returns null when the ids are missing or the logits are not finite.
+ * scores 0.51, not 1. Returns null when the ids are missing, a logit is NaN or +Infinity, or both sides are masked.
  */
 export function verdictProbability(
   logits: ArrayLike<number>,
@@ -27,7 +27,9 @@ export function verdictProbability(
   if (!valid(yesIds) || !valid(noIds)) return null;
   const yes = logSumExp(logits, yesIds);
   const no = logSumExp(logits, noIds);
-  if (!Number.isFinite(yes) || !Number.isFinite(no)) return null;
+  // One side masked (−Infinity) is a sure verdict; both masked, or NaN or +Infinity anywhere, is no verdict.
+  if (Number.isNaN(yes) || Number.isNaN(no) || yes === Infinity || no === Infinity) return null;
+  if (yes === -Infinity && no === -Infinity) return null;
   return 1 / (1 + Math.exp(no - yes));
 }
 
@@ -35,7 +37,7 @@ export function verdictProbability(
  * How the verdicts order the judged candidates:
  * - 'verdict': by verdict alone (ties keep the earlier order);
  * - 'fusion': reciprocal-rank fusion of the earlier order and the verdict order;
- * - 'blend': weight × verdict + (1 − weight) × the earlier order's reciprocal rank, rescaled to [0, 1].
+ * - 'blend': weight × verdict + (1 − weight) × the earlier order's reciprocal rank 1 / (1 + place), both in [0, 1].
  * Which one Lectern uses is measured (eval's deep mode rows), not assumed.
  */
 export type VerdictRule = 'verdict' | 'fusion' | 'blend';

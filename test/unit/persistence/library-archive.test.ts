@@ -216,6 +216,9 @@ describe('library import', () => {
     // An evaluation question about the document the replace removes goes with it, in the import's transaction.
     const q = { text: 'Q?', chunkIds: ['old:0'], origin: 'user' as const, createdAt: 1 };
     await target.put('evalQuestions', { id: 'q-old', docId: 'old', ...q });
+    // Deep mode's cached judgments are about passages the replace removes: they are cleared with them.
+    const judged = { chunkId: 'old:0', docId: 'old', model: 'lm', prompt: 'relevance-judgment@1', probability: 1 };
+    await target.put('judgments', { key: 'j-old', ...judged, reasoning: 'Quotes it.', at: 1 });
     await setSetting(target, 'settings', { registryUrl: 'mine.json', trustedOrigins: ['https://mine.example'] });
     const seen: number[] = [];
     const out = await importLibrary(await exported(source), 'replace', ports(target), {
@@ -234,6 +237,7 @@ describe('library import', () => {
     expect(await getSetting(target, 'conversation', [])).toEqual([TURN]);
     expect(await target.getAll('feedback')).toEqual([FEEDBACK]);
     expect(await target.count('evalQuestions')).toBe(0);
+    expect(await target.count('judgments')).toBe(0);
     const journaled = (await target.getAll('journal')).map((e) => e.docId);
     expect(journaled).toEqual(expect.arrayContaining(['a', 'b', 'old']));
   });

@@ -26,7 +26,13 @@ describe('verdictProbability', () => {
     expect(verdictProbability([0, 0], [0], [7])).toBeNull();
     expect(verdictProbability([0, 0], [0.5], [1])).toBeNull();
     expect(verdictProbability([NaN, 0], [0], [1])).toBeNull();
-    expect(verdictProbability([-Infinity, 0], [0], [1])).toBeNull();
+    expect(verdictProbability([-Infinity, -Infinity], [0], [1])).toBeNull();
+    expect(verdictProbability([Infinity, 0], [0], [1])).toBeNull();
+  });
+
+  it('reads a masked side (−Infinity) as a sure verdict', () => {
+    expect(verdictProbability([-Infinity, 0], [0], [1])).toBe(0);
+    expect(verdictProbability([0, -Infinity], [0], [1])).toBe(1);
   });
 });
 

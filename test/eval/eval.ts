@@ -33,7 +33,7 @@ import { adaptingDense, readQueries, trainOnQrels } from './adapter';
 import { synthesize } from './synthesize';
 import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
 import { TooFewExamplesError } from '../../src/lib/learn/train-adapter';
-import { withEmbeddingCache } from './embedding-cache';
+import { withEmbeddingCache, type CachedBackend } from './embedding-cache';
 import {
   createSearcher,
   MODES,
@@ -693,20 +693,11 @@ async function ablationMain(
   });
   const { embedder, generator } = session.loaded;
   // The corpus vectors of an earlier run with the same model, dtype, device and batching (--embeddings-cache).
-  const cache =
-    args.embeddingsCache !== undefined && session.backends.dense
-      ? withEmbeddingCache(session.backends.dense, args.embeddingsCache, {
-          model: embedder.id,
-          dtype: embedder.dtype,
-          device: embedder.device,
-          dims: embedder.dims,
-          batch: args.batch ?? DEFAULT_BATCH,
-        })
-      : null;
+  const opened = cachedBackends(session, args).backends;
   try {
     await evaluateAblation(
       args,
-      cache ? { ...session.backends, dense: cache } : session.backends,
+      opened,
       (line) =>
         printLine({
           ...line,
@@ -760,19 +751,10 @@ async function synthesizeMain(
     generator: true,
     batch: args.batch ?? DEFAULT_BATCH,
   });
-  const { embedder, generator } = session.loaded;
-  const cache =
-    args.embeddingsCache !== undefined && session.backends.dense
-      ? withEmbeddingCache(session.backends.dense, args.embeddingsCache, {
-          model: embedder.id,
-          dtype: embedder.dtype,
-          device: embedder.device,
-          dims: embedder.dims,
-          batch: args.batch ?? DEFAULT_BATCH,
-        })
-      : null;
+  const { generator } = session.loaded;
+  const opened = cachedBackends(session, args).backends;
   try {
-    await run(cache ? { ...session.backends, dense: cache } : session.backends, generator?.id);
+    await run(opened, generator?.id);
   } finally {
     await session.close();
   }
@@ -822,19 +804,10 @@ export async function main(
       ...(args.dtype && { dtype: args.dtype }),
     });
     const { embedder } = session.loaded;
-    const cache =
-      args.embeddingsCache !== undefined && session.backends.dense
-        ? withEmbeddingCache(session.backends.dense, args.embeddingsCache, {
-            model: embedder.id,
-            dtype: embedder.dtype,
-            device: embedder.device,
-            dims: embedder.dims,
-            batch: args.batch ?? DEFAULT_BATCH,
-          })
-        : null;
+    const { backends: opened, cache } = cachedBackends(session, args);
     let result: EvalResult;
     try {
-      result = await evaluate(args, cache ? { ...session.backends, dense: cache } : session.backends);
+      result = await evaluate(args, opened);
     } finally {
       await session.close();
     }
@@ -867,4 +840,23 @@ export async function main(
     }
     throw err;
   }
+}
+
+/** The session's backends, the dense one through the opt-in corpus-embedding cache when --embeddings-cache is given. */
+function cachedBackends(
+  session: BrowserBackends,
+  args: { embeddingsCache?: string | undefined; batch?: number | undefined },
+): { backends: Backends; cache: CachedBackend | null } {
+  const { embedder } = session.loaded;
+  const cache =
+    args.embeddingsCache !== undefined && session.backends.dense
+      ? withEmbeddingCache(session.backends.dense, args.embeddingsCache, {
+          model: embedder.id,
+          dtype: embedder.dtype,
+          device: embedder.device,
+          dims: embedder.dims,
+          batch: args.batch ?? DEFAULT_BATCH,
+        })
+      : null;
+  return { backends: cache ? { ...session.backends, dense: cache } : session.backends, cache };
 }

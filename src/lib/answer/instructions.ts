@@ -1,4 +1,5 @@
 // Search instructions: recognises one written inline after a question ("…, only from the 2023 reports") and combines it with the conversation's.
+import { trimChars } from './multi-query';
 
 /** Longest instruction kept (inline, per conversation, or both combined); longer text is clipped at a word. */
 export const MAX_INSTRUCTION_CHARS = 500;
@@ -148,15 +149,6 @@ function isBreak(text: string, i: number): boolean {
   if (SENTENCE_ENDS.includes(c)) return spaceAfter;
   if (DASHES.includes(c)) return spaceAfter && i > 0 && /\s/.test(text[i - 1]!);
   return false;
-}
-
-/** `s` without the given characters at either end (a loop, so a long run of them stays linear). */
-function trimChars(s: string, chars: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && chars.includes(s[start]!)) start++;
-  while (end > start && chars.includes(s[end - 1]!)) end--;
-  return s.slice(start, end);
 }
 
 function tidy(s: string, ends: string): string {

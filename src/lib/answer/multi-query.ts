@@ -13,7 +13,7 @@ const QUOTES = '"\'“”‘’`«»';
 const CLEAN_ROUNDS = 4;
 
 /** `s` without the given characters at either end (a loop: /[…]+$/ is quadratic on a long run of them). */
-function trimChars(s: string, chars: string): string {
+export function trimChars(s: string, chars: string): string {
   let start = 0;
   let end = s.length;
   while (start < end && chars.includes(s[start]!)) start++;

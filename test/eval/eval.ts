@@ -31,6 +31,7 @@ import { calibrate, loadOffTopicQuestions, type RefusalCalibration } from './cal
 import { runInApp } from './in-app';
 import { adaptingDense, readQueries, trainOnQrels } from './adapter';
 import { synthesize } from './synthesize';
+import { buildInstructionCases, runInstructionCheck } from './instructions-check';
 import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
 import { TooFewExamplesError } from '../../src/lib/learn/train-adapter';
 import { withEmbeddingCache, type CachedBackend } from './embedding-cache';
@@ -138,6 +139,8 @@ export interface EvalArgs {
   /** A qrels file the query adapter trains on (queries from --adapter-queries, else the dataset's queries.jsonl). */
   adapter?: string;
   adapterQueries?: string;
+  /** --instructions-check <n>: the instruction-following check on n queries (instructions-check.ts). */
+  instructionsCheck?: number;
   /** --synthesize <n> --out <dir>: write synthetic questions about n sampled documents instead of evaluating. */
   synthesize?: number;
   out?: string;
@@ -151,7 +154,8 @@ const USAGE =
   '[--models real|standin] [--in-app [--profile <dir>]] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
-  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> --models real|standin';
+  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> --models real|standin; ' +
+  'or: eval --dataset <BEIR folder> --instructions-check <n> --models real|standin [--mode bm25|dense|hybrid]';
 
 const VALUED = [
   'dataset',
@@ -172,6 +176,7 @@ const VALUED = [
   'adapter-queries',
   'synthesize',
   'out',
+  'instructions-check',
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
@@ -290,6 +295,22 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     if (ablation || get('adapter') !== undefined || argv.includes('--in-app') || get('models') === undefined)
       throw new UsageError('--synthesize needs --models and no --ablation, --adapter or --in-app');
   }
+  const instructionsCheck = num('instructions-check');
+  if (instructionsCheck !== undefined) {
+    if (!(Number.isInteger(instructionsCheck) && instructionsCheck >= 1))
+      throw new UsageError('--instructions-check must be a positive integer');
+    if (
+      ablation ||
+      adapter !== undefined ||
+      synthesize !== undefined ||
+      inApp ||
+      models === undefined ||
+      mode === 'rerank'
+    )
+      throw new UsageError(
+        '--instructions-check needs --models, --mode bm25, dense or hybrid, and no --ablation, --adapter, --synthesize or --in-app',
+      );
+  }
   return {
     dataset,
     mode: mode as Mode,
@@ -311,6 +332,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(get('profile') !== undefined && { profile: get('profile') }),
     ...(adapter !== undefined && { adapter }),
     ...(synthesize !== undefined && { synthesize, out }),
+    ...(instructionsCheck !== undefined && { instructionsCheck }),
     ...(get('adapter-queries') !== undefined && { adapterQueries: get('adapter-queries') }),
   };
 }
@@ -791,6 +813,7 @@ export async function main(
     const args = parseArgs(argv);
     if (args.ablation) return await ablationMain(args, backends, openBrowser);
     if (args.synthesize !== undefined) return await synthesizeMain(args, backends, openBrowser);
+    if (args.instructionsCheck !== undefined) return await instructionsMain(args, backends, openBrowser);
     if (backends || args.mode === 'bm25') {
       process.stdout.write(`${JSON.stringify(await evaluate(args, backends))}\n`);
       return 0;
@@ -859,4 +882,53 @@ function cachedBackends(
         })
       : null;
   return { backends: cache ? { ...session.backends, dense: cache } : session.backends, cache };
+}
+
+/**
+ * `--instructions-check <n>`: the instruction-following check (instructions-check.ts) on n sampled queries of the
+ * split, with the chosen first-stage mode (hybrid by default) and the generator; prints one JSON line.
+ */
+async function instructionsMain(
+  args: EvalArgs,
+  backends: Backends | undefined,
+  openBrowser: ((options: BrowserOptions) => Promise<BrowserBackends>) | undefined,
+): Promise<number> {
+  const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
+  const data = await loadDataset(args);
+  const run = async (b: Backends, generatorId?: string) => {
+    if (!b.generator) throw new ModeUnavailableError('--instructions-check needs the generator');
+    const searcher = createSearcher(args.mode, b, { k1: args.k1, b: args.b });
+    await searcher.index(data.corpus);
+    const cases = buildInstructionCases(data.corpus, data.questions, args.instructionsCheck!);
+    const t = performance.now();
+    const result = await runInstructionCheck(cases, data.corpus, searcher, b.generator, note);
+    printLine({
+      dataset: data.name,
+      mode: args.mode,
+      instructions: result,
+      ms: Math.round(performance.now() - t),
+      models: args.models,
+      ...(generatorId && { generator: generatorId }),
+    });
+  };
+  if (backends) {
+    await run(backends);
+    return 0;
+  }
+  const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
+  const session = await open({
+    models: args.models!,
+    device: args.device ?? 'wasm',
+    lateInteraction: false,
+    generator: true,
+    batch: args.batch ?? DEFAULT_BATCH,
+  });
+  const { generator } = session.loaded;
+  const opened = cachedBackends(session, args).backends;
+  try {
+    await run(opened, generator?.id);
+  } finally {
+    await session.close();
+  }
+  return 0;
 }

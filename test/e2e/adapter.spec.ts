@@ -149,84 +149,86 @@ async function ask(page: Page) {
   return newestDense(page);
 }
 
-test('trains the relevance adapter on judged feedback, keeps it, applies it while on, resets it', async ({
-  page,
-  externalRequests,
-}) => {
-  test.setTimeout(420_000);
-  await useScriptedGenerator(page);
-  await dbHelpers(page);
-  await openApp(page);
-  await page.getByLabel('Add documents').setInputFiles([doc('lighthouses.md'), doc('sourdough.txt')]);
-  const library = page.getByRole('list', { name: 'Documents in your library' });
-  await expect(library.getByText('sourdough.txt')).toBeVisible();
-  await expect(library.getByText('lighthouses.md')).toBeVisible();
-  expect(await seed(page, 3)).toBeGreaterThanOrEqual(2);
+// The training runs on the CPU in the search worker whatever the device: once, on wasm (like feedback.spec.ts).
+test(
+  'trains the relevance adapter on judged feedback, keeps it, applies it while on, resets it',
+  { tag: '@device-independent' },
+  async ({ page, externalRequests }) => {
+    test.setTimeout(420_000);
+    await useScriptedGenerator(page);
+    await dbHelpers(page);
+    await openApp(page);
+    await page.getByLabel('Add documents').setInputFiles([doc('lighthouses.md'), doc('sourdough.txt')]);
+    const library = page.getByRole('list', { name: 'Documents in your library' });
+    await expect(library.getByText('sourdough.txt')).toBeVisible();
+    await expect(library.getByText('lighthouses.md')).toBeVisible();
+    expect(await seed(page, 3)).toBeGreaterThanOrEqual(2);
 
-  // Too few judged questions: its own message, and nothing stored.
-  let adapter = await openFeedback(page);
-  await expect(adapter.getByTestId('adapter-none')).toContainText('No adapter');
-  await adapter.getByRole('button', { name: 'Train the adapter' }).click();
-  await expect(adapter.getByRole('alert')).toContainText('needs at least 8; there are 3');
-  expect(await readAdapters(page)).toEqual([]);
-  await closeSettings(page);
+    // Too few judged questions: its own message, and nothing stored.
+    let adapter = await openFeedback(page);
+    await expect(adapter.getByTestId('adapter-none')).toContainText('No adapter');
+    await adapter.getByRole('button', { name: 'Train the adapter' }).click();
+    await expect(adapter.getByRole('alert')).toContainText('needs at least 8; there are 3');
+    expect(await readAdapters(page)).toEqual([]);
+    await closeSettings(page);
 
-  await seed(page, JUDGED);
-  adapter = await openFeedback(page);
-  await adapter.getByRole('button', { name: 'Train the adapter' }).click();
-  const result = adapter.getByTestId('adapter-result');
-  // Ten questions: two held out (20 %, at least 2), eight trained on.
-  await expect(result).toContainText('Held-out nDCG@10 on 2 question(s):', { timeout: 120_000 });
-  await expect(result).toContainText(/\d\.\d{3} → \d\.\d{3}\.\s+(It improved|Kept off: it did not improve)/);
-  await expect(adapter).toContainText(`Trained on 8 question(s) (${JUDGED} from your feedback, 0 synthetic)`);
-  const shown = (await result.textContent())!.replace(/\s+/g, ' ').trim();
-  const switcher = adapter.getByRole('switch', { name: 'Use the adapter in searches' });
-  const [stored] = await readAdapters(page);
-  expect(stored).toMatchObject({ embedderId: expect.any(String), enabled: shown.includes('It improved') });
-  expect(stored!.weights).toHaveLength(stored!.dims * stored!.dims);
-  // Trained: not the identity it starts from.
-  expect(stored!.weights.some((w, k) => w !== (k % (stored!.dims + 1) === 0 ? 1 : 0))).toBe(true);
-  await expect(switcher).toBeChecked({ checked: stored!.enabled });
+    await seed(page, JUDGED);
+    adapter = await openFeedback(page);
+    await adapter.getByRole('button', { name: 'Train the adapter' }).click();
+    const result = adapter.getByTestId('adapter-result');
+    // Ten questions: two held out (20 %, at least 2), eight trained on.
+    await expect(result).toContainText('Held-out nDCG@10 on 2 question(s):', { timeout: 120_000 });
+    await expect(result).toContainText(/\d\.\d{3} → \d\.\d{3}\.\s+(It improved|Kept off: it did not improve)/);
+    await expect(adapter).toContainText(`Trained on 8 question(s) (${JUDGED} from your feedback, 0 synthetic)`);
+    const shown = (await result.textContent())!.replace(/\s+/g, ' ').trim();
+    const switcher = adapter.getByRole('switch', { name: 'Use the adapter in searches' });
+    const [stored] = await readAdapters(page);
+    expect(stored).toMatchObject({ embedderId: expect.any(String), enabled: shown.includes('It improved') });
+    expect(stored!.weights).toHaveLength(stored!.dims * stored!.dims);
+    // Trained: not the identity it starts from.
+    expect(stored!.weights.some((w, k) => w !== (k % (stored!.dims + 1) === 0 ? 1 : 0))).toBe(true);
+    await expect(switcher).toBeChecked({ checked: stored!.enabled });
 
-  // Kept across a reload, as trained, and switched on from the keyboard.
-  await page.reload();
-  await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
-  adapter = await openFeedback(page);
-  await expect(adapter.getByTestId('adapter-result')).toHaveText(shown);
-  const again = adapter.getByRole('switch', { name: 'Use the adapter in searches' });
-  await expect(again).toBeChecked({ checked: stored!.enabled });
-  if (!stored!.enabled) {
-    await again.focus();
-    await page.keyboard.press('Space');
-    await expect(again).toBeChecked();
-  }
-  await expect.poll(async () => (await readAdapters(page))[0]?.enabled).toBe(true);
+    // Kept across a reload, as trained, and switched on from the keyboard.
+    await page.reload();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+    adapter = await openFeedback(page);
+    await expect(adapter.getByTestId('adapter-result')).toHaveText(shown);
+    const again = adapter.getByRole('switch', { name: 'Use the adapter in searches' });
+    await expect(again).toBeChecked({ checked: stored!.enabled });
+    if (!stored!.enabled) {
+      await again.focus();
+      await page.keyboard.press('Space');
+      await expect(again).toBeChecked();
+    }
+    await expect.poll(async () => (await readAdapters(page))[0]?.enabled).toBe(true);
 
-  // Applied on start: weights that clearly move queries (I + ½·a rotation of the axes) are read by the next start,
-  // and the dense scores of one question differ with the adapter on and off (and not between two runs off).
-  await moveQueries(page, stored!.embedderId);
-  await page.reload();
-  await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
-  const on = await ask(page);
-  adapter = await openFeedback(page);
-  await adapter.getByRole('switch', { name: 'Use the adapter in searches' }).uncheck();
-  await expect(adapter.getByRole('switch', { name: 'Use the adapter in searches' })).not.toBeChecked();
-  await expect.poll(async () => (await readAdapters(page))[0]?.enabled).toBe(false);
-  await closeSettings(page);
-  const off = await ask(page);
-  const offAgain = await ask(page);
-  expect(off.scores).toEqual(offAgain.scores);
-  expect(on.scores.length).toBeGreaterThan(0);
-  expect(on.scores).not.toEqual(off.scores);
+    // Applied on start: weights that clearly move queries (I + ½·a rotation of the axes) are read by the next start,
+    // and the dense scores of one question differ with the adapter on and off (and not between two runs off).
+    await moveQueries(page, stored!.embedderId);
+    await page.reload();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+    const on = await ask(page);
+    adapter = await openFeedback(page);
+    await adapter.getByRole('switch', { name: 'Use the adapter in searches' }).uncheck();
+    await expect(adapter.getByRole('switch', { name: 'Use the adapter in searches' })).not.toBeChecked();
+    await expect.poll(async () => (await readAdapters(page))[0]?.enabled).toBe(false);
+    await closeSettings(page);
+    const off = await ask(page);
+    const offAgain = await ask(page);
+    expect(off.scores).toEqual(offAgain.scores);
+    expect(on.scores.length).toBeGreaterThan(0);
+    expect(on.scores).not.toEqual(off.scores);
 
-  // Reset: the record is gone, and stays gone after a reload.
-  adapter = await openFeedback(page);
-  await adapter.getByRole('button', { name: 'Reset the adapter' }).click();
-  await expect(adapter.getByTestId('adapter-none')).toContainText('searches use the embedding model as it is');
-  expect(await readAdapters(page)).toEqual([]);
-  await page.reload();
-  await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
-  adapter = await openFeedback(page);
-  await expect(adapter.getByTestId('adapter-none')).toBeVisible();
-  expect(externalRequests).toEqual([]);
-});
+    // Reset: the record is gone, and stays gone after a reload.
+    adapter = await openFeedback(page);
+    await adapter.getByRole('button', { name: 'Reset the adapter' }).click();
+    await expect(adapter.getByTestId('adapter-none')).toContainText('searches use the embedding model as it is');
+    expect(await readAdapters(page)).toEqual([]);
+    await page.reload();
+    await expect(page.getByText(/Ready on (wasm|webgpu)/)).toHaveCount(2, { timeout: 180_000 });
+    adapter = await openFeedback(page);
+    await expect(adapter.getByTestId('adapter-none')).toBeVisible();
+    expect(externalRequests).toEqual([]);
+  },
+);

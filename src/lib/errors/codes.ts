@@ -1,8 +1,7 @@
 // The error-code table: one code per cause a user (or a developer) can hit, each with a plain-language message
 // template. `{name}` placeholders are filled from the error's details; every throw site passes them all. Codes used
 // as a `toAppError` fallback (UNKNOWN, STORAGE_FAILED, REGISTRY_FETCH_FAILED, MODEL_LOAD_FAILED, FEEDBACK_*, TRAINING_EXPORT_FAILED,
-// ADAPTER_TRAIN_FAILED, ADAPTER_SAVE_FAILED) and warning codes
-// have no placeholders, since they are shown without details.
+// ADAPTER_*_FAILED) and warning codes have no placeholders, since they are shown without details.
 export const ERROR_CODES = {
   UNKNOWN: 'Something went wrong. Please try again.',
   ABORTED: 'The operation was cancelled.',
@@ -142,6 +141,7 @@ export const ERROR_CODES = {
   ADAPTER_RUNNING: 'The relevance adapter is already being trained. Wait for that run to finish, or stop it.',
   ADAPTER_TRAIN_FAILED: 'The relevance adapter could not be trained.',
   ADAPTER_SAVE_FAILED: 'The relevance adapter could not be saved or changed.',
+  ADAPTER_READ_FAILED: 'The relevance adapter could not be read.',
   INSTRUCTION_FILTERS_INVALID:
     'Your instruction could not be turned into search filters ({why}), so the search ran without them.',
 } as const;

@@ -36,7 +36,7 @@ export class AdapterState {
       this.adapter = await this.ctx.call('loadAdapter', {});
     } catch (err) {
       if (err instanceof AppError && err.code === 'SEARCH_NOT_READY') return;
-      this.error = failureOf(err, 'ADAPTER_SAVE_FAILED');
+      this.error = failureOf(err, 'ADAPTER_READ_FAILED');
     }
   }
 

@@ -54,7 +54,7 @@ export interface AdapterData {
 /** Queries embedded per call (each call is a sign of life for the worker's watchdog). */
 const EMBED_BATCH = 16;
 
-/** The queries needed before anything is embedded: counted as trainAdapter counts them. */
+/** Too few queries with a positive to train on (the same count trainAdapter checks, made before embedding any). */
 function tooFew(queries: number): AppError {
   return new AppError('ADAPTER_TOO_FEW_QUERIES', undefined, { queries, needed: MIN_ADAPTER_QUERIES });
 }

@@ -1,7 +1,7 @@
 // The error-code table: one code per cause a user (or a developer) can hit, each with a plain-language message
 // template. `{name}` placeholders are filled from the error's details; every throw site passes them all. Codes used
-// as a `toAppError` fallback (UNKNOWN, STORAGE_FAILED, REGISTRY_FETCH_FAILED, MODEL_LOAD_FAILED, FEEDBACK_*, TRAINING_EXPORT_FAILED) and warning codes
-// have no placeholders, since they are shown without details.
+// as a `toAppError` fallback (UNKNOWN, STORAGE_FAILED, REGISTRY_FETCH_FAILED, MODEL_LOAD_FAILED, FEEDBACK_*, TRAINING_EXPORT_FAILED,
+// ADAPTER_*_FAILED) and warning codes have no placeholders, since they are shown without details.
 export const ERROR_CODES = {
   UNKNOWN: 'Something went wrong. Please try again.',
   ABORTED: 'The operation was cancelled.',
@@ -134,6 +134,14 @@ export const ERROR_CODES = {
     'There is no training data to export yet: give feedback on some answers first (a thumbs up, or mark sources relevant).',
   TRAINING_EXPORT_NO_POSITIVES:
     'There is no training data to export yet: no feedback says which passage answers a question. Give a thumbs up to a good answer, or mark a source relevant.',
+  ADAPTER_TOO_FEW_QUERIES:
+    "The relevance adapter learns from questions whose sources you judged, and it needs at least {needed}; there are {queries}. Mark the sources of at least {needed} questions' answers as relevant (or give good answers a thumbs up), or generate synthetic questions, then train it again.",
+  ADAPTER_NEEDS_EMBEDDER:
+    'The relevance adapter tunes the search by meaning, which is off: the embedding model is not loaded. Load it from the Models panel, then train the adapter.',
+  ADAPTER_RUNNING: 'The relevance adapter is already being trained. Wait for that run to finish, or stop it.',
+  ADAPTER_TRAIN_FAILED: 'The relevance adapter could not be trained.',
+  ADAPTER_SAVE_FAILED: 'The relevance adapter could not be saved or changed.',
+  ADAPTER_READ_FAILED: 'The relevance adapter could not be read.',
   INSTRUCTION_FILTERS_INVALID:
     'Your instruction could not be turned into search filters ({why}), so the search ran without them.',
 } as const;

@@ -37,6 +37,11 @@ export const BASE_MS = {
   search: 15_000,
   perCandidate: 100,
   perScannedRow: 0.1,
+  /**
+   * One epoch of the query adapter's training, per multiply-add (a W·q per pair and its gradient, dims² each, and the
+   * held-out ranking over every row): plain JS does about 10⁸ a second here, so this is 10× that.
+   */
+  perAdapterOp: 1e-4,
 } as const;
 
 /**
@@ -68,6 +73,12 @@ export const budgets = {
    * model, so this only backstops it, and covers the longest silence a model may keep (a reload on WASM, or one text
    * on the slowest GPU).
    */
+  /**
+   * One epoch of the query adapter (learn/train-adapter.ts) on `queries` queries over `rows` rows of `dims`: each
+   * query's pairs (a few positives each) cost dims² twice, and its held-out ranking rows × dims.
+   */
+  adapterEpoch: (pace: Pace, rows: number, dims: number, queries: number) =>
+    scaled(pace, BASE_MS.call + BASE_MS.perAdapterOp * queries * dims * (8 * dims + rows)),
   peerWait: (cores: number) =>
     Math.max(
       scaled(assumedPace('wasm', cores), BASE_MS.loadQuiet),

@@ -94,3 +94,5 @@ export {
 export { isQuotaError, toStorageError } from './storage-errors';
 export { listEvalQuestions, listJudgedFeedback, saveEvalRun, listEvalRuns, deleteEvalRun } from './eval-repo';
 export type { EvalRunRecord } from './eval-schema';
+export { getAdapter, putAdapter, setAdapterEnabled, deleteAdapter } from './adapter-repo';
+export type { AdapterRecord } from './adapter-schema';

@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 import type { LecternDatabase } from './db';
 import { DERIVED_STORES, journal } from './documents-repo';
 import type {
+  AdapterRecord,
   ChunkRecord,
   DocumentRecord,
   FeedbackRecord,
@@ -24,6 +25,8 @@ export interface LibraryRows {
   settings: SettingRecord[];
   /** Feedback on answers (v5); chunk ids in it may name passages of documents no longer in the library. */
   feedback: FeedbackRecord[];
+  /** The relevance adapters (v6), one per embedder. */
+  adapters: AdapterRecord[];
 }
 
 /** What an import changed: documents written, documents removed (replace), documents skipped as already present. */
@@ -47,8 +50,8 @@ const ROW_STORES = ['documents', ...DERIVED_STORES] as const;
  */
 export async function readLibraryRows(db: LecternDatabase, settingKeys: readonly string[]): Promise<LibraryRows> {
   return guardStorage('exportLibrary', async () => {
-    const tx = db.transaction([...ROW_STORES, 'settings', 'feedback']);
-    const [documents, chunks, vectors, keywords, tokenVectors, settings, feedback] = await Promise.all([
+    const tx = db.transaction([...ROW_STORES, 'settings', 'feedback', 'adapters']);
+    const [documents, chunks, vectors, keywords, tokenVectors, settings, feedback, adapters] = await Promise.all([
       tx.objectStore('documents').getAll(),
       tx.objectStore('chunks').getAll(),
       tx.objectStore('vectors').getAll(),
@@ -56,6 +59,7 @@ export async function readLibraryRows(db: LecternDatabase, settingKeys: readonly
       tx.objectStore('tokenVectors').getAll(),
       Promise.all(settingKeys.map((key) => tx.objectStore('settings').get(key))),
       tx.objectStore('feedback').getAll(),
+      tx.objectStore('adapters').getAll(),
       tx.done,
     ]);
     return {
@@ -66,6 +70,7 @@ export async function readLibraryRows(db: LecternDatabase, settingKeys: readonly
       tokenVectors,
       settings: settings.filter((row): row is SettingRecord => row !== undefined),
       feedback,
+      adapters,
     };
   });
 }
@@ -85,7 +90,7 @@ export async function writeLibraryRows(
 ): Promise<LibraryWriteOutcome> {
   return guardStorage('importLibrary', () => {
     const tx = db.transaction(
-      [...ROW_STORES, 'settings', 'journal', 'feedback', 'evalQuestions', 'judgments'],
+      [...ROW_STORES, 'settings', 'journal', 'feedback', 'evalQuestions', 'judgments', 'adapters'],
       'readwrite',
     );
     return runInTransaction(tx, 'importLibrary', async (track) => {
@@ -140,6 +145,11 @@ export async function writeLibraryRows(
       if (mode === 'replace') track(feedback.clear());
       const known = new Set(mode === 'replace' ? [] : await feedback.getAllKeys());
       for (const row of rows.feedback) if (!known.has(row.id)) track(feedback.put(row));
+      // Adapters, likewise: replace puts the export's in place of this browser's; merge keeps an embedder's own here.
+      const adapters = tx.objectStore('adapters');
+      if (mode === 'replace') track(adapters.clear());
+      const trained = new Set(mode === 'replace' ? [] : await adapters.getAllKeys());
+      for (const row of rows.adapters) if (!trained.has(row.embedderId)) track(adapters.put(row));
       return {
         added: documents.map((d) => d.id),
         removed,

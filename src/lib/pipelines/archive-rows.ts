@@ -106,6 +106,17 @@ const SHAPES: Record<keyof LibraryRows, Record<string, Check>> = {
     expanded: strings,
     copied: (v) => typeof v === 'boolean',
   },
+  adapters: {
+    embedderId: str,
+    dims: (v) => count(v) && (v as number) > 0,
+    weights: (v) => v instanceof Float32Array,
+    enabled: (v) => typeof v === 'boolean',
+    heldOut: (v) => isRow(v) && num(v.before) && num(v.after) && count(v.queries),
+    trainQueries: count,
+    trainPairs: count,
+    sources: (v) => isRow(v) && count(v.feedback) && count(v.synthetic),
+    trainedAt: num,
+  },
 };
 
 const invalid = (why: string) => new AppError('ARCHIVE_INVALID', undefined, { why });
@@ -180,6 +191,14 @@ export function checkRows(rows: LibraryRows, settingKeys: readonly string[]): vo
     rows.feedback.map((f) => f.id),
     'feedback records',
   );
+  unique(
+    rows.adapters.map((a) => a.embedderId),
+    'adapters',
+  );
+  for (const a of rows.adapters) {
+    if (a.weights.length !== a.dims * a.dims || !a.weights.every(Number.isFinite))
+      throw invalid(`the adapter of ${a.embedderId} does not have ${a.dims}×${a.dims} finite weights`);
+  }
   for (const s of rows.settings) {
     if (!settingKeys.includes(s.key)) throw invalid(`the setting "${s.key}" is not one Lectern exports`);
   }

@@ -4,9 +4,18 @@
 // JSON, deflated); vectors.json and token-vectors.json (the rows, each binary field replaced by [offset, length] into
 // vectors.bin / token-vectors.bin, which hold the raw bytes, stored uncompressed: quantized vectors do not compress).
 // feedback.json (the feedback records, deflated) came with storage version 5: an export without it imports with none.
+// adapters.json (the relevance adapters, deflated; their Float32 weights as [offset, length] into adapters.bin) came
+// with storage version 6: an export without them imports with none.
 import { unzipSync, Zip, ZipDeflate, ZipPassThrough, strFromU8, strToU8 } from 'fflate';
 import { AppError } from '../errors';
-import type { ImportMode, LibraryRows, LibraryWriteOutcome, TokenVectorRecord, VectorRecord } from '../persistence';
+import type {
+  AdapterRecord,
+  ImportMode,
+  LibraryRows,
+  LibraryWriteOutcome,
+  TokenVectorRecord,
+  VectorRecord,
+} from '../persistence';
 import { DEFAULT_SETTINGS, type Settings } from '../config/defaults';
 import { checkRows } from './archive-rows';
 
@@ -81,7 +90,7 @@ export interface ExportResult {
 }
 
 /** The binary fields of vector rows and token-vector rows, kept in the .bin entries. */
-const BINARY = { vectors: ['data'], tokenVectors: ['data', 'scales'] } as const;
+const BINARY = { vectors: ['data'], tokenVectors: ['data', 'scales'], adapters: ['weights'] } as const;
 const ENTRY = {
   documents: 'documents.json',
   chunks: 'chunks.json',
@@ -90,10 +99,14 @@ const ENTRY = {
   tokenVectors: 'token-vectors.json',
   settings: 'settings.json',
   feedback: 'feedback.json',
+  adapters: 'adapters.json',
 } as const satisfies Record<keyof LibraryRows, string>;
-/** Entries an older export lacks (it imports with none of these rows): feedback came with storage version 5. */
-const OPTIONAL: ReadonlySet<string> = new Set([ENTRY.feedback]);
-const BIN = { vectors: 'vectors.bin', tokenVectors: 'token-vectors.bin' } as const;
+const BIN = { vectors: 'vectors.bin', tokenVectors: 'token-vectors.bin', adapters: 'adapters.bin' } as const;
+/**
+ * Entries an older export lacks (it imports with none of these rows): feedback came with storage version 5, the
+ * adapters with 6.
+ */
+const OPTIONAL: ReadonlySet<string> = new Set([ENTRY.feedback, ENTRY.adapters, BIN.adapters]);
 const MANIFEST = 'manifest.json';
 
 const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -158,6 +171,11 @@ export async function exportLibrary(ports: ExportPorts, options: ArchiveOptions 
   aborted(signal);
   const vectors = splitBinary(rows.vectors, BINARY.vectors);
   const tokens = splitBinary(rows.tokenVectors, BINARY.tokenVectors);
+  // Each adapter's weights as their own bytes (a Float32Array may be a view into a larger buffer).
+  const adapters = splitBinary(
+    rows.adapters.map((a) => ({ ...a, weights: a.weights.slice().buffer })),
+    BINARY.adapters,
+  );
   const parts: [string, Uint8Array, boolean][] = [
     [ENTRY.documents, strToU8(JSON.stringify(rows.documents)), true],
     [ENTRY.chunks, strToU8(JSON.stringify(rows.chunks)), true],
@@ -166,8 +184,10 @@ export async function exportLibrary(ports: ExportPorts, options: ArchiveOptions 
     [ENTRY.feedback, strToU8(JSON.stringify(rows.feedback)), true],
     [ENTRY.vectors, strToU8(JSON.stringify(vectors.json)), true],
     [ENTRY.tokenVectors, strToU8(JSON.stringify(tokens.json)), true],
+    [ENTRY.adapters, strToU8(JSON.stringify(adapters.json)), true],
     [BIN.vectors, vectors.bin, false],
     [BIN.tokenVectors, tokens.bin, false],
+    [BIN.adapters, adapters.bin, false],
   ];
   const entries: ArchiveManifest['entries'] = {};
   for (const [name, bytes] of parts) entries[name] = { bytes: bytes.length, sha256: await sha256(bytes) };
@@ -290,6 +310,7 @@ export async function readArchive(
       files[BIN.tokenVectors],
       'token vectors',
     ) as TokenVectorRecord[],
+    adapters: files[ENTRY.adapters] ? adapterRows(json(ENTRY.adapters), files[BIN.adapters]) : [],
   };
   for (const part of Object.keys(ENTRY) as (keyof LibraryRows)[]) {
     const absent = OPTIONAL.has(ENTRY[part]) && !files[ENTRY[part]] && manifest.counts?.[part] === undefined;
@@ -298,6 +319,16 @@ export async function readArchive(
   }
   checkRows(rows, ARCHIVE_SETTINGS);
   return { manifest, rows };
+}
+
+/** Adapter rows with their weights back as Float32 values (checkRows then checks their count and shape). */
+function adapterRows(rows: unknown, bin: Uint8Array | undefined): AdapterRecord[] {
+  return joinBinary(rows, BINARY.adapters, bin, 'adapters').map((row, i) => {
+    const r = row as Record<string, unknown>;
+    const bytes = r.weights as ArrayBuffer;
+    if (bytes.byteLength % 4 !== 0) throw invalid(`adapters row ${i} has weights that are not Float32 values`);
+    return { ...r, weights: new Float32Array(bytes) } as unknown as AdapterRecord;
+  });
 }
 
 const invert = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k]));

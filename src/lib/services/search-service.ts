@@ -6,6 +6,20 @@ import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import { retrieve } from '../pipelines/retrieve';
 import {
+  activeAdapter,
+  summarizeAdapter,
+  trainAdapterRecord,
+  type AdapterMethods,
+  type AdapterSummary,
+} from '../pipelines/adapter';
+import { adaptQueries, type QueryAdapter } from '../learn/query-adapter';
+import {
+  deleteAdapter,
+  getAdapter,
+  listEvalQuestions,
+  listFeedback,
+  putAdapter,
+  setAdapterEnabled,
   forEachKeywordRow,
   getTokenVectors,
   journalSince,
@@ -139,12 +153,20 @@ export const SNAPSHOT_EVERY = 1_000;
  * The search worker's handlers. Each reports how long it may take before its next sign of life (HandlerContext.expect,
  * from models/budgets.ts): the owner's watchdog ends a worker that overruns one (see state/search-worker.ts).
  */
-export function searchHandlers(options: SearchServiceOptions = {}): Handlers<SearchMethods & IndexSyncMethods> {
+export function searchHandlers(
+  options: SearchServiceOptions = {},
+): Handlers<SearchMethods & IndexSyncMethods & AdapterMethods> {
   const pace = options.pace ?? assumedPace('wasm');
   /** The GPU MaxSim may run on a software GPU: the slowest pace, like a model before it has loaded. */
   const gpuPace = { ...pace, device: 'webgpu', softwareGpu: true } satisfies Pace;
   let db: LecternDatabase | null = null;
   let embedderId: string | null = null;
+  /** The embedder's dimensions (null: no embedder), which the query adapter must have. */
+  let embedderDims: number | null = null;
+  /** The query adapter searches apply (persistence/adapter-schema.ts): the stored one for the embedder when it is on. */
+  let adapter: QueryAdapter | null = null;
+  /** The adapter's training in progress: one at a time. */
+  let training = false;
   let dense: VectorIndex | null = null;
   let denseKind: DenseIndexKind | null = null;
   let keyword = new Bm25Index();
@@ -180,6 +202,23 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     return db;
   };
 
+  /**
+   * Reads the stored adapter of the embedder in use and applies it when it is on and fits the embedder (none: queries
+   * as the embedder writes them). Returns it without its weights.
+   */
+  const readAdapter = async (): Promise<AdapterSummary | null> => {
+    const record = embedderId ? await getAdapter(need(), embedderId) : null;
+    adapter = activeAdapter(record, embedderDims);
+    return record ? summarizeAdapter(record) : null;
+  };
+
+  /** readAdapter while opening: an adapter that cannot be read leaves search as the embedder has it, and is said. */
+  const readAdapterQuietly = () =>
+    readAdapter().catch((err: unknown) => {
+      adapter = null;
+      console.warn('Lectern: the relevance adapter was not read:', toAppError(err).message);
+    });
+
   const filterFor = (f: SearchFilters): ((id: string) => boolean) | null => {
     const docs = f.docIds?.length ? new Set(f.docIds) : null;
     const kinds = f.kinds?.length ? new Set(f.kinds) : null;
@@ -200,6 +239,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     dense = null;
     denseKind = null;
     embedderId = embedder?.key ?? null;
+    embedderDims = embedder?.dims ?? null;
     if (!embedder) return;
     const stored = await loadAllVectors(need(), embedder.key);
     // The build runs in one go, in proportion to the rows.
@@ -222,8 +262,10 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
    * ranked within its own library (BM25 scores of two corpora do not compare; ranks do). A published library that
    * fails (a damaged shard, the network) is left out of this search, and the failure said in the search note.
    */
-  const search = async ({ vector, text, k, filters, weights, only }: SearchParams, expect: Expect) => {
+  const search = async ({ vector: raw, text, k, filters, weights, only }: SearchParams, expect: Expect) => {
     const filter = filterFor(filters);
+    // The query adapter moves the query only; the stored document vectors stay as they are.
+    const vector = raw && adapter ? adaptQueries(adapter, raw) : raw;
     // `only` leaves the other kind of search out (BM25-only and dense-only runs of the evaluation); a weight of 0 does
     // not: its hits still come as candidates, ranked last by the fusion.
     const useKeyword = only !== 'dense';
@@ -405,6 +447,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
       }
     }
     if (rebuildAll) keywordAt = await rebuild(params, expect);
+    await readAdapterQuietly();
     snapshotSeq = stored.latest;
     changesSinceSnapshot = 0;
     dirty = from !== 'snapshot' || replayed > 0;
@@ -426,6 +469,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     ({ meta, keyword } = live);
     const keywordAt = performance.now();
     embedderId = params.embedder?.key ?? null;
+    embedderDims = params.embedder?.dims ?? null;
     if (live.dense) [dense, denseKind] = [live.dense, 'exact'];
     else await openDense(params, expect);
     const ids = stored.changed;
@@ -520,6 +564,7 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     useEmbedder: async (params, ctx) => {
       ctx.expect(budgets.index(pace, 0));
       await openDense(params, ctx.expect);
+      await readAdapterQuietly();
       // The stored snapshot holds another embedder's rows (or none): store this one's, so the next start restores it.
       dirty = true;
       scheduleSnapshot(snapshotIdleMs);
@@ -667,6 +712,63 @@ export function searchHandlers(options: SearchServiceOptions = {}): Handlers<Sea
     },
 
     retrieve: async (req, ctx) => retrieveHere(req, ctx),
+
+    trainAdapter: async (_params, ctx) => {
+      ctx.expect(budgets.index(pace, keyword.size));
+      const d = need();
+      const id = embedderId;
+      if (!id || !embedder || !dense) throw new AppError('ADAPTER_NEEDS_EMBEDDER');
+      if (training) throw new AppError('ADAPTER_RUNNING');
+      training = true;
+      try {
+        let epochBudget = budgets.index(pace, keyword.size);
+        const line = waiting<EmbedderMethods>(embedder, ctx.expect, budgets.peerWait(pace.cores), () => epochBudget)!;
+        const record = await trainAdapterRecord(
+          id,
+          {
+            feedback: () => listFeedback(d),
+            questions: () => listEvalQuestions(d),
+            vectors: () => loadAllVectors(d, id),
+            embedQueries: (texts, signal) => line.call('embed', { texts, kind: 'query' }, { signal }),
+          },
+          {
+            signal: ctx.signal,
+            onData: ({ rows, dims, queries }) => {
+              epochBudget = budgets.adapterEpoch(pace, rows, dims, queries);
+              ctx.expect(epochBudget);
+            },
+            onProgress: (p) => {
+              ctx.expect(epochBudget);
+              ctx.progress(p);
+            },
+          },
+        );
+        await putAdapter(d, record);
+        // Another embedder may have come meanwhile: then its own adapter (read with it) stays.
+        if (embedderId === id) adapter = activeAdapter(record, embedderDims);
+        return summarizeAdapter(record);
+      } finally {
+        training = false;
+      }
+    },
+
+    loadAdapter: async (_params, ctx) => {
+      ctx.expect(budgets.call(pace));
+      return readAdapter();
+    },
+
+    setAdapter: async ({ enabled }, ctx) => {
+      ctx.expect(budgets.call(pace));
+      const record = embedderId ? await setAdapterEnabled(need(), embedderId, enabled) : null;
+      adapter = activeAdapter(record, embedderDims);
+      return record ? summarizeAdapter(record) : null;
+    },
+
+    resetAdapter: async (_params, ctx) => {
+      ctx.expect(budgets.call(pace));
+      if (embedderId) await deleteAdapter(need(), embedderId);
+      adapter = null;
+    },
   };
 
   /**

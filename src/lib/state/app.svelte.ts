@@ -31,6 +31,7 @@ import { OfflineState } from './offline.svelte';
 import { FirstRunState } from './first-run.svelte';
 import { DownloadsState, type ModelChoice } from './downloads.svelte';
 import { FeedbackState } from './feedback.svelte';
+import { AdapterState } from './adapter.svelte';
 import { PromptsState } from './prompts.svelte';
 import { EvalSetState } from './eval-set.svelte';
 
@@ -83,6 +84,8 @@ export class AppState {
   readonly evaluate: EvaluateState;
   /** Feedback on answers, kept in this browser, and the training-data export. */
   readonly feedback: FeedbackState;
+  /** The relevance adapter trained on that feedback (and the synthetic questions), in the search worker. */
+  readonly adapter: AdapterState;
   /** The first run (the sample library), files dropped anywhere on the window, and pasted notes. */
   readonly firstRun: FirstRunState;
   /** The answer template's versions with their figures in use, and which one new questions get (Settings → Prompts). */
@@ -196,6 +199,10 @@ export class AppState {
       ...common,
     });
     this.feedback = new FeedbackState({ db, models: () => this.modelsInUse(), ...common });
+    this.adapter = new AdapterState({
+      call: (method, params, options) => this.models.adapter(method, params, options),
+      info: (text) => this.info(text),
+    });
     this.chat = new ChatState({
       db,
       settings: () => ({ ...this.settings }),
@@ -236,8 +243,9 @@ export class AppState {
       forget: (docId) => void this.chat.forgetDocument(docId),
       back: (docIds) => {
         this.chat.documentsBack(docIds);
-        // An import (merge or replace) may bring feedback records.
+        // An import (merge or replace) may bring feedback records, and an adapter (the search worker reads it again).
         void this.feedback.load();
+        void this.adapter.load();
       },
       reloadSaved: async () => {
         await this.chat.restore();

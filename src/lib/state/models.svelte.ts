@@ -10,13 +10,14 @@ import type { EmbedderMethods } from '../models/embedder/types';
 import type { DeviceMoved } from '../models/gpu-fallback';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { RuntimeConfig } from '../models/runtime';
+import type { AdapterMethods } from '../pipelines/adapter';
 import type { GeneratorAccess, SearchAccess } from '../pipelines/ask';
 import type { IngestMethods } from '../pipelines/library-types';
 import type { LibraryChange } from '../pipelines/library-sync';
 import type { DocumentSummary } from '../pipelines/ingest';
 import type { PassageRow, PublishedOpened, SearchMethods, SearchOpened } from '../retrieval/search-types';
 import type { DenseIndexKind } from '../retrieval/vector-index';
-import type { MethodMap, RpcClient } from '../rpc';
+import type { CallOptions, MethodMap, RpcClient } from '../rpc';
 import { AnswerModel } from './answer-model.svelte';
 import { ModelSlot } from './model-slot.svelte';
 import { ModelWorker } from './model-worker';
@@ -356,6 +357,16 @@ export class ModelsState {
   /** The published library's passages behind `ids`. */
   publishedPassages(ids: string[]): Promise<(PassageRow | undefined)[]> {
     return this.search.call('publishedPassages', { ids });
+  }
+
+  /** A call on the relevance adapter (pipelines/adapter.ts) in the search worker; SEARCH_NOT_READY until it opened. */
+  adapter<K extends keyof AdapterMethods>(
+    method: K,
+    params: AdapterMethods[K]['params'],
+    options?: CallOptions<AdapterMethods[K]['progress']>,
+  ): Promise<AdapterMethods[K]['result']> {
+    if (!this.searchReady) return Promise.reject(new AppError('SEARCH_NOT_READY'));
+    return this.search.call(method, params, options);
   }
 
   /** After `settled`: what search can use (see pipelines/ask.ts). */

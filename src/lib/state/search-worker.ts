@@ -1,11 +1,12 @@
 // The search worker under supervision: a stuck or crashed one is replaced, reopened on the same library, relinked.
 import { AppError, toWire, type WireError } from '../errors';
+import type { AdapterMethods } from '../pipelines/adapter';
 import type { IndexSyncMethods } from '../pipelines/library-sync';
 import type { OpenPublishedParams, PublishedOpened, SearchMethods, SearchOpenParams } from '../retrieval/search-types';
 import type { CallOptions, Clock, RpcClient, Terminable } from '../rpc';
 import { ModelWorker } from './model-worker';
 
-export type SearchRpc = SearchMethods & IndexSyncMethods;
+export type SearchRpc = SearchMethods & IndexSyncMethods & AdapterMethods;
 
 type Method = keyof SearchRpc & string;
 

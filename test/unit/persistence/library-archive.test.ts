@@ -1,6 +1,6 @@
 // Library export and import: the zip round-trips every row byte for byte, and a damaged, tampered, truncated or foreign
 // file is refused with its own code, nothing written; merge adds only new documents; a failed write leaves no trace;
-// feedback travels with the library, and an export from before feedback still imports.
+// feedback and the relevance adapters travel with the library, and an export from before them still imports.
 import 'fake-indexeddb/auto';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,11 +9,13 @@ import {
   DB_VERSION,
   getSetting,
   openLecternDB,
+  putAdapter,
   putFeedback,
   readLibraryRows,
   saveDocumentWithChunks,
   setSetting,
   writeLibraryRows,
+  type AdapterRecord,
   type LecternDatabase,
   type TokenVectorRecord,
   type VectorRecord,
@@ -28,7 +30,16 @@ import {
 } from '../../../src/lib/pipelines/library-archive';
 import { makeBatch, makeFeedback, uniqueDbName } from './fixtures';
 
-const STORES = ['documents', 'chunks', 'vectors', 'keywords', 'tokenVectors', 'settings', 'feedback'] as const;
+const STORES = [
+  'documents',
+  'chunks',
+  'vectors',
+  'keywords',
+  'tokenVectors',
+  'settings',
+  'feedback',
+  'adapters',
+] as const;
 
 let source: LecternDatabase;
 let target: LecternDatabase;
@@ -94,7 +105,21 @@ async function fill(db: LecternDatabase): Promise<void> {
   await setSetting(db, 'conversation', [TURN]);
   await setSetting(db, 'pendingCurrent:tab-1', 'tab-1:0');
   await putFeedback(db, FEEDBACK);
+  await putAdapter(db, ADAPTER);
 }
+
+/** A trained relevance adapter (2 × 2 weights, one of them not exactly representable in decimal). */
+const ADAPTER: AdapterRecord = {
+  embedderId: 'emb-a',
+  dims: 2,
+  weights: Float32Array.from([1.0625, -0.1, 0.25, 0.9]),
+  enabled: true,
+  heldOut: { before: 0.5, after: 0.625, queries: 2 },
+  trainQueries: 8,
+  trainPairs: 9,
+  sources: { feedback: 6, synthetic: 4 },
+  trainedAt: 1_700_000_000_000,
+};
 
 /** Feedback on a question, with a thumb, a reason and marks (one on a passage of no document: it stays). */
 const FEEDBACK = makeFeedback('turn-1', {
@@ -193,6 +218,7 @@ describe('library export', () => {
       tokenVectors: 2,
       settings: 2,
       feedback: 1,
+      adapters: 1,
     });
     const names = Object.keys(files).filter((n) => n !== 'manifest.json');
     expect(Object.keys(manifest.entries).sort()).toEqual(names.sort());
@@ -205,6 +231,8 @@ describe('library export', () => {
     // Binary fields travel as raw bytes, never as JSON number arrays.
     expect(strFromU8(files['token-vectors.json']!)).not.toMatch(/\[\d+,\d+,\d+/);
     expect(files['token-vectors.bin']!.length).toBe(2 * (18 + 12));
+    expect(strFromU8(files['adapters.json']!)).not.toContain('1.0625');
+    expect(files['adapters.bin']!.length).toBe(4 * 4);
   });
 });
 
@@ -277,6 +305,54 @@ describe('library import', () => {
     await importLibrary(old, 'replace', ports(target));
     expect(await target.count('feedback')).toBe(0);
     expect(await target.count('documents')).toBe(2);
+  });
+
+  it('the adapter comes back with its exact weights; an export from before adapters imports with none', async () => {
+    await fill(source);
+    await importLibrary(await exported(source), 'replace', ports(target));
+    const [back] = await target.getAll('adapters');
+    expect(back).toEqual(ADAPTER);
+    expect(back!.weights).toBeInstanceOf(Float32Array);
+    const old = repack(await exported(source), (f) => {
+      delete f['adapters.json'];
+      delete f['adapters.bin'];
+      editManifest(f, (m) => {
+        delete (m.counts as Partial<ArchiveManifest['counts']>).adapters;
+        delete m.entries['adapters.json'];
+        delete m.entries['adapters.bin'];
+      });
+    });
+    const fresh = await openLecternDB(uniqueDbName());
+    expect(await importLibrary(old, 'merge', ports(fresh))).toMatchObject({ added: ['a', 'b'] });
+    expect(await fresh.count('adapters')).toBe(0);
+    fresh.close();
+    // Replace puts the export's adapters (none) in place of this browser's.
+    await importLibrary(old, 'replace', ports(target));
+    expect(await target.count('adapters')).toBe(0);
+  });
+
+  it('merge keeps the adapter trained here for an embedder and adds the others', async () => {
+    await fill(source);
+    await putAdapter(source, { ...ADAPTER, embedderId: 'emb-b', enabled: false });
+    const mine = { ...ADAPTER, weights: Float32Array.from([1, 0, 0, 1]) };
+    await putAdapter(target, mine);
+    await importLibrary(await exported(source), 'merge', ports(target));
+    const rows = await target.getAll('adapters');
+    expect(rows.map((r) => [r.embedderId, Array.from(r.weights), r.enabled])).toEqual([
+      ['emb-a', [1, 0, 0, 1], true],
+      ['emb-b', Array.from(ADAPTER.weights), false],
+    ]);
+  });
+
+  it('refuses an adapter whose weights do not fit its dimensions, writing nothing', async () => {
+    await fill(source);
+    await putAdapter(source, { ...ADAPTER, embedderId: 'emb-c', dims: 3 });
+    const err = await importLibrary(await exported(source), 'replace', ports(target)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('ARCHIVE_INVALID');
+    expect((err as AppError).message).toContain('the adapter of emb-c does not have 3×3 finite weights');
+    expect(await target.count('documents')).toBe(0);
+    expect(await target.count('adapters')).toBe(0);
   });
 
   it('merge adds the feedback records not here yet and keeps those here as they are', async () => {

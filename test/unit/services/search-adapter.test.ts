@@ -1,0 +1,232 @@
+// The relevance adapter in the search worker: trained on stored feedback next to the stored vectors (progress, abort,
+// too few questions), stored per embedder, and applied to dense query vectors only while it is on.
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/lib/errors';
+import type { EmbedderMethods } from '../../../src/lib/models/embedder/types';
+import {
+  getAdapter,
+  openLecternDB,
+  putAdapter,
+  putFeedback,
+  saveDocumentWithChunks,
+  type AdapterRecord,
+  type LecternDatabase,
+} from '../../../src/lib/persistence';
+import type { AdapterMethods, AdapterProgress } from '../../../src/lib/pipelines/adapter';
+import type { SearchMethods } from '../../../src/lib/retrieval/search-types';
+import { LocalCaller, serve, type Endpoint, type Handlers } from '../../../src/lib/rpc';
+import { searchHandlers } from '../../../src/lib/services/search-service';
+import { makeChunks, makeDoc, makeFeedback, uniqueDbName } from '../persistence/fixtures';
+
+const DIMS = 4;
+const ROWS = 12;
+const unit = (...v: number[]) => {
+  const n = Math.hypot(...v);
+  return Float32Array.from(v, (x) => x / n);
+};
+/** Chunk i of document "d": spread over the four axes, each a little different. */
+const chunkVector = (i: number) =>
+  unit(
+    1 + (i % 4 === 0 ? 4 : 0),
+    1 + (i % 4 === 1 ? 4 : 0),
+    1 + (i % 4 === 2 ? 4 : 0),
+    1 + (i % 4 === 3 ? 4 : 0) + i / 10,
+  );
+
+let db: LecternDatabase | null = null;
+const channels: MessageChannel[] = [];
+afterEach(() => {
+  db?.close();
+  for (const c of channels.splice(0)) {
+    c.port1.close();
+    c.port2.close();
+  }
+});
+
+async function library(): Promise<string> {
+  const name = uniqueDbName();
+  db = await openLecternDB(name);
+  const chunks = makeChunks('d', ROWS);
+  await saveDocumentWithChunks(
+    db,
+    makeDoc('d', { chunkCount: ROWS }),
+    chunks,
+    chunks.map((c, i) => ({ chunkId: c.id, docId: 'd', embedderId: 'emb-a', dims: DIMS, data: chunkVector(i).buffer })),
+  );
+  return name;
+}
+
+type Rpc = SearchMethods & AdapterMethods;
+
+/** The service opened on the library, with a fake embedder line that records the texts it embeds. */
+async function service(embedded: string[] = []) {
+  const search = new LocalCaller<Rpc>(searchHandlers());
+  await search.call('open', {
+    dbName: await library(),
+    embedder: { key: 'emb-a', dims: DIMS },
+    voyWasmUrl: 'unused:',
+    denseIndex: 'exact',
+  });
+  const channel = new MessageChannel();
+  channels.push(channel);
+  const embedder = {
+    embed: async ({ texts }: { texts: string[] }) => {
+      embedded.push(...texts);
+      const out = new Float32Array(texts.length * DIMS);
+      // Each question "Question q<i>?" points near chunk (i + 1): the search is wrong the same way for each.
+      texts.forEach((t, r) => out.set(chunkVector((Number(/q(\d+)/.exec(t)?.[1] ?? 0) + 1) % ROWS), r * DIMS));
+      return out;
+    },
+  } as unknown as Handlers<EmbedderMethods>;
+  serve(channel.port2 as unknown as Endpoint, embedder);
+  channel.port2.start();
+  await search.call('attach', { embedder: channel.port1, late: null });
+  return search;
+}
+
+/** `n` questions, each with its right passage (chunk i) marked relevant and the one it wrongly ranks first not. */
+async function judge(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const right = `d:${i}`;
+    const wrong = `d:${(i + 1) % ROWS}`;
+    await putFeedback(
+      db!,
+      makeFeedback(`q${i}`, {
+        at: 1_000 + i,
+        query: `Question q${i}?`,
+        stages: {
+          dense: null,
+          keyword: null,
+          fused: { ids: [wrong, right], scores: [1, 0.9] },
+          reranked: null,
+          final: { ids: [wrong, right], scores: [1, 0.9] },
+        },
+        sources: { [right]: 'relevant', [wrong]: 'not-relevant' },
+      }),
+    );
+  }
+}
+
+/** W that swaps axes 0 and 2. */
+const SWAP: AdapterRecord = {
+  embedderId: 'emb-a',
+  dims: DIMS,
+  weights: Float32Array.from([0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]),
+  enabled: true,
+  heldOut: { before: 0.4, after: 0.6, queries: 2 },
+  trainQueries: 8,
+  trainPairs: 8,
+  sources: { feedback: 10, synthetic: 0 },
+  trainedAt: 5,
+};
+
+const denseTop = async (search: LocalCaller<Rpc>, vector: Float32Array) =>
+  (await search.call('search', { vector, text: '', k: 3, filters: {}, weights: { dense: 1, keyword: 1 } }))[0]!.id;
+
+describe('the relevance adapter in the search service', () => {
+  it('applies the stored adapter to dense queries while it is on, not when off or reset', async () => {
+    const name = uniqueDbName();
+    db = await openLecternDB(name);
+    const chunks = makeChunks('n', 3);
+    await saveDocumentWithChunks(
+      db,
+      makeDoc('n', { chunkCount: 3 }),
+      chunks,
+      [unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)].map((v, i) => ({
+        chunkId: chunks[i]!.id,
+        docId: 'n',
+        embedderId: 'emb-a',
+        dims: DIMS,
+        data: v.buffer,
+      })),
+    );
+    await putAdapter(db, SWAP);
+    const search = new LocalCaller<Rpc>(searchHandlers());
+    await search.call('open', {
+      dbName: name,
+      embedder: { key: 'emb-a', dims: DIMS },
+      voyWasmUrl: '',
+      denseIndex: 'exact',
+    });
+    // Loaded on open: a query along axis 0 finds the passage along axis 2.
+    expect(await denseTop(search, unit(1, 0, 0, 0))).toBe('n:2');
+    expect(await search.call('loadAdapter', {})).toMatchObject({ enabled: true, trainQueries: 8 });
+    expect(await search.call('setAdapter', { enabled: false })).toMatchObject({ enabled: false });
+    expect(await denseTop(search, unit(1, 0, 0, 0))).toBe('n:0');
+    expect((await getAdapter(db, 'emb-a'))?.enabled).toBe(false);
+    await search.call('setAdapter', { enabled: true });
+    expect(await denseTop(search, unit(1, 0, 0, 0))).toBe('n:2');
+    await search.call('resetAdapter', {});
+    expect(await denseTop(search, unit(1, 0, 0, 0))).toBe('n:0');
+    expect(await getAdapter(db, 'emb-a')).toBeNull();
+    expect(await search.call('loadAdapter', {})).toBeNull();
+  });
+
+  it('an adapter stored for another embedder, or with other dimensions, is not applied', async () => {
+    const search = new LocalCaller<Rpc>(searchHandlers());
+    const name = await library();
+    await putAdapter(db!, { ...SWAP, embedderId: 'emb-b' });
+    await putAdapter(db!, { ...SWAP, dims: 2, weights: Float32Array.from([0, 1, 1, 0]) });
+    await search.call('open', {
+      dbName: name,
+      embedder: { key: 'emb-a', dims: DIMS },
+      voyWasmUrl: '',
+      denseIndex: 'exact',
+    });
+    const plain = chunkVector(0);
+    expect(await denseTop(search, plain)).toBe('d:0');
+  });
+
+  it('trains on the judged feedback, reports each epoch, stores the record and uses it when it helped', async () => {
+    const embedded: string[] = [];
+    const search = await service(embedded);
+    await judge(10);
+    const seen: AdapterProgress[] = [];
+    const summary = await search.call('trainAdapter', {}, { onProgress: (p) => seen.push(p) });
+    expect(embedded).toHaveLength(10);
+    expect(seen.map((p) => p.epoch)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(seen.every((p) => p.epochs === 20 && Number.isFinite(p.loss) && p.heldOut >= 0)).toBe(true);
+    expect(summary).toMatchObject({ embedderId: 'emb-a', dims: DIMS, sources: { feedback: 10, synthetic: 0 } });
+    expect(summary.heldOut.queries + summary.trainQueries).toBe(10);
+    expect(summary.heldOut.after).toBe(seen.at(-1)!.heldOut);
+    expect(summary.enabled).toBe(summary.heldOut.after > summary.heldOut.before);
+    expect('weights' in summary).toBe(false);
+    const stored = await getAdapter(db!, 'emb-a');
+    expect(stored?.weights).toHaveLength(DIMS * DIMS);
+    expect(stored?.enabled).toBe(summary.enabled);
+  });
+
+  it('says how many questions it needs when there are too few, embedding nothing and storing nothing', async () => {
+    const embedded: string[] = [];
+    const search = await service(embedded);
+    await judge(3);
+    const err = await search.call('trainAdapter', {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('ADAPTER_TOO_FEW_QUERIES');
+    expect((err as AppError).details).toMatchObject({ queries: 3, needed: 8 });
+    expect((err as AppError).message).toContain('at least 8');
+    expect(embedded).toEqual([]);
+    expect(await getAdapter(db!, 'emb-a')).toBeNull();
+  });
+
+  it('stops when aborted, keeping the adapter stored before', async () => {
+    const search = await service();
+    await judge(10);
+    await putAdapter(db!, SWAP);
+    const controller = new AbortController();
+    const err = await search
+      .call('trainAdapter', {}, { signal: controller.signal, onProgress: () => controller.abort() })
+      .catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('ABORTED');
+    expect(await getAdapter(db!, 'emb-a')).toEqual(SWAP);
+  });
+
+  it('needs the embedding model', async () => {
+    const search = new LocalCaller<Rpc>(searchHandlers());
+    await search.call('open', { dbName: await library(), embedder: null, voyWasmUrl: '', denseIndex: 'exact' });
+    await judge(10);
+    const err = await search.call('trainAdapter', {}).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('ADAPTER_NEEDS_EMBEDDER');
+  });
+});

@@ -145,9 +145,6 @@ export async function askQuestion(
     const out = await complete(renderPrompt(multiQueryV1, { question: query }), 96);
     queries = [query, ...parseQueries(out, { exclude: [query] })];
   }
-  on.phase('searching');
-  on.info('Searching your documents…');
-  const { embedder, late } = search;
   const guided = await followInstruction(
     { ...req, question: query },
     search.retrieve,
@@ -155,6 +152,9 @@ export async function askQuestion(
     on,
     signal,
   );
+  on.phase('searching');
+  on.info('Searching your documents…');
+  const { embedder, late } = search;
   const found = await guided.retrieve(
     {
       queries,

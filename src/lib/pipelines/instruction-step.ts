@@ -121,6 +121,8 @@ export interface InstructionPorts {
 }
 
 export interface InstructionEvents {
+  /** Progress in plain words. */
+  info?(text: string): void;
   /** What the instruction does to this turn's search; before the search runs. */
   instruction?(view: TurnInstruction): void;
 }
@@ -154,6 +156,7 @@ export async function followInstruction(
   const text = req.instruction?.text.trim() ?? '';
   let view: TurnInstruction | null = null;
   if (text) {
+    if (!req.instruction?.chips) on.info?.('Turning your instructions into filters…');
     view = req.instruction?.chips
       ? { text, chips: req.instruction.chips, note: null }
       : await deriveChips(text, req.question, ports, signal);

@@ -200,6 +200,8 @@ export class ChatState {
     this.show(null);
     const id = crypto.randomUUID();
     Object.assign(this, { turnId: id, asked, query: question, error: null, stats: null });
+    // Chips kept from before are shown at once; new ones come when the model has turned the instruction into them.
+    if (instruction.chips) this.instruction = { text: instruction.text, chips: instruction.chips, note: null };
     let searched: AskedSearch | null = null;
     const request = {
       question,

@@ -18,6 +18,7 @@ import type { PassageRow, Retrieved, RetrieveRequest, SearchFilters } from '../r
 import { DEFAULT_FINAL_ORDER } from '../retrieval/final-order';
 import type { PromptUse } from '../persistence';
 import type { AskedSearch } from './feedback';
+import { followInstruction, type InstructionEvents, type InstructionRequest } from './instruction-step';
 import type { ChatPhase, Source } from './turn';
 import { answerUse } from './prompts';
 
@@ -39,6 +40,8 @@ export interface AskRequest {
   settings: AskSettings;
   filters: SearchFilters;
   filtersActive: boolean;
+  /** The search instruction this question follows (instruction-step.ts); absent or '' for none. */
+  instruction?: InstructionRequest;
   /** The answer template's version (the evaluation runs a chosen one); default the newest. */
   promptVersion?: number;
 }
@@ -76,6 +79,8 @@ export interface AskPorts {
   generator(): Promise<GeneratorAccess>;
   passages(ids: string[]): Promise<(PassageRow | undefined)[]>;
   docName(docId: string): string;
+  /** The library's documents (id and name), for the instruction step's prompt. */
+  documents?(): { id: string; name: string }[];
   /** The published library a document belongs to (its name); null for the user's own. */
   libraryOf(docId: string): string | null;
   /** The answer template this question uses (Settings → Prompts: pinned, or A/B); absent: grounded-answer v1. */
@@ -85,7 +90,7 @@ export interface AskPorts {
 }
 
 /** What the pipeline reports as it goes, for the state to show. */
-export interface AskEvents {
+export interface AskEvents extends InstructionEvents {
   phase(phase: ChatPhase): void;
   info(text: string): void;
   query(query: string): void;
@@ -140,16 +145,23 @@ export async function askQuestion(
     const out = await complete(renderPrompt(multiQueryV1, { question: query }), 96);
     queries = [query, ...parseQueries(out, { exclude: [query] })];
   }
+  const guided = await followInstruction(
+    { ...req, question: query },
+    search.retrieve,
+    { ...ports, complete },
+    on,
+    signal,
+  );
   on.phase('searching');
   on.info('Searching your documents…');
   const { embedder, late } = search;
-  const found = await search.retrieve(
+  const found = await guided.retrieve(
     {
       queries,
-      instructions: embedder?.instructions ? settings.searchInstructions.trim() : '',
+      instructions: embedder?.instructions ? guided.queryInstruction(settings.searchInstructions) : '',
       candidates: late ? settings.rerankCandidates : settings.topK,
       topK: settings.topK,
-      filters: req.filters,
+      filters: guided.filters,
       weights: { dense: settings.denseWeight, keyword: settings.keywordWeight },
       rerank: late ? { gpu: late.gpu, skip: [...late.skiplist] } : null,
     },
@@ -178,7 +190,7 @@ export async function askQuestion(
   if (!gate.relevant) {
     // Below the threshold the generator is not called: say so and show the nearest passages.
     on.note(
-      found.found === 0 && req.filtersActive
+      found.found === 0 && guided.filtered
         ? 'No passage matches the current filters. Clear them to search everything.'
         : searchNote(found, queries.length, search.keywordOnlyReason),
     );

@@ -1,6 +1,7 @@
 // One question and its answer as the conversation keeps it: the turn, its sources and its phases.
 import type { SentenceGrounding } from '../answer/grounding';
 import type { TokenMatch } from '../retrieval/search-types';
+import type { TurnInstruction } from './instruction-step';
 
 export interface Source {
   n: number;
@@ -47,6 +48,8 @@ export interface Turn {
   used: number[];
   dropped: number[];
   prompt: { name: string; version: number } | null;
+  /** The search instruction it followed and the filters it became; absent when none. */
+  instruction?: TurnInstruction;
 }
 
 /** The source with every piece of its document's text removed. */

@@ -409,6 +409,7 @@ export class AppState {
       docName: (docId) =>
         this.library.documents.find((d) => d.id === docId)?.name ?? this.published.docName(docId) ?? 'Unknown',
       libraryOf: (docId) => (this.published.owns(docId) ? this.published.name : null),
+      documents: () => this.library.documents.map((d) => ({ id: d.id, name: d.name })),
       answerPrompt: () => this.prompts.take(),
       promptUsed: (use) => this.prompts.used(use),
     };

@@ -7,11 +7,20 @@ import { getDocument, getSetting, setSetting, type LecternDatabase } from '../pe
 import { askQuestion, type AskEvents, type AskPorts, type AskSettings } from '../pipelines/ask';
 import { citationView, parseCitations, type CitationView } from '../pipelines/citation';
 import type { AskedSearch, FeedbackRecord, FeedbackSignal, FeedbackStart } from '../pipelines/feedback';
+import {
+  chipKey,
+  readInstruction,
+  splitQuestion,
+  type InstructionChip,
+  type InstructionRequest,
+  type TurnInstruction,
+} from '../pipelines/instruction-step';
 import { BUSY, forgetDocument, scrubSource, type ChatPhase, type Source, type Turn } from '../pipelines/turn';
 import type { SearchFilters } from '../retrieval/search-types';
 import { Latest } from '../rpc';
 
-export type { ChatPhase, CitationView, Source, Turn };
+export type { ChatPhase, CitationView, InstructionChip, Source, Turn, TurnInstruction };
+export { chipKey };
 
 export interface ChatFilters {
   docIds: string[];
@@ -35,6 +44,8 @@ export interface ChatContext {
 }
 
 const CONVERSATION_KEY = 'conversation';
+/** The conversation's standing search instruction (the Instructions field). */
+const INSTRUCTIONS_KEY = 'conversation-instructions';
 
 /** yyyy-mm-dd to ms since epoch, at the start or the end of that day; undefined when empty. */
 const day = (s: string, end: boolean) =>
@@ -42,6 +53,10 @@ const day = (s: string, end: boolean) =>
 
 export class ChatState {
   question = $state('');
+  /** The conversation's search instruction, followed by every question (with any written inline). */
+  instructions = $state('');
+  /** The shown turn's instruction and the filters it became; null when it followed none. */
+  instruction = $state<TurnInstruction | null>(null);
   /** Earlier turns of this conversation, oldest first. */
   history = $state<Turn[]>([]);
   asked = $state('');
@@ -76,7 +91,8 @@ export class ChatState {
 
   private current(): Turn {
     const { turnId: id, asked: question, query, answer, phase, sources, grounding, used, dropped, prompt } = this;
-    return { ...(id ? { id } : {}), question, query, answer, phase, sources, grounding, used, dropped, prompt };
+    const turn: Turn = { question, query, answer, phase, sources, grounding, used, dropped, prompt };
+    return { ...(id ? { id } : {}), ...turn, ...(this.instruction ? { instruction: this.instruction } : {}) };
   }
 
   private show(turn: Turn | null): void {
@@ -90,6 +106,7 @@ export class ChatState {
     this.used = turn?.used ?? [];
     this.dropped = turn?.dropped ?? [];
     this.prompt = turn?.prompt ?? null;
+    this.instruction = readInstruction(turn?.instruction) ?? null;
   }
 
   async restore(): Promise<void> {
@@ -98,6 +115,8 @@ export class ChatState {
     const saved = await getSetting<Turn[]>(db, CONVERSATION_KEY, []);
     // Also after a library import replaced the stored conversation: what was shown goes, even when none came.
     const turns = Array.isArray(saved) ? saved : [];
+    const instructions = await getSetting<unknown>(db, INSTRUCTIONS_KEY, '');
+    this.instructions = typeof instructions === 'string' ? instructions : '';
     this.latest.cancel();
     this.history = turns.slice(0, -1);
     this.show(turns[turns.length - 1] ?? null);
@@ -109,7 +128,10 @@ export class ChatState {
     this.show(null);
     this.error = null;
     this.stats = null;
+    // The instruction belongs to the conversation: a new one starts without it.
+    this.instructions = '';
     await this.persist();
+    await this.saveInstructions();
     this.ctx.info('Conversation cleared.');
   }
 
@@ -119,6 +141,15 @@ export class ChatState {
     if (!db) return;
     const turns = $state.snapshot([...this.history, ...(this.asked ? [this.current()] : [])]) as Turn[];
     await setSetting(db, CONVERSATION_KEY, turns).catch((err: unknown) =>
+      this.ctx.fail(toAppError(err, 'STORAGE_FAILED')),
+    );
+  }
+
+  /** Keeps the Instructions field for the next visit; a failed write is shown, never thrown at the caller. */
+  async saveInstructions(): Promise<void> {
+    const db = this.ctx.db();
+    if (!db) return;
+    await setSetting(db, INSTRUCTIONS_KEY, this.instructions).catch((err: unknown) =>
       this.ctx.fail(toAppError(err, 'STORAGE_FAILED')),
     );
   }
@@ -143,16 +174,34 @@ export class ChatState {
   }
 
   async ask(): Promise<void> {
-    const question = this.question.trim();
-    if (!question) {
+    const typed = this.question.trim();
+    if (!typed) {
       this.error = new AppError('QUESTION_EMPTY');
       this.ctx.fail(this.error);
       return;
     }
     if (this.asked) this.history = [...this.history, this.current()];
+    // An instruction written after the question joins the conversation's; the question part is searched.
+    const { question, instruction } = splitQuestion(typed, this.instructions);
+    await this.run(typed, question, { text: instruction });
+  }
+
+  /** Removes one of the shown turn's instruction filters and asks that question again without it. */
+  async removeChip(key: string): Promise<void> {
+    const turn = this.instruction;
+    if (!turn || this.busy) return;
+    const chips = turn.chips.filter((c) => chipKey(c) !== key);
+    if (chips.length === turn.chips.length) return;
+    await this.run(this.asked, splitQuestion(this.asked, '').question, { text: turn.text, chips });
+  }
+
+  /** Asks `question` (`asked` as typed) as the shown turn, following `instruction`. */
+  private async run(asked: string, question: string, instruction: InstructionRequest): Promise<void> {
     this.show(null);
     const id = crypto.randomUUID();
-    Object.assign(this, { turnId: id, asked: question, query: question, error: null, stats: null });
+    Object.assign(this, { turnId: id, asked, query: question, error: null, stats: null });
+    // Chips kept from before are shown at once; new ones come when the model has turned the instruction into them.
+    if (instruction.chips) this.instruction = { text: instruction.text, chips: instruction.chips, note: null };
     let searched: AskedSearch | null = null;
     const request = {
       question,
@@ -160,6 +209,7 @@ export class ChatState {
       settings: this.ctx.settings(),
       filters: this.searchFilters(),
       filtersActive: this.filtersActive,
+      instruction,
     };
     try {
       await this.latest.run((signal) => {
@@ -170,6 +220,7 @@ export class ChatState {
           info: (t) => live(() => this.ctx.info(t)),
           query: (q) => live(() => (this.query = q)),
           note: (t) => live(() => (this.searchNote = t)),
+          instruction: (v) => live(() => (this.instruction = v)),
           // A question asked before a delete may bring the deleted document's passages back: scrub them too.
           searched: (s) => (searched = s),
           sources: (s) =>
@@ -177,7 +228,7 @@ export class ChatState {
               this.sources = s.map((x) => (this.deleted.has(x.docId) ? scrubSource(x) : x));
               if (searched) {
                 const shown = s.map((x) => x.chunkId);
-                this.ctx.feedback?.shown({ id, question, query: this.query, search: searched, shown });
+                this.ctx.feedback?.shown({ id, question: asked, query: this.query, search: searched, shown });
               }
             }),
           fitted: (f) => live(() => Object.assign(this, f)),

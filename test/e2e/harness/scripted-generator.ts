@@ -1,4 +1,4 @@
-// A scripted generator worker, for e2e tests only: same RPC contract as the real one, fixed cited text (or questions).
+// A scripted generator worker, for e2e tests only: same RPC contract as the real one, fixed cited text (or questions, or filters).
 import { serve, type Endpoint, type Handlers } from '../../../src/lib/rpc';
 import type { ChatMessage, GeneratorMethods } from '../../../src/lib/models/generator/types';
 
@@ -22,6 +22,29 @@ function questionsFor(messages: ChatMessage[]): string | null {
   return [`What should I know about ${topic}?`, `${sentence}?`, `About ${topic}: what should I know?`].join('\n');
 }
 
+/**
+ * Asked for an instruction's filters (the instruction-filters prompt), it writes, from the instruction line: a date
+ * range for "before YYYY" / "from YYYY", the file types it names, and a term after "nothing about"; "garble" makes it
+ * write prose instead of JSON, as a small model might.
+ */
+function filtersFor(messages: ChatMessage[]): string | null {
+  if (!/turn a search instruction into filters/i.test(messages[0]?.content ?? '')) return null;
+  const user = messages[messages.length - 1]?.content ?? '';
+  const instruction = (user.split('Instruction:\n')[1] ?? '').split('\n')[0]!.toLowerCase();
+  if (instruction.includes('garble')) return 'Sure! I would filter by the dates you gave.';
+  const before = /before (\d{4})/.exec(instruction);
+  const from = /from (\d{4})/.exec(instruction);
+  const about = /nothing about (\w+)/.exec(instruction);
+  const kinds = ['pdf', 'markdown', 'text', 'html', 'docx'].filter((k) => instruction.includes(k));
+  return JSON.stringify({
+    documents: [],
+    kinds,
+    from: from ? `${from[1]}-01-01` : null,
+    to: before ? `${Number(before[1]) - 1}-12-31` : null,
+    exclude: about ? [about[1]] : [],
+  });
+}
+
 const handlers: Handlers<GeneratorMethods> = {
   load: async ({ device, dtype }) => ({ device, dtype }),
   stopDownload: async () => {},
@@ -30,7 +53,7 @@ const handlers: Handlers<GeneratorMethods> = {
     // The test counts these lines to prove whether the generator was called at all.
     console.log('scripted-generator: generate');
     const started = performance.now();
-    const reply = questionsFor(messages) ?? SCRIPTED_ANSWER;
+    const reply = questionsFor(messages) ?? filtersFor(messages) ?? SCRIPTED_ANSWER;
     const pieces = reply.match(/\S+\s*/g) ?? [];
     for (const piece of pieces) {
       if (ctx.signal.aborted) break;

@@ -1,4 +1,5 @@
 // A scripted generator worker, for e2e tests only: same RPC contract as the real one, fixed cited text (or questions).
+import { AppError } from '../../../src/lib/errors';
 import { serve, type Endpoint, type Handlers } from '../../../src/lib/rpc';
 import type { ChatMessage, GeneratorMethods } from '../../../src/lib/models/generator/types';
 
@@ -22,6 +23,22 @@ function questionsFor(messages: ChatMessage[]): string | null {
   return [`What should I know about ${topic}?`, `${sentence}?`, `About ${topic}: what should I know?`].join('\n');
 }
 
+/** What a test scripts for deep mode (scripted.ts prepends it to this bundle): see ScriptedJudge there. */
+interface JudgeScript {
+  /** [text in the passage, P(yes)]: the first that the judged passage contains decides; otherwise 0.5. */
+  verdicts?: [string, number][];
+  /** Pause between streamed reasoning words. */
+  wordMs?: number;
+}
+
+const script = ((globalThis as { LECTERN_JUDGE_SCRIPT?: JudgeScript }).LECTERN_JUDGE_SCRIPT ?? {}) as JudgeScript;
+
+/** The scripted probability of "yes" for the passage the judge prompt quotes. */
+function scriptedVerdict(messages: ChatMessage[]): number {
+  const user = messages[messages.length - 1]?.content ?? '';
+  return script.verdicts?.find(([text]) => user.includes(text))?.[1] ?? 0.5;
+}
+
 const handlers: Handlers<GeneratorMethods> = {
   load: async ({ device, dtype }) => ({ device, dtype }),
   stopDownload: async () => {},
@@ -39,6 +56,23 @@ const handlers: Handlers<GeneratorMethods> = {
     }
     const total = performance.now() - started;
     return { text: reply, tokens: pieces.length, firstTokenMs: 0, totalMs: total };
+  },
+  judge: async ({ messages }, ctx) => {
+    console.log('scripted-generator: judge');
+    const started = performance.now();
+    const p = scriptedVerdict(messages);
+    const reasoning = `The passage is about the question's subject. It ${p >= 0.5 ? 'answers' : 'does not answer'} the question.`;
+    const pieces = reasoning.match(/\S+\s*/g) ?? [];
+    let written = '';
+    for (const piece of pieces) {
+      if (ctx.signal.aborted) throw new AppError('ABORTED');
+      ctx.progress({ text: piece });
+      written += piece;
+      await new Promise((r) => setTimeout(r, script.wordMs ?? 5));
+    }
+    // Log-probabilities over a pretend vocabulary, as the real judge reads them after the cue.
+    const verdict = { yes: [Math.log(p)], no: [Math.log(1 - p)], yesIds: [1], noIds: [2] };
+    return { reasoning: written.trim(), verdict, tokens: pieces.length, ms: performance.now() - started };
   },
 };
 

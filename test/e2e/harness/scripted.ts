@@ -27,17 +27,31 @@ function bundle(): Promise<string> {
   return code;
 }
 
-/** Serves the scripted generator in place of the built generator worker; returns a counter of generate calls. */
-export async function useScriptedGenerator(page: Page): Promise<{ calls: () => number }> {
-  const body = await bundle();
+/** Deep mode's script: [text in the passage, P(yes)] (the first match decides, else 0.5), and the pause per word. */
+export interface ScriptedJudge {
+  verdicts?: [string, number][];
+  wordMs?: number;
+}
+
+/**
+ * Serves the scripted generator in place of the built generator worker; returns counters of generate and judge
+ * calls. `judge` scripts deep mode's verdicts.
+ */
+export async function useScriptedGenerator(
+  page: Page,
+  judge: ScriptedJudge = {},
+): Promise<{ calls: () => number; judged: () => number }> {
+  const body = `globalThis.LECTERN_JUDGE_SCRIPT = ${JSON.stringify(judge)};\n${await bundle()}`;
   let calls = 0;
+  let judged = 0;
   page.on('console', (m) => {
     if (m.text() === 'scripted-generator: generate') calls++;
+    if (m.text() === 'scripted-generator: judge') judged++;
   });
   await page
     .context()
     .route('**/assets/generator.worker-*.js', (route) =>
       route.fulfill({ status: 200, contentType: 'text/javascript', body }),
     );
-  return { calls: () => calls };
+  return { calls: () => calls, judged: () => judged };
 }

@@ -1,10 +1,11 @@
 // Deep mode: the generator reasons about each of the top candidates and its verdict tokens' probabilities reorder them.
 import { relevanceJudgmentV1, renderPrompt, VERDICT_CUE } from '../answer/prompts';
-import { isAbortError } from '../errors';
+import { AppError, isAbortError } from '../errors';
 import { sha256Hex } from '../ingest/hash';
 import type { JudgeParams, JudgeResult } from '../models/generator/types';
 import type { JudgmentRecord } from '../persistence/schema';
 import { orderByVerdict, verdictProbability, type VerdictRule } from '../retrieval/verdict';
+import type { Source } from './turn';
 
 /**
  * How verdicts and the earlier order combine. 'blend' for now, provisionally: the default is to be chosen by
@@ -13,6 +14,11 @@ import { orderByVerdict, verdictProbability, type VerdictRule } from '../retriev
 export const DEEP_RULE: VerdictRule = 'blend';
 /** How many of the top candidates are judged unless Settings say otherwise. */
 export const DEEP_CANDIDATES = 10;
+/** The number of candidates to judge from the setting: a whole number from 1, the default when unset or invalid. */
+export function deepCandidates(setting: number | null | undefined): number {
+  return typeof setting === 'number' && Number.isFinite(setting) ? Math.max(1, Math.round(setting)) : DEEP_CANDIDATES;
+}
+
 /** The reasoning's token cap: the prompt asks for at most three short sentences. */
 export const REASONING_TOKENS = 96;
 /** The estimate before this device has measured one judgment. */
@@ -188,4 +194,51 @@ export async function deepRerank(
     req.rule ?? DEEP_RULE,
   );
   return { order, verdicts, stopped, judged: count, ms: now() - started };
+}
+
+/** The stage's events as the chat shows them: the judgments, and the stage's time once it ended. */
+export interface DeepStageEvents extends DeepEvents {
+  done(stage: { ms: number; stopped: boolean; judged: number }): void;
+}
+
+/**
+ * The ask pipeline's deep stage: judges the first `topN` sources and returns every source in the final order,
+ * renumbered from 1, the judged ones carrying their judgment. The stage's Stop keeps what was judged; stopping the
+ * whole question throws ABORTED.
+ */
+export async function deepStage(
+  req: { question: string; instructions: string; topN: number; stop?: AbortSignal },
+  sources: Source[],
+  ports: DeepRerankPorts,
+  on: DeepStageEvents,
+  signal: AbortSignal,
+): Promise<Source[]> {
+  const found = new Map<string, DeepJudgment>();
+  const events: DeepEvents = {
+    ...on,
+    judged: (id, judgment) => {
+      found.set(id, judgment);
+      on.judged(id, judgment);
+    },
+  };
+  const stage = req.stop ? AbortSignal.any([signal, req.stop]) : signal;
+  const { question, instructions, topN } = req;
+  const out = await deepRerank({ question, instructions, topN, candidates: sources }, ports, events, stage);
+  if (signal.aborted) throw new AppError('ABORTED');
+  on.done({ ms: out.ms, stopped: out.stopped, judged: out.judged });
+  const byId = new Map(sources.map((s) => [s.chunkId, s]));
+  const judgedIds = new Set(sources.slice(0, Math.max(0, req.topN)).map((s) => s.chunkId));
+  return out.order.map((id, i) => {
+    const { deep: _earlier, ...source } = byId.get(id)!;
+    const j = found.get(id);
+    if (j)
+      return {
+        ...source,
+        n: i + 1,
+        deep: { reasoning: j.reasoning, probability: j.probability, state: 'done', cached: j.cached },
+      };
+    return judgedIds.has(id)
+      ? { ...source, n: i + 1, deep: { reasoning: '', probability: null, state: 'stopped' } }
+      : { ...source, n: i + 1 };
+  });
 }

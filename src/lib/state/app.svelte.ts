@@ -33,6 +33,7 @@ import { DownloadsState, type ModelChoice } from './downloads.svelte';
 import { FeedbackState } from './feedback.svelte';
 import { PromptsState } from './prompts.svelte';
 import { EvalSetState } from './eval-set.svelte';
+import { deepPorts } from './deep-ports';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
 const CALM = new Set([
@@ -403,6 +404,11 @@ export class AppState {
       libraryOf: (docId) => (this.published.owns(docId) ? this.published.name : null),
       answerPrompt: () => this.prompts.take(),
       promptUsed: (use) => this.prompts.used(use),
+      deep: async () => {
+        const spec = this.generatorSpec;
+        const model = spec ? `${spec.key ?? spec.id}@${spec.revision}` : '';
+        return deepPorts(this.db, await this.models.generatorAccess(), model);
+      },
     };
   }
 

@@ -23,7 +23,7 @@ function questionsFor(messages: ChatMessage[]): string | null {
   return [`What should I know about ${topic}?`, `${sentence}?`, `About ${topic}: what should I know?`].join('\n');
 }
 
-/** What a test scripts for deep mode (scripted.ts prepends it to this bundle): see ScriptedJudge there. */
+/** What a test scripts for deep mode, fetched at each judgment (scripted.ts serves it): see ScriptedJudge there. */
 interface JudgeScript {
   /** [text in the passage, P(yes)]: the first that the judged passage contains decides; otherwise 0.5. */
   verdicts?: [string, number][];
@@ -31,10 +31,16 @@ interface JudgeScript {
   wordMs?: number;
 }
 
-const script = ((globalThis as { LECTERN_JUDGE_SCRIPT?: JudgeScript }).LECTERN_JUDGE_SCRIPT ?? {}) as JudgeScript;
+async function judgeScript(): Promise<JudgeScript> {
+  try {
+    return (await (await fetch('/__scripted/judge.json')).json()) as JudgeScript;
+  } catch {
+    return {};
+  }
+}
 
 /** The scripted probability of "yes" for the passage the judge prompt quotes. */
-function scriptedVerdict(messages: ChatMessage[]): number {
+function scriptedVerdict(script: JudgeScript, messages: ChatMessage[]): number {
   const user = messages[messages.length - 1]?.content ?? '';
   return script.verdicts?.find(([text]) => user.includes(text))?.[1] ?? 0.5;
 }
@@ -60,7 +66,8 @@ const handlers: Handlers<GeneratorMethods> = {
   judge: async ({ messages }, ctx) => {
     console.log('scripted-generator: judge');
     const started = performance.now();
-    const p = scriptedVerdict(messages);
+    const script = await judgeScript();
+    const p = scriptedVerdict(script, messages);
     const reasoning = `The passage is about the question's subject. It ${p >= 0.5 ? 'answers' : 'does not answer'} the question.`;
     const pieces = reasoning.match(/\S+\s*/g) ?? [];
     let written = '';

@@ -35,23 +35,28 @@ export interface ScriptedJudge {
 
 /**
  * Serves the scripted generator in place of the built generator worker; returns counters of generate and judge
- * calls. `judge` scripts deep mode's verdicts.
+ * calls, and `scriptJudge` to set deep mode's verdicts (read at each judgment, so a test can change them).
  */
 export async function useScriptedGenerator(
   page: Page,
-  judge: ScriptedJudge = {},
-): Promise<{ calls: () => number; judged: () => number }> {
-  const body = `globalThis.LECTERN_JUDGE_SCRIPT = ${JSON.stringify(judge)};\n${await bundle()}`;
+): Promise<{ calls: () => number; judged: () => number; scriptJudge: (script: ScriptedJudge) => void }> {
+  const body = await bundle();
   let calls = 0;
   let judged = 0;
+  let script: ScriptedJudge = {};
   page.on('console', (m) => {
     if (m.text() === 'scripted-generator: generate') calls++;
     if (m.text() === 'scripted-generator: judge') judged++;
   });
   await page
     .context()
+    .route('**/__scripted/judge.json', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(script) }),
+    );
+  await page
+    .context()
     .route('**/assets/generator.worker-*.js', (route) =>
       route.fulfill({ status: 200, contentType: 'text/javascript', body }),
     );
-  return { calls: () => calls, judged: () => judged };
+  return { calls: () => calls, judged: () => judged, scriptJudge: (s) => void (script = s) };
 }

@@ -127,3 +127,28 @@ test(
     expect(externalRequests).toEqual([]);
   },
 );
+
+test('the stand-in LM judges for real: reasoning from the model, each verdict read from its logits', async ({
+  page,
+  expectedDevice,
+  externalRequests,
+}) => {
+  await openApp(page);
+  await page.getByLabel('Add documents').setInputFiles(DOCS);
+  await expect(page.getByRole('list', { name: 'Documents in your library' }).getByRole('listitem')).toHaveCount(4, {
+    timeout: 120_000,
+  });
+  await setDeepMode(page, true);
+  await ask(page);
+  await expect(page.getByTestId('deep-stage')).toContainText(/took \d+ s/, { timeout: 180_000 });
+  await expect(page.getByRole('button', { name: 'Ask' })).toBeVisible({ timeout: 180_000 });
+  const judged = page.locator('[data-testid="deep-judgment"][data-state="done"]');
+  await expect(judged).toHaveCount(4);
+  // The stand-in LM's vocabulary has "yes" and "no": every verdict is a probability, none is missing.
+  for (const summary of await judged.locator('summary').allTextContents())
+    expect(summary).toMatch(/relevant with probability (0|1)\.\d\d/);
+  for (const reasoning of await judged.getByTestId('deep-reasoning').allTextContents())
+    expect(reasoning.trim().length).toBeGreaterThan(0);
+  await expect(page.getByText(`Ready on ${expectedDevice}`)).toHaveCount(3);
+  expect(externalRequests).toEqual([]);
+});

@@ -3,6 +3,7 @@ import {
   AutoModelForCausalLM,
   AutoTokenizer,
   InterruptableStoppingCriteria,
+  Tensor,
   TextStreamer,
   type PreTrainedModel,
   type PreTrainedTokenizer,
@@ -27,6 +28,13 @@ import type {
   JudgeParams,
   JudgeResult,
 } from './types';
+
+/** A tensor of a forward pass's outputs, as read here. */
+interface ForwardTensor {
+  data: ArrayLike<number>;
+  dims: number[];
+  dispose?: () => void;
+}
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;
@@ -205,11 +213,18 @@ export class TransformersGenerator {
         add_special_tokens: false,
       });
       let logProbs: number[];
+      let outputs: Record<string, ForwardTensor> = {};
       try {
-        const { logits } = (await model(input)) as { logits: { data: ArrayLike<number>; dims: number[] } };
+        // Only the last position's logits where the graph can say so (a graph without the input ignores it).
+        const keep = new Tensor('int64', BigInt64Array.from([1n]), []);
+        outputs = (await model({ ...input, num_logits_to_keep: keep })) as Record<string, ForwardTensor>;
+        const logits = outputs.logits!;
         logProbs = lastPositionLogProbs(logits.data, logits.dims, [...ids.yes, ...ids.no]);
       } catch (err) {
         throw new AppError('MODEL_RUN_FAILED', undefined, { cause: causeOf(err) });
+      } finally {
+        // The KV cache this pass wrote (GPU buffers on WebGPU) is not reused: free it now.
+        for (const [name, tensor] of Object.entries(outputs)) if (name !== 'logits') tensor.dispose?.();
       }
       return {
         reasoning,

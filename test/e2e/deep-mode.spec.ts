@@ -128,6 +128,27 @@ test(
   },
 );
 
+test(
+  'the Stop of the whole question during deep mode stops it all: no answer, no judgment left under way',
+  { tag: '@device-independent' },
+  async ({ page, externalRequests }) => {
+    const scripted = await setup(page);
+    scripted.scriptJudge({ wordMs: 300 });
+    await setDeepMode(page, true);
+    await ask(page);
+    await expect(page.locator('[data-testid="deep-judgment"][data-state="judging"]')).toHaveCount(1, {
+      timeout: 60_000,
+    });
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect(page.getByRole('status')).toHaveText('Stopped.');
+    await expect(page.getByRole('button', { name: 'Ask' })).toBeVisible();
+    await expect(page.locator('[data-testid="deep-judgment"][data-state="judging"]')).toHaveCount(0);
+    await expect(page.locator('[data-testid="deep-judgment"][data-state="stopped"]')).toHaveCount(1);
+    expect(scripted.calls()).toBe(0);
+    expect(externalRequests).toEqual([]);
+  },
+);
+
 test('the stand-in LM judges for real: reasoning from the model, each verdict read from its logits', async ({
   page,
   expectedDevice,

@@ -216,7 +216,13 @@ export class ChatState {
         this.ctx.fail(this.error);
       }
     } finally {
-      if (this.turnId === id && this.deep?.running) this.deep = { ...this.deep, running: false };
+      if (this.turnId === id && this.deep?.running) {
+        // The whole question stopped during deep mode: no judgment is left showing as under way.
+        this.deep = { ...this.deep, running: false, stopped: true };
+        this.sources = this.sources.map((x) =>
+          x.deep?.state === 'judging' ? { ...x, deep: { ...x.deep, state: 'stopped' } } : x,
+        );
+      }
       if (searched) this.ctx.feedback?.signal(id, this.finished(id));
       await this.persist();
     }

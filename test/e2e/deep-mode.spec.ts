@@ -1,5 +1,6 @@
 // Deep mode with the scripted LM: each source's reasoning streams in, the stage can be stopped, and the verdicts
 // reorder the sources (scripted to invert the earlier order).
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, openApp, test } from './fixtures';
 import { useScriptedGenerator } from './harness/scripted';
@@ -47,6 +48,13 @@ const sources = (page: Page) => page.getByRole('list', { name: 'Sources' }).getB
 async function shownOrder(page: Page): Promise<string[]> {
   const heads = await sources(page).getByRole('region').allTextContents();
   return heads.map((t) => MARKERS.find((m) => t.includes(`${m} notes`)) ?? '?');
+}
+
+/** axe's serious or critical violations (WCAG 2.2 target size on, as in a11y.spec.ts). */
+async function seriousAxe(page: Page): Promise<string[]> {
+  const axe = await new AxeBuilder({ page }).options({ rules: { 'target-size': { enabled: true } } }).analyze();
+  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /** Records every distinct reasoning text the judging source shows, to prove it streams. */
@@ -102,6 +110,7 @@ test(
     await expect(first.getByTestId('deep-reasoning')).toHaveText(
       "The passage is about the question's subject. It answers the question.",
     );
+    expect(await seriousAxe(page)).toEqual([]);
     expect(externalRequests).toEqual([]);
   },
 );
@@ -116,6 +125,8 @@ test(
     await setDeepMode(page, true);
     await ask(page);
     await expect(page.locator('[data-testid="deep-judgment"][data-state="done"]')).toHaveCount(1, { timeout: 60_000 });
+    // While it runs: the stage line, its Stop and a panel being written pass axe.
+    expect(await seriousAxe(page)).toEqual([]);
     await page.getByRole('button', { name: 'Stop deep mode' }).click();
     await expect(page.getByTestId('deep-stage')).toContainText(/Deep mode stopped: took \d+ s/, { timeout: 30_000 });
     await expect(page.getByRole('button', { name: 'Ask' })).toBeVisible({ timeout: 120_000 });

@@ -111,6 +111,17 @@ test(
       "The passage is about the question's subject. It answers the question.",
     );
     expect(await seriousAxe(page)).toEqual([]);
+
+    // Asked again: the verdicts come from the judgment cache (IndexedDB), not the model, in the same order.
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    await ask(page);
+    await expect(page.getByTestId('deep-stage')).toContainText(/took \d+ s/, { timeout: 120_000 });
+    await expect(page.getByRole('button', { name: 'Ask' })).toBeVisible({ timeout: 120_000 });
+    expect(scripted.judged()).toBe(4);
+    expect(await shownOrder(page)).toEqual([...earlier].reverse());
+    await expect(sources(page).first().getByTestId('deep-judgment')).toContainText(
+      'relevant with probability 0.95 (judged before)',
+    );
     expect(externalRequests).toEqual([]);
   },
 );

@@ -27,6 +27,10 @@ export interface Settings {
   searchInstructions: string;
   /** Search with 2–3 model-written rewrites of the question too, fused by RRF. */
   multiQuery: boolean;
+  /** Deep mode: the answer model reasons about each of the top candidates and its verdict reorders them (slow). */
+  deepMode: boolean;
+  /** How many of the top candidates deep mode judges (pipelines/deep-rerank.ts DEEP_CANDIDATES). */
+  deepCandidates: number;
   /** Dense index engine: `auto` = Voy for small libraries, the exact scan for large ones (measured; see vector-index.ts). */
   denseIndex: DenseIndexPreference;
   maxFileMB: number;
@@ -50,6 +54,8 @@ export const DEFAULT_SETTINGS: Settings = {
   keywordWeight: 1,
   searchInstructions: '',
   multiQuery: false,
+  deepMode: false,
+  deepCandidates: 10,
   denseIndex: 'auto',
   maxFileMB: 200,
   trustedOrigins: [],

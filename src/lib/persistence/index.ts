@@ -82,6 +82,7 @@ export {
   removeOrphanQuestions,
   updateEvalQuestionText,
 } from './eval-repo';
+export { getJudgment, putJudgment, type JudgmentRecord } from './judgments-repo';
 export { repairOnStartup, type RepairReport } from './consistency';
 export {
   readSnapshot,

@@ -13,10 +13,11 @@ import {
 } from '../answer/prompts';
 import { relevanceGate } from '../answer/refusal';
 import { AppError } from '../errors';
-import type { ChatMessage, GenerateResult } from '../models/generator/types';
+import type { ChatMessage, GenerateResult, JudgeParams, JudgeResult } from '../models/generator/types';
 import type { PassageRow, Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
 import { DEFAULT_FINAL_ORDER } from '../retrieval/final-order';
 import type { PromptUse } from '../persistence';
+import { deepCandidates, deepStage, type DeepRerankPorts, type DeepStageEvents } from './deep-rerank';
 import type { AskedSearch } from './feedback';
 import { followInstruction, type InstructionEvents, type InstructionRequest } from './instruction-step';
 import type { ChatPhase, Source } from './turn';
@@ -31,6 +32,9 @@ export interface AskSettings {
   keywordWeight: number;
   /** The rerank threshold chosen in Settings; null defers to the reranker's registry entry. */
   relevanceThreshold: number | null;
+  /** Deep mode (off when absent), and how many of the top sources it judges. */
+  deepMode?: boolean;
+  deepCandidates?: number;
 }
 
 export interface AskRequest {
@@ -44,6 +48,8 @@ export interface AskRequest {
   instruction?: InstructionRequest;
   /** The answer template's version (the evaluation runs a chosen one); default the newest. */
   promptVersion?: number;
+  /** Deep mode's own Stop: ends its stage (what was judged counts) and the answer follows. */
+  deepStop?: AbortSignal;
 }
 
 /** What search can use once the models have settled. */
@@ -68,6 +74,8 @@ export interface GeneratorAccess {
     onText?: (t: string) => void,
   ): Promise<GenerateResult>;
   countTokens(messages: ChatMessage[], signal: AbortSignal): Promise<number>;
+  /** Deep mode's judgment of one passage (reasoning streamed, then the verdict tokens' log-probabilities). */
+  judge?(params: JudgeParams, signal: AbortSignal, onText: (t: string) => void): Promise<JudgeResult>;
 }
 
 export interface AskPorts {
@@ -87,6 +95,8 @@ export interface AskPorts {
   answerPrompt?(): Promise<PromptTemplate>;
   /** Counts a written answer in its template version's figures; must not throw. */
   promptUsed?(use: PromptUse): Promise<void>;
+  /** Deep mode's judge (loads the answer model), cache and pace; absent where deep mode is not offered. */
+  deep?(): Promise<DeepRerankPorts>;
 }
 
 /** What the pipeline reports as it goes, for the state to show. */
@@ -100,6 +110,8 @@ export interface AskEvents extends InstructionEvents {
   sources(sources: Source[]): void;
   fitted(fit: { used: number[]; dropped: number[]; prompt: { name: string; version: number } }): void;
   text(piece: string): void;
+  /** Deep mode's stage: the estimate, each source's streamed reasoning and verdict, the time it took. */
+  deep?: DeepStageEvents;
   /** The answer's sentences checked against the passages, and the generation figures; just before 'done'. */
   grounded(result: { grounding: SentenceGrounding[]; stats: AskStats }): void;
 }
@@ -155,12 +167,15 @@ export async function askQuestion(
   on.phase('searching');
   on.info('Searching your documents…');
   const { embedder, late } = search;
+  // Deep mode judges its top N: they are all shown while it works, then the first topK are kept.
+  const deepN = settings.deepMode && ports.deep && on.deep ? deepCandidates(settings.deepCandidates) : 0;
+  const shown = Math.max(settings.topK, deepN);
   const found = await guided.retrieve(
     {
       queries,
       instructions: embedder?.instructions ? guided.queryInstruction(settings.searchInstructions) : '',
-      candidates: late ? settings.rerankCandidates : settings.topK,
-      topK: settings.topK,
+      candidates: late ? Math.max(settings.rerankCandidates, deepN) : shown,
+      topK: shown,
       filters: guided.filters,
       weights: { dense: settings.denseWeight, keyword: settings.keywordWeight },
       rerank: late ? { gpu: late.gpu, skip: [...late.skiplist] } : null,
@@ -180,13 +195,24 @@ export async function askQuestion(
       ? { denseThreshold: embedder.relevanceThreshold }
       : {}),
   });
-  const sources = await loadSources(found, ports);
+  let sources = await loadSources(found, ports);
   on.searched?.({
     queries,
     trace: found.trace ?? null,
     final: { ids: found.passages.map((p) => p.id), scores: found.passages.map((p) => p.score) },
   });
   on.sources(sources);
+  if (deepN && ports.deep && on.deep && sources.length > 0) {
+    on.info('Deep mode: the answer model judges the top passages…');
+    const judge = {
+      question: query,
+      instructions: guided.queryInstruction(settings.searchInstructions),
+      topN: deepN,
+      stop: req.deepStop,
+    };
+    sources = (await deepStage(judge, sources, await ports.deep(), on.deep, signal)).slice(0, settings.topK);
+    on.sources(sources);
+  }
   if (!gate.relevant) {
     // Below the threshold the generator is not called: say so and show the nearest passages.
     on.note(

@@ -26,6 +26,19 @@ export interface Source {
   library?: string | null;
   /** Its document was deleted: the text and everything read from it are gone, only the number and name stay. */
   deleted?: boolean;
+  /** Deep mode's judgment of it, when deep mode judged it (the reasoning may quote the passage). */
+  deep?: SourceJudgment;
+}
+
+/** Deep mode's judgment of one source as shown: reasoning (model output, shown as text only) and the verdict. */
+export interface SourceJudgment {
+  reasoning: string;
+  /** P(yes) from the verdict tokens; null when they could not be read. */
+  probability: number | null;
+  /** 'judging' while the reasoning streams; 'waiting' until its turn; 'stopped' when the stage stopped first. */
+  state: 'waiting' | 'judging' | 'done' | 'stopped';
+  /** Read from the judgment cache rather than judged now. */
+  cached?: boolean;
 }
 
 export type ChatPhase =
@@ -54,7 +67,8 @@ export interface Turn {
 
 /** The source with every piece of its document's text removed. */
 export function scrubSource(source: Source): Source {
-  return { ...source, text: '', headingPath: [], matches: [], docTokens: [], deleted: true };
+  const { deep: _reasoning, ...rest } = source;
+  return { ...rest, text: '', headingPath: [], matches: [], docTokens: [], deleted: true };
 }
 
 /** The turns with the passages of a deleted document scrubbed, so no copy of its text outlives it. */

@@ -55,6 +55,8 @@ export class AnswerModel {
           { messages, maxNewTokens },
           { signal, onProgress: onText && ((p) => onText(p.text)) },
         ),
+      judge: async (params, signal, onText) =>
+        (await worker.client()).call('judge', params, { signal, onProgress: (p) => onText(p.text) }),
       countTokens: async (messages, signal) => (await worker.client()).call('countTokens', { messages }, { signal }),
     };
   }

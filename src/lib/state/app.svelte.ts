@@ -34,6 +34,7 @@ import { FeedbackState } from './feedback.svelte';
 import { AdapterState } from './adapter.svelte';
 import { PromptsState } from './prompts.svelte';
 import { EvalSetState } from './eval-set.svelte';
+import { deepPorts } from './deep-ports';
 
 /** Failures told once, calmly, as a dismissible notice (not red, not repeated): the app keeps working without models. */
 const CALM = new Set([
@@ -412,6 +413,11 @@ export class AppState {
       documents: () => this.library.documents.map((d) => ({ id: d.id, name: d.name })),
       answerPrompt: () => this.prompts.take(),
       promptUsed: (use) => this.prompts.used(use),
+      deep: async () => {
+        const spec = this.generatorSpec;
+        const model = spec ? `${spec.key ?? spec.id}@${spec.revision}` : '';
+        return deepPorts(this.db, await this.models.generatorAccess(), model);
+      },
     };
   }
 

@@ -7,6 +7,7 @@ import { getDocument, getSetting, setSetting, type LecternDatabase } from '../pe
 import { askQuestion, type AskEvents, type AskPorts, type AskSettings } from '../pipelines/ask';
 import { citationView, parseCitations, type CitationView } from '../pipelines/citation';
 import type { AskedSearch, FeedbackRecord, FeedbackSignal, FeedbackStart } from '../pipelines/feedback';
+import type { DeepStageEvents } from '../pipelines/deep-rerank';
 import {
   chipKey,
   readInstruction,
@@ -47,6 +48,17 @@ const CONVERSATION_KEY = 'conversation';
 /** The conversation's standing search instruction (the Instructions field). */
 const INSTRUCTIONS_KEY = 'conversation-instructions';
 
+/** Deep mode's stage for the question shown: how long it should take, then how long it took. */
+export interface DeepStageView {
+  running: boolean;
+  /** Passages judged now, and those read from the cache. */
+  judge: number;
+  cached: number;
+  estimateMs: number;
+  tookMs: number | null;
+  stopped: boolean;
+}
+
 /** yyyy-mm-dd to ms since epoch, at the start or the end of that day; undefined when empty. */
 const day = (s: string, end: boolean) =>
   s ? new Date(`${s}T${end ? '23:59:59.999' : '00:00:00'}`).getTime() : undefined;
@@ -76,6 +88,10 @@ export class ChatState {
   viewing = $state<CitationView | null>(null);
   /** The id of the turn shown (its feedback record's key); null when none, or saved before turns had ids. */
   turnId = $state<string | null>(null);
+  /** Deep mode's stage of the question asked in this session; null when it did not run. */
+  deep = $state<DeepStageView | null>(null);
+  /** Stops deep mode's stage only (the answer follows from what was judged). */
+  private deepStop: AbortController | null = null;
 
   parsed = $derived(parseCitations(this.answer, this.sources.length));
   busy = $derived(BUSY.includes(this.phase));
@@ -106,6 +122,7 @@ export class ChatState {
     this.used = turn?.used ?? [];
     this.dropped = turn?.dropped ?? [];
     this.prompt = turn?.prompt ?? null;
+    this.deep = null;
     this.instruction = readInstruction(turn?.instruction) ?? null;
   }
 
@@ -203,12 +220,15 @@ export class ChatState {
     // Chips kept from before are shown at once; new ones come when the model has turned the instruction into them.
     if (instruction.chips) this.instruction = { text: instruction.text, chips: instruction.chips, note: null };
     let searched: AskedSearch | null = null;
+    const deepStop = new AbortController();
+    this.deepStop = deepStop;
     const request = {
       question,
       history: this.historyMessages(),
       settings: this.ctx.settings(),
       filters: this.searchFilters(),
       filtersActive: this.filtersActive,
+      deepStop: deepStop.signal,
       instruction,
     };
     try {
@@ -234,6 +254,7 @@ export class ChatState {
           fitted: (f) => live(() => Object.assign(this, f)),
           text: (t) => live(() => (this.answer += t)),
           grounded: (g) => live(() => Object.assign(this, g)),
+          deep: this.deepEvents(live),
         };
         return askQuestion(request, this.ctx.ports, on, signal);
       });
@@ -246,9 +267,41 @@ export class ChatState {
         this.ctx.fail(this.error);
       }
     } finally {
+      if (this.turnId === id && this.deep?.running) {
+        // The whole question stopped during deep mode: no judgment is left showing as under way.
+        this.deep = { ...this.deep, running: false, stopped: true };
+        this.sources = this.sources.map((x) =>
+          x.deep?.state === 'judging' ? { ...x, deep: { ...x.deep, state: 'stopped' } } : x,
+        );
+      }
       if (searched) this.ctx.feedback?.signal(id, this.finished(id));
       await this.persist();
     }
+  }
+
+  /** Deep mode's stage as shown: the estimate, each source's reasoning streaming in, its verdict, the time taken. */
+  private deepEvents(live: (apply: () => void) => void): DeepStageEvents {
+    const patch = (chunkId: string, change: (s: Source) => Source) =>
+      live(() => (this.sources = this.sources.map((s) => (s.chunkId === chunkId && !s.deleted ? change(s) : s))));
+    return {
+      estimate: (e) =>
+        live(() => (this.deep = { running: true, ...e, estimateMs: e.ms, tookMs: null, stopped: false })),
+      start: (id) => patch(id, (s) => ({ ...s, deep: { reasoning: '', probability: null, state: 'judging' } })),
+      text: (id, piece) =>
+        patch(id, (s) => (s.deep ? { ...s, deep: { ...s.deep, reasoning: s.deep.reasoning + piece } } : s)),
+      judged: (id, j) =>
+        patch(id, (s) => ({
+          ...s,
+          deep: { reasoning: j.reasoning, probability: j.probability, state: 'done', cached: j.cached },
+        })),
+      done: (d) =>
+        live(() => this.deep && Object.assign(this.deep, { running: false, tookMs: d.ms, stopped: d.stopped })),
+    };
+  }
+
+  /** Stops deep mode's judging: what was judged reorders the sources, the rest keep their place, the answer follows. */
+  stopDeep(): void {
+    this.deepStop?.abort();
   }
 
   /** How the ask of turn `id` ended, what its answer cites and with which prompt (it may have been superseded). */

@@ -1,4 +1,6 @@
-// A scripted generator worker, for e2e tests only: same RPC contract as the real one, fixed cited text (or questions, or filters).
+// A scripted generator worker, for e2e tests only: same RPC contract as the real one, fixed cited text (or questions, or
+// filters, or deep mode's judgments).
+import { AppError } from '../../../src/lib/errors';
 import { serve, type Endpoint, type Handlers } from '../../../src/lib/rpc';
 import type { ChatMessage, GeneratorMethods } from '../../../src/lib/models/generator/types';
 
@@ -20,6 +22,28 @@ function questionsFor(messages: ChatMessage[]): string | null {
   const topic = (sentence.match(/[\p{L}\p{N}]{5,}/gu) ?? []).slice(0, 3).join(' ');
   if (!topic) return 'I cannot find a question here.';
   return [`What should I know about ${topic}?`, `${sentence}?`, `About ${topic}: what should I know?`].join('\n');
+}
+
+/** What a test scripts for deep mode, fetched at each judgment (scripted.ts serves it): see ScriptedJudge there. */
+interface JudgeScript {
+  /** [text in the passage, P(yes)]: the first that the judged passage contains decides; otherwise 0.5. */
+  verdicts?: [string, number][];
+  /** Pause between streamed reasoning words. */
+  wordMs?: number;
+}
+
+async function judgeScript(): Promise<JudgeScript> {
+  try {
+    return (await (await fetch('/__scripted/judge.json')).json()) as JudgeScript;
+  } catch {
+    return {};
+  }
+}
+
+/** The scripted probability of "yes" for the passage the judge prompt quotes. */
+function scriptedVerdict(script: JudgeScript, messages: ChatMessage[]): number {
+  const user = messages[messages.length - 1]?.content ?? '';
+  return script.verdicts?.find(([text]) => user.includes(text))?.[1] ?? 0.5;
 }
 
 /**
@@ -62,6 +86,24 @@ const handlers: Handlers<GeneratorMethods> = {
     }
     const total = performance.now() - started;
     return { text: reply, tokens: pieces.length, firstTokenMs: 0, totalMs: total };
+  },
+  judge: async ({ messages }, ctx) => {
+    console.log('scripted-generator: judge');
+    const started = performance.now();
+    const script = await judgeScript();
+    const p = scriptedVerdict(script, messages);
+    const reasoning = `The passage is about the question's subject. It ${p >= 0.5 ? 'answers' : 'does not answer'} the question.`;
+    const pieces = reasoning.match(/\S+\s*/g) ?? [];
+    let written = '';
+    for (const piece of pieces) {
+      if (ctx.signal.aborted) throw new AppError('ABORTED');
+      ctx.progress({ text: piece });
+      written += piece;
+      await new Promise((r) => setTimeout(r, script.wordMs ?? 5));
+    }
+    // Log-probabilities over a pretend vocabulary, as the real judge reads them after the cue.
+    const verdict = { yes: [Math.log(p)], no: [Math.log(1 - p)], yesIds: [1], noIds: [2] };
+    return { reasoning: written.trim(), verdict, tokens: pieces.length, ms: performance.now() - started };
   },
 };
 

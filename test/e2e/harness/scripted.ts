@@ -27,17 +27,36 @@ function bundle(): Promise<string> {
   return code;
 }
 
-/** Serves the scripted generator in place of the built generator worker; returns a counter of generate calls. */
-export async function useScriptedGenerator(page: Page): Promise<{ calls: () => number }> {
+/** Deep mode's script: [text in the passage, P(yes)] (the first match decides, else 0.5), and the pause per word. */
+export interface ScriptedJudge {
+  verdicts?: [string, number][];
+  wordMs?: number;
+}
+
+/**
+ * Serves the scripted generator in place of the built generator worker; returns counters of generate and judge
+ * calls, and `scriptJudge` to set deep mode's verdicts (read at each judgment, so a test can change them).
+ */
+export async function useScriptedGenerator(
+  page: Page,
+): Promise<{ calls: () => number; judged: () => number; scriptJudge: (script: ScriptedJudge) => void }> {
   const body = await bundle();
   let calls = 0;
+  let judged = 0;
+  let script: ScriptedJudge = {};
   page.on('console', (m) => {
     if (m.text() === 'scripted-generator: generate') calls++;
+    if (m.text() === 'scripted-generator: judge') judged++;
   });
+  await page
+    .context()
+    .route('**/__scripted/judge.json', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(script) }),
+    );
   await page
     .context()
     .route('**/assets/generator.worker-*.js', (route) =>
       route.fulfill({ status: 200, contentType: 'text/javascript', body }),
     );
-  return { calls: () => calls };
+  return { calls: () => calls, judged: () => judged, scriptJudge: (s) => void (script = s) };
 }

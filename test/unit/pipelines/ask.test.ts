@@ -14,6 +14,39 @@ import {
   type SearchAccess,
 } from '../../../src/lib/pipelines/ask';
 import type { RankedPassage, Retrieved, RetrieveRequest } from '../../../src/lib/retrieval/search-types';
+import type { DeepRerankPorts, DeepStageEvents } from '../../../src/lib/pipelines/deep-rerank';
+import type { JudgmentRecord } from '../../../src/lib/persistence/schema';
+
+/** Deep mode's ports: P(yes) per chunk id (by the passage text it quotes), an in-memory cache, no measured pace. */
+function deepPorts(p: Record<string, number>, judged: string[], onJudge: () => void = () => {}): DeepRerankPorts {
+  const store = new Map<string, JudgmentRecord>();
+  return {
+    model: 'lm',
+    judge: async (params, signal, onText) => {
+      const id = Object.keys(p).find((k) => params.messages.at(-1)!.content.includes(PASSAGES[k]!))!;
+      if (signal.aborted) throw new AppError('ABORTED');
+      judged.push(id);
+      onText(`About ${id}.`);
+      onJudge();
+      return {
+        reasoning: `About ${id}.`,
+        verdict: { yes: [Math.log(p[id]!)], no: [Math.log(1 - p[id]!)], yesIds: [1], noIds: [2] },
+        tokens: 2,
+        ms: 10,
+      };
+    },
+    judgments: { get: async (k) => store.get(k), put: async (r) => void store.set(r.key, r) },
+    pace: { get: async () => null, set: async () => {} },
+  };
+}
+
+const deepLog = (events: string[]): DeepStageEvents => ({
+  estimate: (e) => events.push(`estimate:${e.judge}`),
+  start: (id) => events.push(`start:${id}`),
+  text: () => {},
+  judged: (id, j) => events.push(`judged:${id}=${j.probability?.toFixed(2)}`),
+  done: (d) => events.push(`done:${d.judged}${d.stopped ? ' stopped' : ''}`),
+});
 
 const PASSAGES: Record<string, string> = {
   'd1:0': 'The Fresnel lens concentrates the lamp into a beam seen twenty miles out at sea.',
@@ -346,5 +379,61 @@ describe('ask pipeline', () => {
     };
     await expect(askQuestion(REQUEST, t.ports, t.on, controller.signal)).rejects.toMatchObject({ code: 'ABORTED' });
     expect(t.log.answer).toBe('The beam ');
+  });
+
+  it('deep mode judges the top N retrieved, reorders the sources by the verdicts and keeps topK', async () => {
+    const settings = { ...REQUEST.settings, topK: 2, deepMode: true, deepCandidates: 3 };
+    const t = setup(reranked([ranked('d1:0', 0.8), ranked('d1:1', 0.7), ranked('d2:0', 0.6)]));
+    const judged: string[] = [];
+    t.ports.deep = async () => deepPorts({ 'd1:0': 0.05, 'd1:1': 0.3, 'd2:0': 0.99 }, judged);
+    const deep: string[] = [];
+    await askQuestion({ ...REQUEST, settings }, t.ports, { ...t.on, deep: deepLog(deep) }, signal());
+    expect(t.log.retrieves[0]).toMatchObject({ topK: 3, candidates: 20 });
+    expect(judged).toEqual(['d1:0', 'd1:1', 'd2:0']);
+    expect(deep).toEqual([
+      'estimate:3',
+      'start:d1:0',
+      'judged:d1:0=0.05',
+      'start:d1:1',
+      'judged:d1:1=0.30',
+      'start:d2:0',
+      'judged:d2:0=0.99',
+      'done:3',
+    ]);
+    const shown = t.log.events.filter((e) => e.startsWith('sources:'));
+    expect(shown).toEqual([
+      'sources:1=d1:0@lighthouses.md,2=d1:1@lighthouses.md,3=d2:0@sourdough.txt (Bakery handbook)',
+      // blend: d2:0 0.495 + 0.167 beats d1:0 0.025 + 0.5 and d1:1 0.15 + 0.25; two are kept.
+      'sources:1=d2:0@sourdough.txt (Bakery handbook),2=d1:0@lighthouses.md',
+    ]);
+    expect(
+      t.log.prompts
+        .at(-1)!
+        .map((m) => m.content)
+        .join('\n'),
+    ).toContain(PASSAGES['d2:0']);
+  });
+
+  it("deep mode's own Stop keeps what was judged and the answer follows; off, it never runs", async () => {
+    const stop = new AbortController();
+    const settings = { ...REQUEST.settings, topK: 3, deepMode: true, deepCandidates: 3 };
+    const t = setup(reranked([ranked('d1:0', 0.8), ranked('d1:1', 0.7), ranked('d2:0', 0.6)]));
+    const judged: string[] = [];
+    t.ports.deep = async () =>
+      deepPorts({ 'd1:0': 0.05, 'd1:1': 0.9, 'd2:0': 0.99 }, judged, () => judged.length === 2 && stop.abort());
+    const deep: string[] = [];
+    const req = { ...REQUEST, settings, deepStop: stop.signal };
+    const out = await askQuestion(req, t.ports, { ...t.on, deep: deepLog(deep) }, signal());
+    expect(out.phase).toBe('done');
+    expect(judged).toEqual(['d1:0', 'd1:1']);
+    expect(deep.at(-1)).toBe('done:2 stopped');
+    expect(t.log.events.filter((e) => e.startsWith('sources:')).at(-1)).toBe(
+      'sources:1=d1:1@lighthouses.md,2=d1:0@lighthouses.md,3=d2:0@sourdough.txt (Bakery handbook)',
+    );
+    const off = setup(reranked([ranked('d1:0', 0.8), ranked('d1:1', 0.7)]));
+    off.ports.deep = async () => deepPorts({}, judged);
+    await askQuestion(REQUEST, off.ports, { ...off.on, deep: deepLog(deep) }, signal());
+    expect(judged).toHaveLength(2);
+    expect(off.log.retrieves[0]).toMatchObject({ topK: 3, candidates: 20 });
   });
 });

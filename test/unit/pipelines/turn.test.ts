@@ -44,4 +44,14 @@ describe('forgetDocument', () => {
     expect(out[1]).toBe(turns[1]);
     expect(turns[0]!.sources[0]!.text).toBe('The Fresnel lens secret.');
   });
+
+  it("drops deep mode's reasoning with the text (it quotes the passage)", () => {
+    const judged: Source = {
+      ...source(1, 'gone', 'The Fresnel lens secret.'),
+      deep: { reasoning: 'It names the Fresnel lens.', probability: 0.9, state: 'done' },
+    };
+    const out = forgetDocument([turn([judged])], 'gone');
+    expect(JSON.stringify(out)).not.toContain('Fresnel');
+    expect(out[0]!.sources[0]!.deep).toBeUndefined();
+  });
 });

@@ -3,6 +3,7 @@ import {
   AutoModelForCausalLM,
   AutoTokenizer,
   InterruptableStoppingCriteria,
+  Tensor,
   TextStreamer,
   type PreTrainedModel,
   type PreTrainedTokenizer,
@@ -16,6 +17,7 @@ import { LoadOnce, loadKey } from '../load-once';
 import type { ModelProgress } from '../progress';
 import { forwardProgress } from '../progress';
 import { CompleteChars } from './complete-chars';
+import { cutAtCue, lastPositionLogProbs, verdictInput, verdictTokenIds, visibleReasoning } from './judge';
 import type {
   ChatMessage,
   GenerateParams,
@@ -23,7 +25,16 @@ import type {
   GeneratorLoadParams,
   GeneratorLoadResult,
   GeneratorMethods,
+  JudgeParams,
+  JudgeResult,
 } from './types';
+
+/** A tensor of a forward pass's outputs, as read here. */
+interface ForwardTensor {
+  data: ArrayLike<number>;
+  dims: number[];
+  dispose?: () => void;
+}
 
 interface Loaded {
   tokenizer: PreTrainedTokenizer;
@@ -109,6 +120,7 @@ export class TransformersGenerator {
     signal: AbortSignal,
     expect: (ms: number) => void,
     onText: (text: string) => void,
+    stopAt?: string,
   ): Promise<GenerateResult> {
     const { tokenizer, model } = await this.loaded();
     const inputs = tokenizer(this.prompt(tokenizer, params.messages), { add_special_tokens: false });
@@ -136,6 +148,8 @@ export class TransformersGenerator {
         if (!shown) return;
         text += shown;
         onText(shown);
+        // The judge's reasoning ends where the model writes the cue itself: the verdict is read from the logits.
+        if (stopAt && text.includes(stopAt)) stopper.interrupt();
       },
     });
     try {
@@ -159,6 +173,72 @@ export class TransformersGenerator {
       totalMs: performance.now() - started,
     };
   }
+
+  /**
+   * Deep mode's judgment: the reasoning, streamed and cut at the cue (or the token cap), then one forward pass over
+   * prompt + reasoning + cue whose last position gives log P of each verdict token over the whole vocabulary.
+   */
+  async judge(
+    params: JudgeParams,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+    expect: (ms: number) => void = () => {},
+  ): Promise<JudgeResult> {
+    let sent = 0;
+    return this.gpu.run(async () => {
+      const started = performance.now();
+      let written = '';
+      const reasoningRun = { messages: params.messages, maxNewTokens: params.maxReasoningTokens };
+      const out = await this.generateOnce(
+        reasoningRun,
+        signal,
+        expect,
+        (piece) => {
+          written += piece;
+          const shown = visibleReasoning(written, params.cue);
+          if (shown.length <= sent) return;
+          onText(shown.slice(sent));
+          sent = shown.length;
+        },
+        params.cue,
+      );
+      if (signal.aborted) throw new AppError('ABORTED');
+      const { tokenizer, model } = await this.loaded();
+      const { reasoning } = cutAtCue(out.text, params.cue);
+      const ids = verdictTokenIds(
+        (text) => tokenizer.encode(text, { add_special_tokens: false }) as number[],
+        params.verdicts,
+      );
+      const input = tokenizer(verdictInput(this.prompt(tokenizer, params.messages), reasoning, params.cue), {
+        add_special_tokens: false,
+      });
+      let logProbs: number[];
+      let outputs: Record<string, ForwardTensor> = {};
+      try {
+        // Only the last position's logits where the graph can say so (a graph without the input ignores it).
+        const keep = new Tensor('int64', BigInt64Array.from([1n]), []);
+        outputs = (await model({ ...input, num_logits_to_keep: keep })) as Record<string, ForwardTensor>;
+        const logits = outputs.logits!;
+        logProbs = lastPositionLogProbs(logits.data, logits.dims, [...ids.yes, ...ids.no]);
+      } catch (err) {
+        throw new AppError('MODEL_RUN_FAILED', undefined, { cause: causeOf(err) });
+      } finally {
+        // The KV cache this pass wrote (GPU buffers on WebGPU) is not reused: free it now.
+        for (const [name, tensor] of Object.entries(outputs)) if (name !== 'logits') tensor.dispose?.();
+      }
+      return {
+        reasoning,
+        verdict: {
+          yes: logProbs.slice(0, ids.yes.length),
+          no: logProbs.slice(ids.yes.length),
+          yesIds: ids.yes,
+          noIds: ids.no,
+        },
+        tokens: out.tokens,
+        ms: performance.now() - started,
+      };
+    }, expect);
+  }
 }
 
 export function generatorHandlers(generator = new TransformersGenerator()): Handlers<GeneratorMethods> {
@@ -169,6 +249,7 @@ export function generatorHandlers(generator = new TransformersGenerator()): Hand
       return (await generator.load(params, ctx.progress)).result;
     },
     generate: (params, ctx) => generator.generate(params, ctx.signal, (text) => ctx.progress({ text }), ctx.expect),
+    judge: (params, ctx) => generator.judge(params, ctx.signal, (text) => ctx.progress({ text }), ctx.expect),
     countTokens: async ({ messages }) => generator.countTokens(messages),
   };
 }

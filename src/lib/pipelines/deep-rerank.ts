@@ -1,6 +1,6 @@
 // Deep mode: the generator reasons about each of the top candidates and its verdict tokens' probabilities reorder them.
 import { relevanceJudgmentV1, renderPrompt, VERDICT_CUE } from '../answer/prompts';
-import { AppError, isAbortError } from '../errors';
+import { AppError, isAbortError, toAppError } from '../errors';
 import { sha256Hex } from '../ingest/hash';
 import type { JudgeParams, JudgeResult } from '../models/generator/types';
 import type { JudgmentRecord } from '../persistence/schema';
@@ -82,6 +82,8 @@ export interface DeepOutcome {
   verdicts: Map<string, number>;
   /** The stage was stopped: the judged ones count, the rest keep the earlier order. */
   stopped: boolean;
+  /** The model failed part-way (not a Stop): the judged ones count, the rest keep the earlier order. */
+  failed?: AppError;
   /** Candidates judged (fresh and cached), and the stage's time. */
   judged: number;
   ms: number;
@@ -116,8 +118,9 @@ function probabilityOf(result: JudgeResult): number | null {
 
 /**
  * Judges the first `topN` candidates (cached judgments are reused), streaming each one's reasoning, and orders every
- * candidate by the rule. `signal` stops the stage: what was judged counts and the rest keep their earlier order.
- * Other failures (the model failed) are thrown.
+ * candidate by the rule. `signal` stops the stage: what was judged counts and the rest keep their earlier order. A
+ * model failure part-way ends the stage the same way, with `failed` saying why: deep mode is an extra, and the
+ * question goes on with the earlier order rather than failing. Cache failures (storage) are thrown.
  */
 export async function deepRerank(
   req: DeepRequest,
@@ -138,6 +141,7 @@ export async function deepRerank(
 
   const verdicts = new Map<string, number>();
   let stopped = false;
+  let failed: AppError | undefined;
   let count = 0;
   const spent: number[] = [];
   for (const [i, c] of judged.entries()) {
@@ -166,8 +170,8 @@ export async function deepRerank(
         (piece) => on.text(c.chunkId, piece),
       );
     } catch (err) {
-      if (!isAbortError(err) && !signal.aborted) throw err;
-      stopped = true;
+      if (!isAbortError(err) && !signal.aborted) failed = toAppError(err, 'MODEL_RUN_FAILED');
+      else stopped = true;
       break;
     }
     spent.push(result.ms);
@@ -193,12 +197,13 @@ export async function deepRerank(
     verdicts,
     req.rule ?? DEEP_RULE,
   );
-  return { order, verdicts, stopped, judged: count, ms: now() - started };
+  return { order, verdicts, stopped, ...(failed && { failed }), judged: count, ms: now() - started };
 }
 
 /** The stage's events as the chat shows them: the judgments, and the stage's time once it ended. */
 export interface DeepStageEvents extends DeepEvents {
-  done(stage: { ms: number; stopped: boolean; judged: number }): void;
+  /** `failed`: the model failed part-way, in plain words; the rest kept the earlier order. */
+  done(stage: { ms: number; stopped: boolean; judged: number; failed?: string }): void;
 }
 
 /**
@@ -225,7 +230,12 @@ export async function deepStage(
   const { question, instructions, topN } = req;
   const out = await deepRerank({ question, instructions, topN, candidates: sources }, ports, events, stage);
   if (signal.aborted) throw new AppError('ABORTED');
-  on.done({ ms: out.ms, stopped: out.stopped, judged: out.judged });
+  on.done({
+    ms: out.ms,
+    stopped: out.stopped,
+    judged: out.judged,
+    ...(out.failed && { failed: out.failed.message }),
+  });
   const byId = new Map(sources.map((s) => [s.chunkId, s]));
   const judgedIds = new Set(sources.slice(0, Math.max(0, req.topN)).map((s) => s.chunkId));
   return out.order.map((id, i) => {

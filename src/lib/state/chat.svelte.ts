@@ -57,6 +57,8 @@ export interface DeepStageView {
   estimateMs: number;
   tookMs: number | null;
   stopped: boolean;
+  /** The model failed part-way, in plain words: the rest kept the search's order. */
+  failed: string | null;
 }
 
 /** yyyy-mm-dd to ms since epoch, at the start or the end of that day; undefined when empty. */
@@ -285,7 +287,7 @@ export class ChatState {
       live(() => (this.sources = this.sources.map((s) => (s.chunkId === chunkId && !s.deleted ? change(s) : s))));
     return {
       estimate: (e) =>
-        live(() => (this.deep = { running: true, ...e, estimateMs: e.ms, tookMs: null, stopped: false })),
+        live(() => (this.deep = { running: true, ...e, estimateMs: e.ms, tookMs: null, stopped: false, failed: null })),
       start: (id) => patch(id, (s) => ({ ...s, deep: { reasoning: '', probability: null, state: 'judging' } })),
       text: (id, piece) =>
         patch(id, (s) => (s.deep ? { ...s, deep: { ...s.deep, reasoning: s.deep.reasoning + piece } } : s)),
@@ -295,7 +297,11 @@ export class ChatState {
           deep: { reasoning: j.reasoning, probability: j.probability, state: 'done', cached: j.cached },
         })),
       done: (d) =>
-        live(() => this.deep && Object.assign(this.deep, { running: false, tookMs: d.ms, stopped: d.stopped })),
+        live(
+          () =>
+            this.deep &&
+            Object.assign(this.deep, { running: false, tookMs: d.ms, stopped: d.stopped, failed: d.failed ?? null }),
+        ),
     };
   }
 

@@ -176,13 +176,23 @@ describe('deepRerank', () => {
     expect(out.order).toEqual(['doc:a', 'doc:b', 'doc:c', 'doc:d']);
   });
 
-  it('throws a model failure, and leaves a candidate whose verdict could not be read in its earlier place', async () => {
-    const failing = fakePorts(async () => {
-      throw new AppError('MODEL_RUN_FAILED');
+  it('ends on a model failure part-way: what was judged counts, the rest keep their place, and it says why', async () => {
+    const calls: JudgeParams[] = [];
+    const judge = judgeFrom({ a: 0.1, b: 0.9, c: 0.95 }, calls);
+    const failing = fakePorts(async (p, s, t) => {
+      if (calls.length === 2) throw new Error('wasm memory access out of bounds');
+      return judge(p, s, t);
     });
-    await expect(deepRerank(req(2), failing.ports, recorder().on, new AbortController().signal)).rejects.toMatchObject({
-      code: 'MODEL_RUN_FAILED',
-    });
+    const out = await deepRerank(req(3), failing.ports, recorder().on, new AbortController().signal);
+    expect(out.stopped).toBe(false);
+    expect(out.failed).toMatchObject({ code: 'MODEL_RUN_FAILED' });
+    expect(out.judged).toBe(2);
+    // c was never judged: it keeps its place after the judged ones' reordering.
+    expect(out.order).toEqual(['doc:b', 'doc:a', 'doc:c', 'doc:d']);
+    expect(failing.store.size).toBe(2);
+  });
+
+  it('leaves a candidate whose verdict could not be read in its earlier place', async () => {
     const judge = judgeFrom({ a: 0.5, b: 0.9 }, []);
     const { ports, store } = fakePorts(async (p, s, t) => {
       const out = await judge(p, s, t);

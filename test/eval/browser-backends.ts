@@ -213,6 +213,7 @@ export async function openBrowserBackends(o: BrowserOptions): Promise<BrowserBac
       backends.generator = {
         complete: (messages, maxNewTokens) =>
           page.evaluate(([m, n]) => lecternEval.complete(m, n), [messages, maxNewTokens] as const),
+        judge: (params) => page.evaluate((p) => lecternEval.judge(p), params),
       };
     }
     const rate = (s: { docs: number; ms: number }) =>

@@ -32,6 +32,7 @@ import { runInApp } from './in-app';
 import { adaptingDense, readQueries, trainOnQrels } from './adapter';
 import { synthesize } from './synthesize';
 import { buildInstructionCases, runInstructionCheck } from './instructions-check';
+import { runDeepCheck, sampleQuestions } from './deep';
 import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
 import { TooFewExamplesError } from '../../src/lib/learn/train-adapter';
 import { withEmbeddingCache, type CachedBackend } from './embedding-cache';
@@ -139,6 +140,9 @@ export interface EvalArgs {
   /** A qrels file the query adapter trains on (queries from --adapter-queries, else the dataset's queries.jsonl). */
   adapter?: string;
   adapterQueries?: string;
+  /** --deep <n> [--deep-candidates N]: deep mode on n sampled queries, nDCG@10 per combination rule (deep.ts). */
+  deep?: number;
+  deepCandidates?: number;
   /** --instructions-check <n>: the instruction-following check on n queries (instructions-check.ts). */
   instructionsCheck?: number;
   /** --synthesize <n> --out <dir>: write synthetic questions about n sampled documents instead of evaluating. */
@@ -155,7 +159,8 @@ const USAGE =
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
   '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> --models real|standin; ' +
-  'or: eval --dataset <BEIR folder> --instructions-check <n> --models real|standin [--mode bm25|dense|hybrid]';
+  'or: eval --dataset <BEIR folder> --instructions-check <n> --models real|standin [--mode bm25|dense|hybrid]; ' +
+  'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] --models real|standin [--mode bm25|dense|hybrid]';
 
 const VALUED = [
   'dataset',
@@ -177,6 +182,8 @@ const VALUED = [
   'synthesize',
   'out',
   'instructions-check',
+  'deep',
+  'deep-candidates',
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
@@ -311,6 +318,29 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
         '--instructions-check needs --models, --mode bm25, dense or hybrid, and no --ablation, --adapter, --synthesize or --in-app',
       );
   }
+  const deep = num('deep');
+  const deepN = num('deep-candidates');
+  if (deepN !== undefined && deep === undefined) throw new UsageError('--deep-candidates applies to --deep only');
+  if (deep !== undefined) {
+    for (const [name, v] of [
+      ['deep', deep],
+      ['deep-candidates', deepN],
+    ] as const)
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+        throw new UsageError(`--${name} must be a positive integer`);
+    if (
+      ablation ||
+      adapter !== undefined ||
+      synthesize !== undefined ||
+      instructionsCheck !== undefined ||
+      inApp ||
+      models === undefined ||
+      mode === 'rerank'
+    )
+      throw new UsageError(
+        '--deep needs --models, --mode bm25, dense or hybrid, and no --ablation, --adapter, --synthesize, --instructions-check or --in-app',
+      );
+  }
   return {
     dataset,
     mode: mode as Mode,
@@ -333,6 +363,8 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(adapter !== undefined && { adapter }),
     ...(synthesize !== undefined && { synthesize, out }),
     ...(instructionsCheck !== undefined && { instructionsCheck }),
+    ...(deep !== undefined && { deep }),
+    ...(deepN !== undefined && { deepCandidates: deepN }),
     ...(get('adapter-queries') !== undefined && { adapterQueries: get('adapter-queries') }),
   };
 }
@@ -814,6 +846,7 @@ export async function main(
     if (args.ablation) return await ablationMain(args, backends, openBrowser);
     if (args.synthesize !== undefined) return await synthesizeMain(args, backends, openBrowser);
     if (args.instructionsCheck !== undefined) return await instructionsMain(args, backends, openBrowser);
+    if (args.deep !== undefined) return await deepMain(args, backends, openBrowser);
     if (backends || args.mode === 'bm25') {
       process.stdout.write(`${JSON.stringify(await evaluate(args, backends))}\n`);
       return 0;
@@ -910,6 +943,51 @@ async function instructionsMain(
       models: args.models,
       ...(generatorId && { generator: generatorId }),
     });
+  };
+  if (backends) {
+    await run(backends);
+    return 0;
+  }
+  const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
+  const session = await open({
+    models: args.models!,
+    device: args.device ?? 'wasm',
+    lateInteraction: false,
+    generator: true,
+    batch: args.batch ?? DEFAULT_BATCH,
+  });
+  const { generator } = session.loaded;
+  const opened = cachedBackends(session, args).backends;
+  try {
+    await run(opened, generator?.id);
+  } finally {
+    await session.close();
+  }
+  return 0;
+}
+
+/**
+ * `--deep <n>`: deep mode (deep.ts) on n sampled queries of the split: the chosen first stage's top N judged by the
+ * generator, nDCG@10 without deep mode and with each combination rule, and the time per query; one JSON line.
+ */
+async function deepMain(
+  args: EvalArgs,
+  backends: Backends | undefined,
+  openBrowser: ((options: BrowserOptions) => Promise<BrowserBackends>) | undefined,
+): Promise<number> {
+  const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
+  const data = await loadDataset(args);
+  const run = async (b: Backends, generatorId = 'generator') => {
+    const judge = b.generator?.judge;
+    if (!judge) throw new ModeUnavailableError('--deep needs the generator');
+    const searcher = createSearcher(args.mode, b, { k1: args.k1, b: args.b });
+    await searcher.index(data.corpus);
+    const questions = sampleQuestions(data.questions, args.deep!);
+    const result = await runDeepCheck(questions, data.corpus, searcher, { judge }, generatorId, {
+      ...(args.deepCandidates !== undefined && { candidates: args.deepCandidates }),
+      log: note,
+    });
+    printLine({ dataset: data.name, mode: args.mode, deep: result, models: args.models, generator: generatorId });
   };
   if (backends) {
     await run(backends);

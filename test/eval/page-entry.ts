@@ -3,7 +3,7 @@ import { detectCapabilities } from '../../src/lib/config/capabilities';
 import { dtypeFor, fetchRegistry, pickModel } from '../../src/lib/config/registry';
 import type { Device, Dtype } from '../../src/lib/config/registry-types';
 import type { EmbedKind, EmbedderMethods } from '../../src/lib/models/embedder/types';
-import type { ChatMessage, GeneratorMethods } from '../../src/lib/models/generator/types';
+import type { ChatMessage, GeneratorMethods, JudgeParams, JudgeResult } from '../../src/lib/models/generator/types';
 import type { LateInteractionMethods } from '../../src/lib/models/late-interaction/types';
 import type { RuntimeConfig } from '../../src/lib/models/runtime';
 import { connectWorker, type RpcClient } from '../../src/lib/rpc';
@@ -150,7 +150,13 @@ async function complete(messages: ChatMessage[], maxNewTokens: number): Promise<
   return (await generator.call('generate', { messages, maxNewTokens })).text;
 }
 
-const lecternEval = { open, embed, embedTokens, complete };
+/** One deep-mode judgment by the generator, as the app's deep stage asks for it. */
+async function judge(params: JudgeParams): Promise<JudgeResult> {
+  if (!generator) throw new Error('open() with generator first');
+  return generator.call('judge', params);
+}
+
+const lecternEval = { open, embed, embedTokens, complete, judge };
 export type LecternEval = typeof lecternEval;
 
 (globalThis as unknown as { lecternEval: LecternEval }).lecternEval = lecternEval;

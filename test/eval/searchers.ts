@@ -10,7 +10,7 @@ import {
 import { reciprocalRankFusion } from '../../src/lib/retrieval/fusion';
 import { maxSimRerank, type QueryTokens } from '../../src/lib/retrieval/maxsim';
 import type { ScoredDoc } from '../../src/lib/evaluation';
-import type { ChatMessage } from '../../src/lib/models/generator/types';
+import type { ChatMessage, JudgeParams, JudgeResult } from '../../src/lib/models/generator/types';
 
 export const MODES = ['bm25', 'dense', 'hybrid', 'rerank'] as const;
 export type Mode = (typeof MODES)[number];
@@ -42,6 +42,8 @@ export interface LateInteractionBackend {
 /** The answer model, for the multi-query rows: one completion of chat messages. */
 export interface GeneratorBackend {
   complete(messages: ChatMessage[], maxNewTokens: number): Promise<string>;
+  /** Deep mode's judgment (--deep); absent where the backend has none. */
+  judge?(params: JudgeParams): Promise<JudgeResult>;
 }
 
 export interface Backends {

@@ -1,0 +1,116 @@
+// Deep mode measured (#15): the app's deepRerank judges each query's top N, and nDCG@10 is read for every combination rule against the order without it.
+import { ndcgAt, byPosition } from '../../src/lib/evaluation/metrics';
+import type { EvalQuestion } from '../../src/lib/evaluation';
+import { seededRandom } from '../../src/lib/evaluation/sample';
+import type { JudgeParams, JudgeResult } from '../../src/lib/models/generator/types';
+import type { JudgmentRecord } from '../../src/lib/persistence/schema';
+import { deepRerank, DEEP_CANDIDATES } from '../../src/lib/pipelines/deep-rerank';
+import { orderByVerdict, VERDICT_RULES, type VerdictRule } from '../../src/lib/retrieval/verdict';
+import type { EvalDoc, Searcher } from './searchers';
+
+/** The generator's judge, as the app's worker runs it. */
+export interface JudgeBackend {
+  judge(params: JudgeParams): Promise<JudgeResult>;
+}
+
+export interface DeepCheckResult {
+  queries: number;
+  candidates: number;
+  /** nDCG@10 without deep mode, and with it under each rule. */
+  'ndcg@10': number;
+  rules: Record<VerdictRule, number>;
+  /** Judgments whose verdict tokens could not be read (they keep their earlier place). */
+  unreadable: number;
+  /** Per query: the stage's milliseconds (N judgments), p50 and p95; per judgment, p50. */
+  msPerQuery: { p50: number; p95: number };
+  msPerJudgment: { p50: number };
+}
+
+const quantile = (xs: readonly number[], q: number) => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/** `n` questions in a seeded order (the same subset every run). */
+export function sampleQuestions(questions: readonly EvalQuestion[], n: number, seed = 1): EvalQuestion[] {
+  const order = [...questions];
+  const random = seededRandom(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order.slice(0, n);
+}
+
+/**
+ * For each question: the searcher's ranking (the query's own id left out), its first `candidates` documents judged by
+ * the app's deepRerank (title and text as the passage), and that ranking reordered by each rule. Judgments are kept in
+ * memory only: each one is the model's own work, nothing is reused between questions.
+ */
+export async function runDeepCheck(
+  questions: readonly EvalQuestion[],
+  corpus: readonly EvalDoc[],
+  searcher: Searcher,
+  backend: JudgeBackend,
+  model: string,
+  options: { candidates?: number; log?: (line: string) => void } = {},
+): Promise<DeepCheckResult> {
+  const n = options.candidates ?? DEEP_CANDIDATES;
+  const docs = new Map(corpus.map((d) => [d.id, d]));
+  const store = new Map<string, JudgmentRecord>();
+  const base: number[] = [];
+  const byRule = Object.fromEntries(VERDICT_RULES.map((r) => [r, [] as number[]])) as Record<VerdictRule, number[]>;
+  const perQuery: number[] = [];
+  const perJudgment: number[] = [];
+  let unreadable = 0;
+  for (const [i, q] of questions.entries()) {
+    const ranked = (await searcher.search(q.text, 100)).map((h) => h.id).filter((id) => id !== q.id);
+    const candidates = ranked.map((id) => {
+      const d = docs.get(id)!;
+      return { chunkId: id, docId: id, docName: d.title || id, text: d.text };
+    });
+    const out = await deepRerank(
+      { question: q.text, instructions: '', candidates, topN: n },
+      {
+        model,
+        judge: async (params) => {
+          const r = await backend.judge(params);
+          perJudgment.push(r.ms);
+          return r;
+        },
+        judgments: { get: async (k) => store.get(k), put: async (r) => void store.set(r.key, r) },
+        pace: { get: async () => null, set: async () => {} },
+      },
+      {
+        estimate: () => {},
+        start: () => {},
+        text: () => {},
+        judged: (_id, j) => {
+          if (j.probability === null) unreadable++;
+        },
+      },
+      new AbortController().signal,
+    );
+    if (out.failed) throw out.failed;
+    perQuery.push(out.ms);
+    const score = (ids: string[]) => ndcgAt(byPosition(ids), q.judgments, 10) ?? 0;
+    base.push(score(ranked));
+    for (const rule of VERDICT_RULES) byRule[rule].push(score(orderByVerdict(ranked, out.verdicts, rule)));
+    options.log?.(
+      `deep: ${i + 1}/${questions.length} nDCG@10 ${base.at(-1)!.toFixed(3)} → ` +
+        VERDICT_RULES.map((r) => `${r} ${byRule[r].at(-1)!.toFixed(3)}`).join(', ') +
+        ` (${Math.round(out.ms)} ms)`,
+    );
+  }
+  return {
+    queries: questions.length,
+    candidates: n,
+    'ndcg@10': mean(base),
+    rules: Object.fromEntries(VERDICT_RULES.map((r) => [r, mean(byRule[r])])) as Record<VerdictRule, number>,
+    unreadable,
+    msPerQuery: { p50: quantile(perQuery, 0.5), p95: quantile(perQuery, 0.95) },
+    msPerJudgment: { p50: quantile(perJudgment, 0.5) },
+  };
+}

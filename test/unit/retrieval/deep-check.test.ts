@@ -1,0 +1,75 @@
+// Deep mode's measurement: the app's deepRerank over a searcher's top N, nDCG@10 per combination rule, and its options.
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../eval/eval';
+import { runDeepCheck, sampleQuestions } from '../../eval/deep';
+import { createSearcher, type EvalDoc } from '../../eval/searchers';
+import type { EvalQuestion } from '../../../src/lib/evaluation';
+import type { JudgeParams, JudgeResult } from '../../../src/lib/models/generator/types';
+
+const corpus: EvalDoc[] = [
+  { id: 'a', title: 'Coffee and sleep', text: 'Coffee and sleep. Sleep and coffee.' },
+  {
+    id: 'b',
+    title: 'Adults',
+    text: 'Caffeine delays sleep onset in adults; coffee is the main source of caffeine for most.',
+  },
+  { id: 'c', title: 'Tea', text: 'Tea has less caffeine than coffee.' },
+];
+const q: EvalQuestion = { id: 'q', text: 'coffee sleep', judgments: new Map([['b', 1]]), byDocument: true };
+
+/** A judge that says yes to the passage holding `word`, no to the rest, from log-probabilities as the worker gives. */
+const judgeYesFor =
+  (word: string, calls: JudgeParams[]) =>
+  async (params: JudgeParams): Promise<JudgeResult> => {
+    calls.push(params);
+    const yes = params.messages.at(-1)!.content.includes(word) ? 0.9 : 0.1;
+    return {
+      reasoning: 'Because.',
+      verdict: { yes: [Math.log(yes)], no: [Math.log(1 - yes)], yesIds: [1], noIds: [2] },
+      tokens: 2,
+      ms: 50,
+    };
+  };
+
+describe('runDeepCheck', () => {
+  it('judges the top N with the app’s prompt and reads nDCG@10 before and under every rule', async () => {
+    const searcher = createSearcher('bm25');
+    await searcher.index(corpus);
+    const calls: JudgeParams[] = [];
+    const r = await runDeepCheck([q], corpus, searcher, { judge: judgeYesFor('onset', calls) }, 'lm', {
+      candidates: 2,
+    });
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.messages.at(-1)!.content).toContain('coffee sleep');
+    // BM25 ranks a (both words, twice over, in a short text) above b; the verdict lifts b to the top under every rule.
+    expect(r['ndcg@10']).toBeLessThan(1);
+    expect(r.rules).toEqual({ verdict: 1, fusion: expect.any(Number), blend: 1 });
+    expect(r).toMatchObject({ queries: 1, candidates: 2, unreadable: 0, msPerJudgment: { p50: 50 } });
+  });
+
+  it('a verdict against the relevant passage lowers the score', async () => {
+    const searcher = createSearcher('bm25');
+    await searcher.index(corpus);
+    const r = await runDeepCheck([q], corpus, searcher, { judge: judgeYesFor('Tea has', []) }, 'lm', {
+      candidates: 3,
+    });
+    expect(r.rules.verdict).toBeLessThan(r['ndcg@10']);
+  });
+
+  it('samples the same questions for the same seed', () => {
+    const qs = ['1', '2', '3', '4', '5'].map((id) => ({ ...q, id }));
+    expect(sampleQuestions(qs, 3).map((x) => x.id)).toEqual(sampleQuestions(qs, 3).map((x) => x.id));
+    expect(sampleQuestions(qs, 3)).toHaveLength(3);
+  });
+});
+
+describe('--deep', () => {
+  it('needs models and a first-stage mode; --deep-candidates needs --deep', () => {
+    expect(
+      parseArgs(['--dataset', 'd', '--deep', '100', '--deep-candidates', '5', '--models', 'real', '--mode', 'hybrid']),
+    ).toMatchObject({ deep: 100, deepCandidates: 5, mode: 'hybrid' });
+    expect(() => parseArgs(['--dataset', 'd', '--deep', '10'])).toThrow(/needs --models/);
+    expect(() => parseArgs(['--dataset', 'd', '--deep-candidates', '5', '--models', 'real'])).toThrow(/--deep only/);
+    expect(() => parseArgs(['--dataset', 'd', '--deep', '0', '--models', 'real'])).toThrow(/positive/);
+  });
+});

@@ -182,9 +182,11 @@ export async function askQuestion(
     },
     signal,
   );
+  // The gate reads the passages a search without deep mode would show (deep mode's extra candidates cannot let a
+  // question through), and a refused question is not judged.
   const gate = relevanceGate({
     found: found.found,
-    shown: found.passages.map((p) => ({
+    shown: found.passages.slice(0, settings.topK).map((p) => ({
       relevance: p.relevance,
       dense: p.bestDense === null ? null : { score: p.bestDense },
     })),
@@ -195,14 +197,16 @@ export async function askQuestion(
       ? { denseThreshold: embedder.relevanceThreshold }
       : {}),
   });
-  let sources = await loadSources(found, ports);
+  const deepRuns = deepN > 0 && gate.relevant && found.passages.length > 0;
+  const listed = deepRuns ? found.passages : found.passages.slice(0, settings.topK);
+  let sources = await loadSources({ ...found, passages: listed }, ports);
   on.searched?.({
     queries,
     trace: found.trace ?? null,
-    final: { ids: found.passages.map((p) => p.id), scores: found.passages.map((p) => p.score) },
+    final: { ids: listed.map((p) => p.id), scores: listed.map((p) => p.score) },
   });
   on.sources(sources);
-  if (deepN && ports.deep && on.deep && sources.length > 0) {
+  if (deepRuns && ports.deep && on.deep && sources.length > 0) {
     on.info('Deep mode: the answer model judges the top passages…');
     const judge = {
       question: query,
@@ -210,7 +214,13 @@ export async function askQuestion(
       topN: deepN,
       stop: req.deepStop,
     };
-    sources = (await deepStage(judge, sources, await ports.deep(), on.deep, signal)).slice(0, settings.topK);
+    sources = (await deepStage(judge, sources, ports.deep, on.deep, signal)).slice(0, settings.topK);
+    // The feedback record keeps the order the user was shown in the end (its mining reads ranks from it).
+    on.searched?.({
+      queries,
+      trace: found.trace ?? null,
+      final: { ids: sources.map((x) => x.chunkId), scores: sources.map((x) => x.score) },
+    });
     on.sources(sources);
   }
   if (!gate.relevant) {

@@ -14,9 +14,13 @@ import type { Source } from './turn';
 export const DEEP_RULE: VerdictRule = 'blend';
 /** How many of the top candidates are judged unless Settings say otherwise. */
 export const DEEP_CANDIDATES = 10;
-/** The number of candidates to judge from the setting: a whole number from 1, the default when unset or invalid. */
+/** Most candidates deep mode judges (Settings offer up to this; an imported setting is clamped to it). */
+export const MAX_DEEP_CANDIDATES = 30;
+/** The number of candidates to judge from the setting: a whole number from 1 to the most, the default when unset or invalid. */
 export function deepCandidates(setting: number | null | undefined): number {
-  return typeof setting === 'number' && Number.isFinite(setting) ? Math.max(1, Math.round(setting)) : DEEP_CANDIDATES;
+  return typeof setting === 'number' && Number.isFinite(setting)
+    ? Math.min(MAX_DEEP_CANDIDATES, Math.max(1, Math.round(setting)))
+    : DEEP_CANDIDATES;
 }
 
 /** The reasoning's token cap: the prompt asks for at most three short sentences. */
@@ -120,7 +124,7 @@ function probabilityOf(result: JudgeResult): number | null {
  * Judges the first `topN` candidates (cached judgments are reused), streaming each one's reasoning, and orders every
  * candidate by the rule. `signal` stops the stage: what was judged counts and the rest keep their earlier order. A
  * model failure part-way ends the stage the same way, with `failed` saying why: deep mode is an extra, and the
- * question goes on with the earlier order rather than failing. Cache failures (storage) are thrown.
+ * question goes on with the earlier order rather than failing. The cache and the pace are best effort.
  */
 export async function deepRerank(
   req: DeepRequest,
@@ -134,9 +138,10 @@ export async function deepRerank(
   const keys = await Promise.all(
     judged.map((c) => judgmentKey(req.question, req.instructions, c.chunkId, c.text, ports.model)),
   );
-  const cached = await Promise.all(keys.map((k) => ports.judgments.get(k)));
+  // The cache and the pace are best effort: storage that fails (a full quota) judges afresh, with the first-run pace.
+  const cached = await Promise.all(keys.map((k) => ports.judgments.get(k).catch(() => undefined)));
   const fresh = cached.filter((r) => !r).length;
-  const pace = (await ports.pace.get()) ?? FIRST_RUN_MS_PER_JUDGMENT;
+  const pace = (await ports.pace.get().catch(() => null)) ?? FIRST_RUN_MS_PER_JUDGMENT;
   on.estimate({ judge: fresh, cached: judged.length - fresh, ms: fresh * pace });
 
   const verdicts = new Map<string, number>();
@@ -180,18 +185,20 @@ export async function deepRerank(
     count++;
     if (probability === null) continue;
     verdicts.set(c.chunkId, probability);
-    await ports.judgments.put({
-      key: keys[i]!,
-      chunkId: c.chunkId,
-      docId: c.docId,
-      model: ports.model,
-      prompt: PROMPT,
-      probability,
-      reasoning: result.reasoning,
-      at: Date.now(),
-    });
+    await ports.judgments
+      .put({
+        key: keys[i]!,
+        chunkId: c.chunkId,
+        docId: c.docId,
+        model: ports.model,
+        prompt: PROMPT,
+        probability,
+        reasoning: result.reasoning,
+        at: Date.now(),
+      })
+      .catch(() => {});
   }
-  if (spent.length) await ports.pace.set(spent.reduce((a, b) => a + b, 0) / spent.length);
+  if (spent.length) await ports.pace.set(spent.reduce((a, b) => a + b, 0) / spent.length).catch(() => {});
   const order = orderByVerdict(
     req.candidates.map((c) => c.chunkId),
     verdicts,
@@ -214,7 +221,8 @@ export interface DeepStageEvents extends DeepEvents {
 export async function deepStage(
   req: { question: string; instructions: string; topN: number; stop?: AbortSignal },
   sources: Source[],
-  ports: DeepRerankPorts,
+  /** Opens deep mode's ports (loads the answer model); a failure leaves the search order and says why. */
+  ports: () => Promise<DeepRerankPorts>,
   on: DeepStageEvents,
   signal: AbortSignal,
 ): Promise<Source[]> {
@@ -228,7 +236,17 @@ export async function deepStage(
   };
   const stage = req.stop ? AbortSignal.any([signal, req.stop]) : signal;
   const { question, instructions, topN } = req;
-  const out = await deepRerank({ question, instructions, topN, candidates: sources }, ports, events, stage);
+  let opened: DeepRerankPorts;
+  try {
+    opened = await ports();
+  } catch (err) {
+    // The answer model could not load for deep mode: the question goes on with the search order, saying why.
+    if (isAbortError(err) || signal.aborted) throw new AppError('ABORTED');
+    on.estimate({ judge: 0, cached: 0, ms: 0 });
+    on.done({ ms: 0, stopped: false, judged: 0, failed: toAppError(err, 'MODEL_RUN_FAILED').message });
+    return [...sources];
+  }
+  const out = await deepRerank({ question, instructions, topN, candidates: sources }, opened, events, stage);
   if (signal.aborted) throw new AppError('ABORTED');
   on.done({
     ms: out.ms,

@@ -1,5 +1,6 @@
 // The instruction step of the ask pipeline: splits an inline instruction off the question, turns the instruction into filters and negative terms (the model, schema-checked), and applies them to the search.
 import {
+  DOCUMENT_KINDS,
   hasFilters,
   instructionFiltersVars,
   parseInstructionFilters,
@@ -209,6 +210,15 @@ function withoutTerms(retrieve: Retrieve, terms: readonly string[], ports: Instr
 }
 
 const FIELDS: readonly InstructionChip['field'][] = ['document', 'kind', 'from', 'to', 'exclude'];
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A stored chip's value as its field needs it: a real day for dates, a known file type (a NaN bound would hide every hit). */
+function valueFits(c: InstructionChip): boolean {
+  if (c.field === 'from' || c.field === 'to')
+    return ISO_DAY.test(c.value) && Number.isFinite(dayBound(c.value, c.field === 'to'));
+  if (c.field === 'kind') return (DOCUMENT_KINDS as readonly string[]).includes(c.value);
+  return true;
+}
 
 /** A turn's instruction as read back from storage (an imported archive is not trusted); undefined when malformed. */
 export function readInstruction(v: unknown): TurnInstruction | undefined {
@@ -219,7 +229,8 @@ export function readInstruction(v: unknown): TurnInstruction | undefined {
     c !== null &&
     FIELDS.includes((c as InstructionChip).field) &&
     typeof (c as InstructionChip).value === 'string' &&
-    typeof (c as InstructionChip).label === 'string';
+    typeof (c as InstructionChip).label === 'string' &&
+    valueFits(c as InstructionChip);
   if (typeof t.text !== 'string' || !Array.isArray(t.chips) || !t.chips.every(chip)) return undefined;
   return { text: t.text, chips: t.chips, note: typeof t.note === 'string' ? t.note : null };
 }

@@ -65,6 +65,31 @@ export interface Turn {
   instruction?: TurnInstruction;
 }
 
+const JUDGMENT_STATES: readonly SourceJudgment['state'][] = ['waiting', 'judging', 'done', 'stopped'];
+
+/**
+ * A stored source as the panel can show it: a judgment that is not well formed (an imported archive is not trusted)
+ * is dropped, and one stored while under way (the page closed mid-judgment) shows as stopped.
+ */
+export function readSource(source: Source): Source {
+  const d = source.deep as unknown;
+  if (d === undefined) return source;
+  const j = d as Partial<SourceJudgment> | null;
+  const fits =
+    typeof j === 'object' &&
+    j !== null &&
+    typeof j.reasoning === 'string' &&
+    (j.probability === null || (typeof j.probability === 'number' && Number.isFinite(j.probability))) &&
+    JUDGMENT_STATES.includes(j.state!);
+  if (!fits) {
+    const { deep: _dropped, ...rest } = source;
+    return rest;
+  }
+  return j.state === 'judging' || j.state === 'waiting'
+    ? { ...source, deep: { ...j, state: 'stopped' } as SourceJudgment }
+    : source;
+}
+
 /** The source with every piece of its document's text removed. */
 export function scrubSource(source: Source): Source {
   const { deep: _reasoning, ...rest } = source;

@@ -16,7 +16,15 @@ import {
   type InstructionRequest,
   type TurnInstruction,
 } from '../pipelines/instruction-step';
-import { BUSY, forgetDocument, scrubSource, type ChatPhase, type Source, type Turn } from '../pipelines/turn';
+import {
+  BUSY,
+  forgetDocument,
+  readSource,
+  scrubSource,
+  type ChatPhase,
+  type Source,
+  type Turn,
+} from '../pipelines/turn';
 import type { SearchFilters } from '../retrieval/search-types';
 import { Latest } from '../rpc';
 
@@ -119,7 +127,7 @@ export class ChatState {
     this.query = turn?.query ?? '';
     this.answer = turn?.answer ?? '';
     this.phase = turn ? (BUSY.includes(turn.phase) ? 'stopped' : turn.phase) : 'idle';
-    this.sources = turn?.sources ?? [];
+    this.sources = (turn?.sources ?? []).map(readSource);
     this.grounding = turn?.grounding ?? [];
     this.used = turn?.used ?? [];
     this.dropped = turn?.dropped ?? [];

@@ -45,7 +45,7 @@ const deepLog = (events: string[]): DeepStageEvents => ({
   start: (id) => events.push(`start:${id}`),
   text: () => {},
   judged: (id, j) => events.push(`judged:${id}=${j.probability?.toFixed(2)}`),
-  done: (d) => events.push(`done:${d.judged}${d.stopped ? ' stopped' : ''}`),
+  done: (d) => events.push(`done:${d.judged}${d.stopped ? ' stopped' : ''}${d.failed ? ` failed: ${d.failed}` : ''}`),
 });
 
 const PASSAGES: Record<string, string> = {
@@ -435,5 +435,44 @@ describe('ask pipeline', () => {
     await askQuestion(REQUEST, off.ports, { ...off.on, deep: deepLog(deep) }, signal());
     expect(judged).toHaveLength(2);
     expect(off.log.retrieves[0]).toMatchObject({ topK: 3, candidates: 20 });
+  });
+  it('deep mode: the feedback record gets the order shown in the end; a refused question is not judged', async () => {
+    const settings = { ...REQUEST.settings, topK: 2, deepMode: true, deepCandidates: 3 };
+    const t = setup(reranked([ranked('d1:0', 0.8), ranked('d1:1', 0.7), ranked('d2:0', 0.6)]));
+    const searched: string[][] = [];
+    t.on.searched = (x) => searched.push(x.final.ids);
+    t.ports.deep = async () => deepPorts({ 'd1:0': 0.05, 'd1:1': 0.3, 'd2:0': 0.99 }, []);
+    await askQuestion({ ...REQUEST, settings }, t.ports, { ...t.on, deep: deepLog([]) }, signal());
+    expect(searched).toEqual([
+      ['d1:0', 'd1:1', 'd2:0'],
+      ['d2:0', 'd1:0'],
+    ]);
+    // Below the gate on the first topK (0.1, 0.2 < 0.6), although the third (0.9) is above it: refused, not judged.
+    const low = setup(reranked([ranked('d1:0', 0.1), ranked('d1:1', 0.2), ranked('d2:0', 0.9)]));
+    const judged: string[] = [];
+    low.ports.deep = async () => deepPorts({ 'd1:0': 0.5, 'd1:1': 0.5, 'd2:0': 0.5 }, judged);
+    const deep: string[] = [];
+    const out = await askQuestion({ ...REQUEST, settings }, low.ports, { ...low.on, deep: deepLog(deep) }, signal());
+    expect(out.phase).toBe('refused');
+    expect(judged).toEqual([]);
+    expect(deep).toEqual([]);
+    expect(low.log.events.filter((e) => e.startsWith('sources:'))).toEqual([
+      'sources:1=d1:0@lighthouses.md,2=d1:1@lighthouses.md',
+    ]);
+  });
+
+  it('deep mode whose model cannot load says why and the answer follows from the search order', async () => {
+    const settings = { ...REQUEST.settings, topK: 2, deepMode: true, deepCandidates: 3 };
+    const t = setup(reranked([ranked('d1:0', 0.8), ranked('d1:1', 0.7), ranked('d2:0', 0.6)]));
+    t.ports.deep = async () => {
+      throw new AppError('MODEL_RUN_FAILED');
+    };
+    const deep: string[] = [];
+    const out = await askQuestion({ ...REQUEST, settings }, t.ports, { ...t.on, deep: deepLog(deep) }, signal());
+    expect(out.phase).toBe('done');
+    expect(deep).toEqual(['estimate:0', `done:0 failed: ${new AppError('MODEL_RUN_FAILED').message}`]);
+    expect(t.log.events.filter((e) => e.startsWith('sources:')).at(-1)).toBe(
+      'sources:1=d1:0@lighthouses.md,2=d1:1@lighthouses.md',
+    );
   });
 });

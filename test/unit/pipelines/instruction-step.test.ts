@@ -277,6 +277,15 @@ describe('readInstruction', () => {
     expect(readInstruction({ text: 'x', chips: [{ field: 'script', value: 'x', label: 'x' }] })).toBeUndefined();
     expect(readInstruction({ text: 'x', chips: [{ field: 'kind', value: 1, label: 'x' }] })).toBeUndefined();
   });
+
+  it('rejects chip values its filter cannot use: a date that is not a day (NaN would hide every hit), an unknown type', () => {
+    const chips = (field: string, value: string) => ({ text: 'x', chips: [{ field, value, label: 'x' }], note: null });
+    expect(readInstruction(chips('from', '2020-01-01'))).toEqual(chips('from', '2020-01-01'));
+    expect(readInstruction(chips('from', 'yesterday'))).toBeUndefined();
+    expect(readInstruction(chips('to', '2020-13-45'))).toBeUndefined();
+    expect(readInstruction(chips('kind', 'exe'))).toBeUndefined();
+    expect(readInstruction(chips('exclude', 'mice'))).toEqual(chips('exclude', 'mice'));
+  });
 });
 
 describe('the ask pipeline with an instruction', () => {

@@ -1,6 +1,6 @@
 // Turns: a deleted document's passages are scrubbed from the conversation, leaving only their numbers and names.
 import { describe, expect, it } from 'vitest';
-import { forgetDocument, type Source, type Turn } from '../../../src/lib/pipelines/turn';
+import { forgetDocument, readSource, type Source, type Turn } from '../../../src/lib/pipelines/turn';
 
 const source = (n: number, docId: string, text: string): Source => ({
   n,
@@ -53,5 +53,31 @@ describe('forgetDocument', () => {
     const out = forgetDocument([turn([judged])], 'gone');
     expect(JSON.stringify(out)).not.toContain('Fresnel');
     expect(out[0]!.sources[0]!.deep).toBeUndefined();
+  });
+});
+
+describe('readSource', () => {
+  const s = source(1, 'doc', 'text');
+  it('keeps a well-formed judgment and shows one stored under way as stopped', () => {
+    const done = { ...s, deep: { reasoning: 'Yes.', probability: 0.8, state: 'done' as const } };
+    expect(readSource(done)).toEqual(done);
+    expect(readSource({ ...s, deep: { reasoning: 'Ye', probability: null, state: 'judging' } }).deep?.state).toBe(
+      'stopped',
+    );
+    expect(readSource(s)).toBe(s);
+  });
+
+  it('drops a judgment an archive made up: a probability that is not a number, an unknown state', () => {
+    for (const deep of [
+      { reasoning: 'x', probability: '0.8', state: 'done' },
+      { reasoning: 'x', probability: undefined, state: 'done' },
+      { reasoning: 'x', probability: 0.5, state: 'exploded' },
+      { reasoning: 7, probability: 0.5, state: 'done' },
+      null,
+    ]) {
+      const read = readSource({ ...s, deep } as unknown as Source);
+      expect(read.deep).toBeUndefined();
+      expect(read.text).toBe('text');
+    }
   });
 });

@@ -33,7 +33,9 @@ import type {
 interface ForwardTensor {
   data: ArrayLike<number>;
   dims: number[];
+  type?: string;
   dispose?: () => void;
+  to?(type: 'float32'): ForwardTensor;
 }
 
 interface Loaded {
@@ -218,7 +220,9 @@ export class TransformersGenerator {
         // Only the last position's logits where the graph can say so (a graph without the input ignores it).
         const keep = new Tensor('int64', BigInt64Array.from([1n]), []);
         outputs = (await model({ ...input, num_logits_to_keep: keep })) as Record<string, ForwardTensor>;
-        const logits = outputs.logits!;
+        // float16 logits (q4f16 on WebGPU) may come as raw bits in a Uint16Array: read them as float32 values.
+        const raw = outputs.logits!;
+        const logits = raw.type === 'float16' && raw.to ? raw.to('float32') : raw;
         logProbs = lastPositionLogProbs(logits.data, logits.dims, [...ids.yes, ...ids.no]);
       } catch (err) {
         throw new AppError('MODEL_RUN_FAILED', undefined, { cause: causeOf(err) });

@@ -178,6 +178,35 @@ describe('the relevance adapter in the search service', () => {
     expect(await denseTop(search, plain)).toBe('d:0');
   });
 
+  it('a search while the embedder changes runs without the old embedder’s adapter, whose dimensions differ', async () => {
+    const name = await library();
+    await putAdapter(db!, SWAP);
+    const search = new LocalCaller<Rpc>(searchHandlers());
+    await search.call('open', {
+      dbName: name,
+      embedder: { key: 'emb-a', dims: DIMS },
+      voyWasmUrl: '',
+      denseIndex: 'exact',
+    });
+    expect(await search.call('loadAdapter', {})).toMatchObject({ embedderId: 'emb-a', dims: DIMS, enabled: true });
+    // Not awaited: the new embedder's vectors are still being read when the search comes.
+    const switching = search.call('useEmbedder', {
+      embedder: { key: 'emb-b', dims: 3 },
+      voyWasmUrl: '',
+      denseIndex: 'exact',
+    });
+    const hits = await search.call('search', {
+      vector: unit(1, 0, 0),
+      text: 'anything',
+      k: 3,
+      filters: {},
+      weights: { dense: 1, keyword: 1 },
+    });
+    expect(Array.isArray(hits)).toBe(true);
+    expect(await switching).toEqual({ dense: 'exact' });
+    expect(await search.call('loadAdapter', {})).toBeNull();
+  });
+
   it('trains on the judged feedback, reports each epoch, stores the record and uses it when it helped', async () => {
     const embedded: string[] = [];
     const search = await service(embedded);

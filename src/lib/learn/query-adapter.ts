@@ -28,7 +28,9 @@ export function projectQuery(adapter: QueryAdapter, query: Float32Array, out: Fl
 
 /**
  * Each row of `queries` (n × dims) through the adapter, L2-normalized again, as the embedder's rows are: cosine scores
- * and the refusal threshold keep their meaning.
+ * and the refusal threshold keep their meaning. A row the adapter sends to zero, or to a non-finite length (huge or
+ * broken weights from a stored or imported adapter), comes back as the embedder wrote it: search then runs as if no
+ * adapter were on, rather than scoring NaN or zero against every passage.
  */
 export function adaptQueries(adapter: QueryAdapter, queries: Float32Array): Float32Array {
   const { dims } = adapter;
@@ -36,8 +38,14 @@ export function adaptQueries(adapter: QueryAdapter, queries: Float32Array): Floa
   const out = new Float32Array(queries.length);
   const row = new Float32Array(dims);
   for (let r = 0; r < queries.length / dims; r++) {
-    const norm = projectQuery(adapter, queries.subarray(r * dims, (r + 1) * dims), row);
-    const scale = norm > 0 ? 1 / norm : 0;
+    const query = queries.subarray(r * dims, (r + 1) * dims);
+    const norm = projectQuery(adapter, query, row);
+    // The length is summed in doubles, so a row can overflow Float32 while its length stays finite.
+    if (!(norm > 0 && Number.isFinite(norm)) || !row.every(Number.isFinite)) {
+      out.set(query, r * dims);
+      continue;
+    }
+    const scale = 1 / norm;
     for (let i = 0; i < dims; i++) out[r * dims + i] = row[i]! * scale;
   }
   return out;

@@ -69,16 +69,16 @@ export const budgets = {
   search: (pace: Pace, rows: number, candidates: number) =>
     scaled(pace, BASE_MS.search + BASE_MS.perScannedRow * rows + BASE_MS.perCandidate * candidates),
   /**
-   * The search worker waiting on a model worker's call (a query's vectors): that worker's own watch catches a stuck
-   * model, so this only backstops it, and covers the longest silence a model may keep (a reload on WASM, or one text
-   * on the slowest GPU).
-   */
-  /**
    * One epoch of the query adapter (learn/train-adapter.ts) on `queries` queries over `rows` rows of `dims`: each
    * query's pairs (a few positives each) cost dims² twice, and its held-out ranking rows × dims.
    */
   adapterEpoch: (pace: Pace, rows: number, dims: number, queries: number) =>
     scaled(pace, BASE_MS.call + BASE_MS.perAdapterOp * queries * dims * (8 * dims + rows)),
+  /**
+   * The search worker waiting on a model worker's call (a query's vectors): that worker's own watch catches a stuck
+   * model, so this only backstops it, and covers the longest silence a model may keep (a reload on WASM, or one text
+   * on the slowest GPU).
+   */
   peerWait: (cores: number) =>
     Math.max(
       scaled(assumedPace('wasm', cores), BASE_MS.loadQuiet),

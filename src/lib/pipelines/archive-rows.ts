@@ -132,6 +132,12 @@ function checkShape(part: keyof LibraryRows, rows: readonly unknown[]): void {
   });
 }
 
+/**
+ * The largest adapter weight an import takes. Training starts at the identity and moves weights by small steps, so a
+ * weight far past this is a damaged or forged export, whose W q would swamp or overflow the query it adapts.
+ */
+const MAX_ADAPTER_WEIGHT = 1e3;
+
 /** Bytes a dense vector of this shape holds (see VectorRecord). */
 const vectorBytes = (v: { dims: number; bits?: 8 }) => (v.bits === 8 ? v.dims : v.dims * 4);
 /** Bytes token vectors of this shape hold (see TokenVectorRecord: int6 packs four values into three bytes). */
@@ -198,6 +204,8 @@ export function checkRows(rows: LibraryRows, settingKeys: readonly string[]): vo
   for (const a of rows.adapters) {
     if (a.weights.length !== a.dims * a.dims || !a.weights.every(Number.isFinite))
       throw invalid(`the adapter of ${a.embedderId} does not have ${a.dims}×${a.dims} finite weights`);
+    if (a.weights.some((w) => Math.abs(w) > MAX_ADAPTER_WEIGHT))
+      throw invalid(`the adapter of ${a.embedderId} has a weight beyond ±${MAX_ADAPTER_WEIGHT}`);
   }
   for (const s of rows.settings) {
     if (!settingKeys.includes(s.key)) throw invalid(`the setting "${s.key}" is not one Lectern exports`);

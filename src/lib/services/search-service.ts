@@ -234,10 +234,15 @@ export function searchHandlers(
     };
   };
 
-  /** Builds the dense index from the vectors stored under the embedder's key (none: keyword search only). */
+  /**
+   * Builds the dense index from the vectors stored under the embedder's key (none: keyword search only). The adapter
+   * goes with the old embedder: a search before the new one's adapter is read (readAdapterQuietly) runs without one,
+   * not with weights of the old dimensions.
+   */
   const openDense = async ({ embedder, voyWasmUrl, denseIndex }: Omit<SearchOpenParams, 'dbName'>, expect: Expect) => {
     dense = null;
     denseKind = null;
+    adapter = null;
     embedderId = embedder?.key ?? null;
     embedderDims = embedder?.dims ?? null;
     if (!embedder) return;
@@ -468,6 +473,8 @@ export function searchHandlers(
     const live = restoreSnapshot(stored.snapshot!, params.embedder, pickDenseIndex(params.denseIndex));
     ({ meta, keyword } = live);
     const keywordAt = performance.now();
+    // As in openDense: the old embedder's adapter is not applied until the new one's is read.
+    adapter = null;
     embedderId = params.embedder?.key ?? null;
     embedderDims = params.embedder?.dims ?? null;
     if (live.dense) [dense, denseKind] = [live.dense, 'exact'];

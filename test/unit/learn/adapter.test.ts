@@ -243,4 +243,27 @@ describe('adaptQueries and heldOutNdcg', () => {
     }));
     expect(heldOutNdcg(id, docs, exact)).toBe(1);
   });
+
+  it('a row the adapter sends to zero, NaN or infinity comes back as the embedder wrote it', () => {
+    const { examples } = toyProblem(6, 1, 3);
+    const q = new Float32Array(2 * DIMS);
+    q.set(examples[0]!.query, 0);
+    q.set(unit(new Float32Array(DIMS).fill(1)), DIMS);
+    const broken = [
+      new Float32Array(DIMS * DIMS),
+      identityAdapter(DIMS).weights.map((w, k) => (k === 0 ? NaN : w)),
+      identityAdapter(DIMS).weights.map((w, k) => (k === 0 ? Infinity : w)),
+      // Each coordinate of W q is about 8.5e38 for the second row: past Float32's largest, though its length is not.
+      new Float32Array(DIMS * DIMS).fill(3e38),
+    ];
+    for (const weights of broken) {
+      const out = adaptQueries({ dims: DIMS, weights }, q);
+      expect(out.every(Number.isFinite)).toBe(true);
+      expect(Math.hypot(...out.subarray(DIMS))).toBeCloseTo(1, 5);
+      expect(Array.from(out.subarray(DIMS))).toEqual(Array.from(q.subarray(DIMS)));
+    }
+    // The zero matrix and NaN weight spoil the first row too; it comes back raw, not as zeros or NaN.
+    expect(Array.from(adaptQueries({ dims: DIMS, weights: broken[0]! }, q))).toEqual(Array.from(q));
+    expect(Array.from(adaptQueries({ dims: DIMS, weights: broken[1]! }, q))).toEqual(Array.from(q));
+  });
 });

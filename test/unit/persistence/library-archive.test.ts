@@ -355,6 +355,17 @@ describe('library import', () => {
     expect(await target.count('adapters')).toBe(0);
   });
 
+  it('refuses an adapter with a weight far past what training makes, writing nothing', async () => {
+    await fill(source);
+    await putAdapter(source, { ...ADAPTER, embedderId: 'emb-d', weights: Float32Array.from([1, 0, -1e4, 1]) });
+    const err = await importLibrary(await exported(source), 'merge', ports(target)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('ARCHIVE_INVALID');
+    expect((err as AppError).message).toContain('the adapter of emb-d has a weight beyond ±1000');
+    expect(await target.count('documents')).toBe(0);
+    expect(await target.count('adapters')).toBe(0);
+  });
+
   it('merge adds the feedback records not here yet and keeps those here as they are', async () => {
     await fill(source);
     await putFeedback(source, makeFeedback('turn-2', { thumbs: 'down' }));

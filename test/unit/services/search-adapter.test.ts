@@ -44,27 +44,42 @@ afterEach(() => {
   }
 });
 
-async function library(): Promise<string> {
+/** Document "d" with one chunk per vector (by default chunk i is chunkVector(i)). */
+async function library(vectors = Array.from({ length: ROWS }, (_, i) => chunkVector(i))): Promise<string> {
   const name = uniqueDbName();
   db = await openLecternDB(name);
-  const chunks = makeChunks('d', ROWS);
+  const chunks = makeChunks('d', vectors.length);
   await saveDocumentWithChunks(
     db,
-    makeDoc('d', { chunkCount: ROWS }),
+    makeDoc('d', { chunkCount: vectors.length }),
     chunks,
-    chunks.map((c, i) => ({ chunkId: c.id, docId: 'd', embedderId: 'emb-a', dims: DIMS, data: chunkVector(i).buffer })),
+    chunks.map((c, i) => ({
+      chunkId: c.id,
+      docId: 'd',
+      embedderId: 'emb-a',
+      dims: vectors[i]!.length,
+      data: vectors[i]!.buffer,
+    })),
   );
   return name;
 }
 
 type Rpc = SearchMethods & AdapterMethods;
 
-/** The service opened on the library, with a fake embedder line that records the texts it embeds. */
-async function service(embedded: string[] = []) {
+/**
+ * The service opened on the library, with a fake embedder line that records the texts it embeds. Question
+ * "Question q<i>?" embeds as `queryOf(i)`: by default near chunk (i + 1), so the search is wrong the same way for each.
+ */
+async function service(
+  embedded: string[] = [],
+  vectors = Array.from({ length: ROWS }, (_, i) => chunkVector(i)),
+  queryOf = (i: number) => chunkVector((i + 1) % ROWS),
+) {
   const search = new LocalCaller<Rpc>(searchHandlers());
+  const dims = vectors[0]!.length;
   await search.call('open', {
-    dbName: await library(),
-    embedder: { key: 'emb-a', dims: DIMS },
+    dbName: await library(vectors),
+    embedder: { key: 'emb-a', dims },
     voyWasmUrl: 'unused:',
     denseIndex: 'exact',
   });
@@ -73,9 +88,8 @@ async function service(embedded: string[] = []) {
   const embedder = {
     embed: async ({ texts }: { texts: string[] }) => {
       embedded.push(...texts);
-      const out = new Float32Array(texts.length * DIMS);
-      // Each question "Question q<i>?" points near chunk (i + 1): the search is wrong the same way for each.
-      texts.forEach((t, r) => out.set(chunkVector((Number(/q(\d+)/.exec(t)?.[1] ?? 0) + 1) % ROWS), r * DIMS));
+      const out = new Float32Array(texts.length * dims);
+      texts.forEach((t, r) => out.set(queryOf(Number(/q(\d+)/.exec(t)?.[1] ?? 0)), r * dims));
       return out;
     },
   } as unknown as Handlers<EmbedderMethods>;
@@ -85,11 +99,18 @@ async function service(embedded: string[] = []) {
   return search;
 }
 
-/** `n` questions, each with its right passage (chunk i) marked relevant and the one it wrongly ranks first not. */
-async function judge(n: number): Promise<void> {
+/**
+ * `n` questions, each with its right passage (by default chunk i) marked relevant and the one it wrongly ranks first
+ * (by default chunk i + 1) not.
+ */
+async function judge(
+  n: number,
+  rightOf = (i: number) => `d:${i}`,
+  wrongOf = (i: number) => `d:${(i + 1) % ROWS}`,
+): Promise<void> {
   for (let i = 0; i < n; i++) {
-    const right = `d:${i}`;
-    const wrong = `d:${(i + 1) % ROWS}`;
+    const right = rightOf(i);
+    const wrong = wrongOf(i);
     await putFeedback(
       db!,
       makeFeedback(`q${i}`, {
@@ -120,6 +141,23 @@ const SWAP: AdapterRecord = {
   sources: { feedback: 10, synthetic: 0 },
   trainedAt: 5,
 };
+
+/**
+ * A library where the right linear map is known. Topic i is a direction in the first seven axes; its two passages
+ * are that direction tilted a little towards +axis 7 (the right one, chunk 2i) and towards −axis 7 (the wrong one,
+ * chunk 2i + 1), and its question embeds as the direction tilted a hair towards −axis 7, so the plain dense search
+ * ranks the wrong passage first for every topic, by a small margin. Every topic lies in the positive part of the first
+ * seven axes, so a W that adds a little of those axes to axis 7 ranks the right passage first for every topic,
+ * held-out ones included: an adapter trained on these judgments must beat the identity.
+ */
+const SWAPPED_DIMS = 8;
+const TOPICS = 10;
+const topic = (i: number) =>
+  Array.from({ length: SWAPPED_DIMS - 1 }, (_, a) =>
+    a === i % 7 ? 1 : a === (i + 1 + Math.floor(i / 7)) % 7 ? 0.4 : 0,
+  );
+const swappedPassages = Array.from({ length: 2 * TOPICS }, (_, c) => unit(...topic(c >> 1), c % 2 === 0 ? 0.1 : -0.1));
+const swappedQuery = (i: number) => unit(...topic(i), -0.002);
 
 const denseTop = async (search: LocalCaller<Rpc>, vector: Float32Array) =>
   (await search.call('search', { vector, text: '', k: 3, filters: {}, weights: { dense: 1, keyword: 1 } }))[0]!.id;
@@ -178,23 +216,76 @@ describe('the relevance adapter in the search service', () => {
     expect(await denseTop(search, plain)).toBe('d:0');
   });
 
-  it('trains on the judged feedback, reports each epoch, stores the record and uses it when it helped', async () => {
+  it('a search while the embedder changes runs without the old embedder’s adapter, whose dimensions differ', async () => {
+    const name = await library();
+    await putAdapter(db!, SWAP);
+    const search = new LocalCaller<Rpc>(searchHandlers());
+    await search.call('open', {
+      dbName: name,
+      embedder: { key: 'emb-a', dims: DIMS },
+      voyWasmUrl: '',
+      denseIndex: 'exact',
+    });
+    expect(await search.call('loadAdapter', {})).toMatchObject({ embedderId: 'emb-a', dims: DIMS, enabled: true });
+    // Not awaited: the new embedder's vectors are still being read when the search comes.
+    const switching = search.call('useEmbedder', {
+      embedder: { key: 'emb-b', dims: 3 },
+      voyWasmUrl: '',
+      denseIndex: 'exact',
+    });
+    const hits = await search.call('search', {
+      vector: unit(1, 0, 0),
+      text: 'anything',
+      k: 3,
+      filters: {},
+      weights: { dense: 1, keyword: 1 },
+    });
+    expect(Array.isArray(hits)).toBe(true);
+    expect(await switching).toEqual({ dense: 'exact' });
+    expect(await search.call('loadAdapter', {})).toBeNull();
+  });
+
+  it('trains on the judged feedback, reports each epoch, stores the record and uses it when it helps', async () => {
     const embedded: string[] = [];
-    const search = await service(embedded);
-    await judge(10);
+    const search = await service(embedded, swappedPassages, swappedQuery);
+    await judge(
+      TOPICS,
+      (i) => `d:${2 * i}`,
+      (i) => `d:${2 * i + 1}`,
+    );
+    const query = swappedQuery(3);
+    const top = async () =>
+      (
+        await search.call('search', {
+          vector: query,
+          text: '',
+          k: 3,
+          filters: {},
+          weights: { dense: 1, keyword: 0 },
+          only: 'dense',
+        })
+      )[0]!.id;
+    expect(await top()).toBe('d:7');
     const seen: AdapterProgress[] = [];
     const summary = await search.call('trainAdapter', {}, { onProgress: (p) => seen.push(p) });
-    expect(embedded).toHaveLength(10);
+    expect(embedded).toHaveLength(TOPICS);
     expect(seen.map((p) => p.epoch)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(seen.every((p) => p.epochs === 20 && Number.isFinite(p.loss) && p.heldOut >= 0)).toBe(true);
-    expect(summary).toMatchObject({ embedderId: 'emb-a', dims: DIMS, sources: { feedback: 10, synthetic: 0 } });
-    expect(summary.heldOut.queries + summary.trainQueries).toBe(10);
+    expect(summary).toMatchObject({
+      embedderId: 'emb-a',
+      dims: SWAPPED_DIMS,
+      sources: { feedback: TOPICS, synthetic: 0 },
+      enabled: true,
+    });
+    expect(summary.heldOut.queries + summary.trainQueries).toBe(TOPICS);
     expect(summary.heldOut.after).toBe(seen.at(-1)!.heldOut);
-    expect(summary.enabled).toBe(summary.heldOut.after > summary.heldOut.before);
+    expect(summary.heldOut.after).toBeGreaterThan(summary.heldOut.before);
     expect('weights' in summary).toBe(false);
     const stored = await getAdapter(db!, 'emb-a');
-    expect(stored?.weights).toHaveLength(DIMS * DIMS);
-    expect(stored?.enabled).toBe(summary.enabled);
+    expect(stored?.weights).toHaveLength(SWAPPED_DIMS * SWAPPED_DIMS);
+    expect(stored?.enabled).toBe(true);
+    // In use from now on: the same query vector now finds its topic's right passage.
+    expect(await top()).toBe('d:6');
   });
 
   it('says how many questions it needs when there are too few, embedding nothing and storing nothing', async () => {

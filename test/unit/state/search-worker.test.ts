@@ -28,6 +28,7 @@ const flush = () => new Promise((r) => setTimeout(r, 5));
 afterEach(() => {
   closeChannels();
   gates.length = 0;
+  hung.clear();
 });
 
 /** Steps of the fake embedder, released by the test. */
@@ -62,6 +63,9 @@ type Logged = { worker: number; method: 'open' | 'attach'; params: unknown };
  * A worker stand-in: the real search service serves on the far end of a channel, reporting life on it as a worker's
  * scope does. Its `search` hangs (after its handler said its budget) for the text "hang".
  */
+/** The fake workers (by index) whose open has read the library and now hangs. */
+const hung = new Set<number>();
+
 function fakeSearchWorker(index: number, log: Logged[], hangOpen = false): FakeWorker {
   const real = searchHandlers({ pace });
   const handlers: Handlers<SearchRpc> = {
@@ -69,7 +73,9 @@ function fakeSearchWorker(index: number, log: Logged[], hangOpen = false): FakeW
     open: async (p, ctx) => {
       log.push({ worker: index, method: 'open', params: p });
       const opened = await real.open(p, ctx);
-      return hangOpen ? new Promise<never>(() => {}) : opened;
+      if (!hangOpen) return opened;
+      hung.add(index);
+      return new Promise<never>(() => {});
     },
     attach: async (p, ctx) => {
       log.push({ worker: index, method: 'attach', params: { embedder: p.embedder !== null, late: p.late } });
@@ -308,7 +314,10 @@ describe('SearchWorker', () => {
       denseIndex: 'exact',
     };
     const opened = search.open(params);
-    // Past the budget open reported for its first stretch of rows.
+    // Past the budget open reported for its first stretch of rows, once the first worker's open has read the library
+    // and hangs, and the owner has its deadline: on a loaded machine that outlasts any fixed flush, and a clock moved
+    // before it would test the machine's speed, not the watchdog.
+    while (!hung.has(0) || !workers[0]!.lives.some((l) => l.method === 'open')) await flush();
     await advance(budgets.index(pace, 10_000));
     await expect(opened).resolves.toMatchObject({ chunks: 4, dense: null });
     expect(workers.map((w) => w.terminated)).toEqual([true, false]);

@@ -17,7 +17,9 @@
 // - filters: the generator turns the instruction into filters with the app's prompt (instruction-filters v1) and
 //   parser; its negative terms drop hits from the ranking without the instruction (dropNegativeHits).
 // - combined: the filters' negative terms applied to the query path's ranking.
-// Deep mode's verdicts (the third path) are not in this check yet.
+// Deep mode's verdicts (the third path) are not in this check yet. The filters path's p-MRR follows from whether the
+// model names the word (`termFound`): the rule that marks a document changed is the rule its negative terms apply.
+// What it can get wrong is excluding more than asked, which `keptInTop10` shows.
 import { parseInstructionFilters, instructionFiltersVars } from '../../src/lib/answer/instruction-filters';
 import { instructionFiltersV1, renderPrompt } from '../../src/lib/answer/prompts';
 import type { EvalQuestion } from '../../src/lib/evaluation';
@@ -126,18 +128,26 @@ export interface PathFigures {
   pMrr: number;
   /** Share of the changed documents still in the top 10 with the instruction (without it: `baseline`). */
   changedInTop10: number;
+  /**
+   * Share of the kept documents (relevant, without the word) in the top 10: p-MRR alone does not see a path that
+   * removes good documents too (a model that excludes extra words).
+   */
+  keptInTop10: number;
 }
 
 export interface InstructionCheckResult {
   queries: number;
   changedDocuments: number;
   keptDocuments: number;
-  /** Share of the changed documents in the top 10 without the instruction. */
+  /** Shares of the changed and the kept documents in the top 10 without the instruction. */
   baselineChangedInTop10: number;
+  baselineKeptInTop10: number;
   query: PathFigures;
   filters: PathFigures & {
     /** Outputs the parser refused (no usable JSON), outputs whose negative terms include the rule's word. */
     invalid: number;
+    /** The parser's reasons for the invalid outputs, counted. */
+    invalidWhy: Record<string, number>;
     termFound: number;
     /** Milliseconds per instruction for the generator's filters, p50. */
     msP50: number;
@@ -145,11 +155,15 @@ export interface InstructionCheckResult {
   combined: PathFigures;
 }
 
-function inTop10(cases: readonly InstructionCase[], rankings: readonly string[][]): number {
+function inTop10(
+  cases: readonly InstructionCase[],
+  rankings: readonly string[][],
+  which: 'changed' | 'kept' = 'changed',
+): number {
   let n = 0;
   let total = 0;
   cases.forEach((c, i) => {
-    for (const id of c.changed) {
+    for (const id of c[which]) {
       total++;
       if (rankOf(rankings[i]!, id) <= 10) n++;
     }
@@ -178,6 +192,7 @@ export async function runInstructionCheck(
   const filtered: string[][] = [];
   const combined: string[][] = [];
   let invalid = 0;
+  const invalidWhy: Record<string, number> = {};
   let termFound = 0;
   const ms: number[] = [];
   for (const [i, c] of cases.entries()) {
@@ -191,7 +206,11 @@ export async function runInstructionCheck(
     ms.push(performance.now() - t);
     const parsed = parseInstructionFilters(out, { documents: [], question: c.query });
     const terms = parsed.ok ? parsed.value.negativeTerms : [];
-    if (!parsed.ok) invalid++;
+    if (!parsed.ok) {
+      invalid++;
+      const why = String(parsed.error.details?.why ?? parsed.error.code);
+      invalidWhy[why] = (invalidWhy[why] ?? 0) + 1;
+    }
     if (terms.some((x) => x.toLowerCase() === c.term)) termFound++;
     const drop = (ranked: string[]) => dropNegativeHits(ranked, (id) => text.get(id), terms).kept;
     original.push(og);
@@ -203,6 +222,7 @@ export async function runInstructionCheck(
   const figures = (rankings: string[][]): PathFigures => ({
     pMrr: mean(cases.map((c, i) => queryPmrr(c.changed, original[i]!, rankings[i]!))),
     changedInTop10: inTop10(cases, rankings),
+    keptInTop10: inTop10(cases, rankings, 'kept'),
   });
   const sorted = [...ms].sort((a, b) => a - b);
   return {
@@ -210,10 +230,12 @@ export async function runInstructionCheck(
     changedDocuments: cases.reduce((s, c) => s + c.changed.length, 0),
     keptDocuments: cases.reduce((s, c) => s + c.kept.length, 0),
     baselineChangedInTop10: inTop10(cases, original),
+    baselineKeptInTop10: inTop10(cases, original, 'kept'),
     query: figures(queried),
     filters: {
       ...figures(filtered),
       invalid,
+      invalidWhy,
       termFound,
       msP50: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0,
     },

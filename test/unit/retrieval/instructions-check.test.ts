@@ -85,11 +85,30 @@ describe('runInstructionCheck', () => {
   it('counts output the parser refuses, and then the filters path changes nothing', async () => {
     const { result } = await run('I cannot help with that.');
     expect(result.filters).toMatchObject({ invalid: 1, termFound: 0, pMrr: 0, changedInTop10: 1 });
+    expect(result.filters.invalidWhy).toEqual({ 'the model wrote no JSON object': 1 });
   });
 
   it('the query path searches the instruction as text: BM25 keeps the changed document first (it holds the word)', async () => {
     const { result } = await run('{}');
-    expect(result.query).toEqual({ pMrr: 0, changedInTop10: 1 });
+    expect(result.query).toEqual({ pMrr: 0, changedInTop10: 1, keptInTop10: 0 });
+  });
+  it('shows a model that excludes more than asked: the kept relevant documents leave the top 10', async () => {
+    const docs: EvalDoc[] = [
+      { id: 'e1', title: 'Alpha report', text: 'zinc intake and colds, noted by nurses' },
+      { id: 'e2', title: 'Beta report', text: 'zinc intake and colds in adults' },
+      { id: 'e3', title: 'Gamma', text: 'nurses rota' },
+    ];
+    const [c] = buildInstructionCases(docs, [question('z', 'zinc intake colds', ['e1', 'e2'])], 1);
+    // "nurses" and "report" both appear in two documents: the tie goes to the first alphabetically.
+    expect(c).toMatchObject({ term: 'nurses', changed: ['e1'], kept: ['e2'] });
+    const searcher = createSearcher('bm25');
+    await searcher.index(docs);
+    const greedy: GeneratorBackend = {
+      complete: async () => '{"documents": [], "kinds": [], "from": null, "to": null, "exclude": ["nurses", "adults"]}',
+    };
+    const result = await runInstructionCheck([c!], docs, searcher, greedy);
+    expect(result.baselineKeptInTop10).toBe(1);
+    expect(result.filters).toMatchObject({ termFound: 1, changedInTop10: 0, keptInTop10: 0 });
   });
 });
 

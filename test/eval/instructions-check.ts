@@ -127,12 +127,12 @@ export function queryPmrr(changed: readonly string[], original: readonly string[
 export interface PathFigures {
   pMrr: number;
   /** Share of the changed documents still in the top 10 with the instruction (without it: `baseline`). */
-  changedInTop10: number;
+  changedInTop10: number | null;
   /**
    * Share of the kept documents (relevant, without the word) in the top 10: p-MRR alone does not see a path that
-   * removes good documents too (a model that excludes extra words).
+   * removes good documents too (a model that excludes extra words). Null when there are no such documents.
    */
-  keptInTop10: number;
+  keptInTop10: number | null;
 }
 
 export interface InstructionCheckResult {
@@ -140,8 +140,8 @@ export interface InstructionCheckResult {
   changedDocuments: number;
   keptDocuments: number;
   /** Shares of the changed and the kept documents in the top 10 without the instruction. */
-  baselineChangedInTop10: number;
-  baselineKeptInTop10: number;
+  baselineChangedInTop10: number | null;
+  baselineKeptInTop10: number | null;
   query: PathFigures;
   filters: PathFigures & {
     /** Outputs the parser refused (no usable JSON), outputs whose negative terms include the rule's word. */
@@ -159,7 +159,7 @@ function inTop10(
   cases: readonly InstructionCase[],
   rankings: readonly string[][],
   which: 'changed' | 'kept' = 'changed',
-): number {
+): number | null {
   let n = 0;
   let total = 0;
   cases.forEach((c, i) => {
@@ -168,7 +168,7 @@ function inTop10(
       if (rankOf(rankings[i]!, id) <= 10) n++;
     }
   });
-  return total ? n / total : 0;
+  return total ? n / total : null;
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

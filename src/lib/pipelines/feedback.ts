@@ -32,6 +32,8 @@ export type FeedbackSignal =
   | { kind: 'opened'; chunkId: string }
   | { kind: 'expanded'; chunkId: string }
   | { kind: 'copied' }
+  /** The sources were shown again in a new order (deep mode's): the record's final stage and shown list follow it. */
+  | { kind: 'reordered'; final: { ids: string[]; scores: number[] }; shown: string[] }
   | {
       kind: 'finished';
       outcome: FeedbackRecord['outcome'];
@@ -96,6 +98,9 @@ export function applySignal(r: FeedbackRecord, s: FeedbackSignal): FeedbackRecor
       return { ...r, expanded: once(r.expanded, s.chunkId) };
     case 'copied':
       return { ...r, copied: true };
+    case 'reordered':
+      // The marks, opens and expands given meanwhile stay: they were given to these passages.
+      return { ...r, stages: { ...r.stages, final: stage(s.final)! }, shown: [...s.shown] };
     case 'finished':
       return {
         ...r,

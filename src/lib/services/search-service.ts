@@ -207,8 +207,10 @@ export function searchHandlers(
    * as the embedder writes them). Returns it without its weights.
    */
   const readAdapter = async (): Promise<AdapterSummary | null> => {
-    const record = embedderId ? await getAdapter(need(), embedderId) : null;
-    adapter = activeAdapter(record, embedderDims);
+    const id = embedderId;
+    const record = id ? await getAdapter(need(), id) : null;
+    // The embedder changed during the read: the newer read decides which adapter applies.
+    if (embedderId === id) adapter = activeAdapter(record, embedderDims);
     return record ? summarizeAdapter(record) : null;
   };
 

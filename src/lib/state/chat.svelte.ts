@@ -230,6 +230,8 @@ export class ChatState {
     // Chips kept from before are shown at once; new ones come when the model has turned the instruction into them.
     if (instruction.chips) this.instruction = { text: instruction.text, chips: instruction.chips, note: null };
     let searched: AskedSearch | null = null;
+    // The record is written when the sources first show; deep mode's new order then updates it (marks stay).
+    let recorded = false;
     const deepStop = new AbortController();
     this.deepStop = deepStop;
     const request = {
@@ -258,7 +260,10 @@ export class ChatState {
               this.sources = s.map((x) => (this.deleted.has(x.docId) ? scrubSource(x) : x));
               if (searched) {
                 const shown = s.map((x) => x.chunkId);
-                this.ctx.feedback?.shown({ id, question: asked, query: this.query, search: searched, shown });
+                if (!recorded) {
+                  this.ctx.feedback?.shown({ id, question: asked, query: this.query, search: searched, shown });
+                  recorded = true;
+                } else void this.ctx.feedback?.signal(id, { kind: 'reordered', final: searched.final, shown });
               }
             }),
           fitted: (f) => live(() => Object.assign(this, f)),

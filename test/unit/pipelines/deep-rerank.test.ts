@@ -6,6 +6,8 @@ import type { JudgmentRecord } from '../../../src/lib/persistence/schema';
 import {
   DEEP_RULE,
   FIRST_RUN_MS_PER_JUDGMENT,
+  MAX_DEEP_CANDIDATES,
+  deepCandidates,
   deepRerank,
   judgmentKey,
   type DeepCandidate,
@@ -206,5 +208,15 @@ describe('deepRerank', () => {
     expect([...out.verdicts.keys()]).toEqual(['doc:b']);
     expect(out.order).toEqual(['doc:b', 'doc:a', 'doc:c', 'doc:d']);
     expect(store.size).toBe(1);
+  });
+});
+
+describe('deepCandidates', () => {
+  it('reads the setting as a whole number from 1 to the most (an imported setting cannot ask for the whole library)', () => {
+    expect(deepCandidates(1e6)).toBe(MAX_DEEP_CANDIDATES);
+    expect(deepCandidates(0)).toBe(1);
+    expect(deepCandidates(7.4)).toBe(7);
+    expect(deepCandidates(Number.NaN)).toBe(10);
+    expect(deepCandidates(undefined)).toBe(10);
   });
 });

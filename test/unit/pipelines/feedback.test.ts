@@ -46,6 +46,22 @@ describe('feedback records', () => {
     expect(r.stages).toMatchObject({ dense: null, fused: START.search.final, final: START.search.final });
   });
 
+  it("deep mode's new order replaces the final stage and the shown list, and keeps the marks given meanwhile", () => {
+    const r0 = newFeedback({ ...START, search: { ...START.search, trace: null } });
+    const marked = applySignal(r0, { kind: 'mark', chunkId: 'a', mark: 'relevant' });
+    const r = applySignal(marked, {
+      kind: 'reordered',
+      final: { ids: ['b', 'a'], scores: [0.1, 0.2] },
+      shown: ['b', 'a'],
+    });
+    expect(r.stages.final).toEqual({ ids: ['b', 'a'], scores: [0.1, 0.2] });
+    expect(r.shown).toEqual(['b', 'a']);
+    expect(r.sources).toEqual({ a: 'relevant' });
+    // The search's own order stays where it was recorded.
+    expect(r.stages.fused).toEqual(r0.stages.fused);
+    expect(marked.shown).toEqual(r0.shown);
+  });
+
   it('applies each signal, leaving the input as it was', () => {
     const r0 = newFeedback(START);
     let r = applySignal(r0, { kind: 'thumbs', thumbs: 'down' });

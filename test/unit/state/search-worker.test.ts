@@ -59,13 +59,13 @@ function fakeEmbedder(steps: number): RpcClient<EmbedderMethods> {
 
 type Logged = { worker: number; method: 'open' | 'attach'; params: unknown };
 
+/** The fake workers (by index) whose open has read the library and now hangs. */
+const hung = new Set<number>();
+
 /**
  * A worker stand-in: the real search service serves on the far end of a channel, reporting life on it as a worker's
  * scope does. Its `search` hangs (after its handler said its budget) for the text "hang".
  */
-/** The fake workers (by index) whose open has read the library and now hangs. */
-const hung = new Set<number>();
-
 function fakeSearchWorker(index: number, log: Logged[], hangOpen = false): FakeWorker {
   const real = searchHandlers({ pace });
   const handlers: Handlers<SearchRpc> = {

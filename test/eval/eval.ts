@@ -793,26 +793,7 @@ async function synthesizeMain(
       ...(generatorId && { generator: generatorId }),
     });
   };
-  if (backends) {
-    await run(backends);
-    return 0;
-  }
-  const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
-  const session = await open({
-    models: args.models!,
-    device: args.device ?? 'wasm',
-    lateInteraction: false,
-    generator: true,
-    batch: args.batch ?? DEFAULT_BATCH,
-  });
-  const { generator } = session.loaded;
-  const opened = cachedBackends(session, args).backends;
-  try {
-    await run(opened, generator?.id);
-  } finally {
-    await session.close();
-  }
-  return 0;
+  return withGenerator(args, backends, openBrowser, run);
 }
 
 /** The dense backend, answering a repeat of its last document batch from memory (each mode indexes the same corpus). */
@@ -944,26 +925,7 @@ async function instructionsMain(
       ...(generatorId && { generator: generatorId }),
     });
   };
-  if (backends) {
-    await run(backends);
-    return 0;
-  }
-  const open = openBrowser ?? (await import('./browser-backends')).openBrowserBackends;
-  const session = await open({
-    models: args.models!,
-    device: args.device ?? 'wasm',
-    lateInteraction: false,
-    generator: true,
-    batch: args.batch ?? DEFAULT_BATCH,
-  });
-  const { generator } = session.loaded;
-  const opened = cachedBackends(session, args).backends;
-  try {
-    await run(opened, generator?.id);
-  } finally {
-    await session.close();
-  }
-  return 0;
+  return withGenerator(args, backends, openBrowser, run);
 }
 
 /**
@@ -989,6 +951,19 @@ async function deepMain(
     });
     printLine({ dataset: data.name, mode: args.mode, deep: result, models: args.models, generator: generatorId });
   };
+  return withGenerator(args, backends, openBrowser, run);
+}
+
+/**
+ * Runs `run` on the given backends, or on the browser's embedder and generator (the corpus vectors through the
+ * opt-in cache), closing the browser after; returns the exit code.
+ */
+async function withGenerator(
+  args: EvalArgs,
+  backends: Backends | undefined,
+  openBrowser: ((options: BrowserOptions) => Promise<BrowserBackends>) | undefined,
+  run: (b: Backends, generatorId?: string) => Promise<void>,
+): Promise<number> {
   if (backends) {
     await run(backends);
     return 0;
@@ -1001,10 +976,9 @@ async function deepMain(
     generator: true,
     batch: args.batch ?? DEFAULT_BATCH,
   });
-  const { generator } = session.loaded;
   const opened = cachedBackends(session, args).backends;
   try {
-    await run(opened, generator?.id);
+    await run(opened, session.loaded.generator?.id);
   } finally {
     await session.close();
   }

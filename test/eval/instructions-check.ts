@@ -23,8 +23,8 @@
 import { parseInstructionFilters, instructionFiltersVars } from '../../src/lib/answer/instruction-filters';
 import { instructionFiltersV1, renderPrompt } from '../../src/lib/answer/prompts';
 import type { EvalQuestion } from '../../src/lib/evaluation';
-import { seededRandom } from '../../src/lib/evaluation/sample';
 import { dropNegativeHits, findNegativeTerm, wordsOf } from '../../src/lib/retrieval/negative-terms';
+import { sampleQuestions } from './deep';
 import type { EvalDoc, GeneratorBackend, Searcher } from './searchers';
 
 /** Ranks counted; a document below them, or removed, ranks DEPTH + 1. */
@@ -66,14 +66,8 @@ export function buildInstructionCases(
 ): InstructionCase[] {
   const byId = new Map(corpus.map((d) => [d.id, d]));
   const df = documentFrequencies(corpus);
-  const order = [...questions];
-  const random = seededRandom(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
   const cases: InstructionCase[] = [];
-  for (const q of order) {
+  for (const q of sampleQuestions(questions, questions.length, seed)) {
     if (cases.length >= n) break;
     const relevant = [...q.judgments]
       .filter(([, grade]) => grade > 0)

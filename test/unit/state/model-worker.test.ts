@@ -23,6 +23,14 @@ type Methods = {
 
 const flush = () => new Promise((r) => setTimeout(r, 5));
 
+/**
+ * Waits until the owner has heard the worker report a call's deadline. A fixed flush can lose that race on a loaded
+ * machine (CI), and moving the clock first would start the deadline late.
+ */
+const heard = async (w: FakeWorker, method: string) => {
+  while (!w.lives.some((l) => l.method === method)) await flush();
+};
+
 /** Steps of `work` calls, released by the test. */
 const gates: (() => void)[] = [];
 const nextGate = () => new Promise<void>((r) => gates.push(r));
@@ -119,9 +127,12 @@ describe('ModelWorker', () => {
     const client = await s.model.client();
     const seen: number[] = [];
     const call = client.call('work', { steps: 4, budget: 1_000 }, { onProgress: (p) => seen.push(p) });
+    await heard(s.workers[0]!, 'work');
     for (let i = 0; i < 4; i++) {
       await s.advance(900);
       await releaseGate();
+      // Each step's progress is the heartbeat: let it reach the owner before the clock moves on.
+      while (seen.length <= i) await flush();
     }
     await expect(call).resolves.toBe('done');
     expect(seen).toEqual([0, 1, 2, 3]);
@@ -135,6 +146,7 @@ describe('ModelWorker', () => {
     const client = await s.model.client();
     expect(s.model.current).toBe(client);
     const stuck = client.call('hang', { budget: 2_000 }).catch((e: unknown) => e as AppError);
+    await heard(s.workers[0]!, 'hang');
     await s.advance(1_999);
     expect(s.workers[0]!.terminated).toBe(false);
     await s.advance(2);
@@ -160,6 +172,8 @@ describe('ModelWorker', () => {
     const peer = connectPort<Methods>(client.openPort()) as RpcClient<Methods>;
     const viaPeer = peer.call('hang', { budget: 500 });
     viaPeer.catch(() => {});
+    // The call's deadline reaches the owner by way of the worker (peer → worker → owner).
+    await heard(s.workers[0]!, 'hang');
     await s.advance(501);
     // The owner fails the lent line (ModelsState tells the search and ingest workers); here, as it would:
     expect(s.lost.map((e) => e.code)).toEqual(['MODEL_STALLED']);
@@ -174,6 +188,8 @@ describe('ModelWorker', () => {
     const s = supervised({ budget: 3_000, hang: true });
     const first = s.model.client();
     first.catch(() => {});
+    while (!s.workers.length) await flush();
+    await heard(s.workers[0]!, 'load');
     await s.advance(3_001);
     await expect(first).rejects.toMatchObject({ code: 'MODEL_LOAD_STALLED', details: { method: 'load' } });
     expect(s.workers).toHaveLength(1);
@@ -183,6 +199,7 @@ describe('ModelWorker', () => {
     second.catch(() => {});
     await flush();
     expect(s.workers).toHaveLength(2);
+    await heard(s.workers[1]!, 'load');
     await s.advance(3_001);
     await expect(second).rejects.toMatchObject({ code: 'MODEL_LOAD_STALLED' });
   });

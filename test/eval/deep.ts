@@ -6,6 +6,7 @@ import type { JudgeParams, JudgeResult } from '../../src/lib/models/generator/ty
 import type { JudgmentRecord } from '../../src/lib/persistence/schema';
 import { deepRerank, DEEP_CANDIDATES } from '../../src/lib/pipelines/deep-rerank';
 import { orderByVerdict, VERDICT_RULES, type VerdictRule } from '../../src/lib/retrieval/verdict';
+import type { JudgmentCache } from './judgment-cache';
 import type { EvalDoc, Searcher } from './searchers';
 
 /** The generator's judge, as the app's worker runs it. */
@@ -21,7 +22,12 @@ export interface DeepCheckResult {
   rules: Record<VerdictRule, number>;
   /** Judgments whose verdict tokens could not be read (they keep their earlier place). */
   unreadable: number;
-  /** Per query: the stage's milliseconds (N judgments), p50 and p95; per judgment, p50. */
+  /** Judgments read from --judgments-cache (made by an earlier run with the same model and prompt) rather than made now. */
+  reused: number;
+  /**
+   * Per query: the model's milliseconds for its N judgments (each judgment's own time, kept in the cache with it, so a
+   * resumed run reports the time the judgments took when they were made), p50 and p95; per judgment, p50.
+   */
   msPerQuery: { p50: number; p95: number };
   msPerJudgment: { p50: number };
 }
@@ -46,8 +52,8 @@ export function sampleQuestions(questions: readonly EvalQuestion[], n: number, s
 
 /**
  * For each question: the searcher's ranking (the query's own id left out), its first `candidates` documents judged by
- * the app's deepRerank (title and text as the passage), and that ranking reordered by each rule. Judgments are kept in
- * memory only: each one is the model's own work, nothing is reused between questions.
+ * the app's deepRerank (title and text as the passage), and that ranking reordered by each rule. Each judgment is the
+ * model's own work for that question and passage; with `cache` (--judgments-cache) a stopped run resumes where it was.
  */
 export async function runDeepCheck(
   questions: readonly EvalQuestion[],
@@ -55,7 +61,7 @@ export async function runDeepCheck(
   searcher: Searcher,
   backend: JudgeBackend,
   model: string,
-  options: { candidates?: number; log?: (line: string) => void } = {},
+  options: { candidates?: number; log?: (line: string) => void; cache?: JudgmentCache } = {},
 ): Promise<DeepCheckResult> {
   const n = options.candidates ?? DEEP_CANDIDATES;
   const docs = new Map(corpus.map((d) => [d.id, d]));
@@ -65,7 +71,12 @@ export async function runDeepCheck(
   const perQuery: number[] = [];
   const perJudgment: number[] = [];
   let unreadable = 0;
+  let reused = 0;
+  const cache = options.cache;
   for (const [i, q] of questions.entries()) {
+    const spent: number[] = [];
+    // deepRerank judges one passage at a time: the judgment it stores next is the one just timed.
+    let lastMs = 0;
     const ranked = (await searcher.search(q.text, 100)).map((h) => h.id).filter((id) => id !== q.id);
     const candidates = ranked.map((id) => {
       const d = docs.get(id)!;
@@ -77,10 +88,24 @@ export async function runDeepCheck(
         model,
         judge: async (params) => {
           const r = await backend.judge(params);
-          perJudgment.push(r.ms);
+          spent.push(r.ms);
+          lastMs = r.ms;
           return r;
         },
-        judgments: { get: async (k) => store.get(k), put: async (r) => void store.set(r.key, r) },
+        judgments: {
+          get: async (k) => {
+            const hit = cache?.get(k);
+            if (hit && !store.has(k)) {
+              reused++;
+              spent.push(hit.ms);
+            }
+            return store.get(k) ?? hit;
+          },
+          put: async (r) => {
+            store.set(r.key, r);
+            cache?.put(r, lastMs);
+          },
+        },
         pace: { get: async () => null, set: async () => {} },
       },
       {
@@ -94,14 +119,15 @@ export async function runDeepCheck(
       new AbortController().signal,
     );
     if (out.failed) throw out.failed;
-    perQuery.push(out.ms);
+    perQuery.push(spent.reduce((a, b) => a + b, 0));
+    perJudgment.push(...spent);
     const score = (ids: string[]) => ndcgAt(byPosition(ids), q.judgments, 10) ?? 0;
     base.push(score(ranked));
     for (const rule of VERDICT_RULES) byRule[rule].push(score(orderByVerdict(ranked, out.verdicts, rule)));
     options.log?.(
       `deep: ${i + 1}/${questions.length} nDCG@10 ${base.at(-1)!.toFixed(3)} → ` +
         VERDICT_RULES.map((r) => `${r} ${byRule[r].at(-1)!.toFixed(3)}`).join(', ') +
-        ` (${Math.round(out.ms)} ms)`,
+        ` (${Math.round(perQuery.at(-1)!)} ms)`,
     );
   }
   return {
@@ -110,6 +136,7 @@ export async function runDeepCheck(
     'ndcg@10': mean(base),
     rules: Object.fromEntries(VERDICT_RULES.map((r) => [r, mean(byRule[r])])) as Record<VerdictRule, number>,
     unreadable,
+    reused,
     msPerQuery: { p50: quantile(perQuery, 0.5), p95: quantile(perQuery, 0.95) },
     msPerJudgment: { p50: quantile(perJudgment, 0.5) },
   };

@@ -33,6 +33,7 @@ import { adaptingDense, readQueries, trainOnQrels } from './adapter';
 import { synthesize } from './synthesize';
 import { buildInstructionCases, runInstructionCheck } from './instructions-check';
 import { runDeepCheck, sampleQuestions } from './deep';
+import { openJudgmentCache } from './judgment-cache';
 import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
 import { TooFewExamplesError } from '../../src/lib/learn/train-adapter';
 import { withEmbeddingCache, type CachedBackend } from './embedding-cache';
@@ -143,6 +144,8 @@ export interface EvalArgs {
   /** --deep <n> [--deep-candidates N]: deep mode on n sampled queries, nDCG@10 per combination rule (deep.ts). */
   deep?: number;
   deepCandidates?: number;
+  /** --judgments-cache <file>: --deep's judgments kept on disk, so a stopped run resumes (judgment-cache.ts). */
+  judgmentsCache?: string;
   /** --instructions-check <n>: the instruction-following check on n queries (instructions-check.ts). */
   instructionsCheck?: number;
   /** --synthesize <n> --out <dir>: write synthetic questions about n sampled documents instead of evaluating. */
@@ -160,7 +163,7 @@ const USAGE =
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
   '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> --models real|standin; ' +
   'or: eval --dataset <BEIR folder> --instructions-check <n> --models real|standin [--mode bm25|dense|hybrid]; ' +
-  'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] --models real|standin [--mode bm25|dense|hybrid]';
+  'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] [--judgments-cache <file>] --models real|standin [--mode bm25|dense|hybrid]';
 
 const VALUED = [
   'dataset',
@@ -184,6 +187,7 @@ const VALUED = [
   'instructions-check',
   'deep',
   'deep-candidates',
+  'judgments-cache',
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
@@ -321,6 +325,9 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   const deep = num('deep');
   const deepN = num('deep-candidates');
   if (deepN !== undefined && deep === undefined) throw new UsageError('--deep-candidates applies to --deep only');
+  const judgmentsCache = get('judgments-cache');
+  if (judgmentsCache !== undefined && deep === undefined)
+    throw new UsageError('--judgments-cache applies to --deep only');
   if (deep !== undefined) {
     for (const [name, v] of [
       ['deep', deep],
@@ -365,6 +372,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(instructionsCheck !== undefined && { instructionsCheck }),
     ...(deep !== undefined && { deep }),
     ...(deepN !== undefined && { deepCandidates: deepN }),
+    ...(judgmentsCache !== undefined && { judgmentsCache }),
     ...(get('adapter-queries') !== undefined && { adapterQueries: get('adapter-queries') }),
   };
 }
@@ -939,17 +947,22 @@ async function deepMain(
 ): Promise<number> {
   const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
   const data = await loadDataset(args);
-  const run = async (b: Backends, generatorId = 'generator') => {
+  const run = async (b: Backends, generatorId = 'generator', runsOn?: string) => {
     const judge = b.generator?.judge;
+    // As the app's judgment key: the model with the device and dtype it ran on (another dtype judges again).
+    const model = runsOn ? `${generatorId} (${runsOn})` : generatorId;
+    const cache = args.judgmentsCache ? openJudgmentCache(args.judgmentsCache) : undefined;
+    if (cache) note(`${cache.loaded} judgments in ${args.judgmentsCache}`);
     if (!judge) throw new ModeUnavailableError('--deep needs the generator');
     const searcher = createSearcher(args.mode, b, { k1: args.k1, b: args.b });
     await searcher.index(data.corpus);
     const questions = sampleQuestions(data.questions, args.deep!);
-    const result = await runDeepCheck(questions, data.corpus, searcher, { judge }, generatorId, {
+    const result = await runDeepCheck(questions, data.corpus, searcher, { judge }, model, {
       ...(args.deepCandidates !== undefined && { candidates: args.deepCandidates }),
+      ...(cache && { cache }),
       log: note,
     });
-    printLine({ dataset: data.name, mode: args.mode, deep: result, models: args.models, generator: generatorId });
+    printLine({ dataset: data.name, mode: args.mode, deep: result, models: args.models, generator: model });
   };
   return withGenerator(args, backends, openBrowser, run);
 }
@@ -962,7 +975,8 @@ async function withGenerator(
   args: EvalArgs,
   backends: Backends | undefined,
   openBrowser: ((options: BrowserOptions) => Promise<BrowserBackends>) | undefined,
-  run: (b: Backends, generatorId?: string) => Promise<void>,
+  /** `runsOn`: the generator's device and dtype, as "wasm/q4". */
+  run: (b: Backends, generatorId?: string, runsOn?: string) => Promise<void>,
 ): Promise<number> {
   if (backends) {
     await run(backends);
@@ -978,7 +992,8 @@ async function withGenerator(
   });
   const opened = cachedBackends(session, args).backends;
   try {
-    await run(opened, session.loaded.generator?.id);
+    const g = session.loaded.generator;
+    await run(opened, g?.id, g ? `${g.device}/${g.dtype}` : undefined);
   } finally {
     await session.close();
   }

@@ -1,5 +1,9 @@
 // Deep mode's measurement: the app's deepRerank over a searcher's top N, nDCG@10 per combination rule, and its options.
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openJudgmentCache } from '../../eval/judgment-cache';
 import { parseArgs } from '../../eval/eval';
 import { runDeepCheck, sampleQuestions } from '../../eval/deep';
 import { createSearcher, type EvalDoc } from '../../eval/searchers';
@@ -56,6 +60,40 @@ describe('runDeepCheck', () => {
     expect(r.rules.verdict).toBeLessThan(r['ndcg@10']);
   });
 
+  it('with --judgments-cache, a second run reuses the first run’s judgments and their times; a cut-off line is judged again', async () => {
+    const searcher = createSearcher('bm25');
+    await searcher.index(corpus);
+    const file = join(mkdtempSync(join(tmpdir(), 'judgments-')), 'deep.jsonl');
+    const first: JudgeParams[] = [];
+    const r1 = await runDeepCheck([q], corpus, searcher, { judge: judgeYesFor('onset', first) }, 'lm', {
+      candidates: 2,
+      cache: openJudgmentCache(file),
+    });
+    expect(first).toHaveLength(2);
+    expect(r1.reused).toBe(0);
+    const again: JudgeParams[] = [];
+    const r2 = await runDeepCheck([q], corpus, searcher, { judge: judgeYesFor('onset', again) }, 'lm', {
+      candidates: 2,
+      cache: openJudgmentCache(file),
+    });
+    expect(again).toHaveLength(0);
+    expect(r2).toMatchObject({ reused: 2, rules: r1.rules, msPerQuery: { p50: 100 }, msPerJudgment: { p50: 50 } });
+    // Another model judges again.
+    const other: JudgeParams[] = [];
+    await runDeepCheck([q], corpus, searcher, { judge: judgeYesFor('onset', other) }, 'lm2', {
+      candidates: 2,
+      cache: openJudgmentCache(file),
+    });
+    expect(other).toHaveLength(2);
+    // A run killed mid-write leaves half a line: it is skipped, and the next line still parses.
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    appendFileSync(file, lines[0]!.slice(0, 20));
+    const cache = openJudgmentCache(file);
+    expect(cache.loaded).toBe(4);
+    cache.put({ ...JSON.parse(lines[0]!), key: 'fresh' }, 7);
+    expect(openJudgmentCache(file).get('fresh')).toMatchObject({ ms: 7 });
+  });
+
   it('samples the same questions for the same seed', () => {
     const qs = ['1', '2', '3', '4', '5'].map((id) => ({ ...q, id }));
     expect(sampleQuestions(qs, 3).map((x) => x.id)).toEqual(sampleQuestions(qs, 3).map((x) => x.id));
@@ -71,5 +109,20 @@ describe('--deep', () => {
     expect(() => parseArgs(['--dataset', 'd', '--deep', '10'])).toThrow(/needs --models/);
     expect(() => parseArgs(['--dataset', 'd', '--deep-candidates', '5', '--models', 'real'])).toThrow(/--deep only/);
     expect(() => parseArgs(['--dataset', 'd', '--deep', '0', '--models', 'real'])).toThrow(/positive/);
+    expect(
+      parseArgs([
+        '--dataset',
+        'd',
+        '--deep',
+        '3',
+        '--judgments-cache',
+        'j.jsonl',
+        '--models',
+        'real',
+        '--mode',
+        'bm25',
+      ]),
+    ).toMatchObject({ judgmentsCache: 'j.jsonl' });
+    expect(() => parseArgs(['--dataset', 'd', '--judgments-cache', 'j', '--mode', 'bm25'])).toThrow(/--deep only/);
   });
 });

@@ -67,6 +67,8 @@ export interface SearchAccess {
 export interface GeneratorAccess {
   contextLength: number;
   maxNewTokens: number;
+  /** The device and dtype the model runs with, as "wasm/q4" (part of deep mode's judgment key and pace). */
+  runsOn?: string;
   generate(
     messages: ChatMessage[],
     maxNewTokens: number,

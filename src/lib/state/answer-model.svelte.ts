@@ -46,9 +46,15 @@ export class AnswerModel {
     this.params ??= { spec, device, dtype: dtypeFor(spec, device, shaderF16), runtime };
     const worker = this.worker;
     await worker.client();
+    const now = () => this.params;
     return {
       contextLength: spec.contextLength,
       maxNewTokens: spec.maxNewTokens,
+      // Read when asked: a move to WASM after loading changes it.
+      get runsOn() {
+        const p = now();
+        return p ? `${p.device}/${p.dtype}` : undefined;
+      },
       generate: async (messages, maxNewTokens, signal, onText) =>
         (await worker.client()).call(
           'generate',

@@ -415,8 +415,10 @@ export class AppState {
       promptUsed: (use) => this.prompts.used(use),
       deep: async () => {
         const spec = this.generatorSpec;
-        const model = spec ? `${spec.key ?? spec.id}@${spec.revision}` : '';
-        return deepPorts(this.db, await this.models.generatorAccess(), model);
+        const access = await this.models.generatorAccess();
+        // Another device or dtype judges (and paces) differently, so it is part of the judgment key and the pace's.
+        const model = spec ? `${spec.key ?? spec.id}@${spec.revision}${access.runsOn ? ` (${access.runsOn})` : ''}` : '';
+        return deepPorts(this.db, access, model);
       },
     };
   }

@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   QUESTION_TOO_LONG: 'The question is too long for the answer model.',
   DOCUMENT_GONE: 'That document is no longer in your library.',
   MODEL_RUN_FAILED: 'The model failed while running.',
+  MODEL_NO_VERDICT_TOKENS:
+    'Deep mode needs an answer model whose tokenizer writes "yes" and "no" as single tokens, and "{model}" does not; the search order was kept.',
   MODEL_OUTPUT_MISSING: 'The model "{model}" returned no {output}.',
   MODEL_DIMS_MISMATCH: 'The model "{model}" returned {got}-dimensional {output} but the registry says {dims}.',
   WEBGPU_UNAVAILABLE: 'WebGPU is not available in this browser; MaxSim runs on the CPU.',

@@ -2,10 +2,12 @@
 // at the last position; and the ids from the stand-in LM's own tokenizer.
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { AutoTokenizer, env } from '@huggingface/transformers';
+import { AutoTokenizer, env, Tensor } from '@huggingface/transformers';
 import {
   cutAtCue,
   lastPositionLogProbs,
+  lastRowAsFloat32,
+  requireVerdictIds,
   verdictInput,
   verdictTokenIds,
   verdictVariants,
@@ -29,6 +31,14 @@ describe('verdict token ids', () => {
   it('drops an id claimed by both sides and leaves a side empty when no variant is one token', () => {
     const encode = fakeEncode({ ' yes': 10, ' no': 10, No: 21 });
     expect(verdictTokenIds(encode, { yes: ['yes'], no: ['no'] })).toEqual({ yes: [], no: [21] });
+  });
+
+  it('refuses a model with no single-token word on one side, naming it, before any reasoning is written', () => {
+    expect(requireVerdictIds({ yes: [1], no: [2] }, 'lm')).toEqual({ yes: [1], no: [2] });
+    expect(() => requireVerdictIds({ yes: [1], no: [] }, 'org/lm')).toThrow(
+      expect.objectContaining({ code: 'MODEL_NO_VERDICT_TOKENS', message: expect.stringContaining('"org/lm"') }),
+    );
+    expect(() => requireVerdictIds({ yes: [], no: [2] }, 'lm')).toThrow(/single tokens/);
   });
 
   it('reads the ids from a real tokenizer (the stand-in LM) rather than hard-coding them', async () => {
@@ -81,5 +91,18 @@ describe('last position log-probabilities', () => {
 
   it('refuses logits shorter than their shape', () => {
     expect(() => lastPositionLogProbs([1, 2], [1, 2, 2], [0])).toThrow(/short/);
+  });
+
+  it('converts only the last row of float16 logits (raw bits in a Uint16Array), and leaves a one-row float32 as it is', () => {
+    // float16 bits: 0x3c00 = 1, 0x4000 = 2, 0x4400 = 4, 0xbc00 = -1.
+    const f16 = new Tensor('float16', new Uint16Array([0xbc00, 0xbc00, 0x3c00, 0x4000, 0x4400, 0x3c00]), [1, 2, 3]);
+    const row = lastRowAsFloat32(f16);
+    expect(row.type).toBe('float32');
+    expect(row.dims).toEqual([1, 3]);
+    expect([...(row.data as Float32Array)]).toEqual([2, 4, 1]);
+    const [two] = lastPositionLogProbs(row.data, row.dims, [0]);
+    expect(Math.exp(two!)).toBeCloseTo(Math.exp(2) / (Math.exp(2) + Math.exp(4) + Math.exp(1)), 6);
+    const one = new Tensor('float32', new Float32Array([1, 2]), [1, 1, 2]);
+    expect(lastRowAsFloat32(one)).toBe(one);
   });
 });

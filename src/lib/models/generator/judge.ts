@@ -1,5 +1,6 @@
 // Deep mode's judge, the parts without a model: verdict token ids from the tokenizer, the reasoning cut at the cue,
 // and log-probabilities over the vocabulary at the last position of a forward pass.
+import { AppError } from '../../errors';
 
 /** Each verdict word as the model may write it after the cue: bare and after a space, as given and capitalised. */
 export function verdictVariants(word: string): string[] {
@@ -31,6 +32,15 @@ export function verdictTokenIds(
   return { yes: [...yes].filter((id) => !no.has(id)), no: [...no].filter((id) => !yes.has(id)) };
 }
 
+/** The ids, or the error that deep mode cannot judge with this model (one side has no single-token word). */
+export function requireVerdictIds(
+  ids: { yes: number[]; no: number[] },
+  model: string,
+): { yes: number[]; no: number[] } {
+  if (ids.yes.length === 0 || ids.no.length === 0) throw new AppError('MODEL_NO_VERDICT_TOKENS', undefined, { model });
+  return ids;
+}
+
 /** The reasoning written before the cue (all of it when the cue never came), and whether the cue came. */
 export function cutAtCue(text: string, cue: string): { reasoning: string; reached: boolean } {
   const at = text.indexOf(cue);
@@ -40,6 +50,25 @@ export function cutAtCue(text: string, cue: string): { reasoning: string; reache
 /** The text whose next token is the verdict: the prompt, the reasoning, and the cue on its own line. */
 export function verdictInput(prompt: string, reasoning: string, cue: string): string {
   return reasoning ? `${prompt}${reasoning}\n${cue}` : `${prompt}${cue}`;
+}
+
+/** A tensor of a forward pass's outputs, as read here (transformers.js's Tensor). */
+export interface ForwardTensor {
+  data: ArrayLike<number>;
+  dims: number[];
+  type?: string;
+  dispose?: () => void;
+  to?(type: 'float32'): ForwardTensor;
+  slice?(...slices: (number | [number, number] | null)[]): ForwardTensor;
+}
+
+/**
+ * The logits' last position only (a graph that ignores num_logits_to_keep gives every position), with float16 logits
+ * (q4f16 on WebGPU, which may come as raw bits in a Uint16Array) as float32 values: one row converted, not all of them.
+ */
+export function lastRowAsFloat32(raw: ForwardTensor): ForwardTensor {
+  const last = raw.dims.length === 3 && (raw.dims[1] ?? 0) > 1 && raw.slice ? raw.slice(null, -1, null) : raw;
+  return last.type === 'float16' && last.to ? last.to('float32') : last;
 }
 
 /**

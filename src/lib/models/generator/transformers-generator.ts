@@ -17,7 +17,16 @@ import { LoadOnce, loadKey } from '../load-once';
 import type { ModelProgress } from '../progress';
 import { forwardProgress } from '../progress';
 import { CompleteChars } from './complete-chars';
-import { cutAtCue, lastPositionLogProbs, verdictInput, verdictTokenIds, visibleReasoning } from './judge';
+import {
+  cutAtCue,
+  lastPositionLogProbs,
+  lastRowAsFloat32,
+  type ForwardTensor,
+  requireVerdictIds,
+  verdictInput,
+  verdictTokenIds,
+  visibleReasoning,
+} from './judge';
 import type {
   ChatMessage,
   GenerateParams,
@@ -29,16 +38,9 @@ import type {
   JudgeResult,
 } from './types';
 
-/** A tensor of a forward pass's outputs, as read here. */
-interface ForwardTensor {
-  data: ArrayLike<number>;
-  dims: number[];
-  type?: string;
-  dispose?: () => void;
-  to?(type: 'float32'): ForwardTensor;
-}
-
 interface Loaded {
+  /** The registry id (what errors name). */
+  id: string;
   tokenizer: PreTrainedTokenizer;
   model: PreTrainedModel;
   result: GeneratorLoadResult;
@@ -71,7 +73,7 @@ export class TransformersGenerator {
       });
       onProgress({ status: 'ready', model: spec.id, device, dtype });
       this.gpu.loaded(params);
-      return { tokenizer, model, result: { device, dtype } };
+      return { id: spec.id, tokenizer, model, result: { device, dtype } };
     } catch (err) {
       throw loadError(err, spec.id, runtime.modelBaseUrl, mark);
     }
@@ -189,6 +191,12 @@ export class TransformersGenerator {
     let sent = 0;
     return this.gpu.run(async () => {
       const started = performance.now();
+      // The verdict tokens first: a tokenizer without single-token verdicts would write the reasoning for nothing.
+      const { id, tokenizer, model } = await this.loaded();
+      const ids = requireVerdictIds(
+        verdictTokenIds((text) => tokenizer.encode(text, { add_special_tokens: false }) as number[], params.verdicts),
+        id,
+      );
       let written = '';
       const reasoningRun = { messages: params.messages, maxNewTokens: params.maxReasoningTokens };
       const out = await this.generateOnce(
@@ -205,12 +213,7 @@ export class TransformersGenerator {
         params.cue,
       );
       if (signal.aborted) throw new AppError('ABORTED');
-      const { tokenizer, model } = await this.loaded();
       const { reasoning } = cutAtCue(out.text, params.cue);
-      const ids = verdictTokenIds(
-        (text) => tokenizer.encode(text, { add_special_tokens: false }) as number[],
-        params.verdicts,
-      );
       const input = tokenizer(verdictInput(this.prompt(tokenizer, params.messages), reasoning, params.cue), {
         add_special_tokens: false,
       });
@@ -220,9 +223,7 @@ export class TransformersGenerator {
         // Only the last position's logits where the graph can say so (a graph without the input ignores it).
         const keep = new Tensor('int64', BigInt64Array.from([1n]), []);
         outputs = (await model({ ...input, num_logits_to_keep: keep })) as Record<string, ForwardTensor>;
-        // float16 logits (q4f16 on WebGPU) may come as raw bits in a Uint16Array: read them as float32 values.
-        const raw = outputs.logits!;
-        const logits = raw.type === 'float16' && raw.to ? raw.to('float32') : raw;
+        const logits = lastRowAsFloat32(outputs.logits!);
         logProbs = lastPositionLogProbs(logits.data, logits.dims, [...ids.yes, ...ids.no]);
       } catch (err) {
         throw new AppError('MODEL_RUN_FAILED', undefined, { cause: causeOf(err) });

@@ -284,7 +284,13 @@ export async function askQuestion(
 
 /** How the search ran, in plain words (keyword-only, reranked on WebGPU, …). */
 function searchNote(found: Retrieved, queries: number, keywordOnlyReason: string | null): string {
-  const note = howSearched(found, queries, keywordOnlyReason);
+  const excluded = found.excluded ?? 0;
+  // Every hit held an excluded term: how the search ran is beside the point.
+  if (excluded > 0 && found.passages.length === 0)
+    return 'Every passage found holds a term your instructions exclude. Remove that filter to see them.';
+  let note = howSearched(found, queries, keywordOnlyReason);
+  if (excluded > 0)
+    note += ` ${excluded === 1 ? '1 passage' : `${excluded} passages`} holding a term your instructions exclude left out.`;
   return found.publishedFailure ? `${note} The published library was left out: ${found.publishedFailure}` : note;
 }
 

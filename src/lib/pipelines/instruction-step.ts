@@ -204,8 +204,8 @@ function withoutTerms(retrieve: Retrieve, terms: readonly string[], ports: Instr
     const found = await retrieve({ ...req, topK: more, candidates: Math.max(req.candidates, more) }, signal);
     const rows = await ports.passages(found.passages.map((p) => p.id));
     const text = new Map(rows.flatMap((r) => (r ? [[r.id, r.text] as const] : [])));
-    const { kept } = dropNegativeHits(found.passages, (p) => text.get(p.id), terms);
-    return { ...found, passages: kept.slice(0, req.topK) };
+    const { kept, removed } = dropNegativeHits(found.passages, (p) => text.get(p.id), terms);
+    return { ...found, passages: kept.slice(0, req.topK), ...(removed.length > 0 && { excluded: removed.length }) };
   };
 }
 

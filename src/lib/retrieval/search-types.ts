@@ -297,4 +297,6 @@ export interface Retrieved {
   gpuFailure: string | null;
   /** Why the published library took no part (a damaged shard, the network), in plain words; null otherwise. */
   publishedFailure?: string | null;
+  /** Passages left out because they hold a term the question's instructions exclude (absent: none were). */
+  excluded?: number;
 }

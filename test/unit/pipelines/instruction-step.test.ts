@@ -374,5 +374,19 @@ describe('the ask pipeline with an instruction', () => {
     expect(out.phase).toBe('done');
     expect(retrieves[0]).toMatchObject({ instructions: '', filters: {}, topK: 6 });
     expect(events.slice(0, 2)).toEqual(['instruction:exclude:mice|', 'sources:d1:0']);
+    expect(events).toContain(
+      'note:Dense and keyword results fused. 1 passage holding a term your instructions exclude left out.',
+    );
+  });
+
+  it('says so when the negative terms left out every passage found, not how the search ran', async () => {
+    const { askPorts, on, events } = setup(retrieved(['d2:0']), '{"exclude": ["mice"]}');
+    const out = await askQuestion(request('nothing about mice'), askPorts, on, signal());
+    expect(out.phase).toBe('refused');
+    expect(events).toEqual([
+      'instruction:exclude:mice|',
+      'sources:',
+      'note:Every passage found holds a term your instructions exclude. Remove that filter to see them.',
+    ]);
   });
 });

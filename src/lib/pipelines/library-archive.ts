@@ -22,8 +22,11 @@ import { checkRows } from './archive-rows';
 export const ARCHIVE_KIND = 'lectern-library';
 /** Bumped when the layout above changes; an import refuses any other. */
 export const ARCHIVE_FORMAT = 1;
-/** The settings rows an export carries: the app's settings and the conversation (the rest are per-tab and transient). */
-export const ARCHIVE_SETTINGS = ['settings', 'conversation'] as const;
+/**
+ * The settings rows an export carries: the app's settings, the conversation and its Instructions field (the rest are
+ * per-tab and transient).
+ */
+export const ARCHIVE_SETTINGS = ['settings', 'conversation', 'conversation-instructions'] as const;
 /** Entries larger than this (uncompressed, as the zip declares them) are refused before inflating anything. */
 const MAX_ENTRY_BYTES = 2 ** 31 - 1;
 const MAX_MANIFEST_BYTES = 1 << 20;
@@ -363,6 +366,8 @@ function adoptSettings(rows: LibraryRows['settings'], current: unknown): Library
   const mine = (typeof current === 'object' && current !== null ? current : {}) as Record<string, unknown>;
   return rows.flatMap((row) => {
     if (row.key === 'conversation') return Array.isArray(row.value) && row.value.every(isTurn) ? [row] : [];
+    // The conversation's Instructions field goes with its conversation (an archive without one clears it).
+    if (row.key === 'conversation-instructions') return typeof row.value === 'string' ? [row] : [];
     if (row.key !== 'settings' || typeof row.value !== 'object' || row.value === null) return [];
     const theirs = row.value as Record<string, unknown>;
     const value: Record<string, unknown> = {};

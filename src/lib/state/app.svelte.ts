@@ -417,7 +417,9 @@ export class AppState {
         const spec = this.generatorSpec;
         const access = await this.models.generatorAccess();
         // Another device or dtype judges (and paces) differently, so it is part of the judgment key and the pace's.
-        const model = spec ? `${spec.key ?? spec.id}@${spec.revision}${access.runsOn ? ` (${access.runsOn})` : ''}` : '';
+        const model = spec
+          ? `${spec.key ?? spec.id}@${spec.revision}${access.runsOn ? ` (${access.runsOn})` : ''}`
+          : '';
         return deepPorts(this.db, access, model);
       },
     };

@@ -8,6 +8,7 @@ import { askQuestion, type AskEvents, type AskPorts, type AskSettings } from '..
 import { citationView, parseCitations, type CitationView } from '../pipelines/citation';
 import type { AskedSearch, FeedbackRecord, FeedbackSignal, FeedbackStart } from '../pipelines/feedback';
 import type { DeepStageEvents } from '../pipelines/deep-rerank';
+import type { ARCHIVE_SETTINGS } from '../pipelines/library-archive';
 import {
   chipKey,
   readInstruction,
@@ -54,7 +55,7 @@ export interface ChatContext {
 
 const CONVERSATION_KEY = 'conversation';
 /** The conversation's standing search instruction (the Instructions field). */
-const INSTRUCTIONS_KEY = 'conversation-instructions';
+const INSTRUCTIONS_KEY = 'conversation-instructions' satisfies (typeof ARCHIVE_SETTINGS)[number];
 
 /** Deep mode's stage for the question shown: how long it should take, then how long it took. */
 export interface DeepStageView {

@@ -103,6 +103,7 @@ async function fill(db: LecternDatabase): Promise<void> {
   );
   await setSetting(db, 'settings', { chunkTokens: 200, registryUrl: 'https://elsewhere.example/registry.json' });
   await setSetting(db, 'conversation', [TURN]);
+  await setSetting(db, 'conversation-instructions', 'only studies in humans');
   await setSetting(db, 'pendingCurrent:tab-1', 'tab-1:0');
   await putFeedback(db, FEEDBACK);
   await putAdapter(db, ADAPTER);
@@ -216,7 +217,7 @@ describe('library export', () => {
       vectors: 3,
       keywords: 2,
       tokenVectors: 2,
-      settings: 2,
+      settings: 3,
       feedback: 1,
       adapters: 1,
     });
@@ -248,6 +249,7 @@ describe('library import', () => {
     const judged = { chunkId: 'old:0', docId: 'old', model: 'lm', prompt: 'relevance-judgment@1', probability: 1 };
     await target.put('judgments', { key: 'j-old', ...judged, reasoning: 'Quotes it.', at: 1 });
     await setSetting(target, 'settings', { registryUrl: 'mine.json', trustedOrigins: ['https://mine.example'] });
+    await setSetting(target, 'conversation-instructions', 'mine');
     const seen: number[] = [];
     const out = await importLibrary(await exported(source), 'replace', ports(target), {
       progress: (p) => p.phase === 'writing' && seen.push(p.fraction),
@@ -263,6 +265,8 @@ describe('library import', () => {
       trustedOrigins: ['https://mine.example'],
     });
     expect(await getSetting(target, 'conversation', [])).toEqual([TURN]);
+    // The conversation's Instructions field comes with it (not this browser's, which went with its conversation).
+    expect(await getSetting(target, 'conversation-instructions', '')).toBe('only studies in humans');
     expect(await target.getAll('feedback')).toEqual([FEEDBACK]);
     expect(await target.count('evalQuestions')).toBe(0);
     expect(await target.count('judgments')).toBe(0);
@@ -277,10 +281,12 @@ describe('library import', () => {
     const [twin] = makeBatch('twin', 0, 4, { hash: 'hash-b' });
     await saveDocumentWithChunks(target, twin, [], []);
     await setSetting(target, 'conversation', [{ ...TURN, question: 'kept' }]);
+    await setSetting(target, 'conversation-instructions', 'kept too');
     const out = await importLibrary(await exported(source), 'merge', ports(target));
     expect(out).toMatchObject({ added: [], removed: [], skipped: 2 });
     expect(await target.count('chunks')).toBe(0);
     expect(await getSetting(target, 'conversation', [])).toEqual([{ ...TURN, question: 'kept' }]);
+    expect(await getSetting(target, 'conversation-instructions', '')).toBe('kept too');
     const fresh = await openLecternDB(uniqueDbName());
     const added = await importLibrary(await exported(source), 'merge', ports(fresh));
     expect(added).toMatchObject({ added: ['a', 'b'], skipped: 0 });

@@ -50,10 +50,94 @@ export function sampleQuestions(questions: readonly EvalQuestion[], n: number, s
   return order.slice(0, n);
 }
 
+/** Judges a ranking's first N documents as the app's deep stage does, through the in-memory and the disk cache. */
+export interface RankingJudge {
+  /** Verdicts for the first `n` of `ranked` under `instructions` ('' for none), and the model time per judgment. */
+  judge(
+    question: string,
+    instructions: string,
+    ranked: readonly string[],
+    n: number,
+  ): Promise<{ verdicts: Map<string, number>; spent: number[] }>;
+  /** Judgments with no readable verdict, and those read from the disk cache rather than made, so far. */
+  readonly unreadable: number;
+  readonly reused: number;
+}
+
+/**
+ * The app's deepRerank over a corpus (title and text as the passage). Each judgment is the model's own work for that
+ * question, instruction and passage; with `cache` (--judgments-cache) a stopped run resumes where it was.
+ */
+export function rankingJudge(
+  corpus: readonly EvalDoc[],
+  backend: JudgeBackend,
+  model: string,
+  cache?: JudgmentCache,
+): RankingJudge {
+  const docs = new Map(corpus.map((d) => [d.id, d]));
+  const store = new Map<string, JudgmentRecord>();
+  let unreadable = 0;
+  let reused = 0;
+  return {
+    get unreadable() {
+      return unreadable;
+    },
+    get reused() {
+      return reused;
+    },
+    async judge(question, instructions, ranked, n) {
+      const spent: number[] = [];
+      // deepRerank judges one passage at a time: the judgment it stores next is the one just timed.
+      let lastMs = 0;
+      const candidates = ranked.slice(0, n).map((id) => {
+        const d = docs.get(id)!;
+        return { chunkId: id, docId: id, docName: d.title || id, text: d.text };
+      });
+      const out = await deepRerank(
+        { question, instructions, candidates, topN: n },
+        {
+          model,
+          judge: async (params) => {
+            const r = await backend.judge(params);
+            spent.push(r.ms);
+            lastMs = r.ms;
+            return r;
+          },
+          judgments: {
+            get: async (k) => {
+              const hit = cache?.get(k);
+              if (hit && !store.has(k)) {
+                reused++;
+                spent.push(hit.ms);
+              }
+              return store.get(k) ?? hit;
+            },
+            put: async (r) => {
+              store.set(r.key, r);
+              cache?.put(r, lastMs);
+            },
+          },
+          pace: { get: async () => null, set: async () => {} },
+        },
+        {
+          estimate: () => {},
+          start: () => {},
+          text: () => {},
+          judged: (_id, j) => {
+            if (j.probability === null) unreadable++;
+          },
+        },
+        new AbortController().signal,
+      );
+      if (out.failed) throw out.failed;
+      return { verdicts: out.verdicts, spent };
+    },
+  };
+}
+
 /**
  * For each question: the searcher's ranking (the query's own id left out), its first `candidates` documents judged by
- * the app's deepRerank (title and text as the passage), and that ranking reordered by each rule. Each judgment is the
- * model's own work for that question and passage; with `cache` (--judgments-cache) a stopped run resumes where it was.
+ * the app's deepRerank (rankingJudge), and that ranking reordered by each rule.
  */
 export async function runDeepCheck(
   questions: readonly EvalQuestion[],
@@ -64,72 +148,26 @@ export async function runDeepCheck(
   options: { candidates?: number; log?: (line: string) => void; cache?: JudgmentCache } = {},
 ): Promise<DeepCheckResult> {
   const n = options.candidates ?? DEEP_CANDIDATES;
-  const docs = new Map(corpus.map((d) => [d.id, d]));
-  const store = new Map<string, JudgmentRecord>();
+  const judge = rankingJudge(corpus, backend, model, options.cache);
   const base: number[] = [];
   const byRule = Object.fromEntries(VERDICT_RULES.map((r) => [r, [] as number[]])) as Record<VerdictRule, number[]>;
   const perQuery: number[] = [];
   const perJudgment: number[] = [];
-  let unreadable = 0;
-  let reused = 0;
-  const cache = options.cache;
   for (const [i, q] of questions.entries()) {
-    const spent: number[] = [];
-    // deepRerank judges one passage at a time: the judgment it stores next is the one just timed.
-    let lastMs = 0;
     const ranked = (await searcher.search(q.text, 100)).map((h) => h.id).filter((id) => id !== q.id);
-    const candidates = ranked.map((id) => {
-      const d = docs.get(id)!;
-      return { chunkId: id, docId: id, docName: d.title || id, text: d.text };
-    });
-    const out = await deepRerank(
-      { question: q.text, instructions: '', candidates, topN: n },
-      {
-        model,
-        judge: async (params) => {
-          const r = await backend.judge(params);
-          spent.push(r.ms);
-          lastMs = r.ms;
-          return r;
-        },
-        judgments: {
-          get: async (k) => {
-            const hit = cache?.get(k);
-            if (hit && !store.has(k)) {
-              reused++;
-              spent.push(hit.ms);
-            }
-            return store.get(k) ?? hit;
-          },
-          put: async (r) => {
-            store.set(r.key, r);
-            cache?.put(r, lastMs);
-          },
-        },
-        pace: { get: async () => null, set: async () => {} },
-      },
-      {
-        estimate: () => {},
-        start: () => {},
-        text: () => {},
-        judged: (_id, j) => {
-          if (j.probability === null) unreadable++;
-        },
-      },
-      new AbortController().signal,
-    );
-    if (out.failed) throw out.failed;
+    const { verdicts, spent } = await judge.judge(q.text, '', ranked, n);
     perQuery.push(spent.reduce((a, b) => a + b, 0));
     perJudgment.push(...spent);
     const score = (ids: string[]) => ndcgAt(byPosition(ids), q.judgments, 10) ?? 0;
     base.push(score(ranked));
-    for (const rule of VERDICT_RULES) byRule[rule].push(score(orderByVerdict(ranked, out.verdicts, rule)));
+    for (const rule of VERDICT_RULES) byRule[rule].push(score(orderByVerdict(ranked, verdicts, rule)));
     options.log?.(
       `deep: ${i + 1}/${questions.length} nDCG@10 ${base.at(-1)!.toFixed(3)} → ` +
         VERDICT_RULES.map((r) => `${r} ${byRule[r].at(-1)!.toFixed(3)}`).join(', ') +
         ` (${Math.round(perQuery.at(-1)!)} ms)`,
     );
   }
+  const { unreadable, reused } = judge;
   return {
     queries: questions.length,
     candidates: n,

@@ -32,7 +32,7 @@ import { runInApp } from './in-app';
 import { adaptingDense, readQueries, trainOnQrels } from './adapter';
 import { synthesize } from './synthesize';
 import { buildInstructionCases, runInstructionCheck } from './instructions-check';
-import { runDeepCheck, sampleQuestions } from './deep';
+import { rankingJudge, runDeepCheck, sampleQuestions } from './deep';
 import { openJudgmentCache } from './judgment-cache';
 import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
 import { TooFewExamplesError } from '../../src/lib/learn/train-adapter';
@@ -162,7 +162,7 @@ const USAGE =
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
   '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> --models real|standin; ' +
-  'or: eval --dataset <BEIR folder> --instructions-check <n> --models real|standin [--mode bm25|dense|hybrid]; ' +
+  'or: eval --dataset <BEIR folder> --instructions-check <n> [--deep-candidates N [--judgments-cache <file>]] --models real|standin [--mode bm25|dense|hybrid]; ' +
   'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] [--judgments-cache <file>] --models real|standin [--mode bm25|dense|hybrid]';
 
 const VALUED = [
@@ -324,10 +324,14 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   }
   const deep = num('deep');
   const deepN = num('deep-candidates');
-  if (deepN !== undefined && deep === undefined) throw new UsageError('--deep-candidates applies to --deep only');
+  const judges = deep !== undefined || instructionsCheck !== undefined;
+  if (deepN !== undefined && !judges)
+    throw new UsageError('--deep-candidates applies to --deep and --instructions-check only');
   const judgmentsCache = get('judgments-cache');
-  if (judgmentsCache !== undefined && deep === undefined)
-    throw new UsageError('--judgments-cache applies to --deep only');
+  if (judgmentsCache !== undefined && !judges)
+    throw new UsageError('--judgments-cache applies to --deep and --instructions-check only');
+  if (deepN !== undefined && !(Number.isInteger(deepN) && deepN >= 1))
+    throw new UsageError('--deep-candidates must be a positive integer');
   if (deep !== undefined) {
     for (const [name, v] of [
       ['deep', deep],
@@ -917,24 +921,43 @@ async function instructionsMain(
 ): Promise<number> {
   const note = (text: string) => process.stderr.write(`eval: ${text}\n`);
   const data = await loadDataset(args);
-  const run = async (b: Backends, generatorId?: string) => {
+  const run = async (b: Backends, generatorId = 'generator', runsOn?: string) => {
     if (!b.generator) throw new ModeUnavailableError('--instructions-check needs the generator');
     const searcher = createSearcher(args.mode, b, { k1: args.k1, b: args.b });
     await searcher.index(data.corpus);
     const cases = buildInstructionCases(data.corpus, data.questions, args.instructionsCheck!);
     const t = performance.now();
-    const result = await runInstructionCheck(cases, data.corpus, searcher, b.generator, note);
+    // The deep path (--deep-candidates): the app's deep stage judging with the instruction.
+    const judgeWith = b.generator.judge;
+    if (args.deepCandidates !== undefined && !judgeWith)
+      throw new ModeUnavailableError('the deep path needs the judge');
+    const deep =
+      args.deepCandidates !== undefined && judgeWith
+        ? {
+            judge: rankingJudge(
+              data.corpus,
+              { judge: judgeWith },
+              judgmentModel(generatorId, runsOn),
+              args.judgmentsCache ? openJudgmentCache(args.judgmentsCache) : undefined,
+            ),
+            candidates: args.deepCandidates,
+          }
+        : undefined;
+    const result = await runInstructionCheck(cases, data.corpus, searcher, b.generator, note, deep);
     printLine({
       dataset: data.name,
       mode: args.mode,
       instructions: result,
       ms: Math.round(performance.now() - t),
       models: args.models,
-      ...(generatorId && { generator: generatorId }),
+      generator: judgmentModel(generatorId, runsOn),
     });
   };
   return withGenerator(args, backends, openBrowser, run);
 }
+
+/** As the app's judgment key: the model with the device and dtype it ran on (another dtype judges again). */
+const judgmentModel = (generatorId: string, runsOn?: string) => (runsOn ? `${generatorId} (${runsOn})` : generatorId);
 
 /**
  * `--deep <n>`: deep mode (deep.ts) on n sampled queries of the split: the chosen first stage's top N judged by the
@@ -949,8 +972,7 @@ async function deepMain(
   const data = await loadDataset(args);
   const run = async (b: Backends, generatorId = 'generator', runsOn?: string) => {
     const judge = b.generator?.judge;
-    // As the app's judgment key: the model with the device and dtype it ran on (another dtype judges again).
-    const model = runsOn ? `${generatorId} (${runsOn})` : generatorId;
+    const model = judgmentModel(generatorId, runsOn);
     const cache = args.judgmentsCache ? openJudgmentCache(args.judgmentsCache) : undefined;
     if (cache) note(`${cache.loaded} judgments in ${args.judgmentsCache}`);
     if (!judge) throw new ModeUnavailableError('--deep needs the generator');

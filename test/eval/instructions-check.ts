@@ -17,22 +17,27 @@
 // - filters: the generator turns the instruction into filters with the app's prompt (instruction-filters v1) and
 //   parser; its negative terms drop hits from the ranking without the instruction (dropNegativeHits).
 // - combined: the filters' negative terms applied to the query path's ranking.
-// Deep mode's verdicts (the third path) are not in this check yet. The filters path's p-MRR follows from whether the
-// model names the word (`termFound`): the rule that marks a document changed is the rule its negative terms apply.
-// What it can get wrong is excluding more than asked, which `keptInTop10` shows.
+// - deep (with --deep-candidates N): the app's deep stage judges the first N of the ranking without the instruction,
+//   with the instruction in the judgment prompt, ordered by the app's rule (DEEP_RULE). Its baseline is the same stage
+//   judging without the instruction, so the row shows what the instruction does, not what deep mode does anyway.
+// - all: the deep stage, with the instruction, over the combined ranking (all three paths), against the same baseline.
+// The filters path's p-MRR follows from whether the model names the word (`termFound`): the rule that marks a
+// document changed is the rule its negative terms apply. What it can get wrong is excluding more than asked, which
+// `keptInTop10` shows.
 import { parseInstructionFilters, instructionFiltersVars } from '../../src/lib/answer/instruction-filters';
 import { instructionFiltersV1, renderPrompt } from '../../src/lib/answer/prompts';
 import type { EvalQuestion } from '../../src/lib/evaluation';
+import { FILTER_TOKENS } from '../../src/lib/pipelines/instruction-step';
+import { DEEP_RULE } from '../../src/lib/pipelines/deep-rerank';
 import { dropNegativeHits, findNegativeTerm, wordsOf } from '../../src/lib/retrieval/negative-terms';
-import { sampleQuestions } from './deep';
+import { orderByVerdict } from '../../src/lib/retrieval/verdict';
+import { sampleQuestions, type RankingJudge } from './deep';
 import type { EvalDoc, GeneratorBackend, Searcher } from './searchers';
 
 /** Ranks counted; a document below them, or removed, ranks DEPTH + 1. */
 export const DEPTH = 1000;
 /** The excluded word appears in at most this many documents (it names a topic, not the corpus). */
 export const MAX_TERM_DF = 100;
-/** The filters prompt's answer budget: one JSON object. */
-const FILTERS_MAX_TOKENS = 96;
 /** The prompt's "today"; fixed so the check renders the same prompt every run. */
 const TODAY = new Date(2026, 11, 1);
 const LETTERS = /^[a-z]{5,}$/;
@@ -147,6 +152,9 @@ export interface InstructionCheckResult {
     msP50: number;
   };
   combined: PathFigures;
+  /** With --deep-candidates: the deep stage's rows (their baseline is the stage without the instruction). */
+  deep?: PathFigures & { candidates: number; baselineChangedInTop10: number | null; msPerJudgmentP50: number };
+  all?: PathFigures;
 }
 
 function inTop10(
@@ -177,6 +185,7 @@ export async function runInstructionCheck(
   searcher: Searcher,
   generator: GeneratorBackend,
   log: (line: string) => void = () => {},
+  deep?: { judge: RankingJudge; candidates: number },
 ): Promise<InstructionCheckResult> {
   const text = new Map(corpus.map((d) => [d.id, `${d.title} ${d.text}`]));
   const rank = async (q: string, self: string) =>
@@ -185,6 +194,10 @@ export async function runInstructionCheck(
   const queried: string[][] = [];
   const filtered: string[][] = [];
   const combined: string[][] = [];
+  const deepBase: string[][] = [];
+  const deepRanked: string[][] = [];
+  const allRanked: string[][] = [];
+  const judgmentMs: number[] = [];
   let invalid = 0;
   const invalidWhy: Record<string, number> = {};
   let termFound = 0;
@@ -195,7 +208,7 @@ export async function runInstructionCheck(
     const t = performance.now();
     const out = await generator.complete(
       renderPrompt(instructionFiltersV1, instructionFiltersVars(c.instruction, [], TODAY)),
-      FILTERS_MAX_TOKENS,
+      FILTER_TOKENS,
     );
     ms.push(performance.now() - t);
     const parsed = parseInstructionFilters(out, { documents: [], question: c.query });
@@ -204,6 +217,7 @@ export async function runInstructionCheck(
       invalid++;
       const why = String(parsed.error.details?.why ?? parsed.error.code);
       invalidWhy[why] = (invalidWhy[why] ?? 0) + 1;
+      log(`instructions: invalid (${why}): ${JSON.stringify(out.slice(0, 300))}`);
     }
     if (terms.some((x) => x.toLowerCase() === c.term)) termFound++;
     const drop = (ranked: string[]) => dropNegativeHits(ranked, (id) => text.get(id), terms).kept;
@@ -211,10 +225,21 @@ export async function runInstructionCheck(
     queried.push(withInstruction);
     filtered.push(drop(og));
     combined.push(drop(withInstruction));
+    if (deep) {
+      const { judge, candidates: n } = deep;
+      const order = async (ranked: string[], instructions: string) => {
+        const { verdicts, spent } = await judge.judge(c.query, instructions, ranked, n);
+        judgmentMs.push(...spent);
+        return orderByVerdict(ranked, verdicts, DEEP_RULE);
+      };
+      deepBase.push(await order(og, ''));
+      deepRanked.push(await order(og, c.instruction));
+      allRanked.push(await order(combined.at(-1)!, c.instruction));
+    }
     log(`instructions: ${i + 1}/${cases.length} "${c.term}" → ${parsed.ok ? JSON.stringify(terms) : 'invalid'}`);
   }
-  const figures = (rankings: string[][]): PathFigures => ({
-    pMrr: mean(cases.map((c, i) => queryPmrr(c.changed, original[i]!, rankings[i]!))),
+  const figures = (rankings: string[][], baseline = original): PathFigures => ({
+    pMrr: mean(cases.map((c, i) => queryPmrr(c.changed, baseline[i]!, rankings[i]!))),
     changedInTop10: inTop10(cases, rankings),
     keptInTop10: inTop10(cases, rankings, 'kept'),
   });
@@ -234,5 +259,16 @@ export async function runInstructionCheck(
       msP50: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0,
     },
     combined: figures(combined),
+    ...(deep && {
+      deep: {
+        ...figures(deepRanked, deepBase),
+        candidates: deep.candidates,
+        baselineChangedInTop10: inTop10(cases, deepBase),
+        msPerJudgmentP50: judgmentMs.length
+          ? [...judgmentMs].sort((a, b) => a - b)[Math.floor((judgmentMs.length - 1) / 2)]!
+          : 0,
+      },
+      all: figures(allRanked, deepBase),
+    }),
   };
 }

@@ -107,7 +107,9 @@ describe('--deep', () => {
       parseArgs(['--dataset', 'd', '--deep', '100', '--deep-candidates', '5', '--models', 'real', '--mode', 'hybrid']),
     ).toMatchObject({ deep: 100, deepCandidates: 5, mode: 'hybrid' });
     expect(() => parseArgs(['--dataset', 'd', '--deep', '10'])).toThrow(/needs --models/);
-    expect(() => parseArgs(['--dataset', 'd', '--deep-candidates', '5', '--models', 'real'])).toThrow(/--deep only/);
+    expect(() => parseArgs(['--dataset', 'd', '--deep-candidates', '5', '--models', 'real'])).toThrow(
+      /--deep and --instructions-check only/,
+    );
     expect(() => parseArgs(['--dataset', 'd', '--deep', '0', '--models', 'real'])).toThrow(/positive/);
     expect(
       parseArgs([
@@ -123,6 +125,8 @@ describe('--deep', () => {
         'bm25',
       ]),
     ).toMatchObject({ judgmentsCache: 'j.jsonl' });
-    expect(() => parseArgs(['--dataset', 'd', '--judgments-cache', 'j', '--mode', 'bm25'])).toThrow(/--deep only/);
+    expect(() => parseArgs(['--dataset', 'd', '--judgments-cache', 'j', '--mode', 'bm25'])).toThrow(
+      /--deep and --instructions-check only/,
+    );
   });
 });

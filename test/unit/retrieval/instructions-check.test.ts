@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../eval/eval';
 import { buildInstructionCases, pmrr, queryPmrr, runInstructionCheck } from '../../eval/instructions-check';
 import { createSearcher, type EvalDoc, type GeneratorBackend } from '../../eval/searchers';
+import { rankingJudge } from '../../eval/deep';
+import type { JudgeParams } from '../../../src/lib/models/generator/types';
 import type { EvalQuestion } from '../../../src/lib/evaluation';
 
 const corpus: EvalDoc[] = [
@@ -113,6 +115,56 @@ describe('runInstructionCheck', () => {
   });
 });
 
+describe('runInstructionCheck, the deep path', () => {
+  const docs: EvalDoc[] = [
+    { id: 'e1', title: 'Alpha', text: 'zinc intake colds, zinc intake, noted by nurses' },
+    { id: 'e2', title: 'Beta', text: 'zinc intake and colds in adults' },
+    { id: 'e3', title: 'Gamma', text: 'nurses rota' },
+  ];
+  /** Yes to every passage, except no to one holding the word an instruction in the prompt excludes. */
+  const obeys = (calls: JudgeParams[]) => ({
+    judge: async (params: JudgeParams) => {
+      calls.push(params);
+      const prompt = params.messages.map((m) => m.content).join('\n');
+      const p = prompt.includes('mention "nurses"') && prompt.includes('noted by nurses') ? 0.05 : 0.9;
+      return {
+        reasoning: '',
+        verdict: { yes: [Math.log(p)], no: [Math.log(1 - p)], yesIds: [1], noIds: [2] },
+        tokens: 1,
+        ms: 10,
+      };
+    },
+  });
+
+  it('judges with and without the instruction, and the row compares the two', async () => {
+    const [c] = buildInstructionCases(docs, [question('z', 'zinc intake colds', ['e1', 'e2'])], 1);
+    expect(c).toMatchObject({ term: 'nurses', changed: ['e1'], kept: ['e2'] });
+    const searcher = createSearcher('bm25');
+    await searcher.index(docs);
+    const calls: JudgeParams[] = [];
+    const none: GeneratorBackend = { complete: async () => '{}' };
+    const judge = rankingJudge(docs, obeys(calls), 'lm');
+    const result = await runInstructionCheck([c!], docs, searcher, none, () => {}, { judge, candidates: 2 });
+    // Without the instruction e1 stays first; with it, e1's "no" puts e2 above it under the app's rule.
+    expect(result.deep).toMatchObject({ candidates: 2, baselineChangedInTop10: 1, msPerJudgmentP50: 10 });
+    expect(result.deep!.pMrr).toBeCloseTo(1 - 1 / 2);
+    expect(result.all!.pMrr).toBeCloseTo(1 - 1 / 2);
+    // The baseline's two, the instructed two; the combined ranking's first two are the same passages and
+    // instruction, so they come from the cache.
+    expect(calls).toHaveLength(4);
+    expect(judge.unreadable).toBe(0);
+  });
+
+  it('without --deep-candidates there are no deep rows', async () => {
+    const [c] = buildInstructionCases(docs, [question('z', 'zinc intake colds', ['e1', 'e2'])], 1);
+    const searcher = createSearcher('bm25');
+    await searcher.index(docs);
+    const result = await runInstructionCheck([c!], docs, searcher, { complete: async () => '{}' });
+    expect(result.deep).toBeUndefined();
+    expect(result.all).toBeUndefined();
+  });
+});
+
 describe('--instructions-check', () => {
   it('needs models and a first-stage mode, and excludes the other runs', () => {
     expect(
@@ -123,5 +175,11 @@ describe('--instructions-check', () => {
       parseArgs(['--dataset', 'd', '--instructions-check', '5', '--models', 'real', '--mode', 'rerank']),
     ).toThrow(/needs --models/);
     expect(() => parseArgs(['--dataset', 'd', '--instructions-check', '0', '--models', 'real'])).toThrow(/positive/);
+    expect(
+      parseArgs(['--dataset', 'd', '--instructions-check', '5', '--deep-candidates', '3', '--models', 'real']),
+    ).toMatchObject({ instructionsCheck: 5, deepCandidates: 3 });
+    expect(() =>
+      parseArgs(['--dataset', 'd', '--instructions-check', '5', '--deep-candidates', '0', '--models', 'real']),
+    ).toThrow(/positive/);
   });
 });

@@ -32,6 +32,7 @@ import { runInApp } from './in-app';
 import { adaptingDense, readQueries, trainOnQrels } from './adapter';
 import { synthesize } from './synthesize';
 import { buildInstructionCases, runInstructionCheck } from './instructions-check';
+import { getPrompt, promptVersions } from '../../src/lib/answer/prompts';
 import { rankingJudge, runDeepCheck, sampleQuestions } from './deep';
 import { openJudgmentCache } from './judgment-cache';
 import type { QueryAdapter } from '../../src/lib/learn/query-adapter';
@@ -151,6 +152,8 @@ export interface EvalArgs {
   /** --synthesize <n> --out <dir>: write synthetic questions about n sampled documents instead of evaluating. */
   synthesize?: number;
   out?: string;
+  /** --synthesize's prompt version (default the app's). */
+  promptVersion?: number;
 }
 
 /** Texts per page.evaluate round trip unless --batch says otherwise. */
@@ -161,7 +164,7 @@ const USAGE =
   '[--models real|standin] [--in-app [--profile <dir>]] ' +
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
-  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> --models real|standin; ' +
+  '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> [--prompt-version N] --models real|standin; ' +
   'or: eval --dataset <BEIR folder> --instructions-check <n> [--deep-candidates N [--judgments-cache <file>]] --models real|standin [--mode bm25|dense|hybrid]; ' +
   'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] [--judgments-cache <file>] --models real|standin [--mode bm25|dense|hybrid]';
 
@@ -183,6 +186,7 @@ const VALUED = [
   'adapter',
   'adapter-queries',
   'synthesize',
+  'prompt-version',
   'out',
   'instructions-check',
   'deep',
@@ -298,6 +302,16 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     throw new UsageError('--final, --rerank-candidates and --rerank-weight need --mode rerank');
   }
   const synthesize = num('synthesize');
+  const promptVersion = num('prompt-version');
+  if (promptVersion !== undefined) {
+    if (synthesize === undefined) throw new UsageError('--prompt-version applies to --synthesize only');
+    if (!promptVersions('synthetic-questions').some((p) => p.version === promptVersion))
+      throw new UsageError(
+        `no synthetic-questions prompt v${promptVersion}; there are ${promptVersions('synthetic-questions')
+          .map((p) => `v${p.version}`)
+          .join(', ')}`,
+      );
+  }
   const out = get('out');
   if ((synthesize === undefined) !== (out === undefined)) throw new UsageError('--synthesize and --out go together');
   if (synthesize !== undefined) {
@@ -373,6 +387,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(get('profile') !== undefined && { profile: get('profile') }),
     ...(adapter !== undefined && { adapter }),
     ...(synthesize !== undefined && { synthesize, out }),
+    ...(promptVersion !== undefined && { promptVersion }),
     ...(instructionsCheck !== undefined && { instructionsCheck }),
     ...(deep !== undefined && { deep }),
     ...(deepN !== undefined && { deepCandidates: deepN }),
@@ -797,7 +812,10 @@ async function synthesizeMain(
       throw new ModeUnavailableError('--synthesize needs the generator and the dense model');
     const searcher = createSearcher('hybrid', b, { k1: args.k1, b: args.b });
     await searcher.index(data.corpus);
-    const result = await synthesize(data.corpus, args.synthesize!, b.generator, searcher, args.out!, { log: note });
+    const result = await synthesize(data.corpus, args.synthesize!, b.generator, searcher, args.out!, {
+      log: note,
+      ...(args.promptVersion !== undefined && { prompt: getPrompt('synthetic-questions', args.promptVersion) }),
+    });
     printLine({
       dataset: data.name,
       synthesized: result,

@@ -3,8 +3,8 @@
 // what a real user has (questions the answer model wrote about their documents) instead of human judgments.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseQuestions } from '../../src/lib/answer/synthetic-questions';
-import { renderPrompt, syntheticQuestionsV1 } from '../../src/lib/answer/prompts';
+import { parseQuestions, SYNTHETIC_TEMPLATE } from '../../src/lib/answer/synthetic-questions';
+import { renderPrompt, type PromptTemplate } from '../../src/lib/answer/prompts';
 import { samplePassages } from '../../src/lib/evaluation/sample';
 import {
   NO_DROPS,
@@ -22,6 +22,8 @@ export interface SynthesizeResult {
   documents: number;
   /** Questions kept (one qrels row each). */
   kept: number;
+  /** The synthetic-questions prompt's version used. */
+  prompt: number;
   dropped: DropCounts;
   ms: number;
 }
@@ -37,7 +39,7 @@ export async function synthesize(
   generator: GeneratorBackend,
   searcher: Searcher,
   out: string,
-  options: { seed?: number; log?: (line: string) => void } = {},
+  options: { seed?: number; log?: (line: string) => void; prompt?: PromptTemplate } = {},
 ): Promise<SynthesizeResult> {
   const start = performance.now();
   const byId = new Map(corpus.map((d) => [d.id, d]));
@@ -52,7 +54,8 @@ export async function synthesize(
   for (const [i, { docId }] of sample.entries()) {
     const doc = byId.get(docId)!;
     const text = doc.title ? `${doc.title}\n\n${doc.text}` : doc.text;
-    const messages = renderPrompt(syntheticQuestionsV1, { passage: [{ n: 1, source: doc.title || doc.id, text }] });
+    const template = options.prompt ?? SYNTHETIC_TEMPLATE;
+    const messages = renderPrompt(template, { passage: [{ n: 1, source: doc.title || doc.id, text }] });
     const parsed = parseQuestions(await generator.complete(messages, QUESTION_TOKENS));
     if (parsed.length === 0) dropped.unparsed++;
     for (const q of screenQuestions(parsed, text, seen, dropped)) {
@@ -76,5 +79,11 @@ export async function synthesize(
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'queries.jsonl'), queries.length ? `${queries.join('\n')}\n` : '');
   writeFileSync(join(out, 'qrels.tsv'), `${qrels.join('\n')}\n`);
-  return { documents: sample.length, kept: queries.length, dropped, ms: Math.round(performance.now() - start) };
+  return {
+    documents: sample.length,
+    kept: queries.length,
+    prompt: (options.prompt ?? SYNTHETIC_TEMPLATE).version,
+    dropped,
+    ms: Math.round(performance.now() - start),
+  };
 }

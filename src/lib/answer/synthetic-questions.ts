@@ -1,9 +1,12 @@
 // Parses the questions a synthetic-questions prompt's output holds: one a line, labels and numbering stripped.
 import { parseQueries } from './multi-query';
-import { syntheticQuestionsV1 } from './prompts';
+import { syntheticQuestionsV1, type PromptTemplate } from './prompts';
+
+/** The version of the synthetic-questions prompt the app uses (eval's --synthesize --prompt-version compares them). */
+export const SYNTHETIC_TEMPLATE: PromptTemplate = syntheticQuestionsV1;
 
 /** The prompt that writes synthetic questions, as stored with each question it wrote. */
-export const SYNTHETIC_PROMPT = { name: syntheticQuestionsV1.name, version: syntheticQuestionsV1.version } as const;
+export const SYNTHETIC_PROMPT = { name: SYNTHETIC_TEMPLATE.name, version: SYNTHETIC_TEMPLATE.version } as const;
 
 /** Most questions kept from one output (the prompt asks for 3; a model that goes on is cut off). */
 export const MAX_QUESTIONS = 3;

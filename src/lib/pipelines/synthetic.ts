@@ -1,6 +1,6 @@
 // The synthetic-question job: sample passages by document → the answer model writes questions → filter → save.
-import { parseQuestions, SYNTHETIC_PROMPT } from '../answer/synthetic-questions';
-import { renderPrompt, syntheticQuestionsV1 } from '../answer/prompts';
+import { parseQuestions, SYNTHETIC_PROMPT, SYNTHETIC_TEMPLATE } from '../answer/synthetic-questions';
+import { renderPrompt } from '../answer/prompts';
 import { AppError, toAppError } from '../errors';
 import { samplePassages, type SampleDocument } from '../evaluation/sample';
 import {
@@ -91,7 +91,7 @@ export async function generateSyntheticQuestions(
     const [passage] = await ports.passages([chunkId]);
     if (passage) {
       const source = docs.find((d) => d.docId === passage.docId)?.name ?? '';
-      const messages = renderPrompt(syntheticQuestionsV1, { passage: [{ n: 1, source, text: passage.text }] });
+      const messages = renderPrompt(SYNTHETIC_TEMPLATE, { passage: [{ n: 1, source, text: passage.text }] });
       const output = (await generator.generate(messages, QUESTION_TOKENS, signal)).text;
       abort();
       const parsed = parseQuestions(output);

@@ -11,6 +11,7 @@ import {
   type LateInteractionBackend,
 } from '../../eval/searchers';
 import { tokenize } from '../../../src/lib/retrieval/tokenize';
+import { SYNTHETIC_PROMPT } from '../../../src/lib/answer/synthetic-questions';
 
 const made: string[] = [];
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -387,6 +388,7 @@ describe('eval --synthesize', () => {
     expect(line.synthesized).toMatchObject({
       documents: 4,
       kept: 2,
+      prompt: SYNTHETIC_PROMPT.version,
       dropped: { unparsed: 2, notStandalone: 1, verbatim: 1, duplicate: 0, notRetrieved: 0 },
     });
     const queries = readFileSync(join(out, 'queries.jsonl'), 'utf8')
@@ -418,5 +420,9 @@ describe('eval --synthesize', () => {
     expect(() => parseArgs(['--dataset', 'x', '--synthesize', '0', '--out', 'o', '--models', 'real'])).toThrow(
       /positive integer/,
     );
+    const v = ['--dataset', 'x', '--synthesize', '5', '--out', 'o', '--models', 'real', '--prompt-version'];
+    expect(parseArgs([...v, '2'])).toMatchObject({ promptVersion: 2 });
+    expect(() => parseArgs([...v, '9'])).toThrow(/no synthetic-questions prompt v9; there are v1, v2/);
+    expect(() => parseArgs(['--dataset', 'x', '--mode', 'bm25', '--prompt-version', '1'])).toThrow(/--synthesize only/);
   });
 });

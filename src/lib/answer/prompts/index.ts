@@ -6,6 +6,7 @@ import { multiQueryV1 } from './multi-query.v1';
 import { queryRewriteV1 } from './query-rewrite.v1';
 import { relevanceJudgmentV1 } from './relevance-judgment.v1';
 import { syntheticQuestionsV1 } from './synthetic-questions.v1';
+import { syntheticQuestionsV2 } from './synthetic-questions.v2';
 import type { PromptTemplate } from './types';
 
 export type { PromptPassage, PromptTemplate, PromptValue } from './types';
@@ -26,6 +27,7 @@ export {
   queryRewriteV1,
   relevanceJudgmentV1,
   syntheticQuestionsV1,
+  syntheticQuestionsV2,
 };
 export { VERDICT_CUE } from './relevance-judgment.v1';
 
@@ -36,6 +38,7 @@ export const PROMPTS: readonly PromptTemplate[] = [
   queryRewriteV1,
   multiQueryV1,
   syntheticQuestionsV1,
+  syntheticQuestionsV2,
   instructionFiltersV1,
   relevanceJudgmentV1,
 ];

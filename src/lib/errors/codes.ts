@@ -106,6 +106,8 @@ export const ERROR_CODES = {
   QUESTION_EMPTY: 'Type a question first.',
   EVAL_SET_EMPTY:
     'There is nothing to evaluate yet: the evaluation set is empty. Generate synthetic questions, write your own, or mark sources of your answers as relevant first.',
+  EVAL_SET_ALL_TRAINED:
+    'Every question in the evaluation set was used to train the relevance adapter, so scoring them would flatter it. Switch the adapter off, or add questions, to evaluate.',
   SYNTHETIC_NO_DOCUMENTS: 'There are no documents to write questions about. Add documents to your library first.',
   SYNTHETIC_NEEDS_ANSWER_MODEL:
     'Synthetic questions are written by the answer model, which could not be used: {cause} Load the answer model from the Models panel and try again.',

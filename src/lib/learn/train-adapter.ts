@@ -81,6 +81,8 @@ export interface TrainedAdapter {
   /** Held-out nDCG@10 with the identity, and with the last epoch's weights. */
   heldOut: { before: number; after: number; queries: number };
   trainQueries: number;
+  /** The training split's query keys, sorted (an evaluation leaves these queries out: they would flatter it). */
+  trainKeys: string[];
   trainPairs: number;
   epochs: AdapterEpoch[];
 }
@@ -271,6 +273,7 @@ export async function trainAdapter(
     enabled: after > before + o.minGain,
     heldOut: { before, after, queries: new Set(heldOut.map((e) => e.key)).size },
     trainQueries: new Set(train.map((e) => e.key)).size,
+    trainKeys: [...new Set(train.map((e) => e.key))].sort(),
     trainPairs: pairs.length,
     epochs: history,
   };

@@ -14,6 +14,11 @@ export interface AdapterRecord {
   /** The held-out split's nDCG@10 with the identity and with the adapter, and its size. */
   heldOut: { before: number; after: number; queries: number };
   trainQueries: number;
+  /**
+   * The training split's query keys (`synthetic:<question id>`, `feedback:<query, lowercased>`): an evaluation with
+   * the adapter on leaves these out. Absent in records trained before it was kept.
+   */
+  trainedOn?: string[];
   trainPairs: number;
   /** Where the training queries came from. */
   sources: { feedback: number; synthetic: number };

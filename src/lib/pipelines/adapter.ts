@@ -133,6 +133,7 @@ export async function trainAdapterRecord(
       enabled: trained.enabled,
       heldOut: trained.heldOut,
       trainQueries: trained.trainQueries,
+      trainedOn: trained.trainKeys,
       trainPairs: trained.trainPairs,
       sources,
       trainedAt: (hooks.now ?? Date.now)(),

@@ -113,6 +113,7 @@ const SHAPES: Record<keyof LibraryRows, Record<string, Check>> = {
     enabled: (v) => typeof v === 'boolean',
     heldOut: (v) => isRow(v) && num(v.before) && num(v.after) && count(v.queries),
     trainQueries: count,
+    trainedOn: (v) => v === undefined || (strings(v) && (v as unknown[]).length <= MAX_TRAINED_ON),
     trainPairs: count,
     sources: (v) => isRow(v) && count(v.feedback) && count(v.synthetic),
     trainedAt: num,
@@ -137,6 +138,8 @@ function checkShape(part: keyof LibraryRows, rows: readonly unknown[]): void {
  * weight far past this is a damaged or forged export, whose W q would swamp or overflow the query it adapts.
  */
 const MAX_ADAPTER_WEIGHT = 1e3;
+/** More training-query keys than this is not an adapter the app trained (it trains on the library's own questions). */
+const MAX_TRAINED_ON = 100_000;
 
 /** Bytes a dense vector of this shape holds (see VectorRecord). */
 const vectorBytes = (v: { dims: number; bits?: 8 }) => (v.bits === 8 ? v.dims : v.dims * 4);

@@ -80,6 +80,11 @@ export interface EvaluatePorts {
   documentsExist(ids: string[]): Promise<boolean[]>;
   /** Feedback with sources marked relevant. */
   feedback(): Promise<FeedbackRecord[]>;
+  /**
+   * The training queries' keys of the relevance adapter searches use now (AdapterRecord.trainedOn), or none when it
+   * is off: those questions are left out, since the adapter learned their answers.
+   */
+  adapterTrainedOn?(): Promise<readonly string[]>;
   saveRun(run: EvalRun): Promise<void>;
   now(): number;
   newId(): string;
@@ -91,6 +96,8 @@ export interface EvaluationSet {
   sources: Record<string, number>;
   /** Left out: every gold passage is gone from the library (its document deleted). */
   stale: number;
+  /** Left out: the relevance adapter in use trained on them. */
+  adapterTrained: number;
 }
 
 /** Checks which of these ids exist (passages, or documents), in order. */
@@ -107,13 +114,16 @@ async function alive(ids: string[], exists: Exists): Promise<Set<string>> {
  * The evaluation set as the runner reads it: each stored question with its gold chunks (relevance 1), or, for a
  * benchmark question, its judged documents (graded); then each judged feedback record (its stand-alone query; the
  * sources marked relevant are gold). Gold no longer in the library is dropped; a question left with none is counted
- * in `stale`. A feedback record already in the set (same query, same gold) is not counted twice.
+ * in `stale`. A feedback record already in the set (same query, same gold) is not counted twice. A question whose
+ * key is in `trainedOn` (a synthetic question or a feedback query the adapter in use trained on) is left out and
+ * counted in `adapterTrained`: the adapter learned its answer, so it would flatter the adapter.
  */
 export async function evaluationSet(
   records: readonly EvalQuestionRecord[],
   feedback: readonly FeedbackRecord[],
   exists: Exists,
   documentsExist: Exists = async (ids) => ids.map(() => false),
+  trainedOn: ReadonlySet<string> = new Set(),
 ): Promise<EvaluationSet> {
   interface Candidate {
     id: string;
@@ -154,8 +164,20 @@ export async function evaluationSet(
   const passagesAlive = await alive(gold(false), exists);
   const documentsAlive = await alive(gold(true), documentsExist);
   const seen = new Set<string>();
-  const out: EvaluationSet = { questions: [], sources: {}, stale: 0 };
+  const out: EvaluationSet = { questions: [], sources: {}, stale: 0, adapterTrained: 0 };
+  // The adapter's keys (pipelines/adapter.ts): a synthetic question by its id, a feedback query by its text.
+  const adapterKey = (c: Candidate) =>
+    c.origin === 'synthetic'
+      ? `synthetic:${c.id}`
+      : c.origin === 'feedback'
+        ? `feedback:${c.text.trim().toLowerCase()}`
+        : null;
   for (const c of candidates) {
+    const trained = adapterKey(c);
+    if (trained !== null && trainedOn.has(trained)) {
+      out.adapterTrained++;
+      continue;
+    }
     const live = c.byDocument ? documentsAlive : passagesAlive;
     const judgments = new Map([...c.gold].filter(([id]) => live.has(id)));
     if (!c.text.trim() || judgments.size === 0) {
@@ -342,15 +364,25 @@ export async function runEvaluation(
   const library = await ports.ask.library();
   if (library.empty) throw new AppError(library.importing ? 'INDEX_STILL_BUILDING' : 'INDEX_EMPTY');
   const passages = ports.ask.passages;
-  const set = await evaluationSet(
-    await ports.questions(),
-    await ports.feedback(),
-    async (ids) => (await passages(ids)).map((p) => p !== undefined),
-    (ids) => ports.documentsExist(ids),
-  );
+  const [records, feedback] = [await ports.questions(), await ports.feedback()];
+  const build = (trainedOn?: ReadonlySet<string>) =>
+    evaluationSet(
+      records,
+      feedback,
+      async (ids) => (await passages(ids)).map((p) => p !== undefined),
+      (ids) => ports.documentsExist(ids),
+      trainedOn,
+    );
+  let set = await build();
   if (set.questions.length === 0) throw new AppError('EVAL_SET_EMPTY');
   // Waiting for the models (a download) must not outlast a Cancel.
   const access = await untilAborted(ports.ask.search(), signal);
+  // Once search is open, its adapter is known: the questions it trained on are left out.
+  const trainedOn = new Set((await ports.adapterTrainedOn?.()) ?? []);
+  if (trainedOn.size > 0) {
+    set = await build(trainedOn);
+    if (set.questions.length === 0) throw new AppError('EVAL_SET_ALL_TRAINED');
+  }
   const notes: string[] = [];
   // The answer model is loaded up front when it is needed: if it cannot run, its rows and the answers are left out
   // (and said so), rather than failing the whole run.
@@ -410,7 +442,11 @@ export async function runEvaluation(
     report: {
       format: 1,
       at,
-      sources: { ...set.sources, ...(set.stale && { stale: set.stale }) },
+      sources: {
+        ...set.sources,
+        ...(set.stale && { stale: set.stale }),
+        ...(set.adapterTrained && { adapterTrained: set.adapterTrained }),
+      },
       retrieval,
       answers,
       ...(notes.length && { notes }),

@@ -232,6 +232,11 @@ export class AppState {
       db,
       settings: () => ({ ...this.settings }),
       ports: evalPorts,
+      // The adapter searches use now (read fresh: another tab may have retrained it); none when it is off.
+      adapterTrainedOn: async () => {
+        const a = await this.models.adapter('loadAdapter', {}).catch(() => null);
+        return a?.enabled ? (a.trainedOn ?? []) : [];
+      },
       ...common,
     });
     this.archive = new ArchiveState({

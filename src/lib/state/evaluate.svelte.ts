@@ -31,6 +31,8 @@ export interface EvaluateContext {
   settings(): AskSettings;
   ports: AskPorts;
   info(text: string): void;
+  /** The training queries' keys of the relevance adapter in use, none when it is off (left out of a run). */
+  adapterTrainedOn?(): Promise<readonly string[]>;
 }
 
 const fileStamp = (at: number) => new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-');
@@ -94,6 +96,7 @@ export class EvaluateState {
           questions: () => listEvalQuestions(db),
           documentsExist: (ids) => documentsExist(db, ids),
           feedback: () => listJudgedFeedback(db),
+          ...(this.ctx.adapterTrainedOn && { adapterTrainedOn: this.ctx.adapterTrainedOn }),
           saveRun: (r) => saveEvalRun(db, $state.snapshot(r) as EvalRun),
           now: () => Date.now(),
           newId: () => crypto.randomUUID(),

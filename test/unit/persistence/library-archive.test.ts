@@ -117,6 +117,7 @@ const ADAPTER: AdapterRecord = {
   enabled: true,
   heldOut: { before: 0.5, after: 0.625, queries: 2 },
   trainQueries: 8,
+  trainedOn: ['feedback:how far is the beam seen', 'synthetic:q-1'],
   trainPairs: 9,
   sources: { feedback: 6, synthetic: 4 },
   trainedAt: 1_700_000_000_000,
@@ -358,6 +359,15 @@ describe('library import', () => {
     expect((err as AppError).code).toBe('ARCHIVE_INVALID');
     expect((err as AppError).message).toContain('the adapter of emb-c does not have 3×3 finite weights');
     expect(await target.count('documents')).toBe(0);
+    expect(await target.count('adapters')).toBe(0);
+  });
+
+  it('refuses an adapter whose training keys are not a list of strings', async () => {
+    await fill(source);
+    await putAdapter(source, { ...ADAPTER, embedderId: 'emb-d', trainedOn: [1, 2] as unknown as string[] });
+    const err = await importLibrary(await exported(source), 'replace', ports(target)).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('ARCHIVE_INVALID');
+    expect((err as AppError).message).toContain('has no valid "trainedOn"');
     expect(await target.count('adapters')).toBe(0);
   });
 

@@ -280,6 +280,18 @@ describe('evaluation set', () => {
     expect(set.stale).toBe(1);
   });
 
+  it('leaves out the synthetic questions and feedback queries the adapter in use trained on, and counts them', async () => {
+    const set = await evaluationSet(
+      [question('q1', 'lens', ['d1:0']), question('q2', 'beam', ['d1:1'])],
+      [feedback('f1', 'Wick ', { 'd1:1': 'relevant' }), feedback('f2', 'lamp', { 'd1:0': 'relevant' })],
+      async () => [true, true],
+      undefined,
+      new Set(['synthetic:q2', 'feedback:wick', 'synthetic:f2']),
+    );
+    expect(set.questions.map((q) => q.id)).toEqual(['q1', 'feedback:f2']);
+    expect(set).toMatchObject({ adapterTrained: 2, stale: 0, sources: { synthetic: 1, feedback: 1 } });
+  });
+
   it('reads benchmark questions by document, graded, without documents gone from the library', async () => {
     const bench = (id: string, documents: Record<string, number>): EvalQuestionRecord => ({
       id,
@@ -363,6 +375,28 @@ describe('runEvaluation', () => {
     expect(run.report.answers!.answerRelevance).toBe(1 / 2);
     expect(run.report.answers!.citationValidity).toBe(1);
     expect(progress.at(-1)).toBe('8/8');
+  });
+
+  it('with the adapter on, a run leaves out what it trained on, says so, and refuses when nothing else is left', async () => {
+    const records = [question('q1', 'lens', ['d1:0']), question('q2', 'wick', ['d1:1'])];
+    const asked: string[] = [];
+    const p = ports(records, []);
+    const search = p.ask.search;
+    p.ask.search = async () => (asked.push('search'), search());
+    p.adapterTrainedOn = async () => (asked.push('adapter'), ['synthetic:q2']);
+    const run = await runEvaluation({ settings: SETTINGS, multiQuery: false, answerVersion: null }, p, {
+      signal: new AbortController().signal,
+    });
+    // The adapter is read once search is open (opening it loads the adapter).
+    expect(asked.slice(0, 2)).toEqual(['search', 'adapter']);
+    expect(run.report.sources).toEqual({ synthetic: 1, adapterTrained: 1 });
+    expect(run.report.retrieval.questions).toBe(1);
+    p.adapterTrainedOn = async () => ['synthetic:q1', 'synthetic:q2'];
+    await expect(
+      runEvaluation({ settings: SETTINGS, multiQuery: false, answerVersion: null }, p, {
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toMatchObject({ code: 'EVAL_SET_ALL_TRAINED' });
   });
 
   it('a benchmark question judged by document counts an answer citing any passage of a gold document', async () => {

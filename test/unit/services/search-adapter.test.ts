@@ -278,6 +278,9 @@ describe('the relevance adapter in the search service', () => {
       enabled: true,
     });
     expect(summary.heldOut.queries + summary.trainQueries).toBe(TOPICS);
+    // The training split's keys are kept (an evaluation leaves those queries out), each a feedback query.
+    expect(summary.trainedOn).toHaveLength(summary.trainQueries);
+    expect(summary.trainedOn!.every((k) => k.startsWith('feedback:'))).toBe(true);
     expect(summary.heldOut.after).toBe(seen.at(-1)!.heldOut);
     expect(summary.heldOut.after).toBeGreaterThan(summary.heldOut.before);
     expect('weights' in summary).toBe(false);

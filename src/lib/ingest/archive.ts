@@ -63,7 +63,8 @@ export function vetArchive(
   if (total > maxUncompressed) {
     throw new AppError(codes.tooLarge, undefined, { fileName, uncompressedBytes: total, limit: maxUncompressed });
   }
-  if (entries.some((e) => e.encrypted)) throw new AppError(codes.invalid, undefined, { fileName, reason: 'encrypted entries' });
+  if (entries.some((e) => e.encrypted))
+    throw new AppError(codes.invalid, undefined, { fileName, reason: 'encrypted entries' });
   return entries;
 }
 

@@ -34,7 +34,11 @@ function invalid(fileName: string, reason: string): AppError {
 }
 
 /** Chapter file → its title, from the EPUB 3 nav document, else the EPUB 2 NCX; the first entry per file wins. */
-function tocTitles(zip: ArchiveReader, items: Map<string, ManifestItem>, ncxId: string | undefined): Map<string, string> {
+function tocTitles(
+  zip: ArchiveReader,
+  items: Map<string, ManifestItem>,
+  ncxId: string | undefined,
+): Map<string, string> {
   const titles = new Map<string, string>();
   const add = (base: string, href: string | undefined, label: string) => {
     const text = collapseSpaces(label);
@@ -61,7 +65,11 @@ function tocTitles(zip: ArchiveReader, items: Map<string, ManifestItem>, ncxId: 
   return titles;
 }
 
-export async function parseEpub(bytes: Uint8Array, fileName: string, opts: ZipFormatOptions = {}): Promise<ParsedDocument> {
+export async function parseEpub(
+  bytes: Uint8Array,
+  fileName: string,
+  opts: ZipFormatOptions = {},
+): Promise<ParsedDocument> {
   const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
   const zip = await openArchive(bytes, fileName, EPUB_CODES, [CONTAINER], limit);
   const rootfile = findFirstXml(parseXml(zip.required(CONTAINER)), 'rootfile');

@@ -49,13 +49,18 @@ function listLines(list: HtmlElement, depth: number, out: string[]): void {
   }
 }
 
+/** The paragraphs and headings under an element, one space apart. */
+function paragraphsText(el: HtmlElement): string {
+  return collapseSpaces(findAll(el, ['p', 'h']).map(inlineText).join(' '));
+}
+
 /** Rows of non-empty cell texts; undefined for a table with tables inside (not simple: read as text instead). */
 function tableRows(table: HtmlElement): string[][] | undefined {
   if (findAll(table, 'table').length > 0) return undefined;
   return findAll(table, 'table-row')
     .map((row) =>
       findAll(row, 'table-cell')
-        .map((cell) => collapseSpaces(findAll(cell, ['p', 'h']).map(inlineText).join(' ')))
+        .map(paragraphsText)
         .filter((c) => c !== ''),
     )
     .filter((cells) => cells.length > 0);
@@ -76,7 +81,7 @@ function walk(el: HtmlElement, out: BlockDraft[]): void {
       if (lines.length > 0) out.push({ kind: 'list', text: lines.join('\n') });
     } else if (name === 'table') {
       const rows = tableRows(child);
-      if (rows === undefined) out.push({ kind: 'paragraph', text: collapseSpaces(xmlText(child)) });
+      if (rows === undefined) out.push({ kind: 'paragraph', text: paragraphsText(child) });
       else if (rows.length > 0) out.push({ kind: 'table', text: rows.map((r) => r.join(' | ')).join('\n') });
     } else {
       walk(child, out); // sections, frames and other containers
@@ -84,7 +89,11 @@ function walk(el: HtmlElement, out: BlockDraft[]): void {
   }
 }
 
-export async function parseOdt(bytes: Uint8Array, fileName: string, opts: ZipFormatOptions = {}): Promise<ParsedDocument> {
+export async function parseOdt(
+  bytes: Uint8Array,
+  fileName: string,
+  opts: ZipFormatOptions = {},
+): Promise<ParsedDocument> {
   const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
   const zip = await openArchive(bytes, fileName, ODT_CODES, [CONTENT], limit);
   // ODF encrypts parts itself (the ZIP flag stays clear) and says so in the manifest.

@@ -37,7 +37,11 @@ function paragraphText(p: HtmlElement): string {
 
 function paragraphs(shape: HtmlElement): string[] {
   const body = findFirstXml(shape, 'txBody');
-  return body ? findAll(body, 'p').map(paragraphText).filter((t) => t !== '') : [];
+  return body
+    ? findAll(body, 'p')
+        .map(paragraphText)
+        .filter((t) => t !== '')
+    : [];
 }
 
 function placeholderType(shape: HtmlElement): string | undefined {
@@ -77,7 +81,11 @@ function notesText(xml: string): string {
   return collapseSpaces(shapes.flatMap(paragraphs).join(' '));
 }
 
-export async function parsePptx(bytes: Uint8Array, fileName: string, opts: ZipFormatOptions = {}): Promise<ParsedDocument> {
+export async function parsePptx(
+  bytes: Uint8Array,
+  fileName: string,
+  opts: ZipFormatOptions = {},
+): Promise<ParsedDocument> {
   const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
   const zip = await openArchive(bytes, fileName, PPTX_CODES, [PRESENTATION], limit);
   const rels = relationships(zip, PRESENTATION);

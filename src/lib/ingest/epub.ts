@@ -1,5 +1,5 @@
 // EPUB ingestion, chapters in spine order through htmlToBlocks (no DOM: scripts never run, they are dropped).
-// Hand-written: epub.js needs a DOM and is unmaintained; fflate + htmlparser2 are already in the bundle (~3 kB here).
+// Hand-written: epub.js needs a DOM and is unmaintained; on fflate + htmlparser2 (bundled) EPUB+PPTX+ODT add 3 kB gz.
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
 import {

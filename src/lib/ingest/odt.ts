@@ -1,5 +1,5 @@
 // ODT ingestion: content.xml's headings (with their outline level), paragraphs, lists and simple tables, in order.
-// Hand-written: no maintained browser ODF text extractor without a DOM; fflate + htmlparser2 are in the bundle.
+// Hand-written: no maintained browser ODF text extractor without a DOM; on fflate + htmlparser2 this adds ~1 kB gz.
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
 import { DEFAULT_MAX_UNCOMPRESSED_BYTES, openArchive, type ArchiveCodes, type ZipFormatOptions } from './archive';

@@ -1,5 +1,5 @@
 // PPTX ingestion: one section per slide in presentation order (slide N is page N), title, body, tables, speaker notes.
-// Hand-written: the text extractors on npm are Node-only or pull pdf.js/xmldom; fflate + htmlparser2 are in the bundle.
+// Hand-written: npm's extractors (officeparser) pull pdf.js, tesseract.js, xmldom; on fflate + htmlparser2 this adds ~1 kB gz.
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
 import {

@@ -75,10 +75,10 @@ export async function parseEpub(
   const rootfile = findFirstXml(parseXml(zip.required(CONTAINER)), 'rootfile');
   const opfPath = rootfile && attr(rootfile, 'full-path');
   if (!opfPath) throw invalid(fileName, 'its container names no package document');
-  const opfText = zip.text(resolvePart('', opfPath));
+  const opfFile = resolvePart('', opfPath);
+  const opfText = zip.text(opfFile);
   if (opfText === undefined) throw invalid(fileName, `it has no ${opfPath}`);
   const opf = parseXml(opfText);
-  const opfFile = resolvePart('', opfPath);
 
   const items = new Map<string, ManifestItem>();
   for (const item of findAll(opf, 'item')) {

@@ -45,7 +45,21 @@ Options:
   -h, --help             this text`;
 
 /** The extensions published, by kind; anything else in the folder is listed as skipped. */
-const SUPPORTED = new Set(['pdf', 'docx', 'html', 'htm', 'xhtml', 'md', 'markdown', 'mdx', 'txt', 'text']);
+const SUPPORTED = new Set([
+  'pdf',
+  'docx',
+  'epub',
+  'pptx',
+  'odt',
+  'html',
+  'htm',
+  'xhtml',
+  'md',
+  'markdown',
+  'mdx',
+  'txt',
+  'text',
+]);
 
 /** Node runs pdf.js's legacy build in-thread (no module worker), as the unit tests do. */
 const loadPdfjs = () => import('pdfjs-dist/legacy/build/pdf.mjs') as Promise<PdfjsModule>;

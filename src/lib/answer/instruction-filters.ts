@@ -5,7 +5,7 @@
 // the library, a known file type, a real date) is checked here, and values that fail are dropped and reported.
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { AppError } from '../errors';
-import type { DocumentKind } from '../ingest/types';
+import { INGEST_KINDS, type DocumentKind } from '../ingest/types';
 import { findNegativeTerm, wordsOf } from '../retrieval/negative-terms';
 import type { SearchFilters } from '../retrieval/search-types';
 import { instructionFiltersV1, type PromptValue } from './prompts';
@@ -16,7 +16,10 @@ export const INSTRUCTION_FILTERS_PROMPT = {
   version: instructionFiltersV1.version,
 } as const;
 
-/** The app's document kinds, as the prompt lists them. */
+/**
+ * The document kinds as the v1 prompt lists them (frozen with it). The model's answer may still name any of
+ * INGEST_KINDS (epub, pptx, odt came later) or an alias; resolveKinds accepts them all.
+ */
 export const DOCUMENT_KINDS: readonly DocumentKind[] = ['pdf', 'docx', 'html', 'markdown', 'text'];
 
 /** Model output read at most (a filter object is short; a longer output is a model that rambles). */
@@ -278,6 +281,19 @@ const KIND_ALIASES: Readonly<Record<string, DocumentKind>> = {
   md: 'markdown',
   txt: 'text',
   'plain text': 'text',
+  ebook: 'epub',
+  ebooks: 'epub',
+  'e-book': 'epub',
+  'e-books': 'epub',
+  book: 'epub',
+  books: 'epub',
+  slides: 'pptx',
+  slide: 'pptx',
+  presentation: 'pptx',
+  presentations: 'pptx',
+  powerpoint: 'pptx',
+  ppt: 'pptx',
+  opendocument: 'odt',
 };
 
 function resolveKinds(values: readonly string[], dropped: DroppedFilter[]): DocumentKind[] {
@@ -285,7 +301,7 @@ function resolveKinds(values: readonly string[], dropped: DroppedFilter[]): Docu
   for (const raw of values) {
     let key = trimEdges(raw).toLowerCase();
     while (key.startsWith('.')) key = key.slice(1);
-    const kind = (DOCUMENT_KINDS as readonly string[]).includes(key) ? (key as DocumentKind) : KIND_ALIASES[key];
+    const kind = (INGEST_KINDS as readonly string[]).includes(key) ? (key as DocumentKind) : KIND_ALIASES[key];
     if (!kind) dropped.push({ field: 'kinds', value: clipValue(raw), reason: 'unknown-kind' });
     else if (!kinds.includes(kind)) kinds.push(kind);
   }

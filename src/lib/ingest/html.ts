@@ -108,8 +108,11 @@ const HIDDEN_CLASS = /(?:^|\s)(?:sr-only|visually-hidden|element-invisible|scree
 
 const MAX_DEPTH = 256;
 
-/** Builds the element tree with htmlparser2's streaming callbacks (it handles implied end tags). */
-export function parseHtmlTree(html: string): HtmlElement {
+/**
+ * Builds the element tree with htmlparser2's streaming callbacks (it handles implied end tags). With `xml`, the
+ * source is read as XML (the OOXML, ODF and EPUB parts): names keep their case and namespace prefix, no HTML rules.
+ */
+export function parseHtmlTree(html: string, opts: { xml?: boolean } = {}): HtmlElement {
   const root: HtmlElement = { name: '#root', attribs: {}, children: [], parent: null };
   let current = root;
   // Past MAX_DEPTH, elements are attached flat: hostile nesting cannot blow the stack of the walkers.
@@ -133,7 +136,9 @@ export function parseHtmlTree(html: string): HtmlElement {
         if (descended.pop() && current.parent) current = current.parent;
       },
     },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: true },
+    opts.xml
+      ? { xmlMode: true, decodeEntities: true }
+      : { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: true },
   );
   parser.write(html);
   parser.end();

@@ -2,12 +2,15 @@
 import { AppError } from '../errors';
 import { fileExtension } from './assemble';
 import { parseDocx } from './docx';
+import { parseEpub } from './epub';
 import { parseHtml } from './html';
 import { parseMarkdown } from './markdown';
+import { parseOdt } from './odt';
 import { parsePdf, type PdfjsLoader } from './pdf';
+import { parsePptx } from './pptx';
 import { parseText } from './text';
 import type { DocumentKind, ParsedDocument } from './types';
-import { isZip, readZipDirectory } from './zip';
+import { entryData, isZip, readZipDirectory } from './zip';
 
 export interface ParseOptions {
   /** Larger files are refused with FILE_TOO_LARGE. Default 200 MB. */
@@ -18,7 +21,7 @@ export interface ParseOptions {
   loadPdfjs?: PdfjsLoader;
   /** Extra pdf.js getDocument parameters. */
   pdfDocumentParams?: Record<string, unknown>;
-  /** Zip-bomb guard for DOCX. Default 200 MB. */
+  /** Zip-bomb guard for DOCX, EPUB, PPTX and ODT. Default 200 MB. */
   maxUncompressedBytes?: number;
 }
 
@@ -27,6 +30,25 @@ export const DEFAULT_MAX_BYTES = 200 * 1024 * 1024;
 const MARKDOWN_EXT = new Set(['md', 'markdown', 'mdown', 'mkd', 'mkdn', 'mdx', 'mdtext', 'mdwn']);
 const HTML_EXT = new Set(['html', 'htm', 'xhtml', 'xht', 'shtml']);
 const DOCX_EXT = new Set(['docx', 'docm', 'dotx', 'dotm']);
+/** The ZIP-based formats other than DOCX, by extension: a damaged file so named goes to its parser, which says why. */
+const ZIP_EXT_KIND: Record<string, DocumentKind> = {
+  epub: 'epub',
+  pptx: 'pptx',
+  pptm: 'pptx',
+  ppsx: 'pptx',
+  potx: 'pptx',
+  odt: 'odt',
+  ott: 'odt',
+};
+/** The `mimetype` entry of EPUB and OpenDocument archives. */
+const ZIP_MIMETYPE_KIND: Record<string, DocumentKind | string> = {
+  'application/epub+zip': 'epub',
+  'application/vnd.oasis.opendocument.text': 'odt',
+  'application/vnd.oasis.opendocument.text-template': 'odt',
+  'application/vnd.oasis.opendocument.spreadsheet': 'OpenDocument spreadsheet (.ods)',
+  'application/vnd.oasis.opendocument.presentation': 'OpenDocument presentation (.odp)',
+  'application/vnd.oasis.opendocument.graphics': 'OpenDocument drawing (.odg)',
+};
 const TEXT_EXT = new Set(
   (
     'txt text log csv tsv json jsonl ndjson xml yaml yml toml ini cfg conf env properties rst adoc asciidoc org tex ' +
@@ -39,15 +61,12 @@ const TEXT_EXT = new Set(
 const UNSUPPORTED_EXT: Record<string, string> = {
   doc: 'Word 97-2003 document (.doc)',
   rtf: 'RTF document',
-  odt: 'OpenDocument text (.odt)',
   pages: 'Pages document',
   xls: 'Excel workbook (.xls)',
   xlsx: 'Excel workbook (.xlsx)',
   ods: 'OpenDocument spreadsheet (.ods)',
   ppt: 'PowerPoint presentation (.ppt)',
-  pptx: 'PowerPoint presentation (.pptx)',
   odp: 'OpenDocument presentation (.odp)',
-  epub: 'EPUB e-book',
   mobi: 'Mobipocket e-book',
   djvu: 'DjVu document',
   xps: 'XPS document',
@@ -58,6 +77,9 @@ const MIME_KIND: Record<string, DocumentKind> = {
   'application/pdf': 'pdf',
   'application/x-pdf': 'pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/epub+zip': 'epub',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+  'application/vnd.oasis.opendocument.text': 'odt',
   'text/html': 'html',
   'application/xhtml+xml': 'html',
   'text/markdown': 'markdown',
@@ -110,13 +132,24 @@ function binaryFormatName(bytes: Uint8Array): string | undefined {
 
 const CFB = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
-/** What kind of ZIP-based file this is, from the names inside it. */
+/** The `mimetype` entry's text when it is stored uncompressed (as EPUB and ODF require), else ''. */
+function zipMimetype(bytes: Uint8Array, entries: ReturnType<typeof readZipDirectory>): string {
+  const entry = entries.find((e) => e.name === 'mimetype');
+  if (!entry || entry.method !== 0 || entry.compressedSize > 200) return '';
+  return new TextDecoder().decode(entryData(bytes, entry)).trim().toLowerCase();
+}
+
+/** What kind of ZIP-based file this is, from the names inside it (and the `mimetype` entry). */
 function zipKind(bytes: Uint8Array): DocumentKind | string {
   try {
-    const names = readZipDirectory(bytes).map((e) => e.name);
+    const entries = readZipDirectory(bytes);
+    const names = entries.map((e) => e.name);
     if (names.some((n) => n.startsWith('word/'))) return 'docx';
     if (names.some((n) => n.startsWith('xl/'))) return 'Excel workbook (.xlsx)';
+    if (names.includes('ppt/presentation.xml')) return 'pptx';
     if (names.some((n) => n.startsWith('ppt/'))) return 'PowerPoint presentation (.pptx)';
+    const mimetype = zipMimetype(bytes, entries);
+    if (ZIP_MIMETYPE_KIND[mimetype]) return ZIP_MIMETYPE_KIND[mimetype];
     if (names.includes('mimetype') && names.some((n) => n.startsWith('META-INF/'))) return 'EPUB or OpenDocument file';
     return 'ZIP archive';
   } catch {
@@ -154,19 +187,24 @@ export function detectKind(bytes: Uint8Array, fileName: string, mimeType = ''): 
   if (hasPdfMagic(bytes)) return 'pdf';
   if (isZip(bytes)) {
     const kind = zipKind(bytes);
-    // A damaged archive named .docx is a damaged Word file: let the DOCX parser say so.
-    if (kind === 'docx' || DOCX_EXT.has(ext) || MIME_KIND[mime] === 'docx') return 'docx';
+    if (kind === 'docx' || kind === 'epub' || kind === 'pptx' || kind === 'odt') return kind;
+    // A damaged archive named .docx is a damaged Word file: let the DOCX parser say so (and so on for the others).
+    if (DOCX_EXT.has(ext) || MIME_KIND[mime] === 'docx') return 'docx';
+    const named = ZIP_EXT_KIND[ext] ?? MIME_KIND[mime];
+    if (named === 'epub' || named === 'pptx' || named === 'odt') return named;
     throw unsupported(fileName, kind);
   }
   if (startsWith(bytes, CFB)) {
     if (DOCX_EXT.has(ext)) return 'docx'; // encrypted .docx files are CFB containers; the parser explains
+    if (ZIP_EXT_KIND[ext] === 'pptx') return 'pptx'; // so are encrypted .pptx files
     throw unsupported(fileName, UNSUPPORTED_EXT[ext] ?? 'legacy Microsoft Office file');
   }
   const binary = binaryFormatName(bytes);
   if (binary) throw unsupported(fileName, binary);
-  // Named as PDF or Word but not shaped like one: the parser reports the damage in its own terms.
+  // Named as PDF, Word, EPUB, PowerPoint or ODT but not shaped like one: the parser reports the damage in its own terms.
   if (ext === 'pdf') return 'pdf';
   if (DOCX_EXT.has(ext)) return 'docx';
+  if (ZIP_EXT_KIND[ext]) return ZIP_EXT_KIND[ext];
   if (UNSUPPORTED_EXT[ext]) throw unsupported(fileName, UNSUPPORTED_EXT[ext]);
   if (MARKDOWN_EXT.has(ext)) return 'markdown';
   if (HTML_EXT.has(ext)) return 'html';
@@ -193,6 +231,7 @@ export async function parseFile(
     const limitMB = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
     throw new AppError('FILE_TOO_LARGE', undefined, { fileName, limitMB, bytes: bytes.length, limit: maxBytes });
   }
+  const zipOpts = opts.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: opts.maxUncompressedBytes };
   switch (detectKind(bytes, fileName, mimeType)) {
     case 'pdf': {
       const pdfOpts: Parameters<typeof parsePdf>[2] = {};
@@ -202,11 +241,13 @@ export async function parseFile(
       return parsePdf(bytes, fileName, pdfOpts);
     }
     case 'docx':
-      return parseDocx(
-        bytes,
-        fileName,
-        opts.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: opts.maxUncompressedBytes },
-      );
+      return parseDocx(bytes, fileName, zipOpts);
+    case 'epub':
+      return parseEpub(bytes, fileName, zipOpts);
+    case 'pptx':
+      return parsePptx(bytes, fileName, zipOpts);
+    case 'odt':
+      return parseOdt(bytes, fileName, zipOpts);
     case 'html':
       return parseHtml(bytes, fileName);
     case 'markdown':

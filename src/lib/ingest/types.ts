@@ -1,7 +1,10 @@
 // Shapes produced by parsing and chunking; pure data that crosses workers and lands in storage.
 import type { ErrorCode } from '../errors';
 
-export type DocumentKind = 'pdf' | 'docx' | 'html' | 'markdown' | 'text';
+/** Every kind of document ingestion reads; the one list that storage, imports and filters check kinds against. */
+export const INGEST_KINDS = ['pdf', 'docx', 'epub', 'pptx', 'odt', 'html', 'markdown', 'text'] as const;
+
+export type DocumentKind = (typeof INGEST_KINDS)[number];
 
 export type BlockKind = 'heading' | 'paragraph' | 'code' | 'table' | 'list';
 

@@ -1,8 +1,9 @@
 // Checks the rows a library export carries (untrusted JSON from a file) before any of them may reach storage.
 import { AppError } from '../errors';
+import { INGEST_KINDS } from '../ingest/types';
 import type { LibraryRows } from '../persistence';
 
-const KINDS = new Set(['pdf', 'docx', 'html', 'markdown', 'text']);
+const KINDS = new Set<string>(INGEST_KINDS);
 
 type Row = Record<string, unknown>;
 type Check = (v: unknown) => boolean;

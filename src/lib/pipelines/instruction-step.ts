@@ -1,6 +1,5 @@
 // The instruction step of the ask pipeline: splits an inline instruction off the question, turns the instruction into filters and negative terms (the model, schema-checked), and applies them to the search.
 import {
-  DOCUMENT_KINDS,
   hasFilters,
   instructionFiltersVars,
   parseInstructionFilters,
@@ -10,7 +9,7 @@ import {
 import { combineInstructions, splitInstruction } from '../answer/instructions';
 import { instructionFiltersV1, renderPrompt } from '../answer/prompts';
 import { isAbortError } from '../errors';
-import type { DocumentKind } from '../ingest/types';
+import { INGEST_KINDS, type DocumentKind } from '../ingest/types';
 import type { ChatMessage } from '../models/generator/types';
 import { dropNegativeHits } from '../retrieval/negative-terms';
 import type { PassageRow, Retrieved, RetrieveRequest, SearchFilters } from '../retrieval/search-types';
@@ -216,7 +215,7 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 function valueFits(c: InstructionChip): boolean {
   if (c.field === 'from' || c.field === 'to')
     return ISO_DAY.test(c.value) && Number.isFinite(dayBound(c.value, c.field === 'to'));
-  if (c.field === 'kind') return (DOCUMENT_KINDS as readonly string[]).includes(c.value);
+  if (c.field === 'kind') return (INGEST_KINDS as readonly string[]).includes(c.value);
   return true;
 }
 

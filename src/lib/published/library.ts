@@ -1,6 +1,6 @@
 // A published library opened read-only: its manifest checked, then shards loaded on demand (keywords first, dense after).
 import { AppError } from '../errors';
-import type { DocumentKind } from '../ingest/types';
+import { INGEST_KINDS, type DocumentKind } from '../ingest/types';
 import { Bm25Index, type Bm25Hit } from '../retrieval/bm25';
 import { ExactIndex } from '../retrieval/exact-index';
 import { int8Stride } from '../retrieval/int8-matrix';
@@ -46,7 +46,7 @@ function validFile(v: unknown): boolean {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const KINDS: readonly DocumentKind[] = ['pdf', 'docx', 'html', 'markdown', 'text'];
+const KINDS: readonly DocumentKind[] = INGEST_KINDS;
 
 function validShard(v: unknown): v is ShardRef {
   return (

@@ -1,6 +1,6 @@
 // What the UI may use besides the state classes: pure view helpers and types re-exported from lower layers.
 export { explainMatches } from '../retrieval/explain';
-export type { DocumentKind } from '../ingest/types';
+export { INGEST_KINDS, type DocumentKind } from '../ingest/types';
 export { parseCitations } from '../answer/citations';
 export type { SentenceGrounding } from '../answer/grounding';
 export { DEFAULT_SETTINGS, VOY_MEASURED, type Settings } from '../config/defaults';

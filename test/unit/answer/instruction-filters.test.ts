@@ -121,6 +121,12 @@ describe('parseInstructionFilters', () => {
     expect(f.dropped).toEqual([{ field: 'kinds', value: 'spreadsheet', reason: 'unknown-kind' }]);
   });
 
+  it('takes the kinds added after the v1 prompt, by name and by alias', () => {
+    const f = ok('{"kinds": ["EPUB", "slides", "PowerPoint", "ebook", ".odt", "presentation"]}');
+    expect(f.filters.kinds).toEqual(['epub', 'pptx', 'odt']);
+    expect(f.dropped).toEqual([]);
+  });
+
   it('reads a year or a month as its first or last day, and drops invalid dates', () => {
     const f = ok('{"from": "2021", "to": "2024-02"}');
     expect(f.dateRange).toEqual({ from: '2021-01-01', to: '2024-02-29' });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { AppError } from '../../../src/lib/errors';
 import type { PdfjsModule } from '../../../src/lib/ingest/pdf';
 import type { ParsedDocument } from '../../../src/lib/ingest/types';
 
@@ -73,6 +74,17 @@ export function makePdf(pages: PdfText[][]): Uint8Array {
   for (let id = 1; id < objects.length; id++) out += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Uint8Array.from(out, (c) => c.charCodeAt(0));
+}
+
+/** The AppError a promise rejects with; fails the test when it resolves or throws anything else. */
+export async function failure(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return err as AppError;
+  }
+  throw new Error('expected an AppError');
 }
 
 export { makeZip, type ZipFile } from './zip-writer';

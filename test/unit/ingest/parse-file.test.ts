@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
 import { chunkDocument, contextualText, detectKind, parseFile } from '../../../src/lib/ingest';
 import { expectOffsets, loadPdfjs, makePdf, makeZip, readFixture, utf8, words } from './helpers';
+import { makeEpub, makeOdt, makePptx } from './office-files';
 
 async function failure(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -74,10 +75,33 @@ describe('parseFile', () => {
     expect(err.message).toContain('RTF document');
   });
 
+  it('tells EPUB, PPTX and ODT archives apart by their contents, whatever their names', async () => {
+    const epub = makeEpub('Book', [{ file: 'c.xhtml', body: '<p>Chapter text.</p>' }]);
+    const pptx = makePptx([{ title: 'Slide text' }]);
+    const odt = makeOdt('<text:p>Body text.</text:p>');
+    expect(detectKind(epub, 'download.zip')).toBe('epub');
+    expect(detectKind(pptx, 'download')).toBe('pptx');
+    expect(detectKind(odt, 'download.bin')).toBe('odt');
+    expect((await parse(epub, 'b.epub', 'application/epub+zip')).text).toBe('Chapter text.');
+    expect((await parse(pptx, 'd.pptx')).blocks[0]).toMatchObject({ text: 'Slide text', page: 1 });
+    expect((await parse(odt, 'o.odt')).kind).toBe('odt');
+    const ods = makeZip([
+      { name: 'mimetype', data: utf8('application/vnd.oasis.opendocument.spreadsheet') },
+      { name: 'META-INF/manifest.xml', data: utf8('<manifest/>') },
+    ]);
+    expect((await failure(parse(ods, 'sheet.ods'))).message).toContain('OpenDocument spreadsheet (.ods)');
+  });
+
   it('lets the named parser report damage in its own terms', async () => {
     const random = Uint8Array.from({ length: 2048 }, (_, i) => (i * 2654435761) % 251);
     expect((await failure(parse(random, 'paper.pdf'))).code).toBe('PDF_INVALID');
     expect((await failure(parse(random, 'memo.docx'))).code).toBe('DOCX_INVALID');
+    expect((await failure(parse(random, 'novel.epub'))).code).toBe('EPUB_INVALID');
+    expect((await failure(parse(random, 'talk.pptx'))).code).toBe('PPTX_INVALID');
+    expect((await failure(parse(random, 'essay.odt'))).code).toBe('ODT_INVALID');
+    const stray = makeZip([{ name: 'readme.txt', data: utf8('hi') }]);
+    expect((await failure(parse(stray, 'novel.epub'))).code).toBe('EPUB_INVALID');
+    expect((await failure(parse(stray, 'x', 'application/vnd.oasis.opendocument.text'))).code).toBe('ODT_INVALID');
   });
 
   it('enforces the size limit and refuses empty files', async () => {

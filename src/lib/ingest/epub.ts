@@ -1,0 +1,117 @@
+// EPUB ingestion, chapters in spine order through htmlToBlocks (no DOM: scripts never run, they are dropped).
+// Hand-written: epub.js needs a DOM and is unmaintained; on fflate + htmlparser2 (bundled) EPUB+PPTX+ODT add 3 kB gz.
+import { AppError } from '../errors';
+import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
+import {
+  DEFAULT_MAX_UNCOMPRESSED_BYTES,
+  openArchive,
+  resolvePart,
+  type ArchiveCodes,
+  type ArchiveReader,
+  type ZipFormatOptions,
+} from './archive';
+import { htmlToBlocks } from './html';
+import type { ParsedDocument } from './types';
+import { attr, childElements, findAll, findFirstXml, parseXml, xmlText } from './xml';
+
+const EPUB_CODES: ArchiveCodes = {
+  invalid: 'EPUB_INVALID',
+  tooLarge: 'EPUB_TOO_LARGE_UNCOMPRESSED',
+  cfbReason: 'it is a legacy Microsoft Office file, not an e-book',
+};
+
+const CONTAINER = 'META-INF/container.xml';
+const CHAPTER_TYPES = new Set(['application/xhtml+xml', 'text/html']);
+
+interface ManifestItem {
+  path: string;
+  mediaType: string;
+  properties: string;
+}
+
+function invalid(fileName: string, reason: string): AppError {
+  return new AppError('EPUB_INVALID', undefined, { fileName, reason });
+}
+
+/** Chapter file → its title, from the EPUB 3 nav document, else the EPUB 2 NCX; the first entry per file wins. */
+function tocTitles(
+  zip: ArchiveReader,
+  items: Map<string, ManifestItem>,
+  ncxId: string | undefined,
+): Map<string, string> {
+  const titles = new Map<string, string>();
+  const add = (base: string, href: string | undefined, label: string) => {
+    const text = collapseSpaces(label);
+    if (href === undefined || text === '') return;
+    const path = resolvePart(base, href);
+    if (!titles.has(path)) titles.set(path, text);
+  };
+  const nav = [...items.values()].find((i) => i.properties.split(/\s+/).includes('nav'));
+  const navText = nav && zip.text(nav.path);
+  if (nav && navText !== undefined) {
+    const root = parseXml(navText);
+    const toc = findAll(root, 'nav').find((n) => attr(n, 'type') === 'toc') ?? findFirstXml(root, 'nav');
+    for (const a of toc ? findAll(toc, 'a') : []) add(nav.path, attr(a, 'href'), xmlText(a));
+  }
+  const ncx = ncxId === undefined ? undefined : items.get(ncxId);
+  const ncxText = ncx && zip.text(ncx.path);
+  if (ncx && ncxText !== undefined) {
+    // Every navLabel (nested points included, in document order) sits beside its point's content link.
+    for (const label of findAll(parseXml(ncxText), 'navLabel')) {
+      const content = label.parent && childElements(label.parent, 'content')[0];
+      add(ncx.path, content ? attr(content, 'src') : undefined, xmlText(label));
+    }
+  }
+  return titles;
+}
+
+export async function parseEpub(
+  bytes: Uint8Array,
+  fileName: string,
+  opts: ZipFormatOptions = {},
+): Promise<ParsedDocument> {
+  const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
+  const zip = await openArchive(bytes, fileName, EPUB_CODES, [CONTAINER], limit);
+  const rootfile = findFirstXml(parseXml(zip.required(CONTAINER)), 'rootfile');
+  const opfPath = rootfile && attr(rootfile, 'full-path');
+  if (!opfPath) throw invalid(fileName, 'its container names no package document');
+  const opfFile = resolvePart('', opfPath);
+  const opfText = zip.text(opfFile);
+  if (opfText === undefined) throw invalid(fileName, `it has no ${opfPath}`);
+  const opf = parseXml(opfText);
+
+  const items = new Map<string, ManifestItem>();
+  for (const item of findAll(opf, 'item')) {
+    const id = attr(item, 'id');
+    const href = attr(item, 'href');
+    if (id === undefined || href === undefined) continue;
+    items.set(id, {
+      path: resolvePart(opfFile, href),
+      mediaType: (attr(item, 'media-type') ?? '').toLowerCase(),
+      properties: attr(item, 'properties') ?? '',
+    });
+  }
+  const spine = findFirstXml(opf, 'spine');
+  if (!spine) throw invalid(fileName, 'its package document has no spine');
+  const titles = tocTitles(zip, items, attr(spine, 'toc'));
+
+  const blocks: BlockDraft[] = [];
+  for (const ref of childElements(spine, 'itemref')) {
+    const item = items.get(attr(ref, 'idref') ?? '');
+    // The nav document is the table of contents, not a chapter.
+    if (!item || !CHAPTER_TYPES.has(item.mediaType) || item.properties.split(/\s+/).includes('nav')) continue;
+    const xhtml = zip.text(item.path);
+    if (xhtml === undefined) continue;
+    const chapter = htmlToBlocks(xhtml, { preferMain: false }).blocks;
+    if (chapter.length === 0) continue;
+    const tocTitle = titles.get(item.path);
+    // A chapter that does not open with its own heading gets the table of contents' title as one.
+    if (chapter[0]!.kind !== 'heading' && tocTitle) blocks.push({ kind: 'heading', level: 1, text: tocTitle });
+    blocks.push(...chapter);
+  }
+  const metaTitle = findFirstXml(opf, 'title');
+  const title = metaTitle ? collapseSpaces(xmlText(metaTitle)) : '';
+  const doc = assemble('epub', title || fileStem(fileName), blocks);
+  if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
+  return doc;
+}

@@ -1,0 +1,124 @@
+// Small EPUB, PPTX and ODT files built at test time with fflate, free of vitest so e2e specs can use them too.
+import { strToU8, zipSync, type Zippable } from 'fflate';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export interface EpubChapter {
+  /** File name under OEBPS/. */
+  file: string;
+  /** The title the nav document gives the chapter. */
+  navTitle?: string;
+  /** The <body> inner XHTML. */
+  body: string;
+}
+
+/** An EPUB 3 book: manifest in file-name order, spine in the given order, a nav document with the chapter titles. */
+export function makeEpub(title: string, chapters: EpubChapter[]): Uint8Array {
+  const sorted = [...chapters].sort((a, b) => a.file.localeCompare(b.file));
+  const id = (c: EpubChapter) => `c-${c.file.replace(/[^a-z0-9]/gi, '')}`;
+  const files: Zippable = {
+    mimetype: [strToU8('application/epub+zip'), { level: 0 }],
+    'META-INF/container.xml': strToU8(
+      '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>',
+    ),
+    'OEBPS/content.opf': strToU8(
+      `<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>${esc(title)}</dc:title></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>${sorted
+        .map((c) => `<item id="${id(c)}" href="${esc(c.file)}" media-type="application/xhtml+xml"/>`)
+        .join('')}</manifest><spine><itemref idref="nav"/>${chapters
+        .map((c) => `<itemref idref="${id(c)}"/>`)
+        .join('')}</spine></package>`,
+    ),
+    'OEBPS/nav.xhtml': strToU8(
+      `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><body><nav epub:type="toc"><h1>Contents</h1><ol>${chapters
+        .filter((c) => c.navTitle)
+        .map((c) => `<li><a href="${esc(c.file)}#start">${esc(c.navTitle!)}</a></li>`)
+        .join('')}</ol></nav></body></html>`,
+    ),
+  };
+  for (const c of chapters) {
+    files[`OEBPS/${c.file}`] = strToU8(
+      `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>${esc(c.file)}</title></head><body>${c.body}</body></html>`,
+    );
+  }
+  return zipSync(files);
+}
+
+export interface PptxSlide {
+  title?: string;
+  body?: string[];
+  notes?: string;
+  /** A table in a graphic frame, rows of cells. */
+  table?: string[][];
+}
+
+const P_NS =
+  'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"';
+const REL_NS = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"';
+const REL_TYPE = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+const paras = (lines: string[]) =>
+  lines.map((l) => `<a:p><a:r><a:rPr lang="en-US"/><a:t>${esc(l)}</a:t></a:r></a:p>`).join('');
+const shape = (type: string | undefined, lines: string[]) =>
+  `<p:sp><p:nvSpPr><p:cNvPr id="2" name="s"/><p:cNvSpPr/><p:nvPr>${type === undefined ? '' : type === '' ? '<p:ph idx="1"/>' : `<p:ph type="${type}"/>`}</p:nvPr></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/>${paras(lines)}</p:txBody></p:sp>`;
+
+/**
+ * A presentation whose slide files are numbered in list order (slide1.xml …) but shown in `order` (indexes into
+ * `slides`; default list order), so a reader that sorts by file name gets it wrong.
+ */
+export function makePptx(slides: PptxSlide[], order = slides.map((_, i) => i)): Uint8Array {
+  const files: Zippable = {
+    '[Content_Types].xml': strToU8(
+      '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>',
+    ),
+    'ppt/presentation.xml': strToU8(
+      `<?xml version="1.0"?><p:presentation ${P_NS}><p:sldIdLst>${order
+        .map((i, k) => `<p:sldId id="${256 + k}" r:id="rId${i + 2}"/>`)
+        .join('')}</p:sldIdLst></p:presentation>`,
+    ),
+    'ppt/_rels/presentation.xml.rels': strToU8(
+      `<?xml version="1.0"?><Relationships ${REL_NS}><Relationship Id="rId1" Type="${REL_TYPE}/slideMaster" Target="slideMasters/slideMaster1.xml"/>${slides
+        .map((_, i) => `<Relationship Id="rId${i + 2}" Type="${REL_TYPE}/slide" Target="slides/slide${i + 1}.xml"/>`)
+        .join('')}</Relationships>`,
+    ),
+  };
+  slides.forEach((s, i) => {
+    const n = i + 1;
+    const table = s.table
+      ? `<p:graphicFrame><a:graphic><a:graphicData><a:tbl>${s.table
+          .map((row) => `<a:tr>${row.map((c) => `<a:tc><a:txBody>${paras([c])}</a:txBody></a:tc>`).join('')}</a:tr>`)
+          .join('')}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>`
+      : '';
+    files[`ppt/slides/slide${n}.xml`] = strToU8(
+      `<?xml version="1.0"?><p:sld ${P_NS}><p:cSld><p:spTree>${s.title === undefined ? '' : shape(n === 1 ? 'ctrTitle' : 'title', [s.title])}${s.body ? shape('', s.body) : ''}${table}${shape('sldNum', [String(n)])}</p:spTree></p:cSld></p:sld>`,
+    );
+    files[`ppt/slides/_rels/slide${n}.xml.rels`] = strToU8(
+      `<?xml version="1.0"?><Relationships ${REL_NS}><Relationship Id="rId1" Type="${REL_TYPE}/slideLayout" Target="../slideLayouts/slideLayout1.xml"/>${s.notes ? `<Relationship Id="rId2" Type="${REL_TYPE}/notesSlide" Target="../notesSlides/notesSlide${n}.xml"/>` : ''}</Relationships>`,
+    );
+    if (s.notes) {
+      files[`ppt/notesSlides/notesSlide${n}.xml`] = strToU8(
+        `<?xml version="1.0"?><p:notes ${P_NS}><p:cSld><p:spTree>${shape('sldImg', [])}${shape('body', [s.notes])}${shape('sldNum', [String(n)])}</p:spTree></p:cSld></p:notes>`,
+      );
+    }
+  });
+  return zipSync(files);
+}
+
+/** An ODT whose office:text holds `body` (ODF text elements, namespace prefixes text: and table:). */
+export function makeOdt(body: string, title?: string): Uint8Array {
+  const ns =
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"';
+  const files: Zippable = {
+    mimetype: [strToU8('application/vnd.oasis.opendocument.text'), { level: 0 }],
+    'META-INF/manifest.xml': strToU8(
+      '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/></manifest:manifest>',
+    ),
+    'content.xml': strToU8(
+      `<?xml version="1.0"?><office:document-content ${ns}><office:body><office:text>${body}</office:text></office:body></office:document-content>`,
+    ),
+  };
+  if (title !== undefined) {
+    files['meta.xml'] = strToU8(
+      `<?xml version="1.0"?><office:document-meta ${ns}><office:meta><dc:title>${esc(title)}</dc:title></office:meta></office:document-meta>`,
+    );
+  }
+  return zipSync(files);
+}

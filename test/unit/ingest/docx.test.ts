@@ -3,17 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
 import { parseDocx, vetDocxArchive } from '../../../src/lib/ingest/docx';
 import { readZipDirectory } from '../../../src/lib/ingest/zip';
-import { expectOffsets, makeZip, readFixture, utf8 } from './helpers';
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
+import { expectOffsets, failure, makeZip, readFixture, utf8 } from './helpers';
 
 const CONTENT_TYPES = utf8(
   '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',

@@ -1,19 +1,8 @@
 // The dispatcher: kinds by magic bytes, extension and MIME type; size limit; unsupported types named.
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/lib/errors';
 import { chunkDocument, contextualText, detectKind, parseFile } from '../../../src/lib/ingest';
-import { expectOffsets, loadPdfjs, makePdf, makeZip, readFixture, utf8, words } from './helpers';
+import { expectOffsets, failure, loadPdfjs, makePdf, makeZip, readFixture, utf8, words } from './helpers';
 import { makeEpub, makeOdt, makePptx } from './office-files';
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
 
 const parse = (bytes: Uint8Array, name: string, mime = '') => parseFile(bytes, name, mime, { loadPdfjs });
 

@@ -1,19 +1,8 @@
 // PDF: reading order on two-column pages, page numbers, running headers, hyphenation, passwords and damage.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/lib/errors';
 import { isGlyphGarbage, parsePdf } from '../../../src/lib/ingest/pdf';
 import type { ParsedDocument } from '../../../src/lib/ingest/types';
-import { expectOffsets, loadPdfjs, makePdf, readFixture, readShared, type PdfText } from './helpers';
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
+import { expectOffsets, failure, loadPdfjs, makePdf, readFixture, readShared, type PdfText } from './helpers';
 
 /** The page of the block holding a phrase. */
 function pageOf(doc: ParsedDocument, phrase: string): number | undefined {

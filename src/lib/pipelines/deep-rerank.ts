@@ -25,8 +25,11 @@ export function deepCandidates(setting: number | null | undefined): number {
 
 /** The reasoning's token cap: the prompt asks for at most three short sentences. */
 export const REASONING_TOKENS = 96;
-/** The estimate before this device has measured one judgment. */
-export const FIRST_RUN_MS_PER_JUDGMENT = 4000;
+/**
+ * The estimate before this device has measured one judgment, by device. WASM: SmolLM2-135M q4 judged a SciFact abstract
+ * in 40–60 s on this project's 2-core machine (eval --deep); WebGPU has not been measured on a real GPU here.
+ */
+export const FIRST_RUN_MS_PER_JUDGMENT = { webgpu: 4000, wasm: 45_000 } as const;
 /** The words of each verdict; their token ids come from the model's tokenizer. */
 export const VERDICT_WORDS = { yes: ['yes'], no: ['no'] };
 
@@ -61,6 +64,8 @@ export interface DeepRerankPorts {
   };
   /** Milliseconds per judgment measured on this device for this model, null before the first. */
   pace: { get(): Promise<number | null>; set(msPerJudgment: number): Promise<void> };
+  /** Where the model runs, for the first run's estimate (absent: WebGPU's). */
+  device?: keyof typeof FIRST_RUN_MS_PER_JUDGMENT;
   now?(): number;
 }
 
@@ -141,7 +146,7 @@ export async function deepRerank(
   // The cache and the pace are best effort: storage that fails (a full quota) judges afresh, with the first-run pace.
   const cached = await Promise.all(keys.map((k) => ports.judgments.get(k).catch(() => undefined)));
   const fresh = cached.filter((r) => !r).length;
-  const pace = (await ports.pace.get().catch(() => null)) ?? FIRST_RUN_MS_PER_JUDGMENT;
+  const pace = (await ports.pace.get().catch(() => null)) ?? FIRST_RUN_MS_PER_JUDGMENT[ports.device ?? 'webgpu'];
   on.estimate({ judge: fresh, cached: judged.length - fresh, ms: fresh * pace });
 
   const verdicts = new Map<string, number>();

@@ -16,6 +16,8 @@ export function deepPorts(db: LecternDatabase | null, generator: GeneratorAccess
   if (!judge) throw new AppError('MODEL_NOT_LOADED', undefined, { role: 'answer' });
   return {
     model,
+    // "wasm/q4" → wasm: the first run's estimate before this device has a pace of its own.
+    ...(generator.runsOn?.startsWith('wasm/') && { device: 'wasm' as const }),
     judge: (params, signal, onText) => judge(params, signal, onText),
     judgments: { get: (key) => getJudgment(db, key), put: (record) => putJudgment(db, record) },
     pace: {

@@ -143,7 +143,12 @@ describe('deepRerank', () => {
     const first = fakePorts(judgeFrom({ a: 0.5, b: 0.5 }, [], { ms: 250 }));
     const r = recorder();
     await deepRerank(req(2), first.ports, r.on, new AbortController().signal);
-    expect(r.estimate()).toEqual({ judge: 2, cached: 0, ms: 2 * FIRST_RUN_MS_PER_JUDGMENT });
+    expect(r.estimate()).toEqual({ judge: 2, cached: 0, ms: 2 * FIRST_RUN_MS_PER_JUDGMENT.webgpu });
+    // On WASM the first run's estimate is WASM's.
+    const onWasm = fakePorts(judgeFrom({ a: 0.5, b: 0.5 }, []));
+    const r1 = recorder();
+    await deepRerank(req(2), { ...onWasm.ports, device: 'wasm' }, r1.on, new AbortController().signal);
+    expect(r1.estimate()).toEqual({ judge: 2, cached: 0, ms: 2 * FIRST_RUN_MS_PER_JUDGMENT.wasm });
     expect(first.paces).toEqual([250]);
     const measured = fakePorts(judgeFrom({ a: 0.5, b: 0.5 }, []), new Map(), 700);
     const r2 = recorder();

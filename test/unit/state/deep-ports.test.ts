@@ -39,6 +39,11 @@ describe('deep ports', () => {
     expect(await b.pace.get()).toBeNull();
   });
 
+  it('says WASM when the answer model runs there, for the first run’s estimate', () => {
+    expect(deepPorts(db, { ...generator(judge), runsOn: 'wasm/q4' }, 'lm').device).toBe('wasm');
+    expect(deepPorts(db, { ...generator(judge), runsOn: 'webgpu/q4f16' }, 'lm').device).toBeUndefined();
+  });
+
   it('reads back the judgments it stores', async () => {
     const ports = deepPorts(db, generator(judge), 'lm');
     const record = {

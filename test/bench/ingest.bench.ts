@@ -1,4 +1,4 @@
-// Ingest throughput without models: parse + chunk (real bge-small tokenizer) of the shared PDFs and the Rust book.
+// Ingest throughput without models: parse + chunk (real bge-small tokenizer) of the shared PDFs and the Rust book, and EPUB/PPTX/ODT parsing against Markdown.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import {
 } from '../../src/lib/ingest';
 import { keywordCounts } from '../../src/lib/retrieval/keywords';
 import { emit, Group, round2 } from './report';
+import { makeEpub, makeOdt, makePptx } from '../unit/ingest/office-files';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** CI checks out ../shared beside the clone; LECTERN_SHARED overrides (as in the unit tests). */
@@ -252,6 +253,60 @@ const book: Input[] = markdownFiles(RUST_BOOK).map((p) => ({
 
 describe(`ingest · the Rust book, ${book.length} Markdown files`, () => {
   corpusBench('ingest markdown', 'parse + chunk, the Rust book', book, 4, false);
+});
+
+// ── EPUB, PPTX and ODT against Markdown, the same text ───────────────────────────────────────────────────────────
+/** The Rust book's first 40 files as paragraphs (blank-line separated), one chapter / slide / section each. */
+const sections = book.slice(0, 40).map((f) => ({
+  title: f.name,
+  paragraphs: new TextDecoder()
+    .decode(f.bytes)
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .filter(Boolean),
+}));
+const xmlText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const formats: Input[] = [
+  {
+    name: 'book.md',
+    bytes: new TextEncoder().encode(sections.map((x) => `# ${x.title}\n\n${x.paragraphs.join('\n\n')}`).join('\n\n')),
+  },
+  {
+    name: 'book.epub',
+    bytes: makeEpub(
+      'The book',
+      sections.map((x, i) => ({
+        file: `ch${i + 1}.xhtml`,
+        body: `<h1>${xmlText(x.title)}</h1>${x.paragraphs.map((p) => `<p>${xmlText(p)}</p>`).join('')}`,
+      })),
+    ),
+  },
+  { name: 'book.pptx', bytes: makePptx(sections.map((x) => ({ title: x.title, body: x.paragraphs }))) },
+  {
+    name: 'book.odt',
+    bytes: makeOdt(
+      sections
+        .map(
+          (x) =>
+            `<text:h text:outline-level="1">${xmlText(x.title)}</text:h>${x.paragraphs.map((p) => `<text:p>${xmlText(p)}</text:p>`).join('')}`,
+        )
+        .join(''),
+    ),
+  },
+];
+
+describe('ingest · EPUB, PPTX and ODT holding the same text as a Markdown file (the baseline)', () => {
+  const g = new Group('ingest formats', { sections: sections.length });
+  for (const input of formats) {
+    g.add(
+      `parse ${input.name.split('.')[1]}`,
+      async () => {
+        await parseFile(input.bytes, input.name, '');
+      },
+      { time: 800, iterations: 10, warmupIterations: 2 },
+      { extra: () => ({ bytes: input.bytes.length }) },
+    );
+  }
 });
 
 emit({

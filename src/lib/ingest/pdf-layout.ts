@@ -6,7 +6,12 @@ export interface PdfjsTextItem {
   transform: number[];
   width: number;
   height: number;
+  /** pdf.js's id of the item's font (per document), e.g. "g_d0_f1". */
+  fontName?: string;
 }
+
+/** What getTextContent says of each font: only a generic family ("serif", "sans-serif", "monospace"). */
+export type PdfjsTextStyles = Record<string, { fontFamily?: string } | undefined>;
 
 /** A run of text on one line of a page, in PDF user space (y grows upwards). */
 export interface Box {
@@ -16,6 +21,10 @@ export interface Box {
   /** Baseline. */
   y: number;
   size: number;
+  /** The font the whole run is set in; undefined when it mixes fonts (or pdf.js named none). */
+  font?: string;
+  /** Set in a monospace font (code), which is never a heading font. */
+  mono?: boolean;
   /** Index of the row (shared baseline across the page) the box belongs to. */
   row: number;
 }
@@ -29,7 +38,10 @@ export interface Line extends Box {
 }
 
 /** A page's text items as boxes; rotated or mirrored items are set apart as plain text. */
-export function boxesOf(items: ReadonlyArray<PdfjsTextItem | { type: string }>): { boxes: Box[]; rotated: string[] } {
+export function boxesOf(
+  items: ReadonlyArray<PdfjsTextItem | { type: string }>,
+  styles: PdfjsTextStyles = {},
+): { boxes: Box[]; rotated: string[] } {
   const boxes: Box[] = [];
   const rotated: string[] = [];
   for (const raw of items) {
@@ -41,7 +53,9 @@ export function boxesOf(items: ReadonlyArray<PdfjsTextItem | { type: string }>):
       continue;
     }
     const size = Math.abs(d) || raw.height || 1;
-    boxes.push({ text: raw.str, x0: e, x1: e + Math.max(raw.width, 0), y: f, size, row: 0 });
+    const font = raw.fontName;
+    const mono = font !== undefined && styles[font]?.fontFamily === 'monospace';
+    boxes.push({ text: raw.str, x0: e, x1: e + Math.max(raw.width, 0), y: f, size, font, mono, row: 0 });
   }
   return { boxes, rotated };
 }
@@ -110,6 +124,8 @@ export function fragmentsOf(row: Box[]): Box[] {
         x1: Math.max(cur.x1, box.x1),
         y: main.y,
         size: main.size,
+        font: cur.font === box.font ? cur.font : undefined,
+        mono: cur.mono === true && box.mono === true,
         row: cur.row,
       };
     } else {

@@ -2,7 +2,7 @@
 import { AppError, type ErrorCode, causeOf } from '../errors';
 import { assemble, fileStem } from './assemble';
 import { blocksOfPages } from './pdf-blocks';
-import { boxesOf, dropRunningLines, rowsOf, type Box, type PdfjsTextItem } from './pdf-layout';
+import { boxesOf, dropRunningLines, rowsOf, type Box, type PdfjsTextItem, type PdfjsTextStyles } from './pdf-layout';
 import type { ParsedDocument } from './types';
 
 export { isGlyphGarbage } from './pdf-blocks';
@@ -10,7 +10,9 @@ export { isGlyphGarbage } from './pdf-blocks';
 // The slice of the pdf.js API this module uses, so that either build (modern or legacy) can be passed in.
 export type { PdfjsTextItem };
 export interface PdfjsPage {
-  getTextContent(params?: Record<string, unknown>): Promise<{ items: ReadonlyArray<PdfjsTextItem | { type: string }> }>;
+  getTextContent(
+    params?: Record<string, unknown>,
+  ): Promise<{ items: ReadonlyArray<PdfjsTextItem | { type: string }>; styles?: PdfjsTextStyles }>;
   cleanup(): unknown;
 }
 export interface PdfjsDocument {
@@ -108,7 +110,7 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
         const page = await doc.getPage(n);
         const content = await page.getTextContent({ includeMarkedContent: false });
         page.cleanup();
-        const { boxes, rotated } = boxesOf(content.items);
+        const { boxes, rotated } = boxesOf(content.items, content.styles);
         pages.push({ page: n, rows: rowsOf(boxes), rotated });
       } catch {
         // A damaged page should not cost the rest of the document.

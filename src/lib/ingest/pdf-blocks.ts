@@ -6,6 +6,25 @@ const SENTENCE_END = /[.!?:;)\]"'”’]$/;
 /** Bullets, "1.", "(a)", "[12]": a line starting so starts a paragraph (a list item or a reference). */
 const ITEM_START = /^(?:[•◦▪▫‣∙·●○■□–—*-]\s|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s|\[\d{1,4}\]\s)/u;
 
+/**
+ * A numbered section title: "1 Introduction", "3.2. Trace Trees", "A. Appendix", "IV. Results". The number
+ * (or letter) is followed by a capitalised word, so "3.5 percent" and "a. b" do not match.
+ */
+const NUMBERED_HEADING = /^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.|[IVX]{1,4}\.)\s+\p{Lu}/u;
+
+/** Figure and table captions are often set in the heading font; they are not headings. */
+const CAPTION_START = /^(?:Fig(?:ure|\.)?|Table|Listing|Algorithm)\s*\d/i;
+
+/** How the document sets its text: the heading sizes, the body size and font, and the fonts headings use. */
+interface Typography {
+  /** Sizes larger than the body used on short lines, largest first. */
+  headingSizes: number[];
+  bodySize: number;
+  bodyFont: string | undefined;
+  /** Fonts (other than the body font and code fonts) that the size-set headings use. */
+  headingFonts: Set<string>;
+}
+
 const SPACING_ACCENTS: Record<string, string> = {
   '¨': '\u0308',
   '´': '\u0301',
@@ -76,7 +95,8 @@ function centred(prev: Line, line: Line, right: number): boolean {
 }
 
 /** Splits a page's ordered lines into paragraphs and headings. */
-function blocksOfPage(page: PageLines, headingSizes: number[]): BlockDraft[] {
+function blocksOfPage(page: PageLines, type: Typography): BlockDraft[] {
+  const { headingSizes } = type;
   const out: BlockDraft[] = [];
   let para: Line[] = [];
   // Fragments of one row within one flow (table cells, spaced-out words) read as one line.
@@ -87,7 +107,8 @@ function blocksOfPage(page: PageLines, headingSizes: number[]): BlockDraft[] {
     if (last && last.flow === l.flow && last.row === l.row) {
       const cells = [...last.cells, ...l.cells];
       const text = cells.length >= 3 ? cells.join(' | ') : cells.join(' ');
-      lines[lines.length - 1] = { ...last, text, cells, x1: Math.max(last.x1, l.x1) };
+      const font = last.font === l.font ? last.font : undefined;
+      lines[lines.length - 1] = { ...last, text, cells, x1: Math.max(last.x1, l.x1), font };
     } else {
       lines.push(l);
     }
@@ -100,6 +121,21 @@ function blocksOfPage(page: PageLines, headingSizes: number[]): BlockDraft[] {
     if (wide(l) && !neighbour) lines[k] = { ...l, text: l.cells.join(' '), cells: [l.cells.join(' ')] };
   }
   const isRow = (l: Line) => l.cells.length >= 3;
+  /**
+   * A line set apart by its font rather than its size: at body size or near it, wholly in a font that is not the
+   * body's nor a code font, and either in a font the size-set headings use or opening with a section number. It
+   * must not end like a sentence (or a hyphenated word) nor open a caption, which are often set in that font too.
+   */
+  const typeset = (l: Line) =>
+    l.font !== undefined &&
+    !/[.!?,;:-]$/.test(l.text) &&
+    !CAPTION_START.test(l.text) &&
+    l.font !== type.bodyFont &&
+    l.mono !== true &&
+    l.size >= type.bodySize - 0.5 &&
+    !headingSizes.some((s) => Math.abs(s - l.size) < 0.5) &&
+    l.text.length <= 80 &&
+    (type.headingFonts.has(l.font) || NUMBERED_HEADING.test(l.text));
   const byFlow = new Map<number, Line[]>();
   for (const l of lines) {
     const list = byFlow.get(l.flow);
@@ -125,6 +161,7 @@ function blocksOfPage(page: PageLines, headingSizes: number[]): BlockDraft[] {
     flowRight.set(flow, extent(ls.map((l) => l.x1))[1]);
   }
 
+  const byFontHeadings = new Set<BlockDraft>();
   const flush = () => {
     if (para.length === 0) return;
     if (para.every(isRow)) {
@@ -134,14 +171,17 @@ function blocksOfPage(page: PageLines, headingSizes: number[]): BlockDraft[] {
     }
     const text = joinLines(para.map((l) => l.text));
     const size = median(para.map((l) => l.size));
-    const level = headingSizes.findIndex((s) => Math.abs(s - size) < 0.5);
+    const sized = headingSizes.findIndex((s) => Math.abs(s - size) < 0.5);
+    // Headings set by font alone rank below every size-set one.
+    const byFont = sized < 0 && para.length <= 2 && para.every(typeset);
+    const level = sized >= 0 ? sized + 1 : Math.min(headingSizes.length + 1, 6);
     const isHeading =
-      level >= 0 && para.length <= 3 && text.length <= 200 && !/[.,;]$/.test(text) && /\p{L}/u.test(text);
-    out.push(
-      isHeading
-        ? { kind: 'heading', level: level + 1, text, page: page.page }
-        : { kind: 'paragraph', text, page: page.page },
-    );
+      (sized >= 0 || byFont) && para.length <= 3 && text.length <= 200 && !/[.,;]$/.test(text) && /\p{L}/u.test(text);
+    const block: BlockDraft = isHeading
+      ? { kind: 'heading', level, text, page: page.page }
+      : { kind: 'paragraph', text, page: page.page };
+    if (isHeading && byFont) byFontHeadings.add(block);
+    out.push(block);
     para = [];
   };
 
@@ -150,7 +190,12 @@ function blocksOfPage(page: PageLines, headingSizes: number[]): BlockDraft[] {
     if (prev) {
       const sizeJump = Math.abs(line.size - prev.size) > Math.max(prev.size, line.size) * 0.15;
       const listLike = ITEM_START.test(para[0]!.text);
-      let breakHere = sizeJump || isRow(line) !== isRow(prev) || ITEM_START.test(line.text);
+      let breakHere =
+        sizeJump ||
+        isRow(line) !== isRow(prev) ||
+        typeset(line) !== typeset(prev) ||
+        ITEM_START.test(line.text) ||
+        (typeset(line) && NUMBERED_HEADING.test(line.text));
       if (!breakHere && isRow(line)) {
         breakHere =
           line.flow !== prev.flow ||
@@ -181,6 +226,16 @@ function blocksOfPage(page: PageLines, headingSizes: number[]): BlockDraft[] {
     para.push(line);
   }
   flush();
+  // Headings set by font alone come one or two in a row (a section and its first subsection) and introduce body
+  // text; a longer run of such lines is a bold list, and one before a table or a size-set heading is a label.
+  for (let k = 0; k < out.length;) {
+    let end = k;
+    while (end < out.length && byFontHeadings.has(out[end]!)) end++;
+    const next = out[end];
+    if (end > k && (end - k > 2 || (next !== undefined && next.kind !== 'paragraph')))
+      for (let j = k; j < end; j++) out[j] = { kind: 'paragraph', text: out[j]!.text, page: out[j]!.page };
+    k = Math.max(end, k + 1);
+  }
   if (page.rotated.length > 0) out.push({ kind: 'paragraph', text: page.rotated.join(' '), page: page.page });
   return out;
 }
@@ -209,6 +264,22 @@ export function blocksOfPages(pages: { page: number; rows: Box[][]; rotated: str
     .map(([s]) => s)
     .sort((a, b) => b - a)
     .slice(0, 4);
+  // Body font: the font most body-size characters are set in; heading fonts: those of the short lines at heading
+  // sizes (the title and section heads), which papers reuse for subsection heads at body size.
+  const charsByFont = new Map<string, number>();
+  const headingFonts = new Set<string>();
+  for (const p of pageLines) {
+    for (const l of p.lines) {
+      if (l.font === undefined || l.mono === true) continue;
+      if (Math.abs(l.size - bodySize) < 0.5) charsByFont.set(l.font, (charsByFont.get(l.font) ?? 0) + l.text.length);
+      else if (headingSizes.some((s) => Math.abs(s - l.size) < 0.5) && l.text.length <= 120) headingFonts.add(l.font);
+    }
+  }
+  let bodyFont: string | undefined;
+  let bodyFontChars = -1;
+  for (const [f, c] of charsByFont) if (c > bodyFontChars) [bodyFont, bodyFontChars] = [f, c];
+  if (bodyFont !== undefined) headingFonts.delete(bodyFont);
+  const type: Typography = { headingSizes, bodySize, bodyFont, headingFonts };
 
-  return pageLines.flatMap((p) => blocksOfPage(p, headingSizes));
+  return pageLines.flatMap((p) => blocksOfPage(p, type));
 }

@@ -47,9 +47,11 @@ export interface PdfText {
   y: number;
   text: string;
   size?: number;
+  /** Set in Helvetica-Bold instead of Helvetica. */
+  bold?: boolean;
 }
 
-/** Writes a minimal PDF (Helvetica, one content stream per page, US Letter) with text at given positions. */
+/** Writes a minimal PDF (Helvetica and Helvetica-Bold, one content stream per page, US Letter) with text at given positions. */
 export function makePdf(pages: PdfText[][]): Uint8Array {
   const objects: string[] = [];
   const pageIds = pages.map((_, i) => 4 + i * 2);
@@ -58,9 +60,11 @@ export function makePdf(pages: PdfText[][]): Uint8Array {
   objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>';
   pages.forEach((texts, i) => {
     const esc = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
-    const stream = texts.map((t) => `BT /F1 ${t.size ?? 10} Tf ${t.x} ${t.y} Td (${esc(t.text)}) Tj ET`).join('\n');
+    const stream = texts
+      .map((t) => `BT /${t.bold ? 'F2' : 'F1'} ${t.size ?? 10} Tf ${t.x} ${t.y} Td (${esc(t.text)}) Tj ET`)
+      .join('\n');
     objects[pageIds[i]!] =
-      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageIds[i]! + 1} 0 R >>`;
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >> >> >> /Contents ${pageIds[i]! + 1} 0 R >>`;
     objects[pageIds[i]! + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
   });
   let out = '%PDF-1.4\n';

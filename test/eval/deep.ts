@@ -105,12 +105,15 @@ export function rankingJudge(
           },
           judgments: {
             get: async (k) => {
+              if (store.has(k)) return store.get(k);
               const hit = cache?.get(k);
-              if (hit && !store.has(k)) {
+              if (hit) {
+                // Counted once: later lookups in this run find it in `store`, as a judgment made now would be.
+                store.set(k, hit);
                 reused++;
                 spent.push(hit.ms);
               }
-              return store.get(k) ?? hit;
+              return hit;
             },
             put: async (r) => {
               store.set(r.key, r);

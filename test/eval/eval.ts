@@ -344,6 +344,8 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   const judgmentsCache = get('judgments-cache');
   if (judgmentsCache !== undefined && !judges)
     throw new UsageError('--judgments-cache applies to --deep and --instructions-check only');
+  if (judgmentsCache !== undefined && deep === undefined && deepN === undefined)
+    throw new UsageError('--judgments-cache needs --deep-candidates with --instructions-check');
   if (deepN !== undefined && !(Number.isInteger(deepN) && deepN >= 1))
     throw new UsageError('--deep-candidates must be a positive integer');
   if (deep !== undefined) {

@@ -153,7 +153,14 @@ export interface InstructionCheckResult {
   };
   combined: PathFigures;
   /** With --deep-candidates: the deep stage's rows (their baseline is the stage without the instruction). */
-  deep?: PathFigures & { candidates: number; baselineChangedInTop10: number | null; msPerJudgmentP50: number };
+  deep?: PathFigures & {
+    candidates: number;
+    baselineChangedInTop10: number | null;
+    msPerJudgmentP50: number;
+    /** Judgments without a readable verdict, and those read from --judgments-cache rather than made in this run. */
+    unreadable: number;
+    reused: number;
+  };
   all?: PathFigures;
 }
 
@@ -263,6 +270,8 @@ export async function runInstructionCheck(
       deep: {
         ...figures(deepRanked, deepBase),
         candidates: deep.candidates,
+        unreadable: deep.judge.unreadable,
+        reused: deep.judge.reused,
         baselineChangedInTop10: inTop10(cases, deepBase),
         msPerJudgmentP50: judgmentMs.length
           ? [...judgmentMs].sort((a, b) => a - b)[Math.floor((judgmentMs.length - 1) / 2)]!

@@ -95,14 +95,20 @@ export async function checkInflated(
 }
 
 /** A vetted archive's entries by name, read as UTF-8 text on demand. */
+/** The reader's running total went over its budget. */
+class ReadBudgetError extends Error {}
+
 export class ArchiveReader {
   private readonly byName: Map<string, ZipEntry>;
+  /** Bytes inflated so far: every entry read counts, so one small part read many times cannot add up to a bomb. */
+  private read = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
     entries: ZipEntry[],
     private readonly fileName: string,
     private readonly codes: ArchiveCodes,
+    private readonly maxRead = DEFAULT_MAX_UNCOMPRESSED_BYTES,
   ) {
     this.byName = new Map(entries.map((e) => [e.name, e]));
   }
@@ -120,8 +126,13 @@ export class ArchiveReader {
       if (entry.method !== 0 && entry.method !== 8) {
         throw new ZipFormatError(`${entry.name} uses compression method ${entry.method}`);
       }
-      return strFromU8(entry.method === 0 ? data : inflateSync(data));
+      const raw = entry.method === 0 ? data : inflateSync(data);
+      this.read += raw.length;
+      if (this.read > this.maxRead) throw new ReadBudgetError();
+      return strFromU8(raw);
     } catch (err) {
+      if (err instanceof ReadBudgetError)
+        throw new AppError(this.codes.tooLarge, undefined, { fileName: this.fileName, entry: entry.name });
       const reason = err instanceof Error ? err.message : String(err);
       throw new AppError(this.codes.invalid, undefined, { fileName: this.fileName, reason: reason.slice(0, 200) });
     }
@@ -156,7 +167,7 @@ export async function openArchive(
     throw new AppError(codes.invalid, undefined, { fileName, reason: `a ZIP archive without ${missing}` });
   }
   await checkInflated(bytes, entries, fileName, codes, maxUncompressed);
-  return new ArchiveReader(bytes, entries, fileName, codes);
+  return new ArchiveReader(bytes, entries, fileName, codes, maxUncompressed);
 }
 
 /** The relationships of an OOXML part (its _rels/NAME.rels), by Id: the resolved target part and the type. */

@@ -96,10 +96,14 @@ export async function parseEpub(
   const titles = tocTitles(zip, items, attr(spine, 'toc'));
 
   const blocks: BlockDraft[] = [];
+  // A chapter listed twice is read once: repeats would multiply a small file's text (a bomb the sizes do not show).
+  const seen = new Set<string>();
   for (const ref of childElements(spine, 'itemref')) {
     const item = items.get(attr(ref, 'idref') ?? '');
     // The nav document is the table of contents, not a chapter.
     if (!item || !CHAPTER_TYPES.has(item.mediaType) || item.properties.split(/\s+/).includes('nav')) continue;
+    if (seen.has(item.path)) continue;
+    seen.add(item.path);
     const xhtml = zip.text(item.path);
     if (xhtml === undefined) continue;
     const chapter = htmlToBlocks(xhtml, { preferMain: false }).blocks;

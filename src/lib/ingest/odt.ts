@@ -35,18 +35,36 @@ function inlineText(el: HtmlElement): string {
   return text;
 }
 
-function listLines(list: HtmlElement, depth: number, out: string[]): void {
+/** An ODF heading: its outline level (1-6) and text. */
+const heading = (h: HtmlElement): BlockDraft => ({
+  kind: 'heading',
+  level: Math.min(6, Math.max(1, Number(attr(h, 'outline-level') ?? '1') || 1)),
+  text: collapseSpaces(inlineText(h)),
+});
+
+/**
+ * A list's items as "- " lines in `lines`; a heading inside it (numbered headings from Word are written as list items)
+ * ends the list lines so far and becomes a heading, so the passages after it keep their heading path.
+ */
+function listInto(list: HtmlElement, depth: number, out: BlockDraft[], lines: string[]): void {
   for (const item of childElements(list)) {
     if (!['list-item', 'list-header'].includes(localName(item.name))) continue;
     for (const child of childElements(item)) {
       const name = localName(child.name);
-      if (name === 'list') listLines(child, depth + 1, out);
-      else if (name === 'p' || name === 'h') {
+      if (name === 'list') listInto(child, depth + 1, out, lines);
+      else if (name === 'h') {
+        flushList(out, lines);
+        out.push(heading(child));
+      } else if (name === 'p') {
         const text = collapseSpaces(inlineText(child));
-        if (text !== '') out.push(`${'  '.repeat(depth)}- ${text}`);
+        if (text !== '') lines.push(`${'  '.repeat(depth)}- ${text}`);
       }
     }
   }
+}
+
+function flushList(out: BlockDraft[], lines: string[]): void {
+  if (lines.length > 0) out.push({ kind: 'list', text: lines.splice(0).join('\n') });
 }
 
 /** The paragraphs and headings under an element, one space apart. */
@@ -71,14 +89,13 @@ function walk(el: HtmlElement, out: BlockDraft[]): void {
     const name = localName(child.name);
     if (SKIP.has(name)) continue;
     if (name === 'h') {
-      const level = Math.min(6, Math.max(1, Number(attr(child, 'outline-level') ?? '1') || 1));
-      out.push({ kind: 'heading', level, text: collapseSpaces(inlineText(child)) });
+      out.push(heading(child));
     } else if (name === 'p') {
       out.push({ kind: 'paragraph', text: inlineText(child) });
     } else if (name === 'list') {
       const lines: string[] = [];
-      listLines(child, 0, lines);
-      if (lines.length > 0) out.push({ kind: 'list', text: lines.join('\n') });
+      listInto(child, 0, out, lines);
+      flushList(out, lines);
     } else if (name === 'table') {
       const rows = tableRows(child);
       if (rows === undefined) out.push({ kind: 'paragraph', text: paragraphsText(child) });

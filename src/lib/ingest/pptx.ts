@@ -91,14 +91,20 @@ export async function parsePptx(
   const rels = relationships(zip, PRESENTATION);
   const slideIds = findAll(parseXml(zip.required(PRESENTATION)), 'sldId');
   const blocks: BlockDraft[] = [];
-  let page = 0;
-  for (const sldId of slideIds) {
+  // A slide listed twice is read once: repeats would multiply a small file's text (a bomb the sizes do not show).
+  const seen = new Set<string>();
+  let found = 0;
+  for (const [index, sldId] of slideIds.entries()) {
     // r:id, the relationship; the unprefixed id is a number.
     const relId = Object.entries(sldId.attribs).find(([name]) => name.includes(':') && localName(name) === 'id')?.[1];
     const slide = rels.get(relId ?? '');
-    const xml = slide && zip.text(slide.target);
-    if (!slide || xml === undefined) continue;
-    page++;
+    if (!slide || seen.has(slide.target)) continue;
+    seen.add(slide.target);
+    const xml = zip.text(slide.target);
+    if (xml === undefined) continue;
+    found++;
+    // Its place in the list, as PowerPoint numbers it, even when an earlier listed slide is missing.
+    const page = index + 1;
     const drafts = slideBlocks(xml, page);
     const notesRel = [...relationships(zip, slide.target).values()].find((r) => r.type.endsWith('/notesSlide'));
     const notesXml = notesRel && zip.text(notesRel.target);
@@ -107,11 +113,11 @@ export async function parsePptx(
     // A slide with nothing but its generated "Slide N" heading adds no text.
     if (drafts.length > 1 || drafts[0]!.text !== `Slide ${page}`) blocks.push(...drafts);
   }
-  if (page === 0) throw new AppError('PPTX_INVALID', undefined, { fileName, reason: 'it has no slides' });
+  if (found === 0) throw new AppError('PPTX_INVALID', undefined, { fileName, reason: 'it has no slides' });
   const core = zip.text('docProps/core.xml');
   const coreTitle = core === undefined ? undefined : findFirstXml(parseXml(core), 'title');
   const title = coreTitle ? collapseSpaces(xmlText(coreTitle)) : '';
-  const doc = assemble('pptx', title || fileStem(fileName), blocks, { pageCount: page });
+  const doc = assemble('pptx', title || fileStem(fileName), blocks, { pageCount: slideIds.length });
   if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
   return doc;
 }

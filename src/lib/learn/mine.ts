@@ -38,7 +38,8 @@ export interface MinedQuery {
 /** A "not relevant" passage within this many of the first shown counts as ranked high. */
 export const HARD_TOP_K = 10;
 
-const queryKey = (q: string) => q.trim().replace(/\s+/g, ' ').toLowerCase();
+/** A query as feedback merges it: trimmed, spaces collapsed, lowercased. */
+export const queryKey = (q: string): string => q.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** Positives and hard negatives of one record, by chunk id (before merging). */
 export function mineRecord(r: FeedbackSignals): { positives: string[]; negatives: MinedQuery['negatives'] } {

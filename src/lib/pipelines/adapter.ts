@@ -2,7 +2,7 @@
 // training and storing it (run by the search worker, next to the stored vectors), and its RPC surface.
 import { AppError } from '../errors';
 import type { AdapterRecord, EvalQuestionRecord } from '../persistence';
-import { mineFeedback, type FeedbackSignals } from '../learn/mine';
+import { mineFeedback, queryKey, type FeedbackSignals } from '../learn/mine';
 import type { QueryAdapter } from '../learn/query-adapter';
 import {
   MIN_ADAPTER_QUERIES,
@@ -54,6 +54,9 @@ export interface AdapterData {
 /** Queries embedded per call (each call is a sign of life for the worker's watchdog). */
 const EMBED_BATCH = 16;
 
+/** A feedback query's key in the adapter's training set (and its `trainedOn`), as feedback mining merges queries. */
+export const feedbackKey = (query: string): string => `feedback:${queryKey(query)}`;
+
 /** Too few queries with a positive to train on (the same count trainAdapter checks, made before embedding any). */
 function tooFew(queries: number): AppError {
   return new AppError('ADAPTER_TOO_FEW_QUERIES', undefined, { queries, needed: MIN_ADAPTER_QUERIES });
@@ -76,7 +79,7 @@ export async function assembleAdapterData(ports: AdapterDataPorts, signal: Abort
     const positives = rows(q.positives);
     if (!positives.length) continue;
     const negatives = rows(q.negatives.map((n) => n.id));
-    wanted.push({ key: `feedback:${q.query.toLowerCase()}`, text: q.query, positives, negatives });
+    wanted.push({ key: feedbackKey(q.query), text: q.query, positives, negatives });
     feedback++;
   }
   for (const q of questions) {

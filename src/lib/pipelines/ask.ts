@@ -286,10 +286,11 @@ export async function askQuestion(
 function searchNote(found: Retrieved, queries: number, keywordOnlyReason: string | null): string {
   const excluded = found.excluded ?? 0;
   // Every hit held an excluded term: how the search ran is beside the point.
-  if (excluded > 0 && found.passages.length === 0)
-    return 'Every passage found holds a term your instructions exclude. Remove that filter to see them.';
-  let note = howSearched(found, queries, keywordOnlyReason);
-  if (excluded > 0)
+  let note =
+    excluded > 0 && found.passages.length === 0
+      ? 'Every passage found holds a term your instructions exclude. Remove that filter to see them.'
+      : howSearched(found, queries, keywordOnlyReason);
+  if (excluded > 0 && found.passages.length > 0)
     note += ` ${excluded === 1 ? '1 passage' : `${excluded} passages`} holding a term your instructions exclude left out.`;
   return found.publishedFailure ? `${note} The published library was left out: ${found.publishedFailure}` : note;
 }

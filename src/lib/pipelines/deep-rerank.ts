@@ -23,7 +23,10 @@ export function deepCandidates(setting: number | null | undefined): number {
     : DEEP_CANDIDATES;
 }
 
-/** The reasoning's token cap: the prompt asks for at most three short sentences. */
+/**
+ * The reasoning's token cap: the prompt asks for at most three short sentences. It changes the verdicts, and the
+ * judgment key names only the prompt's version: change it (or VERDICT_WORDS) with a new relevance-judgment version.
+ */
 export const REASONING_TOKENS = 96;
 /**
  * The estimate before this device has measured one judgment, by device. WASM: SmolLM2-135M q4 judged a SciFact abstract

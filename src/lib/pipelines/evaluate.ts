@@ -24,6 +24,7 @@ import {
 import type { EvalQuestionRecord, EvalRunRecord } from '../persistence/eval-schema';
 import type { FeedbackRecord } from '../persistence/feedback-schema';
 import type { Retrieved, RetrieveRequest } from '../retrieval/search-types';
+import { feedbackKey } from './adapter';
 import { docIdOf } from './records';
 import { untilAborted } from './until-aborted';
 import { isNoAnswer } from '../answer/refusal';
@@ -167,11 +168,7 @@ export async function evaluationSet(
   const out: EvaluationSet = { questions: [], sources: {}, stale: 0, adapterTrained: 0 };
   // The adapter's keys (pipelines/adapter.ts): a synthetic question by its id, a feedback query by its text.
   const adapterKey = (c: Candidate) =>
-    c.origin === 'synthetic'
-      ? `synthetic:${c.id}`
-      : c.origin === 'feedback'
-        ? `feedback:${c.text.trim().toLowerCase()}`
-        : null;
+    c.origin === 'synthetic' ? `synthetic:${c.id}` : c.origin === 'feedback' ? feedbackKey(c.text) : null;
   for (const c of candidates) {
     const trained = adapterKey(c);
     if (trained !== null && trainedOn.has(trained)) {

@@ -204,7 +204,13 @@ function withoutTerms(retrieve: Retrieve, terms: readonly string[], ports: Instr
     const rows = await ports.passages(found.passages.map((p) => p.id));
     const text = new Map(rows.flatMap((r) => (r ? [[r.id, r.text] as const] : [])));
     const { kept, removed } = dropNegativeHits(found.passages, (p) => text.get(p.id), terms);
-    return { ...found, passages: kept.slice(0, req.topK), ...(removed.length > 0 && { excluded: removed.length }) };
+    const shown = kept.slice(0, req.topK);
+    // Left out: the removed hits that would have been shown, those ranked above the last passage shown (all of them
+    // when fewer than topK are left), not every removal among the extra hits asked for.
+    const place = new Map(found.passages.map((p, i) => [p.id, i]));
+    const last = shown.length < req.topK ? Infinity : place.get(shown.at(-1)!.id)!;
+    const excluded = removed.filter((r) => place.get(r.hit.id)! < last).length;
+    return { ...found, passages: shown, ...(excluded > 0 && { excluded }) };
   };
 }
 

@@ -59,6 +59,12 @@ describe('parseEpub', () => {
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
   });
 
+  it('reads a chapter the spine lists many times once (a small file cannot multiply its text)', async () => {
+    const once = { file: 'c.xhtml', body: '<h1>Only</h1><p>Read me once.</p>' };
+    const doc = await parseEpub(makeEpub('Loop', [once, once, once, once]), 'loop.epub');
+    expect(doc.blocks.map((b) => b.text)).toEqual(['Only', 'Read me once.']);
+  });
+
   it('falls back to the NCX titles of an EPUB 2 book', async () => {
     const ncx = (title: string, src: string) =>
       `<navPoint id="n"><navLabel><text>${title}</text></navLabel><content src="${src}"/></navPoint>`;

@@ -39,6 +39,24 @@ describe('parseOdt', () => {
     expect(pathOf('Gull | 42')).toEqual(['Field Guide', 'Counts']);
   });
 
+  it('reads numbered headings written as list items (as Word saves them) as headings, with their heading path', async () => {
+    const doc = await parseOdt(
+      makeOdt(
+        '<text:list><text:list-item><text:h text:outline-level="1">Introduction</text:h></text:list-item></text:list>' +
+          '<text:p>Why gulls follow ships.</text:p>' +
+          '<text:list><text:list-item><text:p>Before</text:p></text:list-item><text:list-item><text:h text:outline-level="2">Methods</text:h></text:list-item><text:list-item><text:p>After</text:p></text:list-item></text:list>',
+      ),
+      'numbered.odt',
+    );
+    expect(doc.blocks.map((b) => [b.kind, b.text, b.level])).toEqual([
+      ['heading', 'Introduction', 1],
+      ['paragraph', 'Why gulls follow ships.', undefined],
+      ['list', '- Before', undefined],
+      ['heading', 'Methods', 2],
+      ['list', '- After', undefined],
+    ]);
+  });
+
   it('reads a table with a table inside as text', async () => {
     const nested =
       '<table:table><table:table-row><table:table-cell><table:table><table:table-row><table:table-cell><text:p>inner</text:p></table:table-cell></table:table-row></table:table></table:table-cell><table:table-cell><text:p>outer</text:p></table:table-cell></table:table-row></table:table>';

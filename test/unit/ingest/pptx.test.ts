@@ -1,5 +1,7 @@
 // PPTX: slides in presentation order (not file-name order), slide number as page, titles, notes, tables, damage.
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { openArchive } from '../../../src/lib/ingest/archive';
 import { chunkDocument } from '../../../src/lib/ingest/chunker';
 import { parsePptx } from '../../../src/lib/ingest/pptx';
 import { expectOffsets, failure, makeZip, utf8, words } from './helpers';
@@ -84,6 +86,36 @@ describe('parsePptx', () => {
     const err = await failure(parsePptx(bomb, 'bomb.pptx'));
     expect(err.code).toBe('PPTX_TOO_LARGE_UNCOMPRESSED');
     expect(err.details.entry).toBe('ppt/media/blob.bin');
+  });
+
+  it('reads a slide listed many times once (a small file cannot multiply its text), numbering by list place', async () => {
+    const two = deck().slice(0, 2);
+    const doc = await parsePptx(makePptx(two, [0, 1, 0, 1, 0, 1, 0]), 'repeats.pptx');
+    expect(doc.blocks.filter((b) => b.kind === 'heading').map((b) => [b.text, b.page])).toEqual([
+      ['Topic 1', 1],
+      ['Topic 2', 2],
+    ]);
+    // A listed slide whose file is missing keeps the later slides' numbers (citations name the slide shown).
+    const files = unzipSync(makePptx(deck().slice(0, 3)));
+    delete files['ppt/slides/slide2.xml'];
+    const gap = await parsePptx(zipSync(files), 'gap.pptx');
+    expect(gap.blocks.filter((b) => b.kind === 'heading').map((b) => [b.text, b.page])).toEqual([
+      ['Topic 1', 1],
+      ['Topic 3', 3],
+    ]);
+    expect(gap.pageCount).toBe(3);
+  });
+
+  it('counts every entry read against the size budget, so reading one part over and over is refused', async () => {
+    const zip = await openArchive(
+      zipSync({ 'a.xml': strToU8('x'.repeat(1000)) }),
+      'loop.pptx',
+      { invalid: 'PPTX_INVALID', tooLarge: 'PPTX_TOO_LARGE_UNCOMPRESSED', cfbReason: '' },
+      ['a.xml'],
+      1500,
+    );
+    expect(zip.text('a.xml')).toHaveLength(1000);
+    expect(() => zip.text('a.xml')).toThrow(expect.objectContaining({ code: 'PPTX_TOO_LARGE_UNCOMPRESSED' }));
   });
 
   it('refuses a deck without text', async () => {

@@ -283,10 +283,10 @@ describe('evaluation set', () => {
   it('leaves out the synthetic questions and feedback queries the adapter in use trained on, and counts them', async () => {
     const set = await evaluationSet(
       [question('q1', 'lens', ['d1:0']), question('q2', 'beam', ['d1:1'])],
-      [feedback('f1', 'Wick ', { 'd1:1': 'relevant' }), feedback('f2', 'lamp', { 'd1:0': 'relevant' })],
+      [feedback('f1', 'Wick  oil ', { 'd1:1': 'relevant' }), feedback('f2', 'lamp', { 'd1:0': 'relevant' })],
       async () => [true, true],
       undefined,
-      new Set(['synthetic:q2', 'feedback:wick', 'synthetic:f2']),
+      new Set(['synthetic:q2', 'feedback:wick oil', 'synthetic:f2']),
     );
     expect(set.questions.map((q) => q.id)).toEqual(['q1', 'feedback:f2']);
     expect(set).toMatchObject({ adapterTrained: 2, stale: 0, sources: { synthetic: 1, feedback: 1 } });

@@ -379,6 +379,13 @@ describe('the ask pipeline with an instruction', () => {
     );
   });
 
+  it('counts only the left-out passages that would have been shown, not those below the last one shown', async () => {
+    const { askPorts, on, events } = setup(retrieved(['d1:0', 'd2:0']), '{"exclude": ["mice"]}');
+    const req = request('nothing about mice');
+    await askQuestion({ ...req, settings: { ...req.settings, topK: 1 } }, askPorts, on, signal());
+    expect(events).toContain('note:Dense and keyword results fused.');
+  });
+
   it('says so when the negative terms left out every passage found, not how the search ran', async () => {
     const { askPorts, on, events } = setup(retrieved(['d2:0']), '{"exclude": ["mice"]}');
     const out = await askQuestion(request('nothing about mice'), askPorts, on, signal());

@@ -78,6 +78,12 @@ describe('runDeepCheck', () => {
     });
     expect(again).toHaveLength(0);
     expect(r2).toMatchObject({ reused: 2, rules: r1.rules, msPerQuery: { p50: 100 }, msPerJudgment: { p50: 50 } });
+    // The same judgments looked up twice in one resumed run count once, as judgments made in the run do.
+    const twice = await runDeepCheck([q, q], corpus, searcher, { judge: judgeYesFor('onset', again) }, 'lm', {
+      candidates: 2,
+      cache: openJudgmentCache(file),
+    });
+    expect(twice.reused).toBe(2);
     // Another model judges again.
     const other: JudgeParams[] = [];
     await runDeepCheck([q], corpus, searcher, { judge: judgeYesFor('onset', other) }, 'lm2', {

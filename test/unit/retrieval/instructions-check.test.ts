@@ -181,5 +181,8 @@ describe('--instructions-check', () => {
     expect(() =>
       parseArgs(['--dataset', 'd', '--instructions-check', '5', '--deep-candidates', '0', '--models', 'real']),
     ).toThrow(/positive/);
+    expect(() =>
+      parseArgs(['--dataset', 'd', '--instructions-check', '5', '--judgments-cache', 'j', '--models', 'real']),
+    ).toThrow(/needs --deep-candidates/);
   });
 });

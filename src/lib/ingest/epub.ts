@@ -65,6 +65,26 @@ function tocTitles(
   return titles;
 }
 
+/** Font obfuscation (IDPF, Adobe): common, harmless, and only ever applied to fonts. */
+const FONT_OBFUSCATION = new Set(['http://www.idpf.org/2008/embedding', 'http://ns.adobe.com/pdf/enc#RC']);
+
+/**
+ * The parts META-INF/encryption.xml says are encrypted with anything but font obfuscation: a DRM-protected book
+ * (Adobe ADEPT, Readium LCP) lists its chapters there, and their bytes would read as garbage.
+ */
+function encryptedParts(zip: ArchiveReader): Set<string> {
+  const xml = zip.text('META-INF/encryption.xml');
+  const out = new Set<string>();
+  if (xml === undefined) return out;
+  for (const data of findAll(parseXml(xml), 'EncryptedData')) {
+    const method = findFirstXml(data, 'EncryptionMethod');
+    const ref = findFirstXml(data, 'CipherReference');
+    const uri = ref && attr(ref, 'URI');
+    if (uri && !FONT_OBFUSCATION.has((method && attr(method, 'Algorithm')) ?? '')) out.add(resolvePart('', uri));
+  }
+  return out;
+}
+
 export async function parseEpub(
   bytes: Uint8Array,
   fileName: string,
@@ -95,6 +115,7 @@ export async function parseEpub(
   if (!spine) throw invalid(fileName, 'its package document has no spine');
   const titles = tocTitles(zip, items, attr(spine, 'toc'));
 
+  const locked = encryptedParts(zip);
   const blocks: BlockDraft[] = [];
   // A chapter listed twice is read once: repeats would multiply a small file's text (a bomb the sizes do not show).
   const seen = new Set<string>();
@@ -104,6 +125,7 @@ export async function parseEpub(
     if (!item || !CHAPTER_TYPES.has(item.mediaType) || item.properties.split(/\s+/).includes('nav')) continue;
     if (seen.has(item.path)) continue;
     seen.add(item.path);
+    if (locked.has(item.path)) throw invalid(fileName, 'it is protected by DRM');
     const xhtml = zip.text(item.path);
     if (xhtml === undefined) continue;
     const chapter = htmlToBlocks(xhtml, { preferMain: false }).blocks;

@@ -1,4 +1,5 @@
 // EPUB: chapters in spine order, chapter titles as headings (own heading, else the nav's), scripts dropped, damage.
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { chunkDocument } from '../../../src/lib/ingest/chunker';
 import { parseEpub } from '../../../src/lib/ingest/epub';
@@ -63,6 +64,23 @@ describe('parseEpub', () => {
     const once = { file: 'c.xhtml', body: '<h1>Only</h1><p>Read me once.</p>' };
     const doc = await parseEpub(makeEpub('Loop', [once, once, once, once]), 'loop.epub');
     expect(doc.blocks.map((b) => b.text)).toEqual(['Only', 'Read me once.']);
+  });
+
+  it('refuses a DRM-protected book (its chapters listed as encrypted), but reads one whose fonts are obfuscated', async () => {
+    const withEncryption = (algorithm: string, uri: string) => {
+      const files = unzipSync(book());
+      files['META-INF/encryption.xml'] = strToU8(
+        `<?xml version="1.0"?><encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod Algorithm="${algorithm}"/><enc:CipherData><enc:CipherReference URI="${uri}"/></enc:CipherData></enc:EncryptedData></encryption>`,
+      );
+      return zipSync(files);
+    };
+    const drm = await failure(
+      parseEpub(withEncryption('http://www.w3.org/2001/04/xmlenc#aes128-cbc', 'OEBPS/b-storm.xhtml'), 'drm.epub'),
+    );
+    expect(drm.code).toBe('EPUB_INVALID');
+    expect(drm.message).toContain('protected by DRM');
+    const fonts = await parseEpub(withEncryption('http://www.idpf.org/2008/embedding', 'OEBPS/font.otf'), 'f.epub');
+    expect(fonts.blocks.some((b) => b.text === 'The Storm')).toBe(true);
   });
 
   it('falls back to the NCX titles of an EPUB 2 book', async () => {

@@ -94,10 +94,10 @@ export async function checkInflated(
   }
 }
 
-/** A vetted archive's entries by name, read as UTF-8 text on demand. */
 /** The reader's running total went over its budget. */
 class ReadBudgetError extends Error {}
 
+/** A vetted archive's entries by name, read as UTF-8 text on demand. */
 export class ArchiveReader {
   private readonly byName: Map<string, ZipEntry>;
   /** Bytes inflated so far: every entry read counts, so one small part read many times cannot add up to a bomb. */

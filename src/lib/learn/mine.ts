@@ -41,6 +41,9 @@ export const HARD_TOP_K = 10;
 /** A query as feedback merges it: trimmed, spaces collapsed, lowercased. */
 export const queryKey = (q: string): string => q.trim().replace(/\s+/g, ' ').toLowerCase();
 
+/** A feedback query's key in the adapter's training set (and its `trainedOn`), as mining merges queries. */
+export const feedbackKey = (query: string): string => `feedback:${queryKey(query)}`;
+
 /** Positives and hard negatives of one record, by chunk id (before merging). */
 export function mineRecord(r: FeedbackSignals): { positives: string[]; negatives: MinedQuery['negatives'] } {
   const order = r.stages.final.ids;

@@ -2,7 +2,7 @@
 // training and storing it (run by the search worker, next to the stored vectors), and its RPC surface.
 import { AppError } from '../errors';
 import type { AdapterRecord, EvalQuestionRecord } from '../persistence';
-import { mineFeedback, queryKey, type FeedbackSignals } from '../learn/mine';
+import { feedbackKey, mineFeedback, type FeedbackSignals } from '../learn/mine';
 import type { QueryAdapter } from '../learn/query-adapter';
 import {
   MIN_ADAPTER_QUERIES,
@@ -53,9 +53,6 @@ export interface AdapterData {
 
 /** Queries embedded per call (each call is a sign of life for the worker's watchdog). */
 const EMBED_BATCH = 16;
-
-/** A feedback query's key in the adapter's training set (and its `trainedOn`), as feedback mining merges queries. */
-export const feedbackKey = (query: string): string => `feedback:${queryKey(query)}`;
 
 /** Too few queries with a positive to train on (the same count trainAdapter checks, made before embedding any). */
 function tooFew(queries: number): AppError {

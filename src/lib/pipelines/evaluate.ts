@@ -24,7 +24,7 @@ import {
 import type { EvalQuestionRecord, EvalRunRecord } from '../persistence/eval-schema';
 import type { FeedbackRecord } from '../persistence/feedback-schema';
 import type { Retrieved, RetrieveRequest } from '../retrieval/search-types';
-import { feedbackKey } from './adapter';
+import { feedbackKey } from '../learn/mine';
 import { docIdOf } from './records';
 import { untilAborted } from './until-aborted';
 import { isNoAnswer } from '../answer/refusal';

@@ -205,11 +205,10 @@ function withoutTerms(retrieve: Retrieve, terms: readonly string[], ports: Instr
     const text = new Map(rows.flatMap((r) => (r ? [[r.id, r.text] as const] : [])));
     const { kept, removed } = dropNegativeHits(found.passages, (p) => text.get(p.id), terms);
     const shown = kept.slice(0, req.topK);
-    // Left out: the removed hits that would have been shown, those ranked above the last passage shown (all of them
-    // when fewer than topK are left), not every removal among the extra hits asked for.
+    // Left out: the removed hits that would have been shown without the terms (within the first topK found), not
+    // every removal among the extra hits asked for.
     const place = new Map(found.passages.map((p, i) => [p.id, i]));
-    const last = shown.length < req.topK ? Infinity : place.get(shown.at(-1)!.id)!;
-    const excluded = removed.filter((r) => place.get(r.hit.id)! < last).length;
+    const excluded = removed.filter((r) => place.get(r.hit.id)! < req.topK).length;
     return { ...found, passages: shown, ...(excluded > 0 && { excluded }) };
   };
 }

@@ -32,6 +32,7 @@ const TEXTS: Record<string, string> = {
   'd1:0': 'The Fresnel lens concentrates the lamp into a beam seen twenty miles out at sea.',
   'd2:0': 'Trials in mice showed the lens effect on the retina.',
   'd1:1': 'Keepers trimmed the wick every night.',
+  'd3:0': 'More trials in mice, on the lens again.',
 };
 
 const row = (id: string): PassageRow => ({
@@ -384,6 +385,12 @@ describe('the ask pipeline with an instruction', () => {
     const req = request('nothing about mice');
     await askQuestion({ ...req, settings: { ...req.settings, topK: 1 } }, askPorts, on, signal());
     expect(events).toContain('note:Dense and keyword results fused.');
+    // Without the terms d1:0 and d2:0 would be shown: one passage left out, though d3:0 (third) holds the term too.
+    const more = setup(retrieved(['d1:0', 'd2:0', 'd3:0', 'd1:1']), '{"exclude": ["mice"]}');
+    await askQuestion({ ...req, settings: { ...req.settings, topK: 2 } }, more.askPorts, more.on, signal());
+    expect(more.events).toContain(
+      'note:Dense and keyword results fused. 1 passage holding a term your instructions exclude left out.',
+    );
   });
 
   it('says so when the negative terms left out every passage found, not how the search ran', async () => {

@@ -2,14 +2,7 @@
 // Hand-written: epub.js needs a DOM and is unmaintained; on fflate + htmlparser2 (bundled) EPUB+PPTX+ODT add 3 kB gz.
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
-import {
-  DEFAULT_MAX_UNCOMPRESSED_BYTES,
-  openArchive,
-  resolvePart,
-  type ArchiveCodes,
-  type ArchiveReader,
-  type ZipFormatOptions,
-} from './archive';
+import { openArchive, resolvePart, type ArchiveCodes, type ArchiveReader, type ZipFormatOptions } from './archive';
 import { htmlToBlocks } from './html';
 import type { ParsedDocument } from './types';
 import { attr, childElements, findAll, findFirstXml, parseXml, xmlText } from './xml';
@@ -90,8 +83,7 @@ export async function parseEpub(
   fileName: string,
   opts: ZipFormatOptions = {},
 ): Promise<ParsedDocument> {
-  const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
-  const zip = await openArchive(bytes, fileName, EPUB_CODES, [CONTAINER], limit);
+  const zip = await openArchive(bytes, fileName, EPUB_CODES, [CONTAINER], opts.maxUncompressedBytes);
   const rootfile = findFirstXml(parseXml(zip.required(CONTAINER)), 'rootfile');
   const opfPath = rootfile && attr(rootfile, 'full-path');
   if (!opfPath) throw invalid(fileName, 'its container names no package document');

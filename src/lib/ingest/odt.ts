@@ -2,7 +2,7 @@
 // Hand-written: no maintained browser ODF text extractor without a DOM; on fflate + htmlparser2 this adds ~1 kB gz.
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
-import { DEFAULT_MAX_UNCOMPRESSED_BYTES, openArchive, type ArchiveCodes, type ZipFormatOptions } from './archive';
+import { openArchive, type ArchiveCodes, type ZipFormatOptions } from './archive';
 import type { HtmlElement } from './html';
 import type { ParsedDocument } from './types';
 import { attr, childElements, findAll, findFirstXml, localName, parseXml, xmlText } from './xml';
@@ -111,8 +111,7 @@ export async function parseOdt(
   fileName: string,
   opts: ZipFormatOptions = {},
 ): Promise<ParsedDocument> {
-  const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
-  const zip = await openArchive(bytes, fileName, ODT_CODES, [CONTENT], limit);
+  const zip = await openArchive(bytes, fileName, ODT_CODES, [CONTENT], opts.maxUncompressedBytes);
   // ODF encrypts parts itself (the ZIP flag stays clear) and says so in the manifest.
   if (zip.text('META-INF/manifest.xml')?.includes('encryption-data')) {
     throw new AppError('ODT_INVALID', undefined, { fileName, reason: 'it is password-protected' });

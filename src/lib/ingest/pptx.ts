@@ -2,13 +2,7 @@
 // Hand-written: npm's extractors (officeparser) pull pdf.js, tesseract.js, xmldom; on fflate + htmlparser2 this adds ~1 kB gz.
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
-import {
-  DEFAULT_MAX_UNCOMPRESSED_BYTES,
-  openArchive,
-  relationships,
-  type ArchiveCodes,
-  type ZipFormatOptions,
-} from './archive';
+import { openArchive, relationships, type ArchiveCodes, type ZipFormatOptions } from './archive';
 import type { HtmlElement } from './html';
 import type { ParsedDocument } from './types';
 import { attr, childElements, findAll, findFirstXml, localName, parseXml, xmlText } from './xml';
@@ -86,8 +80,7 @@ export async function parsePptx(
   fileName: string,
   opts: ZipFormatOptions = {},
 ): Promise<ParsedDocument> {
-  const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
-  const zip = await openArchive(bytes, fileName, PPTX_CODES, [PRESENTATION], limit);
+  const zip = await openArchive(bytes, fileName, PPTX_CODES, [PRESENTATION], opts.maxUncompressedBytes);
   const rels = relationships(zip, PRESENTATION);
   const slideIds = findAll(parseXml(zip.required(PRESENTATION)), 'sldId');
   const blocks: BlockDraft[] = [];

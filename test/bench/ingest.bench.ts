@@ -255,7 +255,7 @@ describe(`ingest · the Rust book, ${book.length} Markdown files`, () => {
   corpusBench('ingest markdown', 'parse + chunk, the Rust book', book, 4, false);
 });
 
-// ── EPUB, PPTX and ODT against Markdown, the same text ───────────────────────────────────────────────────────────
+// ── EPUB, PPTX, ODT and RTF against Markdown, the same text ───────────────────────────────────────────────────────────
 /** The Rust book's first 40 files as paragraphs (blank-line separated), one chapter / slide / section each. */
 const sections = book.slice(0, 40).map((f) => ({
   title: f.name,
@@ -265,6 +265,15 @@ const sections = book.slice(0, 40).map((f) => ({
     .map((p) => p.replace(/\s+/g, ' ').trim())
     .filter(Boolean),
 }));
+/** RTF's escapes: backslash and braces quoted, anything past ASCII as \uN with a '?' fallback. */
+const rtfText = (t: string) =>
+  Array.from(t, (ch) => {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === '{' || ch === '}') return `\\${ch}`;
+    if (code < 128) return ch;
+    const units = code > 0xffff ? [0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff)] : [code];
+    return units.map((u) => `\\u${u > 32767 ? u - 65536 : u}?`).join('');
+  }).join('');
 const xmlText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const formats: Input[] = [
   {
@@ -293,9 +302,22 @@ const formats: Input[] = [
         .join(''),
     ),
   },
+  {
+    name: 'book.rtf',
+    bytes: new TextEncoder().encode(
+      String.raw`{\rtf1\ansi{\stylesheet{\s0 Normal;}{\s1 heading 1;}}` +
+        sections
+          .map(
+            (x) =>
+              `\\pard\\s1 ${rtfText(x.title)}\\par ${x.paragraphs.map((p) => `\\pard ${rtfText(p)}\\par `).join('')}`,
+          )
+          .join('') +
+        '}',
+    ),
+  },
 ];
 
-describe('ingest · EPUB, PPTX and ODT holding the same text as a Markdown file (the baseline)', () => {
+describe('ingest · EPUB, PPTX, ODT and RTF holding the same text as a Markdown file (the baseline)', () => {
   const g = new Group('ingest formats', { sections: sections.length });
   for (const input of formats) {
     g.add(

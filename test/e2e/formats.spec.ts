@@ -1,6 +1,7 @@
-// EPUB and PPTX end to end: generated files are added, and a cited slide says its page (slide number), a chapter its heading.
+// EPUB, PPTX, ODT and RTF end to end: a cited slide says its page (slide number), a chapter or RTF section its heading path, and a damaged file of each format gets its own message while the queue moves on.
 import type { Page } from '@playwright/test';
-import { makeEpub, makePptx, type PptxSlide } from '../unit/ingest/office-files';
+import { formatMessage } from '../../src/lib/errors/app-error';
+import { makeEpub, makeOdt, makePptx, type PptxSlide } from '../unit/ingest/office-files';
 import { expect, openApp, test } from './fixtures';
 import { useScriptedGenerator } from './harness/scripted';
 
@@ -67,6 +68,74 @@ test.describe('EPUB and PPTX', { tag: '@device-independent' }, () => {
     await expect(chapter).toContainText('[1] almanac.epub');
     await expect(chapter).toContainText('Spring › Lamps');
     expect(await page.evaluate(() => (window as { __lecternPwned?: number }).__lecternPwned)).toBeUndefined();
+    expect(externalRequests).toEqual([]);
+  });
+});
+
+/** An RTF file as Word writes one: a style sheet naming the heading styles, then paragraphs that use them. */
+const HARBOUR_LOG =
+  String.raw`{\rtf1\ansi\ansicpg1252{\fonttbl{\f0\fswiss Arial;}}` +
+  String.raw`{\stylesheet{\s0 Normal;}{\s1 heading 1;}{\s2 heading 2;}}{\info{\title Harbour Log}}` +
+  String.raw`\pard\s1 Harbour Log\par \pard\s2 Moorings\par ` +
+  String.raw`\pard\s0 The pilot boat moors at berth seven after the evening tide.\par ` +
+  String.raw`\pard\s2 Fuel\par \pard\s0 Diesel is delivered on Thursdays\u8212?never on Sundays.\par}`;
+
+test.describe('damaged files and RTF', { tag: '@device-independent' }, () => {
+  test('a damaged file of each format gets its own message, the queue moves on, and an RTF section is cited', async ({
+    page,
+    externalRequests,
+  }) => {
+    await useScriptedGenerator(page);
+    await openApp(page);
+    const half = (bytes: Uint8Array) => Buffer.from(bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const damaged = [
+      {
+        name: 'cut.epub',
+        mimeType: 'application/epub+zip',
+        buffer: half(makeEpub('Cut', [{ file: 'a.xhtml', body: '<p>Half a book.</p>' }])),
+        code: 'EPUB_INVALID' as const,
+      },
+      {
+        name: 'cut.pptx',
+        mimeType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+        buffer: half(makePptx(SLIDES)),
+        code: 'PPTX_INVALID' as const,
+      },
+      {
+        name: 'cut.odt',
+        mimeType: 'application/vnd.oasis.opendocument.text',
+        buffer: half(makeOdt('<text:p>Half a text.</text:p>')),
+        code: 'ODT_INVALID' as const,
+      },
+      {
+        name: 'renamed.rtf',
+        mimeType: 'application/rtf',
+        buffer: Buffer.from('This was saved as plain text and renamed.'),
+        code: 'RTF_INVALID' as const,
+      },
+    ];
+    await page
+      .getByLabel('Add documents')
+      .setInputFiles([
+        ...damaged.map(({ name, mimeType, buffer }) => ({ name, mimeType, buffer })),
+        { name: 'log.rtf', mimeType: 'application/rtf', buffer: Buffer.from(HARBOUR_LOG, 'latin1') },
+      ]);
+    await expect(queueRow(page, 'log.rtf')).toHaveText('log.rtf: added', { timeout: 120_000 });
+    for (const file of damaged) {
+      // The message names the file and says why, in its format's own words.
+      const words = formatMessage(file.code, { fileName: file.name, reason: '' }).split(' (')[0]!;
+      await expect(queueRow(page, file.name)).toContainText(`${file.name}: ${words} (`);
+    }
+
+    // The alert shows the last failure, by its code.
+    await expect(page.locator('[role="alert"][data-code="RTF_INVALID"]')).toContainText(
+      'does not start with an RTF header',
+    );
+
+    await ask(page, 'Where does the pilot boat moor after the evening tide?');
+    const section = sourceItems(page).first();
+    await expect(section).toContainText('[1] log.rtf');
+    await expect(section).toContainText('Harbour Log › Moorings');
     expect(externalRequests).toEqual([]);
   });
 });

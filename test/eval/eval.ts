@@ -145,6 +145,8 @@ export interface EvalArgs {
   /** --deep <n> [--deep-candidates N]: deep mode on n sampled queries, nDCG@10 per combination rule (deep.ts). */
   deep?: number;
   deepCandidates?: number;
+  /** --deep-skip <k>: leave out the first k sampled queries, so one long --deep run can be split across processes sharing --judgments-cache. */
+  deepSkip?: number;
   /** --judgments-cache <file>: --deep's judgments kept on disk, so a stopped run resumes (judgment-cache.ts). */
   judgmentsCache?: string;
   /** --instructions-check <n>: the instruction-following check on n queries (instructions-check.ts). */
@@ -166,7 +168,7 @@ const USAGE =
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
   '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> [--prompt-version N] --models real|standin; ' +
   'or: eval --dataset <BEIR folder> --instructions-check <n> [--deep-candidates N [--judgments-cache <file>]] --models real|standin [--mode bm25|dense|hybrid]; ' +
-  'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] [--judgments-cache <file>] --models real|standin [--mode bm25|dense|hybrid]';
+  'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] [--deep-skip K] [--judgments-cache <file>] --models real|standin [--mode bm25|dense|hybrid]';
 
 const VALUED = [
   'dataset',
@@ -191,6 +193,7 @@ const VALUED = [
   'instructions-check',
   'deep',
   'deep-candidates',
+  'deep-skip',
   'judgments-cache',
 ];
 const FINAL_ORDERS: readonly FinalOrder[] = ['fusion', 'rerank'];
@@ -338,6 +341,10 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   }
   const deep = num('deep');
   const deepN = num('deep-candidates');
+  const deepSkip = num('deep-skip');
+  if (deepSkip !== undefined && deep === undefined) throw new UsageError('--deep-skip applies to --deep only');
+  if (deepSkip !== undefined && deep !== undefined && !(Number.isInteger(deepSkip) && deepSkip >= 0 && deepSkip < deep))
+    throw new UsageError('--deep-skip must be a whole number below --deep');
   const judges = deep !== undefined || instructionsCheck !== undefined;
   if (deepN !== undefined && !judges)
     throw new UsageError('--deep-candidates applies to --deep and --instructions-check only');
@@ -393,6 +400,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(instructionsCheck !== undefined && { instructionsCheck }),
     ...(deep !== undefined && { deep }),
     ...(deepN !== undefined && { deepCandidates: deepN }),
+    ...(deepSkip !== undefined && { deepSkip }),
     ...(judgmentsCache !== undefined && { judgmentsCache }),
     ...(get('adapter-queries') !== undefined && { adapterQueries: get('adapter-queries') }),
   };
@@ -998,7 +1006,7 @@ async function deepMain(
     if (!judge) throw new ModeUnavailableError('--deep needs the generator');
     const searcher = createSearcher(args.mode, b, { k1: args.k1, b: args.b });
     await searcher.index(data.corpus);
-    const questions = sampleQuestions(data.questions, args.deep!);
+    const questions = sampleQuestions(data.questions, args.deep!).slice(args.deepSkip ?? 0);
     const result = await runDeepCheck(questions, data.corpus, searcher, { judge }, model, {
       ...(args.deepCandidates !== undefined && { candidates: args.deepCandidates }),
       ...(cache && { cache }),

@@ -108,6 +108,7 @@ const DOCUMENT_WORDS = new Set([
   'epub',
   'pptx',
   'odt',
+  'rtf',
   'pdf',
   'pdfs',
   'docx',

@@ -10,6 +10,7 @@ export { parseDocx, type DocxOptions } from './docx';
 export { parseEpub } from './epub';
 export { parsePptx } from './pptx';
 export { parseOdt } from './odt';
+export { parseRtf } from './rtf';
 export type { ZipFormatOptions } from './archive';
 export { INGEST_KINDS } from './types';
 export type { Block, BlockKind, ChunkDraft, ChunkOptions, DocumentKind, ParsedDocument } from './types';

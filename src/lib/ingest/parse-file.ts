@@ -8,6 +8,7 @@ import { parseMarkdown } from './markdown';
 import { parseOdt } from './odt';
 import { parsePdf, type PdfjsLoader } from './pdf';
 import { parsePptx } from './pptx';
+import { hasRtfMagic, parseRtf } from './rtf';
 import { parseText } from './text';
 import type { DocumentKind, ParsedDocument } from './types';
 import { entryData, isZip, readZipDirectory } from './zip';
@@ -60,7 +61,6 @@ const TEXT_EXT = new Set(
 /** Extensions we recognize but cannot read, by name. */
 const UNSUPPORTED_EXT: Record<string, string> = {
   doc: 'Word 97-2003 document (.doc)',
-  rtf: 'RTF document',
   pages: 'Pages document',
   xls: 'Excel workbook (.xls)',
   xlsx: 'Excel workbook (.xlsx)',
@@ -80,6 +80,8 @@ const MIME_KIND: Record<string, DocumentKind> = {
   'application/epub+zip': 'epub',
   'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
   'application/vnd.oasis.opendocument.text': 'odt',
+  'application/rtf': 'rtf',
+  'text/rtf': 'rtf',
   'text/html': 'html',
   'application/xhtml+xml': 'html',
   'text/markdown': 'markdown',
@@ -124,7 +126,6 @@ function binaryFormatName(bytes: Uint8Array): string | undefined {
   if (startsWith(bytes, [0x7f, 0x45, 0x4c, 0x46])) return 'ELF executable';
   if (startsWith(bytes, [0x00, 0x61, 0x73, 0x6d])) return 'WebAssembly module';
   if (ascii(bytes, 0, 15) === 'SQLite format 3') return 'SQLite database';
-  if (ascii(bytes, 0, 5) === '{\\rtf') return 'RTF document';
   if (ascii(bytes, 0, 4) === '%!PS') return 'PostScript file';
   if (ascii(bytes, 0, 8) === 'AT&TFORM') return 'DjVu document';
   return undefined;
@@ -199,12 +200,14 @@ export function detectKind(bytes: Uint8Array, fileName: string, mimeType = ''): 
     if (ZIP_EXT_KIND[ext] === 'pptx') return 'pptx'; // so are encrypted .pptx files
     throw unsupported(fileName, UNSUPPORTED_EXT[ext] ?? 'legacy Microsoft Office file');
   }
+  if (hasRtfMagic(bytes)) return 'rtf';
   const binary = binaryFormatName(bytes);
   if (binary) throw unsupported(fileName, binary);
-  // Named as PDF, Word, EPUB, PowerPoint or ODT but not shaped like one: the parser reports the damage in its own terms.
+  // Named as PDF, Word, EPUB, PowerPoint, ODT or RTF but not shaped like one: the parser reports the damage in its own terms.
   if (ext === 'pdf') return 'pdf';
   if (DOCX_EXT.has(ext)) return 'docx';
   if (ZIP_EXT_KIND[ext]) return ZIP_EXT_KIND[ext];
+  if (ext === 'rtf') return 'rtf';
   if (UNSUPPORTED_EXT[ext]) throw unsupported(fileName, UNSUPPORTED_EXT[ext]);
   if (MARKDOWN_EXT.has(ext)) return 'markdown';
   if (HTML_EXT.has(ext)) return 'html';
@@ -248,6 +251,8 @@ export async function parseFile(
       return parsePptx(bytes, fileName, zipOpts);
     case 'odt':
       return parseOdt(bytes, fileName, zipOpts);
+    case 'rtf':
+      return parseRtf(bytes, fileName);
     case 'html':
       return parseHtml(bytes, fileName);
     case 'markdown':

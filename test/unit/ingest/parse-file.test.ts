@@ -60,8 +60,8 @@ describe('parseFile', () => {
     expect(err.code).toBe('FILE_UNSUPPORTED_TYPE');
     expect(err.message).toContain('.bin file');
 
-    err = await failure(parse(utf8('{\\rtf1 hello}'), 'letter.rtf'));
-    expect(err.message).toContain('RTF document');
+    err = await failure(parse(utf8('%!PS-Adobe-3.0\n'), 'letter.ps'));
+    expect(err.message).toContain('PostScript file');
   });
 
   it('tells EPUB, PPTX and ODT archives apart by their contents, whatever their names', async () => {

@@ -1,6 +1,8 @@
-// DOCX ingestion: vets the ZIP with the shared archive checks (directory, then a streamed inflate), converts with mammoth.
+// DOCX ingestion: vets the ZIP with the shared archive checks (directory, then a streamed inflate), converts with mammoth, pages from Word's page breaks.
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { AppError, causeOf } from '../errors';
 import { assemble, fileStem } from './assemble';
+import { markPageBreaks, pagesFromMarks } from './docx-pages';
 import { htmlToBlocks } from './html';
 import type { ParsedDocument } from './types';
 import { checkInflated, DEFAULT_MAX_UNCOMPRESSED_BYTES, vetArchive, type ArchiveCodes } from './archive';
@@ -30,6 +32,24 @@ export function vetDocxArchive(
   return entries;
 }
 
+/**
+ * The archive again with document.xml's page breaks marked (docx-pages.ts), stored uncompressed; undefined when it has
+ * none, or cannot be re-read (mammoth then reports the damage). Runs after the size checks, so inflating all is safe.
+ */
+function withPageMarks(bytes: Uint8Array): Uint8Array | undefined {
+  const PART = 'word/document.xml';
+  try {
+    const part = unzipSync(bytes, { filter: (f) => f.name === PART })[PART];
+    const marked = part && markPageBreaks(strFromU8(part));
+    if (!marked) return undefined;
+    const files = unzipSync(bytes);
+    files[PART] = strToU8(marked);
+    return zipSync(files, { level: 0 });
+  } catch {
+    return undefined;
+  }
+}
+
 export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxOptions = {}): Promise<ParsedDocument> {
   if (bytes.length === 0) throw new AppError('FILE_EMPTY', undefined, { fileName });
   const limit = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
@@ -37,7 +57,9 @@ export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxO
   await checkInflated(bytes, entries, fileName, DOCX_CODES, limit);
   // Loaded on demand: mammoth is large and only DOCX needs it.
   const mammoth = (await import('mammoth')).default;
-  const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const marked = withPageMarks(bytes);
+  const input = marked ?? bytes;
+  const arrayBuffer = input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer;
   let html: string;
   try {
     // mammoth's browser build reads `arrayBuffer`, its Node build `buffer`; JSZip accepts an ArrayBuffer for both.
@@ -52,9 +74,17 @@ export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxO
     const reason = causeOf(err);
     throw new AppError('DOCX_INVALID', undefined, { fileName, reason: reason.slice(0, 200) });
   }
-  const { blocks } = htmlToBlocks(html, { preferMain: false });
+  const converted = htmlToBlocks(html, { preferMain: false }).blocks;
+  // Page numbers only where Word left page breaks; elsewhere a passage is cited by its section (heading path).
+  const paged = marked ? pagesFromMarks(converted) : undefined;
+  const blocks = paged?.blocks ?? converted;
   const firstHeading = blocks.find((b) => b.kind === 'heading' && b.level === 1);
-  const doc = assemble('docx', firstHeading?.text ?? fileStem(fileName), blocks);
+  const doc = assemble(
+    'docx',
+    firstHeading?.text ?? fileStem(fileName),
+    blocks,
+    paged ? { pageCount: paged.pageCount } : {},
+  );
   if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
   return doc;
 }

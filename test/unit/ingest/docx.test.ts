@@ -1,7 +1,8 @@
-// DOCX: tables as rows, line breaks, the zip-bomb guard over the central directory, damaged archives.
+// DOCX: tables as rows, line breaks, page numbers from Word's page and section breaks, the zip-bomb guard over the central directory, damaged archives.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
 import { parseDocx, vetDocxArchive } from '../../../src/lib/ingest/docx';
+import { markPageBreaks } from '../../../src/lib/ingest/docx-pages';
 import { readZipDirectory } from '../../../src/lib/ingest/zip';
 import { expectOffsets, failure, makeZip, readFixture, utf8 } from './helpers';
 
@@ -49,6 +50,61 @@ describe('parseDocx', () => {
     expect(doc.text).toContain('<<producing two page-breaks to get from page-3 to page-5.');
     const fake = await parseDocx(readFixture('fake.docx'), 'fake.docx');
     expect(fake.text).toBe('Lorem ipsum dolor sit amet.');
+  });
+
+  it("numbers pages from Word's rendered, hard and section breaks, as the document itself says", async () => {
+    // The fixture's own text: a hard break to the second page, a natural break to the third, a continuous section
+    // break (same page), then an odd-page section break "to get from page-3 to page-5".
+    const doc = await parseDocx(readFixture('page-breaks.docx'), 'page-breaks.docx');
+    expectOffsets(doc);
+    const pageOf = (phrase: string) => doc.blocks.find((b) => b.text.includes(phrase))?.page;
+    expect(pageOf('First page, tab here')).toBe(1);
+    expect(pageOf('<<Text on second page')).toBe(2);
+    expect(pageOf('Continuous section break here')).toBe(3);
+    expect(pageOf('<<followed by text on same page')).toBe(3);
+    expect(pageOf('<<producing two page-breaks to get from page-3 to page-5.')).toBe(5);
+    expect(doc.pageCount).toBe(6);
+    expect(doc.text).not.toMatch(/[\uE000-\uE003]/);
+  });
+
+  it('counts a rendered break right after a hard one once, and pageBreakBefore and even-page sections as breaks', async () => {
+    const hardThenRendered =
+      para('One.') +
+      '<w:p><w:r><w:br w:type="page"/></w:r></w:p><w:p><w:r><w:lastRenderedPageBreak/><w:t>Two.</w:t></w:r></w:p>' +
+      '<w:p><w:pPr><w:pageBreakBefore/></w:pPr><w:r><w:t>Three.</w:t></w:r></w:p>' +
+      '<w:p><w:pPr><w:pageBreakBefore w:val="false"/></w:pPr><w:r><w:t>Still three.</w:t></w:r></w:p>' +
+      '<w:p><w:pPr><w:sectPr><w:type w:val="continuous"/></w:sectPr></w:pPr><w:r><w:t>End of section.</w:t></w:r></w:p>' +
+      para('Next section.') +
+      '<w:sectPr><w:type w:val="evenPage"/></w:sectPr>';
+    const doc = await parseDocx(docx(hardThenRendered), 'b.docx');
+    expect(doc.blocks.map((b) => [b.text, b.page])).toEqual([
+      ['One.', 1],
+      ['Two.', 2],
+      ['Three.', 3],
+      ['Still three.', 3],
+      ['End of section.', 3],
+      ['Next section.', 4],
+    ]);
+  });
+
+  it('gives no page numbers to a document without page breaks (it is cited by section)', async () => {
+    const doc = await parseDocx(docx(para('Only one page.')), 'one.docx');
+    expect(doc.blocks[0]!.page).toBeUndefined();
+    expect(doc.pageCount).toBeUndefined();
+    expect(markPageBreaks('<w:document><w:body><w:p/><w:sectPr/></w:body></w:document>')).toBeUndefined();
+  });
+
+  it('marks page breaks in linear time, whatever the markup', () => {
+    for (const hostile of [
+      '<w:br'.repeat(200_000),
+      '<w:pageBreakBefore/>'.repeat(200_000),
+      '<w:sectPr>'.repeat(200_000),
+    ]) {
+      const started = performance.now();
+      markPageBreaks(hostile);
+      // Loose: only a quadratic scan (minutes at this size) would break it.
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
   });
 
   it('maps Word heading styles to heading blocks and takes the title from Heading 1', async () => {

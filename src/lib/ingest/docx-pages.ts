@@ -1,0 +1,152 @@
+// DOCX page numbers: marks Word's page breaks in document.xml as sentinel text mammoth carries through, then turns the sentinels in the blocks into page numbers.
+import type { BlockDraft } from './assemble';
+
+/** An author's page break (`w:br w:type="page"`, `w:pageBreakBefore`): the next text starts a page. */
+export const HARD_BREAK = '\uE000';
+/** Where Word's last layout ended a page (`w:lastRenderedPageBreak`); right after a hard break it is the same page. */
+export const RENDERED_BREAK = '\uE001';
+/** Section breaks that start the next section on an odd or an even page (a blank page between when needed). */
+export const ODD_PAGE_BREAK = '\uE002';
+export const EVEN_PAGE_BREAK = '\uE003';
+
+/** The sentinel for a section that starts as `type` says (`w:type w:val`, default nextPage); none for continuous. */
+function sectionMark(type: string | undefined): string | undefined {
+  if (type === 'continuous' || type === 'nextColumn') return undefined;
+  return type === 'oddPage' ? ODD_PAGE_BREAK : type === 'evenPage' ? EVEN_PAGE_BREAK : HARD_BREAK;
+}
+
+/** Each `w:sectPr`: where it ends and its start type. The last is the body's own; the others end their paragraph's section. */
+function sections(xml: string): { end: number; type: string | undefined }[] {
+  const found: { end: number; type: string | undefined }[] = [];
+  for (let at = xml.indexOf('<w:sectPr'); at >= 0; at = xml.indexOf('<w:sectPr', at + 1)) {
+    const tagEnd = xml.indexOf('>', at);
+    if (tagEnd < 0) break;
+    const selfClosing = xml.charCodeAt(tagEnd - 1) === 47;
+    const close = selfClosing ? tagEnd : xml.indexOf('</w:sectPr>', tagEnd);
+    if (close < 0) break;
+    const typeAt = xml.indexOf('<w:type ', tagEnd);
+    let type: string | undefined;
+    if (!selfClosing && typeAt >= 0 && typeAt < close) {
+      const valAt = xml.indexOf('w:val="', typeAt);
+      const valEnd = valAt < 0 ? -1 : xml.indexOf('"', valAt + 7);
+      if (valAt >= 0 && valEnd >= 0 && valEnd < close) type = xml.slice(valAt + 7, valEnd);
+    }
+    found.push({ end: close, type });
+    at = close;
+  }
+  return found;
+}
+
+/**
+ * A section ends with the paragraph holding its `w:sectPr`; how the next one starts is in the next `w:sectPr`. After
+ * each such paragraph, a paragraph holding that start's sentinel.
+ */
+function markSections(xml: string): string {
+  const found = sections(xml);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i + 1 < found.length; i++) {
+    const mark = sectionMark(found[i + 1]!.type);
+    const paraEnd = xml.indexOf('</w:p>', found[i]!.end);
+    if (paraEnd < 0) break;
+    if (mark === undefined || paraEnd + 6 < from) continue;
+    out += xml.slice(from, paraEnd + 6) + `<w:p>${run(mark)}</w:p>`;
+    from = paraEnd + 6;
+  }
+  return out + xml.slice(from);
+}
+
+const run = (mark: string) => `<w:r><w:t>${mark}</w:t></w:r>`;
+
+/** Each tag `<name …/>` (or `<name …>`) in `xml` replaced by `replace(tag)`, in one indexOf pass (linear on any input). */
+function replaceTags(xml: string, name: string, replace: (tag: string) => string | undefined): string {
+  let out = '';
+  let from = 0;
+  for (let at = xml.indexOf(`<${name}`, from); at >= 0; at = xml.indexOf(`<${name}`, from)) {
+    const after = xml.charCodeAt(at + name.length + 1);
+    // `<w:br` must not match `<w:brx`: the name ends at a space, `/` or `>`.
+    const end = xml.indexOf('>', at);
+    if (end < 0) break;
+    if (after !== 32 && after !== 47 && after !== 62 && after !== 9 && after !== 10 && after !== 13) {
+      out += xml.slice(from, end + 1);
+      from = end + 1;
+      continue;
+    }
+    const tag = xml.slice(at, end + 1);
+    const replacement = replace(tag);
+    out += xml.slice(from, at) + (replacement ?? tag);
+    from = end + 1;
+  }
+  return out + xml.slice(from);
+}
+
+/** Whether a `w:pageBreakBefore` tag turns the property on (no value, or a true one). */
+const turnsOn = (tag: string) => !/w:val="(?:0|false|off)"/.test(tag);
+
+/**
+ * document.xml with each page break as a run of sentinel text mammoth keeps: rendered breaks in place, hard breaks in
+ * place, and a paragraph with `pageBreakBefore` starting with one. Undefined when it has none (no page numbers).
+ */
+export function markPageBreaks(xml: string): string | undefined {
+  const sectionCount = sections(xml).length;
+  if (
+    !xml.includes('lastRenderedPageBreak') &&
+    !xml.includes('w:type="page"') &&
+    !xml.includes('pageBreakBefore') &&
+    sectionCount < 2
+  )
+    return undefined;
+  let marked = replaceTags(markSections(xml), 'w:lastRenderedPageBreak', () => `<w:t>${RENDERED_BREAK}</w:t>`);
+  marked = replaceTags(marked, 'w:br', (tag) =>
+    tag.includes('w:type="page"') ? `<w:t>${HARD_BREAK}</w:t>` : undefined,
+  );
+  // pageBreakBefore sits in the paragraph's properties: its sentinel run goes right after them.
+  let out = '';
+  let from = 0;
+  let found = sectionCount > 1;
+  for (let at = marked.indexOf('<w:pageBreakBefore', from); at >= 0; at = marked.indexOf('<w:pageBreakBefore', from)) {
+    const end = marked.indexOf('>', at);
+    const close = end < 0 ? -1 : marked.indexOf('</w:pPr>', end);
+    if (close < 0) break;
+    const on = turnsOn(marked.slice(at, end + 1));
+    out += marked.slice(from, close + '</w:pPr>'.length) + (on ? run(HARD_BREAK) : '');
+    found ||= on;
+    from = close + '</w:pPr>'.length;
+  }
+  marked = out + marked.slice(from);
+  return marked === xml && !found ? undefined : marked;
+}
+
+/**
+ * The blocks with the sentinels taken out and a 1-based page on each: the page its first visible character is on.
+ * A rendered break right after a hard one (nothing visible between) is the same page turn, counted once. Blocks left
+ * empty (a paragraph that held only a break) are dropped. Returns the page count too.
+ */
+export function pagesFromMarks(blocks: readonly BlockDraft[]): { blocks: BlockDraft[]; pageCount: number } {
+  let page = 1;
+  let afterHard = false;
+  const out: BlockDraft[] = [];
+  for (const block of blocks) {
+    let text = '';
+    let start: number | undefined;
+    for (const c of block.text) {
+      if (c === HARD_BREAK || c === ODD_PAGE_BREAK || c === EVEN_PAGE_BREAK) {
+        // Right after another hard break with nothing visible between, a section break is that same page turn.
+        if (!afterHard || c === HARD_BREAK) page++;
+        if ((c === ODD_PAGE_BREAK && page % 2 === 0) || (c === EVEN_PAGE_BREAK && page % 2 === 1)) page++;
+        afterHard = true;
+      } else if (c === RENDERED_BREAK) {
+        if (!afterHard) page++;
+        afterHard = false;
+      } else {
+        text += c;
+        if (c.trim() !== '') {
+          start ??= page;
+          afterHard = false;
+        }
+      }
+    }
+    if (start !== undefined) out.push({ ...block, text, page: start });
+  }
+  return { blocks: out, pageCount: page };
+}

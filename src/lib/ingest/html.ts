@@ -234,12 +234,56 @@ function listLines(list: HtmlElement, depth: number, out: string[]): void {
   }
 }
 
+const BOLD_STYLE = /font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b/i;
+const isBold = (el: HtmlElement) => el.name === 'b' || el.name === 'strong' || BOLD_STYLE.test(el.attribs.style ?? '');
+/** Longest text read as a heading when only its boldness says so. */
+const BOLD_HEADING_CHARS = 100;
+
+/**
+ * The text of a short paragraph set wholly in bold (b, strong or a bold font-weight), else undefined. Reads at most
+ * 64 nodes and BOLD_HEADING_CHARS characters, so checking every paragraph stays linear.
+ */
+function boldHeadingText(block: HtmlElement): string | undefined {
+  let text = '';
+  let budget = 64;
+  const stack: [HtmlNode, boolean][] = [[block, isBold(block)]];
+  while (stack.length > 0) {
+    if (--budget < 0) return undefined;
+    const [node, bold] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (node.trim() === '') {
+        text += ' ';
+        continue;
+      }
+      if (!bold) return undefined;
+      text += node;
+      if (text.length > BOLD_HEADING_CHARS * 2) return undefined;
+      continue;
+    }
+    if (SKIP.has(node.name) || isHidden(node)) continue;
+    if (node.name === 'br') text += ' ';
+    else if (node !== block && (BLOCK.has(node.name) || node.name === 'table')) return undefined;
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i]!, bold || isBold(node)]);
+  }
+  const heading = collapseSpaces(text);
+  // A label ("Commission file number:"), a sentence, a parenthetical note or a bare number is not a heading.
+  if (heading.length < 2 || heading.length > BOLD_HEADING_CHARS || !/\p{L}/u.test(heading)) return undefined;
+  if (/[.,;:]$/.test(heading) || heading.startsWith('(')) return undefined;
+  return heading;
+}
+
 /** Walks content and emits blocks; inline text accumulates until a block boundary. */
 class BlockBuilder {
   readonly blocks: BlockDraft[] = [];
   private buffer = '';
-  /** Drop nav and aside: used inside a chosen main region. */
-  constructor(private readonly dropChrome: boolean) {}
+  /**
+   * dropChrome: drop nav and aside (used inside a chosen main region). boldHeadings: in a page without heading
+   * elements, read a short paragraph wholly in bold as a heading, so its passages get a heading path.
+   */
+  constructor(
+    private readonly dropChrome: boolean,
+    private readonly boldHeadings = false,
+  ) {}
 
   flush(): void {
     const text = this.buffer
@@ -264,10 +308,19 @@ class BlockBuilder {
       return;
     }
     const heading = /^h([1-6])$/.exec(name);
-    if (heading) {
+    if (heading || node.attribs.role === 'heading') {
       this.flush();
-      this.blocks.push({ kind: 'heading', level: Number(heading[1]), text: collapseSpaces(textOf(node)) });
+      const level = heading ? Number(heading[1]) : Math.min(6, Math.max(1, Number(node.attribs['aria-level']) || 2));
+      this.blocks.push({ kind: 'heading', level, text: collapseSpaces(textOf(node)) });
       return;
+    }
+    if (this.boldHeadings && (name === 'p' || name === 'div' || name === 'center')) {
+      const text = boldHeadingText(node);
+      if (text !== undefined) {
+        this.flush();
+        this.blocks.push({ kind: 'heading', level: 2, text });
+        return;
+      }
     }
     if (name === 'pre' || name === 'listing' || name === 'xmp' || name === 'plaintext') {
       this.flush();
@@ -333,11 +386,12 @@ function findFirst(root: HtmlElement, name: string): HtmlElement | undefined {
 /** HTML source to blocks and title; shared with DOCX (mammoth writes HTML). */
 export function htmlToBlocks(
   html: string,
-  opts: { preferMain?: boolean } = {},
+  opts: { preferMain?: boolean; boldHeadings?: boolean } = {},
 ): { blocks: BlockDraft[]; title?: string } {
   const root = parseHtmlTree(html);
   const { regions, isMain } = opts.preferMain === false ? { regions: [root], isMain: false } : mainRegions(root);
-  const builder = new BlockBuilder(isMain);
+  const hasHeadings = () => elements(root).some((el) => /^h[1-6]$/.test(el.name) || el.attribs.role === 'heading');
+  const builder = new BlockBuilder(isMain, opts.boldHeadings === true && !hasHeadings());
   for (const region of regions) {
     builder.walk(region);
     builder.flush();
@@ -364,7 +418,7 @@ export async function parseHtml(
   assertNotEmpty(bytes, fileName);
   const decoded = decodeText(bytes, sniffHtmlCharset(bytes));
   assertLooksLikeText(decoded.text, fileName);
-  const { blocks, title } = htmlToBlocks(decoded.text);
+  const { blocks, title } = htmlToBlocks(decoded.text, { boldHeadings: true });
   const doc = assemble(kind, title || fileStem(fileName), blocks, { warnings: decoded.warnings });
   if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
   return doc;

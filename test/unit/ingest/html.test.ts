@@ -1,7 +1,8 @@
 // HTML: scripts and handlers never surface, main content is preferred, headings/lists/tables keep their shape.
 import { describe, expect, it } from 'vitest';
+import { chunkDocument } from '../../../src/lib/ingest/chunker';
 import { parseHtml } from '../../../src/lib/ingest/html';
-import { expectOffsets, readFixture, utf8 } from './helpers';
+import { expectOffsets, readFixture, utf8, words } from './helpers';
 
 const html = (source: string, name = 'page.html') => parseHtml(utf8(source), name);
 
@@ -64,6 +65,40 @@ describe('parseHtml', () => {
       ),
     ).toBe(true);
     expect(tables.some((t) => t.text.includes('Common stock | GLXZ | OTCQB marketplace'))).toBe(true);
+  });
+
+  it('reads short wholly-bold paragraphs as headings in a page without heading elements, so passages get a path', async () => {
+    const doc = await html(
+      '<body><p><b>Shipping</b></p><p>We ship on weekdays from the harbour depot.</p>' +
+        '<p style="font-weight: 700">Returns <span>and refunds</span></p><p>Within thirty days of delivery.</p>' +
+        '<p><b>Note</b> that bold at the start of a sentence is not a heading.</p>' +
+        '<p><strong>Phone:</strong></p><p><b>(702) 939-3254</b></p><p><b>Bold sentences end with a full stop.</b></p></body>',
+    );
+    expect(doc.blocks.filter((b) => b.kind === 'heading').map((b) => [b.text, b.level])).toEqual([
+      ['Shipping', 2],
+      ['Returns and refunds', 2],
+    ]);
+    const chunks = await chunkDocument(doc, { maxTokens: 10, overlapTokens: 0, countTokens: words });
+    expect(chunks.find((c) => c.text.includes('thirty days'))?.headingPath).toEqual(['Returns and refunds']);
+  });
+
+  it('keeps bold paragraphs as text where the page has heading elements, and reads role=heading at its aria-level', async () => {
+    const tagged = await html('<h1>Guide</h1><p><b>Shipping</b></p><p>We ship daily.</p>');
+    expect(tagged.blocks.map((b) => b.kind)).toEqual(['heading', 'paragraph', 'paragraph']);
+    const aria = await html('<div role="heading" aria-level="3">Tides</div><p><b>Bold line</b></p><p>Text.</p>');
+    expect(aria.blocks.map((b) => [b.kind, b.level ?? null, b.text])).toEqual([
+      ['heading', 3, 'Tides'],
+      ['paragraph', null, 'Bold line'],
+      ['paragraph', null, 'Text.'],
+    ]);
+  });
+
+  it("gives the SEC filing's bold titles as headings", async () => {
+    const doc = await parseHtml(readFixture('example-10k-1p.html'), 'example-10k-1p.html');
+    expect(doc.blocks.filter((b) => b.kind === 'heading').map((b) => b.text)).toEqual([
+      'ANNUAL REPORT ON FORM 10-K FOR THE YEAR ENDED DECEMBER 31, 2021',
+      'TABLE OF CONTENTS',
+    ]);
   });
 
   it('never surfaces script, style, template, noscript or handler code', async () => {

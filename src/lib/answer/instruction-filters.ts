@@ -294,6 +294,12 @@ const KIND_ALIASES: Readonly<Record<string, DocumentKind>> = {
   powerpoint: 'pptx',
   ppt: 'pptx',
   opendocument: 'odt',
+  spreadsheets: 'spreadsheet',
+  excel: 'spreadsheet',
+  xlsx: 'spreadsheet',
+  ods: 'spreadsheet',
+  csv: 'spreadsheet',
+  tsv: 'spreadsheet',
 };
 
 function resolveKinds(values: readonly string[], dropped: DroppedFilter[]): DocumentKind[] {

@@ -1,5 +1,5 @@
 // ODS ingestion: content.xml's sheets (table:table) in order as tables, repeated rows and columns expanded within caps.
-// Hand-written on fflate + htmlparser2 like ODT: no maintained browser ODS reader short of SheetJS; adds ~1.5 kB gz.
+// Hand-written on fflate + htmlparser2 like ODT: the only browser ODS reader is SheetJS (see xlsx.ts); adds ~1.5 kB gz.
 import { Parser } from 'htmlparser2';
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem } from './assemble';

@@ -134,6 +134,8 @@ function sheetRows(xml: string, ctx: SheetContext): SheetRow[] {
   const rows: SheetRow[] = [];
   let rowN = 0;
   let cells: string[] | null = null;
+  /** Where a cell without a reference lies: just right of the previous cell, empty or not. */
+  let nextCol = 0;
   let cell: { col: number; type: string; style: number; value: string; inline: string } | null = null;
   let capture: 'v' | 'is' | null = null;
   let inIsT = false;
@@ -165,9 +167,11 @@ function sheetRows(xml: string, ctx: SheetContext): SheetRow[] {
         if (local === 'row') {
           rowN = Number(attribs.r) > 0 ? Number(attribs.r) : rowN + 1;
           cells = [];
+          nextCol = 0;
         } else if (local === 'c' && cells) {
           const ref = attribs.r ?? '';
-          const col = ref === '' ? cells.length : columnOf(ref);
+          const col = ref === '' ? nextCol : columnOf(ref);
+          nextCol = col + 1;
           cell = { col, type: attribs.t ?? 'n', style: Number(attribs.s ?? '0') || 0, value: '', inline: '' };
         } else if (cell && local === 'v') capture = 'v';
         else if (cell && local === 'is') capture = 'is';

@@ -56,6 +56,8 @@ describe('parseXlsx', () => {
             { xml: '<c r="REF" t="str"><f>CONCAT("a","b")</f><v>ab</v></c>' },
           ],
           [null, null, { xml: '<c r="REF" t="e"><f>1/0</f><v>#DIV/0!</v></c>' }],
+          // Cells without references follow one another, empty ones included.
+          [{ xml: '<c t="b"><v>1</v></c><c/><c t="inlineStr"><is><t>third</t></is></c>' }],
         ],
       },
     ]);
@@ -68,7 +70,7 @@ describe('parseXlsx', () => {
     const sheetName = Object.keys(files).find((n) => n.startsWith('xl/worksheets/'))!;
     files[sheetName] = strToU8(strFromU8(files[sheetName]!).replace('RICH', String(count)));
     const doc = await parseXlsx(zipSync(files), 'cells.xlsx');
-    expect(tables(doc)).toEqual(['# S', 'Row | A | B | C | D\n2 | Bold part | inline | 3 | ab\n3 |  |  | #DIV/0!']);
+    expect(tables(doc)).toEqual(['# S', 'Row | A | B | C | D\n2 | Bold part | inline | 3 | ab\n3 |  |  | #DIV/0!\n4 | TRUE |  | third']);
   });
 
   it('turns date-formatted numbers into ISO dates and times, and leaves other formats as numbers', async () => {

@@ -70,7 +70,10 @@ describe('parseXlsx', () => {
     const sheetName = Object.keys(files).find((n) => n.startsWith('xl/worksheets/'))!;
     files[sheetName] = strToU8(strFromU8(files[sheetName]!).replace('RICH', String(count)));
     const doc = await parseXlsx(zipSync(files), 'cells.xlsx');
-    expect(tables(doc)).toEqual(['# S', 'Row | A | B | C | D\n2 | Bold part | inline | 3 | ab\n3 |  |  | #DIV/0!\n4 | TRUE |  | third']);
+    expect(tables(doc)).toEqual([
+      '# S',
+      'Row | A | B | C | D\n2 | Bold part | inline | 3 | ab\n3 |  |  | #DIV/0!\n4 | TRUE |  | third',
+    ]);
   });
 
   it('turns date-formatted numbers into ISO dates and times, and leaves other formats as numbers', async () => {

@@ -121,6 +121,14 @@ test.describe('Spreadsheets', { tag: '@device-independent' }, () => {
     await expect(row).toContainText('Row | Lighthouse | Keeper | Lit');
     await expect(row).toContainText('48 | Bell Rock | Robert Stevenson | 1811');
     await expect(row).not.toContainText('2 | Skerry 1 |');
+    // The citation opens the workbook's text at that passage: its offsets hold the same header and row.
+    await page.getByRole('region', { name: 'Answer' }).getByRole('link', { name: 'Source 1' }).first().click();
+    const viewer = page.getByRole('dialog', { name: /\[1\] lights\.xlsx/ });
+    await expect(viewer.getByTestId('cited-span')).toBeInViewport();
+    const passage = viewer.locator('.passage');
+    await expect(passage).toContainText('Row | Lighthouse | Keeper | Lit');
+    await expect(passage).toContainText('48 | Bell Rock | Robert Stevenson | 1811');
+    await expect(passage).not.toContainText('2 | Skerry 1 |');
     expect(externalRequests).toEqual([]);
   });
 

@@ -132,7 +132,7 @@ test.describe('Spreadsheets', { tag: '@device-independent' }, () => {
     expect(externalRequests).toEqual([]);
   });
 
-  test('damaged .xlsx and .ods files each get their own message and the queue goes on', async ({
+  test('damaged .xlsx, .ods and .csv files each get their own message and the queue goes on', async ({
     page,
     externalRequests,
   }) => {
@@ -148,6 +148,7 @@ test.describe('Spreadsheets', { tag: '@device-independent' }, () => {
     await page.getByLabel('Add documents').setInputFiles([
       { name: 'broken.xlsx', mimeType: '', buffer: junk },
       { name: 'broken.ods', mimeType: '', buffer: Buffer.from(noContent) },
+      { name: 'broken.csv', mimeType: 'text/csv', buffer: junk },
       { name: 'crew.ods', mimeType: 'application/vnd.oasis.opendocument.spreadsheet', buffer: Buffer.from(good) },
     ]);
     await expect(queueRow(page, 'crew.ods')).toHaveText('crew.ods: added', { timeout: 120_000 });
@@ -159,6 +160,10 @@ test.describe('Spreadsheets', { tag: '@device-independent' }, () => {
     expect(broken('broken.ods')?.state).toBe('error');
     expect(codeOf(broken('broken.ods')!.message)).toBe('ODS_INVALID');
     expect(broken('broken.ods')!.message).toContain('content.xml');
+    // A CSV is text: bytes that are not text are named as such (one not valid as CSV is read as plain text).
+    expect(broken('broken.csv')?.state).toBe('error');
+    expect(codeOf(broken('broken.csv')!.message)).toBe('FILE_UNSUPPORTED_TYPE');
+    expect(broken('broken.csv')!.message).toContain('binary file');
     expect(externalRequests).toEqual([]);
   });
 });

@@ -4,9 +4,8 @@ import { Parser } from 'htmlparser2';
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem } from './assemble';
 import { openArchive, type ArchiveCodes } from './archive';
-import { cellText, SheetBudget, sheetBlocks, trimRow, type Sheet } from './sheet';
+import { cellText, SheetBudget, sheetBlocks, trimRow, type Sheet, type SpreadsheetOptions } from './sheet';
 import type { ParsedDocument } from './types';
-import type { SpreadsheetOptions } from './xlsx';
 import { findFirstXml, localName, parseXml, xmlText } from './xml';
 
 const ODS_CODES: ArchiveCodes = {

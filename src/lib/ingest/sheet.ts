@@ -1,5 +1,6 @@
 // Spreadsheets (XLSX, ODS, CSV) as text: each sheet a heading, its rows as table blocks that each repeat the header.
 import { AppError } from '../errors';
+import type { ZipFormatOptions } from './archive';
 import { collapseSpaces, type BlockDraft } from './assemble';
 
 /** Most cells (up to each row's last non-empty one) read from one file; past it the file is refused. */
@@ -17,6 +18,9 @@ export interface SheetLimits {
   maxCells?: number;
   maxRows?: number;
 }
+
+/** What the XLSX and ODS parsers take: the zip-bomb budget and the sheet limits. */
+export type SpreadsheetOptions = ZipFormatOptions & SheetLimits;
 
 /** One non-empty row: its 1-based number in the sheet and its cells' texts (empty ones kept, trailing ones dropped). */
 export interface SheetRow {

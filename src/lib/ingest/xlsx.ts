@@ -4,8 +4,8 @@
 import { Parser } from 'htmlparser2';
 import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
-import { openArchive, relationships, type ArchiveCodes, type ZipFormatOptions } from './archive';
-import { cellText, SheetBudget, sheetBlocks, trimRow, type SheetLimits, type SheetRow } from './sheet';
+import { openArchive, relationships, type ArchiveCodes } from './archive';
+import { cellText, SheetBudget, sheetBlocks, trimRow, type SheetRow, type SpreadsheetOptions } from './sheet';
 import type { ParsedDocument } from './types';
 import { attr, childElements, findAll, findFirstXml, localName, parseXml, xmlText } from './xml';
 
@@ -14,8 +14,6 @@ const XLSX_CODES: ArchiveCodes = {
   tooLarge: 'XLSX_TOO_LARGE_UNCOMPRESSED',
   cfbReason: 'it is password-protected or in the old .xls format; save it as an unprotected .xlsx and try again',
 };
-
-export type SpreadsheetOptions = ZipFormatOptions & SheetLimits;
 
 const WORKBOOK = 'xl/workbook.xml';
 /** Excel's last column (XFD): cells claiming to lie further right are not read. */

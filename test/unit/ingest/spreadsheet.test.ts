@@ -192,7 +192,11 @@ describe('parseOds', () => {
           '<table:table-cell office:value-type="date" office:date-value="2024-03-01T00:00:00"><text:p>01/03/24</text:p></table:table-cell>' +
           '<table:table-cell office:value-type="boolean" office:boolean-value="true"><text:p>WAHR</text:p></table:table-cell>' +
           '<table:table-cell office:value-type="percentage" office:value="0.25"><text:p>25%</text:p></table:table-cell></table:table-row>',
-      ) + odsTable('Second', [['x'], ['y']]);
+      ) +
+      odsTable('Second', [['x'], ['y']]).replace(
+        '<text:p>y</text:p>',
+        '<text:p>y</text:p></table:table-cell><table:table-cell office:value-type="date" office:date-value="2024-03-01T12:30:00"><text:p>1 Mar, 12:30</text:p>',
+      );
     const doc = await parseOds(makeOds(body, 'Inventory'), 'inv.ods');
     expectOffsets(doc);
     expect(doc.kind).toBe('spreadsheet');
@@ -201,7 +205,7 @@ describe('parseOds', () => {
       '# Stock',
       'Row | Item | Qty | When | Ok | Share\n2 | Rope (blue) | 3.14159265358979 | 2024-03-01 | TRUE | 25%',
       '# Second',
-      'Row | x\n2 | y',
+      'Row | x\n2 | y | 2024-03-01 12:30:00',
     ]);
   });
 
@@ -282,6 +286,9 @@ describe('parseCsv', () => {
     expect(broken.text).toBe('"Quoted, and never closed\n\nSecond paragraph.');
     const err = await failure(parseCsv(utf8('a,b,c\n1,2,3\n4,5,6'), 'x.csv', { maxCells: 8 }));
     expect(err.code).toBe('SPREADSHEET_TOO_LARGE');
+    const binary = Uint8Array.from({ length: 512 }, (_, i) => (i * 37 + 11) % 256);
+    const notText = await failure(parseCsv(binary, 'junk.csv'));
+    expect([notText.code, notText.details.type]).toEqual(['FILE_UNSUPPORTED_TYPE', 'binary file']);
   });
 });
 

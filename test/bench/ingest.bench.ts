@@ -1,4 +1,4 @@
-// Ingest throughput without models: parse + chunk (real bge-small tokenizer) of the shared PDFs and the Rust book, and EPUB/PPTX/ODT parsing against Markdown.
+// Ingest throughput without models: parse + chunk (real bge-small tokenizer) of the shared PDFs and the Rust book, and EPUB/PPTX/ODT/XLSX/ODS/CSV parsing against Markdown.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import {
 } from '../../src/lib/ingest';
 import { keywordCounts } from '../../src/lib/retrieval/keywords';
 import { emit, Group, round2 } from './report';
-import { makeEpub, makeOdt, makePptx } from '../unit/ingest/office-files';
+import { makeEpub, makeOds, makeOdt, makePptx, makeXlsx, odsTable, type XlsxCell } from '../unit/ingest/office-files';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** CI checks out ../shared beside the clone; LECTERN_SHARED overrides (as in the unit tests). */
@@ -255,7 +255,7 @@ describe(`ingest · the Rust book, ${book.length} Markdown files`, () => {
   corpusBench('ingest markdown', 'parse + chunk, the Rust book', book, 4, false);
 });
 
-// ── EPUB, PPTX, ODT and RTF against Markdown, the same text ───────────────────────────────────────────────────────────
+// ── EPUB, PPTX, ODT, RTF and spreadsheets against Markdown, the same text ──────────────────────────────────────────────
 /** The Rust book's first 40 files as paragraphs (blank-line separated), one chapter / slide / section each. */
 const sections = book.slice(0, 40).map((f) => ({
   title: f.name,
@@ -315,9 +315,68 @@ const formats: Input[] = [
         '}',
     ),
   },
+  // Spreadsheets: one sheet per section (CSV: one sheet), a row per paragraph under a "Section | Paragraph" header.
+  {
+    name: 'book.xlsx',
+    bytes: makeXlsx(
+      sections.map((x, i) => ({
+        name: `S${i + 1}`,
+        rows: [['Section', 'Paragraph'], ...x.paragraphs.map((p): XlsxCell[] => [x.title, p])],
+      })),
+    ),
+  },
+  {
+    name: 'book.ods',
+    bytes: makeOds(
+      sections
+        .map((x, i) => odsTable(`S${i + 1}`, [['Section', 'Paragraph'], ...x.paragraphs.map((p) => [x.title, p])]))
+        .join(''),
+    ),
+  },
+  {
+    name: 'book.csv',
+    bytes: new TextEncoder().encode(
+      [
+        'Section,Paragraph',
+        ...sections.flatMap((x) => x.paragraphs.map((p) => `${x.title},"${p.replace(/"/g, '""')}"`)),
+      ].join('\n'),
+    ),
+  },
 ];
 
-describe('ingest · EPUB, PPTX, ODT and RTF holding the same text as a Markdown file (the baseline)', () => {
+/** A typical numeric sheet: 20,000 rows of an id, a date-like label and six numbers (160,000 cells). */
+const GRID_ROWS = 20_000;
+const grid: string[][] = [
+  ['id', 'day', 'north', 'east', 'south', 'west', 'total', 'ratio'],
+  ...Array.from({ length: GRID_ROWS }, (_, r) => {
+    const v = [1, 2, 3, 4].map((k) => ((r * 7919 * k) % 10_000) / 10);
+    const total = v.reduce((a, b) => a + b, 0);
+    return [
+      `R${r + 1}`,
+      `2024-${String((r % 12) + 1).padStart(2, '0')}-01`,
+      ...v.map(String),
+      String(total),
+      (v[0]! / (total || 1)).toFixed(4),
+    ];
+  }),
+];
+const gridInputs: (Input & { label: string })[] = [
+  {
+    label: 'parse grid xlsx',
+    name: 'grid.xlsx',
+    bytes: makeXlsx([
+      { name: 'Grid', rows: grid.map((row, r) => (r === 0 ? row : row.map((c, k) => (k < 2 ? c : Number(c))))) },
+    ]),
+  },
+  { label: 'parse grid ods', name: 'grid.ods', bytes: makeOds(odsTable('Grid', grid)) },
+  {
+    label: 'parse grid csv',
+    name: 'grid.csv',
+    bytes: new TextEncoder().encode(grid.map((r) => r.join(',')).join('\n')),
+  },
+];
+
+describe('ingest · EPUB, PPTX, ODT, RTF, XLSX, ODS and CSV holding the same text as a Markdown file (the baseline)', () => {
   const g = new Group('ingest formats', { sections: sections.length });
   for (const input of formats) {
     g.add(
@@ -327,6 +386,16 @@ describe('ingest · EPUB, PPTX, ODT and RTF holding the same text as a Markdown 
       },
       { time: 800, iterations: 10, warmupIterations: 2 },
       { extra: () => ({ bytes: input.bytes.length }) },
+    );
+  }
+  for (const input of gridInputs) {
+    g.add(
+      input.label,
+      async () => {
+        await parseFile(input.bytes, input.name, '');
+      },
+      { time: 800, iterations: 5, warmupIterations: 1 },
+      { extra: () => ({ bytes: input.bytes.length, cells: grid.length * grid[0]!.length }) },
     );
   }
 });

@@ -1,9 +1,20 @@
-// EPUB, PPTX, ODT and RTF end to end: a cited slide says its page (slide number), a chapter or RTF section its heading path, and a damaged file of each format gets its own message while the queue moves on.
+// EPUB, PPTX, ODT, RTF and spreadsheets end to end: a cited slide says its page, a chapter or RTF section its heading
+// path, a spreadsheet row comes with its sheet and header; a damaged file of each format gets its own message and the queue goes on.
 import type { Page } from '@playwright/test';
 import { formatMessage } from '../../src/lib/errors/app-error';
-import { makeEpub, makeOdt, makePptx, type PptxSlide } from '../unit/ingest/office-files';
+import {
+  makeEpub,
+  makeOds,
+  makeOdt,
+  makePptx,
+  makeXlsx,
+  type PptxSlide,
+  type XlsxCell,
+} from '../unit/ingest/office-files';
+import { makeZip } from '../unit/ingest/zip-writer';
 import { expect, openApp, test } from './fixtures';
 import { useScriptedGenerator } from './harness/scripted';
+import { codeOf, queueRows } from './import-queue';
 
 const queueRow = (page: Page, name: string) =>
   page.locator('[aria-label="Import queue"] li').filter({ has: page.getByText(name, { exact: false }) });
@@ -68,6 +79,100 @@ test.describe('EPUB and PPTX', { tag: '@device-independent' }, () => {
     await expect(chapter).toContainText('[1] almanac.epub');
     await expect(chapter).toContainText('Spring › Lamps');
     expect(await page.evaluate(() => (window as { __lecternPwned?: number }).__lecternPwned)).toBeUndefined();
+    expect(externalRequests).toEqual([]);
+  });
+});
+
+/** Sixty lighthouses; row 48 alone is Bell Rock, far enough down that its passage is not the sheet's first. */
+const LIGHTS: XlsxCell[][] = [
+  ['Lighthouse', 'Keeper', 'Lit'],
+  ...Array.from({ length: 60 }, (_, i): XlsxCell[] =>
+    i === 46 ? ['Bell Rock', 'Robert Stevenson', 1811] : [`Skerry ${i + 1}`, `Assistant ${i + 1}`, 1850 + i],
+  ),
+];
+
+test.describe('Spreadsheets', { tag: '@device-independent' }, () => {
+  test('a cited spreadsheet row comes with its sheet name, header row and row number', async ({
+    page,
+    externalRequests,
+  }) => {
+    await useScriptedGenerator(page);
+    await openApp(page);
+    const book = makeXlsx([
+      {
+        name: 'Summary',
+        rows: [
+          ['Region', 'Lights'],
+          ['North Sea', 60],
+        ],
+      },
+      { name: 'Lights', rows: LIGHTS },
+    ]);
+    await page.getByLabel('Add documents').setInputFiles([
+      {
+        name: 'lights.xlsx',
+        mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        buffer: Buffer.from(book),
+      },
+      { name: 'tides.csv', mimeType: 'text/csv', buffer: Buffer.from('port;high water\nLeith;"06:12"\n') },
+    ]);
+    await expect(queueRow(page, 'lights.xlsx')).toHaveText('lights.xlsx: added', { timeout: 120_000 });
+    await expect(queueRow(page, 'tides.csv')).toHaveText('tides.csv: added', { timeout: 120_000 });
+
+    await ask(page, 'Keeper of the Bell Rock lighthouse?');
+    await expect(
+      page.getByRole('region', { name: 'Answer' }).getByRole('link', { name: 'Source 1' }).first(),
+    ).toBeVisible();
+    const row = sourceItems(page).first();
+    await expect(row).toContainText('[1] lights.xlsx');
+    await expect(row).toContainText('Lights');
+    // The passage starts with the header row although Bell Rock is far down the sheet, and names the row.
+    await expect(row).toContainText('Row | Lighthouse | Keeper | Lit');
+    await expect(row).toContainText('48 | Bell Rock | Robert Stevenson | 1811');
+    await expect(row).not.toContainText('2 | Skerry 1 |');
+    // The citation opens the workbook's text at that passage: its offsets hold the same header and row.
+    await page.getByRole('region', { name: 'Answer' }).getByRole('link', { name: 'Source 1' }).first().click();
+    const viewer = page.getByRole('dialog', { name: /\[1\] lights\.xlsx/ });
+    await expect(viewer.getByTestId('cited-span')).toBeInViewport();
+    const passage = viewer.locator('.passage');
+    await expect(passage).toContainText('Row | Lighthouse | Keeper | Lit');
+    await expect(passage).toContainText('48 | Bell Rock | Robert Stevenson | 1811');
+    await expect(passage).not.toContainText('2 | Skerry 1 |');
+    expect(externalRequests).toEqual([]);
+  });
+
+  test('damaged .xlsx, .ods and .csv files each get their own message and the queue goes on', async ({
+    page,
+    externalRequests,
+  }) => {
+    await openApp(page);
+    const junk = Buffer.from(Uint8Array.from({ length: 512 }, (_, i) => (i * 37 + 11) % 256));
+    const noContent = makeZip([
+      { name: 'mimetype', data: new TextEncoder().encode('application/vnd.oasis.opendocument.spreadsheet') },
+      { name: 'META-INF/manifest.xml', data: new TextEncoder().encode('<manifest/>') },
+    ]);
+    const good = makeOds(
+      '<table:table table:name="Crew"><table:table-row><table:table-cell office:value-type="string"><text:p>Name</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>Grace Darling</text:p></table:table-cell></table:table-row></table:table>',
+    );
+    await page.getByLabel('Add documents').setInputFiles([
+      { name: 'broken.xlsx', mimeType: '', buffer: junk },
+      { name: 'broken.ods', mimeType: '', buffer: Buffer.from(noContent) },
+      { name: 'broken.csv', mimeType: 'text/csv', buffer: junk },
+      { name: 'crew.ods', mimeType: 'application/vnd.oasis.opendocument.spreadsheet', buffer: Buffer.from(good) },
+    ]);
+    await expect(queueRow(page, 'crew.ods')).toHaveText('crew.ods: added', { timeout: 120_000 });
+    const rows = await queueRows(page);
+    const broken = (name: string) => rows.find((r) => r.name === name);
+    expect(broken('broken.xlsx')?.state).toBe('error');
+    expect(codeOf(broken('broken.xlsx')!.message)).toBe('XLSX_INVALID');
+    expect(broken('broken.xlsx')!.message).toContain('not a ZIP archive');
+    expect(broken('broken.ods')?.state).toBe('error');
+    expect(codeOf(broken('broken.ods')!.message)).toBe('ODS_INVALID');
+    expect(broken('broken.ods')!.message).toContain('content.xml');
+    // A CSV is text: bytes that are not text are named as such (one not valid as CSV is read as plain text).
+    expect(broken('broken.csv')?.state).toBe('error');
+    expect(codeOf(broken('broken.csv')!.message)).toBe('FILE_UNSUPPORTED_TYPE');
+    expect(broken('broken.csv')!.message).toContain('binary file');
     expect(externalRequests).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ export const INSTRUCTION_FILTERS_PROMPT = {
 
 /**
  * The document kinds as the v1 prompt lists them (frozen with it). The model's answer may still name any of
- * INGEST_KINDS (epub, pptx, odt came later) or an alias; resolveKinds accepts them all.
+ * INGEST_KINDS (epub, pptx, odt, spreadsheet came later) or an alias; resolveKinds accepts them all.
  */
 export const DOCUMENT_KINDS: readonly DocumentKind[] = ['pdf', 'docx', 'html', 'markdown', 'text'];
 
@@ -294,6 +294,12 @@ const KIND_ALIASES: Readonly<Record<string, DocumentKind>> = {
   powerpoint: 'pptx',
   ppt: 'pptx',
   opendocument: 'odt',
+  spreadsheets: 'spreadsheet',
+  excel: 'spreadsheet',
+  xlsx: 'spreadsheet',
+  ods: 'spreadsheet',
+  csv: 'spreadsheet',
+  tsv: 'spreadsheet',
 };
 
 function resolveKinds(values: readonly string[], dropped: DroppedFilter[]): DocumentKind[] {

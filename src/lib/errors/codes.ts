@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   FILE_EMPTY: '"{fileName}" is empty.',
   FILE_TOO_LARGE: '"{fileName}" is larger than the {limitMB} MB limit.',
   FILE_UNSUPPORTED_TYPE:
-    '"{fileName}" is a {type}, which Lectern cannot read. Lectern reads PDF, Word (.docx), PowerPoint (.pptx), OpenDocument text (.odt), RTF, EPUB, HTML, Markdown and plain text files.',
+    '"{fileName}" is a {type}, which Lectern cannot read. Lectern reads PDF, Word (.docx), PowerPoint (.pptx), OpenDocument text (.odt), RTF, Excel (.xlsx), OpenDocument spreadsheet (.ods), CSV, EPUB, HTML, Markdown and plain text files.',
   FILE_DUPLICATE: '"{fileName}" is already in your library as "{existing}".',
   FILE_DECODE_WARNING: 'Some bytes in the file were not valid text and were replaced.',
   PDF_PASSWORD_REQUIRED: 'This PDF is protected by a password.',
@@ -79,6 +79,12 @@ export const ERROR_CODES = {
   ODT_INVALID: '"{fileName}" is not an OpenDocument text Lectern can read ({reason}).',
   ODT_TOO_LARGE_UNCOMPRESSED: 'This OpenDocument text expands to an unreasonable size and was refused.',
   RTF_INVALID: '"{fileName}" is not an RTF document Lectern can read ({reason}).',
+  XLSX_INVALID: '"{fileName}" is not an Excel workbook Lectern can read ({reason}).',
+  XLSX_TOO_LARGE_UNCOMPRESSED: 'This Excel workbook expands to an unreasonable size and was refused.',
+  ODS_INVALID: '"{fileName}" is not an OpenDocument spreadsheet Lectern can read ({reason}).',
+  ODS_TOO_LARGE_UNCOMPRESSED: 'This OpenDocument spreadsheet expands to an unreasonable size and was refused.',
+  SPREADSHEET_TOO_LARGE:
+    '"{fileName}" has more than {limit} {unit}, the most Lectern reads from one spreadsheet. Split it into smaller files and add those.',
   NO_TEXT: 'No text could be extracted from "{fileName}".',
   STORAGE_FAILED: 'Saving to the browser storage failed.',
   STORAGE_UPGRADED_ELSEWHERE:

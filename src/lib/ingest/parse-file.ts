@@ -1,15 +1,18 @@
 // The one entry point for parsing: enforces the size limit, picks a parser by magic bytes, extension or MIME type.
 import { AppError } from '../errors';
 import { fileExtension } from './assemble';
+import { parseCsv } from './csv';
 import { parseDocx } from './docx';
 import { parseEpub } from './epub';
 import { parseHtml } from './html';
 import { parseMarkdown } from './markdown';
+import { parseOds } from './ods';
 import { parseOdt } from './odt';
 import { parsePdf, type PdfjsLoader } from './pdf';
 import { parsePptx } from './pptx';
 import { hasRtfMagic, parseRtf } from './rtf';
 import { parseText } from './text';
+import { parseXlsx } from './xlsx';
 import type { DocumentKind, ParsedDocument } from './types';
 import { entryData, isZip, readZipDirectory } from './zip';
 
@@ -22,7 +25,7 @@ export interface ParseOptions {
   loadPdfjs?: PdfjsLoader;
   /** Extra pdf.js getDocument parameters. */
   pdfDocumentParams?: Record<string, unknown>;
-  /** Zip-bomb guard for DOCX, EPUB, PPTX and ODT. Default 200 MB. */
+  /** Zip-bomb guard for DOCX, EPUB, PPTX, ODT, XLSX and ODS. Default 200 MB. */
   maxUncompressedBytes?: number;
 }
 
@@ -31,8 +34,28 @@ export const DEFAULT_MAX_BYTES = 200 * 1024 * 1024;
 const MARKDOWN_EXT = new Set(['md', 'markdown', 'mdown', 'mkd', 'mkdn', 'mdx', 'mdtext', 'mdwn']);
 const HTML_EXT = new Set(['html', 'htm', 'xhtml', 'xht', 'shtml']);
 const DOCX_EXT = new Set(['docx', 'docm', 'dotx', 'dotm']);
+/** Spreadsheets: all of kind 'spreadsheet', each read by its own parser. */
+type SheetFormat = 'xlsx' | 'ods' | 'csv';
+const SHEET_EXT: Record<string, SheetFormat> = {
+  xlsx: 'xlsx',
+  xlsm: 'xlsx',
+  xltx: 'xlsx',
+  xltm: 'xlsx',
+  ods: 'ods',
+  ots: 'ods',
+  csv: 'csv',
+  tsv: 'csv',
+  tab: 'csv',
+};
+const SHEET_MIME: Record<string, SheetFormat> = {
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.ms-excel.sheet.macroenabled.12': 'xlsx',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+  'text/csv': 'csv',
+  'text/tab-separated-values': 'csv',
+};
 /** The ZIP-based formats other than DOCX, by extension: a damaged file so named goes to its parser, which says why. */
-const ZIP_EXT_KIND: Record<string, DocumentKind> = {
+const ZIP_EXT_KIND: Record<string, Format> = {
   epub: 'epub',
   pptx: 'pptx',
   pptm: 'pptx',
@@ -46,13 +69,14 @@ const ZIP_MIMETYPE_KIND: Record<string, DocumentKind | string> = {
   'application/epub+zip': 'epub',
   'application/vnd.oasis.opendocument.text': 'odt',
   'application/vnd.oasis.opendocument.text-template': 'odt',
-  'application/vnd.oasis.opendocument.spreadsheet': 'OpenDocument spreadsheet (.ods)',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+  'application/vnd.oasis.opendocument.spreadsheet-template': 'ods',
   'application/vnd.oasis.opendocument.presentation': 'OpenDocument presentation (.odp)',
   'application/vnd.oasis.opendocument.graphics': 'OpenDocument drawing (.odg)',
 };
 const TEXT_EXT = new Set(
   (
-    'txt text log csv tsv json jsonl ndjson xml yaml yml toml ini cfg conf env properties rst adoc asciidoc org tex ' +
+    'txt text log json jsonl ndjson xml yaml yml toml ini cfg conf env properties rst adoc asciidoc org tex ' +
     'bib srt vtt nfo me readme js mjs cjs ts tsx jsx py rb rs go java kt kts scala c h cc cpp hpp cs swift m mm ' +
     'php pl pm lua r jl sh bash zsh fish ps1 bat sql css scss less sass vue svelte graphql gql proto diff patch ' +
     'dockerfile makefile cmake gradle ex exs erl hs ml clj dart zig nim'
@@ -63,8 +87,6 @@ const UNSUPPORTED_EXT: Record<string, string> = {
   doc: 'Word 97-2003 document (.doc)',
   pages: 'Pages document',
   xls: 'Excel workbook (.xls)',
-  xlsx: 'Excel workbook (.xlsx)',
-  ods: 'OpenDocument spreadsheet (.ods)',
   ppt: 'PowerPoint presentation (.ppt)',
   odp: 'OpenDocument presentation (.odp)',
   mobi: 'Mobipocket e-book',
@@ -73,7 +95,7 @@ const UNSUPPORTED_EXT: Record<string, string> = {
   ps: 'PostScript file',
 };
 
-const MIME_KIND: Record<string, DocumentKind> = {
+const MIME_KIND: Record<string, Format> = {
   'application/pdf': 'pdf',
   'application/x-pdf': 'pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
@@ -146,6 +168,7 @@ function zipKind(bytes: Uint8Array): DocumentKind | string {
     const entries = readZipDirectory(bytes);
     const names = entries.map((e) => e.name);
     if (names.some((n) => n.startsWith('word/'))) return 'docx';
+    if (names.includes('xl/workbook.xml')) return 'xlsx';
     if (names.some((n) => n.startsWith('xl/'))) return 'Excel workbook (.xlsx)';
     if (names.includes('ppt/presentation.xml')) return 'pptx';
     if (names.some((n) => n.startsWith('ppt/'))) return 'PowerPoint presentation (.pptx)';
@@ -177,48 +200,62 @@ function unsupported(fileName: string, type: string): AppError {
   return new AppError('FILE_UNSUPPORTED_TYPE', undefined, { fileName, type });
 }
 
+/** What detectFormat tells apart: the kinds, with spreadsheets split by the parser that reads them. */
+type Format = Exclude<DocumentKind, 'spreadsheet'> | SheetFormat;
+
 /**
  * Decides which parser reads the file. Content wins over names where it is unambiguous (a PDF or ZIP
  * signature); otherwise the extension, then the MIME type, then a look at the bytes. Throws
  * FILE_UNSUPPORTED_TYPE naming the type when none applies.
  */
-export function detectKind(bytes: Uint8Array, fileName: string, mimeType = ''): DocumentKind {
+function detectFormat(bytes: Uint8Array, fileName: string, mimeType = ''): Format {
   const ext = fileExtension(fileName);
   const mime = mimeType.split(';')[0]!.trim().toLowerCase();
+  const sheet = SHEET_EXT[ext] ?? SHEET_MIME[mime];
   if (hasPdfMagic(bytes)) return 'pdf';
   if (isZip(bytes)) {
     const kind = zipKind(bytes);
     if (kind === 'docx' || kind === 'epub' || kind === 'pptx' || kind === 'odt') return kind;
+    if (kind === 'xlsx' || kind === 'ods') return kind;
     // A damaged archive named .docx is a damaged Word file: let the DOCX parser say so (and so on for the others).
     if (DOCX_EXT.has(ext) || MIME_KIND[mime] === 'docx') return 'docx';
     const named = ZIP_EXT_KIND[ext] ?? MIME_KIND[mime];
     if (named === 'epub' || named === 'pptx' || named === 'odt') return named;
+    if (sheet === 'xlsx' || sheet === 'ods') return sheet;
     throw unsupported(fileName, kind);
   }
   if (startsWith(bytes, CFB)) {
     if (DOCX_EXT.has(ext)) return 'docx'; // encrypted .docx files are CFB containers; the parser explains
     if (ZIP_EXT_KIND[ext] === 'pptx') return 'pptx'; // so are encrypted .pptx files
+    if (sheet === 'xlsx') return 'xlsx'; // and encrypted .xlsx files
     throw unsupported(fileName, UNSUPPORTED_EXT[ext] ?? 'legacy Microsoft Office file');
   }
   if (hasRtfMagic(bytes)) return 'rtf';
   const binary = binaryFormatName(bytes);
   if (binary) throw unsupported(fileName, binary);
-  // Named as PDF, Word, EPUB, PowerPoint, ODT or RTF but not shaped like one: the parser reports the damage in its own terms.
+  // Named as PDF, Word, EPUB, PowerPoint, ODT, XLSX, ODS or RTF but not shaped like one: the parser reports the damage.
   if (ext === 'pdf') return 'pdf';
   if (DOCX_EXT.has(ext)) return 'docx';
   if (ZIP_EXT_KIND[ext]) return ZIP_EXT_KIND[ext];
+  if (SHEET_EXT[ext]) return SHEET_EXT[ext];
   if (ext === 'rtf') return 'rtf';
   if (UNSUPPORTED_EXT[ext]) throw unsupported(fileName, UNSUPPORTED_EXT[ext]);
   if (MARKDOWN_EXT.has(ext)) return 'markdown';
   if (HTML_EXT.has(ext)) return 'html';
   if (TEXT_EXT.has(ext)) return 'text';
-  const byMime = MIME_KIND[mime] ?? (mime.startsWith('text/') ? 'text' : undefined);
+  const byMime = sheet ?? MIME_KIND[mime] ?? (mime.startsWith('text/') ? 'text' : undefined);
   if (byMime) return byMime;
   if (looksLikeText(bytes)) {
     const head = new TextDecoder().decode(bytes.subarray(0, 1024)).trimStart().toLowerCase();
     return head.startsWith('<!doctype html') || head.startsWith('<html') ? 'html' : 'text';
   }
   throw unsupported(fileName, ext ? `.${ext} file` : mime ? `${mime} file` : 'file of unknown type');
+}
+
+/** The kind of document the file is, as detectFormat decides (xlsx, ods and csv are all spreadsheets). */
+export function detectKind(bytes: Uint8Array, fileName: string, mimeType = ''): DocumentKind {
+  const format = detectFormat(bytes, fileName, mimeType);
+  return format === 'xlsx' || format === 'ods' || format === 'csv' ? 'spreadsheet' : format;
 }
 
 /** Parses any supported file into a ParsedDocument; AppError with a specific code on bad input. */
@@ -235,7 +272,7 @@ export async function parseFile(
     throw new AppError('FILE_TOO_LARGE', undefined, { fileName, limitMB, bytes: bytes.length, limit: maxBytes });
   }
   const zipOpts = opts.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: opts.maxUncompressedBytes };
-  switch (detectKind(bytes, fileName, mimeType)) {
+  switch (detectFormat(bytes, fileName, mimeType)) {
     case 'pdf': {
       const pdfOpts: Parameters<typeof parsePdf>[2] = {};
       if (opts.password !== undefined) pdfOpts.password = opts.password;
@@ -253,6 +290,12 @@ export async function parseFile(
       return parseOdt(bytes, fileName, zipOpts);
     case 'rtf':
       return parseRtf(bytes, fileName);
+    case 'xlsx':
+      return parseXlsx(bytes, fileName, zipOpts);
+    case 'ods':
+      return parseOds(bytes, fileName, zipOpts);
+    case 'csv':
+      return parseCsv(bytes, fileName);
     case 'html':
       return parseHtml(bytes, fileName);
     case 'markdown':

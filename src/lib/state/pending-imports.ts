@@ -27,7 +27,7 @@ export const MAX_ATTEMPTS = 2;
  * where the next start tries it again.
  */
 export function endsPending(code: ErrorCode): boolean {
-  return /^(FILE|PDF|DOCX|EPUB|PPTX|ODT|RTF)_/.test(code) || code === 'NO_TEXT';
+  return /^(FILE|PDF|DOCX|EPUB|PPTX|ODT|RTF|XLSX|ODS|SPREADSHEET)_/.test(code) || code === 'NO_TEXT';
 }
 /** Files written per transaction: a few puts at a time, so the first import starts soon and the tab stays responsive. */
 export const PENDING_BATCH = 100;

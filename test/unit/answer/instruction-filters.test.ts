@@ -116,15 +116,18 @@ describe('parseInstructionFilters', () => {
   });
 
   it('maps file-type aliases and drops unknown kinds', () => {
-    const f = ok('{"kinds": ["PDF", ".md", "word", "pdfs", "spreadsheet"]}');
+    const f = ok('{"kinds": ["PDF", ".md", "word", "pdfs", "video"]}');
     expect(f.filters.kinds).toEqual(['pdf', 'markdown', 'docx']);
-    expect(f.dropped).toEqual([{ field: 'kinds', value: 'spreadsheet', reason: 'unknown-kind' }]);
+    expect(f.dropped).toEqual([{ field: 'kinds', value: 'video', reason: 'unknown-kind' }]);
   });
 
   it('takes the kinds added after the v1 prompt, by name and by alias', () => {
     const f = ok('{"kinds": ["EPUB", "slides", "PowerPoint", "ebook", ".odt", "presentation"]}');
     expect(f.filters.kinds).toEqual(['epub', 'pptx', 'odt']);
     expect(f.dropped).toEqual([]);
+    const sheets = ok('{"kinds": ["spreadsheet", "Excel", ".csv", "ods"]}');
+    expect(sheets.filters.kinds).toEqual(['spreadsheet']);
+    expect(sheets.dropped).toEqual([]);
   });
 
   it('reads a year or a month as its first or last day, and drops invalid dates', () => {

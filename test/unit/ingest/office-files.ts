@@ -1,4 +1,4 @@
-// Small EPUB, PPTX and ODT files built at test time with fflate, free of vitest so e2e specs can use them too.
+// Small EPUB, PPTX, ODT, XLSX and ODS files built at test time with fflate, free of vitest so e2e specs can use them too.
 import { strToU8, zipSync, type Zippable } from 'fflate';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -121,4 +121,122 @@ export function makeOdt(body: string, title?: string): Uint8Array {
     );
   }
   return zipSync(files);
+}
+
+/** An XLSX cell: a string (shared), a number, a boolean, or a raw cell with its attributes and inner XML. */
+export type XlsxCell = string | number | boolean | null | { xml: string };
+
+export interface XlsxSheet {
+  name: string;
+  /** Rows from row 1 down; null cells are left out (a gap). */
+  rows: XlsxCell[][];
+  state?: 'hidden' | 'veryHidden';
+}
+
+const colName = (i: number): string =>
+  (i < 26 ? '' : colName(Math.floor(i / 26) - 1)) + String.fromCharCode(65 + (i % 26));
+
+/**
+ * A workbook whose sheet files are numbered in reverse of the workbook's order (so a reader that sorts by file name
+ * gets it wrong). Strings go to sharedStrings.xml; styles.xml has style 1 = built-in date (14), 2 = custom
+ * "dd/mm/yyyy hh:mm", 3 = custom '0.0 "days"' (not a date).
+ */
+export function makeXlsx(sheets: XlsxSheet[], opts: { title?: string; date1904?: boolean } = {}): Uint8Array {
+  const strings: string[] = [];
+  const sst = (s: string) => {
+    const at = strings.indexOf(s);
+    return at >= 0 ? at : strings.push(s) - 1;
+  };
+  const NS =
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+  const file = (i: number) => `sheet${sheets.length - i}.xml`;
+  const files: Zippable = {
+    '[Content_Types].xml': strToU8(
+      '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+    ),
+    'xl/workbook.xml': strToU8(
+      `<?xml version="1.0"?><workbook ${NS}><workbookPr${opts.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets
+        .map(
+          (s, i) =>
+            `<sheet name="${esc(s.name)}" sheetId="${i + 1}"${s.state ? ` state="${s.state}"` : ''} r:id="rId${i + 1}"/>`,
+        )
+        .join('')}</sheets></workbook>`,
+    ),
+    'xl/_rels/workbook.xml.rels': strToU8(
+      `<?xml version="1.0"?><Relationships ${REL_NS}>${sheets
+        .map((_, i) => `<Relationship Id="rId${i + 1}" Type="${REL_TYPE}/worksheet" Target="worksheets/${file(i)}"/>`)
+        .join(
+          '',
+        )}<Relationship Id="rS" Type="${REL_TYPE}/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rY" Type="${REL_TYPE}/styles" Target="/xl/styles.xml"/></Relationships>`,
+    ),
+    'xl/styles.xml': strToU8(
+      `<?xml version="1.0"?><styleSheet ${NS}><numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy\\ hh:mm"/><numFmt numFmtId="165" formatCode="0.0&quot; days&quot;"/></numFmts><cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="165" applyNumberFormat="1"/></cellXfs></styleSheet>`,
+    ),
+  };
+  sheets.forEach((s, i) => {
+    const rows = s.rows
+      .map((row, r) => {
+        const cells = row
+          .map((c, k) => {
+            const ref = `${colName(k)}${r + 1}`;
+            if (c === null) return '';
+            if (typeof c === 'string') return `<c r="${ref}" t="s"><v>${sst(c)}</v></c>`;
+            if (typeof c === 'number') return `<c r="${ref}"><v>${c}</v></c>`;
+            if (typeof c === 'boolean') return `<c r="${ref}" t="b"><v>${c ? 1 : 0}</v></c>`;
+            return c.xml.replace('REF', ref);
+          })
+          .join('');
+        return `<row r="${r + 1}">${cells}</row>`;
+      })
+      .join('');
+    files[`xl/worksheets/${file(i)}`] = strToU8(
+      `<?xml version="1.0"?><worksheet ${NS}><sheetData>${rows}</sheetData></worksheet>`,
+    );
+  });
+  files['xl/sharedStrings.xml'] = strToU8(
+    `<?xml version="1.0"?><sst ${NS} count="${strings.length}">${strings.map((s) => `<si><t xml:space="preserve">${esc(s)}</t></si>`).join('')}</sst>`,
+  );
+  if (opts.title !== undefined) {
+    files['docProps/core.xml'] = strToU8(
+      `<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>${esc(opts.title)}</dc:title></cp:coreProperties>`,
+    );
+  }
+  return zipSync(files);
+}
+
+/** An ODS whose office:spreadsheet holds `body` (table:table elements; prefixes table:, text:, office:). */
+export function makeOds(body: string, title?: string): Uint8Array {
+  const ns =
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"';
+  const files: Zippable = {
+    mimetype: [strToU8('application/vnd.oasis.opendocument.spreadsheet'), { level: 0 }],
+    'META-INF/manifest.xml': strToU8(
+      '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>',
+    ),
+    'content.xml': strToU8(
+      `<?xml version="1.0"?><office:document-content ${ns}><office:body><office:spreadsheet>${body}</office:spreadsheet></office:body></office:document-content>`,
+    ),
+  };
+  if (title !== undefined) {
+    files['meta.xml'] = strToU8(
+      `<?xml version="1.0"?><office:document-meta ${ns}><office:meta><dc:title>${esc(title)}</dc:title></office:meta></office:document-meta>`,
+    );
+  }
+  return zipSync(files);
+}
+
+/** An ODS table: rows of plain string cells (null for an empty cell). */
+export function odsTable(name: string, rows: (string | null)[][]): string {
+  return `<table:table table:name="${esc(name)}">${rows
+    .map(
+      (row) =>
+        `<table:table-row>${row
+          .map((c) =>
+            c === null
+              ? '<table:table-cell/>'
+              : `<table:table-cell office:value-type="string"><text:p>${esc(c)}</text:p></table:table-cell>`,
+          )
+          .join('')}</table:table-row>`,
+    )
+    .join('')}</table:table>`;
 }

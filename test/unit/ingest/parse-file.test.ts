@@ -48,9 +48,9 @@ describe('parseFile', () => {
     expect(err.message).toContain('PNG image');
     expect(err.details.type).toBe('PNG image');
 
-    const xlsx = makeZip([{ name: 'xl/workbook.xml', data: utf8('<workbook/>') }]);
-    err = await failure(parse(xlsx, 'budget.xlsx'));
-    expect(err.message).toContain('Excel workbook (.xlsx)');
+    const xls = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Uint8Array(100)]);
+    err = await failure(parse(xls, 'budget.xls'));
+    expect(err.message).toContain('Excel workbook (.xls)');
 
     const doc = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Uint8Array(100)]);
     err = await failure(parse(doc, 'old.doc'));
@@ -74,11 +74,18 @@ describe('parseFile', () => {
     expect((await parse(epub, 'b.epub', 'application/epub+zip')).text).toBe('Chapter text.');
     expect((await parse(pptx, 'd.pptx')).blocks[0]).toMatchObject({ text: 'Slide text', page: 1 });
     expect((await parse(odt, 'o.odt')).kind).toBe('odt');
+    // An OpenDocument spreadsheet goes to the ODS parser by its mimetype, which names what it lacks.
     const ods = makeZip([
       { name: 'mimetype', data: utf8('application/vnd.oasis.opendocument.spreadsheet') },
       { name: 'META-INF/manifest.xml', data: utf8('<manifest/>') },
     ]);
-    expect((await failure(parse(ods, 'sheet.ods'))).message).toContain('OpenDocument spreadsheet (.ods)');
+    const odsErr = await failure(parse(ods, 'sheet.bin'));
+    expect([odsErr.code, odsErr.details.reason]).toEqual(['ODS_INVALID', 'a ZIP archive without content.xml']);
+    const odp = makeZip([
+      { name: 'mimetype', data: utf8('application/vnd.oasis.opendocument.presentation') },
+      { name: 'META-INF/manifest.xml', data: utf8('<manifest/>') },
+    ]);
+    expect((await failure(parse(odp, 'talk.odp'))).message).toContain('OpenDocument presentation (.odp)');
   });
 
   it('lets the named parser report damage in its own terms', async () => {

@@ -219,7 +219,7 @@ describe('followInstruction', () => {
   it('values the model invents are dropped; an instruction with no constraint gives no chips and no note', async () => {
     const { views, guided } = await follow(
       'prefer clear answers',
-      '{"documents": ["no-such.pdf"], "kinds": ["spreadsheet"], "from": "2021-02-30", "exclude": []}',
+      '{"documents": ["no-such.pdf"], "kinds": ["video"], "from": "2021-02-30", "exclude": []}',
     );
     expect(views).toEqual([{ text: 'prefer clear answers', chips: [], note: null }]);
     expect(guided.filters).toEqual({});

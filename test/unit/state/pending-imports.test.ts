@@ -254,10 +254,11 @@ describe('endsPending', () => {
   it('ends the stored copy for faults of the file, keeps it for faults of the app or the browser', () => {
     for (const code of ['FILE_TOO_LARGE', 'FILE_UNSUPPORTED_TYPE', 'PDF_INVALID', 'DOCX_INVALID', 'NO_TEXT'] as const)
       expect(endsPending(code), code).toBe(true);
-    // Every parser's own codes: a damaged e-book, deck or OpenDocument file is the file's fault too.
-    for (const format of ['DOCX', 'EPUB', 'PPTX', 'ODT'] as const)
+    // Every parser's own codes: a damaged e-book, deck, spreadsheet or OpenDocument file is the file's fault too.
+    for (const format of ['DOCX', 'EPUB', 'PPTX', 'ODT', 'XLSX', 'ODS'] as const)
       for (const code of [`${format}_INVALID`, `${format}_TOO_LARGE_UNCOMPRESSED`] as const)
         expect(endsPending(code), code).toBe(true);
+    expect(endsPending('SPREADSHEET_TOO_LARGE')).toBe(true);
     for (const code of ['STORAGE_QUOTA', 'STORAGE_FAILED', 'MODEL_NOT_FOUND', 'WORKER_CRASHED', 'UNKNOWN'] as const)
       expect(endsPending(code), code).toBe(false);
   });

@@ -13,6 +13,8 @@ export interface PdfjsPage {
   getTextContent(
     params?: Record<string, unknown>,
   ): Promise<{ items: ReadonlyArray<PdfjsTextItem | { type: string }>; styles?: PdfjsTextStyles }>;
+  /** The page's drawing operations (asked only of pages without text, to tell a scan from a blank page). */
+  getOperatorList?(): Promise<{ fnArray: ArrayLike<number> }>;
   cleanup(): unknown;
 }
 export interface PdfjsDocument {
@@ -23,7 +25,24 @@ export interface PdfjsDocument {
 }
 export interface PdfjsModule {
   getDocument(src: Record<string, unknown>): { promise: Promise<PdfjsDocument>; destroy(): Promise<void> };
+  /** pdf.js's operation codes by name. */
+  OPS?: Record<string, number>;
 }
+
+/** Whether a page without text draws an image: a scanned page, not a blank one. */
+async function drawsImage(page: PdfjsPage, ops: Record<string, number> | undefined): Promise<boolean> {
+  if (!ops || !page.getOperatorList) return false;
+  const images = new Set(
+    Object.entries(ops)
+      .filter(([name]) => /^paint.*Image/.test(name))
+      .map(([, code]) => code),
+  );
+  const { fnArray } = await page.getOperatorList();
+  for (let i = 0; i < fnArray.length; i++) if (images.has(fnArray[i]!)) return true;
+  return false;
+}
+
+const hasText = (rows: Box[][]) => rows.some((row) => row.some((box) => /[\p{L}\p{N}]/u.test(box.text)));
 export type PdfjsLoader = () => Promise<PdfjsModule>;
 
 export interface PdfOptions {
@@ -105,13 +124,17 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
     const warnings: ErrorCode[] = [];
     const pages: { page: number; rows: Box[][]; rotated: string[] }[] = [];
     let failedPages = 0;
+    let scannedPages = 0;
+    const ops = pdfjs.OPS;
     for (let n = 1; n <= doc.numPages; n++) {
       try {
         const page = await doc.getPage(n);
         const content = await page.getTextContent({ includeMarkedContent: false });
-        page.cleanup();
         const { boxes, rotated } = boxesOf(content.items, content.styles);
-        pages.push({ page: n, rows: rowsOf(boxes), rotated });
+        const rows = rowsOf(boxes);
+        if (!hasText(rows) && (await drawsImage(page, ops).catch(() => false))) scannedPages++;
+        page.cleanup();
+        pages.push({ page: n, rows, rotated });
       } catch {
         // A damaged page should not cost the rest of the document.
         failedPages++;
@@ -121,6 +144,8 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
       throw new AppError('PDF_INVALID', undefined, { fileName, reason: 'no page could be read' });
     }
     if (failedPages > 0) warnings.push('PDF_PAGES_SKIPPED');
+    // Some pages are pictures of text: the rest is added, and the user is told those pages' text is missing.
+    if (scannedPages > 0 && scannedPages + failedPages < doc.numPages) warnings.push('PDF_PAGES_SCANNED');
 
     dropRunningLines(pages);
 

@@ -51,8 +51,11 @@ export interface PdfText {
   bold?: boolean;
 }
 
-/** Writes a minimal PDF (Helvetica and Helvetica-Bold, one content stream per page, US Letter) with text at given positions. */
-export function makePdf(pages: PdfText[][]): Uint8Array {
+/**
+ * Writes a minimal PDF (Helvetica and Helvetica-Bold, one content stream per page, US Letter) with text at given
+ * positions; `raw[i]`, when given, is appended to page i's content stream as is (an inline image, say).
+ */
+export function makePdf(pages: PdfText[][], raw: readonly (string | undefined)[] = []): Uint8Array {
   const objects: string[] = [];
   const pageIds = pages.map((_, i) => 4 + i * 2);
   objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
@@ -60,9 +63,10 @@ export function makePdf(pages: PdfText[][]): Uint8Array {
   objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>';
   pages.forEach((texts, i) => {
     const esc = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
-    const stream = texts
-      .map((t) => `BT /${t.bold ? 'F2' : 'F1'} ${t.size ?? 10} Tf ${t.x} ${t.y} Td (${esc(t.text)}) Tj ET`)
-      .join('\n');
+    const stream = [
+      ...texts.map((t) => `BT /${t.bold ? 'F2' : 'F1'} ${t.size ?? 10} Tf ${t.x} ${t.y} Td (${esc(t.text)}) Tj ET`),
+      ...(raw[i] === undefined ? [] : [raw[i]]),
+    ].join('\n');
     objects[pageIds[i]!] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >> >> >> /Contents ${pageIds[i]! + 1} 0 R >>`;
     objects[pageIds[i]! + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;

@@ -154,6 +154,22 @@ describe('parsePdf failures and protection', () => {
     expect(doc.text).toContain('Deep Learning Based Document Image Analysis');
   });
 
+  it('warns when some pages are scanned images without text, but not for blank pages', async () => {
+    // A 2x2 grey inline image scaled over the page: what a scanner writes, minus the resolution.
+    const scan = 'q 612 0 0 792 0 0 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x80\x40\x20\x10 EI Q';
+    const text = [{ x: 72, y: 700, text: 'Minutes of the harbour board.' }];
+    const more = [{ x: 72, y: 600, text: 'The dredger returns in May.' }];
+    const mixed = await parsePdf(makePdf([text, [], more], [undefined, scan]), 'mixed.pdf', { loadPdfjs });
+    expect(mixed.warnings).toContain('PDF_PAGES_SCANNED');
+    expect(mixed.pageCount).toBe(3);
+    const blank = await parsePdf(makePdf([text, [], more]), 'blank.pdf', { loadPdfjs });
+    expect(blank.warnings).not.toContain('PDF_PAGES_SCANNED');
+    // Every page scanned is still refused as a whole, as before.
+    expect((await failure(parsePdf(makePdf([[], []], [scan, scan]), 'scan.pdf', { loadPdfjs }))).code).toBe(
+      'PDF_NO_TEXT',
+    );
+  });
+
   it('says an image-only PDF has no text', async () => {
     expect((await failure(parsePdf(readFixture('single_table.pdf'), 'single_table.pdf', { loadPdfjs }))).code).toBe(
       'PDF_NO_TEXT',

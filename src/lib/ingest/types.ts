@@ -2,7 +2,18 @@
 import type { ErrorCode } from '../errors';
 
 /** Every kind of document ingestion reads; the one list that storage, imports and filters check kinds against. */
-export const INGEST_KINDS = ['pdf', 'docx', 'epub', 'pptx', 'odt', 'rtf', 'spreadsheet', 'html', 'markdown', 'text'] as const;
+export const INGEST_KINDS = [
+  'pdf',
+  'docx',
+  'epub',
+  'pptx',
+  'odt',
+  'rtf',
+  'spreadsheet',
+  'html',
+  'markdown',
+  'text',
+] as const;
 
 export type DocumentKind = (typeof INGEST_KINDS)[number];
 

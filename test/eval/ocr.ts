@@ -11,7 +11,7 @@ import { cer, normalise } from './cer';
 const require = createRequire(import.meta.url);
 
 const USAGE =
-  'usage: eval:ocr --pdf <file> [--pages 1-3] [--scale 3] [--model best_int|standard] [--truth <text file>] [--psm 3] [--show]\n' +
+  'usage: eval:ocr --pdf <file> [--pages 1-3] [--scale 2] [--model best_int|standard] [--truth <text file>] [--psm 3] [--show]\n' +
   "  Without --truth each page is scored against the app's reading of its text layer (a text PDF rendered and read back);\n" +
   '  with it, the recognised text of all pages is scored against the file (a scanned PDF transcribed by hand).';
 
@@ -38,7 +38,7 @@ function parseArgs(argv: string[]): Args {
   return {
     pdf,
     ...(range && { pages: [range[0]!, range[1] ?? range[0]!] as [number, number] }),
-    scale: Number(get('scale') ?? '3'),
+    scale: Number(get('scale') ?? '2'),
     psm: (get('psm') ?? PSM.AUTO) as PSM,
     model,
     ...(get('truth') && { truth: get('truth') }),

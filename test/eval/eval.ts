@@ -1012,7 +1012,15 @@ async function deepMain(
       ...(cache && { cache }),
       log: note,
     });
-    printLine({ dataset: data.name, mode: args.mode, deep: result, models: args.models, generator: model });
+    printLine({
+      dataset: data.name,
+      mode: args.mode,
+      // A split run's line says which sampled queries it judged, so it is not read as the whole n.
+      ...(args.deepSkip !== undefined && { deep_skip: args.deepSkip, deep_of: args.deep }),
+      deep: result,
+      models: args.models,
+      generator: model,
+    });
   };
   return withGenerator(args, backends, openBrowser, run);
 }

@@ -1,7 +1,7 @@
 // DOCX page numbers: marks Word's page breaks in document.xml as sentinel text mammoth carries through, then turns the sentinels in the blocks into page numbers.
 import type { BlockDraft } from './assemble';
 
-/** An author's page break (`w:br w:type="page"`, `w:pageBreakBefore`): the next text starts a page. */
+/** An author's page break (`w:br w:type="page"`): the next text starts a page. */
 export const HARD_BREAK = '\uE000';
 /** Where Word's last layout ended a page (`w:lastRenderedPageBreak`); right after a hard break it is the same page. */
 export const RENDERED_BREAK = '\uE001';
@@ -15,21 +15,32 @@ function sectionMark(type: string | undefined): string | undefined {
   return type === 'oddPage' ? ODD_PAGE_BREAK : type === 'evenPage' ? EVEN_PAGE_BREAK : HARD_BREAK;
 }
 
-/** Each `w:sectPr`: where it ends and its start type. The last is the body's own; the others end their paragraph's section. */
+/** The value of `w:val="…"` in one tag, if any. */
+function valOf(tag: string): string | undefined {
+  const at = tag.indexOf('w:val="');
+  if (at < 0) return undefined;
+  const end = tag.indexOf('"', at + 7);
+  return end < 0 ? undefined : tag.slice(at + 7, end);
+}
+
+/**
+ * Each `w:sectPr`: where it ends and its start type. The last is the body's own; the others end their paragraph's
+ * section. Every search moves forward from the last, so this is linear however the sections are written.
+ */
 function sections(xml: string): { end: number; type: string | undefined }[] {
   const found: { end: number; type: string | undefined }[] = [];
+  let typeAt = 0;
   for (let at = xml.indexOf('<w:sectPr'); at >= 0; at = xml.indexOf('<w:sectPr', at + 1)) {
     const tagEnd = xml.indexOf('>', at);
     if (tagEnd < 0) break;
     const selfClosing = xml.charCodeAt(tagEnd - 1) === 47;
     const close = selfClosing ? tagEnd : xml.indexOf('</w:sectPr>', tagEnd);
     if (close < 0) break;
-    const typeAt = xml.indexOf('<w:type ', tagEnd);
+    if (typeAt >= 0 && typeAt < tagEnd) typeAt = xml.indexOf('<w:type ', tagEnd);
     let type: string | undefined;
     if (!selfClosing && typeAt >= 0 && typeAt < close) {
-      const valAt = xml.indexOf('w:val="', typeAt);
-      const valEnd = valAt < 0 ? -1 : xml.indexOf('"', valAt + 7);
-      if (valAt >= 0 && valEnd >= 0 && valEnd < close) type = xml.slice(valAt + 7, valEnd);
+      const typeEnd = xml.indexOf('>', typeAt);
+      if (typeEnd >= 0 && typeEnd < close) type = valOf(xml.slice(typeAt, typeEnd));
     }
     found.push({ end: close, type });
     at = close;
@@ -41,15 +52,15 @@ function sections(xml: string): { end: number; type: string | undefined }[] {
  * A section ends with the paragraph holding its `w:sectPr`; how the next one starts is in the next `w:sectPr`. After
  * each such paragraph, a paragraph holding that start's sentinel.
  */
-function markSections(xml: string): string {
-  const found = sections(xml);
+function markSections(xml: string, found: readonly { end: number; type: string | undefined }[]): string {
   let out = '';
   let from = 0;
+  let paraEnd = 0;
   for (let i = 0; i + 1 < found.length; i++) {
-    const mark = sectionMark(found[i + 1]!.type);
-    const paraEnd = xml.indexOf('</w:p>', found[i]!.end);
+    if (paraEnd >= 0 && paraEnd < found[i]!.end) paraEnd = xml.indexOf('</w:p>', found[i]!.end);
     if (paraEnd < 0) break;
-    if (mark === undefined || paraEnd + 6 < from) continue;
+    const mark = sectionMark(found[i + 1]!.type);
+    if (mark === undefined || paraEnd + 6 <= from) continue;
     out += xml.slice(from, paraEnd + 6) + `<w:p>${run(mark)}</w:p>`;
     from = paraEnd + 6;
   }
@@ -80,41 +91,24 @@ function replaceTags(xml: string, name: string, replace: (tag: string) => string
   return out + xml.slice(from);
 }
 
-/** Whether a `w:pageBreakBefore` tag turns the property on (no value, or a true one). */
-const turnsOn = (tag: string) => !/w:val="(?:0|false|off)"/.test(tag);
+/** The sentinels, at the start of the Private Use Area; a document already using them is not paged. */
+const SENTINELS = /[\uE000-\uE003]/;
 
 /**
- * document.xml with each page break as a run of sentinel text mammoth keeps: rendered breaks in place, hard breaks in
- * place, and a paragraph with `pageBreakBefore` starting with one. Undefined when it has none (no page numbers).
+ * document.xml with each page break as a run of sentinel text mammoth keeps: Word's rendered breaks, hard breaks and
+ * section starts in place. Undefined when the file holds no rendered break: only a file Word laid out says where its
+ * pages turn (an export from elsewhere with one section break is not a two-page document), and such a file is cited
+ * by section instead. A rendered break follows every hard break and section start that has text after it, so those
+ * count only where a page is left blank (pagesFromMarks).
  */
 export function markPageBreaks(xml: string): string | undefined {
-  const sectionCount = sections(xml).length;
-  if (
-    !xml.includes('lastRenderedPageBreak') &&
-    !xml.includes('w:type="page"') &&
-    !xml.includes('pageBreakBefore') &&
-    sectionCount < 2
-  )
-    return undefined;
-  let marked = replaceTags(markSections(xml), 'w:lastRenderedPageBreak', () => `<w:t>${RENDERED_BREAK}</w:t>`);
-  marked = replaceTags(marked, 'w:br', (tag) =>
-    tag.includes('w:type="page"') ? `<w:t>${HARD_BREAK}</w:t>` : undefined,
+  if (!xml.includes('<w:lastRenderedPageBreak') || SENTINELS.test(xml)) return undefined;
+  const marked = replaceTags(
+    markSections(xml, sections(xml)),
+    'w:lastRenderedPageBreak',
+    () => `<w:t>${RENDERED_BREAK}</w:t>`,
   );
-  // pageBreakBefore sits in the paragraph's properties: its sentinel run goes right after them.
-  let out = '';
-  let from = 0;
-  let found = sectionCount > 1;
-  for (let at = marked.indexOf('<w:pageBreakBefore', from); at >= 0; at = marked.indexOf('<w:pageBreakBefore', from)) {
-    const end = marked.indexOf('>', at);
-    const close = end < 0 ? -1 : marked.indexOf('</w:pPr>', end);
-    if (close < 0) break;
-    const on = turnsOn(marked.slice(at, end + 1));
-    out += marked.slice(from, close + '</w:pPr>'.length) + (on ? run(HARD_BREAK) : '');
-    found ||= on;
-    from = close + '</w:pPr>'.length;
-  }
-  marked = out + marked.slice(from);
-  return marked === xml && !found ? undefined : marked;
+  return replaceTags(marked, 'w:br', (tag) => (tag.includes('w:type="page"') ? `<w:t>${HARD_BREAK}</w:t>` : undefined));
 }
 
 /**

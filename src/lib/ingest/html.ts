@@ -236,6 +236,8 @@ function listLines(list: HtmlElement, depth: number, out: string[]): void {
 
 const BOLD_STYLE = /font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b/i;
 const isBold = (el: HtmlElement) => el.name === 'b' || el.name === 'strong' || BOLD_STYLE.test(el.attribs.style ?? '');
+/** Longest text an element with role=heading may hold and still be read as one heading. */
+const ARIA_HEADING_CHARS = 200;
 /** Longest text read as a heading when only its boldness says so. */
 const BOLD_HEADING_CHARS = 100;
 
@@ -308,10 +310,12 @@ class BlockBuilder {
       return;
     }
     const heading = /^h([1-6])$/.exec(name);
-    if (heading || node.attribs.role === 'heading') {
+    // role=heading on a container that holds a whole section is not a heading: read it as content instead.
+    const ariaText = !heading && node.attribs.role === 'heading' ? collapseSpaces(textOf(node)) : undefined;
+    if (heading || (ariaText !== undefined && ariaText.length <= ARIA_HEADING_CHARS)) {
       this.flush();
       const level = heading ? Number(heading[1]) : Math.min(6, Math.max(1, Number(node.attribs['aria-level']) || 2));
-      this.blocks.push({ kind: 'heading', level, text: collapseSpaces(textOf(node)) });
+      this.blocks.push({ kind: 'heading', level, text: ariaText ?? collapseSpaces(textOf(node)) });
       return;
     }
     if (this.boldHeadings && (name === 'p' || name === 'div' || name === 'center')) {

@@ -96,13 +96,20 @@ const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const hexValue = (c: number) => (isDigit(c) ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
 
-/** True when the bytes start like an RTF file (`{\rtf`). */
-export function hasRtfMagic(bytes: Uint8Array): boolean {
-  return bytes[0] === 0x7b && bytes[1] === 0x5c && bytes[2] === 0x72 && bytes[3] === 0x74 && bytes[4] === 0x66;
+/** Where `{\rtf` starts, after an optional UTF-8 BOM and a little whitespace (some writers add them); -1 when it does not. */
+function rtfStart(bytes: Uint8Array): number {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (const limit = i + 64; i < limit && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[i]!);) i++;
+  const magic = bytes[i] === 0x7b && bytes[i + 1] === 0x5c && bytes[i + 2] === 0x72 && bytes[i + 3] === 0x74;
+  return magic && bytes[i + 4] === 0x66 ? i : -1;
 }
 
+/** True when the bytes start like an RTF file (`{\rtf`, perhaps after a BOM or whitespace). */
+export const hasRtfMagic = (bytes: Uint8Array): boolean => rtfStart(bytes) >= 0;
+
 export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<ParsedDocument> {
-  if (!hasRtfMagic(bytes)) {
+  const start = rtfStart(bytes);
+  if (start < 0) {
     throw new AppError('RTF_INVALID', undefined, { fileName, reason: 'it does not start with an RTF header' });
   }
   const blocks: BlockDraft[] = [];
@@ -132,6 +139,8 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
   let cell = '';
   let row: string[] = [];
   let table: string[] = [];
+  /** A \row just ended and no new row began (\trowd or \intbl): a paragraph now is after the table, not in it. */
+  let rowJustEnded = false;
 
   const decoder = (): TextDecoder => {
     const cp = fontCodepage.get(state.font) ?? ansiCodepage;
@@ -153,13 +162,24 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
     else if (state.dest === 'title') title += text;
     else if (state.dest === 'style') styleName += text;
   };
-  const flush = () => {
-    if (pending.length === 0) return;
-    const text = decoder().decode(Uint8Array.from(pending));
+  /** Whether the last decode left the decoder mid-stream (a long run of text decoded in parts). */
+  let streaming = false;
+  /** Decodes the pending bytes; `more` keeps the decoder's state for bytes still to come (a multi-byte character cut). */
+  const flush = (more = false) => {
+    if (pending.length === 0 && !streaming) return;
+    const text = decoder().decode(Uint8Array.from(pending), { stream: more });
     pending = [];
+    streaming = more;
     emit(text);
   };
+  /** One byte of text; a long run is decoded every 64 KiB, so memory stays flat however long the text. */
+  const pushByte = (b: number) => {
+    pending.push(b);
+    if (pending.length >= 65_536) flush(true);
+  };
   const flushTable = () => {
+    if (cell.trim() !== '') row.push(collapseSpaces(cell));
+    cell = '';
     if (row.length > 0) table.push(row.join(' | '));
     row = [];
     if (table.length > 0) blocks.push({ kind: 'table', text: table.join('\n') });
@@ -167,7 +187,7 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
   };
   const endParagraph = () => {
     flush();
-    if (state.inTable) {
+    if (state.inTable && !rowJustEnded) {
       cell += `${para} `;
       para = '';
       return;
@@ -182,6 +202,7 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
   };
   const endCell = () => {
     flush();
+    rowJustEnded = false;
     cell += para;
     para = '';
     row.push(collapseSpaces(cell));
@@ -193,6 +214,7 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
     while (row.length > 0 && row[row.length - 1] === '') row.pop();
     if (row.some((c) => c !== '')) table.push(row.join(' | '));
     row = [];
+    rowJustEnded = true;
   };
   /** One character of text (a byte, a hex escape or a symbol), unless it is the fallback of a \uN. */
   const skipped = () => {
@@ -209,20 +231,32 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
       return;
     }
     switch (word) {
+      // Paragraph and table structure belongs to the body: a footnote's or a header's \par must not end a body paragraph.
       case 'par':
       case 'sect':
-        endParagraph();
+        if (state.dest === 'body') endParagraph();
+        else if (state.dest === 'title' || state.dest === 'style') emit(' ');
         return;
       case 'page':
         // A page break inside a paragraph ends nothing; between paragraphs it is already a boundary.
         return;
       case 'cell':
-      case 'nestcell':
-        endCell();
+        if (state.dest === 'body') endCell();
         return;
       case 'row':
+        if (state.dest === 'body') endRow();
+        return;
+      case 'nestcell':
+        // A table inside a cell is read as text of the outer cell.
+        flush();
+        emit(' ');
+        return;
       case 'nestrow':
-        endRow();
+        return;
+      case 'shptxt':
+        // A text box's text (inside the skipped shape instructions) is part of the document.
+        flush();
+        state.dest = 'body';
         return;
       case 'pard':
         flush();
@@ -232,6 +266,10 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
         return;
       case 'intbl':
         state.inTable = true;
+        rowJustEnded = false;
+        return;
+      case 'trowd':
+        rowJustEnded = false;
         return;
       case 's':
         if (state.dest === 'style') styleIndex = param ?? 0;
@@ -282,6 +320,11 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
         flush();
         ansiCodepage = 850;
         return;
+      case 'deleted':
+        // Tracked deletion: text the author removed.
+        flush();
+        state.hidden = !hasParam || param !== 0;
+        return;
       case 'v':
         flush();
         state.hidden = !hasParam || param !== 0;
@@ -311,7 +354,7 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
   };
 
   const n = bytes.length;
-  let i = 0;
+  let i = start;
   while (i < n) {
     const c = bytes[i]!;
     if (c === 0x7b) {
@@ -332,6 +375,8 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
       // }
       flush();
       toSkip = 0;
+      // The file's last paragraph may have no \par: end it while its own properties (its style) still hold.
+      if (stack.length === 1 && state.dest === 'body' && para.trim() !== '') endParagraph();
       const closing = state;
       state = stack.pop() ?? state;
       // A style sheet entry ends with its group: "heading 1;" under \s1.
@@ -378,14 +423,14 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
         const lo = hexValue(bytes[i + 3] ?? 0);
         i += hi >= 0 && lo >= 0 ? 4 : 2;
         if (hi >= 0 && lo >= 0 && !skipped() && state.dest !== 'none' && state.dest !== 'fonttbl')
-          pending.push(hi * 16 + lo);
+          pushByte(hi * 16 + lo);
       } else if (next === 0x0d || next === 0x0a) {
         i += 2;
         endParagraph();
       } else {
         i += 2;
         if (skipped()) continue;
-        if (next === 0x5c || next === 0x7b || next === 0x7d) pending.push(next);
+        if (next === 0x5c || next === 0x7b || next === 0x7d) pushByte(next);
         else if (next === 0x7e) {
           flush();
           emit('\u00A0');
@@ -399,7 +444,7 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
       i++;
       if (c === 0x0d || c === 0x0a) continue; // line breaks in RTF source are not text
       if (skipped() || state.dest === 'none' || state.dest === 'fonttbl') continue;
-      pending.push(c);
+      pushByte(c);
     }
   }
   flush();

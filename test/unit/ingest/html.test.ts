@@ -85,10 +85,13 @@ describe('parseHtml', () => {
   it('keeps bold paragraphs as text where the page has heading elements, and reads role=heading at its aria-level', async () => {
     const tagged = await html('<h1>Guide</h1><p><b>Shipping</b></p><p>We ship daily.</p>');
     expect(tagged.blocks.map((b) => b.kind)).toEqual(['heading', 'paragraph', 'paragraph']);
-    const aria = await html('<div role="heading" aria-level="3">Tides</div><p><b>Bold line</b></p><p>Text.</p>');
+    const aria = await html(
+      `<div role="heading" aria-level="3">Tides</div><p><b>Bold line</b></p><div role="heading"><p>${'Long section text. '.repeat(20)}</p></div><p>Text.</p>`,
+    );
     expect(aria.blocks.map((b) => [b.kind, b.level ?? null, b.text])).toEqual([
       ['heading', 3, 'Tides'],
       ['paragraph', null, 'Bold line'],
+      ['paragraph', null, 'Long section text. '.repeat(20).trim()],
       ['paragraph', null, 'Text.'],
     ]);
   });

@@ -92,6 +92,54 @@ describe('parseRtf', () => {
     expect(err.message).toContain('nest');
   });
 
+  it('keeps notes, headers and nested tables from breaking the body, and reads text boxes', async () => {
+    const text = async (src: string) => (await parseRtf(latin1(src), 'x.rtf')).blocks.map((b) => b.text);
+    expect(await text(String.raw`{\rtf1 \pard Body text{\footnote\pard\plain Note text\par} continues.\par}`)).toEqual([
+      'Body text continues.',
+    ]);
+    expect(
+      await text(String.raw`{\rtf1 \trowd\pard\intbl A\cell{\header\pard\intbl H\cell\row}B\cell\row\pard After.\par}`),
+    ).toEqual(['A | B', 'After.']);
+    expect(
+      await text(
+        String.raw`{\rtf1 \trowd\pard\intbl A\cell\pard\intbl\itap2 x\nestcell y\nestcell{\*\nesttableprops\trowd\nestrow}\pard\intbl C\cell\row\pard End.\par}`,
+      ),
+    ).toEqual(['A | x y C', 'End.']);
+    expect(
+      await text(
+        String.raw`{\rtf1 \pard Body\par{\shp{\*\shpinst{\sp{\sn fillColor}{\sv 255}}{\shptxt \pard Text box words\par}}{\shprslt{\*\do\dptxbxtext Text box words}}}\pard After\par}`,
+      ),
+    ).toEqual(['Body', 'Text box words', 'After']);
+  });
+
+  it('ends the last paragraph in its own style when the file has no final \\par, and keeps text after a table in order', async () => {
+    const last = await parseRtf(
+      latin1(String.raw`{\rtf1{\stylesheet{\s0 Normal;}{\s1 heading 1;}}\pard\s1 Title}`),
+      'l.rtf',
+    );
+    expect(last.blocks.map((b) => [b.kind, b.text])).toEqual([['heading', 'Title']]);
+    const after = await parseRtf(
+      latin1(String.raw`{\rtf1 \trowd\pard\intbl A\cell B\cell\row After table\par\pard Next\par}`),
+      'a.rtf',
+    );
+    expect(after.blocks.map((b) => b.text)).toEqual(['A | B', 'After table', 'Next']);
+  });
+
+  it('drops tracked deletions, and reads a file with a BOM or whitespace before its header', async () => {
+    const doc = await parseRtf(latin1(String.raw`{\rtf1 Kept {\deleted removed }words.}`), 'd.rtf');
+    expect(doc.text).toBe('Kept words.');
+    const bom = Uint8Array.from([0xef, 0xbb, 0xbf, 0x0a, ...latin1(String.raw`{\rtf1 With a BOM.}`)]);
+    expect((await parseFile(bom, 'bom.rtf')).text).toBe('With a BOM.');
+  });
+
+  it('decodes a long run of raw code-page bytes in parts without cutting a character', async () => {
+    // 40,000 two-byte Shift-JIS characters after one ASCII byte: a 64 KiB part ends inside a character.
+    const sjis = [0x61, ...Array.from({ length: 40_000 }, () => [0x93, 0xfa]).flat()];
+    const bytes = Uint8Array.from([...latin1(String.raw`{\rtf1\ansi\ansicpg932 `), ...sjis, 0x7d]);
+    const doc = await parseRtf(bytes, 'long.rtf');
+    expect(doc.text).toBe(`a${'日'.repeat(40_000)}`);
+  });
+
   it('keeps the text of a file cut off mid-group', async () => {
     const cut = latin1(String.raw`{\rtf1\pard First paragraph.\par\pard Second {\b bold`);
     expect((await parseRtf(cut, 'cut.rtf')).blocks.map((b) => b.text)).toEqual(['First paragraph.', 'Second bold']);

@@ -108,6 +108,17 @@ describe('runDeepCheck', () => {
 });
 
 describe('--deep', () => {
+  it('--deep-skip leaves out the first sampled queries, for a run split across processes', () => {
+    const base = ['--dataset', 'd', '--deep', '100', '--models', 'real', '--mode', 'hybrid'];
+    expect(parseArgs([...base, '--deep-skip', '65'])).toMatchObject({ deep: 100, deepSkip: 65 });
+    expect(parseArgs(base)).not.toHaveProperty('deepSkip');
+    expect(() => parseArgs([...base, '--deep-skip', '100'])).toThrow(/below --deep/);
+    expect(() => parseArgs([...base, '--deep-skip', '-1'])).toThrow(/below --deep/);
+    expect(() => parseArgs(['--dataset', 'd', '--models', 'real', '--mode', 'hybrid', '--deep-skip', '5'])).toThrow(
+      /applies to --deep only/,
+    );
+  });
+
   it('needs models and a first-stage mode; --deep-candidates needs --deep', () => {
     expect(
       parseArgs(['--dataset', 'd', '--deep', '100', '--deep-candidates', '5', '--models', 'real', '--mode', 'hybrid']),

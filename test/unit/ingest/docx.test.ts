@@ -110,6 +110,23 @@ describe('parseDocx', () => {
     expect(eudc.blocks.every((b) => b.page === undefined)).toBe(true);
   });
 
+  it('marks page breaks in linear time, whatever the markup', () => {
+    const rendered = '<w:lastRenderedPageBreak/>';
+    for (const hostile of [
+      rendered + '<w:br'.repeat(200_000),
+      rendered + '<w:sectPr>'.repeat(200_000),
+      rendered + '<w:sectPr></w:sectPr>'.repeat(200_000),
+      rendered + '<w:sectPr/>'.repeat(200_000) + '<w:p></w:p>',
+      rendered + '<w:p><w:pPr><w:sectPr><w:pgSz/></w:sectPr></w:pPr></w:p>'.repeat(100_000),
+      rendered + '<w:lastRenderedPageBreak'.repeat(200_000),
+    ]) {
+      const started = performance.now();
+      expect(markPageBreaks(hostile)).toBeDefined();
+      // Loose: only a quadratic scan (minutes at this size: 40,000 sections took 133 s before) would break it.
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
+  });
+
   it('maps Word heading styles to heading blocks and takes the title from Heading 1', async () => {
     const doc = await parseDocx(
       docx(para('Annual Report', 'Heading1') + para('Intro text.') + para('Details', 'Heading2') + para('More.')),

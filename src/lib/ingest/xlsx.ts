@@ -26,7 +26,8 @@ type DateKind = 'date' | 'time' | 'datetime';
 
 /** Whether a custom number format shows a date, a time or both: its codes outside quotes, escapes and [brackets]. */
 export function dateKindOfFormat(format: string): DateKind | undefined {
-  const codes = (format.split(';')[0] ?? '')
+  // Excel keeps at most 255 characters of a format; the cut also bounds the bracket regex, quadratic on '[[[…'.
+  const codes = (format.slice(0, 255).split(';')[0] ?? '')
     .replace(/"[^"]*"/g, '')
     .replace(/\\.|[_*]./g, '')
     .replace(/\[[^\]]*\]/g, '')

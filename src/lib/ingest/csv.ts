@@ -113,12 +113,12 @@ export async function parseCsv(bytes: Uint8Array, fileName: string, opts: SheetL
     budget.checkCells(fields.length);
     const cells = trimRow(fields.map(cellText));
     if (cells.length === 0) return;
-    budget.add(cells.length);
+    budget.add(cells);
     rows.push({ n: line, cells });
   });
   if (unterminated) return parseText(bytes, fileName);
   const name = fileStem(fileName);
-  const doc = assemble('spreadsheet', name, sheetBlocks({ name, rows }), { warnings: decoded.warnings });
+  const doc = assemble('spreadsheet', name, sheetBlocks({ name, rows }, budget), { warnings: decoded.warnings });
   if (doc.blocks.length === 0) {
     throw new AppError(decoded.text.length === 0 ? 'FILE_EMPTY' : 'NO_TEXT', undefined, { fileName });
   }

@@ -154,7 +154,7 @@ function sheetRows(xml: string, ctx: SheetContext): SheetRow[] {
         return cellText(c.value);
       default: {
         const kind = ctx.styles[c.style];
-        return kind ? excelDate(c.value, kind, ctx.date1904) : formatNumber(c.value.trim());
+        return kind ? excelDate(c.value, kind, ctx.date1904) : cellText(formatNumber(c.value.trim()));
       }
     }
   };
@@ -198,7 +198,7 @@ function sheetRows(xml: string, ctx: SheetContext): SheetRow[] {
         } else if (local === 'row' && cells) {
           const kept = trimRow(cells.map((c) => c ?? ''));
           if (kept.length > 0) {
-            ctx.budget.add(kept.length);
+            ctx.budget.add(kept);
             rows.push({ n: rowN, cells: kept });
           }
           cells = null;
@@ -248,7 +248,9 @@ export async function parseXlsx(
     if (xml === undefined || !xml.includes('sheetData')) continue;
     const name = collapseSpaces(attr(sheet, 'name') ?? '') || `Sheet ${index + 1}`;
     const hidden = (attr(sheet, 'state') ?? 'visible') !== 'visible';
-    blocks.push(...sheetBlocks({ name: hidden ? `${name} (hidden sheet)` : name, rows: sheetRows(xml, ctx) }));
+    blocks.push(
+      ...sheetBlocks({ name: hidden ? `${name} (hidden sheet)` : name, rows: sheetRows(xml, ctx) }, ctx.budget),
+    );
   }
   const core = zip.text('docProps/core.xml');
   const coreTitle = core === undefined ? undefined : findFirstXml(parseXml(core), 'title');

@@ -278,6 +278,15 @@ describe('parseCsv', () => {
     expect(big.text).toContain('\n101 | 99 | line one line two of 99\n');
   });
 
+  it('takes the delimiter from an Excel "sep=" first line, which is not a row', async () => {
+    // Sniffing would pick ',' here (both lines split into two on it); the sep line says ';'.
+    const doc = await parseCsv(utf8('sep=;\r\nname;note\r\nAda;1,5\r\nBob;2,5'), 'sep.csv');
+    expect(tables(doc)).toEqual(['# sep', 'Row | name | note\n2 | Ada | 1,5\n3 | Bob | 2,5']);
+    expect(tables(await parseCsv(utf8('sep=|\na|b\n1|2'), 'p.csv'))).toEqual(['# p', 'Row | a | b\n2 | 1 | 2']);
+    // Only a line that is exactly "sep=" and one character.
+    expect(tables(await parseCsv(utf8('sep=;;\n1;2'), 'q.csv'))[1]).toBe('Row | sep=\n2 | 1 | 2');
+  });
+
   it('reads a .tsv with tabs, falls back to plain text when a quote never closes, and caps cells', async () => {
     const tsv = await parseCsv(utf8('a,b\tc\n1,2\t3'), 't.tsv');
     expect(tsv.blocks[1]!.text).toBe('Row | a,b | c\n2 | 1,2 | 3');

@@ -321,6 +321,21 @@ describe('parseFile with spreadsheets', () => {
     const otherZip = makeZip([{ name: 'a.txt', data: utf8('x') }]);
     expect((await failure(parseFile(otherZip, 'book.xlsx'))).code).toBe('XLSX_INVALID');
   });
+
+  it('names a binary workbook (.xlsb) as such, by content or by name', async () => {
+    const xlsb = makeZip([
+      { name: '[Content_Types].xml', data: utf8('<Types/>') },
+      { name: 'xl/workbook.bin', data: new Uint8Array(16) },
+      { name: 'xl/worksheets/sheet1.bin', data: new Uint8Array(16) },
+    ]);
+    for (const name of ['book.xlsb', 'book.xlsx', 'download']) {
+      const err = await failure(parseFile(xlsb, name));
+      expect([err.code, err.details.type]).toEqual(['FILE_UNSUPPORTED_TYPE', 'Excel binary workbook (.xlsb)']);
+    }
+    // Not a ZIP at all, but named .xlsb: refused by its name.
+    const err = await failure(parseFile(utf8('not a workbook'), 'broken.xlsb'));
+    expect([err.code, err.details.type]).toEqual(['FILE_UNSUPPORTED_TYPE', 'Excel binary workbook (.xlsb)']);
+  });
 });
 
 describe('spreadsheet text limits', () => {

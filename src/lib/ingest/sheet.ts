@@ -8,7 +8,7 @@ export const MAX_SHEET_CELLS = 1_000_000;
 /** Most non-empty rows read from one file. */
 export const MAX_SHEET_ROWS = 200_000;
 /**
- * A block of rows, header line included, stays under this many characters (unless one row alone is longer), so that
+ * A block of rows, header line included, stays under this many characters (a longer row is split over lines), so that
  * it fits a passage whole at the default 256-token budget even for digit-heavy rows (about 2 characters a token):
  * the chunker never cuts a block that fits, so every passage starts at a block, and so with the header row.
  */
@@ -169,14 +169,13 @@ export function sheetBlocks(sheet: Sheet, budget: SheetBudget): BlockDraft[] {
   // A wide header is cut: copied into every block whole, it would leave no room for rows.
   const head = clip(line('Row', header.cells), MAX_HEADER_CHARS);
   const room = SHEET_BLOCK_CHARS - head.length - 1;
-  budget.addChars(head.length);
   let lines = [head];
   let size = head.length;
   for (const row of rows) {
     for (const text of rowLines(row, room)) {
       if (lines.length > 1 && size + 1 + text.length > SHEET_BLOCK_CHARS) {
         out.push({ kind: 'table', text: lines.join('\n') });
-        // Each header copy is text the file did not pay for: it counts against the budget.
+        // Each further header copy is text the file did not pay for: it counts against the budget.
         budget.addChars(head.length + 1 + String(row.n).length);
         lines = [head];
         size = head.length;

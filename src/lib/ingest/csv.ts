@@ -81,6 +81,15 @@ export function parseCsvRecords(
   return { records, unterminated: false };
 }
 
+/**
+ * Excel's "sep=;" first line, which names the delimiter and is not a row: the delimiter and the text after the line,
+ * or undefined when the file does not start with one.
+ */
+export function sepLine(text: string): { delimiter: string; rest: string } | undefined {
+  const match = /^sep=([^\r\n])(\r\n|\n|\r|$)/.exec(text);
+  return match ? { delimiter: match[1]!, rest: text.slice(match[0].length) } : undefined;
+}
+
 /** The delimiter whose first records most often share one field count above 1; ',' when none splits anything. */
 export function sniffDelimiter(text: string): string {
   let best: { delimiter: string; rows: number; fields: number } = { delimiter: ',', rows: 0, fields: 1 };
@@ -104,21 +113,24 @@ export async function parseCsv(bytes: Uint8Array, fileName: string, opts: SheetL
   assertNotEmpty(bytes, fileName);
   const decoded = decodeText(bytes);
   assertLooksLikeText(decoded.text, fileName);
-  const delimiter = fileExtension(fileName) === 'tsv' ? '\t' : sniffDelimiter(decoded.text);
+  // After a "sep=" line, rows are numbered as Excel (which writes and hides that line) shows them: the next is row 1.
+  const sep = sepLine(decoded.text);
+  const text = sep?.rest ?? decoded.text;
+  const delimiter = sep?.delimiter ?? (fileExtension(fileName) === 'tsv' ? '\t' : sniffDelimiter(text));
   const budget = new SheetBudget(fileName, opts);
   const rows: SheetRow[] = [];
   let line = 0;
-  const { unterminated } = parseCsvRecords(decoded.text, delimiter, Infinity, (fields) => {
+  const { unterminated } = parseCsvRecords(text, delimiter, Infinity, (fields) => {
     line++;
     budget.checkCells(fields.length);
     const cells = trimRow(fields.map(cellText));
     if (cells.length === 0) return;
-    budget.add(cells.length);
+    budget.add(cells);
     rows.push({ n: line, cells });
   });
   if (unterminated) return parseText(bytes, fileName);
   const name = fileStem(fileName);
-  const doc = assemble('spreadsheet', name, sheetBlocks({ name, rows }), { warnings: decoded.warnings });
+  const doc = assemble('spreadsheet', name, sheetBlocks({ name, rows }, budget), { warnings: decoded.warnings });
   if (doc.blocks.length === 0) {
     throw new AppError(decoded.text.length === 0 ? 'FILE_EMPTY' : 'NO_TEXT', undefined, { fileName });
   }

@@ -45,7 +45,7 @@ function cellValue(cell: Cell): string {
       return cell.boolean === undefined ? shown : cell.boolean === 'true' ? 'TRUE' : 'FALSE';
     default:
       // Strings, and percentages, currencies and times, whose display says what the bare value does not.
-      return shown || cell.value || '';
+      return shown || cellText(cell.value ?? '');
   }
 }
 
@@ -58,6 +58,8 @@ function readSheets(xml: string, budget: SheetBudget): Sheet[] {
   let rowN = 0;
   let rowRepeat = 1;
   let cells: string[] | null = null;
+  /** The row's width so far: trailing empty cells move it on and are built only when a later cell needs them. */
+  let width = 0;
   let cell: Cell | null = null;
   let paragraph: string | null = null;
   /** Inside an annotation (a comment), whose text is not the cell's. */
@@ -84,6 +86,7 @@ function readSheets(xml: string, budget: SheetBudget): Sheet[] {
         } else if (local === 'table-row') {
           rowRepeat = repeatOf(attribs, 'table:number-rows-repeated');
           cells = [];
+          width = 0;
         } else if ((local === 'table-cell' || local === 'covered-table-cell') && cells) {
           cell = {
             type: attribs['office:value-type'] ?? 'string',
@@ -119,21 +122,21 @@ function readSheets(xml: string, budget: SheetBudget): Sheet[] {
           return;
         } else if ((local === 'table-cell' || local === 'covered-table-cell') && cell && cells) {
           const value = cellValue(cell);
-          const room = MAX_COLUMNS - cells.length;
-          if (value === '') {
-            // Empty cells only move the column on; they are built only if a later cell needs them as a gap.
-            cells.length += Math.min(cell.repeat, Math.max(0, room));
-          } else if (room > 0) {
-            const count = Math.min(cell.repeat, room);
-            budget.checkCells(cells.length + count);
+          const room = MAX_COLUMNS - width;
+          const count = Math.min(cell.repeat, Math.max(0, room));
+          if (value !== '' && count > 0) {
+            // The gap of empty cells before this one is built now, within the cell cap (O(1) for trailing ones).
+            budget.checkCells(width + count);
+            while (cells.length < width) cells.push('');
             for (let k = 0; k < count; k++) cells.push(value);
           }
+          width += count;
           cell = null;
         } else if (local === 'table-row' && cells && sheet) {
-          const kept = trimRow(Array.from(cells, (c) => c ?? ''));
+          const kept = trimRow(cells);
           if (kept.length > 0) {
             // Counted before it is built: a non-empty row repeated past the limits is refused, not expanded.
-            budget.add(kept.length, rowRepeat);
+            budget.add(kept, rowRepeat);
             for (let k = 0; k < rowRepeat; k++) sheet.rows.push({ n: rowN + k + 1, cells: kept });
           }
           rowN += rowRepeat;
@@ -163,11 +166,16 @@ export async function parseOds(
   if (!content.includes('spreadsheet')) {
     throw new AppError('ODS_INVALID', undefined, { fileName, reason: 'it has no spreadsheet body' });
   }
-  const sheets = readSheets(content, new SheetBudget(fileName, opts));
+  const budget = new SheetBudget(fileName, opts);
+  const sheets = readSheets(content, budget);
   const meta = zip.text('meta.xml');
   const metaTitle = meta === undefined ? undefined : findFirstXml(parseXml(meta), 'title');
   const title = (metaTitle && collapseSpaces(xmlText(metaTitle))) || fileStem(fileName);
-  const doc = assemble('spreadsheet', title, sheets.flatMap(sheetBlocks));
+  const doc = assemble(
+    'spreadsheet',
+    title,
+    sheets.flatMap((sheet) => sheetBlocks(sheet, budget)),
+  );
   if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
   return doc;
 }

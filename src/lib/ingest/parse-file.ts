@@ -82,11 +82,13 @@ const TEXT_EXT = new Set(
     'dockerfile makefile cmake gradle ex exs erl hs ml clj dart zig nim'
   ).split(' '),
 );
+const XLSB = 'Excel binary workbook (.xlsb)';
 /** Extensions we recognize but cannot read, by name. */
 const UNSUPPORTED_EXT: Record<string, string> = {
   doc: 'Word 97-2003 document (.doc)',
   pages: 'Pages document',
   xls: 'Excel workbook (.xls)',
+  xlsb: XLSB,
   ppt: 'PowerPoint presentation (.ppt)',
   odp: 'OpenDocument presentation (.odp)',
   mobi: 'Mobipocket e-book',
@@ -169,6 +171,8 @@ function zipKind(bytes: Uint8Array): DocumentKind | string {
     const names = entries.map((e) => e.name);
     if (names.some((n) => n.startsWith('word/'))) return 'docx';
     if (names.includes('xl/workbook.xml')) return 'xlsx';
+    // A binary workbook (.xlsb) is a ZIP with xl/ too, but its parts are BIFF12, not XML.
+    if (names.includes('xl/workbook.bin')) return XLSB;
     if (names.some((n) => n.startsWith('xl/'))) return 'Excel workbook (.xlsx)';
     if (names.includes('ppt/presentation.xml')) return 'pptx';
     if (names.some((n) => n.startsWith('ppt/'))) return 'PowerPoint presentation (.pptx)';
@@ -217,6 +221,7 @@ function detectFormat(bytes: Uint8Array, fileName: string, mimeType = ''): Forma
     const kind = zipKind(bytes);
     if (kind === 'docx' || kind === 'epub' || kind === 'pptx' || kind === 'odt') return kind;
     if (kind === 'xlsx' || kind === 'ods') return kind;
+    if (kind === XLSB) throw unsupported(fileName, kind); // even when named .xlsx: it is no damaged XLSX
     // A damaged archive named .docx is a damaged Word file: let the DOCX parser say so (and so on for the others).
     if (DOCX_EXT.has(ext) || MIME_KIND[mime] === 'docx') return 'docx';
     const named = ZIP_EXT_KIND[ext] ?? MIME_KIND[mime];

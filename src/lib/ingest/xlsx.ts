@@ -26,7 +26,8 @@ type DateKind = 'date' | 'time' | 'datetime';
 
 /** Whether a custom number format shows a date, a time or both: its codes outside quotes, escapes and [brackets]. */
 export function dateKindOfFormat(format: string): DateKind | undefined {
-  const codes = (format.split(';')[0] ?? '')
+  // Excel keeps at most 255 characters of a format; the cut also bounds the bracket regex, quadratic on '[[[…'.
+  const codes = (format.slice(0, 255).split(';')[0] ?? '')
     .replace(/"[^"]*"/g, '')
     .replace(/\\.|[_*]./g, '')
     .replace(/\[[^\]]*\]/g, '')
@@ -153,7 +154,7 @@ function sheetRows(xml: string, ctx: SheetContext): SheetRow[] {
         return cellText(c.value);
       default: {
         const kind = ctx.styles[c.style];
-        return kind ? excelDate(c.value, kind, ctx.date1904) : formatNumber(c.value.trim());
+        return kind ? excelDate(c.value, kind, ctx.date1904) : cellText(formatNumber(c.value.trim()));
       }
     }
   };
@@ -197,7 +198,7 @@ function sheetRows(xml: string, ctx: SheetContext): SheetRow[] {
         } else if (local === 'row' && cells) {
           const kept = trimRow(cells.map((c) => c ?? ''));
           if (kept.length > 0) {
-            ctx.budget.add(kept.length);
+            ctx.budget.add(kept);
             rows.push({ n: rowN, cells: kept });
           }
           cells = null;
@@ -247,7 +248,9 @@ export async function parseXlsx(
     if (xml === undefined || !xml.includes('sheetData')) continue;
     const name = collapseSpaces(attr(sheet, 'name') ?? '') || `Sheet ${index + 1}`;
     const hidden = (attr(sheet, 'state') ?? 'visible') !== 'visible';
-    blocks.push(...sheetBlocks({ name: hidden ? `${name} (hidden sheet)` : name, rows: sheetRows(xml, ctx) }));
+    blocks.push(
+      ...sheetBlocks({ name: hidden ? `${name} (hidden sheet)` : name, rows: sheetRows(xml, ctx) }, ctx.budget),
+    );
   }
   const core = zip.text('docProps/core.xml');
   const coreTitle = core === undefined ? undefined : findFirstXml(parseXml(core), 'title');

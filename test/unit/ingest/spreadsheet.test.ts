@@ -4,7 +4,7 @@ import { chunkDocument } from '../../../src/lib/ingest/chunker';
 import { parseCsv, parseCsvRecords, sniffDelimiter } from '../../../src/lib/ingest/csv';
 import { parseOds } from '../../../src/lib/ingest/ods';
 import { detectKind, parseFile } from '../../../src/lib/ingest/parse-file';
-import { SHEET_BLOCK_CHARS } from '../../../src/lib/ingest/sheet';
+import { MAX_CELL_CHARS, MAX_HEADER_CHARS, SHEET_BLOCK_CHARS } from '../../../src/lib/ingest/sheet';
 import { dateKindOfFormat, excelDate, parseXlsx } from '../../../src/lib/ingest/xlsx';
 import { expectOffsets, failure, makeZip, utf8 } from './helpers';
 import { makeOds, makeXlsx, odsTable, type XlsxCell } from './office-files';
@@ -278,6 +278,15 @@ describe('parseCsv', () => {
     expect(big.text).toContain('\n101 | 99 | line one line two of 99\n');
   });
 
+  it('takes the delimiter from an Excel "sep=" first line, which is not a row', async () => {
+    // Sniffing would pick ',' here (both lines split into two on it); the sep line says ';'.
+    const doc = await parseCsv(utf8('sep=;\r\nname;note\r\nAda;1,5\r\nBob;2,5'), 'sep.csv');
+    expect(tables(doc)).toEqual(['# sep', 'Row | name | note\n2 | Ada | 1,5\n3 | Bob | 2,5']);
+    expect(tables(await parseCsv(utf8('sep=|\na|b\n1|2'), 'p.csv'))).toEqual(['# p', 'Row | a | b\n2 | 1 | 2']);
+    // Only a line that is exactly "sep=" and one character.
+    expect(tables(await parseCsv(utf8('sep=;;\n1;2'), 'q.csv'))[1]).toBe('Row | sep=\n2 | 1 | 2');
+  });
+
   it('reads a .tsv with tabs, falls back to plain text when a quote never closes, and caps cells', async () => {
     const tsv = await parseCsv(utf8('a,b\tc\n1,2\t3'), 't.tsv');
     expect(tsv.blocks[1]!.text).toBe('Row | a,b | c\n2 | 1,2 | 3');
@@ -311,5 +320,105 @@ describe('parseFile with spreadsheets', () => {
     expect((await failure(parseFile(random, 'book.ods'))).code).toBe('ODS_INVALID');
     const otherZip = makeZip([{ name: 'a.txt', data: utf8('x') }]);
     expect((await failure(parseFile(otherZip, 'book.xlsx'))).code).toBe('XLSX_INVALID');
+  });
+
+  it('names a binary workbook (.xlsb) as such, by content or by name', async () => {
+    const xlsb = makeZip([
+      { name: '[Content_Types].xml', data: utf8('<Types/>') },
+      { name: 'xl/workbook.bin', data: new Uint8Array(16) },
+      { name: 'xl/worksheets/sheet1.bin', data: new Uint8Array(16) },
+    ]);
+    for (const name of ['book.xlsb', 'book.xlsx', 'download']) {
+      const err = await failure(parseFile(xlsb, name));
+      expect([err.code, err.details.type]).toEqual(['FILE_UNSUPPORTED_TYPE', 'Excel binary workbook (.xlsb)']);
+    }
+    // Not a ZIP at all, but named .xlsb: refused by its name.
+    const err = await failure(parseFile(utf8('not a workbook'), 'broken.xlsb'));
+    expect([err.code, err.details.type]).toEqual(['FILE_UNSUPPORTED_TYPE', 'Excel binary workbook (.xlsb)']);
+  });
+});
+
+describe('spreadsheet text limits', () => {
+  const long = 'x'.repeat(20_000);
+
+  it('refuses an ODS whose long cell is repeated down 20,000 rows before building them', async () => {
+    const body = `<table:table table:name="R"><table:table-row table:number-rows-repeated="20000"><table:table-cell office:value-type="string"><text:p>${long}</text:p></table:table-cell></table:table-row></table:table>`;
+    const started = Date.now();
+    const err = await failure(parseOds(makeOds(body), 'amp.ods'));
+    expect(err.code).toBe('SPREADSHEET_TOO_LARGE');
+    expect(err.message).toBe(
+      '"amp.ods" has more than 20,000,000 characters, the most Lectern reads from one spreadsheet. Split it into smaller files and add those.',
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses an XLSX whose rows all point at one long shared string', async () => {
+    const rows: XlsxCell[][] = Array.from({ length: 20_000 }, () => [long]);
+    const err = await failure(parseXlsx(makeXlsx([{ name: 'S', rows }]), 'amp.xlsx'));
+    expect(err.code).toBe('SPREADSHEET_TOO_LARGE');
+    expect(err.message).toContain('more than 20,000,000 characters');
+  });
+
+  it('cuts long cells and the header copied into each block, and counts the copies', async () => {
+    const csv = [`${long},b`, ...Array.from({ length: 50_000 }, (_, i) => `${i},y`)].join('\n');
+    const doc = await parseCsv(utf8(csv), 'amp.csv');
+    expect(doc.text.length).toBeLessThan(10_000_000);
+    const blocks = doc.blocks.slice(1);
+    expect(blocks[0]!.text.split('\n')[0]).toBe(`Row | ${'x'.repeat(MAX_HEADER_CHARS - 7)}…`);
+    for (const b of blocks) expect(b.text.length).toBeLessThanOrEqual(SHEET_BLOCK_CHARS);
+    // A cell alone is cut to MAX_CELL_CHARS, and the header copies count against the character budget.
+    const one = await parseCsv(utf8(`h\n${long}`), 'cell.csv');
+    // (Split over lines of one block each, every line starting with the row number.)
+    expect(one.text.match(/x/g)).toHaveLength(MAX_CELL_CHARS - 1);
+    expect(one.text.endsWith('x…')).toBe(true);
+    for (const b of one.blocks.slice(1)) expect(b.text.startsWith('Row | h\n2 | x')).toBe(true);
+    // The same rows under a short header fit 1.5 million characters; copies of the long (cut) header do not.
+    const short = await parseCsv(utf8(csv.replace(`${long},b`, 'a,b')), 'short.csv', { maxChars: 1_500_000 });
+    expect(short.blocks.length).toBeGreaterThan(1000);
+    const copies = await failure(parseCsv(utf8(csv), 'amp.csv', { maxChars: 1_500_000 }));
+    expect(copies.message).toContain('more than 1,500,000 characters');
+  });
+
+  it('keeps the header at the top of every passage of a wide sheet', async () => {
+    const head = Array.from({ length: 40 }, (_, i) => `Column heading ${i + 1}`);
+    const lines = [head.join(','), ...Array.from({ length: 100 }, (_, r) => head.map((_, c) => r * 40 + c).join(','))];
+    const doc = await parseCsv(utf8(lines.join('\n')), 'wide.csv');
+    expectOffsets(doc);
+    const first = doc.blocks[1]!.text.split('\n')[0]!;
+    expect(first.startsWith('Row | Column heading 1 | Column heading 2 |')).toBe(true);
+    expect(first.endsWith('…')).toBe(true);
+    for (const b of doc.blocks.slice(1)) {
+      expect(b.text.startsWith(`${first}\n`)).toBe(true);
+      expect(b.text.length).toBeLessThanOrEqual(SHEET_BLOCK_CHARS);
+    }
+    const chunks = await chunkDocument(doc, {
+      maxTokens: 256,
+      overlapTokens: 32,
+      countTokens: (t) => Math.ceil(t.length / 2),
+      contextTitle: doc.title,
+    });
+    expect(chunks.length).toBeGreaterThan(20);
+    for (const c of chunks) expect(c.text.replace(/^wide\n\n/, '').startsWith(first)).toBe(true);
+    // Every cell of the last row is still there, split over lines that each start with its row number.
+    const last = doc.text.split('\n').filter((l) => l.startsWith('101 | '));
+    expect(last.join(' | ').replace(/ \| 101(?= \|)/g, '')).toBe(`101 | ${lines[100]!.split(',').join(' | ')}`);
+  });
+
+  it('reads an ODS whose every row ends in 16,384 repeated empty cells in linear time', async () => {
+    const row =
+      '<table:table-row><table:table-cell office:value-type="string"><text:p>v</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16383"/></table:table-row>';
+    const empty = '<table:table-row><table:table-cell table:number-columns-repeated="16384"/></table:table-row>';
+    const body = `<table:table table:name="R">${row}${empty.repeat(20_000)}${row}</table:table>`;
+    const started = Date.now();
+    const doc = await parseOds(makeOds(body), 'wide.ods');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(tables(doc)).toEqual(['# R', 'Row | v\n20002 | v']);
+  });
+
+  it('reads a format code of 50,000 brackets quickly', () => {
+    const started = Date.now();
+    expect(dateKindOfFormat('['.repeat(50_000))).toBeUndefined();
+    expect(dateKindOfFormat(`[Red]yyyy-mm-dd${'['.repeat(50_000)}`)).toBe('date');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

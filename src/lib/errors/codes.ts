@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   FILE_EMPTY: '"{fileName}" is empty.',
   FILE_TOO_LARGE: '"{fileName}" is larger than the {limitMB} MB limit.',
   FILE_UNSUPPORTED_TYPE:
-    '"{fileName}" is a {type}, which Lectern cannot read. Lectern reads PDF, Word (.docx), PowerPoint (.pptx), OpenDocument text (.odt), RTF, Excel (.xlsx), OpenDocument spreadsheet (.ods), CSV, EPUB, HTML, Markdown and plain text files.',
+    '"{fileName}" is {article} {type}, which Lectern cannot read. Lectern reads PDF, Word (.docx), PowerPoint (.pptx), OpenDocument text (.odt), RTF, Excel (.xlsx), OpenDocument spreadsheet (.ods), CSV, EPUB, HTML, Markdown and plain text files.',
   FILE_DUPLICATE: '"{fileName}" is already in your library as "{existing}".',
   FILE_DECODE_WARNING: 'Some bytes in the file were not valid text and were replaced.',
   PDF_PASSWORD_REQUIRED: 'This PDF is protected by a password.',

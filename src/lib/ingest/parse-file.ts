@@ -200,8 +200,11 @@ function looksLikeText(bytes: Uint8Array): boolean {
   return bad <= text.length * 0.05;
 }
 
+/** "a PNG image", "an Excel workbook", "an MP3 audio file": the article by the type's first sound. */
+export const articleFor = (type: string): 'a' | 'an' => (/^(?:[aeiou]|MP\d)/i.test(type) ? 'an' : 'a');
+
 function unsupported(fileName: string, type: string): AppError {
-  return new AppError('FILE_UNSUPPORTED_TYPE', undefined, { fileName, type });
+  return new AppError('FILE_UNSUPPORTED_TYPE', undefined, { fileName, type, article: articleFor(type) });
 }
 
 /** What detectFormat tells apart: the kinds, with spreadsheets split by the parser that reads them. */

@@ -82,7 +82,7 @@ export function assertLooksLikeText(text: string, fileName: string): void {
   // eslint-disable-next-line no-control-regex
   const junk = sample.match(/[\u0000-\u0008\u000E-\u001F\uFFFD]/g)?.length ?? 0;
   if (junk > sample.length * 0.3) {
-    throw new AppError('FILE_UNSUPPORTED_TYPE', undefined, { fileName, type: 'binary file' });
+    throw new AppError('FILE_UNSUPPORTED_TYPE', undefined, { fileName, type: 'binary file', article: 'a' });
   }
 }
 

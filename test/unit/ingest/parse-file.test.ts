@@ -47,10 +47,11 @@ describe('parseFile', () => {
     expect(err.code).toBe('FILE_UNSUPPORTED_TYPE');
     expect(err.message).toContain('PNG image');
     expect(err.details.type).toBe('PNG image');
+    expect(err.message).toMatch(/^"[^"]+" is a PNG image, which Lectern cannot read\./);
 
     const xls = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Uint8Array(100)]);
     err = await failure(parse(xls, 'budget.xls'));
-    expect(err.message).toContain('Excel workbook (.xls)');
+    expect(err.message).toContain('is an Excel workbook (.xls)');
 
     const doc = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Uint8Array(100)]);
     err = await failure(parse(doc, 'old.doc'));

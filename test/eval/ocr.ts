@@ -33,12 +33,16 @@ function parseArgs(argv: string[]): Args {
   const pdf = get('pdf');
   if (!pdf) throw new Error(USAGE);
   const range = get('pages')?.split('-').map(Number);
+  const scale = Number(get('scale') ?? '2');
+  if (range && !(range.every((n) => Number.isInteger(n) && n >= 1) && (range[1] ?? range[0]!) >= range[0]!))
+    throw new Error(`--pages takes 1-based page numbers, "3" or "2-5"\n${USAGE}`);
+  if (!(scale > 0 && scale <= 8)) throw new Error(`--scale takes a number from 0 to 8\n${USAGE}`);
   const model = get('model') ?? 'best_int';
   if (model !== 'best_int' && model !== 'standard') throw new Error(USAGE);
   return {
     pdf,
     ...(range && { pages: [range[0]!, range[1] ?? range[0]!] as [number, number] }),
-    scale: Number(get('scale') ?? '2'),
+    scale,
     psm: (get('psm') ?? PSM.AUTO) as PSM,
     model,
     ...(get('truth') && { truth: get('truth') }),

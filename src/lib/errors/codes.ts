@@ -133,7 +133,7 @@ export const ERROR_CODES = {
   BENCHMARK_RUNNING: 'A benchmark is already being imported. Wait for it to finish.',
   PDF_PAGES_SKIPPED: 'Some pages of this PDF could not be read and were skipped.',
   PDF_PAGES_SCANNED:
-    'Some pages of this PDF are scanned images with no text layer; their text was not added and cannot be searched.',
+    'Some pages of this PDF appear to be scanned images with no text layer; their text was not added and cannot be searched.',
   LIBRARY_BUSY: 'Files are still being added to your library. Export or import the library once they are done.',
   ARCHIVE_DAMAGED:
     'This file is not a Lectern library export, or it is damaged or incomplete ({reason}). Nothing was imported.',

@@ -30,17 +30,30 @@ function valOf(tag: string): string | undefined {
 function sections(xml: string): { end: number; type: string | undefined }[] {
   const found: { end: number; type: string | undefined }[] = [];
   let typeAt = 0;
+  let changeAt = 0;
   for (let at = xml.indexOf('<w:sectPr'); at >= 0; at = xml.indexOf('<w:sectPr', at + 1)) {
     const tagEnd = xml.indexOf('>', at);
     if (tagEnd < 0) break;
+    // `<w:sectPrChange>` (tracked, old properties) is not a section.
+    const after = xml.charCodeAt(at + 9);
+    if (after !== 32 && after !== 47 && after !== 62 && after !== 9 && after !== 10 && after !== 13) continue;
     const selfClosing = xml.charCodeAt(tagEnd - 1) === 47;
-    const close = selfClosing ? tagEnd : xml.indexOf('</w:sectPr>', tagEnd);
+    let close = selfClosing ? tagEnd : xml.indexOf('</w:sectPr>', tagEnd);
     if (close < 0) break;
+    // A tracked change holds the old properties in a w:sectPr of its own: the section ends after the change, and
+    // its type is the one before the change.
+    if (changeAt >= 0 && changeAt < tagEnd) changeAt = xml.indexOf('<w:sectPrChange', tagEnd);
+    const ownEnd = changeAt >= 0 && changeAt < close ? changeAt : close;
+    if (ownEnd !== close) {
+      const changeClose = xml.indexOf('</w:sectPrChange>', ownEnd);
+      close = changeClose < 0 ? -1 : xml.indexOf('</w:sectPr>', changeClose);
+      if (close < 0) break;
+    }
     if (typeAt >= 0 && typeAt < tagEnd) typeAt = xml.indexOf('<w:type ', tagEnd);
     let type: string | undefined;
-    if (!selfClosing && typeAt >= 0 && typeAt < close) {
+    if (!selfClosing && typeAt >= 0 && typeAt < ownEnd) {
       const typeEnd = xml.indexOf('>', typeAt);
-      if (typeEnd >= 0 && typeEnd < close) type = valOf(xml.slice(typeAt, typeEnd));
+      if (typeEnd >= 0 && typeEnd < ownEnd) type = valOf(xml.slice(typeAt, typeEnd));
     }
     found.push({ end: close, type });
     at = close;
@@ -91,8 +104,11 @@ function replaceTags(xml: string, name: string, replace: (tag: string) => string
   return out + xml.slice(from);
 }
 
-/** The sentinels, at the start of the Private Use Area; a document already using them is not paged. */
-const SENTINELS = /[\uE000-\uE003]/;
+/**
+ * The sentinels, at the start of the Private Use Area, as characters or as character references (which mammoth
+ * decodes): a document already using them is not paged.
+ */
+const SENTINELS = /[\uE000-\uE003]|&#(?:[xX]0*[eE]00[0-3]|0*5734[4-7]);/;
 
 /**
  * document.xml with each page break as a run of sentinel text mammoth keeps: Word's rendered breaks, hard breaks and

@@ -274,6 +274,30 @@ function boldHeadingText(block: HtmlElement): string | undefined {
   return heading;
 }
 
+/**
+ * The visible text of an element when it is short (at most `limit` characters once spaces collapse), else undefined.
+ * Reads at most 1,000 nodes and stops past twice the limit, so asking it of nested elements stays linear.
+ */
+function shortText(el: HtmlElement, limit: number): string | undefined {
+  let text = '';
+  let budget = 1000;
+  const stack: HtmlNode[] = [el];
+  while (stack.length > 0) {
+    if (--budget < 0) return undefined;
+    const node = stack.pop()!;
+    if (typeof node === 'string') {
+      text += node;
+      if (text.length > limit * 2) return undefined;
+      continue;
+    }
+    if (SKIP.has(node.name) || isHidden(node)) continue;
+    if (node.name === 'br' || BLOCK.has(node.name)) text += ' ';
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  const short = collapseSpaces(text);
+  return short.length <= limit ? short : undefined;
+}
+
 /** Walks content and emits blocks; inline text accumulates until a block boundary. */
 class BlockBuilder {
   readonly blocks: BlockDraft[] = [];
@@ -311,8 +335,8 @@ class BlockBuilder {
     }
     const heading = /^h([1-6])$/.exec(name);
     // role=heading on a container that holds a whole section is not a heading: read it as content instead.
-    const ariaText = !heading && node.attribs.role === 'heading' ? collapseSpaces(textOf(node)) : undefined;
-    if (heading || (ariaText !== undefined && ariaText.length <= ARIA_HEADING_CHARS)) {
+    const ariaText = !heading && node.attribs.role === 'heading' ? shortText(node, ARIA_HEADING_CHARS) : undefined;
+    if (heading || ariaText !== undefined) {
       this.flush();
       const level = heading ? Number(heading[1]) : Math.min(6, Math.max(1, Number(node.attribs['aria-level']) || 2));
       this.blocks.push({ kind: 'heading', level, text: ariaText ?? collapseSpaces(textOf(node)) });

@@ -14,7 +14,9 @@ export interface PdfjsPage {
     params?: Record<string, unknown>,
   ): Promise<{ items: ReadonlyArray<PdfjsTextItem | { type: string }>; styles?: PdfjsTextStyles }>;
   /** The page's drawing operations (asked only of pages without text, to tell a scan from a blank page). */
-  getOperatorList?(): Promise<{ fnArray: ArrayLike<number> }>;
+  getOperatorList?(
+    params?: Record<string, unknown>,
+  ): Promise<{ fnArray: ArrayLike<number>; argsArray: ArrayLike<unknown> }>;
   cleanup(): unknown;
 }
 export interface PdfjsDocument {
@@ -27,18 +29,33 @@ export interface PdfjsModule {
   getDocument(src: Record<string, unknown>): { promise: Promise<PdfjsDocument>; destroy(): Promise<void> };
   /** pdf.js's operation codes by name. */
   OPS?: Record<string, number>;
+  AnnotationMode?: { DISABLE: number };
 }
 
-/** Whether a page without text draws an image: a scanned page, not a blank one. */
-async function drawsImage(page: PdfjsPage, ops: Record<string, number> | undefined): Promise<boolean> {
+/** Fewest pixels an image needs to be a page scan: a logo, a signature or an icon is smaller. */
+const SCAN_PIXELS = 250_000;
+/** Text-less pages whose drawing is inspected at most: each inspection holds the page's whole operator list. */
+const SCAN_CHECKS = 2;
+
+/** Whether a page without text draws a page-sized image (a scanned page, not a blank page or a logo). */
+async function drawsScan(page: PdfjsPage, pdfjs: PdfjsModule): Promise<boolean> {
+  const ops = pdfjs.OPS;
   if (!ops || !page.getOperatorList) return false;
-  const images = new Set(
-    Object.entries(ops)
-      .filter(([name]) => /^paint.*Image/.test(name))
-      .map(([, code]) => code),
-  );
-  const { fnArray } = await page.getOperatorList();
-  for (let i = 0; i < fnArray.length; i++) if (images.has(fnArray[i]!)) return true;
+  const { fnArray, argsArray } = await page.getOperatorList({
+    ...(pdfjs.AnnotationMode && { annotationMode: pdfjs.AnnotationMode.DISABLE }),
+  });
+  const xobject = new Set([ops.paintImageXObject, ops.paintImageXObjectRepeat, ops.paintJpegXObject]);
+  for (let i = 0; i < fnArray.length; i++) {
+    const fn = fnArray[i]!;
+    const args = argsArray[i] as unknown[] | undefined;
+    // paintImageXObject(id, width, height); an inline image carries its own width and height.
+    const [w, h] = xobject.has(fn)
+      ? [Number(args?.[1]), Number(args?.[2])]
+      : fn === ops.paintInlineImageXObject
+        ? [Number((args?.[0] as { width?: number })?.width), Number((args?.[0] as { height?: number })?.height)]
+        : [0, 0];
+    if (w * h >= SCAN_PIXELS) return true;
+  }
   return false;
 }
 
@@ -125,14 +142,18 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
     const pages: { page: number; rows: Box[][]; rotated: string[] }[] = [];
     let failedPages = 0;
     let scannedPages = 0;
-    const ops = pdfjs.OPS;
+    let scanChecks = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       try {
         const page = await doc.getPage(n);
         const content = await page.getTextContent({ includeMarkedContent: false });
         const { boxes, rotated } = boxesOf(content.items, content.styles);
         const rows = rowsOf(boxes);
-        if (!hasText(rows) && (await drawsImage(page, ops).catch(() => false))) scannedPages++;
+        // One scanned page is enough to warn; at most SCAN_CHECKS text-less pages are inspected.
+        if (!hasText(rows) && scannedPages === 0 && scanChecks < SCAN_CHECKS) {
+          scanChecks++;
+          if (await drawsScan(page, pdfjs).catch(() => false)) scannedPages++;
+        }
         page.cleanup();
         pages.push({ page: n, rows, rotated });
       } catch {

@@ -104,6 +104,8 @@ function rtfStart(bytes: Uint8Array): number {
   return magic && bytes[i + 4] === 0x66 ? i : -1;
 }
 
+const isBlank = (text: string) => text.trim() === '';
+
 /** True when the bytes start like an RTF file (`{\rtf`, perhaps after a BOM or whitespace). */
 export const hasRtfMagic = (bytes: Uint8Array): boolean => rtfStart(bytes) >= 0;
 
@@ -210,7 +212,10 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
   };
   const endRow = () => {
     flush();
-    if (cell.trim() !== '' || para.trim() !== '') endCell();
+    // A blank cell or paragraph is cleared once checked, so a run of \row over it is not re-scanned (quadratic).
+    if (isBlank(cell)) cell = '';
+    if (isBlank(para)) para = '';
+    if (cell !== '' || para !== '') endCell();
     while (row.length > 0 && row[row.length - 1] === '') row.pop();
     if (row.some((c) => c !== '')) table.push(row.join(' | '));
     row = [];
@@ -235,7 +240,10 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
       case 'par':
       case 'sect':
         if (state.dest === 'body') endParagraph();
-        else if (state.dest === 'title' || state.dest === 'style') emit(' ');
+        else if (state.dest === 'title' || state.dest === 'style') {
+          flush();
+          emit(' ');
+        }
         return;
       case 'page':
         // A page break inside a paragraph ends nothing; between paragraphs it is already a boundary.
@@ -376,7 +384,10 @@ export async function parseRtf(bytes: Uint8Array, fileName: string): Promise<Par
       flush();
       toSkip = 0;
       // The file's last paragraph may have no \par: end it while its own properties (its style) still hold.
-      if (stack.length === 1 && state.dest === 'body' && para.trim() !== '') endParagraph();
+      if (stack.length === 1 && state.dest === 'body') {
+        if (isBlank(para)) para = '';
+        else endParagraph();
+      }
       const closing = state;
       state = stack.pop() ?? state;
       // A style sheet entry ends with its group: "heading 1;" under \s1.

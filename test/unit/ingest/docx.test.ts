@@ -110,6 +110,29 @@ describe('parseDocx', () => {
     expect(eudc.blocks.every((b) => b.page === undefined)).toBe(true);
   });
 
+  it("reads a section's current type, not the tracked old one, and refuses sentinels written as character references", async () => {
+    const rendered = (text: string) => `<w:p><w:r><w:lastRenderedPageBreak/><w:t>${text}</w:t></w:r></w:p>`;
+    const tracked = await parseDocx(
+      docx(
+        para('A.') +
+          '<w:p><w:pPr><w:sectPr><w:sectPrChange w:id="1"><w:sectPr><w:type w:val="continuous"/></w:sectPr></w:sectPrChange></w:sectPr></w:pPr><w:r><w:t>B.</w:t></w:r></w:p>' +
+          rendered('C.') +
+          '<w:sectPr><w:sectPrChange w:id="2"><w:sectPr><w:type w:val="oddPage"/></w:sectPr></w:sectPrChange></w:sectPr>',
+      ),
+      't.docx',
+    );
+    // The last section starts on the next page (no type: nextPage); its old type, oddPage, would skip to page 3.
+    expect(tracked.blocks.map((b) => [b.text, b.page])).toEqual([
+      ['A.', 1],
+      ['B.', 1],
+      ['C.', 2],
+    ]);
+    for (const ref of ['&#xE000;', '&#57344;', '&#xe003;']) {
+      const doc = await parseDocx(docx(para(`One ${ref}${ref} two`) + rendered('Next.')), 'r.docx');
+      expect(doc.blocks.every((b) => b.page === undefined)).toBe(true);
+    }
+  });
+
   it('marks page breaks in linear time, whatever the markup', () => {
     const rendered = '<w:lastRenderedPageBreak/>';
     for (const hostile of [

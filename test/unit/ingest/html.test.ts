@@ -96,6 +96,16 @@ describe('parseHtml', () => {
     ]);
   });
 
+  it('reads nested role=heading containers in linear time', async () => {
+    const depth = 250;
+    const source = `${'<div role="heading">'.repeat(depth)}<p>${'Words of a long section. '.repeat(40_000)}</p>${'</div>'.repeat(depth)}`;
+    const started = performance.now();
+    const doc = await html(source);
+    expect(doc.blocks.every((b) => b.kind !== 'heading')).toBe(true);
+    // Loose: the unbounded walk took 12.6 s and 818 MB on about this much text.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
   it("gives the SEC filing's bold titles as headings", async () => {
     const doc = await parseHtml(readFixture('example-10k-1p.html'), 'example-10k-1p.html');
     expect(doc.blocks.filter((b) => b.kind === 'heading').map((b) => b.text)).toEqual([

@@ -154,20 +154,22 @@ describe('parsePdf failures and protection', () => {
     expect(doc.text).toContain('Deep Learning Based Document Image Analysis');
   });
 
-  it('warns when some pages are scanned images without text, but not for blank pages', async () => {
-    // A 2x2 grey inline image scaled over the page: what a scanner writes, minus the resolution.
-    const scan = 'q 612 0 0 792 0 0 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x80\x40\x20\x10 EI Q';
+  it('warns when some pages are scanned images without text, but not for blank pages or a logo', async () => {
+    /** An inline 1-bit image of w×h pixels drawn over the page: a scanner writes the same, at a higher resolution. */
+    const image = (w: number, h: number) =>
+      `q 612 0 0 792 0 0 cm BI /W ${w} /H ${h} /CS /G /BPC 1 ID ${'\xff'.repeat(Math.ceil(w / 8) * h)} EI Q`;
     const text = [{ x: 72, y: 700, text: 'Minutes of the harbour board.' }];
     const more = [{ x: 72, y: 600, text: 'The dredger returns in May.' }];
-    const mixed = await parsePdf(makePdf([text, [], more], [undefined, scan]), 'mixed.pdf', { loadPdfjs });
+    const mixed = await parsePdf(makePdf([text, [], more], [undefined, image(600, 600)]), 'mixed.pdf', { loadPdfjs });
     expect(mixed.warnings).toContain('PDF_PAGES_SCANNED');
     expect(mixed.pageCount).toBe(3);
     const blank = await parsePdf(makePdf([text, [], more]), 'blank.pdf', { loadPdfjs });
     expect(blank.warnings).not.toContain('PDF_PAGES_SCANNED');
+    const logo = await parsePdf(makePdf([text, [], more], [undefined, image(40, 40)]), 'logo.pdf', { loadPdfjs });
+    expect(logo.warnings).not.toContain('PDF_PAGES_SCANNED');
     // Every page scanned is still refused as a whole, as before.
-    expect((await failure(parsePdf(makePdf([[], []], [scan, scan]), 'scan.pdf', { loadPdfjs }))).code).toBe(
-      'PDF_NO_TEXT',
-    );
+    const scans = makePdf([[], []], [image(600, 600), image(600, 600)]);
+    expect((await failure(parsePdf(scans, 'scan.pdf', { loadPdfjs }))).code).toBe('PDF_NO_TEXT');
   });
 
   it('says an image-only PDF has no text', async () => {

@@ -166,12 +166,14 @@ export function sheetBlocks(sheet: Sheet, budget: SheetBudget): BlockDraft[] {
     out.push({ kind: 'table', text: line(String(header.n), header.cells) });
     return out;
   }
-  // A wide header is cut: copied into every block whole, it would leave no room for rows.
-  const head = clip(line('Row', header.cells), MAX_HEADER_CHARS);
+  // A wide header is cut: copied into every block whole, it would leave no room for rows. It is written whole once,
+  // as the sheet's first row, so no column name is lost from the document.
+  const full = line('Row', header.cells);
+  const head = clip(full, MAX_HEADER_CHARS);
   const room = SHEET_BLOCK_CHARS - head.length - 1;
   let lines = [head];
   let size = head.length;
-  for (const row of rows) {
+  for (const row of head === full ? rows : [header, ...rows]) {
     for (const text of rowLines(row, room)) {
       if (lines.length > 1 && size + 1 + text.length > SHEET_BLOCK_CHARS) {
         out.push({ kind: 'table', text: lines.join('\n') });

@@ -399,6 +399,9 @@ describe('spreadsheet text limits', () => {
     });
     expect(chunks.length).toBeGreaterThan(20);
     for (const c of chunks) expect(c.text.replace(/^wide\n\n/, '').startsWith(first)).toBe(true);
+    // The cut header is also written whole once, as row 1: no column name is lost.
+    for (const name of head) expect(doc.text).toContain(`| ${name} |`.replace(/ \|$/, ''));
+    expect(doc.text.split('\n').filter((l) => l.startsWith('1 | Column heading')).length).toBeGreaterThan(1);
     // Every cell of the last row is still there, split over lines that each start with its row number.
     const last = doc.text.split('\n').filter((l) => l.startsWith('101 | '));
     expect(last.join(' | ').replace(/ \| 101(?= \|)/g, '')).toBe(`101 | ${lines[100]!.split(',').join(' | ')}`);

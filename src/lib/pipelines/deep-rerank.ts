@@ -8,9 +8,9 @@ import { orderByVerdict, verdictProbability, type VerdictRule } from '../retriev
 import type { Source } from './turn';
 
 /**
- * How verdicts and the earlier order combine: 'blend', the rule that lost least in eval's deep mode rows (SciFact, 29
- * queries, hybrid top 5 judged by SmolLM2-135M q4 on WASM: nDCG@10 0.748 without deep mode, blend 0.743, fusion 0.592,
- * verdict 0.496). No rule helps with this model, so deep mode stays off by default; measure again with a larger LM.
+ * How verdicts and the earlier order combine: 'blend', the rule that lost least in eval's deep mode rows (SciFact, 100
+ * queries, hybrid top 5 judged by SmolLM2-135M q4 on WASM: nDCG@10 0.665 without deep mode, blend 0.664, fusion 0.576,
+ * verdict 0.489). No rule helps with this model, so deep mode stays off by default; measure again with a larger LM.
  */
 export const DEEP_RULE: VerdictRule = 'blend';
 /** How many of the top candidates are judged unless Settings say otherwise. */

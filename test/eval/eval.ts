@@ -151,6 +151,8 @@ export interface EvalArgs {
   judgmentsCache?: string;
   /** --instructions-check <n>: the instruction-following check on n queries (instructions-check.ts). */
   instructionsCheck?: number;
+  /** --instructions-skip <k>: leave out the first k cases, so one long --instructions-check can be split across processes sharing --judgments-cache. */
+  instructionsSkip?: number;
   /** --synthesize <n> --out <dir>: write synthetic questions about n sampled documents instead of evaluating. */
   synthesize?: number;
   out?: string;
@@ -167,7 +169,7 @@ const USAGE =
   '[--device wasm|webgpu] [--dtype <override>] [--refusal-calibration] [--embeddings-cache <dir>] [--split test] ' +
   `[--k1 0.9] [--b 0.4] [--batch ${DEFAULT_BATCH}] [--final fusion|rerank] [--rerank-candidates N] [--rerank-weight W] ` +
   '[--adapter <qrels file> [--adapter-queries <queries.jsonl>]]; or: eval --dataset <BEIR folder> --synthesize <n> --out <dir> [--prompt-version N] --models real|standin; ' +
-  'or: eval --dataset <BEIR folder> --instructions-check <n> [--deep-candidates N [--judgments-cache <file>]] --models real|standin [--mode bm25|dense|hybrid]; ' +
+  'or: eval --dataset <BEIR folder> --instructions-check <n> [--instructions-skip K] [--deep-candidates N [--judgments-cache <file>]] --models real|standin [--mode bm25|dense|hybrid]; ' +
   'or: eval --dataset <BEIR folder> --deep <n> [--deep-candidates N] [--deep-skip K] [--judgments-cache <file>] --models real|standin [--mode bm25|dense|hybrid]';
 
 const VALUED = [
@@ -191,6 +193,7 @@ const VALUED = [
   'prompt-version',
   'out',
   'instructions-check',
+  'instructions-skip',
   'deep',
   'deep-candidates',
   'deep-skip',
@@ -339,6 +342,15 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
         '--instructions-check needs --models, --mode bm25, dense or hybrid, and no --ablation, --adapter, --synthesize or --in-app',
       );
   }
+  const instructionsSkip = num('instructions-skip');
+  if (instructionsSkip !== undefined && instructionsCheck === undefined)
+    throw new UsageError('--instructions-skip applies to --instructions-check only');
+  if (
+    instructionsSkip !== undefined &&
+    instructionsCheck !== undefined &&
+    !(Number.isInteger(instructionsSkip) && instructionsSkip >= 0 && instructionsSkip < instructionsCheck)
+  )
+    throw new UsageError('--instructions-skip must be a whole number below --instructions-check');
   const deep = num('deep');
   const deepN = num('deep-candidates');
   const deepSkip = num('deep-skip');
@@ -398,6 +410,7 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     ...(synthesize !== undefined && { synthesize, out }),
     ...(promptVersion !== undefined && { promptVersion }),
     ...(instructionsCheck !== undefined && { instructionsCheck }),
+    ...(instructionsSkip !== undefined && { instructionsSkip }),
     ...(deep !== undefined && { deep }),
     ...(deepN !== undefined && { deepCandidates: deepN }),
     ...(deepSkip !== undefined && { deepSkip }),
@@ -953,7 +966,9 @@ async function instructionsMain(
     if (!b.generator) throw new ModeUnavailableError('--instructions-check needs the generator');
     const searcher = createSearcher(args.mode, b, { k1: args.k1, b: args.b });
     await searcher.index(data.corpus);
-    const cases = buildInstructionCases(data.corpus, data.questions, args.instructionsCheck!);
+    const cases = buildInstructionCases(data.corpus, data.questions, args.instructionsCheck!).slice(
+      args.instructionsSkip ?? 0,
+    );
     const t = performance.now();
     // The deep path (--deep-candidates): the app's deep stage judging with the instruction.
     const judgeWith = b.generator.judge;
@@ -976,6 +991,10 @@ async function instructionsMain(
       dataset: data.name,
       mode: args.mode,
       instructions: result,
+      ...(args.instructionsSkip !== undefined && {
+        instructions_skip: args.instructionsSkip,
+        instructions_of: args.instructionsCheck,
+      }),
       ms: Math.round(performance.now() - t),
       models: args.models,
       generator: judgmentModel(generatorId, runsOn),

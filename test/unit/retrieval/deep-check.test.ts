@@ -119,6 +119,20 @@ describe('--deep', () => {
     );
   });
 
+  it('--instructions-skip leaves out the first cases of --instructions-check, for a run split across processes', () => {
+    const base = ['--dataset', 'd', '--instructions-check', '20', '--models', 'real', '--mode', 'hybrid'];
+    expect(parseArgs([...base, '--instructions-skip', '10'])).toMatchObject({
+      instructionsCheck: 20,
+      instructionsSkip: 10,
+    });
+    expect(parseArgs(base)).not.toHaveProperty('instructionsSkip');
+    expect(() => parseArgs([...base, '--instructions-skip', '20'])).toThrow(/below --instructions-check/);
+    expect(() => parseArgs([...base, '--instructions-skip', '1.5'])).toThrow(/below --instructions-check/);
+    expect(() =>
+      parseArgs(['--dataset', 'd', '--deep', '10', '--models', 'real', '--mode', 'hybrid', '--instructions-skip', '5']),
+    ).toThrow(/applies to --instructions-check only/);
+  });
+
   it('needs models and a first-stage mode; --deep-candidates needs --deep', () => {
     expect(
       parseArgs(['--dataset', 'd', '--deep', '100', '--deep-candidates', '5', '--models', 'real', '--mode', 'hybrid']),

@@ -14,35 +14,83 @@ const ortDist = dirname(
 );
 const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
-/** Serves and emits ONNX Runtime's WASM under ort/, so the app never fetches it from a CDN. */
-function selfHostedOrt(): Plugin {
+/**
+ * Serves (dev) and emits (build) third-party runtime files under `folder/` at fixed names, so the app never fetches
+ * them from a CDN. `files` maps each served name to its path on disk.
+ */
+function selfHosted(
+  name: string,
+  folder: string,
+  files: Record<string, string>,
+  afterCopy?: (outDir: string) => void,
+): Plugin {
   let outDir: string | null = null;
+  const types: Record<string, string> = { wasm: 'application/wasm', js: 'text/javascript', mjs: 'text/javascript' };
   return {
-    name: 'lectern-self-hosted-ort',
+    name,
     configResolved(config) {
       // Vitest also runs build hooks, with a dummy outDir: copy only in real builds.
       outDir = config.command === 'build' && !process.env.VITEST ? resolve(config.root, config.build.outDir) : null;
     },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const name = req.url?.split('?')[0]?.split('/ort/')[1];
-        if (!name || !ORT_FILES.includes(name)) return next();
-        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
-        createReadStream(join(ortDist, name)).pipe(res);
+        const file = req.url?.split('?')[0]?.split(`/${folder}/`)[1];
+        const source = file === undefined ? undefined : files[file];
+        if (!file || !source || !Object.hasOwn(files, file)) return next();
+        res.setHeader('Content-Type', types[file.split('.').pop()!] ?? 'application/octet-stream');
+        createReadStream(source).pipe(res);
       });
     },
     closeBundle() {
       if (!outDir) return;
-      mkdirSync(join(outDir, 'ort'), { recursive: true });
-      for (const f of ORT_FILES) copyFileSync(join(ortDist, f), join(outDir, 'ort', f));
+      for (const [file, source] of Object.entries(files)) {
+        mkdirSync(dirname(join(outDir, folder, file)), { recursive: true });
+        copyFileSync(source, join(outDir, folder, file));
+      }
+      afterCopy?.(outDir);
+    },
+  };
+}
+
+/** ONNX Runtime's WASM under ort/. */
+const selfHostedOrt = () =>
+  selfHosted(
+    'lectern-self-hosted-ort',
+    'ort',
+    Object.fromEntries(ORT_FILES.map((f) => [f, join(ortDist, f)])),
+    (outDir) => {
       // onnxruntime-web's `new URL('…wasm', import.meta.url)` makes Vite emit a hashed 27 MB copy too; the app
       // always sets wasmPaths to ort/, so that copy is never fetched and only bloats the deploy.
       const assets = join(outDir, 'assets');
       if (existsSync(assets))
         for (const f of readdirSync(assets)) if (/^ort-wasm-.*\.wasm$/.test(f)) rmSync(join(assets, f));
     },
-  };
-}
+  );
+
+/**
+ * Text recognition under ocr/ (src/lib/models/ocr/tesseract.ts names the files): tesseract.js's worker, its LSTM-only
+ * WASM core with and without SIMD, and the language data. Outside assets/, so the offline copy does not precache
+ * them: the first visit stays small, and they are fetched when a scanned PDF is first recognised.
+ */
+const tesseractDir = dirname(require.resolve('tesseract.js/package.json'));
+const tesseractCoreDir = dirname(require.resolve('tesseract.js-core/package.json'));
+const OCR_LANGS = ['eng'];
+const selfHostedOcr = () =>
+  selfHosted('lectern-self-hosted-ocr', 'ocr', {
+    'worker.min.js': join(tesseractDir, 'dist', 'worker.min.js'),
+    'tesseract-core-simd-lstm.wasm.js': join(tesseractCoreDir, 'tesseract-core-simd-lstm.wasm.js'),
+    'tesseract-core-lstm.wasm.js': join(tesseractCoreDir, 'tesseract-core-lstm.wasm.js'),
+    ...Object.fromEntries(
+      OCR_LANGS.map((code) => [
+        `lang/${code}.traineddata.gz`,
+        join(
+          dirname(require.resolve(`@tesseract.js-data/${code}/package.json`)),
+          '4.0.0_best_int',
+          `${code}.traineddata.gz`,
+        ),
+      ]),
+    ),
+  });
 
 // Extra model hosts (self-hosted registries on another origin), added to connect-src at build time.
 const connectSrc = parseConnectSrc(process.env.LECTERN_CONNECT_SRC);
@@ -108,6 +156,7 @@ export default defineConfig({
   plugins: [
     svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
     selfHostedOrt(),
+    selfHostedOcr(),
     securityHeadersPlugin(),
     offlineCopy(),
   ],

@@ -69,6 +69,10 @@ export const ERROR_CODES = {
   PDF_PASSWORD_REQUIRED: 'This PDF is protected by a password.',
   PDF_PASSWORD_INCORRECT: 'The password for this PDF is incorrect.',
   PDF_NO_TEXT: 'This PDF has no extractable text; it needs OCR.',
+  OCR_FAILED:
+    'The text of page {page} of "{fileName}" could not be recognised ({reason}). Nothing of this file was added.',
+  OCR_UNAVAILABLE:
+    'Text recognition (OCR) cannot run in this browser ({reason}). The pages without a text layer were left out.',
   PDF_INVALID: 'This file is not a valid PDF or is damaged.',
   DOCX_INVALID: '"{fileName}" is not a Word document Lectern can read ({reason}).',
   DOCX_TOO_LARGE_UNCOMPRESSED: 'This Word document expands to an unreasonable size and was refused.',

@@ -8,7 +8,7 @@ import { parseHtml } from './html';
 import { parseMarkdown } from './markdown';
 import { parseOds } from './ods';
 import { parseOdt } from './odt';
-import { parsePdf, type PdfjsLoader } from './pdf';
+import { parsePdf, type PdfOcr, type PdfjsLoader } from './pdf';
 import { parsePptx } from './pptx';
 import { hasRtfMagic, parseRtf } from './rtf';
 import { parseText } from './text';
@@ -25,6 +25,8 @@ export interface ParseOptions {
   loadPdfjs?: PdfjsLoader;
   /** Extra pdf.js getDocument parameters. */
   pdfDocumentParams?: Record<string, unknown>;
+  /** Recognising a PDF's scanned pages (see PdfOptions.ocr). */
+  ocr?: PdfOcr;
   /** Zip-bomb guard for DOCX, EPUB, PPTX, ODT, XLSX and ODS. Default 200 MB. */
   maxUncompressedBytes?: number;
 }
@@ -286,6 +288,7 @@ export async function parseFile(
       if (opts.password !== undefined) pdfOpts.password = opts.password;
       if (opts.loadPdfjs) pdfOpts.loadPdfjs = opts.loadPdfjs;
       if (opts.pdfDocumentParams) pdfOpts.documentParams = opts.pdfDocumentParams;
+      if (opts.ocr) pdfOpts.ocr = opts.ocr;
       return parsePdf(bytes, fileName, pdfOpts);
     }
     case 'docx':

@@ -39,6 +39,14 @@ export interface ParsedDocument {
   blocks: Block[];
   pageCount?: number;
   warnings: ErrorCode[];
+  /** Pages whose text was recognised from their image (OCR), each with its key in the OCR cache. */
+  ocrPages?: OcrPageRef[];
+}
+
+/** A recognised page: its number and the key of its recognition (lines, boxes and image) in the OCR cache. */
+export interface OcrPageRef {
+  page: number;
+  key: string;
 }
 
 export interface ChunkDraft {

@@ -33,4 +33,9 @@ export class LoadOnce<T> {
     });
     return loading;
   }
+
+  /** Drops the current load (its result was closed), so the next `get` starts a new one. */
+  forget(): void {
+    this.loading = null;
+  }
 }

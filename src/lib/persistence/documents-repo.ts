@@ -8,6 +8,7 @@ import type {
   JournalRecord,
   KeywordRecord,
   LecternDB,
+  OcrPageRecord,
   TokenVectorRecord,
   VectorRecord,
 } from './schema';
@@ -16,7 +17,7 @@ import { vectorValues } from './vectors-repo';
 import { runInTransaction } from './transaction';
 
 /** Every store whose rows belong to one document, keyed so that byDoc finds them. */
-export const DERIVED_STORES = ['chunks', 'vectors', 'keywords', 'tokenVectors'] as const;
+export const DERIVED_STORES = ['chunks', 'vectors', 'keywords', 'tokenVectors', 'ocrPages'] as const;
 /** Removing a document also removes its evaluation questions (their gold passages go with it), in the same transaction. */
 const DOC_STORES = ['documents', ...DERIVED_STORES, 'journal', 'evalQuestions', 'judgments'] as const;
 /** A save also removes the pending-file row of the file it came from. */
@@ -26,6 +27,8 @@ const SAVE_STORES = [...DOC_STORES, 'pendingFiles'] as const;
 export interface DerivedRows {
   keywords?: readonly KeywordRecord[];
   tokenVectors?: readonly TokenVectorRecord[];
+  /** The recognised text and images of its scanned pages. */
+  ocrPages?: readonly OcrPageRecord[];
   /** An older document this one replaces: removed in the same transaction, so no state has both or neither. */
   replaces?: string;
   /** The pending-file row (pending-repo.ts) of the file this document came from: removed in the same transaction, so a
@@ -68,6 +71,7 @@ export async function saveDocumentWithChunks(
       for (const vector of vectors) track(tx.objectStore('vectors').add(vector));
       for (const row of derived.keywords ?? []) track(tx.objectStore('keywords').add(row));
       for (const row of derived.tokenVectors ?? []) track(tx.objectStore('tokenVectors').add(row));
+      for (const row of derived.ocrPages ?? []) track(tx.objectStore('ocrPages').add(row));
       track(tx.objectStore('documents').put(doc));
       journal(tx, doc.id, track);
       if (derived.replaces && derived.replaces !== doc.id) journal(tx, derived.replaces, track);
@@ -262,6 +266,14 @@ function validateDerived(doc: DocumentRecord, chunks: readonly ChunkRecord[], de
         cause: `derived row ${row.chunkId} does not belong to a chunk of this document`,
       });
     }
+  }
+  for (const row of derived.ocrPages ?? []) {
+    if (row.docId !== doc.id || row.id !== `${doc.id}#${row.page}`)
+      throw new AppError('STORAGE_FAILED', undefined, {
+        operation: 'saveDocument',
+        docId: doc.id,
+        cause: `recognised page ${row.id} does not belong to this document`,
+      });
   }
 }
 

@@ -75,6 +75,13 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('adapters', { keyPath: 'embedderId' });
     db.createObjectStore('judgments', { keyPath: 'key' }).createIndex('byDoc', 'docId');
   },
+  // v7: the recognised text of scanned pages (OCR), with each page's image for the citation view; by document (they
+  // leave with it) and by page hash (the cache that spares recognising a page again).
+  (db) => {
+    const pages = db.createObjectStore('ocrPages', { keyPath: 'id' });
+    pages.createIndex('byDoc', 'docId');
+    pages.createIndex('byHash', 'hash');
+  },
 ];
 
 /** Applies every migration after oldVersion up to newVersion, in order. */

@@ -1,5 +1,6 @@
 // The IndexedDB schema: store names, record shapes and the current version.
 import type { DBSchema } from 'idb';
+import type { OcrLine } from '../ingest/ocr-layout';
 import type { DocumentKind } from '../ingest/types';
 import type { EvalQuestionRecord, EvalRunRecord } from './eval-schema';
 import type { FeedbackRecord } from './feedback-schema';
@@ -9,7 +10,7 @@ import type { AdapterRecord, JudgmentRecord } from './adapter-schema';
 export type { AdapterRecord, EvalQuestionRecord, EvalRunRecord, FeedbackRecord, JudgmentRecord, PromptStatsRecord };
 
 export const DB_NAME = 'lectern';
-export const DB_VERSION = 6;
+export const DB_VERSION = 7;
 
 export type DocumentStatus = 'ready';
 
@@ -225,4 +226,25 @@ export interface LecternDB extends DBSchema {
   adapters: { key: string; value: AdapterRecord };
   /** v6: deep mode's cached relevance judgments (adapter-schema.ts). */
   judgments: { key: string; value: JudgmentRecord; indexes: { byDoc: string } };
+  /** v7: the recognised text (OCR) of a document's scanned pages, with the page images (byHash: the OCR cache). */
+  ocrPages: { key: string; value: OcrPageRecord; indexes: { byDoc: string; byHash: string } };
+}
+
+/**
+ * One scanned page of a document, as recognised (OCR): its lines with their boxes, and the page image the citation
+ * view highlights them on. `hash` names the rendered page (and the recognition settings), so a page already
+ * recognised in a stored document is not recognised again. Rows leave with their document.
+ */
+export interface OcrPageRecord {
+  /** `${docId}#${page}`. */
+  id: string;
+  docId: string;
+  page: number;
+  hash: string;
+  /** The page image's size in pixels. */
+  width: number;
+  height: number;
+  lines: OcrLine[];
+  /** The page as drawn for recognition (JPEG). */
+  image: Blob;
 }

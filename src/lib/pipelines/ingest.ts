@@ -3,11 +3,13 @@ import type { EmbedderSpec } from '../config/registry-types';
 import { AppError, toAppError, type ErrorCode } from '../errors';
 import { chunkDocument, contextualText, parseFile, type ParseOptions } from '../ingest';
 import { sha256Hex } from '../ingest/hash';
+import { ocrLinesOf, type OcrLine, type TesseractBlocks } from '../ingest/ocr-layout';
+import type { PageRenderer, PdfOcr } from '../ingest/pdf';
 import type { ChunkDraft, ParsedDocument } from '../ingest/types';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { TokenCounter } from '../models/tokenizer';
-import type { DocumentRecord } from '../persistence/schema';
+import type { DocumentRecord, OcrPageRecord } from '../persistence/schema';
 import { keywordCounts } from '../retrieval/keywords';
 import type { Caller } from '../rpc';
 import type { SearchMethods } from '../retrieval/search-types';
@@ -21,6 +23,7 @@ export type QueueStage =
   | 'reading'
   | 'asking'
   | 'parsing'
+  | 'recognising'
   | 'chunking'
   | 'embedding'
   | 'tokens'
@@ -31,9 +34,16 @@ export type QueueStage =
   | 'skipped';
 
 /** A question the pipeline needs answered before a file can go on. */
-export type QueuePrompt = { kind: 'replace'; existing: string } | { kind: 'password'; wrong: boolean };
+export type QueuePrompt =
+  | { kind: 'replace'; existing: string }
+  | { kind: 'password'; wrong: boolean }
+  /** A PDF has `pages` pages without a text layer: recognise their text (about `seconds` s on this device)? */
+  | { kind: 'ocr'; pages: number; seconds: number };
 
-export type PromptAnswer = { kind: 'replace'; replace: boolean } | { kind: 'password'; password: string | null };
+export type PromptAnswer =
+  | { kind: 'replace'; replace: boolean }
+  | { kind: 'password'; password: string | null }
+  | { kind: 'ocr'; recognise: boolean };
 
 /** Where each stage starts within a file's whole work (0..1); embedding and token vectors fill their spans. */
 export const STAGE_START: Record<QueueStage, number> = {
@@ -41,6 +51,7 @@ export const STAGE_START: Record<QueueStage, number> = {
   reading: 0.02,
   asking: 0.04,
   parsing: 0.05,
+  recognising: 0.06,
   chunking: 0.15,
   embedding: 0.2,
   tokens: 0.6,
@@ -60,7 +71,7 @@ export interface LibraryStore {
    * One transaction: the document with every derived row, the removal of the one it replaces, and of the file's
    * pending-import row (`pending`), so a file is never both saved and still waiting to be imported.
    */
-  save(rows: DocumentRows, replaces?: string, pending?: string): Promise<void>;
+  save(rows: DocumentRows & { ocrPages?: OcrPageRecord[] }, replaces?: string, pending?: string): Promise<void>;
   remove(docId: string): Promise<void>;
 }
 
@@ -75,8 +86,33 @@ export interface IngestModels {
   tokenCounter(spec: EmbedderSpec): Promise<TokenCounter>;
 }
 
+/** A page as recognised, held until the document is saved with it. */
+export interface RecognisedPage {
+  hash: string;
+  width: number;
+  height: number;
+  lines: OcrLine[];
+  image: Blob;
+}
+
+/** Text recognition (OCR) for scanned PDF pages: drawing pages, recognising them, and the cache of earlier pages. */
+export interface OcrPort {
+  render: PageRenderer;
+  /** getDocument parameters drawing needs (a worker's canvas factory). */
+  documentParams?: Record<string, unknown>;
+  recognise(image: Blob, signal: AbortSignal): Promise<TesseractBlocks>;
+  /** A page recognised before (in a stored document) under this hash. */
+  cached(hash: string): Promise<RecognisedPage | undefined>;
+  /** Names the recogniser and its settings: part of each page's hash, so other settings recognise again. */
+  model: string;
+  /** The estimate shown before recognising: seconds per page on this device. */
+  secondsPerPage: number;
+}
+
 export interface IngestPorts {
   store: LibraryStore;
+  /** Text recognition; without it scanned pages are left out with a warning. */
+  ocr?: OcrPort;
   /** Resolves once every model that will load has (throws the reason when the index cannot be used). */
   models(): Promise<IngestModels>;
   /** Extra parser options, e.g. a pdf.js loader where no module worker exists (Node tests). */
@@ -140,7 +176,13 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     if (a.kind !== 'replace' || !a.replace) return { kind: 'skipped' };
     replaces = sameName.id;
   }
-  const parsed = await parseWithPassword(new Uint8Array(bytes), req, { ...ports.parseOptions, maxBytes }, hooks);
+  const recognised = new Map<string, RecognisedPage>();
+  const parseOptions: ParseOptions = {
+    ...ports.parseOptions,
+    maxBytes,
+    ...(ports.ocr && { ocr: pdfOcr(ports.ocr, hooks, recognised) }),
+  };
+  const parsed = await parseWithPassword(new Uint8Array(bytes), req, parseOptions, hooks);
   if (signal.aborted) throw new AppError('ABORTED');
   stage('chunking');
   const drafts = await chunkParsed(parsed, embedder, req.chunk, await models.tokenCounter(embedder));
@@ -178,8 +220,9 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     tokens,
     addedAt: Date.now(),
   });
+  const ocrPages = ocrRows(docId, parsed.ocrPages ?? [], recognised);
   const replacedChunks = replaces ? await ports.store.chunkIdsOf(replaces) : [];
-  await ports.store.save(rows, replaces, req.pendingId);
+  await ports.store.save(ocrPages.length > 0 ? { ...rows, ocrPages } : rows, replaces, req.pendingId);
   hooks.saved();
   if (replacedChunks.length) await models.index.call('remove', { ids: replacedChunks });
   await models.index.call(
@@ -195,6 +238,63 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   stage('done');
   const { text: _text, ...doc } = rows.doc;
   return { kind: replaces ? 'replaced' : 'added', doc, replaced: replaces ?? null, warnings: parsed.warnings };
+}
+
+/**
+ * The PDF reader's OCR hooks for one import: the user is asked first (with the estimate), then each page is recognised,
+ * or taken from the cache when a stored document has the same page, and held in `recognised` for the save.
+ */
+function pdfOcr(port: OcrPort, hooks: IngestHooks, recognised: Map<string, RecognisedPage>): PdfOcr {
+  return {
+    render: port.render,
+    ...(port.documentParams && { documentParams: port.documentParams }),
+    offer: async (pages) => {
+      const seconds = Math.max(1, Math.round(pages.length * port.secondsPerPage));
+      const a = await hooks.ask({ kind: 'ocr', pages: pages.length, seconds });
+      return a.kind === 'ocr' && a.recognise;
+    },
+    recognise: async (image, _page, done, total) => {
+      hooks.progress('recognising', between('recognising', 'chunking', done / total));
+      const hash = `${await sha256Hex(await image.image.arrayBuffer())}:${port.model}`;
+      const hit = recognised.get(hash) ?? (await port.cached(hash));
+      if (hooks.signal.aborted) throw new AppError('ABORTED');
+      const page = hit ?? {
+        hash,
+        width: image.width,
+        height: image.height,
+        lines: ocrLinesOf(await port.recognise(image.image, hooks.signal), image.width, image.height),
+        image: image.preview,
+      };
+      recognised.set(hash, page);
+      hooks.progress('recognising', between('recognising', 'chunking', (done + 1) / total));
+      return { key: hash, lines: page.lines };
+    },
+  };
+}
+
+/** The stored rows of a document's recognised pages. */
+function ocrRows(
+  docId: string,
+  refs: readonly { page: number; key: string }[],
+  recognised: ReadonlyMap<string, RecognisedPage>,
+): OcrPageRecord[] {
+  return refs.flatMap(({ page, key }) => {
+    const r = recognised.get(key);
+    return r
+      ? [
+          {
+            id: `${docId}#${page}`,
+            docId,
+            page,
+            hash: r.hash,
+            width: r.width,
+            height: r.height,
+            lines: r.lines,
+            image: r.image,
+          },
+        ]
+      : [];
+  });
 }
 
 /** Cuts a parsed document into passages that fit the embedder, counted with its own tokenizer. */
@@ -215,7 +315,11 @@ export function chunkParsed(
 
 /** The fraction within [from, to) stage starts that `done / total` of this stage's work reaches. */
 function span(from: QueueStage, to: QueueStage, p: { done: number; total: number }): number {
-  return STAGE_START[from] + (STAGE_START[to] - STAGE_START[from]) * (p.done / p.total);
+  return between(from, to, p.done / p.total);
+}
+
+function between(from: QueueStage, to: QueueStage, part: number): number {
+  return STAGE_START[from] + (STAGE_START[to] - STAGE_START[from]) * Math.min(1, Math.max(0, part));
 }
 
 /** Parses, asking for the PDF's password (again, when wrong) until it opens or the user gives up. */

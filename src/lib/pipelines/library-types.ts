@@ -31,7 +31,12 @@ export interface ProcessParams {
 
 export type IngestMethods = {
   /** Opens storage and the line to the search worker (RpcClient.openPort); returns the library's documents. */
-  open: { params: { dbName: string; search: MessagePort }; result: DocumentSummary[]; progress: never };
+  /** `ocrBaseUrl`: the app's ocr/ folder (absolute), where text recognition loads from; none: no OCR. */
+  open: {
+    params: { dbName: string; search: MessagePort; ocrBaseUrl?: string };
+    result: DocumentSummary[];
+    progress: never;
+  };
   /**
    * Once every model has loaded or failed, and again whenever they change (a retry): the lines to the model workers
    * with their model keys (none: files are indexed by keywords only), or why files cannot be imported at all.

@@ -3,9 +3,9 @@ import type { SentenceGrounding } from '../answer/grounding';
 import { AppError, isAbortError, toAppError } from '../errors';
 import type { DocumentKind } from '../ingest/types';
 import type { ChatMessage } from '../models/generator/types';
-import { getDocument, getSetting, setSetting, type LecternDatabase } from '../persistence';
+import { getDocument, getOcrPage, getSetting, setSetting, type LecternDatabase } from '../persistence';
 import { askQuestion, type AskEvents, type AskPorts, type AskSettings } from '../pipelines/ask';
-import { citationView, parseCitations, type CitationView } from '../pipelines/citation';
+import { citationView, parseCitations, scanBoxes, type CitationView } from '../pipelines/citation';
 import type { AskedSearch, FeedbackRecord, FeedbackSignal, FeedbackStart } from '../pipelines/feedback';
 import type { DeepStageEvents } from '../pipelines/deep-rerank';
 import type { ARCHIVE_SETTINGS } from '../pipelines/library-archive';
@@ -336,6 +336,7 @@ export class ChatState {
 
   /** Opens the document behind citation [n], with the span that supports the citing sentence highlighted. */
   async openCitation(n: number, sentenceStart?: number): Promise<void> {
+    const opened = ++this.opened;
     const source = this.sources.find((s) => s.n === n);
     if (source) this.ctx.feedback?.signal(this.turnId, { kind: 'opened', chunkId: source.chunkId });
     if (source?.library) {
@@ -355,7 +356,34 @@ export class ChatState {
       this.ctx.fail(new AppError('DOCUMENT_GONE'));
       return;
     }
-    this.viewing = citationView(source, doc.text, this.grounding, sentenceStart);
+    const view = citationView(source, doc.text, this.grounding, sentenceStart);
+    this.viewing = view;
+    if (doc.kind === 'pdf' && source.pageStart !== null)
+      void this.showScan(db, source.docId, source.pageStart, view, opened);
+  }
+
+  /** Counts citations opened, so a page image read late is not shown over a citation opened since. */
+  private opened = 0;
+
+  /** A passage from a scanned page: the view adds the page image with the cited lines boxed (when it is still open). */
+  private async showScan(
+    db: LecternDatabase,
+    docId: string,
+    pageStart: number,
+    view: CitationView,
+    opened: number,
+  ): Promise<void> {
+    // A passage may run onto the next page: the first of the two that holds its lines is shown.
+    for (const page of [pageStart, pageStart + 1]) {
+      const scan = await getOcrPage(db, docId, page).catch(() => undefined);
+      if (!scan) continue;
+      const boxes = scanBoxes(scan.lines, view);
+      if (boxes.length === 0) continue;
+      // (this.viewing is the state's proxy of `view`, never `view` itself.)
+      if (this.opened === opened && this.viewing)
+        this.viewing = { ...view, scan: { page, image: scan.image, width: scan.width, height: scan.height, boxes } };
+      return;
+    }
   }
 
   /** A document was deleted: its passages leave the conversation, the saved one included, and its view closes. */

@@ -106,11 +106,22 @@ const perSecond = (b: number) =>
 
 /** "about 40 s left", "about 3 min left", "about 1 h 20 min left". */
 export function timeLeft(ms: number): string {
+  return `${about(ms)} left`;
+}
+
+/** "about 40 s", "about 3 min", "about 1 h 5 min". */
+function about(ms: number): string {
   const s = Math.ceil(ms / 1000);
-  if (s < 60) return `about ${Math.max(5, Math.ceil(s / 5) * 5)} s left`;
+  if (s < 60) return `about ${Math.max(5, Math.ceil(s / 5) * 5)} s`;
   const min = Math.round(s / 60);
-  if (min < 60) return `about ${min} min left`;
-  return `about ${Math.floor(min / 60)} h ${min % 60} min left`;
+  if (min < 60) return `about ${min} min`;
+  return `about ${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+/** The estimate an OCR offer shows: "About 40 s." */
+export function describeEstimate(seconds: number): string {
+  const text = about(seconds * 1000);
+  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
 }
 
 /** "3 of 10 files · 12 files/min · 0.4 MB/s · about 1 min left" (the parts known so far). */

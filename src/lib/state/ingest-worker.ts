@@ -8,6 +8,8 @@ export type ModelLines = { params: IngestMethods['attach']['params']; transfer: 
 
 export interface IngestWorkerContext {
   dbName: string;
+  /** The app's ocr/ folder (absolute): where text recognition loads from. */
+  ocrBaseUrl?: string;
   /** A fresh line to the search worker. */
   searchLine(): MessagePort;
   /** Fresh lines to the model workers, once the models have settled (or why there are none). */
@@ -43,7 +45,8 @@ export class IngestWorker {
         }) as unknown as Terminable,
       prepare: async (client) => {
         const search = ctx.searchLine();
-        ctx.listed(await client.call('open', { dbName: ctx.dbName, search }, { transfer: [search] }));
+        const params = { dbName: ctx.dbName, search, ...(ctx.ocrBaseUrl && { ocrBaseUrl: ctx.ocrBaseUrl }) };
+        ctx.listed(await client.call('open', params, { transfer: [search] }));
         // Not awaited: storage is usable at once; imports wait inside the worker until the models have settled.
         void this.attach(client);
       },

@@ -161,7 +161,9 @@ export class LibraryState {
       this.listed = true;
     };
     const attached = (rpc: RpcClient<IngestMethods>) => void this.backfill.run(rpc, this.ctx.reindexOnAttach());
-    this.worker = new IngestWorker({ dbName, searchLine, modelLines, listed, attached, fail });
+    // Text recognition loads from the app's own ocr/ folder (vite.config.ts), never from a CDN.
+    const ocrBaseUrl = new URL('ocr/', document.baseURI).href;
+    this.worker = new IngestWorker({ dbName, ocrBaseUrl, searchLine, modelLines, listed, attached, fail });
     this.worker.client().then(
       () => this.openResult(null),
       (err: unknown) => this.unavailable(toAppError(err, 'STORAGE_FAILED')),

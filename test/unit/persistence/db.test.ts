@@ -37,6 +37,7 @@ describe('openLecternDB', () => {
       'journal',
       'judgments',
       'keywords',
+      'ocrPages',
       'pendingFiles',
       'promptStats',
       'settings',
@@ -80,6 +81,12 @@ describe('openLecternDB', () => {
     expect(v6.objectStore('judgments').keyPath).toBe('key');
     expect(v6.objectStore('judgments').index('byDoc').keyPath).toBe('docId');
     await v6.done;
+    const v7 = db.transaction('ocrPages');
+    expect(v7.store.keyPath).toBe('id');
+    expect([...v7.store.indexNames].sort()).toEqual(['byDoc', 'byHash']);
+    expect(v7.store.index('byDoc').keyPath).toBe('docId');
+    expect(v7.store.index('byHash').keyPath).toBe('hash');
+    await v7.done;
   });
 
   it('reopens an existing database without migrating again', async () => {
@@ -87,7 +94,7 @@ describe('openLecternDB', () => {
     (await openLecternDB(name)).close();
     const db = await openLecternDB(name);
     open.push(db);
-    expect(db.objectStoreNames).toHaveLength(15);
+    expect(db.objectStoreNames).toHaveLength(16);
   });
 
   it('aborts the upgrade when a migration is missing, leaving no half-built version', async () => {

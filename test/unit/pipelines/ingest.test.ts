@@ -8,7 +8,9 @@ import {
   STAGE_START,
   type ImportRequest,
   type IngestHooks,
+  type OcrPort,
   type PromptAnswer,
+  type RecognisedPage,
   type QueuePrompt,
   type QueueStage,
 } from '../../../src/lib/pipelines/ingest';
@@ -255,6 +257,124 @@ describe('ingest pipeline', () => {
     const other = request(pdf, { docId: 'doc-9', name: 'other.pdf', mimeType: 'application/pdf' });
     await expect(importFile(other, { ...ports, store: new MemoryStore() }, cancel)).rejects.toMatchObject({
       code: 'PDF_PASSWORD_REQUIRED',
+    });
+  });
+
+  describe('a scanned PDF', () => {
+    /** What the fake recogniser reads on every page: one table row, as tesseract reports it (1000 × 1000 pixels). */
+    const READ = {
+      blocks: [
+        {
+          paragraphs: [
+            {
+              lines: [
+                {
+                  text: 'Chipper 20,843 96.20',
+                  bbox: { x0: 100, y0: 150, x1: 700, y1: 180 },
+                  words: ['Chipper', '20,843', '96.20'].map((text, i) => ({
+                    text,
+                    confidence: 90,
+                    bbox: { x0: 100 + i * 200, y0: 150, x1: 280 + i * 200, y1: 180 },
+                  })),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const scan = () =>
+      request(readFixture('single_table.pdf'), { name: 'single_table.pdf', mimeType: 'application/pdf' });
+
+    function ocrPort(cache: RecognisedPage[] = []): OcrPort & { calls: number } {
+      const port = {
+        calls: 0,
+        render: async () => ({
+          image: new Blob(['the page as png']),
+          preview: new Blob(['the page as jpeg']),
+          width: 1000,
+          height: 1000,
+        }),
+        recognise: async (_image: Blob, signal: AbortSignal) => {
+          port.calls++;
+          if (signal.aborted) throw new AppError('ABORTED');
+          return READ;
+        },
+        cached: async (hash: string) => cache.find((p) => p.hash === hash),
+        model: 'fake-ocr',
+        secondsPerPage: 6.5,
+      };
+      return port;
+    }
+
+    it('asks first, with the estimate, then recognises the page and saves its lines and image with the document', async () => {
+      const store = new MemoryStore();
+      const ocr = ocrPort();
+      const h = hooks([{ kind: 'ocr', recognise: true }]);
+      const out = await importFile(
+        scan(),
+        { store, models: async () => fakeModels(newLog()), parseOptions: { loadPdfjs }, ocr },
+        h,
+      );
+      expect(h.run.prompts).toEqual([{ kind: 'ocr', pages: 1, seconds: 7 }]);
+      expect(h.run.stages).toContain('recognising');
+      expect(h.run.stages.indexOf('recognising')).toBeLessThan(h.run.stages.indexOf('chunking'));
+      expect(ocr.calls).toBe(1);
+      expect(out).toMatchObject({ kind: 'added', doc: { kind: 'pdf', pageCount: 1 } });
+      const saved = store.docs.get('doc-1') as {
+        chunks: { text: string; pageStart: number | null }[];
+        ocrPages?: unknown[];
+      };
+      expect(saved.chunks.map((c) => c.text).join(' ')).toContain('Chipper 20,843 96.20');
+      expect(saved.chunks[0]!.pageStart).toBe(1);
+      expect(saved.ocrPages).toEqual([
+        expect.objectContaining({
+          id: 'doc-1#1',
+          docId: 'doc-1',
+          page: 1,
+          hash: expect.stringMatching(/^[0-9a-f]{64}:fake-ocr$/),
+          width: 1000,
+          height: 1000,
+          lines: [expect.objectContaining({ text: 'Chipper 20,843 96.20' })],
+        }),
+      ]);
+      expect(await (saved.ocrPages![0] as { image: Blob }).image.text()).toBe('the page as jpeg');
+    });
+
+    it('takes a page recognised before (same page hash) from the cache instead of recognising it again', async () => {
+      const first = new MemoryStore();
+      await importFile(
+        scan(),
+        { store: first, models: async () => fakeModels(newLog()), parseOptions: { loadPdfjs }, ocr: ocrPort() },
+        hooks([{ kind: 'ocr', recognise: true }]),
+      );
+      const stored = (first.docs.get('doc-1') as unknown as { ocrPages: RecognisedPage[] }).ocrPages;
+      const again = ocrPort(stored);
+      const out = await importFile(
+        request(readFixture('single_table.pdf'), { docId: 'doc-2', name: 'copy.pdf', mimeType: 'application/pdf' }),
+        { store: new MemoryStore(), models: async () => fakeModels(newLog()), parseOptions: { loadPdfjs }, ocr: again },
+        hooks([{ kind: 'ocr', recognise: true }]),
+      );
+      expect(again.calls).toBe(0);
+      expect(out).toMatchObject({ kind: 'added' });
+    });
+
+    it('declined, the file is refused as having no text; cancelled while recognising, nothing is saved', async () => {
+      const store = new MemoryStore();
+      const ports = { store, models: async () => fakeModels(newLog()), parseOptions: { loadPdfjs }, ocr: ocrPort() };
+      await expect(importFile(scan(), ports, hooks([{ kind: 'ocr', recognise: false }]))).rejects.toMatchObject({
+        code: 'PDF_NO_TEXT',
+      });
+      expect(ports.ocr.calls).toBe(0);
+      const controller = new AbortController();
+      const h = hooks([{ kind: 'ocr', recognise: true }], controller.signal);
+      const progress = h.progress;
+      h.progress = (stage, fraction) => {
+        if (stage === 'recognising') controller.abort();
+        progress(stage, fraction);
+      };
+      await expect(importFile(scan(), ports, h)).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(store.saves).toBe(0);
     });
   });
 

@@ -1,0 +1,95 @@
+// Scanned PDFs end to end: the import offers text recognition (OCR) with an estimate, recognises the page with the self-hosted tesseract.js, and a citation boxes the cited lines on the page image; declining leaves the file out with its own message.
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { formatMessage } from '../../src/lib/errors/app-error';
+import { expect, openApp, test } from './fixtures';
+import { useScriptedGenerator } from './harness/scripted';
+
+/** A scanned page (an image, no text layer) holding one table; its true text is single_table.truth.txt. */
+const SCAN = readFileSync(new URL('../fixtures/docs/ingest/single_table.pdf', import.meta.url));
+
+const queueRow = (page: Page, name: string) =>
+  page.locator('[aria-label="Import queue"] li').filter({ has: page.getByText(name, { exact: false }) });
+
+async function addScan(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Add documents').setInputFiles([{ name, mimeType: 'application/pdf', buffer: SCAN }]);
+  const offer = page.getByRole('group', { name: `Recognise the text of ${name}?` });
+  await expect(offer).toContainText('has a scanned page with no text layer');
+  // The estimate comes before any work: "About 5 s." up to minutes.
+  await expect(offer).toContainText(/About \d+ (s|min)\./);
+}
+
+test.describe('OCR of scanned PDFs', { tag: '@device-independent' }, () => {
+  test('a scanned PDF is offered OCR, then a question about its table is answered with the cited lines boxed on the page', async ({
+    page,
+    externalRequests,
+  }) => {
+    test.setTimeout(300_000);
+    await useScriptedGenerator(page);
+    await openApp(page);
+    const ocrRequests: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.includes('/ocr/')) ocrRequests.push(new URL(r.url()).pathname);
+    });
+    await addScan(page, 'single_table.pdf');
+    // Nothing of OCR is fetched until the user says yes.
+    expect(ocrRequests).toEqual([]);
+    await page.getByRole('button', { name: 'Recognise text' }).click();
+    await expect(queueRow(page, 'single_table.pdf')).toHaveText('single_table.pdf: added', { timeout: 240_000 });
+    // Loaded from the app's own ocr/ folder: the worker, one WASM core and the English data.
+    expect(ocrRequests.some((p) => p.endsWith('/ocr/lang/eng.traineddata.gz'))).toBe(true);
+    expect(ocrRequests.some((p) => /\/ocr\/tesseract-core(-simd)?-lstm\.wasm\.js$/.test(p))).toBe(true);
+
+    await page
+      .getByRole('textbox', { name: 'Ask' })
+      .fill('Chipper: how many total chunks, mean chunks per document and tables per document?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    const answer = page.getByRole('region', { name: 'Answer' });
+    await expect(answer.getByTestId('answer-meta')).toBeVisible({ timeout: 120_000 });
+    const source = page.getByRole('list', { name: 'Sources' }).getByRole('listitem').first();
+    await expect(source).toContainText('[1] single_table.pdf');
+    await expect(source).toContainText('Chipper');
+
+    await answer.getByRole('link', { name: 'Source 1' }).first().click();
+    const viewer = page.getByRole('dialog', { name: /\[1\] single_table\.pdf/ });
+    await expect(viewer.locator('.passage')).toContainText('Chipper');
+    const scan = viewer.getByTestId('cited-scan');
+    await expect(scan).toBeVisible();
+    await expect(scan.getByRole('img', { name: /Page 1 of single_table\.pdf, scanned/ })).toBeVisible();
+    // The passage is the whole table: its rows are boxed, one per recognised line, top to bottom. The PDF draws the
+    // table image from 33 % to 45 % of the page's height (its transform, [0 -96.4 468 0 72 534.4] on a 792 pt page), so
+    // every box lies there: the boxes come from where tesseract read each line, mapped back onto the page.
+    const boxes = scan.getByTestId('cited-region');
+    expect(await boxes.count()).toBeGreaterThanOrEqual(4);
+    const img = (await scan.getByRole('img').boundingBox())!;
+    let previous = -Infinity;
+    for (const box of await boxes.all()) {
+      const b = (await box.boundingBox())!;
+      const middle = (b.y + b.height / 2 - img.y) / img.height;
+      expect(middle).toBeGreaterThan(0.32);
+      expect(middle).toBeLessThan(0.46);
+      expect(middle).toBeGreaterThan(previous);
+      previous = middle;
+      expect(b.x).toBeGreaterThanOrEqual(img.x + img.width * 0.1);
+      expect(b.x + b.width).toBeLessThanOrEqual(img.x + img.width * 0.9);
+    }
+    expect(externalRequests).toEqual([]);
+  });
+
+  test('declining OCR leaves the scanned PDF out with its own message, and the queue goes on', async ({
+    page,
+    externalRequests,
+  }) => {
+    await openApp(page);
+    await addScan(page, 'scan.pdf');
+    await page.getByRole('button', { name: 'Skip those pages' }).click();
+    await expect(queueRow(page, 'scan.pdf')).toContainText(formatMessage('PDF_NO_TEXT', {}), { timeout: 60_000 });
+    await page
+      .getByLabel('Add documents')
+      .setInputFiles([
+        { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('The harbour lamp is lit at dusk.') },
+      ]);
+    await expect(queueRow(page, 'note.txt')).toHaveText('note.txt: added', { timeout: 120_000 });
+    expect(externalRequests).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+// The tesseract.js recognizer with tesseract.js mocked: loaded once from the app's ocr/ folder, a cancel ends its worker, an idle worker is ended, a load failure is OCR_UNAVAILABLE.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+interface FakeWorker {
+  setParameters: ReturnType<typeof vi.fn>;
+  recognize: ReturnType<typeof vi.fn>;
+  terminate: ReturnType<typeof vi.fn>;
+}
+const made: { langs: unknown; options: Record<string, unknown>; worker: FakeWorker }[] = [];
+let failLoad: Error | null = null;
+/** Each recognize waits for the test to release it. */
+let pending: ((v: unknown) => void)[] = [];
+
+vi.mock('tesseract.js', () => ({
+  OEM: { LSTM_ONLY: 1 },
+  PSM: { AUTO: '3' },
+  createWorker: vi.fn(async (langs: unknown, _oem: unknown, options: Record<string, unknown>) => {
+    if (failLoad) throw failLoad;
+    const worker: FakeWorker = {
+      setParameters: vi.fn(async () => ({})),
+      recognize: vi.fn(() => new Promise((resolve) => pending.push(resolve))),
+      terminate: vi.fn(async () => ({})),
+    };
+    made.push({ langs, options, worker });
+    return worker;
+  }),
+}));
+
+const { tesseractRecognizer } = await import('../../../src/lib/models/ocr/tesseract');
+const BASE = 'http://localhost/app/ocr/';
+const PAGE = { blocks: [] };
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe('tesseractRecognizer', () => {
+  beforeEach(() => {
+    made.length = 0;
+    pending = [];
+    failLoad = null;
+    vi.stubGlobal('Worker', class {});
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  async function answer(): Promise<void> {
+    for (let i = 0; i < 20 && pending.length === 0; i++) await flush();
+    pending.shift()!({ data: PAGE });
+  }
+
+  it('loads one worker from the app folder, with full page layout analysis, and reuses it for the next page', async () => {
+    const r = tesseractRecognizer(BASE, ['eng']);
+    const first = r.recognise(new Blob(['a']));
+    await answer();
+    expect(await first).toBe(PAGE);
+    const second = r.recognise(new Blob(['b']));
+    await answer();
+    await second;
+    expect(made).toHaveLength(1);
+    const { langs, options, worker } = made[0]!;
+    expect(langs).toEqual(['eng']);
+    expect(options).toMatchObject({
+      workerPath: 'http://localhost/app/ocr/worker.min.js',
+      langPath: 'http://localhost/app/ocr/lang/',
+      workerBlobURL: false,
+      cacheMethod: 'none',
+    });
+    expect(String(options.corePath)).toMatch(/^http:\/\/localhost\/app\/ocr\/tesseract-core(-simd)?-lstm\.wasm\.js$/);
+    expect(options.errorHandler).toBeTypeOf('function');
+    expect(worker.setParameters).toHaveBeenCalledWith({ tessedit_pageseg_mode: '3' });
+    expect(worker.recognize).toHaveBeenCalledTimes(2);
+  });
+
+  it('a cancel ends the running recognition and its worker; the next page starts a fresh one', async () => {
+    const r = tesseractRecognizer(BASE);
+    const controller = new AbortController();
+    const running = r.recognise(new Blob(['a']), controller.signal);
+    for (let i = 0; i < 20 && pending.length === 0; i++) await flush();
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(made[0]!.worker.terminate).toHaveBeenCalled();
+    const next = r.recognise(new Blob(['b']));
+    pending = [];
+    await answer();
+    await next;
+    expect(made).toHaveLength(2);
+    await expect(r.recognise(new Blob(['c']), AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('ends a worker left idle, and says OCR is unavailable when tesseract cannot load', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const r = tesseractRecognizer(BASE, ['eng'], 1000);
+    const page = r.recognise(new Blob(['a']));
+    await vi.waitFor(() => expect(pending).toHaveLength(1));
+    pending.shift()!({ data: PAGE });
+    await page;
+    expect(made[0]!.worker.terminate).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1000);
+    expect(made[0]!.worker.terminate).toHaveBeenCalled();
+    vi.useRealTimers();
+
+    failLoad = new Error('Failed to load TesseractCore');
+    const broken = tesseractRecognizer(BASE);
+    await expect(broken.recognise(new Blob(['a']))).rejects.toMatchObject({
+      code: 'OCR_UNAVAILABLE',
+      details: { reason: 'Failed to load TesseractCore' },
+    });
+  });
+});

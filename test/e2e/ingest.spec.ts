@@ -385,9 +385,12 @@ test.describe('device-independent', { tag: '@device-independent' }, () => {
     expect(external, 'requests that left localhost').toEqual([]);
   });
 
-  test('an image-only PDF says it needs OCR and is not added', async ({ library: { page, external } }) => {
+  test('an image-only PDF is offered OCR; declined, it says it has no text and is not added', async ({
+    library: { page, external },
+  }) => {
     await resetLibraryPanel(page);
     await addFiles(page, [fixture('ingest/single_table.pdf')]);
+    await queueItem(page, 'single_table.pdf').getByRole('button', { name: 'Skip those pages' }).click();
     await expect(queueItem(page, 'single_table.pdf')).toHaveText(`single_table.pdf: ${ERROR_CODES.PDF_NO_TEXT}`);
     await expect(alertFor(page, 'PDF_NO_TEXT')).toContainText(ERROR_CODES.PDF_NO_TEXT);
     await expect(docEntry(page, 'single_table.pdf')).toHaveCount(0);

@@ -1,6 +1,7 @@
 // Scanned PDFs end to end: the import offers text recognition (OCR) with an estimate, recognises the page with the self-hosted tesseract.js, and a citation boxes the cited lines on the page image; declining leaves the file out with its own message.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import { PDFDocument } from 'pdf-lib';
 import { formatMessage } from '../../src/lib/errors/app-error';
 import { expect, openApp, test } from './fixtures';
 import { useScriptedGenerator } from './harness/scripted';
@@ -11,10 +12,28 @@ const SCAN = readFileSync(new URL('../fixtures/docs/ingest/single_table.pdf', im
 const queueRow = (page: Page, name: string) =>
   page.locator('[aria-label="Import queue"] li').filter({ has: page.getByText(name, { exact: false }) });
 
-async function addScan(page: Page, name: string): Promise<void> {
-  await page.getByLabel('Add documents').setInputFiles([{ name, mimeType: 'application/pdf', buffer: SCAN }]);
+/**
+ * The scanned page `pages` times over, for a recognition long enough to cancel. Each copy is stamped with its number
+ * (a few characters of text, still a page without a text layer) so that no two pages draw the same image: identical
+ * pages would be recognised once and taken from the cache.
+ */
+async function scans(pages: number): Promise<Buffer> {
+  const source = await PDFDocument.load(SCAN);
+  const out = await PDFDocument.create();
+  const copies = await out.copyPages(source, Array<number>(pages).fill(0));
+  copies.forEach((p, i) => {
+    p.drawText(`p. ${i + 1}`, { x: 300, y: 40, size: 10 });
+    out.addPage(p);
+  });
+  return Buffer.from(await out.save());
+}
+
+async function addScan(page: Page, name: string, buffer: Buffer = SCAN, pages = 1): Promise<void> {
+  await page.getByLabel('Add documents').setInputFiles([{ name, mimeType: 'application/pdf', buffer }]);
   const offer = page.getByRole('group', { name: `Recognise the text of ${name}?` });
-  await expect(offer).toContainText('has a scanned page with no text layer');
+  await expect(offer).toContainText(
+    pages === 1 ? 'has a scanned page with no text layer' : `has ${pages} scanned pages with no text layer`,
+  );
   // The estimate comes before any work: "About 5 s." up to minutes.
   await expect(offer).toContainText(/About \d+ (s|min)\./);
 }
@@ -73,6 +92,29 @@ test.describe('OCR of scanned PDFs', { tag: '@device-independent' }, () => {
       expect(b.x).toBeGreaterThanOrEqual(img.x + img.width * 0.1);
       expect(b.x + b.width).toBeLessThanOrEqual(img.x + img.width * 0.9);
     }
+    expect(externalRequests).toEqual([]);
+  });
+
+  test('recognition shows its progress and can be cancelled: nothing of the file is added', async ({
+    page,
+    externalRequests,
+  }) => {
+    await openApp(page);
+    await addScan(page, 'ledger.pdf', await scans(6), 6);
+    await page.getByRole('button', { name: 'Recognise text' }).click();
+    const row = queueRow(page, 'ledger.pdf');
+    await expect(row).toContainText('Recognising text (OCR)');
+    // Past the first page: the bar moves within the stage, page by page.
+    const bar = row.getByRole('progressbar');
+    const start = Number(await bar.getAttribute('value'));
+    await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(start);
+    await page.getByRole('button', { name: 'Cancel ledger.pdf' }).click();
+    await expect(row).toHaveText('ledger.pdf: cancelled', { timeout: 30_000 });
+    await expect(page.getByText('No documents yet.')).toBeVisible();
+    // The next file goes through, and the worker recognises again after the cancel ended its tesseract worker.
+    await addScan(page, 'single_table.pdf');
+    await page.getByRole('button', { name: 'Recognise text' }).click();
+    await expect(queueRow(page, 'single_table.pdf')).toHaveText('single_table.pdf: added', { timeout: 120_000 });
     expect(externalRequests).toEqual([]);
   });
 

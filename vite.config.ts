@@ -6,6 +6,7 @@ import { defineConfig, type Plugin } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { contentSecurityPolicy, headersFile, parseConnectSrc, securityHeaders } from './tools/security-headers.mjs';
+import { OCR_LANGUAGES } from './src/lib/config/ocr-languages';
 
 const require = createRequire(import.meta.url);
 // The exact onnxruntime-web build transformers.js imports, so its wasm matches its JS.
@@ -74,7 +75,7 @@ const selfHostedOrt = () =>
  */
 const tesseractDir = dirname(require.resolve('tesseract.js/package.json'));
 const tesseractCoreDir = dirname(require.resolve('tesseract.js-core/package.json'));
-const OCR_LANGS = ['eng'];
+const OCR_LANGS = OCR_LANGUAGES.map((l) => l.code);
 const selfHostedOcr = () =>
   selfHosted('lectern-self-hosted-ocr', 'ocr', {
     'worker.min.js': join(tesseractDir, 'dist', 'worker.min.js'),

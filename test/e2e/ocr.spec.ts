@@ -118,6 +118,41 @@ test.describe('OCR of scanned PDFs', { tag: '@device-independent' }, () => {
     expect(externalRequests).toEqual([]);
   });
 
+  test('languages picked in Settings are loaded from the app and kept; English stays ticked when it is the only one', async ({
+    page,
+    externalRequests,
+  }) => {
+    await openApp(page);
+    const langRequests: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.includes('/ocr/lang/')) langRequests.push(path.slice(path.lastIndexOf('/') + 1));
+    });
+    const openSettings = async () => {
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Settings' });
+      await expect(dialog).toBeVisible();
+      return dialog.getByRole('group', { name: 'Text recognition (OCR) of scanned pages' });
+    };
+    let ocr = await openSettings();
+    await expect(ocr.getByRole('checkbox', { name: 'English' })).toBeChecked();
+    await ocr.getByRole('checkbox', { name: 'English' }).click();
+    await expect(ocr.getByRole('checkbox', { name: 'English' })).toBeChecked();
+    await ocr.getByRole('checkbox', { name: 'German' }).check();
+    await page.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Save' }).click();
+
+    await addScan(page, 'single_table.pdf');
+    await page.getByRole('button', { name: 'Recognise text' }).click();
+    await expect(queueRow(page, 'single_table.pdf')).toHaveText('single_table.pdf: added', { timeout: 120_000 });
+    expect(langRequests.sort()).toEqual(['deu.traineddata.gz', 'eng.traineddata.gz']);
+
+    await openApp(page);
+    ocr = await openSettings();
+    await expect(ocr.getByRole('checkbox', { name: 'German' })).toBeChecked();
+    await expect(ocr.getByRole('checkbox', { name: 'French' })).not.toBeChecked();
+    expect(externalRequests).toEqual([]);
+  });
+
   test('declining OCR leaves the scanned PDF out with its own message, and the queue goes on', async ({
     page,
     externalRequests,

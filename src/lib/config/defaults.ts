@@ -34,6 +34,8 @@ export interface Settings {
   /** Dense index engine: `auto` = Voy for small libraries, the exact scan for large ones (measured; see vector-index.ts). */
   denseIndex: DenseIndexPreference;
   maxFileMB: number;
+  /** Languages scanned pages are recognised in (tesseract codes, config/ocr-languages.ts); English by default. */
+  ocrLanguages: string[];
   /** Registries (URLs) and model-file hosts (origins) the user allowed from `?registry=` links. */
   trustedOrigins: string[];
 }
@@ -58,5 +60,6 @@ export const DEFAULT_SETTINGS: Settings = {
   deepCandidates: 10,
   denseIndex: 'auto',
   maxFileMB: 200,
+  ocrLanguages: ['eng'],
   trustedOrigins: [],
 };

@@ -100,10 +100,10 @@ export interface OcrPort {
   render: PageRenderer;
   /** getDocument parameters drawing needs (a worker's canvas factory). */
   documentParams?: Record<string, unknown>;
-  recognise(image: Blob, signal: AbortSignal): Promise<TesseractBlocks>;
+  recognise(image: Blob, languages: readonly string[], signal: AbortSignal): Promise<TesseractBlocks>;
   /** A page recognised before (in a stored document) under this hash. */
   cached(hash: string): Promise<RecognisedPage | undefined>;
-  /** Names the recogniser and its settings: part of each page's hash, so other settings recognise again. */
+  /** Names the recogniser and its settings: part of each page's hash (with the languages), so others recognise again. */
   model: string;
   /** The estimate shown before recognising: seconds per page on this device. */
   secondsPerPage: number;
@@ -129,6 +129,8 @@ export interface ImportRequest {
   maxFileMB: number;
   /** The file's pending-import row, removed with the save (none when the tab could not store it). */
   pendingId?: string;
+  /** The languages scanned pages are recognised in (tesseract codes); default English. */
+  ocrLanguages?: readonly string[];
 }
 
 export interface IngestHooks {
@@ -180,7 +182,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
   const parseOptions: ParseOptions = {
     ...ports.parseOptions,
     maxBytes,
-    ...(ports.ocr && { ocr: pdfOcr(ports.ocr, hooks, recognised) }),
+    ...(ports.ocr && { ocr: pdfOcr(ports.ocr, req.ocrLanguages ?? ['eng'], hooks, recognised) }),
   };
   const parsed = await parseWithPassword(new Uint8Array(bytes), req, parseOptions, hooks);
   if (signal.aborted) throw new AppError('ABORTED');
@@ -244,7 +246,13 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
  * The PDF reader's OCR hooks for one import: the user is asked first (with the estimate), then each page is recognised,
  * or taken from the cache when a stored document has the same page, and held in `recognised` for the save.
  */
-function pdfOcr(port: OcrPort, hooks: IngestHooks, recognised: Map<string, RecognisedPage>): PdfOcr {
+function pdfOcr(
+  port: OcrPort,
+  languages: readonly string[],
+  hooks: IngestHooks,
+  recognised: Map<string, RecognisedPage>,
+): PdfOcr {
+  const model = `${port.model} ${languages.join('+')}`;
   return {
     render: port.render,
     ...(port.documentParams && { documentParams: port.documentParams }),
@@ -255,14 +263,14 @@ function pdfOcr(port: OcrPort, hooks: IngestHooks, recognised: Map<string, Recog
     },
     recognise: async (image, _page, done, total) => {
       hooks.progress('recognising', between('recognising', 'chunking', done / total));
-      const hash = `${await sha256Hex(await image.image.arrayBuffer())}:${port.model}`;
+      const hash = `${await sha256Hex(await image.image.arrayBuffer())}:${model}`;
       const hit = recognised.get(hash) ?? (await port.cached(hash));
       if (hooks.signal.aborted) throw new AppError('ABORTED');
       const page = hit ?? {
         hash,
         width: image.width,
         height: image.height,
-        lines: ocrLinesOf(await port.recognise(image.image, hooks.signal), image.width, image.height),
+        lines: ocrLinesOf(await port.recognise(image.image, languages, hooks.signal), image.width, image.height),
         image: image.preview,
       };
       recognised.set(hash, page);

@@ -68,9 +68,9 @@ function ocrPort(db: LecternDatabase, recognizer: Recognizer): OcrPort {
   return {
     render: renderPageOffscreen,
     documentParams: offscreenDocumentParams(),
-    recognise: async (image, signal) => {
+    recognise: async (image, languages, signal) => {
       const t = performance.now();
-      const out = await recognizer.recognise(image, signal);
+      const out = await recognizer.recognise(image, languages, signal);
       // The estimate follows this device: the mean of its last pages.
       spent.push((performance.now() - t) / 1000);
       if (spent.length > 20) spent.shift();

@@ -14,6 +14,7 @@ import { STAGE_START } from '../pipelines/ingest';
 import { applyToList, type LibraryChange } from '../pipelines/library-sync';
 import type { ImportProgress, IngestMethods } from '../pipelines/library-types';
 import type { LecternDatabase } from '../persistence';
+import { ocrLanguagesOf } from '../config/ocr-languages';
 import type { RpcClient } from '../rpc';
 import { BackfillState } from './backfill.svelte';
 import { IngestWorker, WORKER_STAGES, type ModelLines } from './ingest-worker';
@@ -69,6 +70,7 @@ async function keepStorage(report: (kept: boolean) => void): Promise<void> {
 
 const importRequest = (docId: string, file: File, embedder: EmbedderSpec, s: Settings): ImportRequest => ({
   ...{ docId, file, name: file.name, mimeType: file.type, embedder, maxFileMB: s.maxFileMB },
+  ocrLanguages: ocrLanguagesOf(s.ocrLanguages),
   chunk: { maxTokens: s.chunkTokens, overlapTokens: s.chunkOverlapTokens },
 });
 

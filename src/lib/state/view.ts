@@ -6,3 +6,4 @@ export type { SentenceGrounding } from '../answer/grounding';
 export { DEFAULT_SETTINGS, VOY_MEASURED, type Settings } from '../config/defaults';
 export { modelKey, modelsFor } from '../config/registry';
 export { formatMB, ROLE_NAMES, totalMB } from '../config/downloads';
+export { OCR_LANGUAGES, ocrLanguagesOf } from '../config/ocr-languages';

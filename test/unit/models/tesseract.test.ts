@@ -49,11 +49,11 @@ describe('tesseractRecognizer', () => {
   }
 
   it('loads one worker from the app folder, with full page layout analysis, and reuses it for the next page', async () => {
-    const r = tesseractRecognizer(BASE, ['eng']);
-    const first = r.recognise(new Blob(['a']));
+    const r = tesseractRecognizer(BASE);
+    const first = r.recognise(new Blob(['a']), ['eng']);
     await answer();
     expect(await first).toBe(PAGE);
-    const second = r.recognise(new Blob(['b']));
+    const second = r.recognise(new Blob(['b']), ['eng']);
     await answer();
     await second;
     expect(made).toHaveLength(1);
@@ -74,23 +74,39 @@ describe('tesseractRecognizer', () => {
   it('a cancel ends the running recognition and its worker; the next page starts a fresh one', async () => {
     const r = tesseractRecognizer(BASE);
     const controller = new AbortController();
-    const running = r.recognise(new Blob(['a']), controller.signal);
+    const running = r.recognise(new Blob(['a']), ['eng'], controller.signal);
     for (let i = 0; i < 20 && pending.length === 0; i++) await flush();
     controller.abort();
     await expect(running).rejects.toMatchObject({ code: 'ABORTED' });
     expect(made[0]!.worker.terminate).toHaveBeenCalled();
-    const next = r.recognise(new Blob(['b']));
+    const next = r.recognise(new Blob(['b']), ['eng']);
     pending = [];
     await answer();
     await next;
     expect(made).toHaveLength(2);
-    await expect(r.recognise(new Blob(['c']), AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(r.recognise(new Blob(['c']), ['eng'], AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('other languages end the loaded worker and load one for them; the same ones reuse it', async () => {
+    const r = tesseractRecognizer(BASE);
+    const first = r.recognise(new Blob(['a']), ['eng']);
+    await answer();
+    await first;
+    const german = r.recognise(new Blob(['b']), ['eng', 'deu']);
+    await answer();
+    await german;
+    const again = r.recognise(new Blob(['c']), ['eng', 'deu']);
+    await answer();
+    await again;
+    expect(made.map((m) => m.langs)).toEqual([['eng'], ['eng', 'deu']]);
+    expect(made[0]!.worker.terminate).toHaveBeenCalled();
+    expect(made[1]!.worker.terminate).not.toHaveBeenCalled();
   });
 
   it('ends a worker left idle, and says OCR is unavailable when tesseract cannot load', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const r = tesseractRecognizer(BASE, ['eng'], 1000);
-    const page = r.recognise(new Blob(['a']));
+    const r = tesseractRecognizer(BASE, 1000);
+    const page = r.recognise(new Blob(['a']), ['eng']);
     await vi.waitFor(() => expect(pending).toHaveLength(1));
     pending.shift()!({ data: PAGE });
     await page;
@@ -101,9 +117,20 @@ describe('tesseractRecognizer', () => {
 
     failLoad = new Error('Failed to load TesseractCore');
     const broken = tesseractRecognizer(BASE);
-    await expect(broken.recognise(new Blob(['a']))).rejects.toMatchObject({
+    await expect(broken.recognise(new Blob(['a']), ['eng'])).rejects.toMatchObject({
       code: 'OCR_UNAVAILABLE',
       details: { reason: 'Failed to load TesseractCore' },
     });
+  });
+});
+
+describe('ocrLanguagesOf', () => {
+  it('keeps known codes once, in the shipped order, and falls back to English', async () => {
+    const { ocrLanguagesOf } = await import('../../../src/lib/config/ocr-languages');
+    expect(ocrLanguagesOf(['fra', 'eng', 'fra'])).toEqual(['eng', 'fra']);
+    expect(ocrLanguagesOf(['klingon', '../../etc'])).toEqual(['eng']);
+    expect(ocrLanguagesOf('deu')).toEqual(['eng']);
+    expect(ocrLanguagesOf(undefined)).toEqual(['eng']);
+    expect(ocrLanguagesOf([])).toEqual(['eng']);
   });
 });

@@ -286,7 +286,7 @@ describe('ingest pipeline', () => {
     const scan = () =>
       request(readFixture('single_table.pdf'), { name: 'single_table.pdf', mimeType: 'application/pdf' });
 
-    function ocrPort(cache: RecognisedPage[] = []): OcrPort & { calls: number } {
+    function ocrPort(cache: RecognisedPage[] = []): OcrPort & { calls: number; languages: string[][] } {
       const port = {
         calls: 0,
         render: async () => ({
@@ -295,8 +295,10 @@ describe('ingest pipeline', () => {
           width: 1000,
           height: 1000,
         }),
-        recognise: async (_image: Blob, signal: AbortSignal) => {
+        languages: [] as string[][],
+        recognise: async (_image: Blob, languages: readonly string[], signal: AbortSignal) => {
           port.calls++;
+          port.languages.push([...languages]);
           if (signal.aborted) throw new AppError('ABORTED');
           return READ;
         },
@@ -332,7 +334,7 @@ describe('ingest pipeline', () => {
           id: 'doc-1#1',
           docId: 'doc-1',
           page: 1,
-          hash: expect.stringMatching(/^[0-9a-f]{64}:fake-ocr$/),
+          hash: expect.stringMatching(/^[0-9a-f]{64}:fake-ocr eng$/),
           width: 1000,
           height: 1000,
           lines: [expect.objectContaining({ text: 'Chipper 20,843 96.20' })],
@@ -357,6 +359,25 @@ describe('ingest pipeline', () => {
       );
       expect(again.calls).toBe(0);
       expect(out).toMatchObject({ kind: 'added' });
+      // Other languages read the page differently: the cached English reading is not used for them.
+      const german = ocrPort(stored);
+      await importFile(
+        request(readFixture('single_table.pdf'), {
+          docId: 'doc-3',
+          name: 'copy.pdf',
+          mimeType: 'application/pdf',
+          ocrLanguages: ['eng', 'deu'],
+        }),
+        {
+          store: new MemoryStore(),
+          models: async () => fakeModels(newLog()),
+          parseOptions: { loadPdfjs },
+          ocr: german,
+        },
+        hooks([{ kind: 'ocr', recognise: true }]),
+      );
+      expect(german.calls).toBe(1);
+      expect(german.languages).toEqual([['eng', 'deu']]);
     });
 
     it('declined, the file is refused as having no text; cancelled while recognising, nothing is saved', async () => {

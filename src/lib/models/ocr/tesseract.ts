@@ -13,15 +13,18 @@ export const OCR_FILES = {
   langDir: 'lang/',
 } as const;
 
-/** Names the recogniser and its settings in each recognised page's cache key: another version recognises again. */
-export const OCR_MODEL = `tesseract.js@${tesseractVersion} eng 4.0.0_best_int psm3`;
-
-/** Languages the app ships; English is the default. */
-export const OCR_LANGUAGES = ['eng'] as const;
+/**
+ * Names the recogniser and its settings in each recognised page's cache key (the languages are added to it): another
+ * version recognises again.
+ */
+export const OCR_MODEL = `tesseract.js@${tesseractVersion} 4.0.0_best_int psm3`;
 
 export interface Recognizer {
-  /** Recognises one page image; a cancel ends the recognition (and the worker, started again on next use). */
-  recognise(image: Blob, signal?: AbortSignal): Promise<Page>;
+  /**
+   * Recognises one page image in `languages` (tesseract codes, each shipped under ocr/lang/); a cancel ends the
+   * recognition (and the worker, started again on next use).
+   */
+  recognise(image: Blob, languages: readonly string[], signal?: AbortSignal): Promise<Page>;
 }
 
 // A tiny module using one SIMD instruction (v128.const): WebAssembly.validate says whether this browser has SIMD.
@@ -43,23 +46,21 @@ interface TesseractWorker {
  * A recognizer over tesseract.js workers loaded from `baseUrl` (the app's ocr/ folder, absolute). Nothing is fetched
  * until the first page, and only from the app's own folder.
  */
-export function tesseractRecognizer(
-  baseUrl: string,
-  languages: readonly string[] = ['eng'],
-  idleMs = IDLE_MS,
-): Recognizer {
+export function tesseractRecognizer(baseUrl: string, idleMs = IDLE_MS): Recognizer {
   const once = new LoadOnce<TesseractWorker>();
-  const key = languages.join('+');
+  /** The languages of the worker loaded (or loading), so that a change ends it. */
+  let loadedKey: string | null = null;
   let idle: ReturnType<typeof setTimeout> | undefined;
   /** Ends the worker (its memory is the language model's) once no page came for idleMs. */
   const rest = (worker: TesseractWorker) => {
     clearTimeout(idle);
     idle = setTimeout(() => {
       once.forget();
+      loadedKey = null;
       void worker.terminate().catch(() => {});
     }, idleMs);
   };
-  const start = async (): Promise<TesseractWorker> => {
+  const start = async (languages: readonly string[]): Promise<TesseractWorker> => {
     if (typeof Worker === 'undefined' || typeof WebAssembly === 'undefined')
       throw new AppError('OCR_UNAVAILABLE', undefined, { reason: 'it has no workers or WebAssembly here' });
     const { createWorker, OEM, PSM } = await import('tesseract.js');
@@ -81,18 +82,31 @@ export function tesseractRecognizer(
     return worker;
   };
   return {
-    async recognise(image, signal) {
+    async recognise(image, languages, signal) {
       if (signal?.aborted) throw new AppError('ABORTED');
       clearTimeout(idle);
-      const worker = await once.get(key, start).catch((err: unknown) => {
-        if (err instanceof AppError) throw err;
-        throw new AppError('OCR_UNAVAILABLE', undefined, { reason: causeOf(err).slice(0, 200) });
-      });
+      const key = languages.join('+');
+      // Other languages need another worker: the one loaded for the old ones is ended.
+      const previous = loadedKey !== null && loadedKey !== key ? once.current : null;
+      if (previous) void previous.then((w) => w.terminate()).catch(() => {});
+      loadedKey = key;
+      const worker = await once
+        .get(key, () => start(languages))
+        .catch((err: unknown) => {
+          if (err instanceof AppError) throw err;
+          throw new AppError('OCR_UNAVAILABLE', undefined, { reason: causeOf(err).slice(0, 200) });
+        });
+      // A cancel while the worker loaded: it stays for the next page.
+      if (signal?.aborted) {
+        rest(worker);
+        throw new AppError('ABORTED');
+      }
       // tesseract.js cannot stop one job: a cancel ends its worker, and the next page starts a fresh one.
       let onAbort: (() => void) | undefined;
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => {
           once.forget();
+          loadedKey = null;
           void worker.terminate().catch(() => {});
           reject(new AppError('ABORTED'));
         };

@@ -72,7 +72,9 @@ export const ERROR_CODES = {
   OCR_FAILED:
     'The text of page {page} of "{fileName}" could not be recognised ({reason}). Nothing of this file was added.',
   OCR_UNAVAILABLE:
-    'Text recognition (OCR) cannot run in this browser ({reason}). The pages without a text layer were left out.',
+    'Text recognition (OCR) cannot run in this browser ({reason}), so the scanned pages of "{fileName}" could not be read.',
+  OCR_SKIPPED:
+    'Text recognition (OCR) could not run, so the scanned pages of this PDF were left out; their text cannot be searched.',
   PDF_INVALID: 'This file is not a valid PDF or is damaged.',
   DOCX_INVALID: '"{fileName}" is not a Word document Lectern can read ({reason}).',
   DOCX_TOO_LARGE_UNCOMPRESSED: 'This Word document expands to an unreasonable size and was refused.',

@@ -40,6 +40,9 @@ interface Bbox {
   y1: number;
 }
 
+/** The version of how recognised text is read here (ocrLinesOf): part of the OCR cache key, so a change reads again. */
+export const OCR_LAYOUT_VERSION = 1;
+
 /** Words tesseract is less sure of than this (0-100) are noise: specks and shading read as letters. */
 const MIN_WORD_CONFIDENCE = 20;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;

@@ -107,12 +107,12 @@ async function drawsScan(page: PdfjsPage, pdfjs: PdfjsModule): Promise<boolean> 
 /** Fewer letters and digits than this on a page, and it is read as having no text (a scan may carry a stamp). */
 const SPARSE_TEXT = 16;
 
-/** Whether a page's text layer holds fewer than SPARSE_TEXT letters and digits. */
-function sparse(rows: Box[][]): boolean {
+/** Letters and digits in a page's text layer, counted up to `cap`. */
+function lettersIn(rows: Box[][], cap = Infinity): number {
   let n = 0;
   for (const row of rows)
-    for (const box of row) for (const ch of box.text) if (/[\p{L}\p{N}]/u.test(ch) && ++n >= SPARSE_TEXT) return false;
-  return true;
+    for (const box of row) for (const ch of box.text) if (/[\p{L}\p{N}]/u.test(ch) && ++n >= cap) return n;
+  return n;
 }
 
 /** A page drawn as an image for recognition. */
@@ -130,6 +130,8 @@ export type PageRenderer = (page: PdfjsPage, scale: number) => Promise<PageImage
 
 /** Recognising scanned pages (OCR), supplied by the caller. */
 export interface PdfOcr {
+  /** Whether OCR can run here at all; when not, nothing is offered and the scanned pages are warned about. */
+  available(): boolean;
   /** Pages without a text layer, of which at least one draws a scan: resolves whether to recognise them. */
   offer(pages: readonly number[]): Promise<boolean>;
   render: PageRenderer;
@@ -192,10 +194,16 @@ async function recognisePages(
       const image = await ocr.render(page, scale);
       const { key, lines } = await ocr.recognise(image, n, i, numbers.length);
       const entry = pages.find((p) => p.page === n);
-      if (entry && lines.length > 0) entry.rows = rowsOf(ocrBoxes(lines, size.width, size.height));
-      refs.push({ page: n, key });
+      const read = rowsOf(ocrBoxes(lines, size.width, size.height));
+      // A page with a few characters of its own (a title page) keeps them unless recognition read more.
+      if (entry && lettersIn(read) > lettersIn(entry.rows)) {
+        entry.rows = read;
+        refs.push({ page: n, key });
+      }
     } catch (err) {
-      // A cancel, or OCR that cannot run here, says so itself; anything else is this page's failure.
+      // A cancel says so itself; OCR that cannot run here names the file; anything else is this page's failure.
+      if (err instanceof AppError && err.code === 'OCR_UNAVAILABLE')
+        throw new AppError('OCR_UNAVAILABLE', undefined, { ...err.details, fileName });
       if (err instanceof AppError) throw err;
       throw new AppError('OCR_FAILED', undefined, { fileName, page: n, reason: causeOf(err).slice(0, 200) });
     } finally {
@@ -265,7 +273,10 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
     const textless: number[] = [];
     let failedPages = 0;
     let scannedPages = 0;
-    let scanChecks = 0;
+    // Pages with no text at all and pages with a few characters (a scan's stamp, or a title) are inspected on
+    // separate budgets, so a document of short title pages still has its text-less pages inspected.
+    let emptyChecks = 0;
+    let sparseChecks = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       try {
         const page = await doc.getPage(n);
@@ -273,12 +284,12 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
         const { boxes, rotated } = boxesOf(content.items, content.styles);
         const rows = rowsOf(boxes);
         // One scanned page is enough to warn; at most SCAN_CHECKS text-less pages are inspected.
-        if (sparse(rows)) {
+        const letters = lettersIn(rows, SPARSE_TEXT);
+        if (letters < SPARSE_TEXT) {
           textless.push(n);
-          if (scannedPages === 0 && scanChecks < SCAN_CHECKS) {
-            scanChecks++;
-            if (await drawsScan(page, pdfjs).catch(() => false)) scannedPages++;
-          }
+          const checks = letters === 0 ? emptyChecks++ : sparseChecks++;
+          if (scannedPages === 0 && checks < SCAN_CHECKS && (await drawsScan(page, pdfjs).catch(() => false)))
+            scannedPages++;
         }
         page.cleanup();
         pages.push({ page: n, rows, rotated });
@@ -292,8 +303,17 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
     }
     if (failedPages > 0) warnings.push('PDF_PAGES_SKIPPED');
     let ocrPages: OcrPageRef[] = [];
-    if (scannedPages > 0 && opts.ocr && (await opts.ocr.offer(textless))) {
-      ocrPages = await recognisePages(doc, textless, pages, opts.ocr, fileName);
+    const ocr = opts.ocr?.available() ? opts.ocr : undefined;
+    if (scannedPages > 0 && ocr && (await ocr.offer(textless))) {
+      try {
+        ocrPages = await recognisePages(doc, textless, pages, ocr, fileName);
+      } catch (err) {
+        // OCR could not start here (offline before its files were ever fetched, say): the text pages are still
+        // added, with a warning; a PDF of scans alone says why it could not be read.
+        const unavailable = err instanceof AppError && err.code === 'OCR_UNAVAILABLE';
+        if (!unavailable || !pages.some((p) => lettersIn(p.rows, 1) > 0)) throw err;
+        warnings.push('OCR_SKIPPED');
+      }
     } else if (scannedPages > 0 && scannedPages + failedPages < doc.numPages) {
       // Some pages are pictures of text: the rest is added, and the user is told those pages' text is missing.
       warnings.push('PDF_PAGES_SCANNED');

@@ -34,8 +34,13 @@ export class LoadOnce<T> {
     return loading;
   }
 
-  /** Drops the current load (its result was closed), so the next `get` starts a new one. */
-  forget(): void {
+  /**
+   * Drops `which` (the load whose result was closed) if it is still the current one, so the next `get` starts a new
+   * one; a load that replaced it meanwhile stays. Returns whether it dropped it.
+   */
+  forget(which: Promise<T>): boolean {
+    if (this.loading !== which) return false;
     this.loading = null;
+    return true;
   }
 }

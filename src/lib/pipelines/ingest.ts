@@ -3,7 +3,7 @@ import type { EmbedderSpec } from '../config/registry-types';
 import { AppError, toAppError, type ErrorCode } from '../errors';
 import { chunkDocument, contextualText, parseFile, type ParseOptions } from '../ingest';
 import { sha256Hex } from '../ingest/hash';
-import { ocrLinesOf, type OcrLine, type TesseractBlocks } from '../ingest/ocr-layout';
+import { OCR_LAYOUT_VERSION, ocrLinesOf, type OcrLine, type TesseractBlocks } from '../ingest/ocr-layout';
 import type { PageRenderer, PdfOcr } from '../ingest/pdf';
 import type { ChunkDraft, ParsedDocument } from '../ingest/types';
 import type { EmbedderMethods } from '../models/embedder/types';
@@ -97,6 +97,8 @@ export interface RecognisedPage {
 
 /** Text recognition (OCR) for scanned PDF pages: drawing pages, recognising them, and the cache of earlier pages. */
 export interface OcrPort {
+  /** Whether OCR can run in this worker at all (see PdfOcr.available). */
+  available(): boolean;
   render: PageRenderer;
   /** getDocument parameters drawing needs (a worker's canvas factory). */
   documentParams?: Record<string, unknown>;
@@ -252,8 +254,9 @@ function pdfOcr(
   hooks: IngestHooks,
   recognised: Map<string, RecognisedPage>,
 ): PdfOcr {
-  const model = `${port.model} ${languages.join('+')}`;
+  const model = `${port.model} ${languages.join('+')} layout ${OCR_LAYOUT_VERSION}`;
   return {
+    available: () => port.available(),
     render: port.render,
     ...(port.documentParams && { documentParams: port.documentParams }),
     offer: async (pages) => {
@@ -262,6 +265,7 @@ function pdfOcr(
       return a.kind === 'ocr' && a.recognise;
     },
     recognise: async (image, _page, done, total) => {
+      if (hooks.signal.aborted) throw new AppError('ABORTED');
       hooks.progress('recognising', between('recognising', 'chunking', done / total));
       const hash = `${await sha256Hex(await image.image.arrayBuffer())}:${model}`;
       const hit = recognised.get(hash) ?? (await port.cached(hash));

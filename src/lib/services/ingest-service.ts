@@ -66,15 +66,16 @@ const FIRST_SECONDS_PER_PAGE = 7;
 function ocrPort(db: LecternDatabase, recognizer: Recognizer): OcrPort {
   const spent: number[] = [];
   return {
+    available: () =>
+      typeof OffscreenCanvas !== 'undefined' && typeof Worker !== 'undefined' && typeof WebAssembly !== 'undefined',
     render: renderPageOffscreen,
     documentParams: offscreenDocumentParams(),
     recognise: async (image, languages, signal) => {
-      const t = performance.now();
-      const out = await recognizer.recognise(image, languages, signal);
-      // The estimate follows this device: the mean of its last pages.
-      spent.push((performance.now() - t) / 1000);
+      const { page, ms } = await recognizer.recognise(image, languages, signal);
+      // The estimate follows this device: the mean of its last pages (recognition only, not the first load).
+      spent.push(ms / 1000);
       if (spent.length > 20) spent.shift();
-      return out;
+      return page;
     },
     cached: async (hash) => {
       const r = await findOcrPage(db, hash);

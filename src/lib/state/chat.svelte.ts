@@ -351,7 +351,8 @@ export class ChatState {
       this.ctx.fail(toAppError(err, 'STORAGE_FAILED'));
       return null;
     });
-    if (doc === null) return;
+    // A citation opened while this one's document was read replaces it.
+    if (doc === null || this.opened !== opened) return;
     if (!doc) {
       this.ctx.fail(new AppError('DOCUMENT_GONE'));
       return;

@@ -41,11 +41,12 @@ function tesseract(lines: [string, number, number, number, number][]): Tesseract
   };
 }
 
-/** An OCR hook that records what it was offered and recognises every page as `lines`. */
-function fakeOcr(lines: OcrLine[], accept = true) {
+/** An OCR hook that records what it was offered and recognises every page as `lines` (or as `lines(page)`). */
+function fakeOcr(lines: OcrLine[] | ((page: number) => OcrLine[]), accept = true) {
   const offered: number[][] = [];
   const recognised: number[] = [];
   const ocr: PdfOcr = {
+    available: () => true,
     offer: async (pages) => {
       offered.push([...pages]);
       return accept;
@@ -53,7 +54,7 @@ function fakeOcr(lines: OcrLine[], accept = true) {
     render: async () => ({ image: new Blob(['png']), preview: new Blob(['jpg']), width: 1000, height: 1000 }),
     recognise: async (_image, page) => {
       recognised.push(page);
-      return { key: `hash-${page}`, lines };
+      return { key: `hash-${page}`, lines: typeof lines === 'function' ? lines(page) : lines };
     },
   };
   return { ocr, offered, recognised };
@@ -185,6 +186,73 @@ describe('parsePdf with OCR', () => {
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(doc.blocks.find((b) => b.text.includes('Chipper'))?.page).toBe(2);
     expect(doc.ocrPages).toEqual([{ page: 2, key: 'hash-2' }]);
+  });
+
+  /** A 1-bit image of w×h pixels drawn over a box of bw×bh points. */
+  const drawn = (w: number, h: number, bw: number, bh: number) =>
+    `q ${bw} 0 0 ${bh} 72 72 cm BI /W ${w} /H ${h} /CS /G /BPC 1 ID ${'\xff'.repeat(Math.ceil(w / 8) * h)} EI Q`;
+
+  it('tells a scan by where its image is drawn: a 90,000-pixel image over a quarter of the page is, at 20 pt it is not', async () => {
+    const { ocr, offered } = fakeOcr(TABLE);
+    await parsePdf(makePdf([text, [], more], [undefined, drawn(300, 300, 20, 20)]), 'stamp.pdf', { loadPdfjs, ocr });
+    expect(offered).toEqual([]);
+    await parsePdf(makePdf([text, [], more], [undefined, drawn(300, 300, 306, 396)]), 'quarter.pdf', {
+      loadPdfjs,
+      ocr,
+    });
+    expect(offered).toEqual([[2]]);
+  });
+
+  it('still finds scans after short title pages: those are inspected on their own budget', async () => {
+    const title = (t: string) => [{ x: 72, y: 700, text: t }];
+    const pdf = makePdf(
+      [title('Report 2023'), text, title('Part I'), [], []],
+      [undefined, undefined, undefined, image(600, 600), image(600, 600)],
+    );
+    const plain = await parsePdf(pdf, 'report.pdf', { loadPdfjs });
+    expect(plain.warnings).toContain('PDF_PAGES_SCANNED');
+    // Recognition reads the title pages as the smudge 'Rep' (fewer letters than their own text) and each scan as a
+    // row of its own.
+    const read = (page: number) =>
+      ocrLinesOf(
+        tesseract([
+          page === 1 || page === 3 ? ['Rep', 100, 100, 300, 130] : [`Ledger row ${page} paid`, 100, 100, 700, 130],
+        ]),
+        1000,
+        1000,
+      );
+    const { ocr, offered } = fakeOcr(read);
+    const doc = await parsePdf(pdf, 'report.pdf', { loadPdfjs, ocr });
+    expect(offered).toEqual([[1, 3, 4, 5]]);
+    expect(doc.text).toContain('Ledger row 4 paid');
+    expect(doc.text).toContain('Ledger row 5 paid');
+    expect(doc.text).toContain('Part I');
+    // The title pages keep their own text (recognition read no more letters there); the scans are read.
+    expect(doc.text).toContain('Report 2023');
+    expect(doc.ocrPages?.map((p) => p.page)).toEqual([4, 5]);
+  });
+
+  it('where OCR cannot run nothing is offered; where it fails to start, the text pages are kept with a warning', async () => {
+    const mixed = makePdf([text, [], more], [undefined, image(600, 600)]);
+    const off = { ...fakeOcr(TABLE), available: false };
+    off.ocr.available = () => false;
+    const warned = await parsePdf(mixed, 'mixed.pdf', { loadPdfjs, ocr: off.ocr });
+    expect(off.offered).toEqual([]);
+    expect(warned.warnings).toContain('PDF_PAGES_SCANNED');
+
+    const failing: PdfOcr = {
+      ...fakeOcr(TABLE).ocr,
+      recognise: async () => {
+        throw new AppError('OCR_UNAVAILABLE', undefined, { reason: 'offline' });
+      },
+    };
+    const kept = await parsePdf(mixed, 'mixed.pdf', { loadPdfjs, ocr: failing });
+    expect(kept.warnings).toContain('OCR_SKIPPED');
+    expect(kept.text).toContain('The dredger returns in May.');
+    expect(kept.ocrPages).toBeUndefined();
+    const scansOnly = await failure(parsePdf(readFixture('single_table.pdf'), 'scan.pdf', { loadPdfjs, ocr: failing }));
+    expect(scansOnly.code).toBe('OCR_UNAVAILABLE');
+    expect(scansOnly.details).toMatchObject({ fileName: 'scan.pdf', reason: 'offline' });
   });
 
   it('offers nothing for a logo or a blank page', async () => {

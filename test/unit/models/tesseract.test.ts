@@ -8,6 +8,8 @@ interface FakeWorker {
 }
 const made: { langs: unknown; options: Record<string, unknown>; worker: FakeWorker }[] = [];
 let failLoad: Error | null = null;
+/** When set, loads wait for it. */
+let loadGate: Promise<void> | null = null;
 /** Each recognize waits for the test to release it. */
 let pending: ((v: unknown) => void)[] = [];
 
@@ -15,6 +17,7 @@ vi.mock('tesseract.js', () => ({
   OEM: { LSTM_ONLY: 1 },
   PSM: { AUTO: '3' },
   createWorker: vi.fn(async (langs: unknown, _oem: unknown, options: Record<string, unknown>) => {
+    if (loadGate) await loadGate;
     if (failLoad) throw failLoad;
     const worker: FakeWorker = {
       setParameters: vi.fn(async () => ({})),
@@ -36,6 +39,7 @@ describe('tesseractRecognizer', () => {
     made.length = 0;
     pending = [];
     failLoad = null;
+    loadGate = null;
     vi.stubGlobal('Worker', class {});
   });
   afterEach(() => {
@@ -52,7 +56,7 @@ describe('tesseractRecognizer', () => {
     const r = tesseractRecognizer(BASE);
     const first = r.recognise(new Blob(['a']), ['eng']);
     await answer();
-    expect(await first).toBe(PAGE);
+    expect((await first).page).toBe(PAGE);
     const second = r.recognise(new Blob(['b']), ['eng']);
     await answer();
     await second;
@@ -85,6 +89,32 @@ describe('tesseractRecognizer', () => {
     await next;
     expect(made).toHaveLength(2);
     await expect(r.recognise(new Blob(['c']), ['eng'], AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('a cancel while the worker loads ends that page; a failed page ends the worker, the next page gets a fresh one', async () => {
+    let open!: () => void;
+    loadGate = new Promise((r) => (open = r));
+    const r = tesseractRecognizer(BASE);
+    const controller = new AbortController();
+    const loading = r.recognise(new Blob(['a']), ['eng'], controller.signal);
+    await flush();
+    controller.abort();
+    open();
+    await expect(loading).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(made[0]!.worker.recognize).not.toHaveBeenCalled();
+    // The loaded worker is kept for the next page.
+    const next = r.recognise(new Blob(['b']), ['eng']);
+    for (let i = 0; i < 20 && pending.length === 0; i++) await flush();
+    made[0]!.worker.recognize.mockImplementationOnce(() => Promise.reject(new Error('memory access out of bounds')));
+    pending.shift()!({ data: PAGE });
+    await next;
+    expect(made).toHaveLength(1);
+    await expect(r.recognise(new Blob(['c']), ['eng'])).rejects.toThrow('memory access out of bounds');
+    expect(made[0]!.worker.terminate).toHaveBeenCalled();
+    const fresh = r.recognise(new Blob(['d']), ['eng']);
+    await answer();
+    await fresh;
+    expect(made).toHaveLength(2);
   });
 
   it('other languages end the loaded worker and load one for them; the same ones reuse it', async () => {

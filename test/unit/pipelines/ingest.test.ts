@@ -289,6 +289,7 @@ describe('ingest pipeline', () => {
     function ocrPort(cache: RecognisedPage[] = []): OcrPort & { calls: number; languages: string[][] } {
       const port = {
         calls: 0,
+        available: () => true,
         render: async () => ({
           image: new Blob(['the page as png']),
           preview: new Blob(['the page as jpeg']),
@@ -334,7 +335,7 @@ describe('ingest pipeline', () => {
           id: 'doc-1#1',
           docId: 'doc-1',
           page: 1,
-          hash: expect.stringMatching(/^[0-9a-f]{64}:fake-ocr eng$/),
+          hash: expect.stringMatching(/^[0-9a-f]{64}:fake-ocr eng layout 1$/),
           width: 1000,
           height: 1000,
           lines: [expect.objectContaining({ text: 'Chipper 20,843 96.20' })],

@@ -21,10 +21,11 @@ export const OCR_MODEL = `tesseract.js@${tesseractVersion} 4.0.0_best_int psm3`;
 
 export interface Recognizer {
   /**
-   * Recognises one page image in `languages` (tesseract codes, each shipped under ocr/lang/); a cancel ends the
-   * recognition (and the worker, started again on next use).
+   * Recognises one page image in `languages` (tesseract codes, each shipped under ocr/lang/), with the milliseconds the
+   * recognition took (loading the worker not counted); a cancel ends the recognition (and the worker, started again on
+   * next use).
    */
-  recognise(image: Blob, languages: readonly string[], signal?: AbortSignal): Promise<Page>;
+  recognise(image: Blob, languages: readonly string[], signal?: AbortSignal): Promise<{ page: Page; ms: number }>;
 }
 
 // A tiny module using one SIMD instruction (v128.const): WebAssembly.validate says whether this browser has SIMD.
@@ -51,14 +52,15 @@ export function tesseractRecognizer(baseUrl: string, idleMs = IDLE_MS): Recogniz
   /** The languages of the worker loaded (or loading), so that a change ends it. */
   let loadedKey: string | null = null;
   let idle: ReturnType<typeof setTimeout> | undefined;
+  /** Ends a worker and forgets its load (unless another replaced it meanwhile). */
+  const end = (loading: Promise<TesseractWorker>, worker: TesseractWorker) => {
+    if (once.forget(loading)) loadedKey = null;
+    void worker.terminate().catch(() => {});
+  };
   /** Ends the worker (its memory is the language model's) once no page came for idleMs. */
-  const rest = (worker: TesseractWorker) => {
+  const rest = (loading: Promise<TesseractWorker>, worker: TesseractWorker) => {
     clearTimeout(idle);
-    idle = setTimeout(() => {
-      once.forget();
-      loadedKey = null;
-      void worker.terminate().catch(() => {});
-    }, idleMs);
+    idle = setTimeout(() => end(loading, worker), idleMs);
   };
   const start = async (languages: readonly string[]): Promise<TesseractWorker> => {
     if (typeof Worker === 'undefined' || typeof WebAssembly === 'undefined')
@@ -90,32 +92,34 @@ export function tesseractRecognizer(baseUrl: string, idleMs = IDLE_MS): Recogniz
       const previous = loadedKey !== null && loadedKey !== key ? once.current : null;
       if (previous) void previous.then((w) => w.terminate()).catch(() => {});
       loadedKey = key;
-      const worker = await once
-        .get(key, () => start(languages))
-        .catch((err: unknown) => {
-          if (err instanceof AppError) throw err;
-          throw new AppError('OCR_UNAVAILABLE', undefined, { reason: causeOf(err).slice(0, 200) });
-        });
-      // A cancel while the worker loaded: it stays for the next page.
+      const loading = once.get(key, () => start(languages));
+      const worker = await loading.catch((err: unknown) => {
+        if (err instanceof AppError) throw err;
+        throw new AppError('OCR_UNAVAILABLE', undefined, { reason: causeOf(err).slice(0, 200) });
+      });
+      // Cancelled while the worker loaded: it stays for the next page.
       if (signal?.aborted) {
-        rest(worker);
+        rest(loading, worker);
         throw new AppError('ABORTED');
       }
       // tesseract.js cannot stop one job: a cancel ends its worker, and the next page starts a fresh one.
       let onAbort: (() => void) | undefined;
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => {
-          once.forget();
-          loadedKey = null;
-          void worker.terminate().catch(() => {});
+          end(loading, worker);
           reject(new AppError('ABORTED'));
         };
         signal?.addEventListener('abort', onAbort, { once: true });
       });
+      const started = performance.now();
       try {
         const { data } = await Promise.race([worker.recognize(image, {}, { blocks: true, text: false }), aborted]);
-        rest(worker);
-        return data;
+        rest(loading, worker);
+        return { page: data, ms: performance.now() - started };
+      } catch (err) {
+        // A job that failed may have left the worker broken: the next page gets a fresh one.
+        if (!(err instanceof AppError && err.code === 'ABORTED')) end(loading, worker);
+        throw err;
       } finally {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
       }

@@ -1,4 +1,4 @@
-// Imported by the offline copy's service worker (sw.js): keeps ONNX Runtime's files and serves them only while offline.
+// Imported by the offline copy's service worker (sw.js): keeps ONNX Runtime's files and serves them only while offline, and keeps text recognition's files once used.
 // Online the browser fetches them itself: serving the 27 MB wasm through the worker to every model worker of a tab
 // made Chromium 156 stall reloads of the page for minutes (see vite.config.ts).
 const ORT_CACHE = 'lectern-ort';
@@ -20,5 +20,30 @@ self.addEventListener('fetch', (event) => {
       .open(ORT_CACHE)
       .then((cache) => cache.match(event.request, { ignoreSearch: true }))
       .then((hit) => hit ?? fetch(event.request)),
+  );
+});
+
+// Text recognition's files (the app's ocr/ folder: tesseract's worker, WASM core and language data) are fetched only
+// when a scan is first read, never precached. Each one fetched is kept here, so recognition works offline afterwards;
+// online they are fetched as usual (a new version of the app brings new ones), offline the kept copy answers.
+const OCR_CACHE = 'lectern-ocr';
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  const ocr = new URL('ocr/', self.registration.scope);
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(ocr.pathname)) return;
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(OCR_CACHE);
+      try {
+        const response = await fetch(event.request);
+        if (response.ok) event.waitUntil(cache.put(event.request, response.clone()).catch(() => {}));
+        return response;
+      } catch (err) {
+        const kept = await cache.match(event.request, { ignoreSearch: true });
+        if (kept) return kept;
+        throw err;
+      }
+    })(),
   );
 });

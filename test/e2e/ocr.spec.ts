@@ -153,6 +153,33 @@ test.describe('OCR of scanned PDFs', { tag: '@device-independent' }, () => {
     expect(externalRequests).toEqual([]);
   });
 
+  test('once used, text recognition works with the network cut: its files are kept by the offline copy', async ({
+    page,
+    context,
+    externalRequests,
+  }) => {
+    await openApp(page);
+    await expect
+      .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state ?? null), { timeout: 60_000 })
+      .toBe('activated');
+    await addScan(page, 'single_table.pdf');
+    await page.getByRole('button', { name: 'Recognise text' }).click();
+    await expect(queueRow(page, 'single_table.pdf')).toHaveText('single_table.pdf: added', { timeout: 120_000 });
+    const kept = await page.evaluate(async () =>
+      (await (await caches.open('lectern-ocr')).keys()).map((r) => new URL(r.url).pathname.split('/ocr/')[1]).sort(),
+    );
+    expect(kept).toEqual(expect.arrayContaining(['lang/eng.traineddata.gz', 'worker.min.js']));
+    expect(kept.some((f) => /^tesseract-core(-simd)?-lstm\.wasm\.js$/.test(f))).toBe(true);
+
+    await context.setOffline(true);
+    await openApp(page);
+    await addScan(page, 'two-pages.pdf', await scans(2), 2);
+    await page.getByRole('button', { name: 'Recognise text' }).click();
+    await expect(queueRow(page, 'two-pages.pdf')).toHaveText('two-pages.pdf: added', { timeout: 120_000 });
+    await context.setOffline(false);
+    expect(externalRequests).toEqual([]);
+  });
+
   test('declining OCR leaves the scanned PDF out with its own message, and the queue goes on', async ({
     page,
     externalRequests,

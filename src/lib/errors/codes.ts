@@ -72,7 +72,7 @@ export const ERROR_CODES = {
   OCR_FAILED:
     'The text of page {page} of "{fileName}" could not be recognised ({reason}). Nothing of this file was added.',
   OCR_UNAVAILABLE:
-    'Text recognition (OCR) cannot run in this browser ({reason}), so the scanned pages of "{fileName}" could not be read.',
+    'Text recognition (OCR) cannot run in this browser ({reason}), so the scanned pages of this PDF could not be read.',
   OCR_SKIPPED:
     'Text recognition (OCR) could not run, so the scanned pages of this PDF were left out; their text cannot be searched.',
   PDF_INVALID: 'This file is not a valid PDF or is damaged.',

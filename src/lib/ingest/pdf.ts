@@ -201,9 +201,7 @@ async function recognisePages(
         refs.push({ page: n, key });
       }
     } catch (err) {
-      // A cancel says so itself; OCR that cannot run here names the file; anything else is this page's failure.
-      if (err instanceof AppError && err.code === 'OCR_UNAVAILABLE')
-        throw new AppError('OCR_UNAVAILABLE', undefined, { ...err.details, fileName });
+      // A cancel, or OCR that cannot run here, says so itself; anything else is this page's failure.
       if (err instanceof AppError) throw err;
       throw new AppError('OCR_FAILED', undefined, { fileName, page: n, reason: causeOf(err).slice(0, 200) });
     } finally {

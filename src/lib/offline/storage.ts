@@ -11,6 +11,8 @@ export const PUBLISHED_CACHE = 'lectern-published';
 export const OFFLINE_CACHE = 'lectern-offline';
 /** ONNX Runtime's files, kept by the service worker (public/sw-ort.js). */
 export const RUNTIME_CACHE = 'lectern-ort';
+/** Text recognition's files (the app's ocr/ folder), kept by the service worker once fetched (public/sw-ort.js). */
+export const OCR_CACHE = 'lectern-ocr';
 /** Workbox names its precache `<cacheId>-precache-v2-<scope>` (cacheId 'lectern' in vite.config.ts). */
 const APP_CACHE_PREFIX = 'lectern-precache-';
 
@@ -45,7 +47,7 @@ export interface OfflineInventory {
 }
 
 export function cacheKind(name: string): CacheKind {
-  if (name.startsWith(APP_CACHE_PREFIX) || name === RUNTIME_CACHE) return 'app';
+  if (name.startsWith(APP_CACHE_PREFIX) || name === RUNTIME_CACHE || name === OCR_CACHE) return 'app';
   if (name === MODEL_CACHE) return 'models';
   if (name === PUBLISHED_CACHE) return 'published';
   return 'other';

@@ -25,8 +25,13 @@ self.addEventListener('fetch', (event) => {
 
 // Text recognition's files (the app's ocr/ folder: tesseract's worker, WASM core and language data) are fetched only
 // when a scan is first read, never precached. Each one fetched is kept here, so recognition works offline afterwards;
-// online they are fetched as usual (a new version of the app brings new ones), offline the kept copy answers.
+// online they are fetched as usual, offline (or when the server fails) the kept copy answers. Their names are fixed, so
+// a new version of this worker (a new app) drops the old copies when it takes over: they belong to the old tesseract.
 const OCR_CACHE = 'lectern-ocr';
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.delete(OCR_CACHE));
+});
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
@@ -35,13 +40,14 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     (async () => {
       const cache = await caches.open(OCR_CACHE);
+      const kept = () => cache.match(event.request, { ignoreSearch: true });
       try {
         const response = await fetch(event.request);
         if (response.ok) event.waitUntil(cache.put(event.request, response.clone()).catch(() => {}));
-        return response;
+        return response.ok ? response : ((await kept()) ?? response);
       } catch (err) {
-        const kept = await cache.match(event.request, { ignoreSearch: true });
-        if (kept) return kept;
+        const copy = await kept();
+        if (copy) return copy;
         throw err;
       }
     })(),

@@ -45,8 +45,12 @@ const SCAN_PIXELS = 250_000;
 const SCAN_AREA = 0.05;
 /** …and it still has this many pixels: a logo or an icon stretched over the page is not text. */
 const SCAN_MIN_PIXELS = 50_000;
-/** Text-less pages whose drawing is inspected at most: each inspection holds the page's whole operator list. */
-const SCAN_CHECKS = 2;
+/**
+ * Text-less pages whose drawing is inspected at most, of each kind (no text; a few characters), until one is a scan:
+ * each inspection holds one page's operator list for a moment. Blank back pages and stamped or titled pages come
+ * before a scan in real reports, so a few more than the first two are looked at.
+ */
+const SCAN_CHECKS = 8;
 
 type Matrix = [number, number, number, number, number, number];
 const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
@@ -195,8 +199,10 @@ async function recognisePages(
       const { key, lines } = await ocr.recognise(image, n, i, numbers.length);
       const entry = pages.find((p) => p.page === n);
       const read = rowsOf(ocrBoxes(lines, size.width, size.height));
-      // A page with a few characters of its own (a title page) keeps them unless recognition read more.
-      if (entry && lettersIn(read) > lettersIn(entry.rows)) {
+      // A page with a few characters of its own (a title page, a stamp) keeps them unless recognition read clearly
+      // more: OCR reads that text too, give or take a misread letter.
+      const own = lettersIn(entry?.rows ?? []);
+      if (entry && lettersIn(read) >= (own === 0 ? 1 : own + SPARSE_TEXT)) {
         entry.rows = read;
         refs.push({ page: n, key });
       }
@@ -303,13 +309,15 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
     let ocrPages: OcrPageRef[] = [];
     const ocr = opts.ocr?.available() ? opts.ocr : undefined;
     if (scannedPages > 0 && ocr && (await ocr.offer(textless))) {
+      const layer = pages.map((p) => p.rows);
       try {
         ocrPages = await recognisePages(doc, textless, pages, ocr, fileName);
       } catch (err) {
-        // OCR could not start here (offline before its files were ever fetched, say): the text pages are still
-        // added, with a warning; a PDF of scans alone says why it could not be read.
+        // OCR could not run here (offline before its files were ever fetched, say): the text pages are still added,
+        // as read before any page was recognised, with a warning; a PDF of scans alone says why it could not be read.
         const unavailable = err instanceof AppError && err.code === 'OCR_UNAVAILABLE';
-        if (!unavailable || !pages.some((p) => lettersIn(p.rows, 1) > 0)) throw err;
+        if (!unavailable || pages.every((p) => textless.includes(p.page))) throw err;
+        pages.forEach((p, i) => (p.rows = layer[i]!));
         warnings.push('OCR_SKIPPED');
       }
     } else if (scannedPages > 0 && scannedPages + failedPages < doc.numPages) {

@@ -33,14 +33,4 @@ export class LoadOnce<T> {
     });
     return loading;
   }
-
-  /**
-   * Drops `which` (the load whose result was closed) if it is still the current one, so the next `get` starts a new
-   * one; a load that replaced it meanwhile stays. Returns whether it dropped it.
-   */
-  forget(which: Promise<T>): boolean {
-    if (this.loading !== which) return false;
-    this.loading = null;
-    return true;
-  }
 }

@@ -211,12 +211,14 @@ describe('parsePdf with OCR', () => {
     );
     const plain = await parsePdf(pdf, 'report.pdf', { loadPdfjs });
     expect(plain.warnings).toContain('PDF_PAGES_SCANNED');
-    // Recognition reads the title pages as the smudge 'Rep' (fewer letters than their own text) and each scan as a
-    // row of its own.
+    // Recognition reads the title pages as their own text with a misread letter or two more ('Rep0rt 2O23 l'), and
+    // each scan as a row of its own.
     const read = (page: number) =>
       ocrLinesOf(
         tesseract([
-          page === 1 || page === 3 ? ['Rep', 100, 100, 300, 130] : [`Ledger row ${page} paid`, 100, 100, 700, 130],
+          page === 1 || page === 3
+            ? ['Rep0rt 2O23 l', 100, 100, 300, 130]
+            : [`Ledger row ${page} paid`, 100, 100, 700, 130],
         ]),
         1000,
         1000,
@@ -230,6 +232,21 @@ describe('parsePdf with OCR', () => {
     // The title pages keep their own text (recognition read no more letters there); the scans are read.
     expect(doc.text).toContain('Report 2023');
     expect(doc.ocrPages?.map((p) => p.page)).toEqual([4, 5]);
+  });
+
+  it('finds scans after several blank pages and stamped title pages', async () => {
+    const title = (t: string) => [{ x: 72, y: 700, text: t }];
+    const stamp = [{ x: 500, y: 30, text: 'BATES 0001' }];
+    const blanks = makePdf(
+      [text, [], more, [], [], [], []],
+      [undefined, undefined, undefined, undefined, undefined, image(600, 600), image(600, 600)],
+    );
+    expect((await parsePdf(blanks, 'blanks.pdf', { loadPdfjs })).warnings).toContain('PDF_PAGES_SCANNED');
+    const stamped = makePdf(
+      [title('Report 2023'), text, title('Part I'), stamp, stamp],
+      [undefined, undefined, undefined, image(600, 600), image(600, 600)],
+    );
+    expect((await parsePdf(stamped, 'stamped.pdf', { loadPdfjs })).warnings).toContain('PDF_PAGES_SCANNED');
   });
 
   it('where OCR cannot run nothing is offered; where it fails to start, the text pages are kept with a warning', async () => {
@@ -250,6 +267,28 @@ describe('parsePdf with OCR', () => {
     expect(kept.warnings).toContain('OCR_SKIPPED');
     expect(kept.text).toContain('The dredger returns in May.');
     expect(kept.ocrPages).toBeUndefined();
+    // Failing after a page was read: every page is back as it was before recognition, and none claims a scan.
+    let calls = 0;
+    const midway: PdfOcr = {
+      ...fakeOcr(TABLE).ocr,
+      recognise: async (_image, page) => {
+        if (calls++ > 0) throw new AppError('OCR_UNAVAILABLE', undefined, { reason: 'offline' });
+        return { key: `hash-${page}`, lines: TABLE };
+      },
+    };
+    const twoScans = makePdf([text, [], []], [undefined, image(600, 600), image(600, 600)]);
+    const restored = await parsePdf(twoScans, 'two.pdf', { loadPdfjs, ocr: midway });
+    expect(restored.warnings).toContain('OCR_SKIPPED');
+    expect(restored.text).not.toContain('Chipper');
+    expect(restored.ocrPages).toBeUndefined();
+    // Scans with stamps only are no text pages: the file fails and says why.
+    const exhibits = makePdf(
+      [[{ x: 500, y: 30, text: 'Exhibit A' }], [{ x: 500, y: 30, text: 'Exhibit B' }]],
+      [image(600, 600), image(600, 600)],
+    );
+    expect((await failure(parsePdf(exhibits, 'exhibits.pdf', { loadPdfjs, ocr: failing }))).code).toBe(
+      'OCR_UNAVAILABLE',
+    );
     const scansOnly = await failure(parsePdf(readFixture('single_table.pdf'), 'scan.pdf', { loadPdfjs, ocr: failing }));
     expect(scansOnly.code).toBe('OCR_UNAVAILABLE');
     expect(scansOnly.details).toMatchObject({ reason: 'offline' });

@@ -117,6 +117,31 @@ describe('tesseractRecognizer', () => {
     expect(made).toHaveLength(2);
   });
 
+  it('a worker with a page still being read is never ended under it: a cancel or other languages end it after', async () => {
+    const r = tesseractRecognizer(BASE, 1000);
+    const controller = new AbortController();
+    const first = r.recognise(new Blob(['a']), ['eng'], controller.signal);
+    const second = r.recognise(new Blob(['b']), ['eng']);
+    for (let i = 0; i < 20 && pending.length < 2; i++) await flush();
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    // The other import's page is still on that worker: it is not ended until that page is read.
+    await flush();
+    expect(made[0]!.worker.terminate).not.toHaveBeenCalled();
+    // Pages for other languages meanwhile go to a new worker.
+    const german = r.recognise(new Blob(['c']), ['deu']);
+    for (let i = 0; i < 20 && pending.length < 3; i++) await flush();
+    expect(made).toHaveLength(2);
+    expect(made[0]!.worker.terminate).not.toHaveBeenCalled();
+    pending[1]!({ data: PAGE });
+    expect((await second).page).toBe(PAGE);
+    await flush();
+    expect(made[0]!.worker.terminate).toHaveBeenCalled();
+    pending[2]!({ data: PAGE });
+    await german;
+    expect(made[1]!.worker.terminate).not.toHaveBeenCalled();
+  });
+
   it('other languages end the loaded worker and load one for them; the same ones reuse it', async () => {
     const r = tesseractRecognizer(BASE);
     const first = r.recognise(new Blob(['a']), ['eng']);
@@ -142,6 +167,7 @@ describe('tesseractRecognizer', () => {
     await page;
     expect(made[0]!.worker.terminate).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1000);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
     expect(made[0]!.worker.terminate).toHaveBeenCalled();
     vi.useRealTimers();
 

@@ -1,7 +1,6 @@
 // Text recognition (OCR) with tesseract.js, self-hosted: its worker, WASM core and language data come from the app's ocr/ folder, loaded on first use.
 import type { Page } from 'tesseract.js';
 import { AppError, causeOf } from '../../errors';
-import { LoadOnce } from '../load-once';
 import { version as tesseractVersion } from 'tesseract.js/package.json';
 
 /** The files under the app's ocr/ folder (vite.config.ts emits them; their names are fixed). */
@@ -43,24 +42,29 @@ interface TesseractWorker {
   terminate(): Promise<unknown>;
 }
 
+/** A tesseract worker loaded (or loading) for one set of languages, with the pages it is reading. */
+interface Loaded {
+  key: string;
+  loading: Promise<TesseractWorker>;
+  /** Pages being read on it: it is ended only when none is (tesseract.js's terminate never settles a running job). */
+  jobs: number;
+  /** No new page goes to it (another language, a cancel, a failure, idleness); it ends once its jobs are done. */
+  retired: boolean;
+  idle?: ReturnType<typeof setTimeout>;
+}
+
 /**
  * A recognizer over tesseract.js workers loaded from `baseUrl` (the app's ocr/ folder, absolute). Nothing is fetched
- * until the first page, and only from the app's own folder.
+ * until the first page, and only from the app's own folder. One worker at a time takes new pages; a worker that stops
+ * taking them (other languages asked, a cancel, a failed page, or idleMs without a page) ends when its pages are read.
  */
 export function tesseractRecognizer(baseUrl: string, idleMs = IDLE_MS): Recognizer {
-  const once = new LoadOnce<TesseractWorker>();
-  /** The languages of the worker loaded (or loading), so that a change ends it. */
-  let loadedKey: string | null = null;
-  let idle: ReturnType<typeof setTimeout> | undefined;
-  /** Ends a worker and forgets its load (unless another replaced it meanwhile). */
-  const end = (loading: Promise<TesseractWorker>, worker: TesseractWorker) => {
-    if (once.forget(loading)) loadedKey = null;
-    void worker.terminate().catch(() => {});
-  };
-  /** Ends the worker (its memory is the language model's) once no page came for idleMs. */
-  const rest = (loading: Promise<TesseractWorker>, worker: TesseractWorker) => {
-    clearTimeout(idle);
-    idle = setTimeout(() => end(loading, worker), idleMs);
+  let current: Loaded | null = null;
+  const retire = (l: Loaded) => {
+    l.retired = true;
+    clearTimeout(l.idle);
+    if (current === l) current = null;
+    if (l.jobs === 0) void l.loading.then((w) => w.terminate()).catch(() => {});
   };
   const start = async (languages: readonly string[]): Promise<TesseractWorker> => {
     if (typeof Worker === 'undefined' || typeof WebAssembly === 'undefined')
@@ -83,45 +87,60 @@ export function tesseractRecognizer(baseUrl: string, idleMs = IDLE_MS): Recogniz
     await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO });
     return worker;
   };
+  /** The worker for `languages`: the current one, or a new one (the current, for other languages, is retired). */
+  const take = (languages: readonly string[]): Loaded => {
+    const key = languages.join('+');
+    if (current && current.key !== key) retire(current);
+    if (!current) {
+      const l: Loaded = { key, loading: start(languages), jobs: 0, retired: false };
+      // A load that failed is forgotten, so the next page tries again.
+      l.loading.catch(() => {
+        l.retired = true;
+        if (current === l) current = null;
+      });
+      current = l;
+    }
+    return current;
+  };
   return {
     async recognise(image, languages, signal) {
       if (signal?.aborted) throw new AppError('ABORTED');
-      clearTimeout(idle);
-      const key = languages.join('+');
-      // Other languages need another worker: the one loaded for the old ones is ended.
-      const previous = loadedKey !== null && loadedKey !== key ? once.current : null;
-      if (previous) void previous.then((w) => w.terminate()).catch(() => {});
-      loadedKey = key;
-      const loading = once.get(key, () => start(languages));
-      const worker = await loading.catch((err: unknown) => {
-        if (err instanceof AppError) throw err;
-        throw new AppError('OCR_UNAVAILABLE', undefined, { reason: causeOf(err).slice(0, 200) });
-      });
-      // Cancelled while the worker loaded: it stays for the next page.
-      if (signal?.aborted) {
-        rest(loading, worker);
-        throw new AppError('ABORTED');
-      }
-      // tesseract.js cannot stop one job: a cancel ends its worker, and the next page starts a fresh one.
+      const l = take(languages);
+      clearTimeout(l.idle);
+      l.jobs++;
       let onAbort: (() => void) | undefined;
-      const aborted = new Promise<never>((_, reject) => {
-        onAbort = () => {
-          end(loading, worker);
-          reject(new AppError('ABORTED'));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-      const started = performance.now();
       try {
-        const { data } = await Promise.race([worker.recognize(image, {}, { blocks: true, text: false }), aborted]);
-        rest(loading, worker);
-        return { page: data, ms: performance.now() - started };
-      } catch (err) {
-        // A job that failed may have left the worker broken: the next page gets a fresh one.
-        if (!(err instanceof AppError && err.code === 'ABORTED')) end(loading, worker);
-        throw err;
+        const worker = await l.loading.catch((err: unknown) => {
+          if (err instanceof AppError) throw err;
+          throw new AppError('OCR_UNAVAILABLE', undefined, { reason: causeOf(err).slice(0, 200) });
+        });
+        if (signal?.aborted) throw new AppError('ABORTED');
+        // tesseract.js cannot stop one job: a cancel retires the worker, which ends once its pages are read, and
+        // the next page starts a fresh one.
+        const aborted = new Promise<never>((_, reject) => {
+          onAbort = () => {
+            retire(l);
+            reject(new AppError('ABORTED'));
+          };
+          signal?.addEventListener('abort', onAbort, { once: true });
+        });
+        const started = performance.now();
+        try {
+          const { data } = await Promise.race([worker.recognize(image, {}, { blocks: true, text: false }), aborted]);
+          return { page: data, ms: performance.now() - started };
+        } catch (err) {
+          // A page that failed may have left the worker broken: the next page gets a fresh one.
+          if (!(err instanceof AppError && err.code === 'ABORTED')) retire(l);
+          throw err;
+        }
       } finally {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
+        l.jobs--;
+        if (l.jobs === 0) {
+          if (l.retired) void l.loading.then((w) => w.terminate()).catch(() => {});
+          // Its memory is the language model's: an idle worker ends after idleMs.
+          else l.idle = setTimeout(() => retire(l), idleMs);
+        }
       }
     },
   };

@@ -166,7 +166,9 @@ test.describe('OCR of scanned PDFs', { tag: '@device-independent' }, () => {
     await page.getByRole('button', { name: 'Recognise text' }).click();
     await expect(queueRow(page, 'single_table.pdf')).toHaveText('single_table.pdf: added', { timeout: 120_000 });
     const kept = await page.evaluate(async () =>
-      (await (await caches.open('lectern-ocr')).keys()).map((r) => new URL(r.url).pathname.split('/ocr/')[1]).sort(),
+      (await (await caches.open('lectern-ocr')).keys())
+        .map((r) => new URL(r.url).pathname.split('/ocr/')[1] ?? '')
+        .sort(),
     );
     expect(kept).toEqual(expect.arrayContaining(['lang/eng.traineddata.gz', 'worker.min.js']));
     expect(kept.some((f) => /^tesseract-core(-simd)?-lstm\.wasm\.js$/.test(f))).toBe(true);

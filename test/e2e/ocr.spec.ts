@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { PDFDocument } from 'pdf-lib';
 import { formatMessage } from '../../src/lib/errors/app-error';
+import { makePptx } from '../unit/ingest/office-files';
 import { expect, openApp, test } from './fixtures';
 import { useScriptedGenerator } from './harness/scripted';
 
@@ -38,7 +39,7 @@ async function addScan(page: Page, name: string, buffer: Buffer = SCAN, pages = 
   await expect(offer).toContainText(/About \d+ (s|min)\./);
 }
 
-test.describe('OCR of scanned PDFs', { tag: '@device-independent' }, () => {
+test.describe('OCR of scanned PDFs and pictures', { tag: '@device-independent' }, () => {
   test('a scanned PDF is offered OCR, then a question about its table is answered with the cited lines boxed on the page', async ({
     page,
     externalRequests,
@@ -179,6 +180,53 @@ test.describe('OCR of scanned PDFs', { tag: '@device-independent' }, () => {
     await page.getByRole('button', { name: 'Recognise text' }).click();
     await expect(queueRow(page, 'two-pages.pdf')).toHaveText('two-pages.pdf: added', { timeout: 120_000 });
     await context.setOffline(false);
+    expect(externalRequests).toEqual([]);
+  });
+
+  test('a picture in a slide is offered OCR when asked for; its text answers a question, cited to its slide', async ({
+    page,
+    externalRequests,
+  }) => {
+    test.setTimeout(300_000);
+    await useScriptedGenerator(page);
+    await openApp(page);
+    // A screenshot of a policy, drawn here as a picture (PNG): its words are nowhere in the deck's own text.
+    const png = await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(1000, 260);
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#fff';
+      g.fillRect(0, 0, 1000, 260);
+      g.fillStyle = '#111';
+      g.font = '44px sans-serif';
+      g.fillText('Warranty claims close after', 40, 100);
+      g.fillText('ninety days from delivery.', 40, 170);
+      return [...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer())];
+    });
+    const deck = makePptx([
+      { title: 'Welcome', body: ['Agenda for the service review'] },
+      {
+        title: 'Support policy',
+        body: ['The policy as shown to customers:'],
+        pictures: [{ name: 'policy.png', bytes: new Uint8Array(png) }],
+      },
+    ]);
+    await page
+      .getByLabel('Add documents')
+      .setInputFiles([{ name: 'review.pptx', mimeType: '', buffer: Buffer.from(deck) }]);
+    const offer = page.getByRole('group', { name: 'Recognise the text of review.pptx?' });
+    await expect(offer).toContainText('has a picture that may hold text');
+    await expect(offer).toContainText(/About \d+ (s|min)\./);
+    await offer.getByRole('button', { name: 'Recognise text' }).click();
+    await expect(queueRow(page, 'review.pptx')).toHaveText('review.pptx: added', { timeout: 240_000 });
+
+    await page.getByRole('textbox', { name: 'Ask' }).fill('When do warranty claims close?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    const answer = page.getByRole('region', { name: 'Answer' });
+    await expect(answer.getByTestId('answer-meta')).toBeVisible({ timeout: 120_000 });
+    const source = page.getByRole('list', { name: 'Sources' }).getByRole('listitem').first();
+    await expect(source).toContainText('[1] review.pptx');
+    await expect(source).toContainText('Support policy · page 2');
+    await expect(source).toContainText(/Text in picture: Warranty claims close after\s+ninety days from delivery/);
     expect(externalRequests).toEqual([]);
   });
 

@@ -104,7 +104,7 @@ export class ArchiveReader {
   private read = 0;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    private readonly archive: Uint8Array,
     entries: ZipEntry[],
     private readonly fileName: string,
     private readonly codes: ArchiveCodes,
@@ -119,23 +119,44 @@ export class ArchiveReader {
 
   /** The entry's text, or undefined when the archive has no such entry. */
   text(name: string): string | undefined {
+    const raw = this.bytes(name);
+    return raw && strFromU8(raw);
+  }
+
+  /** The entry's bytes (a picture, say), or undefined when the archive has no such entry. */
+  bytes(name: string): Uint8Array | undefined {
     const entry = this.byName.get(name);
     if (!entry) return undefined;
     try {
-      const data = entryData(this.bytes, entry);
+      const data = entryData(this.archive, entry);
       if (entry.method !== 0 && entry.method !== 8) {
         throw new ZipFormatError(`${entry.name} uses compression method ${entry.method}`);
       }
       const raw = entry.method === 0 ? data : inflateSync(data);
       this.read += raw.length;
       if (this.read > this.maxRead) throw new ReadBudgetError();
-      return strFromU8(raw);
+      return raw;
     } catch (err) {
       if (err instanceof ReadBudgetError)
         throw new AppError(this.codes.tooLarge, undefined, { fileName: this.fileName, entry: entry.name });
       const reason = err instanceof Error ? err.message : String(err);
       throw new AppError(this.codes.invalid, undefined, { fileName: this.fileName, reason: reason.slice(0, 200) });
     }
+  }
+
+  /**
+   * Reads a picture's bytes when called: a damaged entry reads as undefined (the picture is left unread, the document
+   * is not refused for it), while the read budget still refuses a bomb.
+   */
+  picture(name: string): () => Promise<Uint8Array | undefined> {
+    return async () => {
+      try {
+        return this.bytes(name);
+      } catch (err) {
+        if (err instanceof AppError && err.code === this.codes.tooLarge) throw err;
+        return undefined;
+      }
+    };
   }
 
   /** The entry's text; AppError(codes.invalid) naming the missing part when it is absent. */

@@ -4,6 +4,7 @@ import { AppError, causeOf } from '../errors';
 import { assemble, fileStem } from './assemble';
 import { markPageBreaks, pagesFromMarks } from './docx-pages';
 import { htmlToBlocks } from './html';
+import { withImageText, type EmbeddedImage, type ImageOcr } from './image-text';
 import type { ParsedDocument } from './types';
 import { checkInflated, DEFAULT_MAX_UNCOMPRESSED_BYTES, vetArchive, type ArchiveCodes } from './archive';
 import type { ZipEntry } from './zip';
@@ -11,7 +12,12 @@ import type { ZipEntry } from './zip';
 export interface DocxOptions {
   /** Refuse archives whose entries add up to more than this when inflated. Default 200 MB. */
   maxUncompressedBytes?: number;
+  /** Recognising the text in the document's pictures, when the user says yes. */
+  imageOcr?: ImageOcr;
 }
+
+/** How a picture is named in mammoth's HTML, to be found again where it stands. */
+const PICTURE_SRC = /^lectern-picture:(\d+)$/;
 
 const DOCX_CODES: ArchiveCodes = {
   invalid: 'DOCX_INVALID',
@@ -61,12 +67,18 @@ export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxO
   const input = marked ?? bytes;
   const arrayBuffer = input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer;
   let html: string;
+  // Pictures are named, never encoded: their bytes are read only if their text is to be recognised.
+  const pictures: { mediaType: string; read: () => Promise<ArrayBuffer> }[] = [];
+  const readPictures = opts.imageOcr?.available() === true;
   try {
     // mammoth's browser build reads `arrayBuffer`, its Node build `buffer`; JSZip accepts an ArrayBuffer for both.
     const input = { arrayBuffer, buffer: arrayBuffer } as unknown as { arrayBuffer: ArrayBuffer };
     const result = await mammoth.convertToHtml(input, {
-      // Images are never read; skipping them avoids base64-encoding every picture.
-      convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })),
+      convertImage: mammoth.images.imgElement((image) => {
+        if (!readPictures) return Promise.resolve({ src: '' });
+        pictures.push({ mediaType: image.contentType, read: () => image.readAsArrayBuffer() });
+        return Promise.resolve({ src: `lectern-picture:${pictures.length - 1}` });
+      }),
       externalFileAccess: false,
     });
     html = result.value;
@@ -74,7 +86,27 @@ export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxO
     const reason = causeOf(err);
     throw new AppError('DOCX_INVALID', undefined, { fileName, reason: reason.slice(0, 200) });
   }
-  const converted = htmlToBlocks(html, { preferMain: false }).blocks;
+  const images: EmbeddedImage[] = [];
+  const onImage = (src: string, at: number) => {
+    const picture = pictures[Number(PICTURE_SRC.exec(src)?.[1] ?? -1)];
+    if (!picture) return;
+    const read = async () => {
+      try {
+        return new Uint8Array(await picture.read());
+      } catch {
+        // A damaged picture is left unread; the document is not refused for it.
+        return undefined;
+      }
+    };
+    images.push({ mediaType: picture.mediaType, read, at });
+  };
+  const read = await withImageText(
+    htmlToBlocks(html, { preferMain: false, onImage }).blocks,
+    images,
+    opts.imageOcr,
+    fileName,
+  );
+  const converted = read.blocks;
   // Page numbers only where Word left page breaks; elsewhere a passage is cited by its section (heading path).
   const paged = marked ? pagesFromMarks(converted) : undefined;
   const blocks = paged?.blocks ?? converted;
@@ -83,8 +115,8 @@ export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxO
     'docx',
     firstHeading?.text ?? fileStem(fileName),
     blocks,
-    paged ? { pageCount: paged.pageCount } : {},
+    paged ? { pageCount: paged.pageCount, warnings: read.warnings } : { warnings: read.warnings },
   );
   if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
-  return doc;
+  return read.refs.length > 0 ? { ...doc, ocrImages: read.refs } : doc;
 }

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
 import { openArchive, resolvePart, type ArchiveCodes, type ArchiveReader, type ZipFormatOptions } from './archive';
 import { htmlToBlocks } from './html';
+import { imageTypeOf, withImageText, type EmbeddedImage, type ImageOcr } from './image-text';
 import type { ParsedDocument } from './types';
 import { attr, childElements, findAll, findFirstXml, parseXml, xmlText } from './xml';
 
@@ -81,7 +82,7 @@ function encryptedParts(zip: ArchiveReader): Set<string> {
 export async function parseEpub(
   bytes: Uint8Array,
   fileName: string,
-  opts: ZipFormatOptions = {},
+  opts: ZipFormatOptions & { imageOcr?: ImageOcr } = {},
 ): Promise<ParsedDocument> {
   const zip = await openArchive(bytes, fileName, EPUB_CODES, [CONTAINER], opts.maxUncompressedBytes);
   const rootfile = findFirstXml(parseXml(zip.required(CONTAINER)), 'rootfile');
@@ -108,6 +109,9 @@ export async function parseEpub(
   const titles = tocTitles(zip, items, attr(spine, 'toc'));
 
   const locked = encryptedParts(zip);
+  const readPictures = opts.imageOcr?.available() === true;
+  const mediaTypes = new Map([...items.values()].map((i) => [i.path, i.mediaType]));
+  const images: EmbeddedImage[] = [];
   const blocks: BlockDraft[] = [];
   // A chapter listed twice is read once: repeats would multiply a small file's text (a bomb the sizes do not show).
   const seen = new Set<string>();
@@ -120,16 +124,35 @@ export async function parseEpub(
     if (locked.has(item.path)) throw invalid(fileName, 'it is protected by DRM');
     const xhtml = zip.text(item.path);
     if (xhtml === undefined) continue;
-    const chapter = htmlToBlocks(xhtml, { preferMain: false }).blocks;
-    if (chapter.length === 0) continue;
+    // Pictures are noted only when they may be read (OCR): their parts are inflated only then.
+    const pictures: { src: string; at: number }[] = [];
+    const onImage = readPictures ? (src: string, at: number) => pictures.push({ src, at }) : undefined;
+    const chapter = htmlToBlocks(xhtml, { preferMain: false, ...(onImage && { onImage }) }).blocks;
+    if (chapter.length === 0 && pictures.length === 0) continue;
     const tocTitle = titles.get(item.path);
-    // A chapter that does not open with its own heading gets the table of contents' title as one.
-    if (chapter[0]!.kind !== 'heading' && tocTitle) blocks.push({ kind: 'heading', level: 1, text: tocTitle });
+    // A chapter that does not open with its own heading gets the table of contents' title as one; one of pictures
+    // alone gets it only when their text is read.
+    const heading: BlockDraft[] =
+      chapter[0]?.kind !== 'heading' && tocTitle ? [{ kind: 'heading', level: 1, text: tocTitle }] : [];
+    if (chapter.length > 0) blocks.push(...heading);
+    for (const { src, at } of pictures) {
+      const part = resolvePart(item.path, src);
+      const mediaType = imageTypeOf(part) ?? mediaTypes.get(part) ?? '';
+      if (locked.has(part)) continue;
+      images.push({
+        part,
+        mediaType,
+        read: zip.picture(part),
+        at: blocks.length + at,
+        ...(chapter.length === 0 && heading.length > 0 && { before: heading }),
+      });
+    }
     blocks.push(...chapter);
   }
+  const read = await withImageText(blocks, images, opts.imageOcr, fileName);
   const metaTitle = findFirstXml(opf, 'title');
   const title = metaTitle ? collapseSpaces(xmlText(metaTitle)) : '';
-  const doc = assemble('epub', title || fileStem(fileName), blocks);
+  const doc = assemble('epub', title || fileStem(fileName), read.blocks, { warnings: read.warnings });
   if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
-  return doc;
+  return read.refs.length > 0 ? { ...doc, ocrImages: read.refs } : doc;
 }

@@ -306,9 +306,13 @@ class BlockBuilder {
    * dropChrome: drop nav and aside (used inside a chosen main region). boldHeadings: in a page without heading
    * elements, read a short paragraph wholly in bold as a heading, so its passages get a heading path.
    */
+  /** Pictures met inside the paragraph being read: they stand after it. */
+  private pictures: string[] = [];
+
   constructor(
     private readonly dropChrome: boolean,
     private readonly boldHeadings = false,
+    private readonly onImage?: (src: string, at: number) => void,
   ) {}
 
   flush(): void {
@@ -319,6 +323,23 @@ class BlockBuilder {
       .trim();
     if (text !== '') this.blocks.push({ kind: 'paragraph', text });
     this.buffer = '';
+    for (const src of this.pictures) this.onImage?.(src, this.blocks.length);
+    this.pictures = [];
+  }
+
+  /** A picture (img, or an SVG's image): where it stands, for recognising its text on request. */
+  private picture(node: HtmlElement): void {
+    const sources =
+      node.name === 'svg'
+        ? elements(node)
+            .filter((el) => el.name === 'image')
+            .map((el) => el.attribs.href ?? el.attribs['xlink:href'])
+        : [node.attribs.src];
+    for (const src of sources) {
+      if (!src) continue;
+      if (this.buffer.trim() === '') this.onImage?.(src, this.blocks.length);
+      else this.pictures.push(src);
+    }
   }
 
   walk(node: HtmlNode): void {
@@ -327,6 +348,7 @@ class BlockBuilder {
       return;
     }
     const name = node.name;
+    if (this.onImage && (name === 'img' || name === 'svg') && !isHidden(node)) this.picture(node);
     if (SKIP.has(name) || isHidden(node)) return;
     if (this.dropChrome && (name === 'nav' || name === 'aside' || node.attribs.role === 'navigation')) return;
     if (name === 'br') {
@@ -414,12 +436,17 @@ function findFirst(root: HtmlElement, name: string): HtmlElement | undefined {
 /** HTML source to blocks and title; shared with DOCX (mammoth writes HTML). */
 export function htmlToBlocks(
   html: string,
-  opts: { preferMain?: boolean; boldHeadings?: boolean } = {},
+  opts: {
+    preferMain?: boolean;
+    boldHeadings?: boolean;
+    /** Told of each picture (its src) and the index in the blocks where it stands, in reading order. */
+    onImage?: (src: string, at: number) => void;
+  } = {},
 ): { blocks: BlockDraft[]; title?: string } {
   const root = parseHtmlTree(html);
   const { regions, isMain } = opts.preferMain === false ? { regions: [root], isMain: false } : mainRegions(root);
   const hasHeadings = () => elements(root).some((el) => /^h[1-6]$/.test(el.name) || el.attribs.role === 'heading');
-  const builder = new BlockBuilder(isMain, opts.boldHeadings === true && !hasHeadings());
+  const builder = new BlockBuilder(isMain, opts.boldHeadings === true && !hasHeadings(), opts.onImage);
   for (const region of regions) {
     builder.walk(region);
     builder.flush();

@@ -13,6 +13,7 @@ import { parsePptx } from './pptx';
 import { hasRtfMagic, parseRtf } from './rtf';
 import { parseText } from './text';
 import { parseXlsx } from './xlsx';
+import type { ImageOcr } from './image-text';
 import type { DocumentKind, ParsedDocument } from './types';
 import { entryData, isZip, readZipDirectory } from './zip';
 
@@ -27,6 +28,8 @@ export interface ParseOptions {
   pdfDocumentParams?: Record<string, unknown>;
   /** Recognising a PDF's scanned pages (see PdfOptions.ocr). */
   ocr?: PdfOcr;
+  /** Recognising the text in a DOCX, PPTX or EPUB file's pictures, on request (image-text.ts). */
+  imageOcr?: ImageOcr;
   /** Zip-bomb guard for DOCX, EPUB, PPTX, ODT, XLSX and ODS. Default 200 MB. */
   maxUncompressedBytes?: number;
 }
@@ -282,6 +285,7 @@ export async function parseFile(
     throw new AppError('FILE_TOO_LARGE', undefined, { fileName, limitMB, bytes: bytes.length, limit: maxBytes });
   }
   const zipOpts = opts.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: opts.maxUncompressedBytes };
+  const pictureOpts = opts.imageOcr ? { ...zipOpts, imageOcr: opts.imageOcr } : zipOpts;
   switch (detectFormat(bytes, fileName, mimeType)) {
     case 'pdf': {
       const pdfOpts: Parameters<typeof parsePdf>[2] = {};
@@ -292,11 +296,11 @@ export async function parseFile(
       return parsePdf(bytes, fileName, pdfOpts);
     }
     case 'docx':
-      return parseDocx(bytes, fileName, zipOpts);
+      return parseDocx(bytes, fileName, pictureOpts);
     case 'epub':
-      return parseEpub(bytes, fileName, zipOpts);
+      return parseEpub(bytes, fileName, pictureOpts);
     case 'pptx':
-      return parsePptx(bytes, fileName, zipOpts);
+      return parsePptx(bytes, fileName, pictureOpts);
     case 'odt':
       return parseOdt(bytes, fileName, zipOpts);
     case 'rtf':

@@ -70,6 +70,12 @@ export async function renderPageOffscreen(page: PdfjsPage, scale: number): Promi
   context.fillStyle = '#fff';
   context.fillRect(0, 0, width, height);
   await page.render({ canvas, canvasContext: context, viewport }).promise;
+  return canvasImages(canvas);
+}
+
+/** A drawn canvas as a PNG to recognise and a JPEG to show; the canvas is emptied after. */
+export async function canvasImages(canvas: OffscreenCanvas): Promise<PageImage> {
+  const { width, height } = canvas;
   const image = await canvas.convertToBlob({ type: 'image/png' });
   const preview = await canvas.convertToBlob({ type: 'image/jpeg', quality: PREVIEW_QUALITY });
   canvas.width = canvas.height = 0;

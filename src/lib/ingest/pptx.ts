@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { assemble, collapseSpaces, fileStem, type BlockDraft } from './assemble';
 import { openArchive, relationships, type ArchiveCodes, type ZipFormatOptions } from './archive';
 import type { HtmlElement } from './html';
+import { imageTypeOf, withImageText, type EmbeddedImage, type ImageOcr } from './image-text';
 import type { ParsedDocument } from './types';
 import { attr, childElements, findAll, findFirstXml, localName, parseXml, xmlText } from './xml';
 
@@ -44,9 +45,17 @@ function placeholderType(shape: HtmlElement): string | undefined {
   return ph ? (attr(ph, 'type') ?? 'body') : undefined;
 }
 
+/** The relationship ids of a slide's pictures, in drawing order. */
+function pictureIds(root: HtmlElement): string[] {
+  return findAll(root, 'pic').flatMap((pic) => {
+    const blip = findFirstXml(pic, 'blip');
+    const id = blip && Object.entries(blip.attribs).find(([n]) => n.includes(':') && localName(n) === 'embed')?.[1];
+    return id ? [id] : [];
+  });
+}
+
 /** The blocks of one slide: its title as a heading (or "Slide N"), then body paragraphs and tables. */
-function slideBlocks(xml: string, page: number): BlockDraft[] {
-  const root = parseXml(xml);
+function slideBlocks(root: HtmlElement, page: number): BlockDraft[] {
   let title = '';
   const body: BlockDraft[] = [];
   for (const shape of findAll(root, ['sp', 'graphicFrame'])) {
@@ -78,12 +87,15 @@ function notesText(xml: string): string {
 export async function parsePptx(
   bytes: Uint8Array,
   fileName: string,
-  opts: ZipFormatOptions = {},
+  opts: ZipFormatOptions & { imageOcr?: ImageOcr } = {},
 ): Promise<ParsedDocument> {
   const zip = await openArchive(bytes, fileName, PPTX_CODES, [PRESENTATION], opts.maxUncompressedBytes);
   const rels = relationships(zip, PRESENTATION);
   const slideIds = findAll(parseXml(zip.required(PRESENTATION)), 'sldId');
   const blocks: BlockDraft[] = [];
+  // Pictures are noted only when they may be read (OCR): their parts are inflated only then.
+  const readPictures = opts.imageOcr?.available() === true;
+  const images: EmbeddedImage[] = [];
   // A slide listed twice is read once: repeats would multiply a small file's text (a bomb the sizes do not show).
   const seen = new Set<string>();
   let found = 0;
@@ -98,19 +110,36 @@ export async function parsePptx(
     found++;
     // Its place in the list, as PowerPoint numbers it, even when an earlier listed slide is missing.
     const page = index + 1;
-    const drafts = slideBlocks(xml, page);
-    const notesRel = [...relationships(zip, slide.target).values()].find((r) => r.type.endsWith('/notesSlide'));
+    const root = parseXml(xml);
+    const drafts = slideBlocks(root, page);
+    const slideRels = relationships(zip, slide.target);
+    const notesRel = [...slideRels.values()].find((r) => r.type.endsWith('/notesSlide'));
     const notesXml = notesRel && zip.text(notesRel.target);
     const notes = notesXml === undefined ? '' : notesText(notesXml);
+    // A slide with nothing but its generated "Slide N" heading adds no text, unless its pictures are read.
+    const empty = drafts.length === 1 && notes === '' && drafts[0]!.text === `Slide ${page}`;
+    if (readPictures) {
+      // The pictures' text goes after the slide's body, before its notes.
+      const at = blocks.length + (empty ? 0 : drafts.length);
+      for (const id of pictureIds(root)) {
+        const part = slideRels.get(id)?.target;
+        if (part === undefined) continue;
+        const mediaType = imageTypeOf(part) ?? '';
+        images.push({ part, mediaType, read: zip.picture(part), at, page, ...(empty && { before: drafts }) });
+      }
+    }
     if (notes !== '') drafts.push({ kind: 'paragraph', text: `Notes: ${notes}`, page });
-    // A slide with nothing but its generated "Slide N" heading adds no text.
-    if (drafts.length > 1 || drafts[0]!.text !== `Slide ${page}`) blocks.push(...drafts);
+    if (!empty) blocks.push(...drafts);
   }
   if (found === 0) throw new AppError('PPTX_INVALID', undefined, { fileName, reason: 'it has no slides' });
   const core = zip.text('docProps/core.xml');
   const coreTitle = core === undefined ? undefined : findFirstXml(parseXml(core), 'title');
   const title = coreTitle ? collapseSpaces(xmlText(coreTitle)) : '';
-  const doc = assemble('pptx', title || fileStem(fileName), blocks, { pageCount: slideIds.length });
+  const read = await withImageText(blocks, images, opts.imageOcr, fileName);
+  const doc = assemble('pptx', title || fileStem(fileName), read.blocks, {
+    pageCount: slideIds.length,
+    warnings: read.warnings,
+  });
   if (doc.blocks.length === 0) throw new AppError('NO_TEXT', undefined, { fileName });
-  return doc;
+  return read.refs.length > 0 ? { ...doc, ocrImages: read.refs } : doc;
 }

@@ -41,6 +41,8 @@ export interface ParsedDocument {
   warnings: ErrorCode[];
   /** Pages whose text was recognised from their image (OCR), each with its key in the OCR cache. */
   ocrPages?: OcrPageRef[];
+  /** Pictures inside a DOCX, PPTX or EPUB whose text was recognised on request (page 0 where there are no pages). */
+  ocrImages?: OcrPageRef[];
 }
 
 /** A recognised page: its number and the key of its recognition (lines, boxes and image) in the OCR cache. */

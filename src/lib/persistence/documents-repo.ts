@@ -12,6 +12,7 @@ import type {
   TokenVectorRecord,
   VectorRecord,
 } from './schema';
+import { isOcrRowOf } from './ocr-repo';
 import { guardStorage } from './storage-errors';
 import { vectorValues } from './vectors-repo';
 import { runInTransaction } from './transaction';
@@ -268,7 +269,7 @@ function validateDerived(doc: DocumentRecord, chunks: readonly ChunkRecord[], de
     }
   }
   for (const row of derived.ocrPages ?? []) {
-    if (row.docId !== doc.id || row.id !== `${doc.id}#${row.page}`)
+    if (!isOcrRowOf(doc.id, row))
       throw new AppError('STORAGE_FAILED', undefined, {
         operation: 'saveDocument',
         docId: doc.id,

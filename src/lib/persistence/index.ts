@@ -83,7 +83,7 @@ export {
   updateEvalQuestionText,
 } from './eval-repo';
 export { getJudgment, putJudgment, type JudgmentRecord } from './judgments-repo';
-export { findOcrPage, getOcrPage, type OcrPageRecord } from './ocr-repo';
+export { findOcrPage, getOcrPage, isOcrRowOf, ocrPageId, ocrPictureId, type OcrPageRecord } from './ocr-repo';
 export { repairOnStartup, type RepairReport } from './consistency';
 export {
   readSnapshot,

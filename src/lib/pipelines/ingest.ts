@@ -4,11 +4,13 @@ import { AppError, toAppError, type ErrorCode } from '../errors';
 import { chunkDocument, contextualText, parseFile, type ParseOptions } from '../ingest';
 import { sha256Hex } from '../ingest/hash';
 import { OCR_LAYOUT_VERSION, ocrLinesOf, type OcrLine, type TesseractBlocks } from '../ingest/ocr-layout';
-import type { PageRenderer, PdfOcr } from '../ingest/pdf';
+import type { ImageOcr } from '../ingest/image-text';
+import type { PageImage, PageRenderer, PdfOcr } from '../ingest/pdf';
 import type { ChunkDraft, ParsedDocument } from '../ingest/types';
 import type { EmbedderMethods } from '../models/embedder/types';
 import type { LateInteractionMethods } from '../models/late-interaction/types';
 import type { TokenCounter } from '../models/tokenizer';
+import { ocrPageId, ocrPictureId } from '../persistence/ocr-repo';
 import type { DocumentRecord, OcrPageRecord } from '../persistence/schema';
 import { keywordCounts } from '../retrieval/keywords';
 import type { Caller } from '../rpc';
@@ -37,8 +39,11 @@ export type QueueStage =
 export type QueuePrompt =
   | { kind: 'replace'; existing: string }
   | { kind: 'password'; wrong: boolean }
-  /** A PDF has `pages` pages without a text layer: recognise their text (about `seconds` s on this device)? */
-  | { kind: 'ocr'; pages: number; seconds: number };
+  /**
+   * Recognise the text (about `seconds` s on this device) of a PDF's `pages` pages without a text layer (`scans`), or
+   * of `pages` pictures inside a DOCX, PPTX or EPUB file (`pictures`)?
+   */
+  | { kind: 'ocr'; source: 'scans' | 'pictures'; pages: number; seconds: number };
 
 export type PromptAnswer =
   | { kind: 'replace'; replace: boolean }
@@ -109,6 +114,10 @@ export interface OcrPort {
   model: string;
   /** The estimate shown before recognising: seconds per page on this device. */
   secondsPerPage: number;
+  /** A picture's size in pixels, or undefined when it cannot be decoded here. */
+  imageSize(image: Blob): Promise<{ width: number; height: number } | undefined>;
+  /** Draws a picture on white for recognition (transparent parts would read as black). */
+  drawImage(image: Blob): Promise<PageImage>;
 }
 
 export interface IngestPorts {
@@ -181,10 +190,14 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     replaces = sameName.id;
   }
   const recognised = new Map<string, RecognisedPage>();
+  const languages = req.ocrLanguages ?? ['eng'];
   const parseOptions: ParseOptions = {
     ...ports.parseOptions,
     maxBytes,
-    ...(ports.ocr && { ocr: pdfOcr(ports.ocr, req.ocrLanguages ?? ['eng'], hooks, recognised) }),
+    ...(ports.ocr && {
+      ocr: pdfOcr(ports.ocr, languages, hooks, recognised),
+      imageOcr: imageOcr(ports.ocr, languages, hooks, recognised),
+    }),
   };
   const parsed = await parseWithPassword(new Uint8Array(bytes), req, parseOptions, hooks);
   if (signal.aborted) throw new AppError('ABORTED');
@@ -224,7 +237,10 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     tokens,
     addedAt: Date.now(),
   });
-  const ocrPages = ocrRows(docId, parsed.ocrPages ?? [], recognised);
+  const ocrPages = [
+    ...ocrRows(docId, parsed.ocrPages ?? [], recognised, (r) => ocrPageId(docId, r.page)),
+    ...ocrRows(docId, parsed.ocrImages ?? [], recognised, (_r, i) => ocrPictureId(docId, i + 1)),
+  ];
   const replacedChunks = replaces ? await ports.store.chunkIdsOf(replaces) : [];
   await ports.store.save(ocrPages.length > 0 ? { ...rows, ocrPages } : rows, replaces, req.pendingId);
   hooks.saved();
@@ -254,48 +270,92 @@ function pdfOcr(
   hooks: IngestHooks,
   recognised: Map<string, RecognisedPage>,
 ): PdfOcr {
-  const model = `${port.model} ${languages.join('+')} layout ${OCR_LAYOUT_VERSION}`;
+  const recognise = recogniser(port, languages, hooks, recognised);
   return {
     available: () => port.available(),
     render: port.render,
     ...(port.documentParams && { documentParams: port.documentParams }),
-    offer: async (pages) => {
-      const seconds = Math.max(1, Math.round(pages.length * port.secondsPerPage));
-      const a = await hooks.ask({ kind: 'ocr', pages: pages.length, seconds });
-      return a.kind === 'ocr' && a.recognise;
-    },
-    recognise: async (image, _page, done, total) => {
-      if (hooks.signal.aborted) throw new AppError('ABORTED');
-      hooks.progress('recognising', between('recognising', 'chunking', done / total));
-      const hash = `${await sha256Hex(await image.image.arrayBuffer())}:${model}`;
-      const hit = recognised.get(hash) ?? (await port.cached(hash));
-      if (hooks.signal.aborted) throw new AppError('ABORTED');
-      const page = hit ?? {
+    offer: (pages) => offerOcr(port, hooks, 'scans', pages.length),
+    recognise: (image, _page, done, total) => recognise(image.image, async () => image, done, total),
+  };
+}
+
+/** The DOCX, PPTX and EPUB readers' OCR hooks for one import: their pictures, asked about and cached as pages are. */
+function imageOcr(
+  port: OcrPort,
+  languages: readonly string[],
+  hooks: IngestHooks,
+  recognised: Map<string, RecognisedPage>,
+): ImageOcr {
+  const recognise = recogniser(port, languages, hooks, recognised);
+  return {
+    available: () => port.available(),
+    size: (image) => port.imageSize(image),
+    offer: (count) => offerOcr(port, hooks, 'pictures', count),
+    // A picture is named by its own bytes, so it is drawn only when no stored document has it.
+    recognise: (image, done, total) => recognise(image, () => port.drawImage(image), done, total),
+  };
+}
+
+async function offerOcr(port: OcrPort, hooks: IngestHooks, source: 'scans' | 'pictures', count: number) {
+  const seconds = Math.max(1, Math.round(count * port.secondsPerPage));
+  const a = await hooks.ask({ kind: 'ocr', source, pages: count, seconds });
+  return a.kind === 'ocr' && a.recognise;
+}
+
+/**
+ * Recognises one image named by `source`'s bytes (and the settings), or takes it from this import or a stored document
+ * with the same image; `draw` gives the image as recognised, drawn only when it is not found.
+ */
+function recogniser(
+  port: OcrPort,
+  languages: readonly string[],
+  hooks: IngestHooks,
+  recognised: Map<string, RecognisedPage>,
+) {
+  const model = `${port.model} ${languages.join('+')} layout ${OCR_LAYOUT_VERSION}`;
+  return async (
+    source: Blob,
+    draw: () => Promise<PageImage>,
+    done: number,
+    total: number,
+  ): Promise<{ key: string; lines: OcrLine[] }> => {
+    if (hooks.signal.aborted) throw new AppError('ABORTED');
+    hooks.progress('recognising', between('recognising', 'chunking', done / total));
+    const hash = `${await sha256Hex(await source.arrayBuffer())}:${model}`;
+    const hit = recognised.get(hash) ?? (await port.cached(hash));
+    if (hooks.signal.aborted) throw new AppError('ABORTED');
+    let page = hit;
+    if (!page) {
+      const image = await draw();
+      page = {
         hash,
         width: image.width,
         height: image.height,
         lines: ocrLinesOf(await port.recognise(image.image, languages, hooks.signal), image.width, image.height),
         image: image.preview,
       };
-      recognised.set(hash, page);
-      hooks.progress('recognising', between('recognising', 'chunking', (done + 1) / total));
-      return { key: hash, lines: page.lines };
-    },
+    }
+    recognised.set(hash, page);
+    hooks.progress('recognising', between('recognising', 'chunking', (done + 1) / total));
+    return { key: hash, lines: page.lines };
   };
 }
 
-/** The stored rows of a document's recognised pages. */
+/** The stored rows of a document's recognised pages or pictures, each under the id `idOf` gives it. */
 function ocrRows(
   docId: string,
   refs: readonly { page: number; key: string }[],
   recognised: ReadonlyMap<string, RecognisedPage>,
+  idOf: (ref: { page: number; key: string }, index: number) => string,
 ): OcrPageRecord[] {
-  return refs.flatMap(({ page, key }) => {
+  return refs.flatMap((ref, i) => {
+    const { page, key } = ref;
     const r = recognised.get(key);
     return r
       ? [
           {
-            id: `${docId}#${page}`,
+            id: idOf(ref, i),
             docId,
             page,
             hash: r.hash,

@@ -13,7 +13,12 @@ export interface EpubChapter {
 }
 
 /** An EPUB 3 book: manifest in file-name order, spine in the given order, a nav document with the chapter titles. */
-export function makeEpub(title: string, chapters: EpubChapter[]): Uint8Array {
+export function makeEpub(
+  title: string,
+  chapters: EpubChapter[],
+  /** Other files under OEBPS/ (pictures), listed in the manifest by their extension's media type. */
+  assets: Record<string, Uint8Array> = {},
+): Uint8Array {
   const sorted = [...chapters].sort((a, b) => a.file.localeCompare(b.file));
   const id = (c: EpubChapter) => `c-${c.file.replace(/[^a-z0-9]/gi, '')}`;
   const files: Zippable = {
@@ -24,6 +29,8 @@ export function makeEpub(title: string, chapters: EpubChapter[]): Uint8Array {
     'OEBPS/content.opf': strToU8(
       `<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>${esc(title)}</dc:title></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>${sorted
         .map((c) => `<item id="${id(c)}" href="${esc(c.file)}" media-type="application/xhtml+xml"/>`)
+        .join('')}${Object.keys(assets)
+        .map((f, i) => `<item id="a${i}" href="${esc(f)}" media-type="image/${f.split('.').pop()}"/>`)
         .join('')}</manifest><spine><itemref idref="nav"/>${chapters
         .map((c) => `<itemref idref="${id(c)}"/>`)
         .join('')}</spine></package>`,
@@ -35,6 +42,7 @@ export function makeEpub(title: string, chapters: EpubChapter[]): Uint8Array {
         .join('')}</ol></nav></body></html>`,
     ),
   };
+  for (const [f, bytes] of Object.entries(assets)) files[`OEBPS/${f}`] = bytes;
   for (const c of chapters) {
     files[`OEBPS/${c.file}`] = strToU8(
       `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>${esc(c.file)}</title></head><body>${c.body}</body></html>`,
@@ -49,6 +57,8 @@ export interface PptxSlide {
   notes?: string;
   /** A table in a graphic frame, rows of cells. */
   table?: string[][];
+  /** Pictures drawn on the slide: their file names under ppt/media/ and bytes. */
+  pictures?: { name: string; bytes: Uint8Array }[];
 }
 
 const P_NS =
@@ -87,11 +97,21 @@ export function makePptx(slides: PptxSlide[], order = slides.map((_, i) => i)): 
           .map((row) => `<a:tr>${row.map((c) => `<a:tc><a:txBody>${paras([c])}</a:txBody></a:tc>`).join('')}</a:tr>`)
           .join('')}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>`
       : '';
+    const pictures = s.pictures ?? [];
+    const pics = pictures
+      .map(
+        (_, k) =>
+          `<p:pic><p:nvPicPr><p:cNvPr id="${10 + k}" name="Picture ${k + 1}"/><p:cNvPicPr/><p:nvPr/></p:nvPicPr><p:blipFill><a:blip r:embed="rIdP${k}"/></p:blipFill><p:spPr/></p:pic>`,
+      )
+      .join('');
+    for (const p of pictures) files[`ppt/media/${p.name}`] = p.bytes;
     files[`ppt/slides/slide${n}.xml`] = strToU8(
-      `<?xml version="1.0"?><p:sld ${P_NS}><p:cSld><p:spTree>${s.title === undefined ? '' : shape(n === 1 ? 'ctrTitle' : 'title', [s.title])}${s.body ? shape('', s.body) : ''}${table}${shape('sldNum', [String(n)])}</p:spTree></p:cSld></p:sld>`,
+      `<?xml version="1.0"?><p:sld ${P_NS}><p:cSld><p:spTree>${s.title === undefined ? '' : shape(n === 1 ? 'ctrTitle' : 'title', [s.title])}${s.body ? shape('', s.body) : ''}${table}${pics}${shape('sldNum', [String(n)])}</p:spTree></p:cSld></p:sld>`,
     );
     files[`ppt/slides/_rels/slide${n}.xml.rels`] = strToU8(
-      `<?xml version="1.0"?><Relationships ${REL_NS}><Relationship Id="rId1" Type="${REL_TYPE}/slideLayout" Target="../slideLayouts/slideLayout1.xml"/>${s.notes ? `<Relationship Id="rId2" Type="${REL_TYPE}/notesSlide" Target="../notesSlides/notesSlide${n}.xml"/>` : ''}</Relationships>`,
+      `<?xml version="1.0"?><Relationships ${REL_NS}><Relationship Id="rId1" Type="${REL_TYPE}/slideLayout" Target="../slideLayouts/slideLayout1.xml"/>${s.notes ? `<Relationship Id="rId2" Type="${REL_TYPE}/notesSlide" Target="../notesSlides/notesSlide${n}.xml"/>` : ''}${pictures
+        .map((p, k) => `<Relationship Id="rIdP${k}" Type="${REL_TYPE}/image" Target="../media/${esc(p.name)}"/>`)
+        .join('')}</Relationships>`,
     );
     if (s.notes) {
       files[`ppt/notesSlides/notesSlide${n}.xml`] = strToU8(
@@ -239,4 +259,40 @@ export function odsTable(name: string, rows: (string | null)[][]): string {
           .join('')}</table:table-row>`,
     )
     .join('')}</table:table>`;
+}
+
+const DOCX_NS = [
+  'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"',
+  'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"',
+  'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"',
+  'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"',
+  'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"',
+].join(' ');
+
+/** A Word paragraph of text, in a style (Heading1 …) when given. */
+export const docxPara = (text: string, style?: string): string =>
+  `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t>${esc(text)}</w:t></w:r></w:p>`;
+
+/** A paragraph holding picture `index` of makeDocx's `media` (0-based), drawn inline. */
+export const docxPicture = (index: number): string =>
+  `<w:p><w:r><w:drawing><wp:inline><wp:extent cx="3000000" cy="1500000"/><wp:docPr id="${index + 1}" name="Picture ${index + 1}"/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="${index + 1}" name="p"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rIdM${index}"/></pic:blipFill><pic:spPr/></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`;
+
+/** A Word document of `body` (WordprocessingML paragraphs) with pictures under word/media/ (PNG or JPEG by name). */
+export function makeDocx(body: string, media: { name: string; bytes: Uint8Array }[] = []): Uint8Array {
+  const files: Zippable = {
+    '[Content_Types].xml': strToU8(
+      '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Default Extension="jpeg" ContentType="image/jpeg"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    ),
+    '_rels/.rels': strToU8(
+      `<?xml version="1.0"?><Relationships ${REL_NS}><Relationship Id="rId1" Type="${REL_TYPE}/officeDocument" Target="word/document.xml"/></Relationships>`,
+    ),
+    'word/document.xml': strToU8(`<?xml version="1.0"?><w:document ${DOCX_NS}><w:body>${body}</w:body></w:document>`),
+    'word/_rels/document.xml.rels': strToU8(
+      `<?xml version="1.0"?><Relationships ${REL_NS}>${media
+        .map((m, k) => `<Relationship Id="rIdM${k}" Type="${REL_TYPE}/image" Target="media/${esc(m.name)}"/>`)
+        .join('')}</Relationships>`,
+    ),
+  };
+  for (const m of media) files[`word/media/${m.name}`] = m.bytes;
+  return zipSync(files);
 }

@@ -5,6 +5,7 @@ import {
   deleteDocument,
   findOcrPage,
   getOcrPage,
+  ocrPictureId,
   openLecternDB,
   saveDocumentWithChunks,
   type LecternDatabase,
@@ -60,7 +61,21 @@ describe('recognised pages', () => {
     await expect(save('d1', [{ ...page('d1', 1, 'h1'), id: 'd1#2' }])).rejects.toMatchObject({
       code: 'STORAGE_FAILED',
     });
+    for (const id of ['d1#picture-0', 'd1#picture-', 'd1#picture-1x', 'd10#picture-1'])
+      await expect(save('d1', [{ ...page('d1', 1, 'h1'), id }])).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
     expect(await db.count('documents')).toBe(0);
+    expect(await db.count('ocrPages')).toBe(0);
+  });
+
+  it('pictures of a DOCX, PPTX or EPUB file are stored as the document’s numbered pictures, never as its pages', async () => {
+    await save('d1', [
+      { ...page('d1', 3, 'hp'), id: ocrPictureId('d1', 1) },
+      { ...page('d1', 0, 'hq'), id: ocrPictureId('d1', 2) },
+    ]);
+    expect((await findOcrPage(db, 'hq'))?.id).toBe('d1#picture-2');
+    // The citation view asks for pages: a slide's picture is not its page image.
+    expect(await getOcrPage(db, 'd1', 3)).toBeUndefined();
+    await deleteDocument(db, 'd1');
     expect(await db.count('ocrPages')).toBe(0);
   });
 });

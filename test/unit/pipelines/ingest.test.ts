@@ -18,6 +18,7 @@ import { storedToInt8 } from '../../../src/lib/retrieval/compress';
 import { vectorValues } from '../../../src/lib/persistence/vectors-repo';
 import type { AddParams } from '../../../src/lib/retrieval/search-types';
 import { loadPdfjs, readFixture } from '../ingest/helpers';
+import { makePptx } from '../ingest/office-files';
 import { DIMS, fakeIndex, fakeModels, fakeTokens, fakeVector, MemoryStore } from './fakes';
 
 const SPEC = {
@@ -306,6 +307,13 @@ describe('ingest pipeline', () => {
         cached: async (hash: string) => cache.find((p) => p.hash === hash),
         model: 'fake-ocr',
         secondsPerPage: 6.5,
+        imageSize: async () => ({ width: 800, height: 400 }),
+        drawImage: async (image: Blob) => ({
+          image: new Blob([`${await image.text()} as png`]),
+          preview: new Blob(['the picture as jpeg']),
+          width: 1000,
+          height: 1000,
+        }),
       };
       return port;
     }
@@ -319,7 +327,7 @@ describe('ingest pipeline', () => {
         { store, models: async () => fakeModels(newLog()), parseOptions: { loadPdfjs }, ocr },
         h,
       );
-      expect(h.run.prompts).toEqual([{ kind: 'ocr', pages: 1, seconds: 7 }]);
+      expect(h.run.prompts).toEqual([{ kind: 'ocr', source: 'scans', pages: 1, seconds: 7 }]);
       expect(h.run.stages).toContain('recognising');
       expect(h.run.stages.indexOf('recognising')).toBeLessThan(h.run.stages.indexOf('chunking'));
       expect(ocr.calls).toBe(1);
@@ -397,6 +405,44 @@ describe('ingest pipeline', () => {
       };
       await expect(importFile(scan(), ports, h)).rejects.toMatchObject({ code: 'ABORTED' });
       expect(store.saves).toBe(0);
+    });
+
+    it('a deck’s pictures: asked about as pictures, their text indexed on their slide, each stored once for the cache', async () => {
+      const shot = new Uint8Array(4096);
+      shot.set(new TextEncoder().encode('a screenshot'));
+      const deck = makePptx([
+        { title: 'Results', body: ['See the table.'], pictures: [{ name: 'table.png', bytes: shot }] },
+        { title: 'Again', pictures: [{ name: 'copy.png', bytes: shot }] },
+      ]);
+      const pptx = (docId: string) => request(deck, { docId, name: `${docId}.pptx`, mimeType: '' });
+      const store = new MemoryStore();
+      const ocr = ocrPort();
+      const h = hooks([{ kind: 'ocr', recognise: true }]);
+      await importFile(pptx('doc-1'), { store, models: async () => fakeModels(newLog()), ocr }, h);
+      expect(h.run.prompts).toEqual([{ kind: 'ocr', source: 'pictures', pages: 2, seconds: 13 }]);
+      // Two parts with the same bytes: recognised once, the second taken from this import's own results.
+      expect(ocr.calls).toBe(1);
+      const saved = store.docs.get('doc-1') as unknown as {
+        chunks: { text: string; pageStart: number | null }[];
+        ocrPages: (RecognisedPage & { id: string; page: number })[];
+      };
+      const text = saved.chunks.map((c) => c.text).join(' ');
+      expect(text).toContain('Text in picture: Chipper 20,843 96.20');
+      expect(saved.chunks.find((c) => c.text.includes('Chipper'))!.pageStart).toBe(1);
+      expect(saved.ocrPages.map((r) => [r.id, r.page])).toEqual([
+        ['doc-1#picture-1', 1],
+        ['doc-1#picture-2', 2],
+      ]);
+      expect(saved.ocrPages[0]!.hash).toMatch(/^[0-9a-f]{64}:fake-ocr eng layout 1$/);
+      expect(await saved.ocrPages[0]!.image.text()).toBe('the picture as jpeg');
+      // Imported again elsewhere, the stored recognition is used: nothing is drawn or read again.
+      const again = ocrPort(saved.ocrPages);
+      await importFile(
+        pptx('doc-2'),
+        { store: new MemoryStore(), models: async () => fakeModels(newLog()), ocr: again },
+        hooks([{ kind: 'ocr', recognise: true }]),
+      );
+      expect(again.calls).toBe(0);
     });
   });
 

@@ -8,6 +8,7 @@ import type {
   DocumentRecord,
   FeedbackRecord,
   KeywordRecord,
+  OcrPageRecord,
   SettingRecord,
   TokenVectorRecord,
   VectorRecord,
@@ -27,6 +28,8 @@ export interface LibraryRows {
   feedback: FeedbackRecord[];
   /** The relevance adapters (v6), one per embedder. */
   adapters: AdapterRecord[];
+  /** Scanned pages and pictures as recognised (v7): their lines, boxes and images, for the citation view and the cache. */
+  ocrPages: OcrPageRecord[];
 }
 
 /** What an import changed: documents written, documents removed (replace), documents skipped as already present. */
@@ -51,17 +54,19 @@ const ROW_STORES = ['documents', ...DERIVED_STORES] as const;
 export async function readLibraryRows(db: LecternDatabase, settingKeys: readonly string[]): Promise<LibraryRows> {
   return guardStorage('exportLibrary', async () => {
     const tx = db.transaction([...ROW_STORES, 'settings', 'feedback', 'adapters']);
-    const [documents, chunks, vectors, keywords, tokenVectors, settings, feedback, adapters] = await Promise.all([
-      tx.objectStore('documents').getAll(),
-      tx.objectStore('chunks').getAll(),
-      tx.objectStore('vectors').getAll(),
-      tx.objectStore('keywords').getAll(),
-      tx.objectStore('tokenVectors').getAll(),
-      Promise.all(settingKeys.map((key) => tx.objectStore('settings').get(key))),
-      tx.objectStore('feedback').getAll(),
-      tx.objectStore('adapters').getAll(),
-      tx.done,
-    ]);
+    const [documents, chunks, vectors, keywords, tokenVectors, settings, feedback, adapters, ocrPages] =
+      await Promise.all([
+        tx.objectStore('documents').getAll(),
+        tx.objectStore('chunks').getAll(),
+        tx.objectStore('vectors').getAll(),
+        tx.objectStore('keywords').getAll(),
+        tx.objectStore('tokenVectors').getAll(),
+        Promise.all(settingKeys.map((key) => tx.objectStore('settings').get(key))),
+        tx.objectStore('feedback').getAll(),
+        tx.objectStore('adapters').getAll(),
+        tx.objectStore('ocrPages').getAll(),
+        tx.done,
+      ]);
     return {
       documents,
       chunks,
@@ -71,6 +76,7 @@ export async function readLibraryRows(db: LecternDatabase, settingKeys: readonly
       settings: settings.filter((row): row is SettingRecord => row !== undefined),
       feedback,
       adapters,
+      ocrPages,
     };
   });
 }
@@ -122,6 +128,7 @@ export async function writeLibraryRows(
       for (const row of rows.vectors) if (wanted(row.docId)) track(store('vectors').add(row));
       for (const row of rows.keywords) if (wanted(row.docId)) track(store('keywords').add(row));
       for (const row of rows.tokenVectors) if (wanted(row.docId)) track(store('tokenVectors').add(row));
+      for (const row of rows.ocrPages) if (wanted(row.docId)) track(store('ocrPages').add(row));
       documents.forEach((d, i) => {
         track(store('documents').add(d));
         journal(tx, d.id, track);

@@ -1,7 +1,7 @@
 // Checks the rows a library export carries (untrusted JSON from a file) before any of them may reach storage.
 import { AppError } from '../errors';
 import { INGEST_KINDS } from '../ingest/types';
-import type { LibraryRows } from '../persistence';
+import { isOcrRowOf, type LibraryRows } from '../persistence';
 
 const KINDS = new Set<string>(INGEST_KINDS);
 
@@ -26,6 +26,9 @@ const oneOf =
     values.includes(v);
 
 const isRow = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v);
+const fraction: Check = (v) => num(v) && (v as number) >= 0 && (v as number) <= 1;
+/** A box on a page image as fractions of its size: [x0, y0, x1, y1]. */
+const pageBox: Check = (v) => Array.isArray(v) && v.length === 4 && v.every(fraction);
 /** One stage's ranking in a feedback record: ids and as many scores. */
 const stage: Check = (v) =>
   isRow(v) && strings(v.ids) && numbers(v.scores) && (v.ids as []).length === (v.scores as []).length;
@@ -118,6 +121,27 @@ const SHAPES: Record<keyof LibraryRows, Record<string, Check>> = {
     trainPairs: count,
     sources: (v) => isRow(v) && count(v.feedback) && count(v.synthetic),
     trainedAt: num,
+  },
+  ocrPages: {
+    id: str,
+    docId: str,
+    page: count,
+    hash: str,
+    width: (v) => count(v) && (v as number) > 0,
+    height: (v) => count(v) && (v as number) > 0,
+    lines: (v) =>
+      Array.isArray(v) &&
+      v.every(
+        (l) =>
+          isRow(l) &&
+          str(l.text) &&
+          pageBox(l.box) &&
+          fraction(l.baseline) &&
+          fraction(l.height) &&
+          Array.isArray(l.words) &&
+          l.words.every((w) => isRow(w) && str(w.text) && pageBox(w.box)),
+      ),
+    image: (v) => v instanceof Blob,
   },
 };
 
@@ -213,5 +237,13 @@ export function checkRows(rows: LibraryRows, settingKeys: readonly string[]): vo
   }
   for (const s of rows.settings) {
     if (!settingKeys.includes(s.key)) throw invalid(`the setting "${s.key}" is not one Lectern exports`);
+  }
+  unique(
+    rows.ocrPages.map((p) => p.id),
+    'recognised pages',
+  );
+  for (const p of rows.ocrPages) {
+    if (!chunksOf.has(p.docId) || !isOcrRowOf(p.docId, p))
+      throw invalid(`recognised page ${p.id} belongs to no document in the export`);
   }
 }

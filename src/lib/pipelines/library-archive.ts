@@ -5,7 +5,9 @@
 // vectors.bin / token-vectors.bin, which hold the raw bytes, stored uncompressed: quantized vectors do not compress).
 // feedback.json (the feedback records, deflated) came with storage version 5: an export without it imports with none.
 // adapters.json (the relevance adapters, deflated; their Float32 weights as [offset, length] into adapters.bin) came
-// with storage version 6: an export without them imports with none.
+// with storage version 6: an export without them imports with none. ocr-pages.json (recognised scanned pages and
+// pictures, deflated; each JPEG image as [offset, length] into ocr-pages.bin) came with storage version 7: an export
+// without them imports with none (a scanned page is then cited by its text alone).
 import { unzipSync, Zip, ZipDeflate, ZipPassThrough, strFromU8, strToU8 } from 'fflate';
 import { AppError } from '../errors';
 import type {
@@ -13,6 +15,7 @@ import type {
   ImportMode,
   LibraryRows,
   LibraryWriteOutcome,
+  OcrPageRecord,
   TokenVectorRecord,
   VectorRecord,
 } from '../persistence';
@@ -93,7 +96,12 @@ export interface ExportResult {
 }
 
 /** The binary fields of vector rows and token-vector rows, kept in the .bin entries. */
-const BINARY = { vectors: ['data'], tokenVectors: ['data', 'scales'], adapters: ['weights'] } as const;
+const BINARY = {
+  vectors: ['data'],
+  tokenVectors: ['data', 'scales'],
+  adapters: ['weights'],
+  ocrPages: ['image'],
+} as const;
 const ENTRY = {
   documents: 'documents.json',
   chunks: 'chunks.json',
@@ -103,13 +111,27 @@ const ENTRY = {
   settings: 'settings.json',
   feedback: 'feedback.json',
   adapters: 'adapters.json',
+  ocrPages: 'ocr-pages.json',
 } as const satisfies Record<keyof LibraryRows, string>;
-const BIN = { vectors: 'vectors.bin', tokenVectors: 'token-vectors.bin', adapters: 'adapters.bin' } as const;
+const BIN = {
+  vectors: 'vectors.bin',
+  tokenVectors: 'token-vectors.bin',
+  adapters: 'adapters.bin',
+  ocrPages: 'ocr-pages.bin',
+} as const;
 /**
  * Entries an older export lacks (it imports with none of these rows): feedback came with storage version 5, the
- * adapters with 6.
+ * adapters with 6, the recognised pages with 7.
  */
-const OPTIONAL: ReadonlySet<string> = new Set([ENTRY.feedback, ENTRY.adapters, BIN.adapters]);
+const OPTIONAL: ReadonlySet<string> = new Set([
+  ENTRY.feedback,
+  ENTRY.adapters,
+  BIN.adapters,
+  ENTRY.ocrPages,
+  BIN.ocrPages,
+]);
+/** The media type of the page images an export carries (pdf-render.ts draws them as JPEG). */
+const OCR_IMAGE_TYPE = 'image/jpeg';
 const MANIFEST = 'manifest.json';
 
 const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -179,6 +201,11 @@ export async function exportLibrary(ports: ExportPorts, options: ArchiveOptions 
     rows.adapters.map((a) => ({ ...a, weights: a.weights.slice().buffer })),
     BINARY.adapters,
   );
+  const ocrPages = splitBinary(
+    await Promise.all(rows.ocrPages.map(async (p) => ({ ...p, image: await p.image.arrayBuffer() }))),
+    BINARY.ocrPages,
+  );
+  aborted(signal);
   const parts: [string, Uint8Array, boolean][] = [
     [ENTRY.documents, strToU8(JSON.stringify(rows.documents)), true],
     [ENTRY.chunks, strToU8(JSON.stringify(rows.chunks)), true],
@@ -188,9 +215,12 @@ export async function exportLibrary(ports: ExportPorts, options: ArchiveOptions 
     [ENTRY.vectors, strToU8(JSON.stringify(vectors.json)), true],
     [ENTRY.tokenVectors, strToU8(JSON.stringify(tokens.json)), true],
     [ENTRY.adapters, strToU8(JSON.stringify(adapters.json)), true],
+    [ENTRY.ocrPages, strToU8(JSON.stringify(ocrPages.json)), true],
     [BIN.vectors, vectors.bin, false],
     [BIN.tokenVectors, tokens.bin, false],
     [BIN.adapters, adapters.bin, false],
+    // JPEG does not deflate.
+    [BIN.ocrPages, ocrPages.bin, false],
   ];
   const entries: ArchiveManifest['entries'] = {};
   for (const [name, bytes] of parts) entries[name] = { bytes: bytes.length, sha256: await sha256(bytes) };
@@ -314,6 +344,12 @@ export async function readArchive(
       'token vectors',
     ) as TokenVectorRecord[],
     adapters: files[ENTRY.adapters] ? adapterRows(json(ENTRY.adapters), files[BIN.adapters]) : [],
+    ocrPages: files[ENTRY.ocrPages]
+      ? (joinBinary(json(ENTRY.ocrPages), BINARY.ocrPages, files[BIN.ocrPages], 'recognised pages').map((row) => {
+          const r = row as Record<string, unknown>;
+          return { ...r, image: new Blob([r.image as ArrayBuffer], { type: OCR_IMAGE_TYPE }) };
+        }) as unknown as OcrPageRecord[])
+      : [],
   };
   for (const part of Object.keys(ENTRY) as (keyof LibraryRows)[]) {
     const absent = OPTIONAL.has(ENTRY[part]) && !files[ENTRY[part]] && manifest.counts?.[part] === undefined;

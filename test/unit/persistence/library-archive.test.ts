@@ -2,6 +2,7 @@
 // file is refused with its own code, nothing written; merge adds only new documents; a failed write leaves no trace;
 // feedback and the relevance adapters travel with the library, and an export from before them still imports.
 import 'fake-indexeddb/auto';
+import { createHash } from 'node:crypto';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/lib/errors';
@@ -29,6 +30,7 @@ import {
   type ImportPorts,
 } from '../../../src/lib/pipelines/library-archive';
 import { makeBatch, makeFeedback, uniqueDbName } from './fixtures';
+import type { OcrLine } from '../../../src/lib/ingest/ocr-layout';
 
 const STORES = [
   'documents',
@@ -39,6 +41,7 @@ const STORES = [
   'settings',
   'feedback',
   'adapters',
+  'ocrPages',
 ] as const;
 
 let source: LecternDatabase;
@@ -100,6 +103,7 @@ async function fill(db: LecternDatabase): Promise<void> {
     b,
     bChunks,
     bChunks.map((c) => int8Vector(c.id, 'b')),
+    { ocrPages: [OCR_PAGE] },
   );
   await setSetting(db, 'settings', { chunkTokens: 200, registryUrl: 'https://elsewhere.example/registry.json' });
   await setSetting(db, 'conversation', [TURN]);
@@ -108,6 +112,26 @@ async function fill(db: LecternDatabase): Promise<void> {
   await putFeedback(db, FEEDBACK);
   await putAdapter(db, ADAPTER);
 }
+
+/** Page 2 of document b as recognised (a scanned page): its lines, boxes and JPEG image. */
+const OCR_PAGE = {
+  id: 'b#2',
+  docId: 'b',
+  page: 2,
+  hash: 'f00d:tesseract eng layout 1',
+  width: 1224,
+  height: 1584,
+  lines: [
+    {
+      text: 'Chipper 20,843',
+      box: [0.1, 0.3, 0.6, 0.33],
+      baseline: 0.325,
+      height: 0.02,
+      words: [{ text: 'Chipper', box: [0.1, 0.3, 0.3, 0.33] }],
+    },
+  ] as OcrLine[],
+  image: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])], { type: 'image/jpeg' }),
+};
 
 /** A trained relevance adapter (2 × 2 weights, one of them not exactly representable in decimal). */
 const ADAPTER: AdapterRecord = {
@@ -150,11 +174,20 @@ async function exported(db: LecternDatabase): Promise<Uint8Array> {
 
 /** Every row of the exported stores, binary fields as hex (so equality is byte-exact), sorted by key. */
 async function dump(db: LecternDatabase): Promise<Record<string, unknown[]>> {
-  const hexed = (v: unknown): unknown => (v instanceof ArrayBuffer ? `hex:${Buffer.from(v).toString('hex')}` : v);
+  const hexed = async (v: unknown): Promise<unknown> =>
+    v instanceof ArrayBuffer
+      ? `hex:${Buffer.from(v).toString('hex')}`
+      : v instanceof Blob
+        ? `${v.type}:${Buffer.from(await v.arrayBuffer()).toString('hex')}`
+        : v;
   const out: Record<string, unknown[]> = {};
   for (const store of STORES) {
     const rows = (await db.getAll(store)) as unknown as Record<string, unknown>[];
-    out[store] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, hexed(v)])));
+    out[store] = await Promise.all(
+      rows.map(async (r) =>
+        Object.fromEntries(await Promise.all(Object.entries(r).map(async ([k, v]) => [k, await hexed(v)]))),
+      ),
+    );
   }
   out.settings = (out.settings as Record<string, unknown>[]).filter((r) =>
     (ARCHIVE_SETTINGS as readonly string[]).includes(r.key as string),
@@ -221,6 +254,7 @@ describe('library export', () => {
       settings: 3,
       feedback: 1,
       adapters: 1,
+      ocrPages: 1,
     });
     const names = Object.keys(files).filter((n) => n !== 'manifest.json');
     expect(Object.keys(manifest.entries).sort()).toEqual(names.sort());
@@ -235,6 +269,8 @@ describe('library export', () => {
     expect(files['token-vectors.bin']!.length).toBe(2 * (18 + 12));
     expect(strFromU8(files['adapters.json']!)).not.toContain('1.0625');
     expect(files['adapters.bin']!.length).toBe(4 * 4);
+    // Page images travel as their JPEG bytes.
+    expect(files['ocr-pages.bin']).toEqual(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   });
 });
 
@@ -336,6 +372,49 @@ describe('library import', () => {
     // Replace puts the export's adapters (none) in place of this browser's.
     await importLibrary(old, 'replace', ports(target));
     expect(await target.count('adapters')).toBe(0);
+  });
+
+  it('a scanned page’s recognition comes back with its image; a forged one is refused; an export from before them imports with none', async () => {
+    await fill(source);
+    await importLibrary(await exported(source), 'replace', ports(target));
+    const [back] = await target.getAll('ocrPages');
+    expect({ ...back, image: undefined }).toEqual({ ...OCR_PAGE, image: undefined });
+    expect(back!.image.type).toBe('image/jpeg');
+    expect(new Uint8Array(await back!.image.arrayBuffer())).toEqual(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    // Rows are checked before anything is written: a page of a document not in the export, or a box off the page.
+    const exported_ = await exported(source);
+    const sha256Of = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    const forge = (edit: (row: Record<string, unknown>) => void) =>
+      repack(exported_, (f) => {
+        const rows = JSON.parse(strFromU8(f['ocr-pages.json']!)) as Record<string, unknown>[];
+        edit(rows[0]!);
+        f['ocr-pages.json'] = strToU8(JSON.stringify(rows));
+        editManifest(f, (m) => {
+          m.entries['ocr-pages.json'] = { bytes: f['ocr-pages.json']!.length, sha256: sha256Of(f['ocr-pages.json']!) };
+        });
+      });
+    const fresh = await openLecternDB(uniqueDbName());
+    for (const edit of [
+      (r: Record<string, unknown>) => void ((r.docId = 'zz'), (r.id = 'zz#2')),
+      (r: Record<string, unknown>) => void (r.id = 'a#2'),
+      (r: Record<string, unknown>) => void ((r.lines as { box: number[] }[])[0]!.box = [0, 0, 2, 1]),
+      (r: Record<string, unknown>) => void (r.image = [0, 99]),
+    ]) {
+      expect((await refusal(importLibrary(forge(edit), 'merge', ports(fresh)))).code).toBe('ARCHIVE_INVALID');
+    }
+    expect(await fresh.count('documents')).toBe(0);
+    const old = repack(exported_, (f) => {
+      delete f['ocr-pages.json'];
+      delete f['ocr-pages.bin'];
+      editManifest(f, (m) => {
+        delete (m.counts as Partial<ArchiveManifest['counts']>).ocrPages;
+        delete m.entries['ocr-pages.json'];
+        delete m.entries['ocr-pages.bin'];
+      });
+    });
+    expect(await importLibrary(old, 'merge', ports(fresh))).toMatchObject({ added: ['a', 'b'] });
+    expect(await fresh.count('ocrPages')).toBe(0);
+    fresh.close();
   });
 
   it('merge keeps the adapter trained here for an embedder and adds the others', async () => {

@@ -21,8 +21,12 @@ export function cacheKey(parts: {
   models: string;
   chunking: unknown;
   version: string;
+  /** The text recognition settings (--ocr), when scanned pages and pictures are read. */
+  ocr?: string;
 }): Promise<string> {
-  return sha256Hex(JSON.stringify([KIND, parts.version, parts.hash, parts.path, parts.models, parts.chunking]));
+  const key = [KIND, parts.version, parts.hash, parts.path, parts.models, parts.chunking];
+  // Without --ocr the key is what it always was, so existing caches stay valid.
+  return sha256Hex(JSON.stringify(parts.ocr === undefined ? key : [...key, parts.ocr]));
 }
 
 function concatBytes(parts: ArrayBuffer[]): Uint8Array {

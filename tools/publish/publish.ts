@@ -15,6 +15,7 @@ import { PUBLISHED_PREFIX, type PublishedManifest } from '../../src/lib/publishe
 import { keywordCounts } from '../../src/lib/retrieval/keywords';
 import { cacheKey, PublishCache, type CachedDoc } from './cache';
 import { prepareModels, readRegistry, type Models } from './models';
+import { ocrLanguagesArg, PublishOcr } from './ocr';
 import { Progress } from './progress';
 import { buildApp, checkOut, emitApp, LIBRARY_DIR, originalFileUrl, writeLibrary, writeOriginals } from './site';
 import { UserError } from './user-error';
@@ -24,8 +25,9 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 
 const USAGE = `Usage: lectern publish <folder> --out <dir> [options]
 
-Builds a static site: the Lectern app plus a library of <folder>'s PDF, DOCX, HTML, Markdown and text files,
-indexed with the app's own parsers, chunker and models. Deploy <dir> to any static host.
+Builds a static site: the Lectern app plus a library of <folder>'s PDF, DOCX, EPUB, PPTX, ODT, RTF, XLSX, ODS,
+CSV, HTML, Markdown and text files, indexed with the app's own parsers, chunker and models. Deploy <dir> to any
+static host.
 
 Options:
   --out <dir>            where the site goes (required)
@@ -40,6 +42,9 @@ Options:
   --app <dir>            the built app to copy (default: this package's dist/, built when missing)
   --shard-kb <n>         target size of every passages, dense or tokens shard in KB (default: 2048 for dense,
                          128 for passages and tokens, which are read a few at a time)
+  --ocr                  recognise the text of scanned PDF pages and of the pictures in DOCX, PPTX and EPUB
+                         files (tesseract.js, as the app does; without it a scanned PDF is left out)
+  --ocr-lang <codes>     the languages to recognise, comma-separated (default eng; also deu, fra, spa, ita, por, nld)
   --stats                print throughput and bytes per passage by part
   --stats-json <file>    write the same figures as JSON to <file> (for benchmarks)
   -h, --help             this text`;
@@ -83,6 +88,8 @@ interface Options {
   shardBytes: number | undefined;
   stats: boolean;
   statsJson: string | null;
+  /** The languages to recognise scanned pages and pictures in; null without --ocr. */
+  ocr: string[] | null;
 }
 
 function options(argv: readonly string[]): Options | null {
@@ -104,6 +111,8 @@ function options(argv: readonly string[]): Options | null {
         'shard-kb': { type: 'string' },
         stats: { type: 'boolean' },
         'stats-json': { type: 'string' },
+        ocr: { type: 'boolean' },
+        'ocr-lang': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -120,6 +129,8 @@ function options(argv: readonly string[]): Options | null {
     throw new UserError('--shard-kb takes a whole number of kilobytes.');
   if (values['library-only'] && (values.build || values.app))
     throw new UserError('--library-only writes no app: leave out --build and --app.');
+  if (values['ocr-lang'] !== undefined && !values.ocr)
+    throw new UserError('--ocr-lang names the languages of --ocr: give --ocr too.');
   return {
     folder,
     out: resolve(values.out),
@@ -134,6 +145,7 @@ function options(argv: readonly string[]): Options | null {
     shardBytes: shardKb && shardKb * 1024,
     stats: values.stats ?? false,
     statsJson: values['stats-json'] ? resolve(values['stats-json']) : null,
+    ocr: values.ocr ? ocrLanguagesArg(values['ocr-lang']) : null,
   };
 }
 
@@ -179,11 +191,12 @@ async function ingest(
   m: Models,
   chunking: PublishedManifest['chunking'],
   stage: (s: string) => void,
+  ocr: PublishOcr | null,
 ): Promise<CachedDoc> {
   const docId = publishedDocId(found.path);
   const { embedder, late, countTokens } = await m.load();
   stage('parsing');
-  const parsed = await parseFile(bytes.slice(), found.path, '', { loadPdfjs });
+  const parsed = await parseFile(bytes.slice(), found.path, '', { loadPdfjs, ...ocr?.hooks(stage) });
   stage('chunking');
   const drafts = await chunkParsed(parsed, m.embedderSpec, chunking, countTokens);
   if (drafts.length === 0) throw new AppError('NO_TEXT', undefined, { fileName: found.path });
@@ -338,6 +351,7 @@ async function publish(o: Options): Promise<number> {
   const chunking = { maxTokens: DEFAULT_SETTINGS.chunkTokens, overlapTokens: DEFAULT_SETTINGS.chunkOverlapTokens };
   const cache = new PublishCache(o.cache);
   const progress = new Progress(files.length, process.stdout);
+  const ocr = o.ocr && new PublishOcr(o.ocr, o.cache);
   const inputs: PublishInput[] = [];
   const failed: string[] = [];
   let built = 0;
@@ -348,7 +362,14 @@ async function publish(o: Options): Promise<number> {
       progress.start(found.path);
       const bytes = new Uint8Array(readFileSync(found.file));
       const hash = sha256(bytes);
-      const key = await cacheKey({ hash, path: found.path, models: m.cacheKey, chunking, version: VERSION });
+      const key = await cacheKey({
+        hash,
+        path: found.path,
+        models: m.cacheKey,
+        chunking,
+        version: VERSION,
+        ...(ocr && { ocr: ocr.settings }),
+      });
       let doc = cache.get(key);
       const fromCache = doc !== null;
       if (!doc) {
@@ -357,10 +378,19 @@ async function publish(o: Options): Promise<number> {
         await m.load();
         const t = performance.now();
         try {
-          doc = await ingest(found, bytes, hash, m, chunking, (s) => {
-            timer.to(s);
-            progress.stage(s);
-          });
+          doc = await ingest(
+            found,
+            bytes,
+            hash,
+            m,
+            chunking,
+            (s) => {
+              // Stats count recognising as one stage, whichever page it is on.
+              timer.to(s.startsWith('recognising') ? 'recognising' : s);
+              progress.stage(s);
+            },
+            ocr,
+          );
         } catch (err) {
           const why = err instanceof AppError ? err.message : String(err);
           failed.push(found.path);
@@ -378,6 +408,7 @@ async function publish(o: Options): Promise<number> {
     }
   } finally {
     m.close();
+    await ocr?.close();
     // Ends the status line on a TTY, so an error printed next starts on its own line.
     progress.finish();
   }

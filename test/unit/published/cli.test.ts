@@ -274,6 +274,47 @@ describe('lectern publish', () => {
     expect(readdirSync(join(other, 'assets'))).toEqual(['keep.txt']);
   }, 30_000);
 
+  it('--ocr recognises a scanned PDF that is otherwise left out, and its text is cached under the OCR settings', () => {
+    const scans = join(work, 'scans');
+    mkdirSync(scans);
+    writeFileSync(join(scans, 'single_table.pdf'), readFixture('single_table.pdf'));
+    writeFileSync(join(scans, 'notes.txt'), 'The table compares document parsers.\n');
+    const lib = join(work, 'scans-library');
+    const run = (...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          ...[CLI, 'publish', scans, '--out', lib, '--library-only'],
+          ...['--registry', REGISTRY, '--cache', join(work, 'cache'), ...extra],
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+    const plain = run();
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toContain('1 file(s) could not be read and were left out: single_table.pdf');
+
+    const read = run('--ocr');
+    expect(read.stderr).toBe('');
+    expect(read.status).toBe(0);
+    expect(read.stdout).not.toContain('could not be read');
+    const m = JSON.parse(readFileSync(join(lib, 'lectern-library.json'), 'utf8')) as PublishedManifest;
+    expect(m.documents.find((d) => d.name === 'single_table.pdf')).toMatchObject({ kind: 'pdf', pageCount: 1 });
+    const text = m.passages
+      .flatMap(
+        (r) => unpackShard(new Uint8Array(readFileSync(join(lib, r.file))), 'passages', r.file).json as unknown[],
+      )
+      .map((p) => JSON.stringify(p))
+      .join(' ');
+    // The scanned table's first row, as tesseract reads it at the app's scale.
+    expect(text).toMatch(/Chipper/);
+    // Run again with the same settings: from the cache. Other languages recognise again.
+    expect(run('--ocr').stdout).toMatch(/single_table\.pdf: .*\(cached\)/);
+    expect(run('--ocr', '--ocr-lang', 'eng,deu').stdout).not.toMatch(/single_table\.pdf: .*\(cached\)/);
+    const wrong = run('--ocr', '--ocr-lang', 'eng,xx');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('--ocr-lang takes tesseract codes from eng, deu, fra, spa, ita, por, nld; not xx.');
+  }, 180_000);
+
   it('--library-only writes the library into --out itself, with no app, and re-runs there from the cache', () => {
     const lib = join(work, 'library-only');
     const run = (...extra: string[]) =>

@@ -1,0 +1,144 @@
+// `lectern publish --ocr`: scanned PDF pages and the pictures of DOCX, PPTX and EPUB files recognised at publish time, in Node, with the app's own tesseract.js settings and language data.
+import { createCanvas, loadImage, type Canvas } from '@napi-rs/canvas';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { OCR_LANGUAGES } from '../../src/lib/config/ocr-languages';
+import type { ImageOcr } from '../../src/lib/ingest/image-text';
+import { OCR_LAYOUT_VERSION, ocrLinesOf, type TesseractBlocks } from '../../src/lib/ingest/ocr-layout';
+import type { PageImage, PdfOcr } from '../../src/lib/ingest/pdf';
+import { OCR_MODEL } from '../../src/lib/models/ocr/tesseract';
+import { UserError } from './user-error';
+
+const require = createRequire(import.meta.url);
+
+/** As the app draws pictures (image-render.ts): twice as large under this longer side, never over MAX_SIDE. */
+const SMALL_SIDE = 1200;
+const MAX_SIDE = 4096;
+
+interface Worker {
+  recognize(image: Buffer, options: object, output: object): Promise<{ data: TesseractBlocks }>;
+  terminate(): Promise<unknown>;
+}
+
+/** The languages `--ocr-lang` names (comma-separated tesseract codes), checked against those the app ships. */
+export function ocrLanguagesArg(value: string | undefined): string[] {
+  const codes = (value ?? 'eng')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const known = new Set<string>(OCR_LANGUAGES.map((l) => l.code));
+  const unknown = codes.filter((c) => !known.has(c));
+  if (codes.length === 0 || unknown.length > 0)
+    throw new UserError(
+      `--ocr-lang takes tesseract codes from ${[...known].join(', ')}; not ${unknown.join(', ') || 'nothing'}.`,
+    );
+  return [...new Set(codes)];
+}
+
+/** Recognition for one publish run: one tesseract.js worker, started on the first page or picture and ended by close. */
+export class PublishOcr {
+  /** What recognised text depends on: part of each document's cache key. */
+  readonly settings: string;
+  private worker: Promise<Worker> | null = null;
+
+  constructor(
+    private readonly languages: readonly string[],
+    private readonly cacheDir: string,
+  ) {
+    this.settings = `${OCR_MODEL} ${languages.join('+')} layout ${OCR_LAYOUT_VERSION}`;
+  }
+
+  /** The PDF reader's and the picture readers' hooks: the author asked by giving --ocr, so nothing is asked again. */
+  hooks(stage: (s: string) => void): { ocr: PdfOcr; imageOcr: ImageOcr } {
+    return {
+      ocr: {
+        available: () => true,
+        offer: async () => true,
+        render: async (page, scale) => {
+          const viewport = page.getViewport!({ scale });
+          const canvas = whiteCanvas(viewport.width, viewport.height);
+          await page.render!({ canvas, canvasContext: canvas.getContext('2d'), viewport }).promise;
+          return pageImage(canvas);
+        },
+        recognise: (image, _page, done, total) => this.read(image, done, total, stage),
+      },
+      imageOcr: {
+        available: () => true,
+        size: async (image) => {
+          try {
+            const picture = await loadImage(Buffer.from(await image.arrayBuffer()));
+            return { width: picture.width, height: picture.height };
+          } catch {
+            return undefined;
+          }
+        },
+        offer: async () => true,
+        recognise: async (image, done, total) => {
+          const picture = await loadImage(Buffer.from(await image.arrayBuffer()));
+          const longer = Math.max(picture.width, picture.height, 1);
+          const scale = longer < SMALL_SIDE ? 2 : Math.min(1, MAX_SIDE / longer);
+          const canvas = whiteCanvas(picture.width * scale, picture.height * scale);
+          canvas.getContext('2d').drawImage(picture, 0, 0, canvas.width, canvas.height);
+          return this.read(pageImage(canvas), done, total, stage);
+        },
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await (await worker).terminate();
+  }
+
+  private async read(image: PageImage, done: number, total: number, stage: (s: string) => void) {
+    stage(`recognising ${done + 1}/${total}`);
+    const worker = await (this.worker ??= this.start());
+    const { data } = await worker.recognize(
+      Buffer.from(await image.image.arrayBuffer()),
+      {},
+      { blocks: true, text: false },
+    );
+    return { key: '', lines: ocrLinesOf(data, image.width, image.height) };
+  }
+
+  /** A worker reading the app's languages (LSTM best_int, as shipped) from one folder, as tesseract.js needs them. */
+  private async start(): Promise<Worker> {
+    const langDir = join(this.cacheDir, 'ocr-lang');
+    mkdirSync(langDir, { recursive: true });
+    for (const code of this.languages) {
+      const source = join(
+        dirname(require.resolve(`@tesseract.js-data/${code}/package.json`)),
+        '4.0.0_best_int',
+        `${code}.traineddata.gz`,
+      );
+      const target = join(langDir, `${code}.traineddata.gz`);
+      if (!existsSync(target)) copyFileSync(source, target);
+    }
+    const { createWorker, OEM, PSM } = await import('tesseract.js');
+    const worker = await createWorker([...this.languages], OEM.LSTM_ONLY, {
+      langPath: langDir,
+      gzip: true,
+      cacheMethod: 'none',
+    });
+    // Full page layout analysis (PSM 3), as the app: the API's default reads two columns across as one.
+    // Tesseract's notes ("Estimating resolution as 257") go nowhere instead of into the author's terminal.
+    await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, debug_file: '/dev/null' });
+    return worker as unknown as Worker;
+  }
+}
+
+function whiteCanvas(width: number, height: number): Canvas {
+  const canvas = createCanvas(Math.max(1, Math.ceil(width)), Math.max(1, Math.ceil(height)));
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+/** The canvas as a PNG; a published library keeps no page images, so the preview is the same image. */
+function pageImage(canvas: Canvas): PageImage {
+  const image = new Blob([canvas.toBuffer('image/png') as BlobPart], { type: 'image/png' });
+  return { image, preview: image, width: canvas.width, height: canvas.height };
+}

@@ -65,14 +65,6 @@ export class PublishOcr {
       },
       imageOcr: {
         available: () => true,
-        size: async (image) => {
-          try {
-            const picture = await loadImage(Buffer.from(await image.arrayBuffer()));
-            return { width: picture.width, height: picture.height };
-          } catch {
-            return undefined;
-          }
-        },
         offer: async () => true,
         recognise: async (image, done, total) => {
           const picture = await loadImage(Buffer.from(await image.arrayBuffer()));

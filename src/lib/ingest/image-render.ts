@@ -1,4 +1,4 @@
-// Decodes and draws the pictures of DOCX, PPTX and EPUB files in the ingest worker (OffscreenCanvas), for text recognition (OCR).
+// Draws the pictures of DOCX, PPTX and EPUB files in the ingest worker (OffscreenCanvas), for text recognition (OCR).
 import { AppError } from '../errors';
 import type { PageImage } from './pdf';
 import { canvasImages } from './pdf-render';
@@ -7,19 +7,6 @@ import { canvasImages } from './pdf-render';
 const MAX_SIDE = 4096;
 /** A picture whose longer side is under this is drawn twice as large: tesseract reads small text better so. */
 const SMALL_SIDE = 1200;
-
-/** The picture's size in pixels, or undefined when this browser cannot decode it. */
-export async function imageSizeOffscreen(image: Blob): Promise<{ width: number; height: number } | undefined> {
-  if (typeof createImageBitmap === 'undefined') return undefined;
-  try {
-    const bitmap = await createImageBitmap(image);
-    const size = { width: bitmap.width, height: bitmap.height };
-    bitmap.close();
-    return size;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Draws the picture on white (transparent parts would read as black), at a size tesseract reads well. */
 export async function drawImageOffscreen(image: Blob): Promise<PageImage> {

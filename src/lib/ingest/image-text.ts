@@ -31,8 +31,6 @@ export interface EmbeddedImage {
 export interface ImageOcr {
   /** Whether OCR can run here at all; when not, pictures are left unread, as they were before. */
   available(): boolean;
-  /** The picture's size in pixels, or undefined when this browser cannot decode it. */
-  size(image: Blob): Promise<{ width: number; height: number } | undefined>;
   /** Resolves whether to recognise the text in `count` pictures. */
   offer(count: number): Promise<boolean>;
   /** Recognises one picture (the `done`-th of `total`); `key` names its result in the OCR cache. */
@@ -55,6 +53,8 @@ const MIN_BYTES = 2048;
 /** A picture holding readable text has at least this many pixels (about 200 × 200), and no side under MIN_SIDE. */
 const MIN_PIXELS = 40_000;
 const MIN_SIDE = 32;
+/** Larger pictures are photographs, and decoding one would hold this many pixels × 4 bytes: they are left unread. */
+const MAX_PIXELS = 25_000_000;
 /** At most this many pictures are offered per file: a photo book's hundreds would take an hour. */
 export const MAX_PICTURES = 50;
 /** Recognised text with fewer letters and digits than this is a photo's noise, not text: it is left out. */
@@ -77,6 +77,19 @@ export function pictureText(lines: readonly OcrLine[]): string | undefined {
     .join('\n')
     .trim();
   return (text.match(LETTER_OR_DIGIT)?.length ?? 0) >= MIN_LETTERS ? `Text in picture: ${text}` : undefined;
+}
+
+/** The picture's size in pixels from its header (image-size), or undefined when it is not a picture it knows. */
+function sizeOf(
+  bytes: Uint8Array,
+  imageSize: (bytes: Uint8Array) => { width?: number; height?: number },
+): { width: number; height: number } | undefined {
+  try {
+    const { width, height } = imageSize(bytes);
+    return width && height ? { width, height } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ImageTextResult {
@@ -112,10 +125,11 @@ export async function withImageText(
       if (seen.has(hash)) continue;
       seen.add(hash);
     }
-    const blob = new Blob([bytes as BlobPart], { type: image.mediaType });
-    const size = await ocr.size(blob).catch(() => undefined);
-    if (!size || size.width * size.height < MIN_PIXELS || Math.min(size.width, size.height) < MIN_SIDE) continue;
-    picked.push({ image, blob });
+    // The size from the file's header, never by decoding it (a huge picture is not decoded to learn it is huge).
+    const size = sizeOf(bytes, (await import('image-size')).imageSize);
+    const pixels = size ? size.width * size.height : 0;
+    if (!size || pixels < MIN_PIXELS || pixels > MAX_PIXELS || Math.min(size.width, size.height) < MIN_SIDE) continue;
+    picked.push({ image, blob: new Blob([bytes as BlobPart], { type: image.mediaType }) });
   }
   if (picked.length === 0 || !(await ocr.offer(picked.length))) return none;
   const added = new Map<number, BlockDraft[]>();

@@ -114,8 +114,6 @@ export interface OcrPort {
   model: string;
   /** The estimate shown before recognising: seconds per page on this device. */
   secondsPerPage: number;
-  /** A picture's size in pixels, or undefined when it cannot be decoded here. */
-  imageSize(image: Blob): Promise<{ width: number; height: number } | undefined>;
   /** Draws a picture on white for recognition (transparent parts would read as black). */
   drawImage(image: Blob): Promise<PageImage>;
 }
@@ -290,7 +288,6 @@ function imageOcr(
   const recognise = recogniser(port, languages, hooks, recognised);
   return {
     available: () => port.available(),
-    size: (image) => port.imageSize(image),
     offer: (count) => offerOcr(port, hooks, 'pictures', count),
     // A picture is named by its own bytes, so it is drawn only when no stored document has it.
     recognise: (image, done, total) => recognise(image, () => port.drawImage(image), done, total),

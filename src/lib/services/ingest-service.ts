@@ -2,7 +2,7 @@
 import type { EmbedderSpec } from '../config/registry-types';
 import { AppError, fromWire } from '../errors';
 import { parseFile } from '../ingest';
-import { drawImageOffscreen, imageSizeOffscreen } from '../ingest/image-render';
+import { drawImageOffscreen } from '../ingest/image-render';
 import { offscreenDocumentParams, renderPageOffscreen } from '../ingest/pdf-render';
 import { tesseractRecognizer, OCR_MODEL, type Recognizer } from '../models/ocr/tesseract';
 import type { EmbedderMethods } from '../models/embedder/types';
@@ -83,7 +83,6 @@ function ocrPort(db: LecternDatabase, recognizer: Recognizer): OcrPort {
       return r && { hash: r.hash, width: r.width, height: r.height, lines: r.lines, image: r.image };
     },
     model: OCR_MODEL,
-    imageSize: imageSizeOffscreen,
     drawImage: drawImageOffscreen,
     get secondsPerPage() {
       return spent.length ? spent.reduce((a, b) => a + b, 0) / spent.length : FIRST_SECONDS_PER_PAGE;

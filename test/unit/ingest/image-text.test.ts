@@ -7,30 +7,24 @@ import { MAX_PICTURES, type ImageOcr } from '../../../src/lib/ingest/image-text'
 import type { OcrLine } from '../../../src/lib/ingest/ocr-layout';
 import { parsePptx } from '../../../src/lib/ingest/pptx';
 import { expectOffsets, failure } from './helpers';
-import { docxPara, docxPicture, makeDocx, makeEpub, makePptx } from './office-files';
+import { docxPara, docxPicture, makeDocx, makeEpub, makePptx, markedPicture, markedText } from './office-files';
 
-/** A picture file the fake recogniser "reads" as `text`: the text, padded to a real picture's size. */
-function picture(text: string, size = 4096): Uint8Array {
-  const bytes = new Uint8Array(size);
-  bytes.set(new TextEncoder().encode(`${text}\n`));
-  return bytes;
-}
+/** A picture file the fake recogniser "reads" as `text`; 800 × 400 pixels unless said. */
+const picture = markedPicture;
 
 const line = (text: string): OcrLine => ({ text, box: [0, 0, 1, 0.1], baseline: 0.1, height: 0.1, words: [] });
 
-/** Reads each picture's first line as its text; "small" pictures are 100 × 100, the rest 800 × 400. */
+/** Reads each picture's marked text as its one line. */
 function fakeOcr(answer: boolean | (() => never) = true) {
   const log = { offers: [] as number[], read: [] as string[] };
   const ocr: ImageOcr = {
     available: () => true,
-    size: async (image) =>
-      (await image.text()).startsWith('small') ? { width: 100, height: 100 } : { width: 800, height: 400 },
     offer: async (count) => {
       log.offers.push(count);
       return typeof answer === 'function' ? answer() : answer;
     },
     recognise: async (image, done, total) => {
-      const text = (await image.text()).split('\n')[0]!;
+      const text = await markedText(image);
       log.read.push(`${done + 1}/${total} ${text}`);
       if (text === 'unreadable') throw new Error('tesseract gave up');
       if (text === 'offline') throw new AppError('OCR_UNAVAILABLE', undefined, { reason: 'offline' });
@@ -87,9 +81,15 @@ describe('text in pictures', () => {
   it('asks nothing for icons, tiny pictures or a logo repeated on every slide beyond its first showing', async () => {
     const logo = { name: 'logo.png', bytes: picture('ACME Corporation') };
     const deck = makePptx([
-      { title: 'One', pictures: [logo, { name: 'bullet.png', bytes: picture('dot', 600) }] },
-      { title: 'Two', pictures: [logo, { name: 'icon.png', bytes: picture('small icon') }] },
+      { title: 'One', pictures: [logo, { name: 'bullet.png', bytes: picture('dot', { bytes: 600 }) }] },
+      { title: 'Two', pictures: [logo, { name: 'icon.png', bytes: picture('an icon', { width: 100, height: 100 }) }] },
       { title: 'Three', pictures: [logo, { name: 'vector.emf', bytes: picture('EMF drawing') }] },
+      // A rule drawn as a picture: wide enough, too thin to hold a line of text.
+      { title: 'Four', pictures: [{ name: 'rule.png', bytes: picture('a rule', { width: 4000, height: 20 }) }] },
+      // A photograph of 60 megapixels: never decoded.
+      { title: 'Five', pictures: [{ name: 'photo.png', bytes: picture('a photo', { width: 10_000, height: 6_000 }) }] },
+      // Bytes that are no picture at all, under a picture's name.
+      { title: 'Six', pictures: [{ name: 'fake.png', bytes: new Uint8Array(4096).fill(7) }] },
     ]);
     const { ocr, log } = fakeOcr();
     const doc = await parsePptx(deck, 'logo.pptx', { imageOcr: ocr });

@@ -296,3 +296,24 @@ export function makeDocx(body: string, media: { name: string; bytes: Uint8Array 
   for (const m of media) files[`word/media/${m.name}`] = m.bytes;
   return zipSync(files);
 }
+
+/**
+ * A stand-in picture: a PNG header of `width` × `height` (what a reader learns of its size) and `TEXT:<text>` for a fake
+ * recogniser to read, padded to `bytes`. Not a decodable image.
+ */
+export function markedPicture(
+  text: string,
+  opts: { width?: number; height?: number; bytes?: number } = {},
+): Uint8Array {
+  const out = new Uint8Array(opts.bytes ?? 4096);
+  out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  const view = new DataView(out.buffer);
+  view.setUint32(16, opts.width ?? 800);
+  view.setUint32(20, opts.height ?? 400);
+  out.set(strToU8(`TEXT:${text}\0`), 40);
+  return out;
+}
+
+/** The text a markedPicture carries. */
+export const markedText = async (image: Blob): Promise<string> =>
+  /TEXT:([^\0]*)/.exec(new TextDecoder('latin1').decode(await image.arrayBuffer()))?.[1] ?? '';

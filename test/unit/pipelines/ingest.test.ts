@@ -18,7 +18,7 @@ import { storedToInt8 } from '../../../src/lib/retrieval/compress';
 import { vectorValues } from '../../../src/lib/persistence/vectors-repo';
 import type { AddParams } from '../../../src/lib/retrieval/search-types';
 import { loadPdfjs, readFixture } from '../ingest/helpers';
-import { makePptx } from '../ingest/office-files';
+import { makePptx, markedPicture } from '../ingest/office-files';
 import { DIMS, fakeIndex, fakeModels, fakeTokens, fakeVector, MemoryStore } from './fakes';
 
 const SPEC = {
@@ -307,7 +307,6 @@ describe('ingest pipeline', () => {
         cached: async (hash: string) => cache.find((p) => p.hash === hash),
         model: 'fake-ocr',
         secondsPerPage: 6.5,
-        imageSize: async () => ({ width: 800, height: 400 }),
         drawImage: async (image: Blob) => ({
           image: new Blob([`${await image.text()} as png`]),
           preview: new Blob(['the picture as jpeg']),
@@ -408,8 +407,7 @@ describe('ingest pipeline', () => {
     });
 
     it('a deck’s pictures: asked about as pictures, their text indexed on their slide, each stored once for the cache', async () => {
-      const shot = new Uint8Array(4096);
-      shot.set(new TextEncoder().encode('a screenshot'));
+      const shot = markedPicture('a screenshot');
       const deck = makePptx([
         { title: 'Results', body: ['See the table.'], pictures: [{ name: 'table.png', bytes: shot }] },
         { title: 'Again', pictures: [{ name: 'copy.png', bytes: shot }] },

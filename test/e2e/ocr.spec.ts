@@ -133,7 +133,7 @@ test.describe('OCR of scanned PDFs and pictures', { tag: '@device-independent' }
       await page.getByRole('button', { name: 'Settings', exact: true }).click();
       const dialog = page.getByRole('dialog', { name: 'Settings' });
       await expect(dialog).toBeVisible();
-      return dialog.getByRole('group', { name: 'Text recognition (OCR) of scanned pages' });
+      return dialog.getByRole('group', { name: 'Text recognition (OCR) of scanned pages and pictures' });
     };
     let ocr = await openSettings();
     await expect(ocr.getByRole('checkbox', { name: 'English' })).toBeChecked();

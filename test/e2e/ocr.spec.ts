@@ -183,7 +183,7 @@ test.describe('OCR of scanned PDFs and pictures', { tag: '@device-independent' }
     expect(externalRequests).toEqual([]);
   });
 
-  test('a picture in a slide is offered OCR when asked for; its text answers a question, cited to its slide', async ({
+  test('a picture in a slide is offered OCR once Settings say so; its text answers a question, cited to its slide', async ({
     page,
     externalRequests,
   }) => {
@@ -202,6 +202,11 @@ test.describe('OCR of scanned PDFs and pictures', { tag: '@device-independent' }
       g.fillText('ninety days from delivery.', 40, 170);
       return [...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer())];
     });
+    // Off by default: turned on in Settings.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('checkbox', { name: /Offer to read the text in the pictures/ }).check();
+    await settings.getByRole('button', { name: 'Save' }).click();
     const deck = makePptx([
       { title: 'Welcome', body: ['Agenda for the service review'] },
       {
@@ -227,6 +232,22 @@ test.describe('OCR of scanned PDFs and pictures', { tag: '@device-independent' }
     await expect(source).toContainText('[1] review.pptx');
     await expect(source).toContainText('Support policy · page 2');
     await expect(source).toContainText(/Text in picture: Warranty claims close after\s+ninety days from delivery/);
+    // Turned off again, the same deck (edited, under another name) is added without a question.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await settings.getByRole('checkbox', { name: /Offer to read the text in the pictures/ }).uncheck();
+    await settings.getByRole('button', { name: 'Save' }).click();
+    const edited = makePptx([
+      { title: 'Welcome', body: ['Agenda for the service review, edited'] },
+      {
+        title: 'Support policy',
+        body: ['The policy as shown to customers:'],
+        pictures: [{ name: 'policy.png', bytes: new Uint8Array(png) }],
+      },
+    ]);
+    await page
+      .getByLabel('Add documents')
+      .setInputFiles([{ name: 'review-2.pptx', mimeType: '', buffer: Buffer.from(edited) }]);
+    await expect(queueRow(page, 'review-2.pptx')).toHaveText('review-2.pptx: added', { timeout: 120_000 });
     expect(externalRequests).toEqual([]);
   });
 

@@ -36,6 +36,11 @@ export interface Settings {
   maxFileMB: number;
   /** Languages scanned pages are recognised in (tesseract codes, config/ocr-languages.ts); English by default. */
   ocrLanguages: string[];
+  /**
+   * Offer to recognise the text in the pictures of DOCX, PPTX and EPUB files (asked for each file that has some).
+   * Off by default: pictures in such files are mostly photographs and logos, and each such file would stop the queue.
+   */
+  ocrPictures: boolean;
   /** Registries (URLs) and model-file hosts (origins) the user allowed from `?registry=` links. */
   trustedOrigins: string[];
 }
@@ -61,5 +66,6 @@ export const DEFAULT_SETTINGS: Settings = {
   denseIndex: 'auto',
   maxFileMB: 200,
   ocrLanguages: ['eng'],
+  ocrPictures: false,
   trustedOrigins: [],
 };

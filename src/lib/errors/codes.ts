@@ -75,8 +75,8 @@ export const ERROR_CODES = {
     'Text recognition (OCR) cannot run in this browser ({reason}), so the scanned pages of this PDF could not be read.',
   OCR_SKIPPED:
     'Text recognition (OCR) could not run, so the scanned pages of this PDF were left out; their text cannot be searched.',
-  OCR_IMAGE_FAILED:
-    'The text of picture {picture} in "{fileName}" could not be recognised ({reason}). Nothing of this file was added.',
+  OCR_PICTURES_FAILED:
+    'The text of some pictures in this file could not be recognised (this browser could not draw them); the rest was added.',
   OCR_IMAGES_SKIPPED:
     "Text recognition (OCR) could not run, so the text in this file's pictures was left out; the rest was added.",
   PDF_INVALID: 'This file is not a valid PDF or is damaged.',

@@ -100,12 +100,7 @@ export async function parseDocx(bytes: Uint8Array, fileName: string, opts: DocxO
     };
     images.push({ mediaType: picture.mediaType, read, at });
   };
-  const read = await withImageText(
-    htmlToBlocks(html, { preferMain: false, onImage }).blocks,
-    images,
-    opts.imageOcr,
-    fileName,
-  );
+  const read = await withImageText(htmlToBlocks(html, { preferMain: false, onImage }).blocks, images, opts.imageOcr);
   const converted = read.blocks;
   // Page numbers only where Word left page breaks; elsewhere a passage is cited by its section (heading path).
   const paged = marked ? pagesFromMarks(converted) : undefined;

@@ -111,6 +111,14 @@ export async function parseEpub(
   const locked = encryptedParts(zip);
   const readPictures = opts.imageOcr?.available() === true;
   const mediaTypes = new Map([...items.values()].map((i) => [i.path, i.mediaType]));
+  // The cover (EPUB 3's cover-image, EPUB 2's <meta name="cover">) shows the title the book already names: not read.
+  const coverMeta = findAll(opf, 'meta').find((m) => attr(m, 'name') === 'cover');
+  const coverId = coverMeta && attr(coverMeta, 'content');
+  const covers = new Set(
+    [...items.entries()]
+      .filter(([id, i]) => i.properties.split(/\s+/).includes('cover-image') || id === coverId)
+      .map(([, i]) => i.path),
+  );
   const images: EmbeddedImage[] = [];
   const blocks: BlockDraft[] = [];
   // A chapter listed twice is read once: repeats would multiply a small file's text (a bomb the sizes do not show).
@@ -138,18 +146,19 @@ export async function parseEpub(
     for (const { src, at } of pictures) {
       const part = resolvePart(item.path, src);
       const mediaType = imageTypeOf(part) ?? mediaTypes.get(part) ?? '';
-      if (locked.has(part)) continue;
+      if (locked.has(part) || covers.has(part)) continue;
       images.push({
         part,
         mediaType,
         read: zip.picture(part),
-        at: blocks.length + at,
+        // A picture above the chapter's own heading belongs to the chapter: its text goes under that heading.
+        at: blocks.length + Math.max(at, chapter[0]?.kind === 'heading' ? 1 : 0),
         ...(chapter.length === 0 && heading.length > 0 && { before: heading }),
       });
     }
     blocks.push(...chapter);
   }
-  const read = await withImageText(blocks, images, opts.imageOcr, fileName);
+  const read = await withImageText(blocks, images, opts.imageOcr);
   const metaTitle = findFirstXml(opf, 'title');
   const title = metaTitle ? collapseSpaces(xmlText(metaTitle)) : '';
   const doc = assemble('epub', title || fileStem(fileName), read.blocks, { warnings: read.warnings });

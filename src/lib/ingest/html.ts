@@ -302,6 +302,8 @@ function shortText(el: HtmlElement, limit: number): string | undefined {
 class BlockBuilder {
   readonly blocks: BlockDraft[] = [];
   private buffer = '';
+  /** Whether the buffer holds more than whitespace (kept as text is added: trimming the buffer each time is quadratic). */
+  private buffered = false;
   /**
    * dropChrome: drop nav and aside (used inside a chosen main region). boldHeadings: in a page without heading
    * elements, read a short paragraph wholly in bold as a heading, so its passages get a heading path.
@@ -323,6 +325,7 @@ class BlockBuilder {
       .trim();
     if (text !== '') this.blocks.push({ kind: 'paragraph', text });
     this.buffer = '';
+    this.buffered = false;
     for (const src of this.pictures) this.onImage?.(src, this.blocks.length);
     this.pictures = [];
   }
@@ -337,18 +340,34 @@ class BlockBuilder {
         : [node.attribs.src];
     for (const src of sources) {
       if (!src) continue;
-      if (this.buffer.trim() === '') this.onImage?.(src, this.blocks.length);
+      if (!this.buffered) this.onImage?.(src, this.blocks.length);
       else this.pictures.push(src);
+    }
+  }
+
+  /** The pictures inside a block read whole (a table, a list, a heading, code): they stand after it. */
+  private picturesIn(node: HtmlElement): void {
+    if (!this.onImage) return;
+    const stack: HtmlNode[] = [...node.children].reverse();
+    while (stack.length > 0) {
+      const el = stack.pop()!;
+      if (typeof el === 'string' || isHidden(el)) continue;
+      if (el.name === 'img' || el.name === 'svg') this.picture(el);
+      else if (!SKIP.has(el.name)) for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
     }
   }
 
   walk(node: HtmlNode): void {
     if (typeof node === 'string') {
       this.buffer += node.replace(/\s+/g, ' ');
+      if (!this.buffered && /\S/.test(node)) this.buffered = true;
       return;
     }
     const name = node.name;
-    if (this.onImage && (name === 'img' || name === 'svg') && !isHidden(node)) this.picture(node);
+    if (this.onImage && !isHidden(node)) {
+      if (name === 'img' || name === 'svg') this.picture(node);
+      else if (name === 'picture') this.picturesIn(node);
+    }
     if (SKIP.has(name) || isHidden(node)) return;
     if (this.dropChrome && (name === 'nav' || name === 'aside' || node.attribs.role === 'navigation')) return;
     if (name === 'br') {
@@ -362,6 +381,7 @@ class BlockBuilder {
       this.flush();
       const level = heading ? Number(heading[1]) : Math.min(6, Math.max(1, Number(node.attribs['aria-level']) || 2));
       this.blocks.push({ kind: 'heading', level, text: ariaText ?? collapseSpaces(textOf(node)) });
+      this.picturesIn(node);
       return;
     }
     if (this.boldHeadings && (name === 'p' || name === 'div' || name === 'center')) {
@@ -369,12 +389,14 @@ class BlockBuilder {
       if (text !== undefined) {
         this.flush();
         this.blocks.push({ kind: 'heading', level: 2, text });
+        this.picturesIn(node);
         return;
       }
     }
     if (name === 'pre' || name === 'listing' || name === 'xmp' || name === 'plaintext') {
       this.flush();
       this.blocks.push({ kind: 'code', text: textOf(node, true).replace(/^\n/, '') });
+      this.picturesIn(node);
       return;
     }
     if (name === 'ul' || name === 'ol' || name === 'menu') {
@@ -382,12 +404,14 @@ class BlockBuilder {
       const lines: string[] = [];
       listLines(node, 0, lines);
       if (lines.length > 0) this.blocks.push({ kind: 'list', text: lines.join('\n') });
+      this.picturesIn(node);
       return;
     }
     if (name === 'table' && !isLayoutTable(node)) {
       this.flush();
       const rows = tableRows(node);
       if (rows.length > 0) this.blocks.push({ kind: 'table', text: rows.map((r) => r.join(' | ')).join('\n') });
+      this.picturesIn(node);
       return;
     }
     const block = BLOCK.has(name);

@@ -1,5 +1,5 @@
 // Text in the pictures of DOCX, PPTX and EPUB files, recognised (OCR) only when the user says yes: which pictures, and where their text goes.
-import { AppError, causeOf, type ErrorCode } from '../errors';
+import { AppError, type ErrorCode } from '../errors';
 import type { BlockDraft } from './assemble';
 import { sha256Hex } from './hash';
 import type { OcrLine } from './ocr-layout';
@@ -55,8 +55,18 @@ const MIN_PIXELS = 40_000;
 const MIN_SIDE = 32;
 /** Larger pictures are photographs, and decoding one would hold this many pixels × 4 bytes: they are left unread. */
 const MAX_PIXELS = 25_000_000;
+/** Nor is a picture with a side over this (browsers refuse to draw a canvas much larger). */
+const MAX_SIDE = 16_384;
 /** At most this many pictures are offered per file: a photo book's hundreds would take an hour. */
 export const MAX_PICTURES = 50;
+/** The picture formats, as image-size names them, that every current browser decodes. */
+const DRAWN = new Set(['png', 'jpg', 'gif', 'bmp', 'webp']);
+/**
+ * At most this many places where pictures stand are looked at, and at most MAX_READ bytes of pictures read, whatever the
+ * file: a small DOCX can name one large picture thousands of times, each read separately (mammoth names no part).
+ */
+const MAX_EXAMINED = 4 * MAX_PICTURES;
+const MAX_READ = 128 * 1024 * 1024;
 /** Recognised text with fewer letters and digits than this is a photo's noise, not text: it is left out. */
 const MIN_LETTERS = 8;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/gu;
@@ -82,11 +92,12 @@ export function pictureText(lines: readonly OcrLine[]): string | undefined {
 /** The picture's size in pixels from its header (image-size), or undefined when it is not a picture it knows. */
 function sizeOf(
   bytes: Uint8Array,
-  imageSize: (bytes: Uint8Array) => { width?: number; height?: number },
+  imageSize: (bytes: Uint8Array) => { width?: number; height?: number; type?: string },
 ): { width: number; height: number } | undefined {
   try {
-    const { width, height } = imageSize(bytes);
-    return width && height ? { width, height } : undefined;
+    // A picture named .png may be a TIFF or a HEIC inside, which image-size reads and browsers do not draw.
+    const { width, height, type } = imageSize(bytes);
+    return width && height && DRAWN.has(type ?? '') ? { width, height } : undefined;
   } catch {
     return undefined;
   }
@@ -101,24 +112,28 @@ export interface ImageTextResult {
 
 /**
  * Offers to recognise the document's pictures that could hold text; when the user says yes, each one's text is added
- * as a paragraph where the picture stands. A picture that cannot be read fails the import (OCR_IMAGE_FAILED), as a
- * scanned page does; OCR that cannot run at all leaves the pictures unread with a warning.
+ * as a paragraph where the picture stands. A picture that cannot be drawn or read is left out with a warning
+ * (OCR_PICTURES_FAILED), and so are all of them when OCR cannot run at all (OCR_IMAGES_SKIPPED); a cancel ends the
+ * import.
  */
 export async function withImageText(
   blocks: BlockDraft[],
   images: readonly EmbeddedImage[],
   ocr: ImageOcr | undefined,
-  fileName: string,
 ): Promise<ImageTextResult> {
   const none: ImageTextResult = { blocks, refs: [], warnings: [] };
   if (!ocr?.available() || images.length === 0) return none;
   const picked: { image: EmbeddedImage; blob: Blob }[] = [];
   const seen = new Set<string>();
+  let examined = 0;
+  let read = 0;
   for (const image of images) {
-    if (picked.length >= MAX_PICTURES) break;
+    if (picked.length >= MAX_PICTURES || examined >= MAX_EXAMINED || read >= MAX_READ) break;
     if (!isDecodable(image.mediaType) || (image.part !== undefined && seen.has(image.part))) continue;
     if (image.part !== undefined) seen.add(image.part);
+    examined++;
     const bytes = await image.read();
+    read += bytes?.length ?? 0;
     if (!bytes || bytes.length < MIN_BYTES) continue;
     if (image.part === undefined) {
       const hash = await sha256Hex(bytes);
@@ -128,26 +143,26 @@ export async function withImageText(
     // The size from the file's header, never by decoding it (a huge picture is not decoded to learn it is huge).
     const size = sizeOf(bytes, (await import('image-size')).imageSize);
     const pixels = size ? size.width * size.height : 0;
-    if (!size || pixels < MIN_PIXELS || pixels > MAX_PIXELS || Math.min(size.width, size.height) < MIN_SIDE) continue;
+    if (!size || pixels < MIN_PIXELS || pixels > MAX_PIXELS) continue;
+    if (Math.min(size.width, size.height) < MIN_SIDE || Math.max(size.width, size.height) > MAX_SIDE) continue;
     picked.push({ image, blob: new Blob([bytes as BlobPart], { type: image.mediaType }) });
   }
   if (picked.length === 0 || !(await ocr.offer(picked.length))) return none;
   const added = new Map<number, BlockDraft[]>();
   const refs: OcrPageRef[] = [];
   const opened = new Set<readonly BlockDraft[]>();
+  const warnings: ErrorCode[] = [];
   try {
     for (const [i, { image, blob }] of picked.entries()) {
       let read: { key: string; lines: OcrLine[] };
       try {
         read = await ocr.recognise(blob, i, picked.length);
       } catch (err) {
-        // A cancel, or OCR that cannot run here, says so itself; anything else is this picture's failure.
+        // A cancel, or OCR that cannot run here, says so itself. A picture this browser cannot draw or read is left
+        // out with a warning: the file's own text does not depend on it.
         if (err instanceof AppError) throw err;
-        throw new AppError('OCR_IMAGE_FAILED', undefined, {
-          fileName,
-          picture: i + 1,
-          reason: causeOf(err).slice(0, 200),
-        });
+        if (!warnings.includes('OCR_PICTURES_FAILED')) warnings.push('OCR_PICTURES_FAILED');
+        continue;
       }
       // Kept for the cache even when it holds no text, so a re-import does not read it again.
       refs.push({ page: image.page ?? 0, key: read.key });
@@ -168,11 +183,11 @@ export async function withImageText(
     if (err instanceof AppError && err.code === 'OCR_UNAVAILABLE') return { ...none, warnings: ['OCR_IMAGES_SKIPPED'] };
     throw err;
   }
-  if (added.size === 0) return { ...none, refs };
+  if (added.size === 0) return { ...none, refs, warnings };
   const out: BlockDraft[] = [];
   for (let at = 0; at <= blocks.length; at++) {
     out.push(...(added.get(at) ?? []));
     if (at < blocks.length) out.push(blocks[at]!);
   }
-  return { blocks: out, refs, warnings: [] };
+  return { blocks: out, refs, warnings };
 }

@@ -135,7 +135,7 @@ export async function parsePptx(
   const core = zip.text('docProps/core.xml');
   const coreTitle = core === undefined ? undefined : findFirstXml(parseXml(core), 'title');
   const title = coreTitle ? collapseSpaces(xmlText(coreTitle)) : '';
-  const read = await withImageText(blocks, images, opts.imageOcr, fileName);
+  const read = await withImageText(blocks, images, opts.imageOcr);
   const doc = assemble('pptx', title || fileStem(fileName), read.blocks, {
     pageCount: slideIds.length,
     warnings: read.warnings,

@@ -140,6 +140,8 @@ export interface ImportRequest {
   pendingId?: string;
   /** The languages scanned pages are recognised in (tesseract codes); default English. */
   ocrLanguages?: readonly string[];
+  /** Offer to recognise the text in a DOCX, PPTX or EPUB file's pictures (Settings; off unless true). */
+  ocrPictures?: boolean;
 }
 
 export interface IngestHooks {
@@ -194,7 +196,7 @@ export async function importFile(req: ImportRequest, ports: IngestPorts, hooks: 
     maxBytes,
     ...(ports.ocr && {
       ocr: pdfOcr(ports.ocr, languages, hooks, recognised),
-      imageOcr: imageOcr(ports.ocr, languages, hooks, recognised),
+      ...(req.ocrPictures && { imageOcr: imageOcr(ports.ocr, languages, hooks, recognised) }),
     }),
   };
   const parsed = await parseWithPassword(new Uint8Array(bytes), req, parseOptions, hooks);
@@ -268,7 +270,7 @@ function pdfOcr(
   hooks: IngestHooks,
   recognised: Map<string, RecognisedPage>,
 ): PdfOcr {
-  const recognise = recogniser(port, languages, hooks, recognised);
+  const recognise = recogniser(port, languages, hooks, recognised, true);
   return {
     available: () => port.available(),
     render: port.render,
@@ -285,7 +287,7 @@ function imageOcr(
   hooks: IngestHooks,
   recognised: Map<string, RecognisedPage>,
 ): ImageOcr {
-  const recognise = recogniser(port, languages, hooks, recognised);
+  const recognise = recogniser(port, languages, hooks, recognised, false);
   return {
     available: () => port.available(),
     offer: (count) => offerOcr(port, hooks, 'pictures', count),
@@ -309,6 +311,8 @@ function recogniser(
   languages: readonly string[],
   hooks: IngestHooks,
   recognised: Map<string, RecognisedPage>,
+  /** Whether the image is kept for the citation view (a scanned page's); a picture's is never shown. */
+  keepImage: boolean,
 ) {
   const model = `${port.model} ${languages.join('+')} layout ${OCR_LAYOUT_VERSION}`;
   return async (
@@ -330,7 +334,7 @@ function recogniser(
         width: image.width,
         height: image.height,
         lines: ocrLinesOf(await port.recognise(image.image, languages, hooks.signal), image.width, image.height),
-        image: image.preview,
+        image: keepImage ? image.preview : new Blob([], { type: image.preview.type }),
       };
     }
     recognised.set(hash, page);

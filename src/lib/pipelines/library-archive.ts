@@ -132,6 +132,8 @@ const OPTIONAL: ReadonlySet<string> = new Set([
 ]);
 /** The media type of the page images an export carries (pdf-render.ts draws them as JPEG). */
 const OCR_IMAGE_TYPE = 'image/jpeg';
+/** Marks the hash of a recognised page that came from an export: no OCR cache key starts so. */
+const IMPORTED = 'imported:';
 const MANIFEST = 'manifest.json';
 
 const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -347,7 +349,10 @@ export async function readArchive(
     ocrPages: files[ENTRY.ocrPages]
       ? (joinBinary(json(ENTRY.ocrPages), BINARY.ocrPages, files[BIN.ocrPages], 'recognised pages').map((row) => {
           const r = row as Record<string, unknown>;
-          return { ...r, image: new Blob([r.image as ArrayBuffer], { type: OCR_IMAGE_TYPE }) };
+          // Never a cache entry for pages read here: a crafted export could otherwise give the user's own future
+          // scans its text (the cache key is only a hash of the page image, which anyone can compute).
+          const hash = typeof r.hash === 'string' && !r.hash.startsWith(IMPORTED) ? `${IMPORTED}${r.hash}` : r.hash;
+          return { ...r, hash, image: new Blob([r.image as ArrayBuffer], { type: OCR_IMAGE_TYPE }) };
         }) as unknown as OcrPageRecord[])
       : [],
   };

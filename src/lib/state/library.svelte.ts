@@ -71,6 +71,7 @@ async function keepStorage(report: (kept: boolean) => void): Promise<void> {
 const importRequest = (docId: string, file: File, embedder: EmbedderSpec, s: Settings): ImportRequest => ({
   ...{ docId, file, name: file.name, mimeType: file.type, embedder, maxFileMB: s.maxFileMB },
   ocrLanguages: ocrLanguagesOf(s.ocrLanguages),
+  ocrPictures: s.ocrPictures === true,
   chunk: { maxTokens: s.chunkTokens, overlapTokens: s.chunkOverlapTokens },
 });
 

@@ -18,6 +18,8 @@ export function makeEpub(
   chapters: EpubChapter[],
   /** Other files under OEBPS/ (pictures), listed in the manifest by their extension's media type. */
   assets: Record<string, Uint8Array> = {},
+  /** The asset that is the book's cover (EPUB 3's cover-image). */
+  cover?: string,
 ): Uint8Array {
   const sorted = [...chapters].sort((a, b) => a.file.localeCompare(b.file));
   const id = (c: EpubChapter) => `c-${c.file.replace(/[^a-z0-9]/gi, '')}`;
@@ -30,7 +32,10 @@ export function makeEpub(
       `<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>${esc(title)}</dc:title></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>${sorted
         .map((c) => `<item id="${id(c)}" href="${esc(c.file)}" media-type="application/xhtml+xml"/>`)
         .join('')}${Object.keys(assets)
-        .map((f, i) => `<item id="a${i}" href="${esc(f)}" media-type="image/${f.split('.').pop()}"/>`)
+        .map(
+          (f, i) =>
+            `<item id="a${i}" href="${esc(f)}" media-type="image/${f.split('.').pop()}"${f === cover ? ' properties="cover-image"' : ''}/>`,
+        )
         .join('')}</manifest><spine><itemref idref="nav"/>${chapters
         .map((c) => `<itemref idref="${id(c)}"/>`)
         .join('')}</spine></package>`,

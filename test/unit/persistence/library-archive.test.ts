@@ -16,6 +16,7 @@ import {
   saveDocumentWithChunks,
   setSetting,
   writeLibraryRows,
+  findOcrPage,
   type AdapterRecord,
   type LecternDatabase,
   type TokenVectorRecord,
@@ -96,6 +97,7 @@ async function fill(db: LecternDatabase): Promise<void> {
   await saveDocumentWithChunks(db, a, aChunks, aVectors, {
     keywords: aChunks.map((c) => ({ chunkId: c.id, docId: 'a', length: 3, terms: ['x', 'y'], freqs: [1, 2] })),
     tokenVectors: aChunks.map((c, i) => tokenRow(c.id, 'a', i + 1)),
+    ocrPages: [PICTURE],
   });
   const [b, bChunks] = makeBatch('b', 1, 4, { kind: 'pdf', pageCount: 3, text: 'B text ✓' });
   await saveDocumentWithChunks(
@@ -131,6 +133,16 @@ const OCR_PAGE = {
     },
   ] as OcrLine[],
   image: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])], { type: 'image/jpeg' }),
+};
+
+/** Document a's first picture as recognised (a DOCX's, no page): its lines, and no image (a picture's is never shown). */
+const PICTURE = {
+  ...OCR_PAGE,
+  id: 'a#picture-1',
+  docId: 'a',
+  page: 0,
+  hash: 'beef:tesseract eng layout 1',
+  image: new Blob([], { type: 'image/jpeg' }),
 };
 
 /** A trained relevance adapter (2 × 2 weights, one of them not exactly representable in decimal). */
@@ -254,7 +266,7 @@ describe('library export', () => {
       settings: 3,
       feedback: 1,
       adapters: 1,
-      ocrPages: 1,
+      ocrPages: 2,
     });
     const names = Object.keys(files).filter((n) => n !== 'manifest.json');
     expect(Object.keys(manifest.entries).sort()).toEqual(names.sort());
@@ -294,6 +306,8 @@ describe('library import', () => {
     expect(out).toMatchObject({ added: ['a', 'b'], removed: ['old'], skipped: 0 });
     expect(seen.at(-1)).toBe(1);
     const [want, got] = [await dump(source), await dump(target)];
+    // Recognised pages come back marked as imported (never an OCR cache hit), the rest as they were.
+    want.ocrPages = want.ocrPages!.map((r) => ({ ...(r as object), hash: `imported:${(r as { hash: string }).hash}` }));
     for (const store of STORES.filter((s) => s !== 'settings')) expect(got[store], store).toEqual(want[store]);
     // Where models come from stays this browser's; the rest of the settings and the conversation come over.
     expect(await getSetting(target, 'settings', {})).toEqual({
@@ -377,8 +391,25 @@ describe('library import', () => {
   it('a scanned page’s recognition comes back with its image; a forged one is refused; an export from before them imports with none', async () => {
     await fill(source);
     await importLibrary(await exported(source), 'replace', ports(target));
-    const [back] = await target.getAll('ocrPages');
-    expect({ ...back, image: undefined }).toEqual({ ...OCR_PAGE, image: undefined });
+    const back = await target.get('ocrPages', 'b#2');
+    expect({ ...back, image: undefined }).toEqual({ ...OCR_PAGE, hash: `imported:${OCR_PAGE.hash}`, image: undefined });
+    // So the page an export says it read is never taken from the cache for a file of this browser's own.
+    expect(await findOcrPage(target, OCR_PAGE.hash)).toBeUndefined();
+    // Exported again, it keeps one mark.
+    const twice = new Uint8Array(
+      await (
+        await exportLibrary({
+          read: (keys) => readLibraryRows(target, keys),
+          schemaVersion: DB_VERSION,
+          appVersion: '9.9.9',
+        })
+      ).blob.arrayBuffer(),
+    );
+    const third = await openLecternDB(uniqueDbName());
+    await importLibrary(twice, 'replace', ports(third));
+    expect((await third.get('ocrPages', 'b#2'))!.hash).toBe(`imported:${OCR_PAGE.hash}`);
+    expect((await third.get('ocrPages', 'a#picture-1'))!.lines).toEqual(PICTURE.lines);
+    third.close();
     expect(back!.image.type).toBe('image/jpeg');
     expect(new Uint8Array(await back!.image.arrayBuffer())).toEqual(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
     // Rows are checked before anything is written: a page of a document not in the export, or a box off the page.

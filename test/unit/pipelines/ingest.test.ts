@@ -412,7 +412,15 @@ describe('ingest pipeline', () => {
         { title: 'Results', body: ['See the table.'], pictures: [{ name: 'table.png', bytes: shot }] },
         { title: 'Again', pictures: [{ name: 'copy.png', bytes: shot }] },
       ]);
-      const pptx = (docId: string) => request(deck, { docId, name: `${docId}.pptx`, mimeType: '' });
+      const pptx = (docId: string) => request(deck, { docId, name: `${docId}.pptx`, mimeType: '', ocrPictures: true });
+      // Unless Settings say to offer it, pictures are not looked at and nothing is asked.
+      const quiet = hooks([]);
+      await importFile(
+        { ...pptx('doc-0'), ocrPictures: false },
+        { store: new MemoryStore(), models: async () => fakeModels(newLog()), ocr: ocrPort() },
+        quiet,
+      );
+      expect(quiet.run.prompts).toEqual([]);
       const store = new MemoryStore();
       const ocr = ocrPort();
       const h = hooks([{ kind: 'ocr', recognise: true }]);
@@ -432,7 +440,8 @@ describe('ingest pipeline', () => {
         ['doc-1#picture-2', 2],
       ]);
       expect(saved.ocrPages[0]!.hash).toMatch(/^[0-9a-f]{64}:fake-ocr eng layout 1$/);
-      expect(await saved.ocrPages[0]!.image.text()).toBe('the picture as jpeg');
+      // A picture's image is never shown (the citation view shows pages): none is kept.
+      expect(saved.ocrPages[0]!.image.size).toBe(0);
       // Imported again elsewhere, the stored recognition is used: nothing is drawn or read again.
       const again = ocrPort(saved.ocrPages);
       await importFile(

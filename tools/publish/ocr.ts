@@ -1,9 +1,10 @@
 // `lectern publish --ocr`: scanned PDF pages and the pictures of DOCX, PPTX and EPUB files recognised at publish time, in Node, with the app's own tesseract.js settings and language data.
 import { createCanvas, loadImage, type Canvas } from '@napi-rs/canvas';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { OCR_LANGUAGES } from '../../src/lib/config/ocr-languages';
+import { AppError, causeOf } from '../../src/lib/errors';
 import type { ImageOcr } from '../../src/lib/ingest/image-text';
 import { OCR_LAYOUT_VERSION, ocrLinesOf, type TesseractBlocks } from '../../src/lib/ingest/ocr-layout';
 import type { PageImage, PdfOcr } from '../../src/lib/ingest/pdf';
@@ -18,6 +19,7 @@ const MAX_SIDE = 4096;
 
 interface Worker {
   recognize(image: Buffer, options: object, output: object): Promise<{ data: TesseractBlocks }>;
+  setParameters(params: Record<string, string>): Promise<unknown>;
   terminate(): Promise<unknown>;
 }
 
@@ -78,15 +80,21 @@ export class PublishOcr {
     };
   }
 
+  /** Ends the worker, if one started; never throws (a worker that failed to start has nothing to end). */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    if (worker) await (await worker).terminate();
+    if (worker) await worker.then((w) => w.terminate()).catch(() => {});
   }
 
   private async read(image: PageImage, done: number, total: number, stage: (s: string) => void) {
     stage(`recognising ${done + 1}/${total}`);
-    const worker = await (this.worker ??= this.start());
+    const starting = (this.worker ??= this.start());
+    // A start that failed is tried again by the next file, not remembered for the rest of the run.
+    const worker = await starting.catch((err: unknown) => {
+      if (this.worker === starting) this.worker = null;
+      throw err;
+    });
     const { data } = await worker.recognize(
       Buffer.from(await image.image.arrayBuffer()),
       {},
@@ -95,29 +103,45 @@ export class PublishOcr {
     return { key: '', lines: ocrLinesOf(data, image.width, image.height) };
   }
 
-  /** A worker reading the app's languages (LSTM best_int, as shipped) from one folder, as tesseract.js needs them. */
+  /**
+   * A worker reading the app's languages (LSTM best_int, as shipped) from one folder, as tesseract.js needs them; a
+   * failure to start is OCR_UNAVAILABLE (the file is then left out, and the next one tries again).
+   */
   private async start(): Promise<Worker> {
     const langDir = join(this.cacheDir, 'ocr-lang');
-    mkdirSync(langDir, { recursive: true });
-    for (const code of this.languages) {
-      const source = join(
-        dirname(require.resolve(`@tesseract.js-data/${code}/package.json`)),
-        '4.0.0_best_int',
-        `${code}.traineddata.gz`,
-      );
-      const target = join(langDir, `${code}.traineddata.gz`);
-      if (!existsSync(target)) copyFileSync(source, target);
+    let worker: Worker | undefined;
+    try {
+      mkdirSync(langDir, { recursive: true });
+      for (const code of this.languages) {
+        const source = join(
+          dirname(require.resolve(`@tesseract.js-data/${code}/package.json`)),
+          '4.0.0_best_int',
+          `${code}.traineddata.gz`,
+        );
+        // Copied afresh by each run, whole or not at all (a few MB): data left damaged by an earlier run cut short is
+        // never read, since tesseract.js fails on bad data in a way Node cannot catch (a throw in its message handler).
+        const target = join(langDir, `${code}.traineddata.gz`);
+        const partial = `${target}.${process.pid}.tmp`;
+        copyFileSync(source, partial);
+        renameSync(partial, target);
+      }
+      const { createWorker, OEM, PSM } = await import('tesseract.js');
+      worker = (await createWorker([...this.languages], OEM.LSTM_ONLY, {
+        langPath: langDir,
+        gzip: true,
+        cacheMethod: 'none',
+        // Without it tesseract.js rethrows a failed job inside its message listener: in Node an uncaught exception
+        // that ends the process, whatever catches the job's promise.
+        errorHandler: () => {},
+      })) as unknown as Worker;
+      // Full page layout analysis (PSM 3), as the app: the API's default reads two columns across as one.
+      // Tesseract's notes ("Estimating resolution as 257") go nowhere instead of into the author's terminal.
+      await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, debug_file: '/dev/null' });
+      return worker;
+    } catch (err) {
+      await worker?.terminate().catch(() => {});
+      throw new AppError('OCR_UNAVAILABLE', undefined, { reason: causeOf(err).slice(0, 200) });
     }
-    const { createWorker, OEM, PSM } = await import('tesseract.js');
-    const worker = await createWorker([...this.languages], OEM.LSTM_ONLY, {
-      langPath: langDir,
-      gzip: true,
-      cacheMethod: 'none',
-    });
-    // Full page layout analysis (PSM 3), as the app: the API's default reads two columns across as one.
-    // Tesseract's notes ("Estimating resolution as 257") go nowhere instead of into the author's terminal.
-    await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, debug_file: '/dev/null' });
-    return worker as unknown as Worker;
   }
 }
 

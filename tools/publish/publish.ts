@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
 import { originOf } from '../../src/lib/config/provenance';
-import { AppError } from '../../src/lib/errors';
+import { AppError, type ErrorCode } from '../../src/lib/errors';
 import { contextualText, parseFile, type PdfjsModule } from '../../src/lib/ingest';
 import { chunkParsed } from '../../src/lib/pipelines/ingest';
 import { chunkId, documentRows } from '../../src/lib/pipelines/records';
@@ -183,7 +183,12 @@ export function publishedDocId(path: string): string {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Parses, chunks, embeds and encodes one file into the rows the app would store. */
+/** The extensions of the files `--ocr` can read more of (scanned pages, pictures): only their cache keys name it. */
+const OCR_READS = new Set(['pdf', 'docx', 'docm', 'dotx', 'dotm', 'pptx', 'epub']);
+
+const extensionOf = (path: string) => path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+
+/** Parses, chunks, embeds and encodes one file into the rows the app would store, with what parsing warned of. */
 async function ingest(
   found: Found,
   bytes: Uint8Array,
@@ -192,7 +197,7 @@ async function ingest(
   chunking: PublishedManifest['chunking'],
   stage: (s: string) => void,
   ocr: PublishOcr | null,
-): Promise<CachedDoc> {
+): Promise<{ doc: CachedDoc; warnings: ErrorCode[] }> {
   const docId = publishedDocId(found.path);
   const { embedder, late, countTokens } = await m.load();
   stage('parsing');
@@ -219,7 +224,7 @@ async function ingest(
     tokens: { modelId: m.published.late.id, vectors: encoded },
     addedAt: 0,
   });
-  return {
+  const doc: CachedDoc = {
     doc: {
       id: docId,
       name: found.path,
@@ -250,6 +255,7 @@ async function ingest(
       tokenTexts: t.tokenTexts,
     })),
   };
+  return { doc, warnings: parsed.warnings };
 }
 
 /** Bytes per passage of each part of the library, from the manifest's shard sizes. */
@@ -335,7 +341,7 @@ async function publish(o: Options): Promise<number> {
   const libraryDir = o.libraryOnly ? '' : LIBRARY_DIR;
   checkOut(o.folder, o.out, libraryDir);
   const { files, skipped } = walk(o.folder, o.out);
-  for (const s of skipped) console.log(`Skipped ${s} (not PDF, DOCX, HTML, Markdown or text)`);
+  for (const s of skipped) console.log(`Skipped ${s} (not a kind of file Lectern reads)`);
   if (files.length === 0) throw new UserError(`No PDF, DOCX, HTML, Markdown or text files in ${o.folder}.`);
 
   const dist = o.app ?? join(ROOT, 'dist');
@@ -354,6 +360,7 @@ async function publish(o: Options): Promise<number> {
   const ocr = o.ocr && new PublishOcr(o.ocr, o.cache);
   const inputs: PublishInput[] = [];
   const failed: string[] = [];
+  const warned: string[] = [];
   let built = 0;
   let buildSeconds = 0;
   const timer = new StageTimer();
@@ -368,7 +375,7 @@ async function publish(o: Options): Promise<number> {
         models: m.cacheKey,
         chunking,
         version: VERSION,
-        ...(ocr && { ocr: ocr.settings }),
+        ...(ocr && OCR_READS.has(extensionOf(found.path)) && { ocr: ocr.settings }),
       });
       let doc = cache.get(key);
       const fromCache = doc !== null;
@@ -378,7 +385,7 @@ async function publish(o: Options): Promise<number> {
         await m.load();
         const t = performance.now();
         try {
-          doc = await ingest(
+          const result = await ingest(
             found,
             bytes,
             hash,
@@ -391,13 +398,17 @@ async function publish(o: Options): Promise<number> {
             },
             ocr,
           );
+          doc = result.doc;
+          // What recognition could not read is said at the end, and not cached: the next run tries again.
+          const missed = result.warnings.filter((w) => w.startsWith('OCR_'));
+          for (const w of missed) warned.push(`${found.path}: ${new AppError(w).message}`);
+          if (missed.length === 0) cache.put(key, doc);
         } catch (err) {
           const why = err instanceof AppError ? err.message : String(err);
           failed.push(found.path);
           progress.fail(why);
           continue;
         }
-        cache.put(key, doc);
         timer.to(null);
         built += doc.chunks.length;
         buildSeconds += (performance.now() - t) / 1000;
@@ -435,6 +446,7 @@ async function publish(o: Options): Promise<number> {
   );
   console.log(`Shards: ${counts.written} written, ${counts.kept} kept, ${counts.removed} removed`);
   if (failed.length) console.log(`${failed.length} file(s) could not be read and were left out: ${failed.join(', ')}`);
+  for (const w of warned) console.log(`Warning: ${w}`);
   if (o.stats || o.statsJson) {
     const stats = collectStats(
       library.manifest,

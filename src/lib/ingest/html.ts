@@ -353,7 +353,8 @@ class BlockBuilder {
       const el = stack.pop()!;
       if (typeof el === 'string' || isHidden(el)) continue;
       if (el.name === 'img' || el.name === 'svg') this.picture(el);
-      else if (!SKIP.has(el.name)) for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+      else if (el.name === 'picture' || !SKIP.has(el.name))
+        for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
     }
   }
 

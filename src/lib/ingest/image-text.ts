@@ -126,14 +126,14 @@ export async function withImageText(
   const picked: { image: EmbeddedImage; blob: Blob }[] = [];
   const seen = new Set<string>();
   let examined = 0;
-  let read = 0;
+  let bytesRead = 0;
   for (const image of images) {
-    if (picked.length >= MAX_PICTURES || examined >= MAX_EXAMINED || read >= MAX_READ) break;
+    if (picked.length >= MAX_PICTURES || examined >= MAX_EXAMINED || bytesRead >= MAX_READ) break;
     if (!isDecodable(image.mediaType) || (image.part !== undefined && seen.has(image.part))) continue;
     if (image.part !== undefined) seen.add(image.part);
     examined++;
     const bytes = await image.read();
-    read += bytes?.length ?? 0;
+    bytesRead += bytes?.length ?? 0;
     if (!bytes || bytes.length < MIN_BYTES) continue;
     if (image.part === undefined) {
       const hash = await sha256Hex(bytes);

@@ -12,6 +12,26 @@ import { docxPara, docxPicture, makeDocx, makeEpub, makePptx, markedPicture, mar
 /** A picture file the fake recogniser "reads" as `text`; 800 × 400 pixels unless said. */
 const picture = markedPicture;
 
+/** A little-endian TIFF of `width` × `height` (its first directory only), padded to 4 kB. */
+function tiff(width: number, height: number): Uint8Array {
+  const out = new Uint8Array(4096);
+  const v = new DataView(out.buffer);
+  out.set([0x49, 0x49, 0x2a, 0x00]);
+  v.setUint32(4, 8, true);
+  v.setUint16(8, 2, true);
+  [
+    [256, width],
+    [257, height],
+  ].forEach(([tag, value], i) => {
+    const at = 10 + i * 12;
+    v.setUint16(at, tag!, true);
+    v.setUint16(at + 2, 3, true);
+    v.setUint32(at + 4, 1, true);
+    v.setUint16(at + 8, value!, true);
+  });
+  return out;
+}
+
 const line = (text: string): OcrLine => ({ text, box: [0, 0, 1, 0.1], baseline: 0.1, height: 0.1, words: [] });
 
 /** Reads each picture's marked text as its one line. */
@@ -90,6 +110,13 @@ describe('text in pictures', () => {
       { title: 'Five', pictures: [{ name: 'photo.png', bytes: picture('a photo', { width: 10_000, height: 6_000 }) }] },
       // Bytes that are no picture at all, under a picture's name.
       { title: 'Six', pictures: [{ name: 'fake.png', bytes: new Uint8Array(4096).fill(7) }] },
+      // A TIFF named .png: image-size reads its size, browsers do not draw it.
+      { title: 'Seven', pictures: [{ name: 'scan.png', bytes: tiff(800, 400) }] },
+      // A banner far wider than a canvas may be.
+      {
+        title: 'Eight',
+        pictures: [{ name: 'banner.png', bytes: picture('a banner', { width: 20_000, height: 100 }) }],
+      },
     ]);
     const { ocr, log } = fakeOcr();
     const doc = await parsePptx(deck, 'logo.pptx', { imageOcr: ocr });
@@ -195,7 +222,7 @@ describe('text in pictures', () => {
           file: 'a.xhtml',
           body: [
             '<img src="top.png"/><h1>Rivers <img src="h.png"/></h1><p>Long rivers.</p>',
-            '<table><tr><th>River</th><th>Map</th></tr><tr><td>Nile</td><td><img src="t.png"/></td></tr></table>',
+            '<table><tr><th>River</th><th>Map</th></tr><tr><td>Nile</td><td><img src="t.png"/></td></tr><tr><td>Congo</td><td><picture><img src="tp.png"/></picture></td></tr></table>',
             '<ul><li>Delta <img src="l.png"/></li></ul>',
             '<picture><source srcset="p.webp"/><img src="p.png"/></picture>',
             '<p><img src="cover.png"/></p>',
@@ -206,6 +233,7 @@ describe('text in pictures', () => {
         'top.png': picture('Chapter one banner text'),
         'h.png': picture('Heading icon with words'),
         't.png': picture('Map of the Nile basin'),
+        'tp.png': picture('Map of the Congo basin'),
         'l.png': picture('Delta sketch caption'),
         'p.png': picture('Picture element caption'),
         'cover.png': picture('RIVERS a book cover'),
@@ -214,14 +242,15 @@ describe('text in pictures', () => {
     );
     const { ocr, log } = fakeOcr();
     const doc = await parseEpub(book, 'rivers.epub', { imageOcr: ocr });
-    expect(log.offers).toEqual([5]);
+    expect(log.offers).toEqual([6]);
     expect(doc.blocks.map((b) => b.text)).toEqual([
       'Rivers',
       'Text in picture: Chapter one banner text',
       'Text in picture: Heading icon with words',
       'Long rivers.',
-      'River | Map\nNile',
+      'River | Map\nNile\nCongo',
       'Text in picture: Map of the Nile basin',
+      'Text in picture: Map of the Congo basin',
       '- Delta',
       'Text in picture: Delta sketch caption',
       'Text in picture: Picture element caption',

@@ -297,6 +297,9 @@ describe('lectern publish', () => {
     expect(read.stderr).toBe('');
     expect(read.status).toBe(0);
     expect(read.stdout).not.toContain('could not be read');
+    // A text file reads the same with or without --ocr: it comes from the cache of the run before.
+    expect(read.stdout).toMatch(/notes\.txt: .*\(cached\)/);
+    expect(read.stdout).not.toMatch(/single_table\.pdf: .*\(cached\)/);
     const m = JSON.parse(readFileSync(join(lib, 'lectern-library.json'), 'utf8')) as PublishedManifest;
     expect(m.documents.find((d) => d.name === 'single_table.pdf')).toMatchObject({ kind: 'pdf', pageCount: 1 });
     const text = m.passages

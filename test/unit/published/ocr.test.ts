@@ -1,6 +1,6 @@
 // `lectern publish --ocr` in Node: a slide's picture of a scanned table is decoded, drawn and read by the same tesseract.js settings as the app.
 import { createCanvas } from '@napi-rs/canvas';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,32 @@ describe('publish OCR', () => {
       expect(picture?.page).toBe(1);
       expect(picture?.text).toMatch(/Chipper/);
       expect(stages).toEqual(['recognising 1/1']);
+    } finally {
+      await ocr.close();
+    }
+  }, 120_000);
+
+  it('OCR that cannot start leaves the pictures unread with a warning, and the next file tries again', async () => {
+    const deck = makePptx([
+      { title: 'Parsers', body: ['Body text'], pictures: [{ name: 'table.png', bytes: await tablePicture() }] },
+    ]);
+    // A language whose data is not installed: the worker cannot start.
+    const missing = new PublishOcr(['xxx'], work);
+    try {
+      for (const _ of [1, 2]) {
+        const doc = await parsePptx(deck, 'deck.pptx', { imageOcr: missing.hooks(() => {}).imageOcr });
+        expect(doc.warnings).toEqual(['OCR_IMAGES_SKIPPED']);
+        expect(doc.blocks.map((b) => b.text)).toEqual(['Parsers', 'Body text']);
+      }
+    } finally {
+      await missing.close();
+    }
+    // A damaged copy left in the cache by an earlier run is replaced, not read.
+    writeFileSync(join(work, 'ocr-lang', 'eng.traineddata.gz'), new Uint8Array(1000));
+    const ocr = new PublishOcr(['eng'], work);
+    try {
+      const doc = await parsePptx(deck, 'deck.pptx', { imageOcr: ocr.hooks(() => {}).imageOcr });
+      expect(doc.blocks.find((b) => b.text.startsWith('Text in picture:'))?.text).toMatch(/Chipper/);
     } finally {
       await ocr.close();
     }

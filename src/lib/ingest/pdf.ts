@@ -4,6 +4,8 @@ import { assemble, fileStem } from './assemble';
 import { blocksOfPages } from './pdf-blocks';
 import { ocrBoxes, type OcrLine } from './ocr-layout';
 import { boxesOf, dropRunningLines, rowsOf, type Box, type PdfjsTextItem, type PdfjsTextStyles } from './pdf-layout';
+import { walkOperators } from './pdf-ops';
+import { shortRules, withUnderscores } from './pdf-underscores';
 import type { OcrPageRef, ParsedDocument } from './types';
 
 export { isGlyphGarbage } from './pdf-blocks';
@@ -52,22 +54,6 @@ const SCAN_MIN_PIXELS = 50_000;
  */
 const SCAN_CHECKS = 8;
 
-type Matrix = [number, number, number, number, number, number];
-const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
-/** m × n as PDF composes them (n applied first, then m): the new current transform after `cm n`. */
-const times = (n: Matrix, m: Matrix): Matrix => [
-  n[0] * m[0] + n[1] * m[2],
-  n[0] * m[1] + n[1] * m[3],
-  n[2] * m[0] + n[3] * m[2],
-  n[2] * m[1] + n[3] * m[3],
-  n[4] * m[0] + n[5] * m[2] + m[4],
-  n[4] * m[1] + n[5] * m[3] + m[5],
-];
-const asMatrix = (v: unknown): Matrix | null =>
-  Array.isArray(v) || ArrayBuffer.isView(v)
-    ? ((a) => (a.length === 6 && a.every(Number.isFinite) ? (a as Matrix) : null))(Array.from(v as ArrayLike<number>))
-    : null;
-
 /**
  * Whether a page without text draws a scan: an image of SCAN_PIXELS, or a smaller one (SCAN_MIN_PIXELS) drawn over
  * SCAN_AREA of the page, following the drawing's transforms. Not a blank page, a logo or an icon.
@@ -81,18 +67,7 @@ async function drawsScan(page: PdfjsPage, pdfjs: PdfjsModule): Promise<boolean> 
   const size = page.getViewport?.({ scale: 1 });
   const pageArea = size ? size.width * size.height : 0;
   const xobject = new Set([ops.paintImageXObject, ops.paintImageXObjectRepeat, ops.paintJpegXObject]);
-  const stack: Matrix[] = [];
-  let ctm = IDENTITY;
-  for (let i = 0; i < fnArray.length; i++) {
-    const fn = fnArray[i]!;
-    const args = argsArray[i] as unknown[] | undefined;
-    if (fn === ops.save) stack.push(ctm);
-    else if (fn === ops.restore) ctm = stack.pop() ?? IDENTITY;
-    else if (fn === ops.transform) ctm = times(asMatrix(args) ?? IDENTITY, ctm);
-    else if (fn === ops.paintFormXObjectBegin) {
-      stack.push(ctm);
-      ctm = times(asMatrix(args?.[0]) ?? IDENTITY, ctm);
-    } else if (fn === ops.paintFormXObjectEnd) ctm = stack.pop() ?? IDENTITY;
+  return walkOperators({ fnArray, argsArray }, ops, (fn, args, ctm) => {
     // paintImageXObject(id, width, height); an inline image carries its own width and height.
     const [w, h] = xobject.has(fn)
       ? [Number(args?.[1]), Number(args?.[2])]
@@ -103,10 +78,30 @@ async function drawsScan(page: PdfjsPage, pdfjs: PdfjsModule): Promise<boolean> 
     if (pixels >= SCAN_PIXELS) return true;
     // An image fills the unit square of the current transform: its area on the page is the determinant's size.
     const drawn = Math.abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]);
-    if (pixels >= SCAN_MIN_PIXELS && pageArea > 0 && drawn >= SCAN_AREA * pageArea) return true;
-  }
-  return false;
+    return pixels >= SCAN_MIN_PIXELS && pageArea > 0 && drawn >= SCAN_AREA * pageArea;
+  });
 }
+
+/**
+ * The page's text items with the underscores it draws as rules put back (pdf-underscores.ts), on pages that hold an
+ * e-mail address (an "@" and a space between word characters): reading a page's drawing doubled the parse time of
+ * tracemonkey.pdf when done on every page, and addresses are where such a gap changes what the text says.
+ */
+async function drawnUnderscores(
+  page: PdfjsPage,
+  pdfjs: PdfjsModule,
+  items: ReadonlyArray<PdfjsTextItem | { type: string }>,
+): Promise<ReadonlyArray<PdfjsTextItem | { type: string }>> {
+  const text = items.filter((it): it is PdfjsTextItem => 'str' in it);
+  if (!pdfjs.OPS || !page.getOperatorList) return items;
+  if (!text.some((it) => it.str.includes('@')) || !text.some((it) => WORD_SPACE.test(it.str))) return items;
+  const list = await page
+    .getOperatorList({ ...(pdfjs.AnnotationMode && { annotationMode: pdfjs.AnnotationMode.DISABLE }) })
+    .catch(() => null);
+  const rules = list ? shortRules(list, pdfjs.OPS) : [];
+  return rules.length === 0 ? items : withUnderscores(text, rules);
+}
+const WORD_SPACE = /\w \w/;
 
 /** Fewer letters and digits than this on a page, and it is read as having no text (a scan may carry a stamp). */
 const SPARSE_TEXT = 16;
@@ -285,7 +280,8 @@ export async function parsePdf(bytes: Uint8Array, fileName: string, opts: PdfOpt
       try {
         const page = await doc.getPage(n);
         const content = await page.getTextContent({ includeMarkedContent: false });
-        const { boxes, rotated } = boxesOf(content.items, content.styles);
+        const items = await drawnUnderscores(page, pdfjs, content.items);
+        const { boxes, rotated } = boxesOf(items, content.styles);
         const rows = rowsOf(boxes);
         // One scanned page is enough to warn; at most SCAN_CHECKS text-less pages are inspected.
         const letters = lettersIn(rows, SPARSE_TEXT);

@@ -152,6 +152,20 @@ describe('parsePdf failures and protection', () => {
     expectOffsets(doc);
     expect(doc.text).toContain('LayoutParser');
     expect(doc.text).toContain('Deep Learning Based Document Image Analysis');
+    // LaTeX draws its \_ as a short rule, which pdf.js's text gives as a space: the rule is read back as the underscore.
+    expect(doc.text).toContain('ruochen_zhang@brown.edu');
+    expect(doc.text).not.toContain('ruochen zhang@brown.edu');
+  });
+
+  it('reads a short rule drawn in an address’s space as an underscore, and no other rule', async () => {
+    // Helvetica at 10 pt: "mail ada" is 37.79 pt wide, so the space after it runs from x = 109.79 to 112.57.
+    const text = [{ x: 72, y: 700, text: 'mail ada lovelace@example.org today' }];
+    const rule = (x: number, y: number, length: number) => `q 0.4 w 1 0 0 1 ${x} ${y} cm 0 0 m ${length} 0 l S Q`;
+    const read = async (raw?: string) => (await parsePdf(makePdf([text], [raw]), 'a.pdf', { loadPdfjs })).text;
+    expect(await read(rule(109.9, 699.2, 2.5))).toBe('mail ada_lovelace@example.org today');
+    // No rule, a rule far below the line, a long rule (a table's), a thick bar: the text stays as it was.
+    for (const raw of [undefined, rule(109.9, 690, 2.5), rule(72, 699.2, 200), 'q 109.9 698 2.5 4 re f Q'])
+      expect(await read(raw)).toBe('mail ada lovelace@example.org today');
   });
 
   it('warns when some pages are scanned images without text, but not for blank pages or a logo', async () => {

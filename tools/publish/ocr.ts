@@ -1,6 +1,6 @@
 // `lectern publish --ocr`: scanned PDF pages and the pictures of DOCX, PPTX and EPUB files recognised at publish time, in Node, with the app's own tesseract.js settings and language data.
 import { createCanvas, loadImage, type Canvas } from '@napi-rs/canvas';
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { OCR_LANGUAGES } from '../../src/lib/config/ocr-languages';
@@ -95,11 +95,13 @@ export class PublishOcr {
       if (this.worker === starting) this.worker = null;
       throw err;
     });
-    const { data } = await worker.recognize(
-      Buffer.from(await image.image.arrayBuffer()),
-      {},
-      { blocks: true, text: false },
-    );
+    const png = Buffer.from(await image.image.arrayBuffer());
+    const { data } = await worker.recognize(png, {}, { blocks: true, text: false }).catch(async (err: unknown) => {
+      // A worker that failed a page may be broken: the next page starts a new one.
+      if (this.worker === starting) this.worker = null;
+      await worker.terminate().catch(() => {});
+      throw err;
+    });
     return { key: '', lines: ocrLinesOf(data, image.width, image.height) };
   }
 
@@ -122,8 +124,12 @@ export class PublishOcr {
         // never read, since tesseract.js fails on bad data in a way Node cannot catch (a throw in its message handler).
         const target = join(langDir, `${code}.traineddata.gz`);
         const partial = `${target}.${process.pid}.tmp`;
-        copyFileSync(source, partial);
-        renameSync(partial, target);
+        try {
+          copyFileSync(source, partial);
+          renameSync(partial, target);
+        } finally {
+          rmSync(partial, { force: true });
+        }
       }
       const { createWorker, OEM, PSM } = await import('tesseract.js');
       worker = (await createWorker([...this.languages], OEM.LSTM_ONLY, {

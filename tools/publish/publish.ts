@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_SETTINGS } from '../../src/lib/config/defaults';
 import { originOf } from '../../src/lib/config/provenance';
 import { AppError, type ErrorCode } from '../../src/lib/errors';
-import { contextualText, parseFile, type PdfjsModule } from '../../src/lib/ingest';
+import { contextualText, detectKind, parseFile, type PdfjsModule } from '../../src/lib/ingest';
+import type { DocumentKind } from '../../src/lib/ingest/types';
 import { chunkParsed } from '../../src/lib/pipelines/ingest';
 import { chunkId, documentRows } from '../../src/lib/pipelines/records';
 import { buildLibrary, type PublishInput } from '../../src/lib/published/build';
@@ -183,10 +184,10 @@ export function publishedDocId(path: string): string {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** The extensions of the files `--ocr` can read more of (scanned pages, pictures): only their cache keys name it. */
-const OCR_READS = new Set(['pdf', 'docx', 'docm', 'dotx', 'dotm', 'pptx', 'epub']);
-
-const extensionOf = (path: string) => path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+/** The kinds of file `--ocr` can read more of (scanned pages, pictures): only their cache keys name it. */
+const OCR_READS = new Set<DocumentKind>(['pdf', 'docx', 'pptx', 'epub']);
+/** Warnings that say OCR could not run this time (a next run may): a document with one is not cached. */
+const OCR_RETRY = new Set<ErrorCode>(['OCR_SKIPPED', 'OCR_IMAGES_SKIPPED']);
 
 /** Parses, chunks, embeds and encodes one file into the rows the app would store, with what parsing warned of. */
 async function ingest(
@@ -375,7 +376,8 @@ async function publish(o: Options): Promise<number> {
         models: m.cacheKey,
         chunking,
         version: VERSION,
-        ...(ocr && OCR_READS.has(extensionOf(found.path)) && { ocr: ocr.settings }),
+        // By the kind the parsers will read it as (its bytes first), not its name: a PDF saved as .txt is a PDF.
+        ...(ocr && OCR_READS.has(detectKind(bytes, found.path)) && { ocr: ocr.settings }),
       });
       let doc = cache.get(key);
       const fromCache = doc !== null;
@@ -399,10 +401,11 @@ async function publish(o: Options): Promise<number> {
             ocr,
           );
           doc = result.doc;
-          // What recognition could not read is said at the end, and not cached: the next run tries again.
-          const missed = result.warnings.filter((w) => w.startsWith('OCR_'));
-          for (const w of missed) warned.push(`${found.path}: ${new AppError(w).message}`);
-          if (missed.length === 0) cache.put(key, doc);
+          // What recognition could not read is said at the end; when OCR could not run at all, the document is not
+          // cached, so the next run tries again.
+          for (const w of result.warnings.filter((w) => w.startsWith('OCR_')))
+            warned.push(`${found.path}: ${new AppError(w).message}`);
+          if (!result.warnings.some((w) => OCR_RETRY.has(w))) cache.put(key, doc);
         } catch (err) {
           const why = err instanceof AppError ? err.message : String(err);
           failed.push(found.path);

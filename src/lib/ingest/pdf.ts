@@ -98,8 +98,13 @@ async function drawnUnderscores(
   const list = await page
     .getOperatorList({ ...(pdfjs.AnnotationMode && { annotationMode: pdfjs.AnnotationMode.DISABLE }) })
     .catch(() => null);
-  const rules = list ? shortRules(list, pdfjs.OPS) : [];
-  return rules.length === 0 ? items : withUnderscores(text, rules);
+  try {
+    const rules = list ? shortRules(list, pdfjs.OPS) : [];
+    return rules.length === 0 ? items : withUnderscores(text, rules);
+  } catch {
+    // A drawing this reading does not expect costs the page its underscores, not its text.
+    return items;
+  }
 }
 const WORD_SPACE = /\w \w/;
 

@@ -163,6 +163,8 @@ describe('parsePdf failures and protection', () => {
     const rule = (x: number, y: number, length: number) => `q 0.4 w 1 0 0 1 ${x} ${y} cm 0 0 m ${length} 0 l S Q`;
     const read = async (raw?: string) => (await parsePdf(makePdf([text], [raw]), 'a.pdf', { loadPdfjs })).text;
     expect(await read(rule(109.9, 699.2, 2.5))).toBe('mail ada_lovelace@example.org today');
+    // An underline in the space between two ordinary words stays a space, on the same page.
+    expect(await read(rule(95.6, 699.2, 2.5))).toBe('mail ada lovelace@example.org today');
     // No rule, a rule far below the line, a long rule (a table's), a thick bar: the text stays as it was.
     for (const raw of [undefined, rule(109.9, 690, 2.5), rule(72, 699.2, 200), 'q 109.9 698 2.5 4 re f Q'])
       expect(await read(raw)).toBe('mail ada lovelace@example.org today');

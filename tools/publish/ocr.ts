@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { OCR_LANGUAGES } from '../../src/lib/config/ocr-languages';
 import { AppError, causeOf } from '../../src/lib/errors';
+import { pictureScale } from '../../src/lib/ingest/image-render';
 import type { ImageOcr } from '../../src/lib/ingest/image-text';
 import { OCR_LAYOUT_VERSION, ocrLinesOf, type TesseractBlocks } from '../../src/lib/ingest/ocr-layout';
 import type { PageImage, PdfOcr } from '../../src/lib/ingest/pdf';
@@ -12,10 +13,6 @@ import { OCR_MODEL } from '../../src/lib/models/ocr/tesseract';
 import { UserError } from './user-error';
 
 const require = createRequire(import.meta.url);
-
-/** As the app draws pictures (image-render.ts): twice as large under this longer side, never over MAX_SIDE. */
-const SMALL_SIDE = 1200;
-const MAX_SIDE = 4096;
 
 interface Worker {
   recognize(image: Buffer, options: object, output: object): Promise<{ data: TesseractBlocks }>;
@@ -70,8 +67,8 @@ export class PublishOcr {
         offer: async () => true,
         recognise: async (image, done, total) => {
           const picture = await loadImage(Buffer.from(await image.arrayBuffer()));
-          const longer = Math.max(picture.width, picture.height, 1);
-          const scale = longer < SMALL_SIDE ? 2 : Math.min(1, MAX_SIDE / longer);
+          // At the scale the app draws pictures at.
+          const scale = pictureScale(picture.width, picture.height);
           const canvas = whiteCanvas(picture.width * scale, picture.height * scale);
           canvas.getContext('2d').drawImage(picture, 0, 0, canvas.width, canvas.height);
           return this.read(pageImage(canvas), done, total, stage);

@@ -127,6 +127,7 @@ export async function withImageText(
   const seen = new Set<string>();
   let examined = 0;
   let bytesRead = 0;
+  let imageSize: Parameters<typeof sizeOf>[1] | undefined;
   for (const image of images) {
     if (picked.length >= MAX_PICTURES || examined >= MAX_EXAMINED || bytesRead >= MAX_READ) break;
     if (!isDecodable(image.mediaType) || (image.part !== undefined && seen.has(image.part))) continue;
@@ -141,7 +142,8 @@ export async function withImageText(
       seen.add(hash);
     }
     // The size from the file's header, never by decoding it (a huge picture is not decoded to learn it is huge).
-    const size = sizeOf(bytes, (await import('image-size')).imageSize);
+    imageSize ??= (await import('image-size')).imageSize;
+    const size = sizeOf(bytes, imageSize);
     const pixels = size ? size.width * size.height : 0;
     if (!size || pixels < MIN_PIXELS || pixels > MAX_PIXELS) continue;
     if (Math.min(size.width, size.height) < MIN_SIDE || Math.max(size.width, size.height) > MAX_SIDE) continue;

@@ -74,7 +74,7 @@ export async function renderPageOffscreen(page: PdfjsPage, scale: number): Promi
 }
 
 /** A drawn canvas as a PNG to recognise and a JPEG to show; the canvas is emptied after. */
-export async function canvasImages(canvas: OffscreenCanvas): Promise<PageImage> {
+async function canvasImages(canvas: OffscreenCanvas): Promise<PageImage> {
   const { width, height } = canvas;
   const image = await canvas.convertToBlob({ type: 'image/png' });
   const preview = await canvas.convertToBlob({ type: 'image/jpeg', quality: PREVIEW_QUALITY });

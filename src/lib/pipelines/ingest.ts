@@ -334,7 +334,7 @@ function recogniser(
         width: image.width,
         height: image.height,
         lines: ocrLinesOf(await port.recognise(image.image, languages, hooks.signal), image.width, image.height),
-        image: keepImage ? image.preview : new Blob([], { type: image.preview.type }),
+        image: keepImage ? image.preview : new Blob([], { type: 'image/jpeg' }),
       };
     }
     recognised.set(hash, page);

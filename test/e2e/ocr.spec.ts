@@ -202,22 +202,33 @@ test.describe('OCR of scanned PDFs and pictures', { tag: '@device-independent' }
       g.fillText('ninety days from delivery.', 40, 170);
       return [...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer())];
     });
+    const offerPictures = async (on: boolean) => {
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const settings = page.getByRole('dialog', { name: 'Settings' });
+      await settings.getByRole('checkbox', { name: /Offer to read the text in the pictures/ }).setChecked(on);
+      await settings.getByRole('button', { name: 'Save' }).click();
+    };
+    /** The deck, its first slide's text as given (each version is another file), the policy picture on slide 2. */
+    const addDeck = (name: string, agenda: string) =>
+      page.getByLabel('Add documents').setInputFiles([
+        {
+          name,
+          mimeType: '',
+          buffer: Buffer.from(
+            makePptx([
+              { title: 'Welcome', body: [agenda] },
+              {
+                title: 'Support policy',
+                body: ['The policy as shown to customers:'],
+                pictures: [{ name: 'policy.png', bytes: new Uint8Array(png) }],
+              },
+            ]),
+          ),
+        },
+      ]);
     // Off by default: turned on in Settings.
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const settings = page.getByRole('dialog', { name: 'Settings' });
-    await settings.getByRole('checkbox', { name: /Offer to read the text in the pictures/ }).check();
-    await settings.getByRole('button', { name: 'Save' }).click();
-    const deck = makePptx([
-      { title: 'Welcome', body: ['Agenda for the service review'] },
-      {
-        title: 'Support policy',
-        body: ['The policy as shown to customers:'],
-        pictures: [{ name: 'policy.png', bytes: new Uint8Array(png) }],
-      },
-    ]);
-    await page
-      .getByLabel('Add documents')
-      .setInputFiles([{ name: 'review.pptx', mimeType: '', buffer: Buffer.from(deck) }]);
+    await offerPictures(true);
+    await addDeck('review.pptx', 'Agenda for the service review');
     const offer = page.getByRole('group', { name: 'Recognise the text of review.pptx?' });
     await expect(offer).toContainText('has a picture that may hold text');
     await expect(offer).toContainText(/About \d+ (s|min)\./);
@@ -233,20 +244,8 @@ test.describe('OCR of scanned PDFs and pictures', { tag: '@device-independent' }
     await expect(source).toContainText('Support policy · page 2');
     await expect(source).toContainText(/Text in picture: Warranty claims close after\s+ninety days from delivery/);
     // Turned off again, the same deck (edited, under another name) is added without a question.
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await settings.getByRole('checkbox', { name: /Offer to read the text in the pictures/ }).uncheck();
-    await settings.getByRole('button', { name: 'Save' }).click();
-    const edited = makePptx([
-      { title: 'Welcome', body: ['Agenda for the service review, edited'] },
-      {
-        title: 'Support policy',
-        body: ['The policy as shown to customers:'],
-        pictures: [{ name: 'policy.png', bytes: new Uint8Array(png) }],
-      },
-    ]);
-    await page
-      .getByLabel('Add documents')
-      .setInputFiles([{ name: 'review-2.pptx', mimeType: '', buffer: Buffer.from(edited) }]);
+    await offerPictures(false);
+    await addDeck('review-2.pptx', 'Agenda for the service review, edited');
     await expect(queueRow(page, 'review-2.pptx')).toHaveText('review-2.pptx: added', { timeout: 120_000 });
     expect(externalRequests).toEqual([]);
   });
